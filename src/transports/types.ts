@@ -1,0 +1,143 @@
+/**
+ * The contracts every transport implements. Sources return RAW bytes and streams; the copy engine
+ * is the one place that verifies digests and sizes, converts manifests and compression, checks
+ * policy, reuses blobs and limits concurrency. Capabilities are data (`properties`), never
+ * `if (transport === 'dir')` in the engine.
+ */
+import type { Readable } from 'node:stream'
+import type { DockerReference } from '../reference/docker-reference.js'
+import type { Digest } from '../digest/digest.js'
+
+/** A blob descriptor as it appears in a manifest. size -1 = unknown. */
+export interface BlobInfo {
+  digest: Digest
+  size: number
+  mediaType?: string
+  urls?: string[]
+  annotations?: Record<string, string>
+}
+
+export interface Platform {
+  os: string
+  architecture: string
+  variant?: string
+  'os.version'?: string
+  'os.features'?: string[]
+}
+
+/** Options shared by every transport when opening a source or destination. Normalized at the edge. */
+export interface TransportOptions {
+  /** Directory for temporary files (--tmpdir); defaults to os.tmpdir(). */
+  tmpdir?: string
+  /** Aborts I/O in flight (Ctrl-C, --command-timeout). */
+  signal?: AbortSignal
+  /** For sources that hold several images (docker-archive without a name): choose by platform. */
+  platform?: Partial<Platform>
+  /** docker-archive destinations: extra names for the image (--additional-tag). */
+  additionalTags?: DockerReference[]
+  /** dir destinations: whether blobs are compressed as given (dir keeps what it is given). */
+}
+
+/** What a destination can store and how it wants layers; the engine adapts to these. */
+export interface DestinationProperties {
+  /** Manifest media types the destination accepts, most preferred first; undefined = any. */
+  supportedManifestMediaTypes?: string[]
+  /** What the destination wants done to layers when the user asked for nothing. */
+  desiredLayerCompression: 'preserve' | 'compress' | 'decompress'
+  /** Whether it can store manifest lists / OCI indexes (several instances). */
+  supportsMultiImage: boolean
+  /** Whether layers with `urls` (foreign/non-distributable layers) may be referenced without copying. */
+  acceptsForeignLayerURLs: boolean
+  /** Whether putBlob may be called concurrently. */
+  hasThreadSafePutBlob: boolean
+  /** Whether putSignatures stores anything. */
+  supportsSignatures: boolean
+  /** Whether the destination needs uncompressed sizes to be known in advance (tar writers). */
+  mustKnowBlobSize?: boolean
+}
+
+export interface PutBlobOptions {
+  /** The blob is the image config (some layouts name or store it differently). */
+  isConfig?: boolean
+  /** Set when the engine knows the digest of what it streams (no conversion): lets the destination name the file up front. */
+  expectedDigest?: Digest
+  signal?: AbortSignal
+}
+
+export interface ReuseOptions {
+  /** The digest of the uncompressed content, when known (lets a destination reuse by DiffID). */
+  uncompressedDigest?: Digest
+  /** The layer may be substituted by a differently-compressed variant with the same content. */
+  canSubstitute?: boolean
+  signal?: AbortSignal
+}
+
+export interface ImageSource {
+  readonly reference: ImageReference
+  /**
+   * The raw manifest bytes and media type ('' when the transport cannot tell; the engine guesses).
+   * Without `instance`: the top-level manifest (possibly a list). With `instance`: that child
+   * manifest of a list, by digest. Throws ImageNotFoundError when the image does not exist.
+   * MUST NOT verify or modify the bytes.
+   */
+  getManifest(instance?: Digest): Promise<{ bytes: Buffer; mediaType: string }>
+  /** The raw blob. size is -1 when unknown. MUST NOT verify (the engine does). */
+  getBlob(info: BlobInfo, opts?: { signal?: AbortSignal }): Promise<{ stream: Readable; size: number }>
+  /** Signatures stored with the image (raw bytes), for `instance` or the top level. */
+  getSignatures(instance?: Digest): Promise<Buffer[]>
+  /** Tags known for this repository, when the source can list them cheaply (inspect RepoTags). */
+  listTags?(): Promise<string[]>
+  close(): Promise<void>
+}
+
+export interface ImageDestination {
+  readonly reference: ImageReference
+  readonly properties: DestinationProperties
+  /**
+   * Cheapest-first reuse: returns the stored blob's info if the destination already has it (or can
+   * get it without the bytes: mount, hardlink). Never throws for "not found": returns undefined.
+   */
+  tryReusingBlob(info: BlobInfo, opts?: ReuseOptions): Promise<BlobInfo | undefined>
+  /**
+   * Stores a blob from a stream whose size may be unknown (-1). Computes the digest of what it wrote
+   * and returns it. On stream error it MUST fail AND remove partial data. The blob may become visible
+   * in a content-addressed store, but no image refers to it until putManifest/commit.
+   */
+  putBlob(stream: Readable, info: BlobInfo, opts?: PutBlobOptions): Promise<BlobInfo>
+  /**
+   * Stores a manifest. With `instance` (its digest), a child of a list; otherwise the top level that
+   * the reference names. Called after every blob it refers to is stored.
+   */
+  putManifest(bytes: Buffer, mediaType: string, instance?: Digest): Promise<void>
+  putSignatures(signatures: Buffer[], instance?: Digest): Promise<void>
+  /** Makes the image visible under its name (index.json entry, tags, archive finalization). Last. */
+  commit(): Promise<void>
+  /** Releases resources; without a prior commit it MUST remove everything it created. */
+  close(): Promise<void>
+}
+
+export interface ImageReference {
+  readonly transport: ImageTransport
+  /** The part after `transport:`. */
+  stringWithinTransport(): string
+  /** `transport:details`, as the user would type it. */
+  toString(): string
+  /** The Docker reference the image is named by, if any (policy, signatures, docker-archive tags). */
+  dockerReference(): DockerReference | undefined
+  /** Identity for policy.json scopes (most specific). */
+  policyConfigurationIdentity(): string
+  /** Less specific scopes, most specific first, for policy.json lookup. */
+  policyConfigurationNamespaces(): string[]
+  newImageSource(opts?: TransportOptions): Promise<ImageSource>
+  newImageDestination(opts?: TransportOptions): Promise<ImageDestination>
+  deleteImage?(opts?: TransportOptions): Promise<void>
+}
+
+export interface ImageTransport {
+  /** `dir`, `oci`, `docker`, … (what comes before the first ':'). */
+  readonly name: string
+  /** Parses what follows `name:`; throws InvalidReferenceError with a clear message. */
+  parseReference(details: string): ImageReference
+  /** Validates a policy.json scope for this transport; throws if invalid. */
+  validatePolicyScope(scope: string): void
+}
