@@ -15,7 +15,7 @@ export function sha256(b: Uint8Array | string): string {
 export async function tarOf(files: Record<string, string | Buffer>): Promise<Buffer> {
   const p = pack()
   const chunks: Buffer[] = []
-  p.on('data', (c: Buffer) => chunks.push(c))
+  p.on('data', (c: unknown) => chunks.push(c as Buffer))
   const done = new Promise<void>((resolve, reject) => {
     p.on('end', resolve)
     p.on('error', reject)
