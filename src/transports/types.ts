@@ -35,14 +35,46 @@ export interface TransportOptions {
   platform?: Partial<Platform>
   /** docker-archive destinations: extra names for the image (--additional-tag). */
   additionalTags?: DockerReference[]
-  /** dir destinations: whether blobs are compressed as given (dir keeps what it is given). */
+  /**
+   * oci destinations: keep uncompressed layers uncompressed (--dest-oci-accept-uncompressed-layers);
+   * by default an oci destination wants them compressed (desiredLayerCompression 'compress').
+   */
+  ociAcceptUncompressedLayers?: boolean
+  /** oci: a directory holding the blobs shared by several layouts (--src/--dest-shared-blob-dir). */
+  sharedBlobDir?: string
+  /** docker: and docker-daemon: access (credentials, TLS, certificates); used by the registry transports. */
+  registry?: RegistryAccessOptions
+}
+
+/** How to reach a registry or daemon; from --creds, --tls-verify, --cert-dir, … (one set per side). */
+export interface RegistryAccessOptions {
+  /** --authfile / --src-authfile / --dest-authfile (or $REGISTRY_AUTH_FILE). */
+  authFile?: string
+  /** --creds USER[:PASS], or --username with --password. */
+  credentials?: { username: string; password: string }
+  /** --no-creds: access anonymously, ignoring stored credentials. */
+  anonymous?: boolean
+  /** --registry-token: used directly as a Bearer token. */
+  bearerToken?: string
+  /** --cert-dir: *.crt, *.cert, *.key for the registry or daemon. */
+  certDir?: string
+  /** --tls-verify; undefined = the default from registries.conf (HTTPS, verified). */
+  tlsVerify?: boolean
+  /** --daemon-host (docker-daemon: only). */
+  daemonHost?: string
+  /** --dest-precompute-digests (docker destinations). */
+  precomputeDigests?: boolean
 }
 
 /** What a destination can store and how it wants layers; the engine adapts to these. */
 export interface DestinationProperties {
   /** Manifest media types the destination accepts, most preferred first; undefined = any. */
   supportedManifestMediaTypes?: string[]
-  /** What the destination wants done to layers when the user asked for nothing. */
+  /**
+   * What the destination wants done to layers when the user asked for nothing: 'preserve' keeps
+   * them as they are; 'compress' compresses uncompressed layers (compressed ones stay as they are);
+   * 'decompress' stores them uncompressed.
+   */
   desiredLayerCompression: 'preserve' | 'compress' | 'decompress'
   /** Whether it can store manifest lists / OCI indexes (several instances). */
   supportsMultiImage: boolean
@@ -78,9 +110,11 @@ export interface ImageSource {
    * The raw manifest bytes and media type ('' when the transport cannot tell; the engine guesses).
    * Without `instance`: the top-level manifest (possibly a list). With `instance`: that child
    * manifest of a list, by digest. Throws ImageNotFoundError when the image does not exist.
-   * MUST NOT verify or modify the bytes.
+   * MUST NOT verify or modify the bytes. `digest` is the digest the source's own metadata claims
+   * for these bytes (an index.json entry, a reference's @digest), when it has one: the engine
+   * verifies it.
    */
-  getManifest(instance?: Digest): Promise<{ bytes: Buffer; mediaType: string }>
+  getManifest(instance?: Digest): Promise<{ bytes: Buffer; mediaType: string; digest?: Digest }>
   /** The raw blob. size is -1 when unknown. MUST NOT verify (the engine does). */
   getBlob(info: BlobInfo, opts?: { signal?: AbortSignal }): Promise<{ stream: Readable; size: number }>
   /** Signatures stored with the image (raw bytes), for `instance` or the top level. */

@@ -1,0 +1,214 @@
+/**
+ * The blob pipeline: reuse → read → verify → (de)compress → write, with one transfer in flight per
+ * digest. This is the one place blob content is verified against the manifest.
+ */
+import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { SkiffError } from '../errors.js'
+import { DigestingStream } from '../digest/verify.js'
+import { newHasher, type Digest } from '../digest/digest.js'
+import { compressor, decompressor, detectCompression, peek, type Compression } from '../compression/compression.js'
+import type { BlobInfo, ImageDestination, ImageSource } from '../transports/types.js'
+import type { CompressionFormat } from './options.js'
+import type { CopyEvent } from './events.js'
+
+/** What to do with a layer's compression. */
+export interface LayerCompressionPolicy {
+  /** 'preserve' | 'compress' (uncompressed → format; with `force`, other formats are recompressed) | 'decompress' */
+  mode: 'preserve' | 'compress' | 'decompress'
+  format: CompressionFormat
+  level?: number
+  /** The format was asked for explicitly: recompress layers in another format. */
+  force: boolean
+}
+
+export interface CopiedBlob extends BlobInfo {
+  /** Actual compression of the bytes written. */
+  compression: Compression
+  /** Digest of the uncompressed content, when it was computed. */
+  uncompressedDigest?: Digest
+  reused: boolean
+}
+
+export interface BlobRequest {
+  info: BlobInfo
+  kind: 'layer' | 'config'
+  /** Compute the uncompressed digest (schema1 conversion needs DiffIDs). */
+  needUncompressedDigest?: boolean
+  compression?: LayerCompressionPolicy
+  signal?: AbortSignal
+}
+
+/** Hashes what flows through it after decompression, on a side branch, with backpressure. */
+class UncompressedDigestTap extends Transform {
+  private readonly side: Transform
+  private readonly hash = newHasher()
+  private readonly sideDone: Promise<void>
+  constructor(c: Compression) {
+    super()
+    this.side = decompressor(c)
+    this.side.on('data', (d: Buffer) => this.hash.update(d))
+    this.sideDone = new Promise((resolve, reject) => {
+      this.side.on('end', resolve)
+      this.side.on('error', reject)
+    })
+  }
+  override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
+    if (this.side.write(chunk)) cb(null, chunk)
+    else this.side.once('drain', () => cb(null, chunk))
+  }
+  override _flush(cb: TransformCallback): void {
+    this.side.end()
+    this.sideDone.then(
+      () => cb(),
+      (e: Error) => cb(new SkiffError('ERR_COMPRESSION', `layer is not valid compressed data: ${e.message}`, { cause: e })),
+    )
+  }
+  get digest(): Digest {
+    return `sha256:${this.hash.digest('hex')}`
+  }
+}
+
+/** Emits throttled progress events. */
+class ProgressTap extends Transform {
+  private bytes = 0
+  private last = 0
+  constructor(
+    private readonly digest: Digest,
+    private readonly report: (e: CopyEvent) => void,
+  ) {
+    super()
+  }
+  override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
+    this.bytes += chunk.length
+    const now = Date.now()
+    if (now - this.last >= 100) {
+      this.last = now
+      this.report({ type: 'blob-progress', digest: this.digest, bytes: this.bytes })
+    }
+    cb(null, chunk)
+  }
+}
+
+type Op = { kind: 'keep' } | { kind: 'decompress'; from: Compression } | { kind: 'compress'; to: CompressionFormat; from: Compression }
+
+function planOp(actual: Compression, p: LayerCompressionPolicy | undefined): Op {
+  if (!p || p.mode === 'preserve') return { kind: 'keep' }
+  if (p.mode === 'decompress') return actual === 'none' ? { kind: 'keep' } : { kind: 'decompress', from: actual }
+  if (actual === 'none') return { kind: 'compress', to: p.format, from: 'none' }
+  if (p.force && actual !== p.format) return { kind: 'compress', to: p.format, from: actual }
+  return { kind: 'keep' }
+}
+
+function compressionFromMediaType(mediaType: string | undefined): Compression | undefined {
+  if (!mediaType) return undefined
+  if (/(\+|\.)gzip$/.test(mediaType)) return 'gzip'
+  if (/(\+|\.)zstd$/.test(mediaType)) return 'zstd'
+  if (/\.tar$|\.v1\.tar$/.test(mediaType)) return 'none'
+  return undefined
+}
+
+/**
+ * Copies blobs from one source to one destination. Shared by every image of one copy (a list's
+ * instances), so a blob shared by several instances moves once.
+ */
+export class BlobCopier {
+  private readonly inFlight = new Map<string, Promise<CopiedBlob>>()
+
+  constructor(
+    private readonly src: ImageSource,
+    private readonly dest: ImageDestination,
+    private readonly emit: (e: CopyEvent) => void = () => {},
+  ) {}
+
+  copy(req: BlobRequest): Promise<CopiedBlob> {
+    const key = `${req.info.digest}|${req.compression?.mode ?? 'preserve'}|${req.compression?.format ?? ''}|${req.needUncompressedDigest ? 'u' : ''}`
+    let p = this.inFlight.get(key)
+    if (!p) {
+      p = this.copyOnce(req)
+      this.inFlight.set(key, p)
+      p.catch(() => this.inFlight.delete(key))
+    }
+    return p
+  }
+
+  private async copyOnce(req: BlobRequest): Promise<CopiedBlob> {
+    const { info, kind } = req
+    this.emit({ type: 'blob-start', kind, digest: info.digest, size: info.size })
+    const declared = compressionFromMediaType(info.mediaType)
+    // Reuse first, when the blob would be stored as it is.
+    const declaredOp = planOp(declared ?? 'none', kind === 'config' ? undefined : req.compression)
+    if (declaredOp.kind === 'keep' && !req.needUncompressedDigest) {
+      const reused = await this.dest.tryReusingBlob(info, { signal: req.signal })
+      if (reused) {
+        this.emit({ type: 'blob-done', kind, digest: info.digest, size: reused.size, reused: true })
+        return { ...info, ...reused, compression: declared ?? 'none', reused: true }
+      }
+    }
+    const { stream: raw, size } = await this.src.getBlob(info, { signal: req.signal })
+    const verifier = new DigestingStream({ digest: info.digest, size: info.size >= 0 ? info.size : size >= 0 ? size : undefined, what: `${kind} ${info.digest}` })
+    const { head, stream: input } = await peek(raw, 8)
+    const actual = kind === 'config' ? 'none' : detectCompression(head)
+    const op = kind === 'config' ? ({ kind: 'keep' } as Op) : planOp(actual, req.compression)
+    const stages: Transform[] = [verifier]
+    let tap: UncompressedDigestTap | undefined
+    let inputDigester: DigestingStream | undefined
+    if (op.kind === 'keep' && req.needUncompressedDigest && actual !== 'none') {
+      tap = new UncompressedDigestTap(actual)
+      stages.push(tap)
+    }
+    if (op.kind === 'decompress' || (op.kind === 'compress' && op.from !== 'none')) stages.push(decompressor(op.from))
+    if (op.kind === 'compress') {
+      if (req.needUncompressedDigest) {
+        inputDigester = new DigestingStream({ what: 'layer' })
+        stages.push(inputDigester)
+      }
+      stages.push(compressor(op.to, req.compression?.level))
+    }
+    stages.push(new ProgressTap(info.digest, this.emit))
+    const out = new PassThrough()
+    const run = pipeline as unknown as (...args: unknown[]) => Promise<void>
+    const flowing = run(input, ...stages, out, req.signal ? { signal: req.signal } : {})
+    flowing.catch(() => {}) // observed below; avoid an unhandled rejection while putBlob runs
+    const outCompression: Compression = op.kind === 'keep' ? actual : op.kind === 'decompress' ? 'none' : op.to
+    const sizeKnown = op.kind === 'keep' ? (info.size >= 0 ? info.size : size) : -1
+    let written: BlobInfo
+    try {
+      written = await this.dest.putBlob(out, { ...info, size: sizeKnown }, { isConfig: kind === 'config', ...(op.kind === 'keep' ? { expectedDigest: info.digest } : {}), ...(req.signal ? { signal: req.signal } : {}) })
+      await flowing
+    } catch (e) {
+      out.destroy()
+      const err = await flowing.then(() => e, (pe: unknown) => pe)
+      throw err
+    }
+    if (op.kind === 'keep' && written.digest !== info.digest) {
+      throw new SkiffError('ERR_DIGEST_MISMATCH', `${kind} ${info.digest}: the destination stored it as ${written.digest}`)
+    }
+    let uncompressedDigest: Digest | undefined
+    if (tap) uncompressedDigest = tap.digest
+    else if (inputDigester) uncompressedDigest = inputDigester.digest
+    else if (outCompression === 'none') uncompressedDigest = written.digest
+    else if (actual === 'none') uncompressedDigest = verifier.digest
+    this.emit({ type: 'blob-done', kind, digest: info.digest, size: written.size, reused: false })
+    const result: CopiedBlob = { ...info, digest: written.digest, size: written.size, compression: outCompression, reused: false }
+    if (uncompressedDigest) result.uncompressedDigest = uncompressedDigest
+    return result
+  }
+}
+
+/** Reads a whole small blob (a config) into memory, verified. */
+export async function readSmallBlob(src: ImageSource, info: BlobInfo, what: string, signal?: AbortSignal, limit = 64 * 1024 * 1024): Promise<Buffer> {
+  if (info.size > limit) throw new SkiffError('ERR_INVALID_ARGUMENT', `${what} is ${info.size} bytes; refusing to read more than ${limit} into memory`)
+  const { stream } = await src.getBlob(info, signal ? { signal } : {})
+  const verifier = new DigestingStream({ digest: info.digest, size: info.size >= 0 ? info.size : undefined, what })
+  const chunks: Buffer[] = []
+  let n = 0
+  await pipeline(stream, verifier, async function* (source: AsyncIterable<Buffer>) {
+    for await (const c of source) {
+      n += c.length
+      if (n > limit) throw new SkiffError('ERR_INVALID_ARGUMENT', `${what} is larger than ${limit} bytes`)
+      chunks.push(c)
+    }
+  })
+  return Buffer.concat(chunks)
+}

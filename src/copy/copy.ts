@@ -1,0 +1,96 @@
+/**
+ * copyImage: the single entry point of the copy engine. Opens both ends, checks the trust policy,
+ * copies (one image or a list), stores signatures and commits; nothing is visible at the
+ * destination unless everything succeeded.
+ */
+import { SkiffError, isSkiffError } from '../errors.js'
+import { parseImageName } from '../transports/registry.js'
+import { parseManifest, manifestDigest } from '../manifest/parse.js'
+import { verifyBytes } from '../digest/verify.js'
+import type { ImageReference } from '../transports/types.js'
+import { BlobCopier, type LayerCompressionPolicy } from './blob.js'
+import { formatMediaType } from './manifest-plan.js'
+import { copySingleImage } from './single.js'
+import { copyList } from './list.js'
+import type { CopyContext } from './context.js'
+import type { CopyOptions, CopyResult } from './options.js'
+
+function compressionPolicy(opts: CopyOptions, desired: 'preserve' | 'compress' | 'decompress'): LayerCompressionPolicy {
+  const c = opts.compression ?? {}
+  const p: LayerCompressionPolicy = { mode: c.mode && c.mode !== 'preserve' ? c.mode : desired, format: c.format ?? 'gzip', force: c.format !== undefined }
+  if (c.level !== undefined) p.level = c.level
+  return p
+}
+
+/** Adds the image name to errors that do not say which image they are about. */
+function withContext(e: unknown, name: string): unknown {
+  if (isSkiffError(e) && !e.message.includes(name)) {
+    const wrapped = new SkiffError(e.code, `${name}: ${e.message}`, { cause: e, image: name })
+    return wrapped
+  }
+  return e
+}
+
+export async function copyImage(source: ImageReference | string, destination: ImageReference | string, opts: CopyOptions): Promise<CopyResult> {
+  const srcRef = typeof source === 'string' ? parseImageName(source) : source
+  const destRef = typeof destination === 'string' ? parseImageName(destination) : destination
+  const emit = opts.onEvent ?? (() => {})
+  const srcName = srcRef.toString()
+  const destName = destRef.toString()
+  const signal = opts.signal
+  const common = { ...(opts.source ?? {}), ...(signal ? { signal } : {}) }
+
+  const src = await srcRef.newImageSource(common).catch((e: unknown) => Promise.reject(withContext(e, srcName)))
+  try {
+    await opts.policy.checkSource(srcRef, src)
+    const dest = await destRef.newImageDestination({ ...(opts.destination ?? {}), ...(signal ? { signal } : {}) }).catch((e: unknown) => Promise.reject(withContext(e, destName)))
+    try {
+      emit({ type: 'start', source: srcName, destination: destName })
+      emit({ type: 'signatures-get' })
+      const signatures = opts.removeSignatures ? [] : await src.getSignatures()
+      if (signatures.length && !dest.properties.supportsSignatures) {
+        throw new SkiffError('ERR_UNSUPPORTED', `${srcName} has signatures, but ${destName} cannot store them; use --remove-signatures to copy without them`)
+      }
+      const top = await src.getManifest()
+      const claimed = top.digest ?? srcRef.dockerReference()?.digest
+      if (claimed) verifyBytes(top.bytes, claimed, `${srcName}: manifest`)
+      const parsed = parseManifest(top.bytes, top.mediaType, srcName)
+      const forcedType = formatMediaType(opts.format)
+      const ctx: CopyContext = {
+        src,
+        dest,
+        blobs: new BlobCopier(src, dest, emit),
+        srcName,
+        destName,
+        ...(forcedType ? { forcedType } : {}),
+        preserveDigests: opts.preserveDigests ?? false,
+        compression: compressionPolicy(opts, dest.properties.desiredLayerCompression),
+        parallel: opts.imageParallelCopies ?? 6,
+        multiArch: opts.multiArch ?? 'system',
+        stripRemovedPlatforms: opts.stripRemovedPlatforms ?? false,
+        ...(opts.platform ? { platform: opts.platform } : {}),
+        ...(signal ? { signal } : {}),
+        emit,
+      }
+      if (!Number.isInteger(ctx.parallel) || ctx.parallel < 1) throw new SkiffError('ERR_INVALID_ARGUMENT', `invalid --image-parallel-copies ${ctx.parallel}: use a positive integer`)
+      const written =
+        parsed.kind === 'list'
+          ? await copyList(ctx, top.bytes, parsed)
+          : await copySingleImage(ctx, { bytes: top.bytes, mediaType: parsed.mediaType, asInstance: false })
+      if (signatures.length && written.digest !== manifestDigest(top.bytes, parsed.mediaType)) {
+        throw new SkiffError('ERR_UNSUPPORTED', `copying ${srcName} to ${destName} changes the manifest, which would invalidate its signatures; use --remove-signatures`)
+      }
+      emit({ type: 'signatures-store', count: signatures.length })
+      if (signatures.length) await dest.putSignatures(signatures)
+      await dest.commit()
+      emit({ type: 'done', manifestDigest: written.digest })
+      return { manifestDigest: written.digest, manifestMediaType: written.mediaType, manifest: written.bytes }
+    } finally {
+      await dest.close()
+    }
+  } catch (e) {
+    throw withContext(e, srcName)
+  } finally {
+    await src.close()
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * Progress is events, not printing: the engine emits these; the CLI renders skopeo's lines on
+ * stderr, bars on a TTY, or NDJSON.
+ */
+import type { Digest } from '../digest/digest.js'
+
+export type CopyEvent =
+  | { type: 'start'; source: string; destination: string }
+  | { type: 'signatures-get' }
+  /** A blob starts; `kind` config or layer. size -1 when unknown. */
+  | { type: 'blob-start'; kind: 'layer' | 'config'; digest: Digest; size: number }
+  | { type: 'blob-progress'; digest: Digest; bytes: number }
+  | { type: 'blob-done'; kind: 'layer' | 'config'; digest: Digest; size: number; reused: boolean }
+  | { type: 'manifest-write'; instance?: Digest }
+  | { type: 'signatures-store'; count: number }
+  | { type: 'instance'; index: number; total: number; digest: Digest }
+  | { type: 'done'; manifestDigest: Digest }

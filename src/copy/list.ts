@@ -1,0 +1,79 @@
+/**
+ * Copies a manifest list / OCI index: one instance chosen by platform (the default), every
+ * instance (--all), only the list (index-only), or the instances of some platforms (a sparse list,
+ * or a stripped one).
+ */
+import { SkiffError } from '../errors.js'
+import { manifestDigest, resolveMediaType } from '../manifest/parse.js'
+import { chooseInstance, formatPlatform, platformMatches } from '../manifest/platform.js'
+import { flavorOf } from '../manifest/layer-types.js'
+import { rewriteList } from '../manifest/serialize.js'
+import { verifyBytes } from '../digest/verify.js'
+import type { ListEntry, ManifestList } from '../manifest/types.js'
+import { chooseListType, imageTypeForList } from './manifest-plan.js'
+import { copySingleImage } from './single.js'
+import type { CopyContext, WrittenManifest } from './context.js'
+
+async function getInstance(ctx: CopyContext, entry: ListEntry): Promise<{ bytes: Buffer; mediaType: string }> {
+  const got = await ctx.src.getManifest(entry.digest)
+  verifyBytes(got.bytes, entry.digest, `${ctx.srcName}: manifest ${entry.digest}`)
+  return { bytes: got.bytes, mediaType: resolveMediaType(got.bytes, got.mediaType || entry.mediaType) }
+}
+
+export async function copyList(ctx: CopyContext, bytes: Buffer, list: ManifestList): Promise<WrittenManifest> {
+  const mode = ctx.multiArch
+  if (mode === 'system') {
+    const entry = chooseInstance(list, ctx.platform)
+    const inst = await getInstance(ctx, entry)
+    return copySingleImage(ctx, { ...inst, asInstance: false })
+  }
+  if (!ctx.dest.properties.supportsMultiImage) {
+    throw new SkiffError(
+      'ERR_UNSUPPORTED',
+      `${ctx.destName} can hold only one image, but ${ctx.srcName} is a list of ${list.manifests.length}; copy one with --multi-arch system (the default) or use dir:, oci: or docker://`,
+    )
+  }
+  const listType = chooseListType(list.mediaType, ctx.dest.properties.supportedManifestMediaTypes, ctx.forcedType, ctx.destName)
+  const flavor = flavorOf(listType)!
+  const converting = listType !== list.mediaType
+  const forcedType = converting ? imageTypeForList(listType) : ctx.forcedType
+
+  const selected = new Set<ListEntry>()
+  if (mode === 'all') list.manifests.forEach((e) => selected.add(e))
+  else if (Array.isArray(mode)) {
+    for (const want of mode) {
+      const hits = list.manifests.filter((e) => platformMatches(e.platform, { ...want }))
+      if (hits.length === 0) throw new SkiffError('ERR_NO_MATCHING_PLATFORM', `${ctx.srcName} has no image for platform ${formatPlatform(want)}`)
+      hits.forEach((h) => selected.add(h))
+    }
+  }
+  if (converting && mode === 'index-only') {
+    throw new SkiffError('ERR_UNSUPPORTED', `${ctx.srcName}: converting a list to ${listType} needs its images; --multi-arch index-only cannot convert`)
+  }
+
+  const entries: ListEntry[] = []
+  let changed = converting
+  let n = 0
+  for (const entry of list.manifests) {
+    if (!selected.has(entry)) {
+      if (ctx.stripRemovedPlatforms && mode !== 'index-only') changed = true
+      else entries.push(entry)
+      continue
+    }
+    n++
+    ctx.emit({ type: 'instance', index: n, total: selected.size, digest: entry.digest })
+    const inst = await getInstance(ctx, entry)
+    const written = await copySingleImage(ctx, { ...inst, asInstance: true, ...(forcedType ? { forcedType } : {}) })
+    const out: ListEntry = { ...entry, digest: written.digest, size: written.bytes.length, mediaType: written.mediaType }
+    if (out.digest !== entry.digest || out.mediaType !== entry.mediaType) changed = true
+    entries.push(out)
+  }
+  if (changed && ctx.preserveDigests) {
+    throw new SkiffError('ERR_PRESERVE_DIGESTS', `${ctx.srcName}: --preserve-digests is set but copying to ${ctx.destName} would change the list's digest; drop --preserve-digests or copy without conversion`)
+  }
+  const outBytes = changed ? rewriteList(list, flavor, entries) : bytes
+  const mediaType = changed ? listType : list.mediaType
+  ctx.emit({ type: 'manifest-write' })
+  await ctx.dest.putManifest(outBytes, mediaType)
+  return { bytes: outBytes, mediaType, digest: manifestDigest(outBytes, mediaType) }
+}

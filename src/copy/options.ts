@@ -1,0 +1,50 @@
+/** Options and results of the copy engine; the CLI normalizes flags into these once, at the edge. */
+import type { Digest } from '../digest/digest.js'
+import type { Platform, TransportOptions } from '../transports/types.js'
+import type { PolicyContext } from '../config/policy-types.js'
+import type { CopyEvent } from './events.js'
+
+export type CompressionFormat = 'gzip' | 'zstd'
+
+export interface CompressionOptions {
+  /** 'preserve' keeps what the source has unless the destination wants otherwise. */
+  mode?: 'preserve' | 'compress' | 'decompress'
+  format?: CompressionFormat
+  level?: number
+}
+
+/**
+ * What to copy of a multi-platform image: 'system' (one instance chosen by platform, the default),
+ * 'all' (every instance), 'index-only' (the list, no instances), or a list of platforms (a sparse
+ * list unless stripRemovedPlatforms).
+ */
+export type MultiArch = 'system' | 'all' | 'index-only' | Platform[]
+
+export interface CopyOptions {
+  /** Trust policy. Required: use `insecureAcceptAnythingPolicy()` deliberately, as --insecure-policy does. */
+  policy: PolicyContext
+  /** Manifest format to write: 'oci' | 'v2s2' | 'v2s1' (--format). */
+  format?: 'oci' | 'v2s2' | 'v2s1'
+  multiArch?: MultiArch
+  stripRemovedPlatforms?: boolean
+  /** Fail instead of changing a digest (--preserve-digests). */
+  preserveDigests?: boolean
+  removeSignatures?: boolean
+  compression?: CompressionOptions
+  /** Layers copied at once per image (--image-parallel-copies), default 6. */
+  imageParallelCopies?: number
+  /** Platform used to choose an instance from a list (--override-os/arch/variant); host by default. */
+  platform?: Partial<Platform>
+  source?: TransportOptions
+  destination?: TransportOptions
+  signal?: AbortSignal
+  onEvent?: (e: CopyEvent) => void
+}
+
+export interface CopyResult {
+  /** Digest of the top-level manifest written (--digestfile). */
+  manifestDigest: Digest
+  manifestMediaType: string
+  /** Bytes of the top-level manifest written. */
+  manifest: Buffer
+}

@@ -1,0 +1,113 @@
+/**
+ * Copies one image (not a list): layers in parallel, then the config, then the manifest, converted
+ * when the destination or --format asks for another type.
+ */
+import { Readable } from 'node:stream'
+import { SkiffError } from '../errors.js'
+import { manifestDigest, parseManifest } from '../manifest/parse.js'
+import { MT, isSchema1Type } from '../manifest/media-types.js'
+import { convertImageManifest } from '../manifest/serialize.js'
+import { flavorOf, layerMediaType } from '../manifest/layer-types.js'
+import { schema1Layers, schema1ToConfig } from '../manifest/schema1.js'
+import { digestOf } from '../digest/digest.js'
+import type { BlobInfo } from '../transports/types.js'
+import type { ImageManifest, Schema1Manifest } from '../manifest/types.js'
+import type { CopiedBlob } from './blob.js'
+import { chooseImageManifestType } from './manifest-plan.js'
+import { mapLimit } from './limit.js'
+import type { CopyContext, WrittenManifest } from './context.js'
+
+export interface SingleImageInput {
+  bytes: Buffer
+  mediaType: string
+  /** Set when this image is an instance of a list being copied (its manifest is stored by digest). */
+  asInstance: boolean
+  /** Forced image type for this instance (a converted list's flavour). */
+  forcedType?: string
+}
+
+/** Layers are copied under an AbortController so the first failure stops the others promptly. */
+async function copyLayers(ctx: CopyContext, layers: BlobInfo[], needUncompressed: boolean): Promise<CopiedBlob[]> {
+  const ac = new AbortController()
+  const onAbort = (): void => ac.abort(ctx.signal?.reason)
+  ctx.signal?.addEventListener('abort', onAbort, { once: true })
+  const parallel = ctx.dest.properties.hasThreadSafePutBlob ? ctx.parallel : 1
+  try {
+    return await mapLimit(layers, parallel, async (info) => {
+      try {
+        if (info.urls?.length && ctx.dest.properties.acceptsForeignLayerURLs) {
+          // Foreign layer: referenced by URL, not copied (as containers/image does).
+          return { ...info, compression: 'gzip', reused: true } as CopiedBlob
+        }
+        return await ctx.blobs.copy({ info, kind: 'layer', compression: ctx.compression, needUncompressedDigest: needUncompressed, signal: ac.signal })
+      } catch (e) {
+        ac.abort(e)
+        throw e
+      }
+    })
+  } finally {
+    ctx.signal?.removeEventListener('abort', onAbort)
+  }
+}
+
+export async function copySingleImage(ctx: CopyContext, input: SingleImageInput): Promise<WrittenManifest> {
+  const parsed = parseManifest(input.bytes, input.mediaType, ctx.srcName)
+  if (parsed.kind === 'list') throw new SkiffError('ERR_UNSUPPORTED', `${ctx.srcName}: a list nested in a list is not supported`)
+  const srcType = parsed.mediaType
+  const needOci = ctx.compression.mode === 'compress' && ctx.compression.format === 'zstd'
+  const target = chooseImageManifestType(srcType, ctx.dest.properties.supportedManifestMediaTypes, input.forcedType ?? ctx.forcedType, needOci, ctx.destName)
+
+  const out = parsed.kind === 'schema1' ? await copySchema1(ctx, parsed, input, target) : await copySchema2(ctx, parsed, input, target)
+  ctx.emit({ type: 'manifest-write', ...(input.asInstance ? { instance: out.digest } : {}) })
+  await ctx.dest.putManifest(out.bytes, out.mediaType, input.asInstance ? out.digest : undefined)
+  return out
+}
+
+function refuseDigestChange(ctx: CopyContext, what: string): never {
+  throw new SkiffError('ERR_PRESERVE_DIGESTS', `${ctx.srcName}: --preserve-digests is set but copying to ${ctx.destName} would change the ${what} digest (the manifest must be converted or layers recompressed); drop --preserve-digests or choose a destination that takes the image as it is`)
+}
+
+async function copySchema2(ctx: CopyContext, m: ImageManifest, input: SingleImageInput, target: string): Promise<WrittenManifest> {
+  const layers = await copyLayers(ctx, m.layers, false)
+  const config = await ctx.blobs.copy({ info: m.config, kind: 'config', ...(ctx.signal ? { signal: ctx.signal } : {}) })
+  const flavor = flavorOf(target)!
+  const srcFlavor = flavorOf(m.mediaType)!
+  const unchanged =
+    target === m.mediaType &&
+    layers.every((l, i) => {
+      const orig = m.layers[i]!
+      return l.digest === orig.digest && l.size === orig.size && (orig.urls?.length || layerMediaType(orig.mediaType, srcFlavor, l.compression) === orig.mediaType)
+    })
+  if (unchanged) return { bytes: input.bytes, mediaType: m.mediaType, digest: manifestDigest(input.bytes, m.mediaType) }
+  if (ctx.preserveDigests) refuseDigestChange(ctx, 'manifest')
+  const bytes = convertImageManifest(m, flavor, layers, { ...m.config, digest: config.digest, size: config.size })
+  return { bytes, mediaType: target, digest: digestOf(bytes) }
+}
+
+async function copySchema1(ctx: CopyContext, m: Schema1Manifest, input: SingleImageInput, target: string): Promise<WrittenManifest> {
+  if (isSchema1Type(target)) {
+    // Stored as it is: every fsLayer (dedup by digest), no conversion.
+    const unique = [...new Map(m.fsLayers.map((l) => [l.blobSum, { digest: l.blobSum, size: -1, mediaType: MT.DOCKER_LAYER_GZIP } as BlobInfo])).values()]
+    const layers = await copyLayers(ctx, unique, false)
+    if (layers.some((l, i) => l.digest !== unique[i]!.digest)) {
+      throw new SkiffError('ERR_UNSUPPORTED', `${ctx.srcName}: schema1 layers cannot be recompressed; copy with --format v2s2 or oci to convert`)
+    }
+    return { bytes: input.bytes, mediaType: m.mediaType, digest: manifestDigest(input.bytes, m.mediaType) }
+  }
+  if (ctx.preserveDigests) refuseDigestChange(ctx, 'manifest')
+  const all = schema1Layers(m).filter((l) => !l.empty)
+  const layers = await copyLayers(ctx, all.map((l) => ({ digest: l.digest, size: -1, mediaType: MT.DOCKER_LAYER_GZIP })), true)
+  const diffIDs = layers.map((l) => {
+    if (!l.uncompressedDigest) throw new SkiffError('ERR_COMPRESSION', `${ctx.srcName}: could not compute the uncompressed digest of layer ${l.digest}`)
+    return l.uncompressedDigest
+  })
+  const config = schema1ToConfig(m, diffIDs)
+  const flavor = flavorOf(target)!
+  const configInfo: BlobInfo = { digest: digestOf(config), size: config.length, mediaType: flavor === 'oci' ? MT.OCI_CONFIG : MT.DOCKER_CONFIG }
+  ctx.emit({ type: 'blob-start', kind: 'config', digest: configInfo.digest, size: configInfo.size })
+  const stored = await ctx.dest.putBlob(Readable.from([config]), configInfo, { isConfig: true, expectedDigest: configInfo.digest })
+  ctx.emit({ type: 'blob-done', kind: 'config', digest: stored.digest, size: stored.size, reused: false })
+  const base: ImageManifest = { kind: 'image', mediaType: target, config: configInfo, layers: [] }
+  const bytes = convertImageManifest(base, flavor, layers, configInfo)
+  return { bytes, mediaType: target, digest: digestOf(bytes) }
+}

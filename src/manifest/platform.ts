@@ -1,0 +1,88 @@
+/**
+ * Platforms: the host's (in Go/OCI names) and choosing one instance from a manifest list, with
+ * variant fallbacks as containers/image does (arm v7 accepts v6 and v5; arm64 is v8).
+ */
+import { SkiffError } from '../errors.js'
+import type { Platform } from '../transports/types.js'
+import type { ListEntry, ManifestList } from './types.js'
+
+const ARCH: Record<string, string> = { x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', loong64: 'loong64', mips: 'mips', mipsel: 'mipsle' }
+const OS: Record<string, string> = { win32: 'windows', linux: 'linux', darwin: 'darwin', freebsd: 'freebsd', openbsd: 'openbsd', sunos: 'solaris', aix: 'aix' }
+
+export function hostPlatform(): Platform {
+  const architecture = ARCH[process.arch] ?? process.arch
+  const p: Platform = { os: OS[process.platform] ?? process.platform, architecture }
+  if (architecture === 'arm') {
+    const v = (process.config.variables as Record<string, unknown>).arm_version
+    p.variant = `v${typeof v === 'string' || typeof v === 'number' ? v : '7'}`
+  }
+  return p
+}
+
+/** The platform to choose with: the host's, overridden field by field (--override-os/arch/variant). */
+export function wantedPlatform(override: Partial<Platform> | undefined): Platform {
+  const host = hostPlatform()
+  const os = override?.os || host.os
+  const architecture = override?.architecture || host.architecture
+  const p: Platform = { os, architecture }
+  // The host's variant only applies when the architecture is the host's.
+  const variant = override?.variant || (architecture === host.architecture ? host.variant : undefined)
+  if (variant) p.variant = variant
+  return p
+}
+
+/** Variants acceptable for a wanted platform, most preferred first; '' means "no variant given". */
+function variantPreference(p: Platform): string[] {
+  const v = p.variant ?? ''
+  if (p.architecture === 'arm64') return v && v !== 'v8' ? [v, ''] : ['v8', '']
+  if (p.architecture === 'arm') {
+    const order = ['v8', 'v7', 'v6', 'v5']
+    const start = order.indexOf(v || 'v7')
+    return start === -1 ? [v, ''] : [...order.slice(start), '']
+  }
+  return v ? [v, ''] : ['']
+}
+
+export function platformMatches(entry: Platform | undefined, want: Platform): boolean {
+  return !!entry && entry.os === want.os && entry.architecture === want.architecture && variantPreference(want).includes(entry.variant ?? '')
+}
+
+/** Formats `os/arch[/variant]`. */
+export function formatPlatform(p: Partial<Platform>): string {
+  return [p.os ?? '', p.architecture ?? '', ...(p.variant ? [p.variant] : [])].join('/')
+}
+
+/** Parses `os/arch[/variant]` (as --multi-arch lists use). */
+export function parsePlatform(s: string): Platform {
+  const parts = s.trim().split('/')
+  if (parts.length < 2 || parts.length > 3 || parts.some((x) => x === '')) {
+    throw new SkiffError('ERR_INVALID_ARGUMENT', `invalid platform "${s}": expected os/arch or os/arch/variant, e.g. linux/arm64`)
+  }
+  const p: Platform = { os: parts[0]!, architecture: parts[1]! }
+  if (parts[2]) p.variant = parts[2]
+  return p
+}
+
+/**
+ * Chooses the instance of `list` for the wanted platform (the host's, with overrides). Throws
+ * ERR_NO_MATCHING_PLATFORM naming the platform and what the list offers.
+ */
+export function chooseInstance(list: ManifestList, override?: Partial<Platform>): ListEntry {
+  const want = wantedPlatform(override)
+  for (const variant of variantPreference(want)) {
+    const hit = list.manifests.find(
+      (m) => m.platform && m.platform.os === want.os && m.platform.architecture === want.architecture && (m.platform.variant ?? '') === variant,
+    )
+    if (hit) return hit
+  }
+  // A wanted platform without a variant accepts any variant of that architecture.
+  if (!want.variant) {
+    const hit = list.manifests.find((m) => m.platform && m.platform.os === want.os && m.platform.architecture === want.architecture)
+    if (hit) return hit
+  }
+  const offered = list.manifests.map((m) => (m.platform ? formatPlatform(m.platform) : '?')).join(', ')
+  throw new SkiffError(
+    'ERR_NO_MATCHING_PLATFORM',
+    `no image found in manifest list for architecture ${want.architecture}, variant "${want.variant ?? ''}", OS ${want.os} (the list has: ${offered || 'nothing'}); choose one with --override-os/--override-arch/--override-variant or copy all with --all`,
+  )
+}
