@@ -12,7 +12,8 @@ import { schema1Layers, schema1ToConfig } from '../manifest/schema1.js'
 import { digestOf } from '../digest/digest.js'
 import type { BlobInfo } from '../transports/types.js'
 import type { ImageManifest, Schema1Manifest } from '../manifest/types.js'
-import type { CopiedBlob } from './blob.js'
+import { readSmallBlob, type CopiedBlob } from './blob.js'
+import { dockerConfigToOci } from '../manifest/oci-config.js'
 import { chooseImageManifestType } from './manifest-plan.js'
 import { mapLimit } from './limit.js'
 import type { CopyContext, WrittenManifest } from './context.js'
@@ -69,9 +70,13 @@ function refuseDigestChange(ctx: CopyContext, what: string): never {
 
 async function copySchema2(ctx: CopyContext, m: ImageManifest, input: SingleImageInput, target: string): Promise<WrittenManifest> {
   const layers = await copyLayers(ctx, m.layers, false)
-  const config = await ctx.blobs.copy({ info: m.config, kind: 'config', ...(ctx.signal ? { signal: ctx.signal } : {}) })
   const flavor = flavorOf(target)!
   const srcFlavor = flavorOf(m.mediaType)!
+  // Docker → OCI rewrites the config through the OCI struct, as containers/image does.
+  const config =
+    srcFlavor === 'docker' && flavor === 'oci' && m.config.mediaType === MT.DOCKER_CONFIG
+      ? await putConfig(ctx, dockerConfigToOci(await readSmallBlob(ctx.src, m.config, `${ctx.srcName}: config`, ctx.signal)), flavor)
+      : await ctx.blobs.copy({ info: m.config, kind: 'config', ...(ctx.signal ? { signal: ctx.signal } : {}) })
   const unchanged =
     target === m.mediaType &&
     layers.every((l, i) => {
@@ -82,6 +87,16 @@ async function copySchema2(ctx: CopyContext, m: ImageManifest, input: SingleImag
   if (ctx.preserveDigests) refuseDigestChange(ctx, 'manifest')
   const bytes = convertImageManifest(m, flavor, layers, { ...m.config, digest: config.digest, size: config.size })
   return { bytes, mediaType: target, digest: digestOf(bytes) }
+}
+
+/** Stores a config the engine generated (converted), reusing it when the destination has it. */
+async function putConfig(ctx: CopyContext, config: Buffer, flavor: 'oci' | 'docker'): Promise<BlobInfo> {
+  const info: BlobInfo = { digest: digestOf(config), size: config.length, mediaType: flavor === 'oci' ? MT.OCI_CONFIG : MT.DOCKER_CONFIG }
+  ctx.emit({ type: 'blob-start', kind: 'config', digest: info.digest, size: info.size })
+  const reused = await ctx.dest.tryReusingBlob(info)
+  if (!reused) await ctx.dest.putBlob(Readable.from([config]), info, { isConfig: true, expectedDigest: info.digest })
+  ctx.emit({ type: 'blob-done', kind: 'config', digest: info.digest, size: info.size, reused: !!reused })
+  return info
 }
 
 async function copySchema1(ctx: CopyContext, m: Schema1Manifest, input: SingleImageInput, target: string): Promise<WrittenManifest> {
@@ -101,12 +116,9 @@ async function copySchema1(ctx: CopyContext, m: Schema1Manifest, input: SingleIm
     if (!l.uncompressedDigest) throw new SkiffError('ERR_COMPRESSION', `${ctx.srcName}: could not compute the uncompressed digest of layer ${l.digest}`)
     return l.uncompressedDigest
   })
-  const config = schema1ToConfig(m, diffIDs)
   const flavor = flavorOf(target)!
-  const configInfo: BlobInfo = { digest: digestOf(config), size: config.length, mediaType: flavor === 'oci' ? MT.OCI_CONFIG : MT.DOCKER_CONFIG }
-  ctx.emit({ type: 'blob-start', kind: 'config', digest: configInfo.digest, size: configInfo.size })
-  const stored = await ctx.dest.putBlob(Readable.from([config]), configInfo, { isConfig: true, expectedDigest: configInfo.digest })
-  ctx.emit({ type: 'blob-done', kind: 'config', digest: stored.digest, size: stored.size, reused: false })
+  const s2config = schema1ToConfig(m, diffIDs)
+  const configInfo = await putConfig(ctx, flavor === 'oci' ? dockerConfigToOci(s2config) : s2config, flavor)
   const base: ImageManifest = { kind: 'image', mediaType: target, config: configInfo, layers: [] }
   const bytes = convertImageManifest(base, flavor, layers, configInfo)
   return { bytes, mediaType: target, digest: digestOf(bytes) }

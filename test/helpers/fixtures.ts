@@ -44,6 +44,10 @@ export interface ImageSpec {
   /** 'oci' (default) or 'docker' media types */
   flavor?: 'oci' | 'docker'
   created?: string
+  /** Extra top-level config fields (e.g. Docker's container_config, docker_version). */
+  configExtra?: Record<string, unknown>
+  /** Extra fields of config.config (ExposedPorts, Volumes, …). */
+  runConfigExtra?: Record<string, unknown>
 }
 
 export interface BuiltImage {
@@ -73,9 +77,10 @@ export async function buildImage(spec: ImageSpec): Promise<BuiltImage> {
     architecture: spec.architecture ?? 'amd64',
     os: spec.os ?? 'linux',
     ...(spec.variant ? { variant: spec.variant } : {}),
-    config: { Env: spec.env ?? ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['/bin/sh'], Labels: spec.labels ?? {} },
+    config: { Env: spec.env ?? ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['/bin/sh'], Labels: spec.labels ?? {}, ...(spec.runConfigExtra ?? {}) },
     rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffID) },
     history: layers.map(() => ({ created, created_by: 'test layer' })),
+    ...(spec.configExtra ?? {}),
   }
   const config = Buffer.from(JSON.stringify(configObj))
   const mediaType = docker ? 'application/vnd.docker.distribution.manifest.v2+json' : 'application/vnd.oci.image.manifest.v1+json'
