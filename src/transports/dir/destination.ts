@@ -1,0 +1,205 @@
+/**
+ * Writes an image in skopeo's directory layout. Everything goes into a staging directory beside
+ * the target (`.NAME.<random>.tmp`) that becomes visible only at commit(): renamed into place, or
+ * swapped with an existing dir layout (or empty directory). A non-empty directory that is not a
+ * dir layout is refused up front, so user files are never destroyed.
+ */
+import { randomBytes } from 'node:crypto'
+import { link, mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
+import type { Readable } from 'node:stream'
+import { SkiffError, isNotFound } from '../../errors.js'
+import { isValidDigest, type Digest } from '../../digest/digest.js'
+import { DigestingStream } from '../../digest/verify.js'
+import { writeFileAtomic, writeStreamAtomic } from '../../util/atomic.js'
+import { registerTempPath, unregisterTempPath } from '../../util/cleanup.js'
+import type { BlobInfo, DestinationProperties, ImageDestination, ImageReference, PutBlobOptions } from '../types.js'
+import { realPathInside, removeEmptyDirs } from './local-path.js'
+import { VERSION_CONTENT, VERSION_FILE, blobFileCandidates, blobFileName, manifestFileName, signatureFileName } from './layout.js'
+
+type TargetState = 'missing' | 'empty' | 'layout'
+
+/** What is at `target` now; throws for anything that must not be overwritten. */
+async function inspectTarget(target: string, image: string): Promise<TargetState> {
+  let st
+  try {
+    st = await stat(target)
+  } catch (e) {
+    if (isNotFound(e)) return 'missing'
+    throw e
+  }
+  if (!st.isDirectory()) {
+    throw new SkiffError('ERR_INVALID_ARGUMENT', `${image}: ${target} exists and is not a directory; choose another path or remove it`, { image })
+  }
+  const entries = await readdir(target)
+  if (entries.length === 0) return 'empty'
+  if (entries.includes(VERSION_FILE)) return 'layout'
+  throw new SkiffError(
+    'ERR_INVALID_ARGUMENT',
+    `${image}: ${target} is a non-empty directory that does not hold a dir: image (no "version" file); refusing to overwrite it — choose an empty or new directory`,
+    { image },
+  )
+}
+
+export class DirImageDestination implements ImageDestination {
+  readonly properties: DestinationProperties = {
+    supportedManifestMediaTypes: undefined,
+    desiredLayerCompression: 'preserve',
+    supportsMultiImage: true,
+    acceptsForeignLayerURLs: true,
+    hasThreadSafePutBlob: true,
+    supportsSignatures: true,
+  }
+
+  private committed = false
+  private closed = false
+
+  private constructor(
+    readonly reference: ImageReference,
+    private readonly target: string,
+    private readonly staging: string,
+    /** The existing dir layout being replaced (blobs there can be hardlinked), if any. */
+    private readonly previous: string | undefined,
+    /** The first parent folder this destination created, removed again if nothing is committed. */
+    private readonly createdParent: string | undefined,
+  ) {}
+
+  private get image(): string {
+    return this.reference.toString()
+  }
+
+  static async open(reference: ImageReference, target: string): Promise<DirImageDestination> {
+    const image = reference.toString()
+    const state = await inspectTarget(target, image)
+    const parent = dirname(target)
+    const createdParent = await mkdir(parent, { recursive: true })
+    const staging = join(parent, `.${basename(target)}.${randomBytes(8).toString('hex')}.tmp`)
+    registerTempPath(staging)
+    try {
+      await mkdir(staging, { mode: 0o755 })
+    } catch (e) {
+      unregisterTempPath(staging)
+      if (createdParent) await removeEmptyDirs(parent, createdParent)
+      throw new SkiffError('ERR_IO', `${image}: cannot create a staging directory beside ${target}: ${(e as Error).message}`, { image, cause: e })
+    }
+    return new DirImageDestination(reference, target, staging, state === 'layout' ? target : undefined, createdParent)
+  }
+
+  private async existingSize(path: string): Promise<number | undefined> {
+    try {
+      const st = await stat(path)
+      return st.isFile() ? st.size : undefined
+    } catch {
+      return undefined
+    }
+  }
+
+  async tryReusingBlob(info: BlobInfo): Promise<BlobInfo | undefined> {
+    if (!isValidDigest(info.digest)) return undefined
+    const sizeOk = (n: number | undefined): n is number => n !== undefined && (info.size < 0 || n === info.size)
+    const name = blobFileName(info.digest)
+    const staged = join(this.staging, name)
+    const here = await this.existingSize(staged)
+    if (sizeOk(here)) return { ...info, size: here }
+    if (this.previous === undefined) return undefined
+    for (const candidate of blobFileCandidates(info.digest)) {
+      try {
+        const real = await realPathInside(this.previous, join(this.previous, candidate), this.image)
+        const size = await this.existingSize(real)
+        if (!sizeOk(size)) continue
+        await link(real, staged)
+        return { ...info, size }
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+          const n = await this.existingSize(staged)
+          if (sizeOk(n)) return { ...info, size: n }
+        }
+        // an optimization never fails the copy: fall back to streaming
+      }
+    }
+    return undefined
+  }
+
+  async putBlob(stream: Readable, info: BlobInfo, opts: PutBlobOptions = {}): Promise<BlobInfo> {
+    const digesting = new DigestingStream({ what: `${this.image}: blob ${info.digest}` })
+    const onAbort = (): void => {
+      stream.destroy(new SkiffError('ERR_ABORTED', `${this.image}: writing blob ${info.digest} was aborted`, { image: this.image }))
+    }
+    opts.signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      if (opts.signal?.aborted) onAbort()
+      await writeStreamAtomic(join(this.staging, 'blob'), stream, [digesting], () => join(this.staging, blobFileName(digesting.digest)))
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort)
+    }
+    const out: BlobInfo = { digest: digesting.digest, size: digesting.size }
+    if (info.mediaType !== undefined) out.mediaType = info.mediaType
+    return out
+  }
+
+  async putManifest(bytes: Buffer, _mediaType: string, instance?: Digest): Promise<void> {
+    await writeFileAtomic(join(this.staging, manifestFileName(instance)), bytes)
+  }
+
+  async putSignatures(signatures: Buffer[], instance?: Digest): Promise<void> {
+    for (let i = 0; i < signatures.length; i++) {
+      await writeFileAtomic(join(this.staging, signatureFileName(i, instance)), signatures[i]!)
+    }
+    // A second call with fewer signatures must not leave old ones behind.
+    for (let i = signatures.length; ; i++) {
+      const p = join(this.staging, signatureFileName(i, instance))
+      if ((await this.existingSize(p)) === undefined) break
+      await rm(p, { force: true })
+    }
+  }
+
+  async commit(): Promise<void> {
+    if (this.committed) return
+    if (this.closed) throw new SkiffError('ERR_INVALID_ARGUMENT', `${this.image}: commit() after close()`, { image: this.image })
+    await writeFileAtomic(join(this.staging, VERSION_FILE), VERSION_CONTENT)
+    // Re-check: the target may have changed since the destination was opened.
+    const state = await inspectTarget(this.target, this.image)
+    if (state === 'missing') {
+      try {
+        await rename(this.staging, this.target)
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code
+        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw e
+        // Someone created it meanwhile: swap if that is allowed, else refuse.
+        await inspectTarget(this.target, this.image)
+        await this.swapIn()
+      }
+    } else {
+      await this.swapIn()
+    }
+    unregisterTempPath(this.staging)
+    this.committed = true
+  }
+
+  /** Renames the old target aside, the staging directory in, and removes the old one. */
+  private async swapIn(): Promise<void> {
+    const old = join(dirname(this.target), `.${basename(this.target)}.${randomBytes(8).toString('hex')}.old`)
+    await rename(this.target, old)
+    try {
+      await rename(this.staging, this.target)
+    } catch (e) {
+      await rename(old, this.target).catch(() => undefined)
+      throw e
+    }
+    registerTempPath(old)
+    try {
+      await rm(old, { recursive: true, force: true })
+    } finally {
+      unregisterTempPath(old)
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    if (this.committed) return
+    await rm(this.staging, { recursive: true, force: true })
+    unregisterTempPath(this.staging)
+    if (this.createdParent) await removeEmptyDirs(dirname(this.target), this.createdParent)
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Reads an image from skopeo's directory layout. Returns raw bytes; never verifies.
+ */
+import { open, readFile, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Readable } from 'node:stream'
+import { ImageNotFoundError, SkiffError, isNotFound, isSkiffError } from '../../errors.js'
+import type { Digest } from '../../digest/digest.js'
+import type { BlobInfo, ImageReference, ImageSource } from '../types.js'
+import { realPathInside } from './local-path.js'
+import { blobFileCandidates, manifestFileName, signatureFileName } from './layout.js'
+
+export class DirImageSource implements ImageSource {
+  constructor(
+    readonly reference: ImageReference,
+    private readonly dir: string,
+  ) {}
+
+  private get image(): string {
+    return this.reference.toString()
+  }
+
+  /** Opens the source; a missing directory or manifest.json is ImageNotFound. */
+  static async open(reference: ImageReference, dir: string): Promise<DirImageSource> {
+    const src = new DirImageSource(reference, dir)
+    try {
+      const st = await stat(dir)
+      if (!st.isDirectory()) throw new SkiffError('ERR_INVALID_LAYOUT', `${reference.toString()}: ${dir} is not a directory`, { image: reference.toString() })
+      await stat(join(dir, manifestFileName()))
+    } catch (e) {
+      if (isNotFound(e)) {
+        throw new ImageNotFoundError(`${reference.toString()}: no image there (${dir} or its manifest.json does not exist)`, { image: reference.toString(), cause: e })
+      }
+      throw e
+    }
+    return src
+  }
+
+  /** The real path of a file in the directory, refusing symlinks that leave it. */
+  private async safePath(name: string): Promise<string> {
+    return realPathInside(this.dir, join(this.dir, name), this.image)
+  }
+
+  async getManifest(instance?: Digest): Promise<{ bytes: Buffer; mediaType: string }> {
+    const name = manifestFileName(instance)
+    try {
+      const bytes = await readFile(await this.safePath(name))
+      return { bytes, mediaType: '' }
+    } catch (e) {
+      if (isNotFound(e)) {
+        const what = instance === undefined ? 'manifest.json' : `the manifest of instance ${instance} (${name})`
+        throw new ImageNotFoundError(`${this.image}: ${what} does not exist`, { image: this.image, cause: e })
+      }
+      throw e
+    }
+  }
+
+  async getBlob(info: BlobInfo): Promise<{ stream: Readable; size: number }> {
+    let lastErr: unknown
+    for (const name of blobFileCandidates(info.digest)) {
+      try {
+        const path = await this.safePath(name)
+        // Open first, then stat the open file: size and content come from the same file.
+        const fh = await open(path, 'r')
+        try {
+          const st = await fh.stat()
+          return { stream: fh.createReadStream(), size: st.size }
+        } catch (e) {
+          await fh.close()
+          throw e
+        }
+      } catch (e) {
+        if (isSkiffError(e) || !isNotFound(e)) throw e
+        lastErr = e
+      }
+    }
+    throw new SkiffError('ERR_INVALID_LAYOUT', `${this.image}: blob ${info.digest} is missing from the directory; the image is incomplete`, {
+      image: this.image,
+      cause: lastErr,
+    })
+  }
+
+  async getSignatures(instance?: Digest): Promise<Buffer[]> {
+    const out: Buffer[] = []
+    for (let i = 0; ; i++) {
+      try {
+        out.push(await readFile(await this.safePath(signatureFileName(i, instance))))
+      } catch (e) {
+        if (isNotFound(e)) return out
+        throw e
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    // nothing held open
+  }
+}

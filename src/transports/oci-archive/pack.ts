@@ -1,0 +1,51 @@
+/**
+ * Tars a folder (an OCI layout) into a file, streaming each file from disk; the archive is written
+ * to a temp file beside the target and renamed into place only when complete.
+ */
+import { createReadStream } from 'node:fs'
+import { lstat, readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { pack, type Pack } from 'tar-stream'
+import { writeStreamAtomic } from '../../util/atomic.js'
+
+async function addTree(p: Pack, root: string, rel: string): Promise<void> {
+  const names = (await readdir(join(root, rel))).sort()
+  for (const name of names) {
+    const relPath = rel === '' ? name : `${rel}/${name}`
+    const abs = join(root, relPath)
+    const st = await lstat(abs)
+    const common = { mtime: st.mtime, uid: 0, gid: 0 }
+    if (st.isDirectory()) {
+      p.entry({ ...common, name: `${relPath}/`, type: 'directory', mode: 0o755 })
+      await addTree(p, root, relPath)
+    } else if (st.isFile()) {
+      await new Promise<void>((resolve, reject) => {
+        const w = p.entry({ ...common, name: relPath, type: 'file', mode: 0o644, size: st.size }, (err) => (err ? reject(err) : resolve()))
+        const r = createReadStream(abs)
+        r.on('error', (e) => {
+          w.destroy(e)
+          reject(e)
+        })
+        r.pipe(w as unknown as NodeJS.WritableStream)
+      })
+    }
+    // the layout this packs is one skiff wrote: no symlinks or special files
+  }
+}
+
+/** Writes a tar of `dir`'s contents to `target` atomically. */
+export async function packDirToFile(dir: string, target: string): Promise<void> {
+  const p = pack()
+  const filling = addTree(p, dir, '').then(
+    () => p.finalize(),
+    (e: unknown) => {
+      p.destroy(e as Error)
+    },
+  )
+  const writing = writeStreamAtomic(target, Readable.from(p)).catch((e: unknown) => {
+    p.destroy(e as Error)
+    throw e
+  })
+  await Promise.all([writing, filling])
+}

@@ -1,0 +1,133 @@
+/**
+ * An ImageSource over one image of a `docker save` archive. The archive has no registry manifest,
+ * so one is generated (Docker schema2) from the config and the layer files: an uncompressed layer is
+ * named by its DiffID, a compressed one by the sha256 of its bytes. The bytes are deterministic.
+ */
+import { Readable } from 'node:stream'
+import { SkiffError } from '../../../errors.js'
+import { digestOf, isValidDigest, newHasher, type Digest } from '../../../digest/digest.js'
+import { MT } from '../../../manifest/media-types.js'
+import type { BlobInfo, ImageReference, ImageSource, Platform } from '../../types.js'
+import { detectCompression } from './magic.js'
+import type { ImageSelection, ManifestItem } from './manifest-json.js'
+import type { TarfileReader } from './reader.js'
+import type { TarEntry } from './tar-index.js'
+
+interface Descriptor {
+  mediaType: string
+  size: number
+  digest: Digest
+}
+
+interface ImageData {
+  manifest: Buffer
+  config: Buffer
+  configDigest: Digest
+  blobs: Map<Digest, TarEntry>
+}
+
+// Uncompressed layers are labelled .tar.gzip, exactly as containers/image's tarfile source does, so
+// the generated manifest (and `inspect`) agree with skopeo byte for byte. The copy engine detects the
+// real compression and writes an honest media type wherever the layer is stored as it is.
+const LAYER_TYPE = { none: MT.DOCKER_LAYER_GZIP, gzip: MT.DOCKER_LAYER_GZIP, zstd: MT.DOCKER_LAYER_ZSTD } as const
+
+export class TarfileSource implements ImageSource {
+  private data: Promise<ImageData> | undefined
+
+  constructor(
+    readonly reference: ImageReference,
+    private readonly reader: TarfileReader,
+    private readonly item: ManifestItem,
+    /** Close the reader with the source (false when the reader is shared). */
+    private readonly ownsReader = true,
+  ) {}
+
+  /** Opens the image `sel` names in `reader`. */
+  static async create(reference: ImageReference, reader: TarfileReader, sel: ImageSelection, platform?: Partial<Platform>, ownsReader = true): Promise<TarfileSource> {
+    const { item } = await reader.chooseImage(sel, platform)
+    return new TarfileSource(reference, reader, item, ownsReader)
+  }
+
+  private get image(): string {
+    return this.reference.toString()
+  }
+
+  private load(): Promise<ImageData> {
+    this.data ??= this.build()
+    return this.data
+  }
+
+  private async build(): Promise<ImageData> {
+    const image = this.image
+    const config = await this.reader.readEntry(this.item.Config, 'image config')
+    let diffIDs: unknown
+    try {
+      diffIDs = (JSON.parse(config.toString('utf8')) as { rootfs?: { diff_ids?: unknown } }).rootfs?.diff_ids
+    } catch (e) {
+      throw new SkiffError('ERR_INVALID_LAYOUT', `${image}: image config "${this.item.Config}" is not valid JSON`, { image, cause: e })
+    }
+    if (!Array.isArray(diffIDs) || !diffIDs.every((d) => typeof d === 'string' && isValidDigest(d))) {
+      throw new SkiffError('ERR_INVALID_LAYOUT', `${image}: image config "${this.item.Config}" has no valid rootfs.diff_ids`, { image })
+    }
+    if (diffIDs.length !== this.item.Layers.length) {
+      throw new SkiffError('ERR_INVALID_LAYOUT', `${image}: inconsistent layer count: ${this.item.Layers.length} in manifest.json, ${diffIDs.length} in the config`, { image })
+    }
+    const configDigest = digestOf(config)
+    const blobs = new Map<Digest, TarEntry>()
+    const layers: Descriptor[] = []
+    for (let i = 0; i < diffIDs.length; i++) {
+      const entry = this.reader.entry(this.item.Layers[i]!, 'layer')
+      const head = await this.reader.readRange(entry.offset, Math.min(entry.size, 6))
+      const compression = detectCompression(head)
+      if (compression !== 'none' && compression !== 'gzip' && compression !== 'zstd') {
+        throw new SkiffError('ERR_UNSUPPORTED', `${image}: layer "${entry.name}" is ${compression}-compressed, which is not supported`, { image })
+      }
+      const digest = compression === 'none' ? (diffIDs[i] as Digest) : await this.hashEntry(entry)
+      const known = blobs.get(digest)
+      if (known && known !== entry && compression === 'none' && known.size !== entry.size) {
+        throw new SkiffError('ERR_INVALID_LAYOUT', `${image}: two different layer files claim DiffID ${digest}`, { image })
+      }
+      if (!known) blobs.set(digest, entry)
+      layers.push({ mediaType: LAYER_TYPE[compression], size: entry.size, digest })
+    }
+    const manifestObj = {
+      schemaVersion: 2,
+      mediaType: MT.DOCKER_V2S2,
+      config: { mediaType: MT.DOCKER_CONFIG, size: config.length, digest: configDigest },
+      layers,
+    }
+    return { manifest: Buffer.from(JSON.stringify(manifestObj)), config, configDigest, blobs }
+  }
+
+  private async hashEntry(entry: TarEntry): Promise<Digest> {
+    const h = newHasher()
+    for await (const chunk of this.reader.openStream(entry)) h.update(chunk as Buffer)
+    return `sha256:${h.digest('hex')}`
+  }
+
+  async getManifest(instance?: Digest): Promise<{ bytes: Buffer; mediaType: string }> {
+    if (instance !== undefined) {
+      throw new SkiffError('ERR_UNSUPPORTED', `${this.image}: docker archives hold single-image manifests, not lists; there is no instance ${instance}`, { image: this.image })
+    }
+    const d = await this.load()
+    return { bytes: d.manifest, mediaType: MT.DOCKER_V2S2 }
+  }
+
+  async getBlob(info: BlobInfo, opts: { signal?: AbortSignal } = {}): Promise<{ stream: Readable; size: number }> {
+    const d = await this.load()
+    if (info.digest === d.configDigest) return { stream: Readable.from([d.config]), size: d.config.length }
+    const entry = d.blobs.get(info.digest)
+    if (!entry) {
+      throw new SkiffError('ERR_INVALID_ARGUMENT', `${this.image}: blob ${info.digest} is not part of this image in the archive`, { image: this.image })
+    }
+    return { stream: this.reader.openStream(entry, opts.signal), size: entry.size }
+  }
+
+  async getSignatures(): Promise<Buffer[]> {
+    return []
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsReader) await this.reader.close()
+  }
+}

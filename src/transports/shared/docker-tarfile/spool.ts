@@ -1,0 +1,35 @@
+/**
+ * A blob whose size or digest is not known up front is streamed to a temp file first (a tar header
+ * needs the size before the data); the digest and size are computed on the way.
+ */
+import { createReadStream, createWriteStream } from 'node:fs'
+import { rm } from 'node:fs/promises'
+import type { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { DigestingStream } from '../../../digest/verify.js'
+import type { Digest } from '../../../digest/digest.js'
+import { unregisterTempPath } from '../../../util/cleanup.js'
+import { newTempPath } from './archive-file.js'
+
+export interface SpooledBlob {
+  digest: Digest
+  size: number
+  open(): Readable
+  remove(): Promise<void>
+}
+
+export async function spoolBlob(stream: Readable, opts: { tmpdir?: string | undefined; signal?: AbortSignal | undefined; expectedDigest?: Digest | undefined; what: string }): Promise<SpooledBlob> {
+  const path = newTempPath(opts.tmpdir, 'skiff-blob')
+  const remove = async (): Promise<void> => {
+    await rm(path, { force: true })
+    unregisterTempPath(path)
+  }
+  const hasher = new DigestingStream({ digest: opts.expectedDigest, what: opts.what })
+  try {
+    await pipeline(stream, hasher, createWriteStream(path, { mode: 0o600 }), opts.signal ? { signal: opts.signal } : {})
+  } catch (e) {
+    await remove()
+    throw e
+  }
+  return { digest: hasher.digest, size: hasher.size, open: () => createReadStream(path), remove }
+}
