@@ -179,7 +179,7 @@ export class BlobCopier {
     } catch (e) {
       out.destroy()
       const err = await flowing.then(() => e, (pe: unknown) => pe)
-      throw err
+      throw describeStreamError(err, info.digest, actual)
     }
     if (op.kind === 'keep' && written.digest !== info.digest) {
       throw new SkiffError('ERR_DIGEST_MISMATCH', `${kind} ${info.digest}: the destination stored it as ${written.digest}`)
@@ -194,6 +194,14 @@ export class BlobCopier {
     if (uncompressedDigest) result.uncompressedDigest = uncompressedDigest
     return result
   }
+}
+
+/** zlib / zstd failures become a clear ERR_COMPRESSION naming the layer. */
+function describeStreamError(e: unknown, digest: Digest, compression: Compression): unknown {
+  const code = (e as { code?: unknown })?.code
+  const isCodec = typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ERR_ZSTD'))
+  if (!isCodec && !(e instanceof Error && /zstd|Unknown frame descriptor|corrupted block/i.test(e.message) && compression === 'zstd')) return e
+  return new SkiffError('ERR_COMPRESSION', `layer ${digest} is not valid ${compression} data (${(e as Error).message}); the source image is corrupt`, { cause: e })
 }
 
 /** Reads a whole small blob (a config) into memory, verified. */
