@@ -22,6 +22,12 @@ export type ErrorCode =
   | 'ERR_ABORTED'
   | 'ERR_TIMEOUT'
   | 'ERR_IO'
+  | 'ERR_CONFIG_INVALID'
+  | 'ERR_CREDENTIAL_HELPER'
+  | 'ERR_UNAUTHORIZED'
+  | 'ERR_TOO_MANY_REQUESTS'
+  | 'ERR_REGISTRY'
+  | 'ERR_TLS'
 
 export interface SkiffErrorOptions {
   cause?: unknown

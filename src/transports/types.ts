@@ -64,6 +64,12 @@ export interface RegistryAccessOptions {
   daemonHost?: string
   /** --dest-precompute-digests (docker destinations). */
   precomputeDigests?: boolean
+  /** docker: retries per registry request (429, 5xx, connection resets); --retry-times. Default 3. */
+  retryTimes?: number
+  /** docker: fixed delay between request retries in ms (--retry-delay); default exponential from 500 ms, or Retry-After. */
+  retryDelayMs?: number
+  /** docker: User-Agent sent to registries; default `skiff/<version>`. */
+  userAgent?: string
 }
 
 /** What a destination can store and how it wants layers; the engine adapts to these. */

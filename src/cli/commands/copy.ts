@@ -1,0 +1,52 @@
+/** `skiff copy SOURCE-IMAGE DESTINATION-IMAGE`: flags → CopyRequest → copyImage, progress on stderr. */
+import { writeFile } from 'node:fs/promises'
+import { SkiffError } from '../../errors.js'
+import { copyImage } from '../../copy/copy.js'
+import { loadPolicyContext } from '../../config/policy.js'
+import { parseImageName } from '../../transports/registry.js'
+import type { CommandContext } from '../command-table.js'
+import { formatGoDuration } from '../duration.js'
+import type { FlagValues } from '../flags.js'
+import { copyRequestFrom } from '../options/copy.js'
+import { withRetry } from '../options/retry.js'
+import { createProgress } from '../progress.js'
+
+export async function run(args: string[], flags: FlagValues, ctx: CommandContext): Promise<number> {
+  const req = copyRequestFrom(args, flags, ctx.global)
+  for (const w of req.warnings) ctx.stderr.write(`skiff: warning: ${w}\n`)
+
+  const policy = await loadPolicyContext({
+    ...(ctx.global.policyPath ? { policyPath: ctx.global.policyPath } : {}),
+    insecure: ctx.global.insecurePolicy,
+  })
+  const src = parseImageName(req.source)
+  const dest = parseImageName(req.destination)
+
+  const progress = createProgress({ out: ctx.stderr, quiet: req.quiet })
+  const result = await withRetry(
+    req.retry,
+    async () => {
+      try {
+        return await copyImage(src, dest, { ...req.options, policy, signal: ctx.signal, onEvent: (e) => progress.onEvent(e) })
+      } finally {
+        progress.finish()
+      }
+    },
+    {
+      signal: ctx.signal,
+      onRetry: (attempt, max, delay, e) => {
+        ctx.stderr.write(`skiff: warning: attempt ${attempt}/${max} failed (${(e as Error).message}); retrying in ${formatGoDuration(delay)}\n`)
+      },
+    },
+  )
+  if (ctx.global.debug) ctx.stderr.write(`skiff: debug: wrote ${result.manifestMediaType} ${result.manifestDigest}\n`)
+  if (req.digestFile) {
+    try {
+      // no trailing newline, as skopeo
+      await writeFile(req.digestFile, result.manifestDigest)
+    } catch (e) {
+      throw new SkiffError('ERR_IO', `Failed to write digest to file "${req.digestFile}": ${(e as Error).message}`, { cause: e })
+    }
+  }
+  return 0
+}

@@ -1,0 +1,49 @@
+/**
+ * `skiff inspect IMAGE-NAME`: the inspect object as JSON (Go's MarshalIndent) or through a Go
+ * template (--format), the raw manifest (--raw), the config (--config, --config --raw).
+ */
+import { inspectImage } from '../../inspect/inspect.js'
+import { parseImageName } from '../../transports/registry.js'
+import type { CommandContext } from '../command-table.js'
+import type { FlagValues } from '../flags.js'
+import { jsonOutput } from '../format/json-output.js'
+import { renderUserFormat } from '../format/template.js'
+import { imageTransportOptions, sharedAuthFile } from '../options/image.js'
+import { retryOptionsFrom, withRetry } from '../options/retry.js'
+import { UsageError } from '../usage-error.js'
+
+export async function run(args: string[], flags: FlagValues, ctx: CommandContext): Promise<number> {
+  if (args.length !== 1) throw new UsageError('Exactly one argument expected')
+  const shared = sharedAuthFile(flags)
+  const transportOpts = imageTransportOptions(flags, { prefix: '', ...(shared ? { sharedAuthFile: shared } : {}) })
+  const retry = retryOptionsFrom(flags)
+  const g = ctx.global
+  const platform = Object.keys(g.platform).length ? { ...g.platform } : undefined
+  if (g.tmpdir) transportOpts.tmpdir = g.tmpdir
+  if (platform) transportOpts.platform = platform
+  transportOpts.signal = ctx.signal
+
+  const ref = parseImageName(args[0]!)
+  const format = flags.str('format')
+  const result = await withRetry(
+    retry,
+    async () => {
+      const source = await ref.newImageSource(transportOpts)
+      try {
+        return await inspectImage(source, {
+          raw: flags.bool('raw') ?? false,
+          config: flags.bool('config') ?? false,
+          listTags: !(flags.bool('no-tags') ?? false),
+          ...(platform ? { platform } : {}),
+        })
+      } finally {
+        await source.close()
+      }
+    },
+    { signal: ctx.signal },
+  )
+  if (result.kind === 'raw') ctx.stdout.write(result.bytes)
+  else if (format) ctx.stdout.write(renderUserFormat(format, result.value))
+  else ctx.stdout.write(jsonOutput(result.value))
+  return 0
+}

@@ -1,0 +1,47 @@
+/** The global flags (as skopeo's root command) and the typed options they become. */
+import type { Platform } from '../../transports/types.js'
+import type { FlagSpec, FlagValues } from '../flags.js'
+
+export const globalFlags: readonly FlagSpec[] = [
+  { name: 'command-timeout', kind: 'duration', help: 'timeout for the command execution' },
+  { name: 'debug', kind: 'bool', help: 'enable debug output' },
+  { name: 'insecure-policy', kind: 'bool', help: 'run the tool without any policy check' },
+  { name: 'override-arch', kind: 'string', argName: 'ARCH', help: 'use ARCH instead of the architecture of the machine for choosing images' },
+  { name: 'override-os', kind: 'string', argName: 'OS', help: 'use OS instead of the running OS for choosing images' },
+  { name: 'override-variant', kind: 'string', argName: 'VARIANT', help: 'use VARIANT instead of the running architecture variant for choosing images' },
+  { name: 'policy', kind: 'string', help: 'Path to a trust policy file', complete: 'file' },
+  { name: 'registries.d', kind: 'string', argName: 'DIR', help: 'use registry configuration files in DIR (e.g. for container signature storage)', complete: 'dir' },
+  { name: 'tmpdir', kind: 'string', help: 'directory used to store temporary files', complete: 'dir' },
+]
+
+export interface GlobalOptions {
+  debug: boolean
+  insecurePolicy: boolean
+  policyPath?: string
+  /** --command-timeout, milliseconds (> 0). */
+  commandTimeoutMs?: number
+  tmpdir?: string
+  /** From --override-os/--override-arch/--override-variant; empty = the host's. */
+  platform: Partial<Platform>
+  /** --registries.d: accepted and kept for the signature-storage support of a later version. */
+  registriesDir?: string
+}
+
+export function globalOptionsFrom(v: FlagValues): GlobalOptions {
+  const g: GlobalOptions = { debug: v.bool('debug') ?? false, insecurePolicy: v.bool('insecure-policy') ?? false, platform: {} }
+  const policy = v.str('policy')
+  if (policy) g.policyPath = policy
+  const timeout = v.duration('command-timeout')
+  if (timeout !== undefined && timeout > 0) g.commandTimeoutMs = timeout
+  const tmp = v.str('tmpdir')
+  if (tmp) g.tmpdir = tmp
+  const os = v.str('override-os')
+  if (os) g.platform.os = os
+  const arch = v.str('override-arch')
+  if (arch) g.platform.architecture = arch
+  const variant = v.str('override-variant')
+  if (variant) g.platform.variant = variant
+  const regd = v.str('registries.d')
+  if (regd) g.registriesDir = regd
+  return g
+}

@@ -1,0 +1,67 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { sha256, smallImage, writeOciImage } from '../../helpers/fixtures.js'
+import { skopeo, withTempDir } from '../../helpers/tools.js'
+import { skiff } from '../run-skiff.js'
+
+test('copy: progress on stderr, nothing on stdout, --digestfile without a newline', async () => {
+  await withTempDir(async (dir) => {
+    const layout = join(dir, 'src')
+    const img = await writeOciImage(layout, 'v1', smallImage('cp'))
+    const digestFile = join(dir, 'digest')
+    const r = await skiff(['--insecure-policy', 'copy', '--digestfile', digestFile, `oci:${layout}:v1`, `dir:${join(dir, 'out')}`])
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(r.stdout, '')
+    assert.match(r.stderr, /^Getting image source signatures\n/)
+    for (const l of img.layers) assert.ok(r.stderr.includes(`Copying blob ${l.digest.slice(7, 19)} done\n`), r.stderr)
+    assert.ok(r.stderr.includes(`Copying config ${img.configDigest.slice(7, 19)} done\n`), r.stderr)
+    assert.match(r.stderr, /Writing manifest to image destination\nStoring signatures\n$/)
+    const written = await readFile(join(dir, 'out', 'manifest.json'))
+    assert.equal(await readFile(digestFile, 'utf8'), sha256(written))
+    const check = await skopeo(['inspect', '--raw', `dir:${join(dir, 'out')}`])
+    assert.equal(check.stdout, written.toString())
+  })
+})
+
+test('copy -q is silent; a second copy to the same oci layout reports reused blobs', async () => {
+  await withTempDir(async (dir) => {
+    const layout = join(dir, 'src')
+    await writeOciImage(layout, 'v1', smallImage('q'))
+    const q = await skiff(['--insecure-policy', 'copy', '-q', `oci:${layout}:v1`, `oci:${join(dir, 'dst')}:a`])
+    assert.equal(q.code, 0, q.stderr)
+    assert.equal(q.stdout + q.stderr, '')
+    const again = await skiff(['--insecure-policy', 'copy', `oci:${layout}:v1`, `oci:${join(dir, 'dst')}:b`])
+    assert.equal(again.code, 0, again.stderr)
+    assert.match(again.stderr, /Copying blob [0-9a-f]{12} skipped: already exists\n/)
+  })
+})
+
+test('copy: a missing source exits 2 and leaves no destination', async () => {
+  await withTempDir(async (dir) => {
+    const r = await skiff(['--insecure-policy', 'copy', `oci:${join(dir, 'nope')}:x`, `dir:${join(dir, 'out')}`])
+    assert.equal(r.code, 2, r.stderr)
+    assert.equal(r.stdout, '')
+    assert.match(r.stderr, /^skiff: [^\n]+\n$/)
+    assert.ok(!existsSync(join(dir, 'out', 'manifest.json')))
+  })
+})
+
+test('copy: --command-timeout aborts with a clear message and exit 1', async () => {
+  await withTempDir(async (dir) => {
+    const layout = join(dir, 'src')
+    await writeOciImage(layout, 'v1', smallImage('t'))
+    const r = await skiff(['--insecure-policy', '--command-timeout', '1ns', 'copy', `oci:${layout}:v1`, `oci:${join(dir, 'dst')}:v1`])
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, /skiff: command timed out after [^\n]*\(--command-timeout/)
+    assert.ok(!existsSync(join(dir, 'dst', 'index.json')), 'nothing visible at the destination')
+  })
+})
+
+test('copy: signing flags fail clearly', async () => {
+  const r = await skiff(['--insecure-policy', 'copy', '--sign-by', 'ABCD', 'oci:/a:x', 'dir:/b'])
+  assert.equal(r.code, 1)
+  assert.match(r.stderr, /^skiff: signing with GPG \(--sign-by\) is not supported by this version of skiff yet/)
+})

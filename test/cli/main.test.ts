@@ -1,0 +1,81 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { VERSION } from '../../src/version.js'
+import { ROOT, skiff } from './run-skiff.js'
+
+test('--version and -v print "skiff version X"', async () => {
+  const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }
+  assert.equal(VERSION, pkg.version)
+  for (const flag of ['--version', '-v']) {
+    const r = await skiff([flag])
+    assert.equal(r.code, 0)
+    assert.equal(r.stdout, `skiff version ${VERSION}\n`)
+  }
+})
+
+test('--help lists the commands (planned ones marked) and the global flags', async () => {
+  const r = await skiff(['--help'])
+  assert.equal(r.code, 0)
+  for (const c of ['copy', 'inspect', 'manifest-digest', 'list-tags', 'sync', 'delete', 'login', 'logout', 'standalone-sign', 'standalone-verify']) {
+    assert.match(r.stdout, new RegExp(`^  ${c} `, 'm'))
+  }
+  assert.match(r.stdout, /^  sync .*not available in this version of skiff yet/m)
+  for (const f of ['--command-timeout duration', '--insecure-policy', '--registries.d DIR', '--override-variant VARIANT', '-v, --version']) assert.ok(r.stdout.includes(f), f)
+  const c = await skiff(['copy', '--help'])
+  assert.equal(c.code, 0)
+  assert.match(c.stdout, /skiff copy \[command options\] SOURCE-IMAGE DESTINATION-IMAGE/)
+  assert.match(c.stdout, /--src-tls-verify  /)
+  assert.match(c.stdout, /--dest-creds USERNAME\[:PASSWORD\]/)
+  assert.ok(!c.stdout.includes('--screds'), 'hidden aliases are not listed')
+  const h = await skiff(['help', 'inspect'])
+  assert.match(h.stdout, /skiff inspect \[command options\] IMAGE-NAME/)
+})
+
+test('a missing image exits 2 with one line on stderr', async () => {
+  const r = await skiff(['inspect', 'oci:/nonexistent:x'])
+  assert.equal(r.code, 2)
+  assert.equal(r.stdout, '')
+  assert.match(r.stderr, /^skiff: .*oci:\/nonexistent:x.*\n$/)
+  assert.equal(r.stderr.split('\n').length, 2)
+})
+
+test('usage errors exit 1 with a hint; planned commands say so', async () => {
+  const u = await skiff(['copy', '--bogus', 'a', 'b'])
+  assert.equal(u.code, 1)
+  assert.equal(u.stderr, "skiff: unknown flag: --bogus\nSee 'skiff copy --help'.\n")
+  const t = await skiff(['--command-timeout', '5', 'inspect', 'oci:/x'])
+  assert.equal(t.code, 1)
+  assert.match(t.stderr, /invalid argument "5" for "--command-timeout" flag: time: missing unit in duration "5"/)
+  const b = await skiff(['copy', '--src-tls-verify=maybe', 'a', 'b'])
+  assert.equal(b.code, 1)
+  assert.match(b.stderr, /strconv.ParseBool: parsing "maybe": invalid syntax/)
+  for (const cmd of ['sync', 'delete', 'login', 'logout', 'standalone-sign', 'standalone-verify']) {
+    const p = await skiff([cmd, 'x'])
+    assert.equal(p.code, 1, cmd)
+    assert.equal(p.stderr, `skiff: "skiff ${cmd}" is not available in this version of skiff yet; use skopeo for now\n`)
+  }
+  const x = await skiff(['frobnicate'])
+  assert.equal(x.code, 1)
+  assert.match(x.stderr, /Unrecognized command `skiff frobnicate`/)
+})
+
+test('--debug adds the stack and causes', async () => {
+  const r = await skiff(['--debug', 'inspect', 'oci:/nonexistent:x'])
+  assert.equal(r.code, 2)
+  assert.match(r.stderr, /^skiff: /)
+  assert.match(r.stderr, /code: ERR_IMAGE_NOT_FOUND/)
+  assert.match(r.stderr, /\n\s+at /)
+})
+
+test("every flag of skopeo's copy, inspect, list-tags and root is accepted and listed", async () => {
+  const { skopeo } = await import('../helpers/tools.js')
+  const flagsOf = (help: string) => new Set([...help.matchAll(/^\s+(?:-\w, )?(--[\w.-]+)/gm)].map((m) => m[1]!))
+  for (const cmd of [[], ['copy'], ['inspect'], ['list-tags'], ['manifest-digest']]) {
+    const theirs = flagsOf((await skopeo([...cmd, '--help'])).stdout)
+    const ours = flagsOf((await skiff([...cmd, '--help'])).stdout)
+    assert.ok(theirs.size > 0)
+    for (const f of theirs) assert.ok(ours.has(f), `skiff ${cmd.join(' ')} lacks ${f}`)
+  }
+})
