@@ -20,7 +20,7 @@ export function goTime(s: string): string {
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined)
 const strs = (v: unknown): string[] | undefined => (Array.isArray(v) && v.length ? v.map(String) : undefined)
-const set = (v: unknown): Obj | undefined => {
+const set = (v: unknown): Map<string, object> | undefined => {
   if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined
   const keys = Object.keys(v)
   if (!keys.length) return undefined

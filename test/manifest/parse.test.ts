@@ -64,3 +64,9 @@ test('schema1: digest is computed over the payload with the JWS signature remove
   assert.equal(m.kind, 'schema1')
   if (m.kind === 'schema1') assert.equal(m.signed, true)
 })
+
+test('Go JSON: maps sort byte-wise (integer-like keys too), structs keep field order, HTML escaped', async () => {
+  const { goMarshal, goMarshalIndent, sortedMap } = await import('../../src/util/go-json.js')
+  assert.equal(goMarshal({ b: 1, a: sortedMap({ '9': 'x', '10': 'y', b: '<&>', A: null }) }), '{"b":1,"a":{"10":"y","9":"x","A":null,"b":"\\u003c\\u0026\\u003e"}}')
+  assert.equal(goMarshalIndent({ a: [1], e: [] , m: sortedMap({}) }), '{\n    "a": [\n        1\n    ],\n    "e": [],\n    "m": {}\n}')
+})

@@ -1,0 +1,71 @@
+/**
+ * `skopeo inspect`: the inspect object (Name, Digest, RepoTags, Created, … Env), `--raw` (the
+ * top-level manifest as stored), `--config` (the chosen image's config as an OCI v1.Image) and
+ * `--config --raw` (the config bytes as stored). Rendering is the caller's: jsonOutput() for JSON,
+ * renderUserFormat() for --format (src/cli/format/).
+ */
+import type { ImageSource, Platform } from '../transports/types.js'
+import { schema1Layers, schema1ToConfig } from '../manifest/schema1.js'
+import { chooseImage, readConfig, readTopManifest } from './image-data.js'
+import { goUnmarshal } from './go-decode.js'
+import { ociImage } from './config-types.js'
+import { buildInspectOutput, checkNotArtifact, imageInspectInfo, schema1InspectInfo } from './inspect-info.js'
+
+export { buildInspectOutput } from './inspect-info.js'
+
+export interface InspectOptions {
+  /** Platform for choosing from a list (--override-os/--override-arch/--override-variant); default the host's. */
+  platform?: Partial<Platform>
+  /** --raw: bytes as stored (the manifest, or with `config` the config). */
+  raw?: boolean
+  /** --config: the image's config instead of the inspect object. */
+  config?: boolean
+  /**
+   * List the repository's tags into RepoTags (skopeo does this for registry references only, and
+   * not with --no-tags). Default true; used only when the source can list tags.
+   */
+  listTags?: boolean
+  /** Include LayersData in the inspect object (default true, as upstream skopeo). */
+  layersData?: boolean
+}
+
+export type InspectResult =
+  /** Bytes to write as they are (no newline added). */
+  | { kind: 'raw'; bytes: Buffer }
+  /** A value in the go-values model, to print with jsonOutput() or a --format template. */
+  | { kind: 'value'; value: Record<string, unknown> }
+
+
+export async function inspectImage(source: ImageSource, opts: InspectOptions = {}): Promise<InspectResult> {
+  const what = source.reference.toString()
+  const top = await readTopManifest(source)
+  if (opts.raw && !opts.config) return { kind: 'raw', bytes: top.bytes }
+
+  const chosen = await chooseImage(source, top, opts.platform)
+  const m = chosen.manifest
+
+  if (opts.config) {
+    if (m.kind === 'schema1') {
+      // containers/image converts to schema2 without layer DiffIDs (not computed for inspect).
+      if (opts.raw) return { kind: 'raw', bytes: Buffer.alloc(0) }
+      const diffIDs = schema1Layers(m).filter((l) => !l.empty).map(() => '')
+      return { kind: 'value', value: goUnmarshal(schema1ToConfig(m, diffIDs), ociImage, `config of ${what}`) }
+    }
+    if (!opts.raw) checkNotArtifact(m, what)
+    const config = await readConfig(source, m)
+    if (opts.raw) return { kind: 'raw', bytes: config }
+    return { kind: 'value', value: goUnmarshal(config, ociImage, `config of ${what}`) }
+  }
+
+  const info = m.kind === 'schema1' ? schema1InspectInfo(m, what) : imageInspectInfo(m, await readConfig(source, m), what)
+  let repoTags: string[] = []
+  // RepoTags come from sources that can list their repository's tags (registries), as in skopeo.
+  if (opts.listTags !== false && source.listTags) {
+    repoTags = await source.listTags()
+  }
+  const name = source.reference.dockerReference()?.name
+  return {
+    kind: 'value',
+    value: buildInspectOutput({ digest: top.digest, repoTags, info, layersData: opts.layersData, ...(name ? { name } : {}) }),
+  }
+}
