@@ -1,0 +1,80 @@
+/**
+ * skiff as a library: the same engine the CLI uses.
+ *
+ *   import { copyImage, inspectImage, parseImageName, insecureAcceptAnythingPolicy } from 'skiff'
+ */
+import { parseImageName } from './transports/registry.js'
+import { inspectImage as inspectSource, type InspectOptions } from './inspect/inspect.js'
+import { jsonOutput } from './cli/format/json-output.js'
+import type { ImageReference, ImageSource, TransportOptions } from './transports/types.js'
+
+export { copyImage } from './copy/copy.js'
+export type { CopyOptions, CopyResult, CompressionOptions, CompressionFormat, MultiArch } from './copy/options.js'
+export type { CopyEvent } from './copy/events.js'
+export { parseImageName, registerTransport, getTransport, listTransports } from './transports/registry.js'
+export type {
+  ImageReference,
+  ImageSource,
+  ImageDestination,
+  ImageTransport,
+  BlobInfo,
+  Platform,
+  TransportOptions,
+  DestinationProperties,
+} from './transports/types.js'
+export { parseNormalizedReference, parseDockerReferenceWithDefaultTag, DockerReference } from './reference/docker-reference.js'
+export { parseManifest, manifestDigest, guessMediaType } from './manifest/parse.js'
+export { MT as MediaTypes } from './manifest/media-types.js'
+export type { Manifest, ImageManifest, ManifestList, Schema1Manifest } from './manifest/types.js'
+export { chooseInstance, hostPlatform, parsePlatform } from './manifest/platform.js'
+export { loadPolicyContext, insecureAcceptAnythingPolicy } from './config/policy.js'
+export type { PolicyContext } from './config/policy-types.js'
+export {
+  SkiffError,
+  ImageNotFoundError,
+  InvalidReferenceError,
+  DigestMismatchError,
+  ManifestTypeRejectedError,
+  PolicyDeniedError,
+  isSkiffError,
+} from './errors.js'
+export type { ErrorCode } from './errors.js'
+export { VERSION } from './version.js'
+
+export interface InspectImageOptions extends Omit<InspectOptions, 'raw' | 'config'> {
+  /** Options for opening the source (tmpdir, signal, …). */
+  source?: TransportOptions
+}
+
+async function withSource<T>(image: string | ImageReference, opts: TransportOptions | undefined, fn: (src: ImageSource) => Promise<T>): Promise<T> {
+  const ref = typeof image === 'string' ? parseImageName(image) : image
+  const src = await ref.newImageSource(opts)
+  try {
+    return await fn(src)
+  } finally {
+    await src.close()
+  }
+}
+
+/** What `skiff inspect` prints, as a plain object (skopeo's keys). */
+export async function inspectImage(image: string | ImageReference, opts: InspectImageOptions = {}): Promise<Record<string, unknown>> {
+  return withSource(image, opts.source, async (src) => {
+    const r = await inspectSource(src, opts)
+    if (r.kind !== 'value') throw new Error('unreachable: inspect without raw/config returns a value')
+    return JSON.parse(jsonOutput(r.value)) as Record<string, unknown>
+  })
+}
+
+/** The top-level manifest as stored (`skiff inspect --raw`). */
+export async function getRawManifest(image: string | ImageReference, opts: { source?: TransportOptions } = {}): Promise<Buffer> {
+  return withSource(image, opts.source, async (src) => (await src.getManifest()).bytes)
+}
+
+/** The image config as stored (`skiff inspect --config --raw`), for the platform chosen from a list. */
+export async function getRawConfig(image: string | ImageReference, opts: InspectImageOptions = {}): Promise<Buffer> {
+  return withSource(image, opts.source, async (src) => {
+    const r = await inspectSource(src, { ...opts, raw: true, config: true })
+    if (r.kind !== 'raw') throw new Error('unreachable: inspect --config --raw returns bytes')
+    return r.bytes
+  })
+}
