@@ -6,6 +6,7 @@ import { createRequire } from 'node:module'
 import { PassThrough, pipeline, type Readable, type Transform } from 'node:stream'
 import { constants as zc, createGunzip, createGzip } from 'node:zlib'
 import { SkiffError } from '../errors.js'
+import { ZLIB_CHUNK } from '../util/io.js'
 
 export type Compression = 'gzip' | 'zstd' | 'none' | 'bzip2' | 'xz'
 
@@ -88,7 +89,7 @@ function loadZstd(): ZstdModule {
 export function decompressor(c: Compression): Transform {
   switch (c) {
     case 'gzip':
-      return createGunzip()
+      return createGunzip({ chunkSize: ZLIB_CHUNK })
     case 'zstd':
       return new (loadZstd().DecompressStream)()
     default:
@@ -99,7 +100,7 @@ export function decompressor(c: Compression): Transform {
 export function compressor(c: 'gzip' | 'zstd', level?: number): Transform {
   if (c === 'gzip') {
     if (level !== undefined && (level < 1 || level > 9)) throw new SkiffError('ERR_INVALID_ARGUMENT', `invalid gzip compression level ${level}: use 1-9`)
-    return createGzip({ level: level ?? zc.Z_DEFAULT_COMPRESSION })
+    return createGzip({ level: level ?? zc.Z_DEFAULT_COMPRESSION, chunkSize: ZLIB_CHUNK })
   }
   if (level !== undefined && (level < 1 || level > 22)) throw new SkiffError('ERR_INVALID_ARGUMENT', `invalid zstd compression level ${level}: use 1-22`)
   return new (loadZstd().CompressStream)(level === undefined ? {} : { compressionLevel: level })

@@ -70,6 +70,8 @@ export interface RegistryAccessOptions {
   retryDelayMs?: number
   /** docker: User-Agent sent to registries; default `skiff/<version>`. */
   userAgent?: string
+  /** docker: registries.conf to use (--registries-conf); default $CONTAINERS_REGISTRIES_CONF or the user/system file. */
+  registriesConfPath?: string
 }
 
 /** What a destination can store and how it wants layers; the engine adapts to these. */
@@ -97,7 +99,11 @@ export interface DestinationProperties {
 export interface PutBlobOptions {
   /** The blob is the image config (some layouts name or store it differently). */
   isConfig?: boolean
-  /** Set when the engine knows the digest of what it streams (no conversion): lets the destination name the file up front. */
+  /**
+   * Set when the caller knows the digest of what it streams (no conversion) AND verifies the stream
+   * against it, failing the stream before its end on a mismatch (the copy engine does). A
+   * destination may name the file up front and skip hashing it again.
+   */
   expectedDigest?: Digest
   signal?: AbortSignal
 }

@@ -9,6 +9,7 @@ import type { Digest } from '../../digest/digest.js'
 import type { BlobInfo, ImageReference, ImageSource } from '../types.js'
 import { realPathInside } from './local-path.js'
 import { blobFileCandidates, manifestFileName, signatureFileName } from './layout.js'
+import { BLOB_READ_CHUNK } from '../../util/io.js'
 
 export class DirImageSource implements ImageSource {
   constructor(
@@ -64,7 +65,7 @@ export class DirImageSource implements ImageSource {
         const fh = await open(path, 'r')
         try {
           const st = await fh.stat()
-          return { stream: fh.createReadStream(), size: st.size }
+          return { stream: fh.createReadStream({ highWaterMark: BLOB_READ_CHUNK }), size: st.size }
         } catch (e) {
           await fh.close()
           throw e

@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises'
 import { extract, type Header } from 'tar-stream'
 import { SkiffError, isNotFound } from '../../errors.js'
 import { lexicallyInside } from '../dir/local-path.js'
+import { BLOB_READ_CHUNK } from '../../util/io.js'
 
 function unsafe(image: string, detail: string): SkiffError {
   return new SkiffError('ERR_UNSAFE_PATH', `${image}: refusing to extract the archive: ${detail}`, { image })
@@ -50,7 +51,7 @@ async function ensureParents(root: string, target: string, image: string, name: 
 /** Extracts the tar file at `tarPath` into the existing folder `root`. */
 export async function extractTar(tarPath: string, root: string, image: string): Promise<void> {
   const ex = extract()
-  const input = createReadStream(tarPath)
+  const input = createReadStream(tarPath, { highWaterMark: BLOB_READ_CHUNK })
   input.on('error', (e) => ex.destroy(e))
   input.pipe(ex as unknown as NodeJS.WritableStream)
   for await (const entry of ex) {

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pack, type Pack } from 'tar-stream'
 import { writeStreamAtomic } from '../../util/atomic.js'
+import { BLOB_READ_CHUNK } from '../../util/io.js'
 
 async function addTree(p: Pack, root: string, rel: string): Promise<void> {
   const names = (await readdir(join(root, rel))).sort()
@@ -22,7 +23,7 @@ async function addTree(p: Pack, root: string, rel: string): Promise<void> {
     } else if (st.isFile()) {
       await new Promise<void>((resolve, reject) => {
         const w = p.entry({ ...common, name: relPath, type: 'file', mode: 0o644, size: st.size }, (err) => (err ? reject(err) : resolve()))
-        const r = createReadStream(abs)
+        const r = createReadStream(abs, { highWaterMark: BLOB_READ_CHUNK })
         r.on('error', (e) => {
           w.destroy(e)
           reject(e)

@@ -96,7 +96,7 @@ export class OciImageDestination implements ImageDestination {
   }
 
   async putBlob(stream: Readable, info: BlobInfo, opts: PutBlobOptions = {}): Promise<BlobInfo> {
-    const digesting = new DigestingStream({ what: `${this.image}: blob ${info.digest}` })
+    const digesting = new DigestingStream({ what: `${this.image}: blob ${info.digest}`, trusted: opts.expectedDigest })
     const onAbort = (): void => {
       stream.destroy(new SkiffError('ERR_ABORTED', `${this.image}: writing blob ${info.digest} was aborted`, { image: this.image }))
     }

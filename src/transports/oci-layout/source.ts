@@ -11,6 +11,7 @@ import { guessMediaType } from '../../manifest/parse.js'
 import type { BlobInfo, ImageReference, ImageSource, TransportOptions } from '../types.js'
 import { realPathInside } from '../dir/local-path.js'
 import { blobPath, blobRootOf, readIndex, refNameOf, type OciDescriptor, type OciIndex } from './layout.js'
+import { BLOB_READ_CHUNK } from '../../util/io.js'
 
 /** What names an image inside a layout: a ref name, a position in index.json, or nothing. */
 export interface OciSelector {
@@ -106,7 +107,7 @@ export class OciImageSource implements ImageSource {
     }
     try {
       const st = await fh.stat()
-      return { stream: fh.createReadStream(), size: st.size }
+      return { stream: fh.createReadStream({ highWaterMark: BLOB_READ_CHUNK }), size: st.size }
     } catch (e) {
       await fh.close()
       throw e

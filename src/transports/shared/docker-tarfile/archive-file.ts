@@ -15,6 +15,7 @@ import { DecompressStream } from 'zstd-napi'
 import { ImageNotFoundError, SkiffError, isNotFound } from '../../../errors.js'
 import { registerTempPath, unregisterTempPath } from '../../../util/cleanup.js'
 import { detectCompression, readHead } from './magic.js'
+import { BLOB_READ_CHUNK } from '../../../util/io.js'
 
 export interface LocalArchive {
   /** A regular, uncompressed tar file. */
@@ -47,7 +48,7 @@ async function copyTo(src: string, dst: string, compression: 'none' | 'gzip' | '
   const steps: NodeJS.ReadWriteStream[] = []
   if (compression === 'gzip') steps.push(createGunzip())
   if (compression === 'zstd') steps.push(new DecompressStream())
-  await pipeline([createReadStream(src), ...steps, createWriteStream(dst, { mode: 0o600 })] as NodeJS.ReadWriteStream[], signal ? { signal } : {})
+  await pipeline([createReadStream(src, { highWaterMark: BLOB_READ_CHUNK }), ...steps, createWriteStream(dst, { mode: 0o600 })] as NodeJS.ReadWriteStream[], signal ? { signal } : {})
 }
 
 function checkCompression(c: string, opts: PrepareOptions): asserts c is 'none' | 'gzip' | 'zstd' {

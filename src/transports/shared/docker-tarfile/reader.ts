@@ -10,6 +10,7 @@ import type { Platform } from '../../types.js'
 import { prepareArchiveFile, prepareArchiveStream, type LocalArchive, type PrepareOptions } from './archive-file.js'
 import { ambiguousImageError, chooseManifestItem, MANIFEST_JSON, parseManifestJson, type ImageSelection, type ManifestItem } from './manifest-json.js'
 import { safeEntryName, scanTar, type TarEntry, type TarIndex } from './tar-index.js'
+import { BLOB_READ_CHUNK } from '../../../util/io.js'
 
 /** manifest.json and image configs are small; anything bigger is not a docker archive. */
 export const MAX_JSON_SIZE = 32 << 20
@@ -80,7 +81,7 @@ export class TarfileReader {
   /** Streams an entry's bytes from its range in the file. */
   openStream(e: TarEntry, signal?: AbortSignal): Readable {
     this.checkOpen()
-    const s = e.size === 0 ? Readable.from([]) : createReadStream(this.local.path, { start: e.offset, end: e.offset + e.size - 1 })
+    const s = e.size === 0 ? Readable.from([]) : createReadStream(this.local.path, { start: e.offset, end: e.offset + e.size - 1, highWaterMark: BLOB_READ_CHUNK })
     return signal ? addAbortSignal(signal, s) : s
   }
 

@@ -10,6 +10,7 @@ import { DigestingStream } from '../../../digest/verify.js'
 import type { Digest } from '../../../digest/digest.js'
 import { unregisterTempPath } from '../../../util/cleanup.js'
 import { newTempPath } from './archive-file.js'
+import { BLOB_READ_CHUNK } from '../../../util/io.js'
 
 export interface SpooledBlob {
   digest: Digest
@@ -31,5 +32,5 @@ export async function spoolBlob(stream: Readable, opts: { tmpdir?: string | unde
     await remove()
     throw e
   }
-  return { digest: hasher.digest, size: hasher.size, open: () => createReadStream(path), remove }
+  return { digest: hasher.digest, size: hasher.size, open: () => createReadStream(path, { highWaterMark: BLOB_READ_CHUNK }), remove }
 }
