@@ -2,7 +2,7 @@
  * The blob pipeline: reuse → read → verify → (de)compress → write, with one transfer in flight per
  * digest. This is the one place blob content is verified against the manifest.
  */
-import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream'
+import { PassThrough, Transform, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { SkiffError } from '../errors.js'
 import { DigestingStream } from '../digest/verify.js'

@@ -10,12 +10,12 @@ import { basename, dirname, join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { SkiffError, isNotFound } from '../../errors.js'
 import { isValidDigest, type Digest } from '../../digest/digest.js'
-import { DigestingStream } from '../../digest/verify.js'
-import { writeFileAtomic, writeStreamAtomic } from '../../util/atomic.js'
+import { writeFileAtomic } from '../../util/atomic.js'
 import { registerTempPath, unregisterTempPath } from '../../util/cleanup.js'
 import type { BlobInfo, DestinationProperties, ImageDestination, ImageReference, PutBlobOptions } from '../types.js'
 import { realPathInside, removeEmptyDirs } from './local-path.js'
 import { VERSION_CONTENT, VERSION_FILE, blobFileCandidates, blobFileName, manifestFileName, signatureFileName } from './layout.js'
+import { writeBlobFile } from '../../util/blob-file.js'
 
 type TargetState = 'missing' | 'empty' | 'layout'
 
@@ -121,18 +121,13 @@ export class DirImageDestination implements ImageDestination {
   }
 
   async putBlob(stream: Readable, info: BlobInfo, opts: PutBlobOptions = {}): Promise<BlobInfo> {
-    const digesting = new DigestingStream({ what: `${this.image}: blob ${info.digest}`, trusted: opts.expectedDigest })
-    const onAbort = (): void => {
-      stream.destroy(new SkiffError('ERR_ABORTED', `${this.image}: writing blob ${info.digest} was aborted`, { image: this.image }))
-    }
-    opts.signal?.addEventListener('abort', onAbort, { once: true })
-    try {
-      if (opts.signal?.aborted) onAbort()
-      await writeStreamAtomic(join(this.staging, 'blob'), stream, [digesting], () => join(this.staging, blobFileName(digesting.digest)))
-    } finally {
-      opts.signal?.removeEventListener('abort', onAbort)
-    }
-    const out: BlobInfo = { digest: digesting.digest, size: digesting.size }
+    const written = await writeBlobFile(
+      join(this.staging, 'blob'),
+      stream,
+      { what: `${this.image}: writing blob ${info.digest}`, image: this.image, expectedDigest: opts.expectedDigest, signal: opts.signal },
+      (digest) => join(this.staging, blobFileName(digest)),
+    )
+    const out: BlobInfo = { ...written }
     if (info.mediaType !== undefined) out.mediaType = info.mediaType
     return out
   }

@@ -1,7 +1,7 @@
 /**
  * Reads an image from skopeo's directory layout. Returns raw bytes; never verifies.
  */
-import { open, readFile, stat } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { ImageNotFoundError, SkiffError, isNotFound, isSkiffError } from '../../errors.js'
@@ -9,7 +9,7 @@ import type { Digest } from '../../digest/digest.js'
 import type { BlobInfo, ImageReference, ImageSource } from '../types.js'
 import { realPathInside } from './local-path.js'
 import { blobFileCandidates, manifestFileName, signatureFileName } from './layout.js'
-import { BLOB_READ_CHUNK } from '../../util/io.js'
+import { openBlobFile } from '../../util/blob-file.js'
 
 export class DirImageSource implements ImageSource {
   constructor(
@@ -61,15 +61,7 @@ export class DirImageSource implements ImageSource {
     for (const name of blobFileCandidates(info.digest)) {
       try {
         const path = await this.safePath(name)
-        // Open first, then stat the open file: size and content come from the same file.
-        const fh = await open(path, 'r')
-        try {
-          const st = await fh.stat()
-          return { stream: fh.createReadStream({ highWaterMark: BLOB_READ_CHUNK }), size: st.size }
-        } catch (e) {
-          await fh.close()
-          throw e
-        }
+        return await openBlobFile(path)
       } catch (e) {
         if (isSkiffError(e) || !isNotFound(e)) throw e
         lastErr = e

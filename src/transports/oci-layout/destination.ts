@@ -9,10 +9,9 @@ import { join, resolve } from 'node:path'
 import type { Readable } from 'node:stream'
 import { DigestMismatchError, InvalidReferenceError, ManifestTypeRejectedError, SkiffError, isNotFound } from '../../errors.js'
 import { digestOf, isValidDigest, parseDigest, type Digest } from '../../digest/digest.js'
-import { DigestingStream } from '../../digest/verify.js'
 import { MT } from '../../manifest/media-types.js'
 import { resolveMediaType } from '../../manifest/parse.js'
-import { writeFileAtomic, writeStreamAtomic } from '../../util/atomic.js'
+import { writeFileAtomic } from '../../util/atomic.js'
 import { withLock } from '../../util/lock.js'
 import type { BlobInfo, DestinationProperties, ImageDestination, ImageReference, PutBlobOptions, TransportOptions } from '../types.js'
 import { removeEmptyDirs } from '../dir/local-path.js'
@@ -29,6 +28,7 @@ import {
   type OciDescriptor,
 } from './layout.js'
 import type { OciSelector } from './source.js'
+import { writeBlobFile } from '../../util/blob-file.js'
 
 const SUPPORTED = [MT.OCI_MANIFEST, MT.OCI_INDEX]
 
@@ -96,24 +96,19 @@ export class OciImageDestination implements ImageDestination {
   }
 
   async putBlob(stream: Readable, info: BlobInfo, opts: PutBlobOptions = {}): Promise<BlobInfo> {
-    const digesting = new DigestingStream({ what: `${this.image}: blob ${info.digest}`, trusted: opts.expectedDigest })
-    const onAbort = (): void => {
-      stream.destroy(new SkiffError('ERR_ABORTED', `${this.image}: writing blob ${info.digest} was aborted`, { image: this.image }))
-    }
-    opts.signal?.addEventListener('abort', onAbort, { once: true })
     let existed = false
-    try {
-      if (opts.signal?.aborted) onAbort()
-      const final = await writeStreamAtomic(join(this.blobRoot, 'sha256', 'blob'), stream, [digesting], async () => {
-        const p = blobPath(this.blobRoot, digesting.digest)
+    const written = await writeBlobFile(
+      join(this.blobRoot, 'sha256', 'blob'),
+      stream,
+      { what: `${this.image}: writing blob ${info.digest}`, image: this.image, expectedDigest: opts.expectedDigest, signal: opts.signal },
+      async (digest) => {
+        const p = blobPath(this.blobRoot, digest)
         existed = await stat(p).then(() => true, () => false)
         return p
-      })
-      if (!existed) this.written.add(final)
-    } finally {
-      opts.signal?.removeEventListener('abort', onAbort)
-    }
-    const out: BlobInfo = { digest: digesting.digest, size: digesting.size }
+      },
+    )
+    if (!existed) this.written.add(blobPath(this.blobRoot, written.digest))
+    const out: BlobInfo = { ...written }
     if (info.mediaType !== undefined) out.mediaType = info.mediaType
     return out
   }

@@ -2,7 +2,7 @@
  * Reads an image from an OCI image layout: the index.json entry chosen by ref name, by position
  * (`@N`) or as the only entry. Returns raw bytes; never verifies.
  */
-import { open, readFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { Readable } from 'node:stream'
 import { ImageNotFoundError, InvalidReferenceError, SkiffError, isNotFound } from '../../errors.js'
@@ -11,7 +11,7 @@ import { guessMediaType } from '../../manifest/parse.js'
 import type { BlobInfo, ImageReference, ImageSource, TransportOptions } from '../types.js'
 import { realPathInside } from '../dir/local-path.js'
 import { blobPath, blobRootOf, readIndex, refNameOf, type OciDescriptor, type OciIndex } from './layout.js'
-import { BLOB_READ_CHUNK } from '../../util/io.js'
+import { openBlobFile } from '../../util/blob-file.js'
 
 /** What names an image inside a layout: a ref name, a position in index.json, or nothing. */
 export interface OciSelector {
@@ -98,18 +98,10 @@ export class OciImageSource implements ImageSource {
   }
 
   async getBlob(info: BlobInfo): Promise<{ stream: Readable; size: number }> {
-    let fh
     try {
-      fh = await open(await this.safeBlobPath(info.digest), 'r')
+      return await openBlobFile(await this.safeBlobPath(info.digest))
     } catch (e) {
       if (isNotFound(e)) throw this.missingBlob(info.digest, 'blob', e)
-      throw e
-    }
-    try {
-      const st = await fh.stat()
-      return { stream: fh.createReadStream({ highWaterMark: BLOB_READ_CHUNK }), size: st.size }
-    } catch (e) {
-      await fh.close()
       throw e
     }
   }
