@@ -1,0 +1,154 @@
+/**
+ * Registry authentication: WWW-Authenticate challenges (Basic, Bearer with realm/service/scope),
+ * token requests (GET with Basic credentials, or an OAuth2 POST with a refresh/identity token), and a
+ * token cache per scope set with expiry.
+ */
+import { SkiffError } from '../errors.js'
+import type { Credentials } from './credentials.js'
+import type { HttpClient } from './http.js'
+import { registryErrorFrom } from './errors.js'
+import { debugLog } from './log.js'
+
+export interface Challenge {
+  scheme: string
+  params: Record<string, string>
+}
+
+/** Parses `Bearer realm="…",service="…",scope="…"` (possibly several challenges). */
+export function parseChallenges(value: string | string[] | undefined): Challenge[] {
+  if (!value) return []
+  const out: Challenge[] = []
+  for (const v of Array.isArray(value) ? value : [value]) {
+    let i = 0
+    let cur: Challenge | undefined
+    while (i < v.length) {
+      while (v[i] === ' ' || v[i] === ',') i++
+      if (i >= v.length) break
+      // a parameter?
+      const pm = /^([A-Za-z][A-Za-z0-9_.-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))/.exec(v.slice(i))
+      if (pm && cur) {
+        cur.params[pm[1]!.toLowerCase()] = pm[2] !== undefined ? pm[2].replace(/\\(.)/g, '$1') : (pm[3] ?? '')
+        i += pm[0].length
+        continue
+      }
+      const sm = /^([A-Za-z][A-Za-z0-9_-]*)/.exec(v.slice(i))
+      if (!sm) break
+      cur = { scheme: sm[1]!.toLowerCase(), params: {} }
+      out.push(cur)
+      i += sm[0].length
+    }
+  }
+  return out
+}
+
+export interface TokenCacheEntry {
+  token: string
+  expiresAt: number
+}
+
+/** Scope strings: `repository:NAME:pull` / `repository:NAME:pull,push`. */
+export function repoScope(repo: string, actions: 'pull' | 'pull,push' | 'delete' | '*'): string {
+  return `repository:${repo}:${actions}`
+}
+
+export class TokenCache {
+  private readonly entries = new Map<string, TokenCacheEntry>()
+  private readonly inflight = new Map<string, Promise<string>>()
+
+  static key(scopes: string[]): string {
+    return [...new Set(scopes)].sort().join(' ')
+  }
+
+  get(scopes: string[]): string | undefined {
+    const e = this.entries.get(TokenCache.key(scopes))
+    if (!e) return undefined
+    if (Date.now() >= e.expiresAt) {
+      this.entries.delete(TokenCache.key(scopes))
+      return undefined
+    }
+    return e.token
+  }
+
+  invalidate(scopes: string[]): void {
+    this.entries.delete(TokenCache.key(scopes))
+  }
+
+  /** Returns a cached token or runs `fetch` once for concurrent callers with the same scopes. */
+  async obtain(scopes: string[], fetch: () => Promise<TokenCacheEntry>): Promise<string> {
+    const cached = this.get(scopes)
+    if (cached) return cached
+    const k = TokenCache.key(scopes)
+    let p = this.inflight.get(k)
+    if (!p) {
+      p = fetch().then((e) => {
+        this.entries.set(k, e)
+        return e.token
+      })
+      this.inflight.set(k, p)
+      p.then(
+        () => this.inflight.delete(k),
+        () => this.inflight.delete(k),
+      )
+    }
+    return p
+  }
+}
+
+/** Fetches a Bearer token from the challenge's realm for `scopes`. */
+export async function fetchToken(
+  http: HttpClient,
+  ch: Challenge,
+  scopes: string[],
+  creds: Credentials | undefined,
+  ctx: { registry: string; signal?: AbortSignal },
+): Promise<TokenCacheEntry> {
+  const realm = ch.params.realm
+  if (!realm) throw new SkiffError('ERR_REGISTRY', `${ctx.registry}: the registry asked for a Bearer token without a realm`)
+  let url: URL
+  try {
+    url = new URL(realm)
+  } catch {
+    throw new SkiffError('ERR_REGISTRY', `${ctx.registry}: invalid token realm "${realm}"`)
+  }
+  const service = ch.params.service
+  let res
+  if (creds?.identityToken) {
+    const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: creds.identityToken, client_id: 'skiff' })
+    if (service) form.set('service', service)
+    if (scopes.length) form.set('scope', scopes.join(' '))
+    res = await http.send({ method: 'POST', url, body: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' }, ...(ctx.signal ? { signal: ctx.signal } : {}) })
+  } else {
+    if (service) url.searchParams.set('service', service)
+    for (const s of scopes) url.searchParams.append('scope', s)
+    const headers: Record<string, string> = {}
+    if (creds) headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`
+    res = await http.send({ method: 'GET', url, headers, followRedirects: true, ...(ctx.signal ? { signal: ctx.signal } : {}) })
+  }
+  const text = await res.body.text()
+  if (res.status !== 200) {
+    const e = registryErrorFrom(res.status, text, { image: ctx.registry, what: `getting an access token from ${url.origin}${url.pathname}`, registry: ctx.registry })
+    if (res.status === 401 || res.status === 403) {
+      throw new SkiffError('ERR_UNAUTHORIZED', `${ctx.registry}: authentication failed at the token server (HTTP ${res.status})${creds ? ': invalid username/password or token' : ': credentials are required'}; log in (skiff login ${ctx.registry}) or pass --creds`, { cause: e, image: ctx.registry })
+    }
+    throw e
+  }
+  let j: { token?: string; access_token?: string; expires_in?: number; issued_at?: string }
+  try {
+    j = JSON.parse(text) as typeof j
+  } catch {
+    throw new SkiffError('ERR_REGISTRY', `${ctx.registry}: the token server answered with invalid JSON`)
+  }
+  const token = j.token || j.access_token
+  if (!token) throw new SkiffError('ERR_REGISTRY', `${ctx.registry}: the token server answered without a token`)
+  const expiresIn = typeof j.expires_in === 'number' && j.expires_in > 0 ? j.expires_in : 60
+  const issued = j.issued_at ? Date.parse(j.issued_at) : NaN
+  const start = Number.isNaN(issued) || issued > Date.now() ? Date.now() : issued
+  // renew a little before it expires (10 s or 10 %), so a long upload does not start with a stale token
+  const margin = Math.min(10_000, expiresIn * 100)
+  debugLog(() => `registry: got a token for ${scopes.join(' ')} from ${url.origin}, expires in ${expiresIn}s`)
+  return { token, expiresAt: start + expiresIn * 1000 - margin }
+}
+
+export function basicHeader(c: Credentials): string {
+  return `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`
+}

@@ -1,0 +1,131 @@
+/**
+ * Where blobs are known to live, per registry: repositories a digest was pulled from or pushed to.
+ * Used for cross-repository mounts. Kept in `$XDG_CACHE_HOME/skiff/blob-locations.json`
+ * (default ~/.cache/skiff), merged with what is on disk and written atomically. Never fails a copy.
+ * Also remembers, for this process only, blobs confirmed present (so they need no HEAD again).
+ */
+import { readFile } from 'node:fs/promises'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { writeFileAtomic } from '../util/atomic.js'
+import { debugLog } from './log.js'
+
+type Locations = Record<string, Record<string, string[]>>
+
+const MAX_REPOS_PER_BLOB = 5
+const MAX_BLOBS_PER_REGISTRY = 20_000
+
+export function cacheDir(): string {
+  const xdg = process.env.XDG_CACHE_HOME
+  return join(xdg && xdg.startsWith('/') ? xdg : join(homedir(), '.cache'), 'skiff')
+}
+
+export class BlobLocationCache {
+  private static instance: BlobLocationCache | undefined
+  /** One per process (the file path is read when first used). */
+  static shared(): BlobLocationCache {
+    return (BlobLocationCache.instance ??= new BlobLocationCache())
+  }
+
+  private data: Locations = {}
+  private loaded: Promise<void> | undefined
+  private loadedFrom: string | undefined
+  private dirty = false
+  private readonly present = new Set<string>()
+
+  private file(): string {
+    return join(cacheDir(), 'blob-locations.json')
+  }
+
+  private load(): Promise<void> {
+    const f = this.file()
+    if (this.loadedFrom !== f) {
+      this.loadedFrom = f
+      this.data = {}
+      this.loaded = readLocations(f).then((d) => {
+        this.data = merge(d, this.data)
+      })
+    }
+    return this.loaded!
+  }
+
+  /** Repositories of `registry` known to hold `digest`, most recent first, excluding `exceptRepo`. */
+  async candidates(registry: string, digest: string, exceptRepo: string): Promise<string[]> {
+    await this.load()
+    return (this.data[registry]?.[digest] ?? []).filter((r) => r !== exceptRepo)
+  }
+
+  /** Records that `repo` on `registry` holds `digest`. */
+  record(registry: string, repo: string, digest: string): void {
+    void this.load()
+    const reg = (this.data[registry] ??= {})
+    const list = reg[digest] ?? []
+    if (list[0] === repo) return
+    reg[digest] = [repo, ...list.filter((r) => r !== repo)].slice(0, MAX_REPOS_PER_BLOB)
+    this.dirty = true
+  }
+
+  /** In-memory: this process saw the blob in that repository (uploaded, mounted or HEAD 200). */
+  markPresent(registry: string, repo: string, digest: string): void {
+    this.present.add(`${registry}/${repo}@${digest}`)
+    this.record(registry, repo, digest)
+  }
+
+  isPresent(registry: string, repo: string, digest: string): boolean {
+    return this.present.has(`${registry}/${repo}@${digest}`)
+  }
+
+  /** Forgets a location that turned out to be wrong. */
+  forget(registry: string, repo: string, digest: string): void {
+    const reg = this.data[registry]
+    const list = reg?.[digest]
+    if (!reg || !list) return
+    reg[digest] = list.filter((r) => r !== repo)
+    this.dirty = true
+  }
+
+  /** Writes the cache (merged with what other processes wrote meanwhile). Errors are ignored. */
+  async flush(): Promise<void> {
+    if (!this.dirty) return
+    this.dirty = false
+    const f = this.file()
+    try {
+      await this.load()
+      const merged = merge(await readLocations(f), this.data)
+      for (const reg of Object.values(merged)) {
+        const keys = Object.keys(reg)
+        for (const k of keys.slice(0, Math.max(0, keys.length - MAX_BLOBS_PER_REGISTRY))) delete reg[k]
+      }
+      this.data = merged
+      await writeFileAtomic(f, JSON.stringify({ version: 1, registries: merged }))
+    } catch (e) {
+      debugLog(() => `registry: could not write the blob location cache ${f}: ${(e as Error).message}`)
+    }
+  }
+}
+
+async function readLocations(f: string): Promise<Locations> {
+  try {
+    const j = JSON.parse(await readFile(f, 'utf8')) as { version?: number; registries?: unknown }
+    if (j.version === 1 && j.registries && typeof j.registries === 'object') return j.registries as Locations
+  } catch {
+    // missing or unreadable: start empty
+  }
+  return {}
+}
+
+/** `b` wins (newer): its repos come first. */
+function merge(a: Locations, b: Locations): Locations {
+  const out: Locations = {}
+  for (const src of [a, b]) {
+    for (const [reg, blobs] of Object.entries(src)) {
+      const o = (out[reg] ??= {})
+      for (const [d, repos] of Object.entries(blobs)) {
+        if (!Array.isArray(repos)) continue
+        const prev = o[d] ?? []
+        o[d] = [...repos, ...prev.filter((r) => !repos.includes(r))].slice(0, MAX_REPOS_PER_BLOB)
+      }
+    }
+  }
+  return out
+}

@@ -1,0 +1,232 @@
+/**
+ * RegistryClient: one registry host. Finds the endpoint (ping `/v2/`: HTTPS, or plain HTTP when TLS
+ * verification is off), answers authentication challenges (Basic / Bearer, token cache per scope,
+ * refresh on 401) and sends requests through the shared HTTP layer. Clients are shared by
+ * everything in the process that uses the same registry with the same options (refcounted).
+ */
+import { SkiffError } from '../errors.js'
+import type { RegistryAccessOptions } from '../transports/types.js'
+import { basicHeader, fetchToken, parseChallenges, TokenCache, type Challenge } from './auth.js'
+import { getDefaultCredentialSource, type CredentialSource, type Credentials } from './credentials.js'
+import { HttpClient, type Body, type HttpResponse, type Method } from './http.js'
+import { debugLog } from './log.js'
+import type { TlsMaterial } from './tls.js'
+import { loadTlsConfig } from '../config/certs.js'
+import { BlobLocationCache } from './blob-locations.js'
+
+export interface RegistryClientOptions extends RegistryAccessOptions {
+  /** Stored-credentials lookup; default: the one set with setDefaultCredentialSource. */
+  credentialSource?: CredentialSource
+  /** TLS material to use instead of reading --cert-dir / certs.d. */
+  tls?: TlsMaterial
+  /** Connections per host (the per-host request concurrency). Default 6. */
+  connectionsPerHost?: number
+}
+
+/** The host to talk to for a registry name (docker.io is served by registry-1.docker.io). */
+export function registryHost(registry: string): string {
+  return registry === 'docker.io' ? 'registry-1.docker.io' : registry
+}
+
+export interface RegistryRequest {
+  method: Method
+  /** A path under the endpoint (`/v2/…`), or an absolute URL (upload Locations). */
+  path?: string
+  url?: URL
+  headers?: Record<string, string>
+  body?: Body
+  /** Token scopes this request needs (`repository:NAME:pull`). */
+  scopes: string[]
+  /** The repository whose credentials apply. */
+  repo?: string
+  followRedirects?: boolean
+  signal?: AbortSignal
+}
+
+interface Endpoint {
+  base: URL
+}
+
+export class RegistryClient {
+  readonly http: HttpClient
+  readonly blobLocations = BlobLocationCache.shared()
+  private endpointP: Promise<Endpoint> | undefined
+  private challenge: Challenge | undefined
+  private readonly tokens = new TokenCache()
+  private readonly creds = new Map<string, Promise<Credentials | undefined>>()
+
+  private constructor(
+    readonly registry: string,
+    readonly opts: RegistryClientOptions,
+    tls: TlsMaterial,
+  ) {
+    const insecure = opts.tlsVerify === false
+    this.http = new HttpClient({
+      tlsFor: () => tls,
+      insecure: () => insecure,
+      ...(opts.userAgent ? { userAgent: opts.userAgent } : {}),
+      ...(opts.retryTimes !== undefined ? { retryTimes: opts.retryTimes } : {}),
+      ...(opts.retryDelayMs !== undefined ? { retryDelayMs: opts.retryDelayMs } : {}),
+      ...(opts.connectionsPerHost ? { connectionsPerHost: opts.connectionsPerHost } : {}),
+    })
+  }
+
+  static async create(registry: string, opts: RegistryClientOptions = {}): Promise<RegistryClient> {
+    const tls = opts.tls ?? (await loadTlsConfig(registry, opts.certDir ? { certDir: opts.certDir } : {}))
+    return new RegistryClient(registry, opts, tls)
+  }
+
+  /** Finds the endpoint once: HTTPS, or (with tlsVerify false) HTTP when HTTPS does not work. */
+  endpoint(signal?: AbortSignal): Promise<Endpoint> {
+    if (!this.endpointP) {
+      this.endpointP = this.ping(signal)
+      this.endpointP.catch(() => {
+        this.endpointP = undefined
+      })
+    }
+    return this.endpointP
+  }
+
+  private async ping(signal?: AbortSignal): Promise<Endpoint> {
+    const host = registryHost(this.registry)
+    const schemes = this.opts.tlsVerify === false ? ['https', 'http'] : ['https']
+    let lastErr: unknown
+    for (const scheme of schemes) {
+      const base = new URL(`${scheme}://${host}/`)
+      try {
+        const res = await this.http.send({ method: 'GET', url: new URL('/v2/', base), ...(signal ? { signal } : {}) })
+        await res.body.dump().catch(() => {})
+        if (res.status === 200 || res.status === 401) {
+          if (res.status === 401) this.setChallenge(res)
+          debugLog(() => `registry: ${this.registry} is at ${base.origin}${this.challenge ? ` (auth: ${this.challenge.scheme})` : ''}`)
+          return { base }
+        }
+        lastErr = new SkiffError('ERR_REGISTRY', `${this.registry}: ${base.origin}/v2/ answered HTTP ${res.status}: this does not look like a container registry (Registry API v2)`)
+      } catch (e) {
+        lastErr = e
+      }
+    }
+    if (lastErr instanceof SkiffError && !lastErr.message.includes(this.registry)) {
+      throw new SkiffError(lastErr.code, `pinging container registry ${this.registry}: ${lastErr.message}`, { cause: lastErr })
+    }
+    throw lastErr
+  }
+
+  private setChallenge(res: HttpResponse): Challenge | undefined {
+    const chs = parseChallenges(res.headers['www-authenticate'])
+    const ch = chs.find((c) => c.scheme === 'bearer') ?? chs.find((c) => c.scheme === 'basic')
+    if (ch) this.challenge = ch
+    return ch
+  }
+
+  credentialsFor(repo: string | undefined): Promise<Credentials | undefined> {
+    if (this.opts.anonymous) return Promise.resolve(undefined)
+    if (this.opts.credentials) return Promise.resolve(this.opts.credentials)
+    const key = repo ?? ''
+    let p = this.creds.get(key)
+    if (!p) {
+      const src = this.opts.credentialSource ?? getDefaultCredentialSource()
+      p = src ? src(this.registry, repo ?? '', this.opts.authFile ? { authFile: this.opts.authFile } : {}) : Promise.resolve(undefined)
+      this.creds.set(key, p)
+    }
+    return p
+  }
+
+  private async authorization(scopes: string[], repo: string | undefined, signal?: AbortSignal): Promise<string | undefined> {
+    if (this.opts.bearerToken) return `Bearer ${this.opts.bearerToken}`
+    const ch = this.challenge
+    if (!ch) return undefined
+    const creds = await this.credentialsFor(repo)
+    if (ch.scheme === 'basic') return creds ? basicHeader(creds) : undefined
+    if (ch.scheme === 'bearer') {
+      const token = await this.tokens.obtain(scopes, () => fetchToken(this.http, ch, scopes, creds, { registry: this.registry, ...(signal ? { signal } : {}) }))
+      return `Bearer ${token}`
+    }
+    return undefined
+  }
+
+  /** Sends an authenticated request; on 401 it refreshes the token (or learns the challenge) and retries once. */
+  async request(r: RegistryRequest): Promise<HttpResponse> {
+    const { base } = await this.endpoint(r.signal)
+    const url = r.url ?? new URL(r.path ?? '/v2/', base)
+    const send = async (scopes: string[]): Promise<HttpResponse> => {
+      const auth = await this.authorization(scopes, r.repo, r.signal)
+      const headers = { ...(r.headers ?? {}), ...(auth ? { authorization: auth } : {}) }
+      return this.http.send({ method: r.method, url, headers, ...(r.body !== undefined ? { body: r.body } : {}), ...(r.followRedirects ? { followRedirects: true } : {}), ...(r.signal ? { signal: r.signal } : {}) })
+    }
+    const res = await send(r.scopes)
+    const replayable = r.body === undefined || typeof r.body === 'string' || Buffer.isBuffer(r.body)
+    if (res.status !== 401 || !replayable || this.opts.bearerToken) return res
+    const before = this.challenge
+    const ch = this.setChallenge(res)
+    if (!ch) return res
+    let scopes = r.scopes
+    if (ch.scheme === 'bearer') {
+      const extra = (ch.params.scope ?? '').split(' ').filter((s) => s && !scopes.includes(s))
+      scopes = [...scopes, ...extra]
+      this.tokens.invalidate(r.scopes)
+      this.tokens.invalidate(scopes)
+    } else if (before?.scheme === 'basic') {
+      return res // Basic credentials were sent and rejected: nothing to refresh
+    }
+    if (ch.scheme === 'basic' && !(await this.credentialsFor(r.repo))) return res
+    await res.body.dump().catch(() => {})
+    debugLog(() => `registry: 401 from ${url.origin}${url.pathname}; authenticating again (${ch.scheme})`)
+    return send(scopes)
+  }
+
+  /** The endpoint's base URL (after ping). */
+  async baseUrl(signal?: AbortSignal): Promise<URL> {
+    return (await this.endpoint(signal)).base
+  }
+
+  async close(): Promise<void> {
+    await this.blobLocations.flush()
+    await this.http.close()
+  }
+}
+
+interface Shared {
+  client: Promise<RegistryClient>
+  refs: number
+}
+const shared = new Map<string, Shared>()
+
+function keyOf(registry: string, opts: RegistryClientOptions, role: string): string {
+  const { credentialSource, ...rest } = opts
+  return JSON.stringify([registry, rest, credentialSource ? 'custom' : '', role])
+}
+
+/**
+ * A client shared by every user of the same registry with the same options and role (pings,
+ * tokens and connections are reused across images). Readers and writers never share one: a blob
+ * GET holds a connection until the upload consuming it has one of its own, so a shared,
+ * bounded pool could deadlock a copy within one registry. Call releaseClient when done.
+ */
+export async function acquireClient(registry: string, opts: RegistryClientOptions = {}, role: 'pull' | 'push' = 'pull'): Promise<RegistryClient> {
+  if (opts.credentialSource) return RegistryClient.create(registry, opts)
+  const k = keyOf(registry, opts, role)
+  let s = shared.get(k)
+  if (!s) {
+    s = { client: RegistryClient.create(registry, opts), refs: 0 }
+    shared.set(k, s)
+    s.client.catch(() => shared.delete(k))
+  }
+  s.refs++
+  return s.client
+}
+
+export async function releaseClient(client: RegistryClient): Promise<void> {
+  for (const [k, s] of shared) {
+    if ((await s.client.catch(() => undefined)) === client) {
+      s.refs--
+      if (s.refs > 0) {
+        await client.blobLocations.flush()
+        return
+      }
+      shared.delete(k)
+      break
+    }
+  }
+  await client.close()
+}

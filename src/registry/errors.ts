@@ -1,0 +1,87 @@
+/**
+ * Registry error responses (`{"errors":[{"code":"…","message":"…"}]}`) turned into SkiffErrors with
+ * clear one-line messages naming the image; not-found becomes ImageNotFoundError (exit 2).
+ */
+import { ImageNotFoundError, ManifestTypeRejectedError, SkiffError, type ErrorCode, type SkiffErrorOptions } from '../errors.js'
+
+export interface RegistryErrorEntry {
+  code: string
+  message?: string
+  detail?: unknown
+}
+
+/** An error answer from a registry; `status` lets retry logic decide (429, 5xx). */
+export class RegistryError extends SkiffError {
+  readonly status: number
+  readonly registryErrors: RegistryErrorEntry[]
+  readonly retryable: boolean
+  constructor(code: ErrorCode, message: string, status: number, entries: RegistryErrorEntry[], options?: SkiffErrorOptions) {
+    super(code, message, options)
+    this.status = status
+    this.registryErrors = entries
+    this.retryable = status === 429 || status >= 500
+  }
+}
+
+export function parseRegistryErrors(text: string): RegistryErrorEntry[] {
+  try {
+    const j = JSON.parse(text) as { errors?: unknown }
+    if (Array.isArray(j.errors)) {
+      return j.errors
+        .filter((e): e is Record<string, unknown> => !!e && typeof e === 'object')
+        .map((e) => ({ code: String(e.code ?? 'UNKNOWN'), ...(typeof e.message === 'string' ? { message: e.message } : {}), ...(e.detail !== undefined ? { detail: e.detail } : {}) }))
+    }
+  } catch {
+    // not JSON
+  }
+  return []
+}
+
+function describe(entries: RegistryErrorEntry[], status: number, text: string): string {
+  if (entries.length) return entries.map((e) => (e.message ? `${e.code}: ${e.message}` : e.code)).join('; ')
+  const t = text.trim().replace(/\s+/g, ' ').slice(0, 200)
+  return t ? `HTTP ${status}: ${t}` : `HTTP ${status}`
+}
+
+export interface ErrorContext {
+  /** The image (transport:details) or registry the request was about. */
+  image: string
+  /** What was being done: "reading manifest latest", "uploading blob sha256:…". */
+  what: string
+  /** What a 404 means here: the image is missing (exit 2), or something else. */
+  notFound?: 'image' | 'other'
+  /** The registry host, for hints. */
+  registry?: string
+}
+
+/** Builds the error for a non-success registry answer. */
+export function registryErrorFrom(status: number, text: string, ctx: ErrorContext): SkiffError {
+  const entries = parseRegistryErrors(text)
+  const codes = new Set(entries.map((e) => e.code))
+  const detail = describe(entries, status, text)
+  const head = `${ctx.image}: ${ctx.what}`
+  const opts = { image: ctx.image }
+  const host = ctx.registry ?? 'the registry'
+  if (codes.has('NAME_UNKNOWN') || codes.has('MANIFEST_UNKNOWN') || (status === 404 && ctx.notFound === 'image' && !codes.has('BLOB_UNKNOWN'))) {
+    return new ImageNotFoundError(`${head}: image not found (${detail})`, opts)
+  }
+  if (status === 401 || codes.has('UNAUTHORIZED')) {
+    return new RegistryError('ERR_UNAUTHORIZED', `${head}: authentication required (${detail}); log in to ${host} (skiff login ${host}) or pass --creds`, status, entries, opts)
+  }
+  if (status === 403 || codes.has('DENIED')) {
+    return new RegistryError('ERR_UNAUTHORIZED', `${head}: access denied (${detail}); check that these credentials may access this repository on ${host}`, status, entries, opts)
+  }
+  if (status === 429 || codes.has('TOOMANYREQUESTS')) {
+    return new RegistryError('ERR_TOO_MANY_REQUESTS', `${head}: too many requests (${detail}); ${host} is rate-limiting: wait and retry, or use --retry-times`, status, entries, opts)
+  }
+  if (status === 415 || (codes.has('MANIFEST_INVALID') && /media ?type|unsupported/i.test(detail))) {
+    return new ManifestTypeRejectedError('', `${head}: the registry rejected the manifest type (${detail})`, opts)
+  }
+  if (codes.has('BLOB_UNKNOWN')) {
+    return new RegistryError('ERR_REGISTRY', `${head}: blob unknown to the registry (${detail})`, status, entries, opts)
+  }
+  if (status === 405 || codes.has('UNSUPPORTED')) {
+    return new RegistryError('ERR_UNSUPPORTED', `${head}: the registry does not support this operation (${detail})`, status, entries, opts)
+  }
+  return new RegistryError('ERR_REGISTRY', `${head}: registry error (${detail})`, status, entries, opts)
+}

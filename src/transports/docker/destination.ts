@@ -1,0 +1,110 @@
+/**
+ * Writing to a registry: blob reuse (HEAD in the target repository, then a cross-repository mount
+ * from a repository known to hold the blob), uploads (monolithic when size and digest are known,
+ * streamed PATCH otherwise), manifests by tag, by digest for list instances, or by digest only.
+ * The manifest PUT is the commit: commit() has nothing left to do.
+ */
+import type { Readable } from 'node:stream'
+import { SkiffError } from '../../errors.js'
+import type { Digest } from '../../digest/digest.js'
+import { manifestDigest } from '../../manifest/parse.js'
+import { releaseClient, type RegistryClient } from '../../registry/client.js'
+import { debugLog } from '../../registry/log.js'
+import type { Repository } from '../../registry/repository.js'
+import type { BlobInfo, DestinationProperties, ImageDestination, PutBlobOptions, ReuseOptions, TransportOptions } from '../types.js'
+import { openRepository } from './options.js'
+import type { DockerImageReference } from './reference.js'
+
+const MAX_MOUNT_CANDIDATES = 3
+
+export class DockerImageDestination implements ImageDestination {
+  readonly properties: DestinationProperties = {
+    desiredLayerCompression: 'compress',
+    supportsMultiImage: true,
+    acceptsForeignLayerURLs: true,
+    hasThreadSafePutBlob: true,
+    supportsSignatures: false,
+  }
+  private closed = false
+
+  private constructor(
+    readonly reference: DockerImageReference,
+    private readonly client: RegistryClient,
+    private readonly repo: Repository,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  static async open(ref: DockerImageReference, opts?: TransportOptions): Promise<DockerImageDestination> {
+    const { client, repo } = await openRepository(ref, opts, 'push')
+    return new DockerImageDestination(ref, client, repo, opts?.signal)
+  }
+
+  private get registry(): string {
+    return this.client.registry
+  }
+
+  async tryReusingBlob(info: BlobInfo, opts: ReuseOptions = {}): Promise<BlobInfo | undefined> {
+    const signal = opts.signal ?? this.signal
+    const cache = this.client.blobLocations
+    const { digest } = info
+    try {
+      if (info.size >= 0 && cache.isPresent(this.registry, this.repo.name, digest)) return { ...info }
+      const size = await this.repo.headBlob(digest, signal)
+      if (size !== undefined) {
+        cache.markPresent(this.registry, this.repo.name, digest)
+        return { ...info, size: size >= 0 ? size : info.size }
+      }
+      const candidates = (await cache.candidates(this.registry, digest, this.repo.name)).slice(0, MAX_MOUNT_CANDIDATES)
+      for (const from of candidates) {
+        if (await this.repo.mount(digest, from, signal)) {
+          cache.markPresent(this.registry, this.repo.name, digest)
+          const sz = info.size >= 0 ? info.size : ((await this.repo.headBlob(digest, signal)) ?? -1)
+          debugLog(() => `registry: mounted ${digest} from ${from} into ${this.repo.name}`)
+          return { ...info, size: sz }
+        }
+        cache.forget(this.registry, from, digest)
+      }
+    } catch (e) {
+      if (signal?.aborted) throw e
+      debugLog(() => `registry: reuse check of ${digest} failed: ${(e as Error).message}`)
+    }
+    return undefined
+  }
+
+  async putBlob(stream: Readable, info: BlobInfo, opts: PutBlobOptions = {}): Promise<BlobInfo> {
+    const signal = opts.signal ?? this.signal
+    const known = opts.expectedDigest && info.size >= 0 ? opts.expectedDigest : undefined
+    const r = await this.repo.uploadBlob(stream, info.size, known, signal)
+    this.client.blobLocations.markPresent(this.registry, this.repo.name, r.digest)
+    return { ...info, digest: r.digest, size: r.size }
+  }
+
+  async putManifest(bytes: Buffer, mediaType: string, instance?: Digest): Promise<void> {
+    if (instance !== undefined) {
+      await this.repo.putManifest(instance, bytes, mediaType, this.signal)
+      return
+    }
+    const ref = this.reference.ref
+    if (this.reference.unknownDigest || ref.digest !== undefined) {
+      const d = manifestDigest(bytes, mediaType)
+      if (ref.digest !== undefined && ref.digest !== d) {
+        throw new SkiffError('ERR_DIGEST_MISMATCH', `${this.reference.toString()}: the manifest to write has digest ${d}, not the ${ref.digest} the destination names; copy to a tag or to @@unknown-digest@@ instead`)
+      }
+      await this.repo.putManifest(d, bytes, mediaType, this.signal)
+      return
+    }
+    await this.repo.putManifest(ref.tag ?? 'latest', bytes, mediaType, this.signal)
+  }
+
+  async putSignatures(signatures: Buffer[]): Promise<void> {
+    if (signatures.length) throw new SkiffError('ERR_UNSUPPORTED', `${this.reference.toString()}: storing signatures in a registry is not supported yet; use --remove-signatures`)
+  }
+
+  async commit(): Promise<void> {}
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await releaseClient(this.client)
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * Reading from a registry: manifests (every supported type in Accept), blobs (redirects followed;
+ * a dropped download resumes with `Range: bytes=N-`), the tag list. Raw bytes: the engine verifies.
+ */
+import { Readable } from 'node:stream'
+import { ImageNotFoundError, InvalidReferenceError, SkiffError, isSkiffError } from '../../errors.js'
+import type { Digest } from '../../digest/digest.js'
+import { releaseClient, type RegistryClient } from '../../registry/client.js'
+import { header, type HttpResponse } from '../../registry/http.js'
+import { debugLog } from '../../registry/log.js'
+import type { ManifestResponse, Repository } from '../../registry/repository.js'
+import type { BlobInfo, ImageSource, TransportOptions } from '../types.js'
+import { parseManifest, resolveMediaType } from '../../manifest/parse.js'
+import { openRepositoryAt, pullCandidates } from './options.js'
+import type { DockerImageReference } from './reference.js'
+
+const MAX_RESUMES = 5
+
+export class DockerImageSource implements ImageSource {
+  private top: Promise<ManifestResponse> | undefined
+  private closed = false
+  private readonly recorded = new WeakSet<Buffer>()
+
+  private constructor(
+    readonly reference: DockerImageReference,
+    private readonly client: RegistryClient,
+    private readonly repo: Repository,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  /**
+   * Opens the first pull source (registries.conf mirrors, then the primary location) that has the
+   * image. With a single source (the usual case) nothing is fetched until getManifest.
+   */
+  static async open(ref: DockerImageReference, opts?: TransportOptions): Promise<DockerImageSource> {
+    if (ref.unknownDigest) throw new InvalidReferenceError(`${ref.toString()}: an @@unknown-digest@@ reference can only be written to, not read`)
+    const sources = await pullCandidates(ref, opts)
+    if (sources.length === 1 && !sources[0]!.blocked) {
+      const { client, repo } = await openRepositoryAt(ref, sources[0]!.reference, sources[0]!.insecure, opts)
+      return new DockerImageSource(ref, client, repo, opts?.signal)
+    }
+    const failures: { where: string; error: unknown }[] = []
+    for (const s of sources) {
+      const where = `${s.mirror ? 'mirror' : 'primary'} ${s.reference.name}`
+      if (s.blocked) {
+        failures.push({ where, error: new SkiffError('ERR_POLICY_DENIED', `${s.reference.name} is blocked in registries.conf`) })
+        continue
+      }
+      const { client, repo } = await openRepositoryAt(ref, s.reference, s.insecure, opts)
+      const src = new DockerImageSource(ref, client, repo, opts?.signal)
+      try {
+        await src.getManifest()
+        debugLog(() => `registry: reading ${ref.toString()} from ${where}`)
+        return src
+      } catch (e) {
+        await src.close()
+        if (opts?.signal?.aborted) throw e
+        failures.push({ where, error: e })
+      }
+    }
+    const last = failures[failures.length - 1]?.error
+    if (failures.every((f) => f.error instanceof ImageNotFoundError) && last) throw last
+    const code = isSkiffError(last) ? last.code : 'ERR_REGISTRY'
+    throw new SkiffError(code, `${ref.toString()}: could not read the image from any source: ${failures.map((f) => `${f.where}: ${(f.error as Error).message}`).join('; ')}`, { image: ref.toString(), cause: last })
+  }
+
+  async getManifest(instance?: Digest): Promise<{ bytes: Buffer; mediaType: string; digest?: Digest }> {
+    if (instance !== undefined) {
+      const m = await this.repo.getManifest(instance, this.signal)
+      this.recordLocations(m)
+      return { bytes: m.bytes, mediaType: m.mediaType, digest: instance }
+    }
+    if (!this.top) {
+      const r = this.reference.ref
+      this.top = this.repo.getManifest(r.digest ?? r.tag ?? 'latest', this.signal)
+      this.top.catch(() => {
+        this.top = undefined
+      })
+    }
+    const m = await this.top
+    this.recordLocations(m)
+    const digest = this.reference.ref.digest ?? m.digest
+    return { bytes: m.bytes, mediaType: m.mediaType, ...(digest ? { digest } : {}) }
+  }
+
+  /**
+   * A registry only accepts a manifest whose blobs are in the repository, so its blobs are known to
+   * live here: remembering that lets a push to another repository of this registry mount them.
+   */
+  private recordLocations(m: ManifestResponse): void {
+    if (this.recorded.has(m.bytes)) return
+    this.recorded.add(m.bytes)
+    try {
+      const parsed = parseManifest(m.bytes, resolveMediaType(m.bytes, m.mediaType || undefined))
+      if (parsed.kind !== 'image') return
+      for (const b of [parsed.config, ...parsed.layers]) {
+        if (b && !b.urls?.length) this.client.blobLocations.record(this.client.registry, this.repo.name, b.digest)
+      }
+    } catch {
+      // not parseable here: the engine will say so
+    }
+  }
+
+  async getBlob(info: BlobInfo, opts: { signal?: AbortSignal } = {}): Promise<{ stream: Readable; size: number }> {
+    const signal = opts.signal ?? this.signal
+    const first = await this.repo.getBlob(info.digest, signal ? { signal } : {})
+    const len = Number(header(first.headers, 'content-length'))
+    const size = info.size >= 0 ? info.size : Number.isFinite(len) && header(first.headers, 'content-length') !== undefined ? len : -1
+    this.client.blobLocations.record(this.client.registry, this.repo.name, info.digest)
+    return { stream: Readable.from(this.resumingBody(first, info.digest, size, signal), { objectMode: false }), size }
+  }
+
+  /** Yields the body; when the connection drops, asks for the rest with Range and carries on. */
+  private async *resumingBody(first: HttpResponse, digest: Digest, size: number, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
+    let res = first
+    let received = 0
+    let skip = 0
+    for (let resumes = 0; ; ) {
+      try {
+        for await (const chunk of res.body as AsyncIterable<Buffer>) {
+          let c = chunk
+          if (skip > 0) {
+            if (c.length <= skip) {
+              skip -= c.length
+              continue
+            }
+            c = c.subarray(skip)
+            skip = 0
+          }
+          received += c.length
+          yield c
+        }
+        return
+      } catch (e) {
+        if (signal?.aborted || resumes >= MAX_RESUMES || (size >= 0 && received >= size)) throw e
+        resumes++
+        debugLog(() => `registry: download of ${digest} broke after ${received} bytes (${(e as Error).message}); resuming (${resumes}/${MAX_RESUMES})`)
+        res = await this.repo.getBlob(digest, { offset: received, ...(signal ? { signal } : {}) })
+        if (res.status === 206) {
+          const start = /^bytes\s+(\d+)-/.exec(header(res.headers, 'content-range') ?? '')
+          if (start && Number(start[1]) !== received) {
+            // not where we asked: read from where it starts
+            const s = Number(start[1])
+            if (s > received) throw e
+            skip = received - s
+          }
+        } else {
+          skip = received // the server ignored Range: skip what we already have
+        }
+      }
+    }
+  }
+
+  async getSignatures(): Promise<Buffer[]> {
+    return []
+  }
+
+  listTags(): Promise<string[]> {
+    return this.repo.listTags(this.signal ? { signal: this.signal } : {})
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await releaseClient(this.client)
+  }
+}

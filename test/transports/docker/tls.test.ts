@@ -1,0 +1,71 @@
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { startRegistry, type Registry } from '../../helpers/registry/index.js'
+import { sha256, smallImage, writeOciImage } from '../../helpers/fixtures.js'
+import { copy } from '../../helpers/skiff.js'
+import { skopeo, withTempDir } from '../../helpers/tools.js'
+import { isSkiffError } from '../../../src/errors.js'
+import type { TransportOptions } from '../../../src/transports/types.js'
+import { isolateCache } from './helpers.js'
+
+const both = (o: TransportOptions) => ({ source: o, destination: o })
+const tlsFailure = (e: unknown) => isSkiffError(e) && e.code === 'ERR_TLS' && /TLS/.test(e.message) && /--cert-dir/.test(e.message)
+
+describe('docker:// over TLS', () => {
+  let reg: Registry
+  let untrusted: Registry
+  let mtls: Registry
+  let restore: () => void
+  before(async () => {
+    restore = isolateCache()
+    ;[reg, untrusted, mtls] = await Promise.all([startRegistry({ tls: true }), startRegistry({ tls: { untrusted: true } }), startRegistry({ tls: { clientCerts: true } })])
+  })
+  after(async () => {
+    await Promise.all([reg?.close(), untrusted?.close(), mtls?.close()])
+    restore()
+  })
+
+  it('verifies the server with the CA from --cert-dir; skopeo pulls the same digest', async () => {
+    await withTempDir(async (dir) => {
+      const layout = join(dir, 'l')
+      const img = await writeOciImage(layout, 'v1', smallImage('tls'))
+      const opts: TransportOptions = { registry: { certDir: reg.certDir! } }
+      await copy(`oci:${layout}:v1`, `docker://${reg.host}/tls:1`, both(opts))
+      const raw = await skopeo(['inspect', '--raw', '--cert-dir', reg.certDir!, `docker://${reg.host}/tls:1`])
+      assert.equal(raw.code, 0, raw.stderr)
+      assert.equal(sha256(raw.stdout), img.manifestDigest)
+      const back = await copy(`docker://${reg.host}/tls:1`, `dir:${join(dir, 'd')}`, both(opts))
+      assert.equal(back.manifestDigest, img.manifestDigest)
+    })
+  })
+
+  it('without the CA, default verification fails with a TLS message; tlsVerify false connects', async () => {
+    await withTempDir(async (dir) => {
+      await assert.rejects(copy(`docker://${reg.host}/tls:1`, `dir:${join(dir, 'a')}`), tlsFailure)
+      const res = await copy(`docker://${reg.host}/tls:1`, `dir:${join(dir, 'b')}`, both({ registry: { tlsVerify: false } }))
+      assert.match(res.manifestDigest, /^sha256:/)
+    })
+  })
+
+  it('a certificate signed by another CA fails even with --cert-dir', async () => {
+    await withTempDir(async (dir) => {
+      await assert.rejects(copy(`docker://${untrusted.host}/x:1`, `dir:${join(dir, 'a')}`, both({ registry: { certDir: untrusted.certDir! } })), tlsFailure)
+    })
+  })
+
+  it('presents the client certificate from --cert-dir (*.cert + *.key)', async () => {
+    await withTempDir(async (dir) => {
+      const layout = join(dir, 'l')
+      const img = await writeOciImage(layout, 'v1', smallImage('mtls'))
+      const res = await copy(`oci:${layout}:v1`, `docker://${mtls.host}/m:1`, both({ registry: { certDir: mtls.certDir! } }))
+      assert.equal(res.manifestDigest, img.manifestDigest)
+      // only the CA, no client pair: the server refuses the handshake
+      const caOnly = join(dir, 'ca-only')
+      const { mkdir, copyFile } = await import('node:fs/promises')
+      await mkdir(caOnly)
+      await copyFile(mtls.caPath!, join(caOnly, 'ca.crt'))
+      await assert.rejects(copy(`docker://${mtls.host}/m:1`, `dir:${join(dir, 'x')}`, both({ registry: { certDir: caOnly, retryTimes: 0 } })), (e: unknown) => isSkiffError(e) && (e.code === 'ERR_TLS' || e.code === 'ERR_IO'))
+    })
+  })
+})
