@@ -6,9 +6,8 @@
 import { InvalidReferenceError } from '../../errors.js'
 import { DockerReference, parseNormalizedReference } from '../../reference/docker-reference.js'
 import type { ImageDestination, ImageReference, ImageSource, ImageTransport, TransportOptions } from '../types.js'
-import { DockerImageSource } from './source.js'
-import { DockerImageDestination } from './destination.js'
-import { deleteDockerImage } from './delete.js'
+// The HTTP client (undici and the registry code) loads only when a registry is actually used, so
+// `skiff copy oci:… dir:…` and `inspect` of local images do not pay for it at start-up.
 
 export const UNKNOWN_DIGEST_SUFFIX = '@@unknown-digest@@'
 
@@ -74,15 +73,18 @@ export class DockerImageReference implements ImageReference {
     return this.unknownDigest && ns[0] === this.ref.name ? ns.slice(1) : ns
   }
 
-  newImageSource(opts?: TransportOptions): Promise<ImageSource> {
+  async newImageSource(opts?: TransportOptions): Promise<ImageSource> {
+    const { DockerImageSource } = await import('./source.js')
     return DockerImageSource.open(this, opts)
   }
 
-  newImageDestination(opts?: TransportOptions): Promise<ImageDestination> {
+  async newImageDestination(opts?: TransportOptions): Promise<ImageDestination> {
+    const { DockerImageDestination } = await import('./destination.js')
     return DockerImageDestination.open(this, opts)
   }
 
-  deleteImage(opts?: TransportOptions): Promise<void> {
+  async deleteImage(opts?: TransportOptions): Promise<void> {
+    const { deleteDockerImage } = await import('./delete.js')
     return deleteDockerImage(this, opts)
   }
 }
