@@ -34,6 +34,12 @@ export interface ProxyBehaviour {
    * original request's credentials, as a pre-signed URL would).
    */
   redirectBlobGets?: boolean | { hostname?: string; status?: 301 | 302 | 303 | 307 | 308 }
+  /**
+   * Serve `GET /v2/<name>/tags/list` in pages of at most `pageSize` tags (or the client's smaller
+   * `n`), continuing after `last`, with a `Link: <…>; rel="next"` header, as distribution 3 and most
+   * registries do (distribution 2.8 ignores `n` and returns every tag at once).
+   */
+  paginateTags?: { pageSize: number }
 }
 
 export type Fault = 'reset' | 'too-many-requests' | 'unavailable' | 'redirect'
@@ -207,6 +213,43 @@ function forward(up: Upstream, req: IncomingMessage, res: ServerResponse, header
   })
 }
 
+/** Fetches the full tag list upstream and answers one page of it, with a Link to the next. */
+function paginateTags(up: Upstream, req: IncomingMessage, res: ServerResponse, info: RequestInfo, pageSize: number, done: (status: number) => void): void {
+  const q = new URLSearchParams(info.query)
+  const n = Math.min(pageSize, Number(q.get('n') ?? pageSize) || pageSize)
+  const last = q.get('last')
+  const headers = { ...req.headers }
+  const upReq = request({ hostname: up.hostname, port: up.port, method: 'GET', path: info.path, headers, agent: up.agent })
+  upReq.on('response', (upRes) => {
+    const chunks: Buffer[] = []
+    upRes.on('data', (c: Buffer) => chunks.push(c))
+    upRes.on('end', () => {
+      if (upRes.statusCode !== 200) {
+        res.writeHead(upRes.statusCode ?? 502, filteredRawHeaders(upRes.rawHeaders))
+        res.end(Buffer.concat(chunks))
+        return done(upRes.statusCode ?? 502)
+      }
+      const body = JSON.parse(Buffer.concat(chunks).toString()) as { name: string; tags: string[] | null }
+      const all = [...(body.tags ?? [])].sort()
+      const start = last === null ? 0 : all.findIndex((t) => t > last)
+      const page = start === -1 ? [] : all.slice(start, start + n)
+      const out: Record<string, string> = { 'Content-Type': 'application/json' }
+      if (start !== -1 && start + n < all.length) {
+        out.Link = `<${info.path}?n=${n}&last=${encodeURIComponent(page[page.length - 1]!)}>; rel="next"`
+      }
+      res.writeHead(200, out)
+      res.end(JSON.stringify({ name: body.name, tags: page }))
+      done(200)
+    })
+  })
+  upReq.on('error', () => {
+    res.writeHead(502)
+    res.end()
+    done(502)
+  })
+  upReq.end()
+}
+
 export async function startProxy(target: string | { url: string }, behaviour: ProxyBehaviour = {}): Promise<RegistryProxy> {
   const targetUrl = new URL(typeof target === 'string' ? target : target.url)
   if (targetUrl.protocol !== 'http:') throw new Error(`startProxy: only plain-HTTP targets are supported (${targetUrl.href})`)
@@ -291,6 +334,12 @@ export async function startProxy(target: string | { url: string }, behaviour: Pr
       signed.set(sig, { authorization: req.headers.authorization })
       finish(redirectOpts!.status ?? 307, 'redirect')
       return answerAfterBody(req, res, redirectOpts!.status ?? 307, { Location: `${redirect.base}${info.path}?sig=${sig}` }, { redirect: true }, countIn)
+    }
+    if (behaviour.paginateTags && req.method === 'GET' && /^\/v2\/.+\/tags\/list$/.test(info.path)) {
+      return paginateTags(up, req, res, info, behaviour.paginateTags.pageSize, (status) => {
+        entry.status = status
+        entry.completed = true
+      })
     }
     const resetAfter = takeReset(info)
     if (resetAfter !== undefined) entry.fault = 'reset'

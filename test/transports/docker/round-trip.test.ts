@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { startRegistry, type Registry } from '../../helpers/registry/index.js'
+import { startProxy, startRegistry, type Registry } from '../../helpers/registry/index.js'
 import { sha256, smallImage, writeOciImage, writeOciIndex } from '../../helpers/fixtures.js'
 import { copy, readJson } from '../../helpers/skiff.js'
 import { skopeo, withTempDir } from '../../helpers/tools.js'
@@ -124,6 +124,19 @@ describe('docker:// round trips on a plain-HTTP registry', () => {
       assert.deepEqual([...tags].sort(), [...expected].sort())
       const oracle = await skopeo(['list-tags', '--tls-verify=false', `docker://${reg.host}/many`])
       assert.deepEqual([...tags].sort(), [...JSON.parse(oracle.stdout).Tags].sort())
+      // distribution 2.8 ignores ?n=; a proxy that pages by 10 with Link headers (as distribution 3
+      // and hosted registries do) shows the client follows every page
+      const proxy = await startProxy(reg, { paginateTags: { pageSize: 10 } })
+      try {
+        const paged = await parseImageName(`docker://${proxy.host}/many:t0`).newImageSource(insecure)
+        const pagedTags = await paged.listTags!()
+        await paged.close()
+        assert.deepEqual([...pagedTags].sort(), [...expected].sort())
+        const pages = proxy.requests().filter((r) => r.path.endsWith('/tags/list') && r.status === 200)
+        assert.equal(pages.length, Math.ceil(expected.length / 10))
+      } finally {
+        await proxy.close()
+      }
     })
   })
 
