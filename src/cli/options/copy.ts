@@ -5,6 +5,7 @@
 import type { CompressionOptions, CopyOptions, MultiArch } from '../../copy/options.js'
 import type { Platform } from '../../transports/types.js'
 import { SkiffError } from '../../errors.js'
+import { parsePlatform } from '../../manifest/platform.js'
 import { parseNormalizedReference, type DockerReference } from '../../reference/docker-reference.js'
 import type { FlagSpec, FlagValues } from '../flags.js'
 import { UsageError } from '../usage-error.js'
@@ -61,15 +62,14 @@ export function parseMultiArch(s: string): MultiArch {
   if (s === 'system' || s === 'all' || s === 'index-only') return s
   const platforms: Platform[] = []
   for (const item of s.split(',')) {
-    const parts = item.trim().split('/')
-    if (parts.length < 2 || parts.length > 3 || parts.some((x) => x === '' || /\s/.test(x))) {
+    try {
+      if (/\s/.test(item.trim())) throw new Error('space in platform')
+      platforms.push(parsePlatform(item))
+    } catch {
       throw new UsageError(
         `unknown multi-arch option "${s}". Choose one of the supported options: 'system', 'all', 'index-only', or a comma-separated list of OS/ARCH[/VARIANT] platforms (e.g. linux/amd64,linux/arm64/v8)`,
       )
     }
-    const p: Platform = { os: parts[0]!, architecture: parts[1]! }
-    if (parts[2]) p.variant = parts[2]
-    platforms.push(p)
   }
   return platforms
 }
