@@ -9,7 +9,7 @@ import { dockerImageFlags, imageFlags, sharedImageFlags } from './options/image.
 import { retryFlags } from './options/retry.js'
 
 /** The transports this version implements (kept equal to transports/registry.ts's list by a test). */
-export const SUPPORTED_TRANSPORTS = ['dir', 'docker', 'docker-archive', 'oci', 'oci-archive'] as const
+export const SUPPORTED_TRANSPORTS = ['dir', 'docker', 'docker-archive', 'docker-daemon', 'oci', 'oci-archive'] as const
 
 export interface CommandContext {
   /** The command being run (`copy`, …). */
