@@ -161,6 +161,11 @@ export function parseDockerReferenceWithDefaultTag(input: string): DockerReferen
   return parseNormalizedReference(input).tagNameOnly()
 }
 
+/** Whether `path` is a valid repository path (lowercase components separated by '/', no domain). */
+export function isValidRepositoryPath(path: string): boolean {
+  return PATH_RE.test(path)
+}
+
 export function isValidTag(tag: string): boolean {
   return TAG_RE.test(tag)
 }

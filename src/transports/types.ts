@@ -113,6 +113,12 @@ export interface ReuseOptions {
   uncompressedDigest?: Digest
   /** The layer may be substituted by a differently-compressed variant with the same content. */
   canSubstitute?: boolean
+  /**
+   * A local file holding exactly this blob, from the source (ImageSource.localBlobPath), passed by
+   * the engine when the blob would be stored as it is. A local destination may hardlink it instead
+   * of copying the bytes; it MUST fall back (return undefined) when it cannot (another filesystem).
+   */
+  sourcePath?: string
   signal?: AbortSignal
 }
 
@@ -133,12 +139,24 @@ export interface ImageSource {
   getSignatures(instance?: Digest): Promise<Buffer[]>
   /** Tags known for this repository, when the source can list them cheaply (inspect RepoTags). */
   listTags?(): Promise<string[]>
+  /**
+   * Optional: the path of a local file that holds this blob as stored (after the same safety checks
+   * getBlob makes), so a local destination can hardlink it. undefined when there is none. MUST NOT
+   * verify (the content is trusted as content-addressed); never throws for "not found".
+   */
+  localBlobPath?(info: BlobInfo): Promise<string | undefined>
   close(): Promise<void>
 }
 
 export interface ImageDestination {
   readonly reference: ImageReference
   readonly properties: DestinationProperties
+  /**
+   * Names the store this destination's blobs live in (a registry host: `docker://HOST`), when
+   * blobs written through one destination are reusable (tryReusingBlob) by other destinations with
+   * the same id. Lets the engine keep one transfer in flight per blob across images (sync).
+   */
+  readonly blobStoreId?: string
   /**
    * Cheapest-first reuse: returns the stored blob's info if the destination already has it (or can
    * get it without the bytes: mount, hardlink). Never throws for "not found": returns undefined.

@@ -73,6 +73,19 @@ export class DirImageSource implements ImageSource {
     })
   }
 
+  /** The blob's file (symlinks that leave the directory refused), for hardlinking; undefined if absent. */
+  async localBlobPath(info: BlobInfo): Promise<string | undefined> {
+    for (const name of blobFileCandidates(info.digest)) {
+      try {
+        const path = await this.safePath(name)
+        if ((await stat(path)).isFile()) return path
+      } catch (e) {
+        if (isSkiffError(e) || !isNotFound(e)) throw e
+      }
+    }
+    return undefined
+  }
+
   async getSignatures(instance?: Digest): Promise<Buffer[]> {
     const out: Buffer[] = []
     for (let i = 0; ; i++) {

@@ -2,7 +2,7 @@
  * Reads an image from an OCI image layout: the index.json entry chosen by ref name, by position
  * (`@N`) or as the only entry. Returns raw bytes; never verifies.
  */
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { Readable } from 'node:stream'
 import { ImageNotFoundError, InvalidReferenceError, SkiffError, isNotFound } from '../../errors.js'
@@ -102,6 +102,17 @@ export class OciImageSource implements ImageSource {
       return await openBlobFile(await this.safeBlobPath(info.digest))
     } catch (e) {
       if (isNotFound(e)) throw this.missingBlob(info.digest, 'blob', e)
+      throw e
+    }
+  }
+
+  /** The blob's file (symlinks that leave the layout refused), for hardlinking; undefined if absent. */
+  async localBlobPath(info: BlobInfo): Promise<string | undefined> {
+    try {
+      const path = await this.safeBlobPath(info.digest)
+      return (await stat(path)).isFile() ? path : undefined
+    } catch (e) {
+      if (isNotFound(e)) return undefined
       throw e
     }
   }

@@ -1,0 +1,191 @@
+/**
+ * Writes an image into docker/distribution's filesystem storage exactly as distribution 2.8 does on
+ * a push: blob `data` files (content-addressed, staged in the repository's `_uploads`), a `_layers`
+ * link per layer and config, a `_manifests/revisions` link per manifest (list instances too), and
+ * last, under a per-repository lock, the tag's `index` and `current` links.
+ *
+ * Blobs already in the store are not written again; a blob the source holds as a local file on the
+ * same filesystem is hardlinked (ReuseOptions.sourcePath), so no bytes are copied. Nothing is linked
+ * before commit(): close() without commit leaves no links. Blob data written by an abandoned copy
+ * stays (content-addressed and unreferenced, as distribution leaves it); `docker-registry
+ * garbage-collect` removes it.
+ */
+import { link, mkdir, readFile, rename, rm, stat } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import type { Readable } from 'node:stream'
+import { DigestMismatchError, SkiffError, isNotFound } from '../../errors.js'
+import { digestOf, isValidDigest, parseDigest, type Digest } from '../../digest/digest.js'
+import { tempPathFor, writeFileAtomic } from '../../util/atomic.js'
+import { writeBlobFile } from '../../util/blob-file.js'
+import { registerTempPath, unregisterTempPath } from '../../util/cleanup.js'
+import { withLock } from '../../util/lock.js'
+import type { BlobInfo, DestinationProperties, ImageDestination, ImageReference, PutBlobOptions, ReuseOptions } from '../types.js'
+import { removeEmptyDirs } from '../dir/local-path.js'
+import {
+  blobDataPath,
+  blobsRoot,
+  isFileOfSize,
+  layerLinkPath,
+  repositoriesRoot,
+  repositoryPath,
+  revisionLinkPath,
+  tagCurrentLinkPath,
+  tagIndexLinkPath,
+  uploadsPath,
+  writeLink,
+} from './layout.js'
+import type { StorageSelector } from './transport.js'
+
+/** The per-repository lock (in `_uploads`, which distribution's catalog and tag listing never read). */
+const LOCK_FILE = '.skiff-commit.lock'
+
+/**
+ * Hardlinks `source` to `target` (temp name + rename, so the target appears whole). undefined when
+ * it cannot (another filesystem, no permission, size differs): the caller streams instead.
+ */
+async function hardlinkBlob(source: string, target: string, size: number): Promise<number | undefined> {
+  let st
+  try {
+    st = await stat(source)
+  } catch {
+    return undefined
+  }
+  if (!st.isFile() || (size >= 0 && st.size !== size)) return undefined
+  await mkdir(dirname(target), { recursive: true })
+  const tmp = tempPathFor(target)
+  registerTempPath(tmp)
+  try {
+    await link(source, tmp)
+    await rename(tmp, target)
+    return st.size
+  } catch {
+    await rm(tmp, { force: true })
+    return undefined
+  } finally {
+    unregisterTempPath(tmp)
+  }
+}
+
+export class RegistryStorageDestination implements ImageDestination {
+  readonly properties: DestinationProperties = {
+    // distribution stores any manifest type as it is: keep the source's, so digests never change.
+    desiredLayerCompression: 'preserve',
+    supportsMultiImage: true,
+    acceptsForeignLayerURLs: true,
+    hasThreadSafePutBlob: true,
+    supportsSignatures: false,
+  }
+
+  /** Every destination into the same store can reuse the blobs this one writes (sync: one transfer per blob). */
+  readonly blobStoreId: string
+
+  /** Blobs stored or reused: each gets a `_layers` link at commit. */
+  private readonly blobs = new Set<Digest>()
+  /** Manifests stored: each gets a `_manifests/revisions` link at commit. */
+  private readonly manifests = new Set<Digest>()
+  private top: Digest | undefined
+  private committed = false
+  private closed = false
+
+  private constructor(
+    readonly reference: ImageReference,
+    private readonly root: string,
+    private readonly repo: string,
+    private readonly sel: StorageSelector,
+    /** The first folder open() created for the repository, if any (removed again on close without commit). */
+    private readonly created: string | undefined,
+  ) {
+    this.blobStoreId = `registry-storage:${root}`
+  }
+
+  static async open(reference: ImageReference, root: string, name: string, sel: StorageSelector): Promise<RegistryStorageDestination> {
+    const image = reference.toString()
+    try {
+      const st = await stat(root)
+      if (!st.isDirectory()) throw new SkiffError('ERR_INVALID_ARGUMENT', `${image}: ${root} exists and is not a directory`, { image })
+    } catch (e) {
+      if (!isNotFound(e)) throw e
+    }
+    await mkdir(join(blobsRoot(root), 'sha256'), { recursive: true })
+    await mkdir(repositoriesRoot(root), { recursive: true })
+    const repo = repositoryPath(root, name)
+    const created = await mkdir(uploadsPath(repo), { recursive: true })
+    return new RegistryStorageDestination(reference, root, repo, sel, created)
+  }
+
+  private get image(): string {
+    return this.reference.toString()
+  }
+
+  async tryReusingBlob(info: BlobInfo, opts: ReuseOptions = {}): Promise<BlobInfo | undefined> {
+    if (!isValidDigest(info.digest)) return undefined
+    const path = blobDataPath(this.root, info.digest)
+    let size = await isFileOfSize(path, info.size)
+    if (size === undefined && opts.sourcePath !== undefined) size = await hardlinkBlob(opts.sourcePath, path, info.size)
+    if (size === undefined) return undefined
+    this.blobs.add(info.digest)
+    return { ...info, size }
+  }
+
+  async putBlob(stream: Readable, info: BlobInfo, opts: PutBlobOptions = {}): Promise<BlobInfo> {
+    const written = await writeBlobFile(
+      join(uploadsPath(this.repo), 'blob'),
+      stream,
+      { what: `${this.image}: writing blob ${info.digest}`, image: this.image, expectedDigest: opts.expectedDigest, signal: opts.signal },
+      (digest) => blobDataPath(this.root, digest),
+    )
+    this.blobs.add(written.digest)
+    const out: BlobInfo = { ...written }
+    if (info.mediaType !== undefined) out.mediaType = info.mediaType
+    return out
+  }
+
+  async putManifest(bytes: Buffer, _mediaType: string, instance?: Digest): Promise<void> {
+    const digest = digestOf(bytes, instance === undefined ? 'sha256' : parseDigest(instance).algorithm)
+    if (instance !== undefined && digest !== instance) throw new DigestMismatchError(instance, digest, `${this.image}: manifest of instance`)
+    if (instance === undefined && this.sel.digest !== undefined && digest !== this.sel.digest) {
+      throw new DigestMismatchError(this.sel.digest, digest, `${this.image}: the manifest written differs from the digest the reference names`, { image: this.image })
+    }
+    const path = blobDataPath(this.root, digest)
+    if ((await isFileOfSize(path, bytes.length)) === undefined) await writeFileAtomic(path, bytes)
+    this.manifests.add(digest)
+    if (instance === undefined) this.top = digest
+  }
+
+  async putSignatures(signatures: Buffer[]): Promise<void> {
+    if (signatures.length > 0) {
+      throw new SkiffError('ERR_UNSUPPORTED', `${this.image}: registry storage cannot hold signatures; use --remove-signatures`, { image: this.image })
+    }
+  }
+
+  async commit(): Promise<void> {
+    if (this.committed) return
+    if (this.closed) throw new SkiffError('ERR_INVALID_ARGUMENT', `${this.image}: commit() after close()`, { image: this.image })
+    const top = this.top
+    if (top === undefined) throw new SkiffError('ERR_INVALID_ARGUMENT', `${this.image}: commit() before the manifest was stored`, { image: this.image })
+    // Layer and revision links are independent of each other (written in parallel: their fsyncs
+    // overlap); the tag, which makes the image visible, comes after all of them.
+    await Promise.all([
+      ...[...this.blobs].map((d) => writeLink(layerLinkPath(this.repo, d), d)),
+      ...[...this.manifests].map((d) => writeLink(revisionLinkPath(this.repo, d), d)),
+    ])
+    const tag = this.sel.tag
+    if (tag !== undefined) {
+      await withLock(join(uploadsPath(this.repo), LOCK_FILE), async () => {
+        await writeLink(tagIndexLinkPath(this.repo, tag, top), top)
+        const current = tagCurrentLinkPath(this.repo, tag)
+        const old = await readFile(current, 'utf8').catch(() => undefined)
+        if (old !== top) await writeFileAtomic(current, top)
+      })
+    }
+    this.committed = true
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    if (this.committed || this.created === undefined) return
+    // open() created the repository folder and nothing was committed: take the empty folders back.
+    await removeEmptyDirs(uploadsPath(this.repo), this.created)
+  }
+}
