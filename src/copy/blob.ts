@@ -11,6 +11,7 @@ import { compressor, decompressor, detectCompression, peek, type Compression } f
 import type { BlobInfo, ImageDestination, ImageSource } from '../transports/types.js'
 import type { CompressionFormat } from './options.js'
 import type { CopyEvent } from './events.js'
+import type { SharedCopyState } from './shared-state.js'
 
 /** What to do with a layer's compression. */
 export interface LayerCompressionPolicy {
@@ -119,17 +120,43 @@ export class BlobCopier {
     private readonly src: ImageSource,
     private readonly dest: ImageDestination,
     private readonly emit: (e: CopyEvent) => void = () => {},
+    /** Shared with the other copies of this process (sync): one transfer per blob per store. */
+    private readonly shared?: SharedCopyState,
   ) {}
 
   copy(req: BlobRequest): Promise<CopiedBlob> {
-    const key = `${req.info.digest}|${req.compression?.mode ?? 'preserve'}|${req.compression?.format ?? ''}|${req.needUncompressedDigest ? 'u' : ''}`
+    const c = req.kind === 'config' ? undefined : req.compression
+    const key = `${req.info.digest}|${c?.mode ?? 'preserve'}|${c?.format ?? ''}|${c?.level ?? ''}|${c?.force ? 'f' : ''}|${req.needUncompressedDigest ? 'u' : ''}`
     let p = this.inFlight.get(key)
     if (!p) {
-      p = this.copyOnce(req)
+      const store = this.dest.blobStoreId
+      p = this.shared && store ? this.shared.run(store, key, () => this.copyOnce(req), (done) => this.reuseEarlier(done, req), req.signal) : this.copyOnce(req)
       this.inFlight.set(key, p)
       p.catch(() => this.inFlight.delete(key))
     }
     return p
+  }
+
+  /** Reuses what another copy of this process stored for the same request (same blob store). */
+  private async reuseEarlier(done: CopiedBlob, req: BlobRequest): Promise<CopiedBlob | undefined> {
+    const { info, kind } = req
+    const reused = await this.dest.tryReusingBlob({ ...info, digest: done.digest, size: done.size }, req.signal ? { signal: req.signal } : {})
+    if (!reused) return undefined
+    this.emit({ type: 'blob-start', kind, digest: info.digest, size: info.size })
+    this.emit({ type: 'blob-done', kind, digest: info.digest, size: done.size, reused: true })
+    const out: CopiedBlob = { ...info, digest: done.digest, size: done.size, compression: done.compression, reused: true }
+    if (done.uncompressedDigest) out.uncompressedDigest = done.uncompressedDigest
+    return out
+  }
+
+  /** The source's local file for a blob (hardlink reuse); an optimization, so failures are ignored. */
+  private async localSourcePath(info: BlobInfo): Promise<string | undefined> {
+    if (!this.src.localBlobPath) return undefined
+    try {
+      return await this.src.localBlobPath(info)
+    } catch {
+      return undefined
+    }
   }
 
   private async copyOnce(req: BlobRequest): Promise<CopiedBlob> {
@@ -139,7 +166,8 @@ export class BlobCopier {
     // Reuse first, when the blob would be stored as it is.
     const declaredOp = planOp(declared ?? 'none', kind === 'config' ? undefined : req.compression)
     if (declaredOp.kind === 'keep' && !req.needUncompressedDigest) {
-      const reused = await this.dest.tryReusingBlob(info, { signal: req.signal })
+      const sourcePath = await this.localSourcePath(info)
+      const reused = await this.dest.tryReusingBlob(info, { signal: req.signal, ...(sourcePath ? { sourcePath } : {}) })
       if (reused) {
         this.emit({ type: 'blob-done', kind, digest: info.digest, size: reused.size, reused: true })
         return { ...info, ...reused, compression: declared ?? 'none', reused: true }

@@ -59,7 +59,7 @@ export async function copyImage(source: ImageReference | string, destination: Im
       const ctx: CopyContext = {
         src,
         dest,
-        blobs: new BlobCopier(src, dest, emit),
+        blobs: new BlobCopier(src, dest, emit, opts.shared),
         srcName,
         destName,
         ...(forcedType ? { forcedType } : {}),

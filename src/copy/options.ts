@@ -3,6 +3,7 @@ import type { Digest } from '../digest/digest.js'
 import type { Platform, TransportOptions } from '../transports/types.js'
 import type { PolicyContext } from '../config/policy-types.js'
 import type { CopyEvent } from './events.js'
+import type { SharedCopyState } from './shared-state.js'
 
 export type CompressionFormat = 'gzip' | 'zstd'
 
@@ -39,6 +40,11 @@ export interface CopyOptions {
   destination?: TransportOptions
   signal?: AbortSignal
   onEvent?: (e: CopyEvent) => void
+  /**
+   * State shared by the copies of one run (createSharedCopyState(), once per sync): a blob needed by
+   * several images moves once per destination registry, and blob transfers per registry are limited.
+   */
+  shared?: SharedCopyState
 }
 
 export interface CopyResult {

@@ -26,13 +26,16 @@ export class DockerImageDestination implements ImageDestination {
     supportsSignatures: false,
   }
   private closed = false
+  readonly blobStoreId: string
 
   private constructor(
     readonly reference: DockerImageReference,
     private readonly client: RegistryClient,
     private readonly repo: Repository,
     private readonly signal: AbortSignal | undefined,
-  ) {}
+  ) {
+    this.blobStoreId = `docker://${client.registry}`
+  }
 
   static async open(ref: DockerImageReference, opts?: TransportOptions): Promise<DockerImageDestination> {
     const { client, repo } = await openRepository(ref, opts, 'push')
