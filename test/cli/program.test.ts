@@ -51,6 +51,6 @@ test('usage errors name the command', async () => {
 })
 
 test('planned commands accept any arguments (they fail when run, not when parsed)', async () => {
-  const inv = await parse('sync', '--src', 'docker', '--dest', 'dir', 'a', 'b')
+  const inv = await parse('standalone-verify', '--some-flag', 'x', 'a', 'b', 'c', 'd')
   assert.equal(inv.command.planned, true)
 })

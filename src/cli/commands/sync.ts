@@ -1,0 +1,88 @@
+/**
+ * `skiff sync --src KIND --dest KIND SOURCE DESTINATION`: flags → SyncRequest → planSync + runSync,
+ * progress on stderr (the bulk renderer), then --digestfile / --report. Exit 1 when any image (or the plan) failed.
+ */
+import { writeFile } from 'node:fs/promises'
+import { SkiffError } from '../../errors.js'
+import { loadPolicyContext } from '../../config/policy.js'
+import { planSync } from '../../sync/planner.js'
+import { runSync } from '../../sync/executor.js'
+import { RegistryAccess } from '../../sync/registry-access.js'
+import { digestFileText, writeReport } from '../../sync/report.js'
+import type { SyncEvent } from '../../sync/events.js'
+import type { CommandContext } from '../command-table.js'
+import { formatGoDuration } from '../duration.js'
+import type { FlagValues } from '../flags.js'
+import { syncRequestFrom } from '../options/sync.js'
+import { withRetry } from '../options/retry.js'
+import { bulkProgressMode, createBulkProgress } from '../bulk-progress.js'
+import { createSharedCopyState } from '../../copy/shared-state.js'
+
+export async function run(args: string[], flags: FlagValues, ctx: CommandContext): Promise<number> {
+  const req = syncRequestFrom(args, flags, ctx.global)
+  for (const w of req.warnings) ctx.stderr.write(`skiff: warning: ${w}\n`)
+  const policy = await loadPolicyContext({
+    ...(ctx.global.policyPath ? { policyPath: ctx.global.policyPath } : {}),
+    insecure: ctx.global.insecurePolicy,
+  })
+  const mode = bulkProgressMode(req.progress === 'auto' ? undefined : req.progress, ctx.stderr.isTTY)
+  const progress = createBulkProgress({ mode, out: ctx.stderr })
+  const emit = (e: SyncEvent): void => progress.onEvent(e)
+  const retry = <T>(fn: () => Promise<T>): Promise<T> =>
+    withRetry(req.retry, fn, {
+      signal: ctx.signal,
+      onRetry: (attempt, max, delay, e) => emit({ type: 'warning', message: `attempt ${attempt}/${max} failed (${(e as Error).message}); retrying in ${formatGoDuration(delay)}` }),
+    })
+
+  const access = new RegistryAccess(ctx.signal)
+  let summary
+  try {
+    const plan = planSync(req.source, req.destination, {
+      ...req.plan,
+      access,
+      signal: ctx.signal,
+      retry,
+      onWarning: (message) => emit({ type: 'warning', message }),
+    })
+    summary = await runSync(plan, {
+      // one transfer per blob across images, per-host limits: shared by every copy of this sync
+      copy: { ...req.copy, policy, signal: ctx.signal, shared: createSharedCopyState() },
+      ...(req.jobs !== undefined ? { jobs: req.jobs } : {}),
+      keepGoing: req.keepGoing,
+      force: req.force,
+      dryRun: req.dryRun,
+      retry,
+      onEvent: emit,
+      signal: ctx.signal,
+      access,
+    })
+  } finally {
+    progress.finish()
+    await access.close()
+  }
+  if (req.dryRun && mode !== 'json') {
+    const n = summary.images.length
+    ctx.stderr.write(`Would have synced ${n} images from ${summary.sources} sources (dry run: nothing was copied; ${summary.images.filter((r) => r.reason === 'present').length} already present)\n`)
+  }
+  if (ctx.signal.aborted) throw ctx.signal.reason
+  if (req.digestFile && !req.dryRun) {
+    try {
+      await writeFile(req.digestFile, digestFileText(summary))
+    } catch (e) {
+      throw new SkiffError('ERR_IO', `Error creating digest file "${req.digestFile}": ${(e as Error).message}`, { cause: e })
+    }
+  }
+  if (req.reportFile) {
+    try {
+      await writeReport(req.reportFile, summary)
+    } catch (e) {
+      throw new SkiffError('ERR_IO', `cannot write the report ${req.reportFile}: ${(e as Error).message}`, { cause: e })
+    }
+  }
+  if (summary.planError) return 1
+  if (summary.failed > 0) {
+    ctx.stderr.write(`skiff: Sync failed due to previous reported error(s) for ${summary.failed} image${summary.failed === 1 ? '' : 's'}${req.keepGoing ? '' : ' (stopped at the first failure; --keep-going copies the others)'}\n`)
+    return 1
+  }
+  return 0
+}

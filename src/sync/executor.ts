@@ -1,0 +1,175 @@
+/**
+ * runSync: copies the planned images through the engine, `jobs` at a time, planning ahead while
+ * copying. Each image: skip check (HEAD only; --force disables it), then copyImage. Without
+ * --keep-going the first failure stops new images from starting (running ones finish). Reports
+ * everything as SyncEvents and returns the summary.
+ */
+import { setMaxListeners } from 'node:events'
+import { copyImage } from '../copy/copy.js'
+import type { CopyOptions } from '../copy/options.js'
+import type { SyncEvent } from './events.js'
+import { alreadyPresent } from './present.js'
+import { RegistryAccess } from './registry-access.js'
+import type { ImageResult, SyncItem, SyncSummary } from './types.js'
+
+export const DEFAULT_SYNC_JOBS = 4
+
+export interface SyncRunOptions {
+  /** Engine options for every image (policy, format, multiArch, destination access, shared state, …). */
+  copy: CopyOptions
+  /** Images copied at once (default 4). */
+  jobs?: number
+  keepGoing?: boolean
+  /** Copy even when the destination already holds the image. */
+  force?: boolean
+  /** Plan (and check presence) but copy nothing. */
+  dryRun?: boolean
+  /** Wraps each image's copy (skopeo retries whole images with --retry-times). */
+  retry?: <T>(fn: () => Promise<T>) => Promise<T>
+  onEvent?: (e: SyncEvent) => void
+  signal?: AbortSignal
+  /** Shared with the planner: kept-alive registry clients for HEADs and tag lists. */
+  access?: RegistryAccess
+}
+
+interface Queued {
+  index: number
+  item: SyncItem
+}
+
+export async function runSync(plan: AsyncIterable<SyncItem>, opts: SyncRunOptions): Promise<SyncSummary> {
+  const emit = opts.onEvent ?? (() => {})
+  const jobs = opts.jobs ?? DEFAULT_SYNC_JOBS
+  const started = Date.now()
+  const access = opts.access ?? new RegistryAccess(opts.signal)
+  const signal = opts.signal ?? opts.copy.signal
+  // every image in flight listens on the one signal (several times: requests, streams): not a leak
+  if (signal) setMaxListeners(0, signal)
+  const queue: Queued[] = []
+  const groups = new Set<string>()
+  const results: ImageResult[] = []
+  let planned = 0
+  let planDone = false
+  let planError: unknown
+  let stop = false
+  let done = 0
+  let wake: (() => void) | undefined
+  const notify = (): void => {
+    const w = wake
+    wake = undefined
+    w?.()
+  }
+
+  const pump = (async () => {
+    try {
+      for await (const item of plan) {
+        if (stop) break
+        const index = planned++
+        groups.add(item.group)
+        queue.push({ index, item })
+        emit({ type: 'image-planned', index, source: item.source.toString(), destination: item.destination.toString(), label: item.label, planned })
+        notify()
+      }
+    } catch (e) {
+      planError = e
+      stop = true
+    } finally {
+      planDone = true
+      emit({ type: 'plan-done', total: planned, ...(planError ? { error: (planError as Error).message } : {}) })
+      notify()
+    }
+  })()
+
+  const next = async (): Promise<Queued | undefined> => {
+    for (;;) {
+      if (stop || signal?.aborted) return undefined
+      const q = queue.shift()
+      if (q) return q
+      if (planDone) return undefined
+      await new Promise<void>((resolve) => {
+        const prev = wake
+        wake = () => {
+          prev?.()
+          resolve()
+        }
+      })
+    }
+  }
+
+  const one = async ({ index, item }: Queued): Promise<ImageResult> => {
+    const t0 = Date.now()
+    const source = item.source.toString()
+    const destination = item.destination.toString()
+    emit({ type: 'image-start', index, source, destination, label: item.label })
+    const base = { index, source, destination, bytesCopied: 0, bytesReused: 0 }
+    const srcOpts = item.sourceOptions ?? opts.copy.source
+    try {
+      if (!opts.force) {
+        const digest = await alreadyPresent(item.source, item.destination, {
+          access,
+          ...(srcOpts ? { source: srcOpts } : {}),
+          ...(opts.copy.destination ? { destination: opts.copy.destination } : {}),
+          ...(opts.copy.multiArch ? { multiArch: opts.copy.multiArch } : {}),
+          ...(opts.copy.platform ? { platform: opts.copy.platform } : {}),
+        })
+        if (digest) return { ...base, digest, result: 'skipped', reason: 'present', ms: Date.now() - t0 }
+      }
+      if (opts.dryRun) return { ...base, result: 'skipped', reason: 'dry-run', ms: Date.now() - t0 }
+      const copyOnce = () => {
+        base.bytesCopied = 0
+        base.bytesReused = 0
+        return copyImage(item.source, item.destination, {
+          ...opts.copy,
+          ...(srcOpts ? { source: srcOpts } : {}),
+          ...(signal ? { signal } : {}),
+          onEvent: (event) => {
+            if (event.type === 'blob-done' && event.size > 0) {
+              if (event.reused) base.bytesReused += event.size
+              else base.bytesCopied += event.size
+            }
+            emit({ type: 'copy', index, event })
+          },
+        })
+      }
+      const r = await (opts.retry ? opts.retry(copyOnce) : copyOnce())
+      return { ...base, digest: r.manifestDigest, result: 'copied', ms: Date.now() - t0 }
+    } catch (e) {
+      return { ...base, result: 'failed', error: (e as Error).message, ms: Date.now() - t0 }
+    }
+  }
+
+  const worker = async (): Promise<void> => {
+    for (let q = await next(); q; q = await next()) {
+      const r = await one(q)
+      results.push(r)
+      done++
+      emit({ type: 'image-done', label: q.item.label, done, ...(planDone ? { total: planned } : {}), ...r })
+      if (r.result === 'failed' && !opts.keepGoing) {
+        stop = true
+        notify()
+      }
+    }
+  }
+
+  try {
+    await Promise.all([pump, ...Array.from({ length: Math.max(1, jobs) }, worker)])
+  } finally {
+    if (!opts.access) await access.close()
+  }
+  results.sort((a, b) => a.index - b.index)
+  const sum = (k: 'bytesCopied' | 'bytesReused'): number => results.reduce((n, r) => n + r[k], 0)
+  const summary: SyncSummary = {
+    images: results,
+    copied: results.filter((r) => r.result === 'copied').length,
+    skipped: results.filter((r) => r.result === 'skipped').length,
+    failed: results.filter((r) => r.result === 'failed').length,
+    notStarted: planned - results.length,
+    bytesCopied: sum('bytesCopied'),
+    bytesReused: sum('bytesReused'),
+    ms: Date.now() - started,
+    sources: groups.size,
+    ...(planError ? { planError: (planError as Error).message } : {}),
+  }
+  emit({ type: 'sync-done', summary })
+  return summary
+}

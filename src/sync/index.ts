@@ -1,0 +1,12 @@
+/** skiff sync as a library: plan (sources → named destinations), run (parallel copies), report. */
+export { planSync, type PlanContext } from './planner.js'
+export { validateSyncKinds, SOURCE_KINDS, DEST_KINDS } from './kinds.js'
+export { runSync, DEFAULT_SYNC_JOBS, type SyncRunOptions } from './executor.js'
+export { RegistryAccess } from './registry-access.js'
+export { parseImageList, type ListEntry } from './image-list.js'
+export { parseSyncYaml, type RegistrySyncConfig } from './yaml-config.js'
+export { semverMatcher, parseVersion } from './semver.js'
+export { compileTagRegex } from './filters.js'
+export { reportJson, writeReport, digestFileText } from './report.js'
+export type { SyncEvent } from './events.js'
+export type * from './types.js'

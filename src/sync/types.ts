@@ -1,0 +1,90 @@
+/**
+ * The sync planner's vocabulary: what to read (a SourceSpec), where to write (a DestSpec), and the
+ * planned items (one image each) the executor copies through the engine.
+ */
+import type { ImageReference, TransportOptions } from '../transports/types.js'
+
+/** `--src`: a repository or image in a registry, a directory tree, an OCI layout, a YAML file, an image list. */
+export type SyncSourceKind = 'docker' | 'dir' | 'oci' | 'yaml' | 'list'
+/** `--dest`: a registry (and namespace), a directory, an OCI layout. */
+export type SyncDestKind = 'docker' | 'dir' | 'oci'
+
+
+export interface SyncSourceSpec {
+  kind: SyncSourceKind
+  /** The SOURCE argument: `host/repo[:tag|@digest]`, a directory, a layout, a YAML file, a list file. */
+  input: string
+  /** How to reach the source registry (the yaml source overrides credentials/TLS per registry). */
+  options?: TransportOptions
+  /** `--src list`: the registry for lines without one (default docker.io). */
+  registry?: string
+}
+
+export interface SyncDestSpec {
+  kind: SyncDestKind
+  /** The DESTINATION argument: `host[/namespace]`, a directory, a layout. */
+  target: string
+  options?: TransportOptions
+}
+
+export interface PlanOptions {
+  /** --scoped: prefix destinations with the full source path (registry included). */
+  scoped?: boolean
+  /** --append-suffix: appended to every destination (after the tag). */
+  appendSuffix?: string
+  /** --include-tags REGEX: only tags matching (unanchored, as Go's MatchString). */
+  includeTags?: RegExp
+  /** --exclude-tags REGEX: drop tags matching. */
+  excludeTags?: RegExp
+  signal?: AbortSignal
+  /** Problems that skip part of the source without failing the sync (as skopeo's yaml source logs them). */
+  onWarning?: (message: string) => void
+  /** Wraps the listing of a repository's tags (skopeo retries it with --retry-times). */
+  retry?: <T>(fn: () => Promise<T>) => Promise<T>
+}
+
+/** One image to sync. */
+export interface SyncItem {
+  source: ImageReference
+  destination: ImageReference
+  /** Short name for progress lines: the destination path below DESTINATION, e.g. `app:v1`. */
+  label: string
+  /** Source access for this item when it differs from the spec's (yaml: per-registry credentials, TLS, certs). */
+  sourceOptions?: TransportOptions
+  /** The source group (repository, directory, layout) it was found in; skopeo's "from N sources" counts these. */
+  group: string
+}
+
+export type SyncResultKind = 'copied' | 'skipped' | 'failed'
+
+export interface ImageResult {
+  index: number
+  source: string
+  destination: string
+  /** The manifest digest at the destination (copied or found present). */
+  digest?: string
+  result: SyncResultKind
+  /** Why a skipped image was skipped. */
+  reason?: 'present' | 'dry-run'
+  error?: string
+  /** Bytes transferred / reused (blobs found at the destination or mounted). */
+  bytesCopied: number
+  bytesReused: number
+  ms: number
+}
+
+export interface SyncSummary {
+  images: ImageResult[]
+  copied: number
+  skipped: number
+  failed: number
+  /** Planned images never started (after a failure without --keep-going, or on abort). */
+  notStarted: number
+  bytesCopied: number
+  bytesReused: number
+  ms: number
+  /** Distinct sources (repositories, directories, registries) the plan read, as skopeo's "from N sources". */
+  sources: number
+  /** A failure that stopped the planning itself (listing tags, reading the YAML), if any. */
+  planError?: string
+}
