@@ -6,10 +6,12 @@ import type { FlagSpec, FlagValues } from './flags.js'
 import type { GlobalOptions } from './options/global.js'
 import { copyFlags } from './options/copy.js'
 import { dockerImageFlags, imageFlags, sharedImageFlags } from './options/image.js'
+import { loginFlags, logoutFlags } from './options/login.js'
 import { retryFlags } from './options/retry.js'
+import { syncFlags } from './options/sync.js'
 
 /** The transports this version implements (kept equal to transports/registry.ts's list by a test). */
-export const SUPPORTED_TRANSPORTS = ['dir', 'docker', 'docker-archive', 'docker-daemon', 'oci', 'oci-archive'] as const
+export const SUPPORTED_TRANSPORTS = ['dir', 'docker', 'docker-archive', 'docker-daemon', 'oci', 'oci-archive', 'registry-storage'] as const
 
 export interface CommandContext {
   /** The command being run (`copy`, …). */
@@ -74,11 +76,12 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'delete',
     summary: 'Delete image IMAGE-NAME',
+    description: `Delete an "IMAGE_NAME" from a transport\nSupported transports:\ndocker\nSee skopeo(1) section "IMAGE NAMES" for the expected format`,
     usage: 'delete [command options] IMAGE-NAME',
-    flags: [],
+    example: 'skiff delete docker://registry.example.com/example/pause:latest',
+    flags: [...sharedImageFlags, ...imageFlags(''), ...retryFlags],
     args: ['image'],
-    planned: true,
-    load: planned,
+    load: () => import('./commands/delete.js'),
   },
   {
     name: 'inspect',
@@ -101,15 +104,43 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'list-tags',
     summary: 'List tags in the transport/repository specified by the SOURCE-IMAGE',
-    description: 'Return the list of tags from the transport/repository "SOURCE-IMAGE"\n\nSupported transports:\ndocker-archive (docker: in the next version)\n\nSee skopeo-list-tags(1) section "REPOSITORY NAMES" for the expected format',
+    description: 'Return the list of tags from the transport/repository "SOURCE-IMAGE"\n\nSupported transports:\ndocker docker-archive\n\nSee skopeo-list-tags(1) section "REPOSITORY NAMES" for the expected format',
     usage: 'list-tags [command options] SOURCE-IMAGE',
-    example: 'skiff list-tags docker-archive:/tmp/images.tar',
+    example: 'skiff list-tags docker://docker.io/fedora\n  skiff list-tags docker-archive:/tmp/images.tar',
     flags: [...sharedImageFlags, ...dockerImageFlags(''), ...retryFlags],
     args: ['image'],
     load: () => import('./commands/list-tags.js'),
   },
-  { name: 'login', summary: 'Login to a container registry', usage: 'login [command options] REGISTRY', flags: [], args: ['other'], planned: true, load: planned },
-  { name: 'logout', summary: 'Logout of a container registry', usage: 'logout [command options] REGISTRY', flags: [], args: ['other'], planned: true, load: planned },
+  {
+    name: 'list-repos',
+    summary: 'List the repositories of a container registry',
+    description: 'Return the repositories of the registry REGISTRY (host[:port]), from its catalog (/v2/_catalog, every page), as JSON.\nThe registry must serve the catalog (docker-registry does; many hosted registries do not, or only to some users).',
+    usage: 'list-repos [command options] REGISTRY',
+    example: 'skiff list-repos registry.example.com:5000',
+    flags: [...sharedImageFlags, ...dockerImageFlags(''), ...retryFlags],
+    args: ['other'],
+    load: () => import('./commands/list-repos.js'),
+  },
+  {
+    name: 'login',
+    summary: 'Login to a container registry',
+    description: 'Login to a container registry on a specified server.',
+    usage: 'login [command options] REGISTRY',
+    example: 'skiff login quay.io',
+    flags: loginFlags,
+    args: ['other'],
+    load: () => import('./commands/login.js'),
+  },
+  {
+    name: 'logout',
+    summary: 'Logout of a container registry',
+    description: 'Logout of a container registry on a specified server.',
+    usage: 'logout [command options] REGISTRY',
+    example: 'skiff logout quay.io',
+    flags: logoutFlags,
+    args: ['other'],
+    load: () => import('./commands/logout.js'),
+  },
   {
     name: 'manifest-digest',
     summary: 'Compute a manifest digest of a file',
@@ -124,11 +155,23 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'sync',
     summary: 'Synchronize one or more images from one location to another',
+    description:
+      'Copy all the images from a SOURCE to a DESTINATION.\n\nAllowed SOURCE transports (specified with --src): docker, dir, yaml, oci, list.\nAllowed DESTINATION transports (specified with --dest): docker, dir, oci.\n\nSee skopeo-sync(1) for details.',
     usage: 'sync [command options] --src TRANSPORT --dest TRANSPORT SOURCE DESTINATION',
-    flags: [],
-    args: ['other', 'other'],
-    planned: true,
-    load: planned,
+    example: 'skiff sync --src docker --dest dir --scoped registry.example.com/busybox /media/usb\n  skiff sync --src list --src-registry docker.io --dest docker images-list.txt localhost:5000',
+    flags: syncFlags,
+    args: ['file', 'other'],
+    load: () => import('./commands/sync.js'),
+  },
+  {
+    name: 'untag',
+    summary: 'Remove a tag from a registry repository',
+    description: 'Remove only the tag of "IMAGE-NAME" (docker://REPO:TAG); the image and its other tags stay.\nNeeds a registry that can delete tags (OCI distribution spec 1.1); registries that delete manifests by digest only (docker-registry 2.x) refuse, and nothing is changed.',
+    usage: 'untag [command options] IMAGE-NAME',
+    example: 'skiff untag docker://registry.example.com/example/app:old',
+    flags: [...sharedImageFlags, ...dockerImageFlags(''), ...retryFlags],
+    args: ['image'],
+    load: () => import('./commands/untag.js'),
   },
 ]
 

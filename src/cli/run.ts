@@ -3,6 +3,7 @@
  * --command-timeout abort. Returns the exit code; `interrupted` tells main.ts to exit at once.
  */
 import { SkiffError } from '../errors.js'
+import { setRegistryDebugLog } from '../registry/log.js'
 import { cleanupTempPaths } from '../util/cleanup.js'
 import type { CommandContext } from './command-table.js'
 import { formatGoDuration } from './duration.js'
@@ -59,6 +60,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   }
 
   const ctx: CommandContext = { commandName: command.name, global, signal: controller.signal, stdout: process.stdout, stderr }
+  // --debug: the registry client's request log (credentials and tokens are redacted before writing)
+  if (global.debug) setRegistryDebugLog((line) => stderr.write(`skiff: debug: ${line}\n`))
   try {
     if (command.name !== 'copy' && global.debug) stderr.write(`skiff: debug: running ${command.name} ${args.join(' ')}\n`)
     const mod = await command.load()
@@ -77,6 +80,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     if (e instanceof UsageError && e.command === undefined) e.command = command.name
     return reportError(e, { debug: global.debug, stderr })
   } finally {
+    if (global.debug) setRegistryDebugLog(undefined)
     if (timer) clearTimeout(timer)
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)

@@ -159,19 +159,20 @@ export class Repository {
     const location = await this.startUpload(signal)
     let current = location
     try {
+      const sig = signal ? { signal } : {}
+      if (digest && size >= 0) {
+        // Digest and size known: the bytes go as they are (no second hash here; the registry
+        // verifies the digest, and the copy engine has verified the stream against it).
+        const res = await this.client.request({
+          method: 'PUT', url: withDigest(current, digest), headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) }, body: input, scopes: this.pushScopes, repo: this.name, ...sig,
+        })
+        if (res.status !== 201) throw await this.fail(res, `uploading blob ${digest}`)
+        await res.body.dump().catch(() => {})
+        return { digest, size }
+      }
       const hasher = new DigestingStream({ what: 'blob upload' })
       const feeding = pipeline(Buffer.isBuffer(input) ? Readable.from([input]) : input, hasher)
       feeding.catch(() => {})
-      const sig = signal ? { signal } : {}
-      if (digest && size >= 0) {
-        const res = await this.client.request({
-          method: 'PUT', url: withDigest(current, digest), headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) }, body: hasher, scopes: this.pushScopes, repo: this.name, ...sig,
-        })
-        await feeding
-        if (res.status !== 201) throw await this.fail(res, `uploading blob ${digest}`)
-        await res.body.dump().catch(() => {})
-        return { digest: hasher.digest, size: hasher.size }
-      }
       const patch = await this.client.request({
         method: 'PATCH', url: current, headers: { 'content-type': 'application/octet-stream' }, body: hasher, scopes: this.pushScopes, repo: this.name, ...sig,
       })

@@ -18,10 +18,10 @@ test('--version and -v print "skiff version X"', async () => {
 test('--help lists the commands (planned ones marked) and the global flags', async () => {
   const r = await skiff(['--help'])
   assert.equal(r.code, 0)
-  for (const c of ['copy', 'inspect', 'manifest-digest', 'list-tags', 'sync', 'delete', 'login', 'logout', 'standalone-sign', 'standalone-verify']) {
+  for (const c of ['copy', 'inspect', 'manifest-digest', 'list-tags', 'list-repos', 'sync', 'delete', 'login', 'logout', 'untag', 'standalone-sign', 'standalone-verify']) {
     assert.match(r.stdout, new RegExp(`^  ${c} `, 'm'))
   }
-  assert.match(r.stdout, /^  sync .*not available in this version of skiff yet/m)
+  assert.match(r.stdout, /^  standalone-sign .*not available in this version of skiff yet/m)
   for (const f of ['--command-timeout duration', '--insecure-policy', '--registries.d DIR', '--override-variant VARIANT', '-v, --version']) assert.ok(r.stdout.includes(f), f)
   const c = await skiff(['copy', '--help'])
   assert.equal(c.code, 0)
@@ -51,7 +51,7 @@ test('usage errors exit 1 with a hint; planned commands say so', async () => {
   const b = await skiff(['copy', '--src-tls-verify=maybe', 'a', 'b'])
   assert.equal(b.code, 1)
   assert.match(b.stderr, /strconv.ParseBool: parsing "maybe": invalid syntax/)
-  for (const cmd of ['sync', 'delete', 'login', 'logout', 'standalone-sign', 'standalone-verify']) {
+  for (const cmd of ['standalone-sign', 'standalone-verify']) {
     const p = await skiff([cmd, 'x'])
     assert.equal(p.code, 1, cmd)
     assert.equal(p.stderr, `skiff: "skiff ${cmd}" is not available in this version of skiff yet; use skopeo for now\n`)
@@ -69,10 +69,10 @@ test('--debug adds the stack and causes', async () => {
   assert.match(r.stderr, /\n\s+at /)
 })
 
-test("every flag of skopeo's copy, inspect, list-tags and root is accepted and listed", async () => {
+test("every flag of skopeo's copy, inspect, list-tags, delete, login, logout and root is accepted and listed", async () => {
   const { skopeo } = await import('../helpers/tools.js')
   const flagsOf = (help: string) => new Set([...help.matchAll(/^\s+(?:-\w, )?(--[\w.-]+)/gm)].map((m) => m[1]!))
-  for (const cmd of [[], ['copy'], ['inspect'], ['list-tags'], ['manifest-digest']]) {
+  for (const cmd of [[], ['copy'], ['inspect'], ['list-tags'], ['manifest-digest'], ['delete'], ['login'], ['logout']]) {
     const theirs = flagsOf((await skopeo([...cmd, '--help'])).stdout)
     const ours = flagsOf((await skiff([...cmd, '--help'])).stdout)
     assert.ok(theirs.size > 0)

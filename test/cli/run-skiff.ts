@@ -14,17 +14,19 @@ export interface SkiffResult {
   stderr: string
 }
 
-export function skiff(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; onSpawn?: (pid: number) => void } = {}): Promise<SkiffResult> {
+/** `input`: written to the child's stdin (which is otherwise closed, as /dev/null). */
+export function skiff(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; onSpawn?: (pid: number) => void; input?: string } = {}): Promise<SkiffResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
       cwd: ROOT,
       env: { ...process.env, ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] as ['ignore' | 'pipe', 'pipe', 'pipe'],
     })
+    if (opts.input !== undefined) child.stdin!.end(opts.input)
     let stdout = ''
     let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c))
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c))
+    child.stdout!.setEncoding('utf8').on('data', (c: string) => (stdout += c))
+    child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c))
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000)
     if (child.pid !== undefined) opts.onSpawn?.(child.pid)
     child.on('error', (e) => {

@@ -108,6 +108,11 @@ export function registryAccessFrom(v: FlagValues, c: ImageAccessContext): Regist
   const daemonHost = v.str(`${p}daemon-host`)
   if (daemonHost) r.daemonHost = daemonHost
   if (v.bool(`${p}precompute-digests`)) r.precomputeDigests = true
+  // --retry-times / --retry-delay (shared by both sides) also set the per-request registry retries
+  const retryTimes = v.int('retry-times')
+  if (retryTimes !== undefined && retryTimes >= 0) r.retryTimes = retryTimes
+  const retryDelay = v.duration('retry-delay')
+  if (retryDelay !== undefined && retryDelay >= 0) r.retryDelayMs = retryDelay
   return r
 }
 

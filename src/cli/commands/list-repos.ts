@@ -1,0 +1,23 @@
+/**
+ * `skiff list-repos REGISTRY` (beyond skopeo): the repositories of a registry (GET /v2/_catalog,
+ * following pagination), printed like list-tags: `{"Registry": "host", "Repositories": [...]}`.
+ */
+import type { CommandContext } from '../command-table.js'
+import type { FlagValues } from '../flags.js'
+import { jsonOutput } from '../format/json-output.js'
+import { imageTransportOptions, sharedAuthFile } from '../options/image.js'
+import { retryOptionsFrom, withRetry } from '../options/retry.js'
+import { UsageError } from '../usage-error.js'
+
+export async function run(args: string[], flags: FlagValues, ctx: CommandContext): Promise<number> {
+  if (args.length !== 1) throw new UsageError('Exactly one argument expected')
+  const shared = sharedAuthFile(flags)
+  const opts = imageTransportOptions(flags, { prefix: '', ...(shared ? { sharedAuthFile: shared } : {}) })
+  const retry = retryOptionsFrom(flags)
+  opts.signal = ctx.signal
+  const ops = await import('./registry-ops.js')
+  const registry = ops.parseRegistryName(args[0]!)
+  const repos = await withRetry(retry, () => ops.listRepositories(registry, opts), { signal: ctx.signal })
+  ctx.stdout.write(jsonOutput({ Registry: registry, Repositories: repos }))
+  return 0
+}
