@@ -1,6 +1,8 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { copyFile, mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
+import { skiff } from '../../cli/run-skiff.js'
 import { startRegistry, type Registry } from '../../helpers/registry/index.js'
 import { sha256, smallImage, writeOciImage } from '../../helpers/fixtures.js'
 import { copy } from '../../helpers/skiff.js'
@@ -37,6 +39,26 @@ describe('docker:// over TLS', () => {
       assert.equal(sha256(raw.stdout), img.manifestDigest)
       const back = await copy(`docker://${reg.host}/tls:1`, `dir:${join(dir, 'd')}`, both(opts))
       assert.equal(back.manifestDigest, img.manifestDigest)
+    })
+  })
+
+  it('finds the CA in ~/.config/containers/certs.d/HOST:PORT (the CLI, with HOME elsewhere)', async () => {
+    await withTempDir(async (home) => {
+      const certsD = join(home, '.config', 'containers', 'certs.d', reg.host)
+      await mkdir(certsD, { recursive: true })
+      await copyFile(reg.caPath!, join(certsD, 'ca.crt'))
+      const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config') }
+      const layout = join(home, 'l')
+      const img = await writeOciImage(layout, 'v1', smallImage('certsd'))
+      const push = await skiff(['--insecure-policy', 'copy', '-q', `oci:${layout}:v1`, `docker://${reg.host}/certsd:1`], { env })
+      assert.equal(push.code, 0, push.stderr)
+      const insp = await skiff(['--insecure-policy', 'inspect', '--raw', `docker://${reg.host}/certsd:1`], { env })
+      assert.equal(insp.code, 0, insp.stderr)
+      assert.equal(sha256(insp.stdout), img.manifestDigest)
+      // without certs.d the same command fails on verification
+      const bare = await skiff(['--insecure-policy', 'inspect', '--raw', `docker://${reg.host}/certsd:1`], { env: { ...env, HOME: join(home, 'nowhere'), XDG_CONFIG_HOME: join(home, 'nowhere') } })
+      assert.notEqual(bare.code, 0)
+      assert.match(bare.stderr, /TLS|certificate/)
     })
   })
 
