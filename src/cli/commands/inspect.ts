@@ -8,20 +8,16 @@ import type { CommandContext } from '../command-table.js'
 import type { FlagValues } from '../flags.js'
 import { jsonOutput } from '../format/json-output.js'
 import { renderUserFormat } from '../format/template.js'
-import { imageTransportOptions, sharedAuthFile } from '../options/image.js'
-import { retryOptionsFrom, withRetry } from '../options/retry.js'
+import { singleImageOptions } from '../options/image.js'
+import { withRetry } from '../options/retry.js'
 import { UsageError } from '../usage-error.js'
 
 export async function run(args: string[], flags: FlagValues, ctx: CommandContext): Promise<number> {
   if (args.length !== 1) throw new UsageError('Exactly one argument expected')
-  const shared = sharedAuthFile(flags)
-  const transportOpts = imageTransportOptions(flags, { prefix: '', ...(shared ? { sharedAuthFile: shared } : {}) })
-  const retry = retryOptionsFrom(flags)
+  const { opts: transportOpts, retry } = singleImageOptions(flags, ctx)
   const g = ctx.global
   const platform = Object.keys(g.platform).length ? { ...g.platform } : undefined
-  if (g.tmpdir) transportOpts.tmpdir = g.tmpdir
   if (platform) transportOpts.platform = platform
-  transportOpts.signal = ctx.signal
 
   const ref = parseImageName(args[0]!)
   const format = flags.str('format')

@@ -5,16 +5,13 @@
 import type { CommandContext } from '../command-table.js'
 import type { FlagValues } from '../flags.js'
 import { jsonOutput } from '../format/json-output.js'
-import { imageTransportOptions, sharedAuthFile } from '../options/image.js'
-import { retryOptionsFrom, withRetry } from '../options/retry.js'
+import { singleImageOptions } from '../options/image.js'
+import { withRetry } from '../options/retry.js'
 import { UsageError } from '../usage-error.js'
 
 export async function run(args: string[], flags: FlagValues, ctx: CommandContext): Promise<number> {
   if (args.length !== 1) throw new UsageError('Exactly one argument expected')
-  const shared = sharedAuthFile(flags)
-  const opts = imageTransportOptions(flags, { prefix: '', ...(shared ? { sharedAuthFile: shared } : {}) })
-  const retry = retryOptionsFrom(flags)
-  opts.signal = ctx.signal
+  const { opts, retry } = singleImageOptions(flags, ctx)
   const ops = await import('./registry-ops.js')
   const registry = ops.parseRegistryName(args[0]!)
   const repos = await withRetry(retry, () => ops.listRepositories(registry, opts), { signal: ctx.signal })

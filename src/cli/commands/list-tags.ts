@@ -8,16 +8,13 @@ import { listArchiveTags } from '../../transports/docker-archive/list-tags.js'
 import type { CommandContext } from '../command-table.js'
 import type { FlagValues } from '../flags.js'
 import { jsonOutput } from '../format/json-output.js'
-import { imageTransportOptions, sharedAuthFile } from '../options/image.js'
-import { retryOptionsFrom, withRetry } from '../options/retry.js'
+import { singleImageOptions } from '../options/image.js'
+import { withRetry } from '../options/retry.js'
 import { UsageError } from '../usage-error.js'
 
 export async function run(args: string[], flags: FlagValues, ctx: CommandContext): Promise<number> {
   if (args.length !== 1) throw new UsageError('Exactly one non-option argument expected')
-  const shared = sharedAuthFile(flags)
-  const opts = imageTransportOptions(flags, { prefix: '', ...(shared ? { sharedAuthFile: shared } : {}) })
-  const retry = retryOptionsFrom(flags)
-  opts.signal = ctx.signal
+  const { opts, retry } = singleImageOptions(flags, ctx)
 
   const name = args[0]!
   const i = name.indexOf(':')

@@ -6,16 +6,13 @@
 import { SkiffError } from '../../errors.js'
 import type { CommandContext } from '../command-table.js'
 import type { FlagValues } from '../flags.js'
-import { imageTransportOptions, sharedAuthFile } from '../options/image.js'
-import { retryOptionsFrom, withRetry } from '../options/retry.js'
+import { singleImageOptions } from '../options/image.js'
+import { withRetry } from '../options/retry.js'
 import { UsageError } from '../usage-error.js'
 
 export async function run(args: string[], flags: FlagValues, ctx: CommandContext): Promise<number> {
   if (args.length !== 1) throw new UsageError('Exactly one argument expected')
-  const shared = sharedAuthFile(flags)
-  const opts = imageTransportOptions(flags, { prefix: '', ...(shared ? { sharedAuthFile: shared } : {}) })
-  const retry = retryOptionsFrom(flags)
-  opts.signal = ctx.signal
+  const { opts, retry } = singleImageOptions(flags, ctx)
   const name = args[0]!
   if (!name.startsWith('docker:')) {
     throw new SkiffError('ERR_UNSUPPORTED', `untag works on registry images only (docker://REPO:TAG), not "${name}"`)

@@ -6,6 +6,7 @@
 import type { RegistryAccessOptions, TransportOptions } from '../../transports/types.js'
 import type { FlagSpec, FlagValues } from '../flags.js'
 import { UsageError } from '../usage-error.js'
+import { retryOptionsFrom, type RetryOptions } from './retry.js'
 
 const AUTHFILE_HELP = 'path of the authentication file. Default is ${XDG_RUNTIME_DIR}/containers/auth.json'
 
@@ -127,4 +128,16 @@ export function imageTransportOptions(v: FlagValues, c: ImageAccessContext): Tra
 /** The shared --authfile, defaulting to $REGISTRY_AUTH_FILE as skopeo does. */
 export function sharedAuthFile(v: FlagValues): string | undefined {
   return v.str('authfile') || process.env.REGISTRY_AUTH_FILE || undefined
+}
+
+/**
+ * The options of a command that works on one image or repository (inspect, list-tags, delete,
+ * list-repos, untag): its unprefixed image flags, retries, --tmpdir and the command's abort signal.
+ */
+export function singleImageOptions(v: FlagValues, ctx: { global: { tmpdir?: string | undefined }; signal: AbortSignal }): { opts: TransportOptions; retry: RetryOptions } {
+  const shared = sharedAuthFile(v)
+  const opts = imageTransportOptions(v, { prefix: '', ...(shared ? { sharedAuthFile: shared } : {}) })
+  if (ctx.global.tmpdir) opts.tmpdir = ctx.global.tmpdir
+  opts.signal = ctx.signal
+  return { opts, retry: retryOptionsFrom(v) }
 }
