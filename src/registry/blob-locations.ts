@@ -84,8 +84,27 @@ export class BlobLocationCache {
     this.dirty = true
   }
 
+  private flushTimer: NodeJS.Timeout | undefined
+
+  /**
+   * Writes the cache within a second (one write for many images in a sync, instead of a read,
+   * merge and write per image). Unflushed entries are written by the next flush() (client close).
+   */
+  flushSoon(): void {
+    if (!this.dirty || this.flushTimer) return
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined
+      void this.flush()
+    }, 1000)
+    this.flushTimer.unref()
+  }
+
   /** Writes the cache (merged with what other processes wrote meanwhile). Errors are ignored. */
   async flush(): Promise<void> {
+    if (this.flushTimer) {
+      clearTimeout(this.flushTimer)
+      this.flushTimer = undefined
+    }
     if (!this.dirty) return
     this.dirty = false
     const f = this.file()

@@ -221,7 +221,7 @@ export async function releaseClient(client: RegistryClient): Promise<void> {
     if ((await s.client.catch(() => undefined)) === client) {
       s.refs--
       if (s.refs > 0) {
-        await client.blobLocations.flush()
+        client.blobLocations.flushSoon()
         return
       }
       shared.delete(k)
