@@ -11,6 +11,10 @@ import type { ImageReference, ImageSource, TransportOptions } from './transports
 export { copyImage } from './copy/copy.js'
 export type { CopyOptions, CopyResult, CompressionOptions, CompressionFormat, MultiArch } from './copy/options.js'
 export type { CopyEvent } from './copy/events.js'
+export { createSharedCopyState } from './copy/shared-state.js'
+export type { SharedCopyState, SharedCopyStateOptions } from './copy/shared-state.js'
+export { planSync, runSync, parseImageList, parseSyncYaml, DEFAULT_SYNC_JOBS } from './sync/index.js'
+export type { SyncEvent, SyncRunOptions } from './sync/index.js'
 export { parseImageName, registerTransport, getTransport, listTransports } from './transports/registry.js'
 export type {
   ImageReference,
