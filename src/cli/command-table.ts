@@ -156,9 +156,9 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'sync',
     summary: 'Synchronize one or more images from one location to another',
     description:
-      'Copy all the images from a SOURCE to a DESTINATION.\n\nAllowed SOURCE transports (specified with --src): docker, dir, yaml, oci, list.\nAllowed DESTINATION transports (specified with --dest): docker, dir, oci.\n\nSee skopeo-sync(1) for details.',
+      'Copy all the images from a SOURCE to a DESTINATION.\n\nAllowed SOURCE transports (specified with --src): docker, dir, yaml, oci, list, registry-storage.\nAllowed DESTINATION transports (specified with --dest): docker, dir, oci, registry-storage.\n\nSee skopeo-sync(1) for details.',
     usage: 'sync [command options] --src TRANSPORT --dest TRANSPORT SOURCE DESTINATION',
-    example: 'skiff sync --src docker --dest dir --scoped registry.example.com/busybox /media/usb\n  skiff sync --src list --src-registry docker.io --dest docker images-list.txt localhost:5000',
+    example: 'skiff sync --src docker --dest dir --scoped registry.example.com/busybox /media/usb\n  skiff sync --src list --src-registry docker.io --dest docker images-list.txt localhost:5000\n  skiff sync --src registry-storage --dest registry-storage --images-from release.list /var/lib/registry ./out',
     flags: syncFlags,
     args: ['file', 'other'],
     load: () => import('./commands/sync.js'),

@@ -131,16 +131,26 @@ export class BlobCopier {
     if (!p) {
       const store = this.dest.blobStoreId
       p = this.shared && store ? this.shared.run(store, key, () => this.copyOnce(req), (done) => this.reuseEarlier(done, req), req.signal) : this.copyOnce(req)
+      if (this.shared && this.dest.localBlobPath) p = p.then((done) => this.rememberLocal(done))
       this.inFlight.set(key, p)
       p.catch(() => this.inFlight.delete(key))
     }
     return p
   }
 
+  /** Tells the shared state where this destination keeps the blob, so later images can hardlink it. */
+  private rememberLocal(done: CopiedBlob): CopiedBlob {
+    const dest = this.dest
+    const digest = done.digest
+    this.shared!.rememberLocalBlob(digest, () => dest.localBlobPath!(digest))
+    return done
+  }
+
   /** Reuses what another copy of this process stored for the same request (same blob store). */
   private async reuseEarlier(done: CopiedBlob, req: BlobRequest): Promise<CopiedBlob | undefined> {
     const { info, kind } = req
-    const reused = await this.dest.tryReusingBlob({ ...info, digest: done.digest, size: done.size }, req.signal ? { signal: req.signal } : {})
+    const earlierPath = await this.shared?.findLocalBlob(done.digest)
+    const reused = await this.dest.tryReusingBlob({ ...info, digest: done.digest, size: done.size }, { ...(req.signal ? { signal: req.signal } : {}), ...(earlierPath ? { earlierPath } : {}) })
     if (!reused) return undefined
     this.emit({ type: 'blob-start', kind, digest: info.digest, size: info.size })
     this.emit({ type: 'blob-done', kind, digest: info.digest, size: done.size, reused: true })
@@ -167,7 +177,8 @@ export class BlobCopier {
     const declaredOp = planOp(declared ?? 'none', kind === 'config' ? undefined : req.compression)
     if (declaredOp.kind === 'keep' && !req.needUncompressedDigest) {
       const sourcePath = await this.localSourcePath(info)
-      const reused = await this.dest.tryReusingBlob(info, { signal: req.signal, ...(sourcePath ? { sourcePath } : {}) })
+      const earlierPath = await this.shared?.findLocalBlob(info.digest)
+      const reused = await this.dest.tryReusingBlob(info, { signal: req.signal, ...(sourcePath ? { sourcePath } : {}), ...(earlierPath ? { earlierPath } : {}) })
       if (reused) {
         this.emit({ type: 'blob-done', kind, digest: info.digest, size: reused.size, reused: true })
         return { ...info, ...reused, compression: declared ?? 'none', reused: true }

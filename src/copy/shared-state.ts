@@ -7,6 +7,8 @@
  * - finished transfers are remembered, so later images reuse them the same way;
  * - at most `transfersPerStore` blob transfers at once per blob store (registry host), whatever the
  *   number of images in flight.
+ * - local files holding blobs written by earlier copies (ImageDestination.localBlobPath: dir:), so a
+ *   later image on the same filesystem hardlinks the file instead of writing the bytes again.
  * A destination takes part when it names its store (ImageDestination.blobStoreId).
  */
 import { limiter, type Limiter } from './limit.js'
@@ -33,6 +35,10 @@ export interface SharedCopyState {
    * `reuse` with its result, falling back to a transfer of its own when reuse fails.
    */
   run(store: string, key: string, transfer: () => Promise<CopiedBlob>, reuse: (done: CopiedBlob) => Promise<CopiedBlob | undefined>, signal?: AbortSignal): Promise<CopiedBlob>
+  /** Remembers where a blob this run stored can be found as a local file (`locate` says where it is now, or undefined). */
+  rememberLocalBlob(digest: string, locate: () => Promise<string | undefined>): void
+  /** A local file holding `digest` that an earlier copy of this run stored, if one still exists. */
+  findLocalBlob(digest: string): Promise<string | undefined>
 }
 
 /** Settles with `p`, or rejects when `signal` aborts first. */
@@ -60,6 +66,8 @@ class SharedState implements SharedCopyState {
   /** In-flight and finished transfers by `store|key`; failed ones are removed. */
   private readonly transfers = new Map<string, Promise<CopiedBlob>>()
   private readonly limits = new Map<string, Limiter>()
+  /** digest → places a copy of this run stored it (most recent last). */
+  private readonly localBlobs = new Map<string, (() => Promise<string | undefined>)[]>()
 
   constructor(private readonly perStore: number) {}
 
@@ -67,6 +75,24 @@ class SharedState implements SharedCopyState {
     let l = this.limits.get(store)
     if (!l) this.limits.set(store, (l = limiter(this.perStore)))
     return l
+  }
+
+  rememberLocalBlob(digest: string, locate: () => Promise<string | undefined>): void {
+    const l = this.localBlobs.get(digest)
+    if (l) l.push(locate)
+    else this.localBlobs.set(digest, [locate])
+  }
+
+  async findLocalBlob(digest: string): Promise<string | undefined> {
+    for (const locate of this.localBlobs.get(digest) ?? []) {
+      try {
+        const p = await locate()
+        if (p !== undefined) return p
+      } catch {
+        // gone (an image that failed and was cleaned up): try the next
+      }
+    }
+    return undefined
   }
 
   async run(store: string, key: string, transfer: () => Promise<CopiedBlob>, reuse: (done: CopiedBlob) => Promise<CopiedBlob | undefined>, signal?: AbortSignal): Promise<CopiedBlob> {

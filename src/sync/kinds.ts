@@ -2,8 +2,8 @@
 import { SkiffError } from '../errors.js'
 import type { SyncDestKind, SyncSourceKind } from './types.js'
 
-export const SOURCE_KINDS: readonly SyncSourceKind[] = ['docker', 'dir', 'yaml', 'oci', 'list']
-export const DEST_KINDS: readonly SyncDestKind[] = ['docker', 'dir', 'oci']
+export const SOURCE_KINDS: readonly SyncSourceKind[] = ['docker', 'dir', 'yaml', 'oci', 'list', 'registry-storage']
+export const DEST_KINDS: readonly SyncDestKind[] = ['docker', 'dir', 'oci', 'registry-storage']
 
 export function validateSyncKinds(src: string, dest: string): void {
   if (!src) throw new SkiffError('ERR_INVALID_ARGUMENT', 'A source transport must be specified')

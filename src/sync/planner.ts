@@ -2,9 +2,10 @@
  * planSync: the images a sync will copy, lazily (repositories are listed while earlier images
  * copy). Each source item is named at the destination as skopeo names it (see naming.ts) and
  * filtered by --include-tags / --exclude-tags. `sync dir → dir` is refused, as skopeo does.
+ * With --images-from (registry-storage source) only the listed images are planned.
  */
 import { tagAllowed } from './filters.js'
-import { chooseSuffix, destinationReference } from './naming.js'
+import { chooseSuffix, destKeepsPath, destinationReference } from './naming.js'
 import { RegistryAccess } from './registry-access.js'
 import { sourceItems } from './sources.js'
 import type { PlanOptions, SyncDestSpec, SyncItem, SyncSourceSpec } from './types.js'
@@ -23,7 +24,7 @@ export async function* planSync(source: SyncSourceSpec, destination: SyncDestSpe
     for await (const raw of sourceItems(source, { access, plan: opts })) {
       opts.signal?.throwIfAborted()
       if (!tagAllowed(raw.tag, filter)) continue
-      const suffix = chooseSuffix(raw.suffix, opts.scoped ?? false)
+      const suffix = chooseSuffix(raw.suffix, opts.scoped ?? false, destKeepsPath(destination))
       const { ref, label } = destinationReference(destination, suffix, opts.appendSuffix ?? '')
       yield { source: raw.source, destination: ref, label, group: raw.group, ...(raw.sourceOptions ? { sourceOptions: raw.sourceOptions } : {}) }
     }

@@ -16,7 +16,8 @@ import { OciLayoutReference } from '../transports/oci-layout/transport.js'
 import { readIndex, refNameOf } from '../transports/oci-layout/layout.js'
 import type { ImageReference, TransportOptions } from '../transports/types.js'
 import { compileTagRegex, tagOfName } from './filters.js'
-import { parseImageList } from './image-list.js'
+import { parseImageList, readImagesFrom } from './image-list.js'
+import { registryStorageImages, registryStorageRef } from '../transports/registry-storage/index.js'
 import type { SuffixPair } from './naming.js'
 import type { RegistryAccess } from './registry-access.js'
 import { semverMatcher } from './semver.js'
@@ -39,8 +40,14 @@ export interface SourceContext {
 
 const dockerRef = (r: DockerReference): DockerImageReference => new DockerImageReference(dockerTransport, r)
 
+/** The repository path without the registry host (docker.io's `library/` dropped), with :tag / @digest. */
+function pathOf(r: DockerReference): string {
+  const name = r.domain === 'docker.io' ? r.familiarName() : r.path
+  return name + (r.tag !== undefined ? `:${r.tag}` : '') + (r.digest !== undefined ? `@${r.digest}` : '')
+}
+
 function dockerItem(r: DockerReference, group: string, sourceOptions?: TransportOptions): RawItem {
-  return { source: dockerRef(r), suffix: { scoped: r.toString() }, ...(r.tag !== undefined ? { tag: r.tag } : {}), group, ...(sourceOptions ? { sourceOptions } : {}) }
+  return { source: dockerRef(r), suffix: { scoped: r.toString(), path: pathOf(r) }, ...(r.tag !== undefined ? { tag: r.tag } : {}), group, ...(sourceOptions ? { sourceOptions } : {}) }
 }
 
 async function listTags(ctx: SourceContext, repo: DockerReference, opts: TransportOptions | undefined): Promise<string[]> {
@@ -111,7 +118,7 @@ async function* dirSource(spec: SyncSourceSpec): AsyncGenerator<RawItem> {
     if (suffix === '') suffix = basename(base)
     const tag = tagOfName(suffix)
     n++
-    yield { source: dirTransport.parseReference(path), suffix: { scoped: suffix }, ...(tag !== undefined ? { tag } : {}), group: base }
+    yield { source: dirTransport.parseReference(path), suffix: { scoped: suffix, path: suffix.replace(/^\/+/, '') }, ...(tag !== undefined ? { tag } : {}), group: base }
   }
   if (n === 0) throw new SkiffError('ERR_IMAGE_NOT_FOUND', `No images to sync found in "${base}"`)
 }
@@ -123,7 +130,7 @@ async function* ociSource(spec: SyncSourceSpec): AsyncGenerator<RawItem> {
     const name = refNameOf(d)
     if (!name) continue
     const tag = tagOfName(name)
-    yield { source: new OciLayoutReference(layout, { refName: name, sourceIndex: -1 }), suffix: { scoped: name }, ...(tag !== undefined ? { tag } : {}), group: layout }
+    yield { source: new OciLayoutReference(layout, { refName: name, sourceIndex: -1 }), suffix: { scoped: name, path: name }, ...(tag !== undefined ? { tag } : {}), group: layout }
   }
 }
 
@@ -136,7 +143,7 @@ async function* listSource(spec: SyncSourceSpec): AsyncGenerator<RawItem> {
   }
   for (const entry of parseImageList(text, spec.input, spec.registry)) {
     const r = entry.source
-    yield { source: dockerRef(r), suffix: { scoped: r.toString(), unscoped: entry.written }, ...(r.tag !== undefined ? { tag: r.tag } : {}), group: r.name }
+    yield { source: dockerRef(r), suffix: { scoped: r.toString(), unscoped: entry.written, path: entry.written }, ...(r.tag !== undefined ? { tag: r.tag } : {}), group: r.name }
   }
 }
 
@@ -246,6 +253,37 @@ async function* yamlSource(spec: SyncSourceSpec, ctx: SourceContext): AsyncGener
   for (const cfg of parseSyncYaml(text, spec.input)) yield* yamlRegistry(cfg, spec, ctx)
 }
 
+/**
+ * Every repository and tag of the store at ROOT (sorted), or with --images-from only the listed
+ * images, in list order (a listed image the store lacks fails on its own, naming the store).
+ * Destinations keep the repository path, as the list source does.
+ */
+async function* registryStorageSource(spec: SyncSourceSpec): AsyncGenerator<RawItem> {
+  const root = spec.input
+  if (root === '' || root.includes(':')) {
+    throw new SkiffError('ERR_INVALID_ARGUMENT', `invalid registry-storage SOURCE "${root}": the registry's rootdirectory (a path without ':') is required`)
+  }
+  try {
+    await stat(join(root, 'docker', 'registry', 'v2'))
+  } catch (e) {
+    throw new SkiffError('ERR_IMAGE_NOT_FOUND', `no registry storage at ${root} (${join(root, 'docker', 'registry', 'v2')} does not exist); SOURCE must be the registry's rootdirectory`, { cause: e })
+  }
+  const item = (name: string, selector: string, tag: string | undefined): RawItem => {
+    const written = `${name}${tag !== undefined ? ':' : '@'}${selector}`
+    return { source: registryStorageRef(root, name, selector), suffix: { scoped: written, unscoped: written }, ...(tag !== undefined ? { tag } : {}), group: name }
+  }
+  if (spec.imagesFrom !== undefined) {
+    for (const e of await readImagesFrom(spec.imagesFrom)) yield item(e.name, e.tag ?? e.digest!, e.tag)
+    return
+  }
+  let n = 0
+  for await (const { name, tag } of registryStorageImages(root)) {
+    n++
+    yield item(name, tag, tag)
+  }
+  if (n === 0) throw new SkiffError('ERR_IMAGE_NOT_FOUND', `No images to sync found in "${root}" (the registry storage has no tagged images)`)
+}
+
 export function sourceItems(spec: SyncSourceSpec, ctx: SourceContext): AsyncGenerator<RawItem> {
   switch (spec.kind) {
     case 'docker':
@@ -258,5 +296,7 @@ export function sourceItems(spec: SyncSourceSpec, ctx: SourceContext): AsyncGene
       return listSource(spec)
     case 'yaml':
       return yamlSource(spec, ctx)
+    case 'registry-storage':
+      return registryStorageSource(spec)
   }
 }

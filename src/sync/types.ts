@@ -4,10 +4,13 @@
  */
 import type { ImageReference, TransportOptions } from '../transports/types.js'
 
-/** `--src`: a repository or image in a registry, a directory tree, an OCI layout, a YAML file, an image list. */
-export type SyncSourceKind = 'docker' | 'dir' | 'oci' | 'yaml' | 'list'
-/** `--dest`: a registry (and namespace), a directory, an OCI layout. */
-export type SyncDestKind = 'docker' | 'dir' | 'oci'
+/**
+ * `--src`: a repository or image in a registry, a directory tree, an OCI layout, a YAML file, an
+ * image list, a registry's filesystem storage (docker/distribution's layout).
+ */
+export type SyncSourceKind = 'docker' | 'dir' | 'oci' | 'yaml' | 'list' | 'registry-storage'
+/** `--dest`: a registry (and namespace), a directory, an OCI layout, a registry's filesystem storage. */
+export type SyncDestKind = 'docker' | 'dir' | 'oci' | 'registry-storage'
 
 
 export interface SyncSourceSpec {
@@ -18,6 +21,11 @@ export interface SyncSourceSpec {
   options?: TransportOptions
   /** `--src list`: the registry for lines without one (default docker.io). */
   registry?: string
+  /**
+   * `--images-from LIST` (registry-storage source): an image-list file, or a folder whose `*.list`
+   * files are read; only the images it names are synced (by repository path and tag or digest).
+   */
+  imagesFrom?: string
 }
 
 export interface SyncDestSpec {

@@ -119,6 +119,12 @@ export interface ReuseOptions {
    * of copying the bytes; it MUST fall back (return undefined) when it cannot (another filesystem).
    */
   sourcePath?: string
+  /**
+   * A local file holding exactly this blob that an earlier copy of this run (sync) stored after the
+   * engine verified it (ImageDestination.localBlobPath, through the shared copy state). A local
+   * destination may hardlink it; same fallback rule as sourcePath.
+   */
+  earlierPath?: string
   signal?: AbortSignal
 }
 
@@ -162,6 +168,12 @@ export interface ImageDestination {
    * get it without the bytes: mount, hardlink). Never throws for "not found": returns undefined.
    */
   tryReusingBlob(info: BlobInfo, opts?: ReuseOptions): Promise<BlobInfo | undefined>
+  /**
+   * Optional: the local file holding a blob this destination stored or reused (its staging copy
+   * before commit, its final place after), so later copies of the same run (sync) can hardlink it
+   * (ReuseOptions.sourcePath). undefined when there is none (closed without commit). Never throws.
+   */
+  localBlobPath?(digest: Digest): Promise<string | undefined>
   /**
    * Stores a blob from a stream whose size may be unknown (-1). Computes the digest of what it wrote
    * and returns it. On stream error it MUST fail AND remove partial data. The blob may become visible

@@ -39,6 +39,7 @@ export const syncFlags: readonly FlagSpec[] = [
   { name: 'sign-passphrase-file', kind: 'string', help: 'File that contains a passphrase for the --sign-by key', complete: 'file' },
   // skiff's own
   { name: 'src-registry', kind: 'string', argName: 'REGISTRY', help: 'With --src list: the registry (and optional namespace) for lines without one (default docker.io)' },
+  { name: 'images-from', kind: 'string', argName: 'LIST', help: 'With --src registry-storage: only sync the images named in LIST (an image-list file, or a folder of *.list files)', complete: 'file' },
   { name: 'include-tags', kind: 'string', argName: 'REGEX', help: 'Only sync tags matching REGEX' },
   { name: 'exclude-tags', kind: 'string', argName: 'REGEX', help: 'Do not sync tags matching REGEX' },
   { name: 'multi-arch', kind: 'string', help: 'How to handle multi-architecture images (system, all, index-only, or a list of OS/ARCH[/VARIANT] platforms)', complete: ['system', 'all', 'index-only'] },
@@ -105,6 +106,9 @@ export function syncRequestFrom(args: readonly string[], v: FlagValues, g: Globa
   const srcRegistry = v.str('src-registry')
   if (srcRegistry !== undefined && srcKind !== 'list') throw new UsageError('--src-registry is only used with --src list')
 
+  const imagesFrom = v.str('images-from')
+  if (imagesFrom !== undefined && srcKind !== 'registry-storage') throw new UsageError('--images-from is only used with --src registry-storage')
+
   const jobs = v.int('jobs')
   if (jobs !== undefined && jobs < 1) throw new UsageError(`--jobs must be at least 1, got ${jobs}`)
   const parallel = v.int('image-parallel-copies')
@@ -136,7 +140,7 @@ export function syncRequestFrom(args: readonly string[], v: FlagValues, g: Globa
   if (parallel !== undefined) copy.imageParallelCopies = parallel
   if (Object.keys(g.platform).length) copy.platform = { ...g.platform }
 
-  const source: SyncSourceSpec = { kind: srcKind as SyncSourceKind, input: args[0]!, options: srcOpts, ...(srcRegistry !== undefined ? { registry: srcRegistry } : {}) }
+  const source: SyncSourceSpec = { kind: srcKind as SyncSourceKind, input: args[0]!, options: srcOpts, ...(srcRegistry !== undefined ? { registry: srcRegistry } : {}), ...(imagesFrom !== undefined ? { imagesFrom } : {}) }
   const destination: SyncDestSpec = { kind: destKind as SyncDestKind, target: args[1]!, options: destOpts }
   const req: SyncRequest = {
     source,

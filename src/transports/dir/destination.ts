@@ -12,7 +12,7 @@ import { SkiffError, isNotFound } from '../../errors.js'
 import { isValidDigest, type Digest } from '../../digest/digest.js'
 import { writeFileAtomic } from '../../util/atomic.js'
 import { registerTempPath, unregisterTempPath } from '../../util/cleanup.js'
-import type { BlobInfo, DestinationProperties, ImageDestination, ImageReference, PutBlobOptions } from '../types.js'
+import type { BlobInfo, DestinationProperties, ImageDestination, ImageReference, PutBlobOptions, ReuseOptions } from '../types.js'
 import { realPathInside, removeEmptyDirs } from './local-path.js'
 import { VERSION_CONTENT, VERSION_FILE, blobFileCandidates, blobFileName, manifestFileName, signatureFileName } from './layout.js'
 import { writeBlobFile } from '../../util/blob-file.js'
@@ -51,6 +51,13 @@ export class DirImageDestination implements ImageDestination {
     supportsSignatures: true,
   }
 
+  /**
+   * Dir destinations on one filesystem form one "store" for the engine's shared state: in a sync,
+   * a blob another image directory already holds is hardlinked from there (localBlobPath +
+   * ReuseOptions.earlierPath) instead of written again.
+   */
+  readonly blobStoreId: string
+
   private committed = false
   private closed = false
 
@@ -62,7 +69,10 @@ export class DirImageDestination implements ImageDestination {
     private readonly previous: string | undefined,
     /** The first parent folder this destination created, removed again if nothing is committed. */
     private readonly createdParent: string | undefined,
-  ) {}
+    device: number,
+  ) {
+    this.blobStoreId = `dir-files:${device}`
+  }
 
   private get image(): string {
     return this.reference.toString()
@@ -82,7 +92,8 @@ export class DirImageDestination implements ImageDestination {
       if (createdParent) await removeEmptyDirs(parent, createdParent)
       throw new SkiffError('ERR_IO', `${image}: cannot create a staging directory beside ${target}: ${(e as Error).message}`, { image, cause: e })
     }
-    return new DirImageDestination(reference, target, staging, state === 'layout' ? target : undefined, createdParent)
+    const device = (await stat(staging)).dev
+    return new DirImageDestination(reference, target, staging, state === 'layout' ? target : undefined, createdParent, device)
   }
 
   private async existingSize(path: string): Promise<number | undefined> {
@@ -94,30 +105,59 @@ export class DirImageDestination implements ImageDestination {
     }
   }
 
-  async tryReusingBlob(info: BlobInfo): Promise<BlobInfo | undefined> {
+  async tryReusingBlob(info: BlobInfo, opts: ReuseOptions = {}): Promise<BlobInfo | undefined> {
     if (!isValidDigest(info.digest)) return undefined
     const sizeOk = (n: number | undefined): n is number => n !== undefined && (info.size < 0 || n === info.size)
     const name = blobFileName(info.digest)
     const staged = join(this.staging, name)
     const here = await this.existingSize(staged)
     if (sizeOk(here)) return { ...info, size: here }
-    if (this.previous === undefined) return undefined
-    for (const candidate of blobFileCandidates(info.digest)) {
+    /** Hardlinks `file` (already size-checked) into the staging directory. */
+    const linkIn = async (file: string): Promise<BlobInfo | undefined> => {
       try {
-        const real = await realPathInside(this.previous, join(this.previous, candidate), this.image)
-        const size = await this.existingSize(real)
-        if (!sizeOk(size)) continue
-        await link(real, staged)
+        const size = await this.existingSize(file)
+        if (!sizeOk(size)) return undefined
+        await link(file, staged)
         return { ...info, size }
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
           const n = await this.existingSize(staged)
           if (sizeOk(n)) return { ...info, size: n }
         }
-        // an optimization never fails the copy: fall back to streaming
+        return undefined // an optimization never fails the copy: fall back to streaming
       }
     }
+    // A file an earlier image of this sync wrote (verified then). The source's own files
+    // (opts.sourcePath) are not linked: copying them is what verifies them against the manifest.
+    if (opts.earlierPath !== undefined) {
+      const r = await linkIn(opts.earlierPath)
+      if (r) return r
+    }
+    if (this.previous === undefined) return undefined
+    for (const candidate of blobFileCandidates(info.digest)) {
+      let real: string
+      try {
+        real = await realPathInside(this.previous, join(this.previous, candidate), this.image)
+      } catch {
+        continue
+      }
+      const r = await linkIn(real)
+      if (r) return r
+    }
     return undefined
+  }
+
+  /** Where this destination keeps `digest` now: the staging copy, the committed one, or nothing after a close without commit. */
+  async localBlobPath(digest: Digest): Promise<string | undefined> {
+    if (this.closed && !this.committed) return undefined
+    let name: string
+    try {
+      name = blobFileName(digest)
+    } catch {
+      return undefined
+    }
+    const path = join(this.committed ? this.target : this.staging, name)
+    return (await this.existingSize(path)) !== undefined ? path : undefined
   }
 
   async putBlob(stream: Readable, info: BlobInfo, opts: PutBlobOptions = {}): Promise<BlobInfo> {
