@@ -5,35 +5,13 @@
  * order; <, > and & are escaped as \u003c… unless escapeHTML is false; GoTime writes RFC 3339.
  */
 import { GoNil, GoTime, goCompareStrings, structMeta } from './go-values.js'
+import { goQuote } from '../../util/go-json.js'
 
 export interface MarshalOptions {
   /** Indentation per level ('' = compact). */
   indent?: string
   /** Escape <, > and & (Go's default; json.Encoder.SetEscapeHTML(false) turns it off). */
   escapeHTML?: boolean
-}
-
-function quote(s: string, escapeHTML: boolean): string {
-  let out = '"'
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    if (c === 0x22) out += '\\"'
-    else if (c === 0x5c) out += '\\\\'
-    else if (c === 0x0a) out += '\\n'
-    else if (c === 0x0d) out += '\\r'
-    else if (c === 0x09) out += '\\t'
-    else if (c < 0x20 || c === 0x2028 || c === 0x2029 || (escapeHTML && (c === 0x3c || c === 0x3e || c === 0x26))) {
-      out += '\\u' + c.toString(16).padStart(4, '0')
-    } else if (c >= 0xd800 && c <= 0xdbff) {
-      const next = s.charCodeAt(i + 1)
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        out += s[i]! + s[i + 1]!
-        i++
-      } else out += '\ufffd' // Go replaces invalid UTF-8 with U+FFFD
-    } else if (c >= 0xdc00 && c <= 0xdfff) out += '\ufffd'
-    else out += s[i]!
-  }
-  return out + '"'
 }
 
 function isEmptyValue(v: unknown): boolean {
@@ -48,15 +26,15 @@ function isEmptyValue(v: unknown): boolean {
 
 function encode(v: unknown, opts: Required<MarshalOptions>, prefix: string): string {
   if (v === undefined || v === null || v instanceof GoNil) return 'null'
-  if (typeof v === 'string') return quote(v, opts.escapeHTML)
+  if (typeof v === 'string') return goQuote(v, opts.escapeHTML)
   if (typeof v === 'boolean') return v ? 'true' : 'false'
   if (typeof v === 'bigint') return v.toString()
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) throw new Error(`json: unsupported value: ${v}`)
     return JSON.stringify(v)
   }
-  if (v instanceof GoTime) return quote(v.toJSON(), opts.escapeHTML)
-  if (v instanceof Uint8Array) return quote(Buffer.from(v).toString('base64'), opts.escapeHTML)
+  if (v instanceof GoTime) return goQuote(v.toJSON(), opts.escapeHTML)
+  if (v instanceof Uint8Array) return goQuote(Buffer.from(v).toString('base64'), opts.escapeHTML)
   const inner = prefix + opts.indent
   const nl = opts.indent ? '\n' : ''
   const colon = opts.indent ? ': ' : ':'
@@ -65,7 +43,7 @@ function encode(v: unknown, opts: Required<MarshalOptions>, prefix: string): str
   if (Array.isArray(v)) return wrap('[', v.map((x) => encode(x, opts, inner)), ']')
   if (v instanceof Map) {
     const keys = [...v.keys()].map(String).sort(goCompareStrings)
-    return wrap('{', keys.map((k) => quote(k, opts.escapeHTML) + colon + encode(v.get(k), opts, inner)), '}')
+    return wrap('{', keys.map((k) => goQuote(k, opts.escapeHTML) + colon + encode(v.get(k), opts, inner)), '}')
   }
   if (typeof v === 'object') {
     const meta = structMeta(v)
@@ -73,7 +51,7 @@ function encode(v: unknown, opts: Required<MarshalOptions>, prefix: string): str
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
       if (x === undefined) continue
       if (meta?.omitEmpty?.has(k) && isEmptyValue(x)) continue
-      items.push(quote(meta?.jsonNames?.[k] ?? k, opts.escapeHTML) + colon + encode(x, opts, inner))
+      items.push(goQuote(meta?.jsonNames?.[k] ?? k, opts.escapeHTML) + colon + encode(x, opts, inner))
     }
     return wrap('{', items, '}')
   }

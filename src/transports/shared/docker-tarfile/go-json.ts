@@ -4,6 +4,7 @@
  * kept as written, compacted with HTML escaping, and maps marshaled with sorted keys.
  */
 import { SkiffError } from '../../../errors.js'
+import { goQuote } from '../../../util/go-json.js'
 
 function isSpace(c: string): boolean {
   return c === ' ' || c === '\t' || c === '\n' || c === '\r'
@@ -90,9 +91,7 @@ export function goCompact(raw: string): string {
 }
 
 /** Go's string encoding (HTML-escaped) of a JS string. */
-export function goString(s: string): string {
-  return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => HTML_ESCAPES[c]!)
-}
+export const goString = (s: string): string => goQuote(s)
 
 /** A value for goMarshalMap: raw JSON text (already compact) or a string to encode. */
 export type GoValue = { raw: string } | string
