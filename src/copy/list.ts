@@ -11,7 +11,7 @@ import { rewriteList } from '../manifest/serialize.js'
 import { verifyBytes } from '../digest/verify.js'
 import type { ListEntry, ManifestList } from '../manifest/types.js'
 import { chooseListType, imageTypeForList } from './manifest-plan.js'
-import { copySingleImage } from './single.js'
+import { copySingleImage, manifestSourcePath } from './single.js'
 import type { CopyContext, WrittenManifest } from './context.js'
 
 async function getInstance(ctx: CopyContext, entry: ListEntry): Promise<{ bytes: Buffer; mediaType: string }> {
@@ -74,6 +74,7 @@ export async function copyList(ctx: CopyContext, bytes: Buffer, list: ManifestLi
   const outBytes = changed ? rewriteList(list, flavor, entries) : bytes
   const mediaType = changed ? listType : list.mediaType
   ctx.emit({ type: 'manifest-write' })
-  await ctx.dest.putManifest(outBytes, mediaType)
-  return { bytes: outBytes, mediaType, digest: manifestDigest(outBytes, mediaType) }
+  const digest = manifestDigest(outBytes, mediaType)
+  await ctx.dest.putManifest(outBytes, mediaType, undefined, await manifestSourcePath(ctx, bytes, outBytes, digest))
+  return { bytes: outBytes, mediaType, digest }
 }

@@ -10,7 +10,8 @@ import { convertImageManifest } from '../manifest/serialize.js'
 import { flavorOf, layerMediaType } from '../manifest/layer-types.js'
 import { schema1Layers, schema1ToConfig } from '../manifest/schema1.js'
 import { digestOf } from '../digest/digest.js'
-import type { BlobInfo } from '../transports/types.js'
+import type { BlobInfo, PutManifestOptions } from '../transports/types.js'
+import type { Digest } from '../digest/digest.js'
 import type { ImageManifest, Schema1Manifest } from '../manifest/types.js'
 import { readSmallBlob, type CopiedBlob } from './blob.js'
 import { dockerConfigToOci } from '../manifest/oci-config.js'
@@ -60,8 +61,19 @@ export async function copySingleImage(ctx: CopyContext, input: SingleImageInput)
 
   const out = parsed.kind === 'schema1' ? await copySchema1(ctx, parsed, input, target) : await copySchema2(ctx, parsed, input, target)
   ctx.emit({ type: 'manifest-write', ...(input.asInstance ? { instance: out.digest } : {}) })
-  await ctx.dest.putManifest(out.bytes, out.mediaType, input.asInstance ? out.digest : undefined)
+  await ctx.dest.putManifest(out.bytes, out.mediaType, input.asInstance ? out.digest : undefined, await manifestSourcePath(ctx, input.bytes, out.bytes, out.digest))
   return out
+}
+
+/** { sourcePath } when the manifest is written unchanged and the source holds it as a local file (registry-storage select). */
+export async function manifestSourcePath(ctx: CopyContext, inBytes: Buffer, outBytes: Buffer, digest: Digest): Promise<PutManifestOptions> {
+  if (!ctx.src.localBlobPath || !inBytes.equals(outBytes)) return {}
+  try {
+    const sourcePath = await ctx.src.localBlobPath({ digest, size: outBytes.length })
+    return sourcePath === undefined ? {} : { sourcePath }
+  } catch {
+    return {}
+  }
 }
 
 function refuseDigestChange(ctx: CopyContext, what: string): never {

@@ -1,5 +1,5 @@
 /** What a finished sync leaves behind: the --report JSON and the --digestfile lines. */
-import { writeFileAtomic } from '../util/atomic.js'
+import { writeOutputFile } from '../util/output.js'
 import type { SyncSummary } from './types.js'
 
 /** `{ summary, images: [{source, destination, digest, result, reason?, error?, bytesCopied, bytesReused, ms}] }`. */
@@ -26,7 +26,7 @@ export function reportJson(s: SyncSummary): string {
 }
 
 export async function writeReport(path: string, s: SyncSummary): Promise<void> {
-  await writeFileAtomic(path, reportJson(s))
+  await writeOutputFile(path, reportJson(s), { mkdirs: true })
 }
 
 /**

@@ -154,6 +154,14 @@ export interface ImageSource {
   close(): Promise<void>
 }
 
+export interface PutManifestOptions {
+  /**
+   * A local file of the source that holds these manifest bytes unchanged (ImageSource.localBlobPath
+   * for the manifest's digest), so a local store may hardlink it after checking it byte for byte.
+   */
+  sourcePath?: string
+}
+
 export interface ImageDestination {
   readonly reference: ImageReference
   readonly properties: DestinationProperties
@@ -184,7 +192,7 @@ export interface ImageDestination {
    * Stores a manifest. With `instance` (its digest), a child of a list; otherwise the top level that
    * the reference names. Called after every blob it refers to is stored.
    */
-  putManifest(bytes: Buffer, mediaType: string, instance?: Digest): Promise<void>
+  putManifest(bytes: Buffer, mediaType: string, instance?: Digest, opts?: PutManifestOptions): Promise<void>
   putSignatures(signatures: Buffer[], instance?: Digest): Promise<void>
   /** Makes the image visible under its name (index.json entry, tags, archive finalization). Last. */
   commit(): Promise<void>

@@ -2,23 +2,36 @@
  * Atomic local writes: data goes to a temp file in the target's folder and is renamed into place,
  * so readers see the old file or the new one, never a half-written one.
  */
-import { randomBytes } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { mkdir, open, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { registerTempPath, unregisterTempPath } from './cleanup.js'
+import { uniqueTempTag } from './temp-owner.js'
 
-/** A unique temp path beside `target` (same folder, so rename is atomic). */
-export function tempPathFor(target: string): string {
-  return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
+/**
+ * A unique temp path beside `target` (same folder, so rename is atomic), or in `dir` (which must be
+ * on the same filesystem). The name carries the owner (temp-owner.ts), so a later run can remove it
+ * if this process is killed.
+ */
+export function tempPathFor(target: string, dir = dirname(target)): string {
+  return join(dir, `${tempPrefixFor(target)}${uniqueTempTag()}.tmp`)
+}
+
+/**
+ * How temp names for `target` start: `.NAME.` (NAME shortened when long, so the temp name stays
+ * within the 255-byte limit whenever the target's own name does).
+ */
+export function tempPrefixFor(target: string): string {
+  const name = basename(target)
+  return `.${Buffer.byteLength(name) > 150 ? Buffer.from(name).subarray(0, 150).toString('utf8').replace(/\uFFFD+$/, '') : name}.`
 }
 
 /** Writes bytes to `target` atomically (temp + fsync + rename). */
-export async function writeFileAtomic(target: string, data: Uint8Array | string, mode = 0o644): Promise<void> {
+export async function writeFileAtomic(target: string, data: Uint8Array | string, mode = 0o644, tempDir?: string): Promise<void> {
   await mkdir(dirname(target), { recursive: true })
-  const tmp = tempPathFor(target)
+  const tmp = tempPathFor(target, tempDir)
   registerTempPath(tmp)
   try {
     const fh = await open(tmp, 'w', mode)

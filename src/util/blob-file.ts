@@ -5,6 +5,8 @@ import { SkiffError } from '../errors.js'
 import { DigestingStream } from '../digest/verify.js'
 import type { Digest } from '../digest/digest.js'
 import { writeStreamAtomic } from './atomic.js'
+import { isWriteFailure, writeError } from './write-error.js'
+import { dirname } from 'node:path'
 import { BLOB_READ_CHUNK } from './io.js'
 
 /** Opens a blob file for streaming; size and content come from the same open file. */
@@ -38,6 +40,8 @@ export async function writeBlobFile(
   try {
     if (opts.signal?.aborted) onAbort()
     await writeStreamAtomic(tempTarget, stream, [digesting], () => finalPath(digesting.digest))
+  } catch (e) {
+    throw isWriteFailure(e) ? writeError(e, dirname(tempTarget), opts.image) : e
   } finally {
     opts.signal?.removeEventListener('abort', onAbort)
   }

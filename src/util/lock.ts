@@ -1,15 +1,17 @@
 /**
- * An exclusive, cross-process lock on a file path: a lock file created with O_EXCL ('wx'),
+ * An exclusive, cross-process lock on a file path: a lock file created atomically (link(2) of a
+ * complete owner file, which fails with EEXIST while another holds it),
  * retried with a small backoff. A lock whose owner process is gone (same host) or that is older
  * than `staleMs` is broken. Used for read-modify-write of shared files such as an OCI layout's
  * index.json, so parallel writers never lose each other's entries.
  */
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
-import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises'
+import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { SkiffError } from '../errors.js'
 import { registerTempPath, unregisterTempPath } from './cleanup.js'
+import { processStartTime, uniqueTempTag } from './temp-owner.js'
 
 export interface LockOptions {
   /** Give up after this long (default 60 s). */
@@ -24,6 +26,8 @@ interface LockOwner {
   host: string
   token: string
   time: number
+  /** The owner's start time (temp-owner.ts), so a reused PID is not taken for the owner. */
+  start?: number
 }
 
 function processAlive(pid: number): boolean {
@@ -55,7 +59,11 @@ async function isStale(path: string, staleMs: number): Promise<{ stale: boolean;
     return { stale: false }
   }
   const owner = await readOwner(path)
-  if (owner && owner.host === hostname() && owner.pid !== process.pid && !processAlive(owner.pid)) return { stale: true, ino: st.ino }
+  if (owner && owner.host === hostname() && owner.pid !== process.pid) {
+    if (!processAlive(owner.pid)) return { stale: true, ino: st.ino }
+    const now = owner.start ? processStartTime(owner.pid) : undefined
+    if (now !== undefined && now !== owner.start) return { stale: true, ino: st.ino }
+  }
   if (Date.now() - st.mtimeMs > staleMs) return { stale: true, ino: st.ino }
   return { stale: false }
 }
@@ -65,7 +73,7 @@ async function isStale(path: string, staleMs: number): Promise<{ stale: boolean;
  * renamed aside and checked to be the one judged stale; if not, it is put back.
  */
 async function breakStaleLock(path: string, ino: number): Promise<void> {
-  const aside = `${path}.${randomBytes(6).toString('hex')}.stale`
+  const aside = `${path}.${uniqueTempTag()}.stale`
   try {
     await rename(path, aside)
   } catch {
@@ -92,18 +100,31 @@ export async function acquireLock(lockPath: string, opts: LockOptions = {}): Pro
   const timeoutMs = opts.timeoutMs ?? 60_000
   const staleMs = opts.staleMs ?? 30_000
   const owner: LockOwner = { pid: process.pid, host: hostname(), token: randomBytes(12).toString('hex'), time: Date.now() }
+  const started = processStartTime(process.pid)
+  if (started !== undefined) owner.start = started
   const start = Date.now()
   let delay = 5
   for (;;) {
     if (opts.signal?.aborted) throw new SkiffError('ERR_ABORTED', `aborted while waiting for the lock ${lockPath}`, { cause: opts.signal.reason })
+    // The owner is written to a temp file first and linked into place, so a lock file is never
+    // seen (or left by a kill -9) without its owner: a dead owner's lock is broken at once.
+    const tmp = `${lockPath}.${uniqueTempTag()}.tmp`
+    registerTempPath(tmp)
+    let taken = false
     try {
-      const fh = await open(lockPath, 'wx', 0o644)
-      registerTempPath(lockPath)
-      try {
-        await fh.writeFile(JSON.stringify(owner))
-      } finally {
-        await fh.close()
+      await writeFile(tmp, JSON.stringify(owner), { mode: 0o644 })
+      await link(tmp, lockPath)
+      taken = true
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new SkiffError('ERR_IO', `cannot create the lock file ${lockPath}: ${(e as Error).message}`, { cause: e })
       }
+    } finally {
+      await unlink(tmp).catch(() => undefined)
+      unregisterTempPath(tmp)
+    }
+    if (taken) {
+      registerTempPath(lockPath)
       return {
         path: lockPath,
         release: async () => {
@@ -112,10 +133,6 @@ export async function acquireLock(lockPath: string, opts: LockOptions = {}): Pro
           // Never remove a lock that is no longer ours (it was broken as stale and re-taken).
           if (current?.token === owner.token) await unlink(lockPath).catch(() => undefined)
         },
-      }
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new SkiffError('ERR_IO', `cannot create the lock file ${lockPath}: ${(e as Error).message}`, { cause: e })
       }
     }
     const { stale, ino } = await isStale(lockPath, staleMs)

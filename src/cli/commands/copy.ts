@@ -1,5 +1,5 @@
 /** `skiff copy SOURCE-IMAGE DESTINATION-IMAGE`: flags → CopyRequest → copyImage, progress on stderr. */
-import { writeFile } from 'node:fs/promises'
+import { writeOutputFile } from '../../util/output.js'
 import { SkiffError } from '../../errors.js'
 import { copyImage } from '../../copy/copy.js'
 import { loadPolicyContext } from '../../config/policy.js'
@@ -43,7 +43,7 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
   if (req.digestFile) {
     try {
       // no trailing newline, as skopeo
-      await writeFile(req.digestFile, result.manifestDigest)
+      await writeOutputFile(req.digestFile, result.manifestDigest)
     } catch (e) {
       throw new SkiffError('ERR_IO', `Failed to write digest to file "${req.digestFile}": ${(e as Error).message}`, { cause: e })
     }

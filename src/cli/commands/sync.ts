@@ -2,7 +2,7 @@
  * `skiff sync --src KIND --dest KIND SOURCE DESTINATION`: flags → SyncRequest → planSync + runSync,
  * progress on stderr (the bulk renderer), then --digestfile / --report. Exit 1 when any image (or the plan) failed.
  */
-import { writeFile } from 'node:fs/promises'
+import { writeOutputFile } from '../../util/output.js'
 import { SkiffError } from '../../errors.js'
 import { loadPolicyContext } from '../../config/policy.js'
 import { planSync } from '../../sync/planner.js'
@@ -67,7 +67,7 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
   if (ctx.signal.aborted) throw ctx.signal.reason
   if (req.digestFile && !req.dryRun) {
     try {
-      await writeFile(req.digestFile, digestFileText(summary))
+      await writeOutputFile(req.digestFile, digestFileText(summary))
     } catch (e) {
       throw new SkiffError('ERR_IO', `Error creating digest file "${req.digestFile}": ${(e as Error).message}`, { cause: e })
     }

@@ -6,7 +6,7 @@
 import { mkdir, readFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { isNotFound, SkiffError } from '../../errors.js'
-import { writeFileAtomic } from '../../util/atomic.js'
+import { writeOutputFile } from '../../util/output.js'
 
 /** One `auths` entry. Unknown fields (email, …) are kept when the file is rewritten. */
 export interface AuthEntry {
@@ -97,7 +97,7 @@ export async function editAuthFile<T>(path: string, editor: (c: AuthFileContents
     if (Object.keys(contents.credHelpers).length > 0) raw.credHelpers = contents.credHelpers
     else delete raw.credHelpers
     try {
-      await writeFileAtomic(path, JSON.stringify(raw, null, '\t'), 0o600)
+      await writeOutputFile(path, JSON.stringify(raw, null, '\t'), { mode: 0o600 })
     } catch (e) {
       throw new SkiffError('ERR_IO', `writing to file "${path}": ${(e as Error).message}`, { cause: e })
     }

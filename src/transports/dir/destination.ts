@@ -1,16 +1,16 @@
 /**
  * Writes an image in skopeo's directory layout. Everything goes into a staging directory beside
- * the target (`.NAME.<random>.tmp`) that becomes visible only at commit(): renamed into place, or
+ * the target (`.NAME.skiff<PID>-<START>-<HOST>.<random>.tmp`, removed by a later run if this one is killed) that becomes visible only at commit(): renamed into place, or
  * swapped with an existing dir layout (or empty directory). A non-empty directory that is not a
  * dir layout is refused up front, so user files are never destroyed.
  */
-import { randomBytes } from 'node:crypto'
 import { link, mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { SkiffError, isNotFound } from '../../errors.js'
 import { isValidDigest, type Digest } from '../../digest/digest.js'
-import { writeFileAtomic } from '../../util/atomic.js'
+import { tempPathFor, tempPrefixFor, writeFileAtomic } from '../../util/atomic.js'
+import { sweepStaleTemps } from '../../util/temp-owner.js'
 import { registerTempPath, unregisterTempPath } from '../../util/cleanup.js'
 import type { BlobInfo, DestinationProperties, ImageDestination, ImageReference, PutBlobOptions, ReuseOptions } from '../types.js'
 import { realPathInside, removeEmptyDirs } from './local-path.js'
@@ -83,7 +83,9 @@ export class DirImageDestination implements ImageDestination {
     const state = await inspectTarget(target, image)
     const parent = dirname(target)
     const createdParent = await mkdir(parent, { recursive: true })
-    const staging = join(parent, `.${basename(target)}.${randomBytes(8).toString('hex')}.tmp`)
+    // What a killed earlier run left beside the target (staging folders, old copies being removed).
+    await sweepStaleTemps(parent, tempPrefixFor(target))
+    const staging = tempPathFor(target)
     registerTempPath(staging)
     try {
       await mkdir(staging, { mode: 0o755 })
@@ -213,7 +215,7 @@ export class DirImageDestination implements ImageDestination {
 
   /** Renames the old target aside, the staging directory in, and removes the old one. */
   private async swapIn(): Promise<void> {
-    const old = join(dirname(this.target), `.${basename(this.target)}.${randomBytes(8).toString('hex')}.old`)
+    const old = tempPathFor(this.target).replace(/\.tmp$/, '.old')
     await rename(this.target, old)
     try {
       await rename(this.staging, this.target)

@@ -1,15 +1,18 @@
 /**
  * Writing an image as a `docker save` archive. A regular file is written to a temp file beside PATH
- * and renamed on commit (an existing archive is replaced; nothing half-written is visible). A FIFO
- * or character device (`/dev/stdout`) is written directly.
+ * (beside the real file when PATH is a symlink) and renamed on commit (an existing archive is
+ * replaced; nothing half-written is visible). `/dev/stdout`, a FIFO, a device or an open descriptor
+ * is written in place (util/output.ts).
  */
-import { once } from 'node:events'
-import { open, rename, rm, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import type { Writable } from 'node:stream'
 import { InvalidReferenceError, SkiffError, isNotFound } from '../../errors.js'
 import type { DockerReference } from '../../reference/docker-reference.js'
-import { registerTempPath, unregisterTempPath } from '../../util/cleanup.js'
-import { tempPathFor } from '../../util/atomic.js'
+import { tempPrefixFor } from '../../util/atomic.js'
+import { openOutputFile, resolveOutputTarget } from '../../util/output.js'
+import { sweepStaleTemps } from '../../util/temp-owner.js'
+import { writeError } from '../../util/write-error.js'
 import { TarfileDestination, type TarfileOutput } from '../shared/docker-tarfile/destination.js'
 import { TarWriter } from '../shared/docker-tarfile/tar-writer.js'
 import type { ImageDestination, TransportOptions } from '../types.js'
@@ -29,48 +32,33 @@ function repoTagsFor(ref: DockerArchiveReference, additional: DockerReference[] 
 
 async function openOutput(ref: DockerArchiveReference): Promise<{ stream: Writable; output: TarfileOutput }> {
   const image = ref.toString()
-  let st
+  let out
   try {
-    st = await stat(ref.path)
+    const target = await resolveOutputTarget(ref.path)
+    if (target.kind === 'atomic') {
+      const st = await stat(target.path).catch(() => undefined)
+      if (st?.isDirectory()) throw new SkiffError('ERR_INVALID_ARGUMENT', `${image}: "${ref.path}" is a directory; docker-archive: needs a file path (for a directory use dir: or oci:)`, { image })
+      await sweepStaleTemps(dirname(target.path), tempPrefixFor(target.path))
+    }
+    out = await openOutputFile(ref.path)
   } catch (e) {
-    if (!isNotFound(e)) throw new SkiffError('ERR_IO', `${image}: cannot access "${ref.path}": ${(e as Error).message}`, { image, cause: e })
-  }
-  if (st?.isDirectory()) throw new SkiffError('ERR_INVALID_ARGUMENT', `${image}: "${ref.path}" is a directory; docker-archive: needs a file path (for a directory use dir: or oci:)`, { image })
-  const direct = st !== undefined && (st.isFIFO() || st.isCharacterDevice() || st.isSocket())
-  const target = direct ? ref.path : tempPathFor(ref.path)
-  if (!direct) registerTempPath(target)
-  let fh
-  try {
-    fh = await open(target, direct ? 'w' : 'wx', 0o644)
-  } catch (e) {
-    if (!direct) unregisterTempPath(target)
+    if (e instanceof SkiffError) throw e
     const hint = isNotFound(e) ? ': its directory does not exist' : `: ${(e as Error).message}`
     throw new SkiffError(isNotFound(e) ? 'ERR_INVALID_ARGUMENT' : 'ERR_IO', `${image}: cannot create "${ref.path}"${hint}`, { image, cause: e })
   }
-  const stream = fh.createWriteStream()
-  const closed = once(stream, 'close').catch(() => undefined)
+  const file = out
   const output: TarfileOutput = {
     async commit() {
-      await closed
-      if (direct) return
-      const sync = await open(target, 'r+')
       try {
-        await sync.sync()
-      } finally {
-        await sync.close()
+        await file.commit()
+      } catch (e) {
+        throw writeError(e, ref.path, image)
       }
-      await rename(target, ref.path)
-      unregisterTempPath(target)
     },
-    async discard() {
-      stream.destroy()
-      await closed
-      if (direct) return
-      await rm(target, { force: true })
-      unregisterTempPath(target)
-    },
+    discard: () => file.discard(),
+    mapError: (e) => writeError(e, ref.path, image),
   }
-  return { stream, output }
+  return { stream: file.stream, output }
 }
 
 export async function openArchiveDestination(ref: DockerArchiveReference, opts: TransportOptions): Promise<ImageDestination> {

@@ -2,13 +2,14 @@
  * Writes an image as an oci-archive: an oci layout destination on a temp folder; commit() tars the
  * layout into a temp file beside PATH and renames it to PATH. close() removes the temp folder.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { SkiffError } from '../../errors.js'
 import type { Digest } from '../../digest/digest.js'
 import { registerTempPath, unregisterTempPath } from '../../util/cleanup.js'
+import { makeTempDir } from '../../util/temp-owner.js'
+import { writeError } from '../../util/write-error.js'
 import type { BlobInfo, DestinationProperties, ImageDestination, ImageReference, PutBlobOptions, TransportOptions } from '../types.js'
 import { OciImageDestination } from '../oci-layout/destination.js'
 import type { OciSelector } from '../oci-layout/source.js'
@@ -30,7 +31,7 @@ export class OciArchiveImageDestination implements ImageDestination {
   }
 
   static async open(reference: ImageReference, file: string, sel: OciSelector, opts: TransportOptions = {}): Promise<OciArchiveImageDestination> {
-    const tempDir = await mkdtemp(join(opts.tmpdir ?? tmpdir(), 'skiff-oci-archive-'))
+    const tempDir = await makeTempDir(opts.tmpdir, 'skiff-oci-archive')
     registerTempPath(tempDir)
     try {
       const { sharedBlobDir: _notForArchives, ...innerOpts } = opts
@@ -67,7 +68,7 @@ export class OciArchiveImageDestination implements ImageDestination {
       await packDirToFile(this.tempDir, this.file)
     } catch (e) {
       const image = this.reference.toString()
-      throw new SkiffError('ERR_IO', `${image}: cannot write the archive ${this.file}: ${(e as Error).message}`, { image, cause: e })
+      throw writeError(e, this.file, image)
     }
     this.committed = true
   }

@@ -2,13 +2,13 @@
  * Reads an image from an oci-archive (a tar of an OCI layout): the tar is extracted into a temp
  * folder (safely) and read with the oci layout source; the folder is removed on close.
  */
-import { mkdtemp, rm, stat } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { ImageNotFoundError, SkiffError, isNotFound } from '../../errors.js'
 import type { Digest } from '../../digest/digest.js'
 import { registerTempPath, unregisterTempPath } from '../../util/cleanup.js'
+import { makeTempDir } from '../../util/temp-owner.js'
 import type { BlobInfo, ImageReference, ImageSource, TransportOptions } from '../types.js'
 import { INDEX_FILE } from '../oci-layout/layout.js'
 import { OciImageSource, type OciSelector } from '../oci-layout/source.js'
@@ -30,7 +30,7 @@ export class OciArchiveImageSource implements ImageSource {
       if (isNotFound(e)) throw new ImageNotFoundError(`${image}: the archive ${file} does not exist`, { image, cause: e })
       throw e
     }
-    const tempDir = await mkdtemp(join(opts.tmpdir ?? tmpdir(), 'skiff-oci-archive-'))
+    const tempDir = await makeTempDir(opts.tmpdir, 'skiff-oci-archive')
     registerTempPath(tempDir)
     try {
       try {

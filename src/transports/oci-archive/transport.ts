@@ -2,6 +2,7 @@
  * `oci-archive:PATH[:REF]` — a tar of an OCI image layout; composes the oci layout transport.
  */
 import type { ImageDestination, ImageReference, ImageSource, ImageTransport, TransportOptions } from '../types.js'
+import { resolve } from 'node:path'
 import { resolveExplicitPath, selfAndParentNamespaces, validateLocalPolicyScope } from '../dir/local-path.js'
 import type { OciSelector } from '../oci-layout/source.js'
 import { formatLayoutDetails, parseLayoutDetails } from '../oci-layout/transport.js'
@@ -45,7 +46,9 @@ export class OciArchiveReference implements ImageReference {
   }
 
   newImageDestination(opts?: TransportOptions): Promise<ImageDestination> {
-    return OciArchiveImageDestination.open(this, this.resolvedFile, this.sel, opts)
+    // The path as given: util/output.ts follows its symlinks itself and must see `/dev/stdout` →
+    // `/proc/self/fd/1` (resolving it to `/proc/PID/fd/pipe:[N]` would lose the descriptor).
+    return OciArchiveImageDestination.open(this, resolve(this.file), this.sel, opts)
   }
 }
 

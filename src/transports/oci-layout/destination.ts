@@ -13,6 +13,7 @@ import { MT } from '../../manifest/media-types.js'
 import { resolveMediaType } from '../../manifest/parse.js'
 import { writeFileAtomic } from '../../util/atomic.js'
 import { withLock } from '../../util/lock.js'
+import { sweepStaleTemps } from '../../util/temp-owner.js'
 import type { BlobInfo, DestinationProperties, ImageDestination, ImageReference, PutBlobOptions, TransportOptions } from '../types.js'
 import { removeEmptyDirs } from '../dir/local-path.js'
 import {
@@ -81,6 +82,9 @@ export class OciImageDestination implements ImageDestination {
     const blobRoot = blobRootOf(layout, opts.sharedBlobDir === undefined ? undefined : resolve(opts.sharedBlobDir))
     const created = await mkdir(layout, { recursive: true })
     await mkdir(join(blobRoot, 'sha256'), { recursive: true })
+    // Temp files a killed earlier run left (blobs being written, index.json being replaced).
+    await sweepStaleTemps(join(blobRoot, 'sha256'))
+    await sweepStaleTemps(layout)
     return new OciImageDestination(reference, layout, blobRoot, sel.refName, created, opts.ociAcceptUncompressedLayers === true)
   }
 

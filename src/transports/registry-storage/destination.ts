@@ -19,7 +19,8 @@ import { tempPathFor, writeFileAtomic } from '../../util/atomic.js'
 import { writeBlobFile } from '../../util/blob-file.js'
 import { registerTempPath, unregisterTempPath } from '../../util/cleanup.js'
 import { withLock } from '../../util/lock.js'
-import type { BlobInfo, DestinationProperties, ImageDestination, ImageReference, PutBlobOptions, ReuseOptions } from '../types.js'
+import type { BlobInfo, DestinationProperties, ImageDestination, ImageReference, PutBlobOptions, PutManifestOptions, ReuseOptions } from '../types.js'
+import { sweepStaleTemps } from '../../util/temp-owner.js'
 import { removeEmptyDirs } from '../dir/local-path.js'
 import {
   blobDataPath,
@@ -36,6 +37,16 @@ import {
 } from './layout.js'
 import type { StorageSelector } from './transport.js'
 
+/** Whether the file at `path` holds exactly `bytes` (read only when the size matches). */
+async function sameSmallFile(path: string, bytes: Buffer): Promise<boolean> {
+  try {
+    if ((await stat(path)).size !== bytes.length) return false
+    return (await readFile(path)).equals(bytes)
+  } catch {
+    return false
+  }
+}
+
 /** The per-repository lock (in `_uploads`, which distribution's catalog and tag listing never read). */
 const LOCK_FILE = '.skiff-commit.lock'
 
@@ -43,7 +54,7 @@ const LOCK_FILE = '.skiff-commit.lock'
  * Hardlinks `source` to `target` (temp name + rename, so the target appears whole). undefined when
  * it cannot (another filesystem, no permission, size differs): the caller streams instead.
  */
-async function hardlinkBlob(source: string, target: string, size: number): Promise<number | undefined> {
+async function hardlinkBlob(source: string, target: string, size: number, tempDir: string): Promise<number | undefined> {
   let st
   try {
     st = await stat(source)
@@ -52,7 +63,7 @@ async function hardlinkBlob(source: string, target: string, size: number): Promi
   }
   if (!st.isFile() || (size >= 0 && st.size !== size)) return undefined
   await mkdir(dirname(target), { recursive: true })
-  const tmp = tempPathFor(target)
+  const tmp = tempPathFor(target, tempDir)
   registerTempPath(tmp)
   try {
     await link(source, tmp)
@@ -110,6 +121,8 @@ export class RegistryStorageDestination implements ImageDestination {
     await mkdir(repositoriesRoot(root), { recursive: true })
     const repo = repositoryPath(root, name)
     const created = await mkdir(uploadsPath(repo), { recursive: true })
+    // Every temp file of this repository's writes is in its _uploads: remove what a killed run left.
+    await sweepStaleTemps(uploadsPath(repo))
     return new RegistryStorageDestination(reference, root, repo, sel, created)
   }
 
@@ -121,7 +134,7 @@ export class RegistryStorageDestination implements ImageDestination {
     if (!isValidDigest(info.digest)) return undefined
     const path = blobDataPath(this.root, info.digest)
     let size = await isFileOfSize(path, info.size)
-    if (size === undefined && opts.sourcePath !== undefined) size = await hardlinkBlob(opts.sourcePath, path, info.size)
+    if (size === undefined && opts.sourcePath !== undefined) size = await hardlinkBlob(opts.sourcePath, path, info.size, uploadsPath(this.repo))
     if (size === undefined) return undefined
     this.blobs.add(info.digest)
     return { ...info, size }
@@ -140,14 +153,20 @@ export class RegistryStorageDestination implements ImageDestination {
     return out
   }
 
-  async putManifest(bytes: Buffer, _mediaType: string, instance?: Digest): Promise<void> {
+  async putManifest(bytes: Buffer, _mediaType: string, instance?: Digest, opts: PutManifestOptions = {}): Promise<void> {
     const digest = digestOf(bytes, instance === undefined ? 'sha256' : parseDigest(instance).algorithm)
     if (instance !== undefined && digest !== instance) throw new DigestMismatchError(instance, digest, `${this.image}: manifest of instance`)
     if (instance === undefined && this.sel.digest !== undefined && digest !== this.sel.digest) {
       throw new DigestMismatchError(this.sel.digest, digest, `${this.image}: the manifest written differs from the digest the reference names`, { image: this.image })
     }
     const path = blobDataPath(this.root, digest)
-    if ((await isFileOfSize(path, bytes.length)) === undefined) await writeFileAtomic(path, bytes)
+    if ((await isFileOfSize(path, bytes.length)) === undefined) {
+      // The source's own copy of these exact bytes (another store on this filesystem): hardlink it,
+      // as the seed's select does for manifests too. Checked byte for byte first (it is small).
+      const same = opts.sourcePath !== undefined && (await sameSmallFile(opts.sourcePath, bytes))
+      const linked = same && (await hardlinkBlob(opts.sourcePath!, path, bytes.length, uploadsPath(this.repo))) !== undefined
+      if (!linked) await writeFileAtomic(path, bytes, 0o644, uploadsPath(this.repo))
+    }
     this.manifests.add(digest)
     if (instance === undefined) this.top = digest
   }
@@ -166,16 +185,16 @@ export class RegistryStorageDestination implements ImageDestination {
     // Layer and revision links are independent of each other (written in parallel: their fsyncs
     // overlap); the tag, which makes the image visible, comes after all of them.
     await Promise.all([
-      ...[...this.blobs].map((d) => writeLink(layerLinkPath(this.repo, d), d)),
-      ...[...this.manifests].map((d) => writeLink(revisionLinkPath(this.repo, d), d)),
+      ...[...this.blobs].map((d) => writeLink(layerLinkPath(this.repo, d), d, uploadsPath(this.repo))),
+      ...[...this.manifests].map((d) => writeLink(revisionLinkPath(this.repo, d), d, uploadsPath(this.repo))),
     ])
     const tag = this.sel.tag
     if (tag !== undefined) {
       await withLock(join(uploadsPath(this.repo), LOCK_FILE), async () => {
-        await writeLink(tagIndexLinkPath(this.repo, tag, top), top)
+        await writeLink(tagIndexLinkPath(this.repo, tag, top), top, uploadsPath(this.repo))
         const current = tagCurrentLinkPath(this.repo, tag)
         const old = await readFile(current, 'utf8').catch(() => undefined)
-        if (old !== top) await writeFileAtomic(current, top)
+        if (old !== top) await writeFileAtomic(current, top, 0o644, uploadsPath(this.repo))
       })
     }
     this.committed = true

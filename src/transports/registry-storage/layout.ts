@@ -102,14 +102,17 @@ export async function readLinkTo(root: string, path: string, expected: Digest, i
   return true
 }
 
-/** Writes a link (`alg:hex`, no newline) atomically, unless it already holds exactly that. */
-export async function writeLink(path: string, d: Digest): Promise<void> {
+/**
+ * Writes a link (`alg:hex`, no newline) atomically, unless it already holds exactly that. The temp
+ * file goes to `tempDir` (same filesystem) when given, so a killed run's leftovers are in one place.
+ */
+export async function writeLink(path: string, d: Digest, tempDir?: string): Promise<void> {
   try {
     if ((await readFile(path, 'utf8')) === d) return
   } catch (e) {
     if (!isNotFound(e)) throw e
   }
-  await writeFileAtomic(path, d)
+  await writeFileAtomic(path, d, 0o644, tempDir)
 }
 
 /** Whether `path` is a regular file (of `size`, when size ≥ 0). */

@@ -106,7 +106,12 @@ export class RegistryStorageSource implements ImageSource {
 
   async localBlobPath(info: BlobInfo): Promise<string | undefined> {
     try {
-      const path = await this.linkedBlobPath(info.digest)
+      let path = await this.linkedBlobPath(info.digest)
+      // A manifest of this repository (a revision link, not a layer link): the engine asks for it
+      // to let a store destination hardlink the manifest as well.
+      if (path === undefined && (await readLinkTo(this.root, revisionLinkPath(this.repo, info.digest), info.digest, this.image))) {
+        path = await realPathInside(this.root, blobDataPath(this.root, info.digest), this.image)
+      }
       return path !== undefined && (await stat(path)).isFile() ? path : undefined
     } catch {
       return undefined

@@ -147,7 +147,7 @@ test('convert from dir and oci: seed-style image folders and ref names → regis
   })
 })
 
-test('select: store → store with --images-from copies only the listed images, hardlinks every blob, streams 0 bytes; gc keeps everything', async () => {
+test('select: store → store with --images-from copies only the listed images, hardlinks every blob and manifest, streams 0 bytes; gc keeps everything', async () => {
   await withTempDir(async (d) => {
     const wanted = ['kubesphere/kube-apiserver:v1.20.6', 'busybox:1.31.1', 'prom/prometheus:v2.26.0']
     const lists = join(d, 'lists')
@@ -169,6 +169,14 @@ test('select: store → store with --images-from copies only the listed images, 
         assert.equal(c.ino, a.ino, `${image} ${b}: same inode`)
         assert.ok(c.nlink > 1)
       }
+    }
+    // every data file of the output — manifests and list instances too, as the seed's `ln -f` — is a
+    // hardlink of the store's
+    const outData = (await files(join(out, V2, 'blobs'))).filter((f) => f.endsWith('/data'))
+    assert.ok(outData.length >= wanted.length * 3, `${outData.length} data files`)
+    for (const f of outData) {
+      const [a, c] = [await stat(join(store, V2, 'blobs', f)), await stat(join(out, V2, 'blobs', f))]
+      assert.equal(c.ino, a.ino, `${f}: same inode as the store's`)
     }
     for (const image of IMAGES.filter((i) => !wanted.includes(i))) assert.equal(await currentLink(out, image), undefined, `${image} not selected`)
     assert.ok(!existsSync(join(out, V2, 'repositories/calico')))

@@ -3,7 +3,6 @@
  * compressed, as `docker load` accepts) into a local, seekable, uncompressed tar file. Copies go
  * to a temp file under --tmpdir that is removed on cleanup (or process exit).
  */
-import { randomBytes } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { rm, stat } from 'node:fs/promises'
 import { tmpdir as osTmpdir } from 'node:os'
@@ -14,6 +13,7 @@ import { createGunzip } from 'node:zlib'
 import { DecompressStream } from 'zstd-napi'
 import { ImageNotFoundError, SkiffError, isNotFound } from '../../../errors.js'
 import { registerTempPath, unregisterTempPath } from '../../../util/cleanup.js'
+import { sweepTmpdir, uniqueTempTag } from '../../../util/temp-owner.js'
 import { detectCompression, readHead } from './magic.js'
 import { BLOB_READ_CHUNK } from '../../../util/io.js'
 
@@ -34,7 +34,7 @@ export interface PrepareOptions {
 
 /** A fresh temp path under `dir`, registered for removal at exit. */
 export function newTempPath(dir: string | undefined, prefix: string): string {
-  const p = join(dir ?? osTmpdir(), `${prefix}-${process.pid}-${randomBytes(6).toString('hex')}.tmp`)
+  const p = join(dir ?? osTmpdir(), `${prefix}-${uniqueTempTag()}.tmp`)
   registerTempPath(p)
   return p
 }
@@ -58,6 +58,7 @@ function checkCompression(c: string, opts: PrepareOptions): asserts c is 'none' 
 }
 
 export async function prepareArchiveFile(path: string, opts: PrepareOptions): Promise<LocalArchive> {
+  await sweepTmpdir(opts.tmpdir ?? osTmpdir())
   let st
   try {
     st = await stat(path)
@@ -103,6 +104,7 @@ export async function prepareArchiveFile(path: string, opts: PrepareOptions): Pr
 
 /** Like prepareArchiveFile, for a stream (e.g. `docker save` output from the Engine API). */
 export async function prepareArchiveStream(stream: Readable, opts: PrepareOptions): Promise<LocalArchive> {
+  await sweepTmpdir(opts.tmpdir ?? osTmpdir())
   const raw = newTempPath(opts.tmpdir, 'skiff-docker-archive')
   try {
     await pipeline(stream, createWriteStream(raw, { mode: 0o600 }), opts.signal ? { signal: opts.signal } : {})

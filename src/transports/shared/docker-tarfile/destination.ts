@@ -15,6 +15,7 @@ import { configPath, LEGACY_CONFIG_FILE, LEGACY_LAYER_FILE, LEGACY_VERSION, LEGA
 import { MANIFEST_JSON, REPOSITORIES, type ManifestItem } from './manifest-json.js'
 import { MAX_JSON_SIZE } from './reader.js'
 import { spoolBlob } from './spool.js'
+import { isWriteFailure } from '../../../util/write-error.js'
 import type { TarWriter } from './tar-writer.js'
 
 export const TARFILE_DESTINATION_PROPERTIES: DestinationProperties = {
@@ -31,6 +32,8 @@ export const TARFILE_DESTINATION_PROPERTIES: DestinationProperties = {
 export interface TarfileOutput {
   commit(): Promise<void>
   discard(): Promise<void>
+  /** Optional: turns a failure of the tar stream (ENOSPC, EPIPE, …) into the error users see. */
+  mapError?(e: unknown): unknown
 }
 
 export interface TarfileDestinationOptions {
@@ -82,9 +85,22 @@ export class TarfileDestination implements ImageDestination {
     return this.reference.toString()
   }
 
+  /** An output failure (or an unambiguous write error such as ENOSPC) in the output's words; anything else as it is. */
+  private mapError(e: unknown): unknown {
+    if (!this.output.mapError) return e
+    return this.writer.outputFailed || isWriteFailure(e) ? this.output.mapError(e) : e
+  }
+
   /** Runs `fn` after every earlier tar write (entries are written one at a time). */
   private locked<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn)
+    const mapped = async (): Promise<T> => {
+      try {
+        return await fn()
+      } catch (e) {
+        throw this.mapError(e)
+      }
+    }
+    const run = this.queue.then(mapped, mapped)
     this.queue = run.catch(() => undefined)
     return run
   }
@@ -198,7 +214,11 @@ export class TarfileDestination implements ImageDestination {
       await this.writer.addBytes(REPOSITORIES, Buffer.from(goMarshalMap(repos)))
       await this.writer.finish()
     })
-    await this.output.commit()
+    try {
+      await this.output.commit()
+    } catch (e) {
+      throw this.output.mapError ? this.output.mapError(e) : e
+    }
     this.committed = true
   }
 

@@ -15,12 +15,16 @@ export class TarWriter {
   private readonly done: Promise<void>
   private failure: unknown
   private finished = false
+  private aborted = false
+  /** Set when the output (file, pipe, request) failed, as opposed to an entry's input. */
+  outputFailed = false
 
   constructor(out: Writable) {
     // tar-stream's Pack is a streamx Readable; pipeline consumes it as an async iterable.
     this.done = pipeline(this.pack as unknown as NodeJS.ReadableStream, out)
     this.done.catch((e: unknown) => {
       this.failure ??= e
+      if (!this.aborted) this.outputFailed = true
     })
   }
 
@@ -29,6 +33,8 @@ export class TarWriter {
     this.check()
     const entryDone = this.entryPromise()
     const entry = this.pack.entry({ ...BASE, name, size, type: 'file' }, entryDone.callback)
+    // The entry's failure arrives through entryDone / this.done; never as an unhandled 'error' event.
+    entry.on('error', () => undefined)
     let written = 0
     try {
       for await (const c of stream) {
@@ -70,6 +76,7 @@ export class TarWriter {
 
   /** Stops writing; the output is left incomplete (the caller discards it). */
   abort(): void {
+    this.aborted = true
     this.finished = true
     this.pack.destroy()
   }
