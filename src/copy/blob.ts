@@ -4,6 +4,7 @@
  */
 import { PassThrough, Transform, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { isWriteFailure } from '../util/write-error.js'
 import { SkiffError } from '../errors.js'
 import { DigestingStream } from '../digest/verify.js'
 import { newHasher, type Digest } from '../digest/digest.js'
@@ -217,7 +218,10 @@ export class BlobCopier {
       await flowing
     } catch (e) {
       out.destroy()
-      const err = await flowing.then(() => e, (pe: unknown) => pe)
+      // The pipeline's own error wins (a source failure is the cause) unless it is only the echo of
+      // out.destroy() above, or the destination failed writing (ENOSPC, EPIPE, …, which also
+      // destroys `out` with the raw system error): then the destination's error is the cause.
+      const err = await flowing.then(() => e, (pe: unknown) => (isTeardownError(pe) || isWriteFailure(e) ? e : pe))
       throw describeStreamError(err, info.digest, actual)
     }
     if (op.kind === 'keep' && written.digest !== info.digest) {
@@ -233,6 +237,12 @@ export class BlobCopier {
     if (uncompressedDigest) result.uncompressedDigest = uncompressedDigest
     return result
   }
+}
+
+/** Errors a stream gets only because a later stage was torn down (not a cause of their own). */
+function isTeardownError(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code
+  return (e as Error)?.name === 'AbortError' || code === 'ABORT_ERR' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ERR_STREAM_DESTROYED'
 }
 
 /** zlib / zstd failures become a clear ERR_COMPRESSION naming the layer. */

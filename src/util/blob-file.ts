@@ -29,7 +29,7 @@ export async function openBlobFile(path: string): Promise<{ stream: Readable; si
 export async function writeBlobFile(
   tempTarget: string,
   stream: Readable,
-  opts: { what: string; image: string; expectedDigest?: Digest | undefined; signal?: AbortSignal | undefined },
+  opts: { what: string; image: string; expectedDigest?: Digest | undefined; signal?: AbortSignal | undefined; where?: string },
   finalPath: (digest: Digest) => Promise<string> | string,
 ): Promise<{ digest: Digest; size: number }> {
   const digesting = new DigestingStream({ what: opts.what, trusted: opts.expectedDigest })
@@ -41,7 +41,7 @@ export async function writeBlobFile(
     if (opts.signal?.aborted) onAbort()
     await writeStreamAtomic(tempTarget, stream, [digesting], () => finalPath(digesting.digest))
   } catch (e) {
-    throw isWriteFailure(e) ? writeError(e, dirname(tempTarget), opts.image) : e
+    throw isWriteFailure(e) ? writeError(e, opts.where ?? dirname(tempTarget), opts.image) : e
   } finally {
     opts.signal?.removeEventListener('abort', onAbort)
   }

@@ -52,3 +52,19 @@ export function isWriteFailure(e: unknown): boolean {
   const code = errnoCode(e)
   return code !== undefined && WRITE_ONLY.has(code)
 }
+
+/** NAME_MAX of Linux file systems: a longer file name cannot be created anywhere. */
+const NAME_MAX = 255
+
+/**
+ * Refuses up front (before any byte is copied) a path whose file name or any folder name is longer
+ * than the file system allows, in writeError's words.
+ */
+export function checkNameLength(path: string, image: string): void {
+  for (const part of path.split('/')) {
+    if (Buffer.byteLength(part) > NAME_MAX) {
+      const e = Object.assign(new Error(`name too long: ${path}`), { code: 'ENAMETOOLONG' })
+      throw writeError(e, path, image)
+    }
+  }
+}

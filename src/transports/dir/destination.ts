@@ -11,6 +11,7 @@ import { SkiffError, isNotFound } from '../../errors.js'
 import { isValidDigest, type Digest } from '../../digest/digest.js'
 import { tempPathFor, tempPrefixFor, writeFileAtomic } from '../../util/atomic.js'
 import { sweepStaleTemps } from '../../util/temp-owner.js'
+import { checkNameLength, isWriteFailure, writeError } from '../../util/write-error.js'
 import { registerTempPath, unregisterTempPath } from '../../util/cleanup.js'
 import type { BlobInfo, DestinationProperties, ImageDestination, ImageReference, PutBlobOptions, ReuseOptions } from '../types.js'
 import { realPathInside, removeEmptyDirs } from './local-path.js'
@@ -80,6 +81,7 @@ export class DirImageDestination implements ImageDestination {
 
   static async open(reference: ImageReference, target: string): Promise<DirImageDestination> {
     const image = reference.toString()
+    checkNameLength(target, image)
     const state = await inspectTarget(target, image)
     const parent = dirname(target)
     const createdParent = await mkdir(parent, { recursive: true })
@@ -166,7 +168,7 @@ export class DirImageDestination implements ImageDestination {
     const written = await writeBlobFile(
       join(this.staging, 'blob'),
       stream,
-      { what: `${this.image}: writing blob ${info.digest}`, image: this.image, expectedDigest: opts.expectedDigest, signal: opts.signal },
+      { what: `${this.image}: writing blob ${info.digest}`, image: this.image, expectedDigest: opts.expectedDigest, signal: opts.signal, where: this.target },
       (digest) => join(this.staging, blobFileName(digest)),
     )
     const out: BlobInfo = { ...written }
@@ -175,7 +177,9 @@ export class DirImageDestination implements ImageDestination {
   }
 
   async putManifest(bytes: Buffer, _mediaType: string, instance?: Digest): Promise<void> {
-    await writeFileAtomic(join(this.staging, manifestFileName(instance)), bytes)
+    await writeFileAtomic(join(this.staging, manifestFileName(instance)), bytes).catch((e: unknown) => {
+      throw isWriteFailure(e) ? writeError(e, this.target, this.image) : e
+    })
   }
 
   async putSignatures(signatures: Buffer[], instance?: Digest): Promise<void> {
@@ -193,7 +197,9 @@ export class DirImageDestination implements ImageDestination {
   async commit(): Promise<void> {
     if (this.committed) return
     if (this.closed) throw new SkiffError('ERR_INVALID_ARGUMENT', `${this.image}: commit() after close()`, { image: this.image })
-    await writeFileAtomic(join(this.staging, VERSION_FILE), VERSION_CONTENT)
+    await writeFileAtomic(join(this.staging, VERSION_FILE), VERSION_CONTENT).catch((e: unknown) => {
+      throw isWriteFailure(e) ? writeError(e, this.target, this.image) : e
+    })
     // Re-check: the target may have changed since the destination was opened.
     const state = await inspectTarget(this.target, this.image)
     if (state === 'missing') {

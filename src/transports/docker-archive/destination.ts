@@ -12,7 +12,7 @@ import type { DockerReference } from '../../reference/docker-reference.js'
 import { tempPrefixFor } from '../../util/atomic.js'
 import { openOutputFile, resolveOutputTarget } from '../../util/output.js'
 import { sweepStaleTemps } from '../../util/temp-owner.js'
-import { writeError } from '../../util/write-error.js'
+import { checkNameLength, writeError } from '../../util/write-error.js'
 import { TarfileDestination, type TarfileOutput } from '../shared/docker-tarfile/destination.js'
 import { TarWriter } from '../shared/docker-tarfile/tar-writer.js'
 import type { ImageDestination, TransportOptions } from '../types.js'
@@ -32,6 +32,7 @@ function repoTagsFor(ref: DockerArchiveReference, additional: DockerReference[] 
 
 async function openOutput(ref: DockerArchiveReference): Promise<{ stream: Writable; output: TarfileOutput }> {
   const image = ref.toString()
+  checkNameLength(ref.path, image)
   let out
   try {
     const target = await resolveOutputTarget(ref.path)
@@ -43,8 +44,8 @@ async function openOutput(ref: DockerArchiveReference): Promise<{ stream: Writab
     out = await openOutputFile(ref.path)
   } catch (e) {
     if (e instanceof SkiffError) throw e
-    const hint = isNotFound(e) ? ': its directory does not exist' : `: ${(e as Error).message}`
-    throw new SkiffError(isNotFound(e) ? 'ERR_INVALID_ARGUMENT' : 'ERR_IO', `${image}: cannot create "${ref.path}"${hint}`, { image, cause: e })
+    if (isNotFound(e)) throw new SkiffError('ERR_INVALID_ARGUMENT', `${image}: cannot create "${ref.path}": its directory does not exist`, { image, cause: e })
+    throw writeError(e, ref.path, image)
   }
   const file = out
   const output: TarfileOutput = {

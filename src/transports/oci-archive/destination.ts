@@ -3,13 +3,13 @@
  * layout into a temp file beside PATH and renames it to PATH. close() removes the temp folder.
  */
 import { rm } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname } from 'node:path'
 import type { Readable } from 'node:stream'
 import { SkiffError } from '../../errors.js'
 import type { Digest } from '../../digest/digest.js'
 import { registerTempPath, unregisterTempPath } from '../../util/cleanup.js'
 import { makeTempDir } from '../../util/temp-owner.js'
-import { writeError } from '../../util/write-error.js'
+import { checkNameLength, isWriteFailure, writeError } from '../../util/write-error.js'
 import type { BlobInfo, DestinationProperties, ImageDestination, ImageReference, PutBlobOptions, TransportOptions } from '../types.js'
 import { OciImageDestination } from '../oci-layout/destination.js'
 import type { OciSelector } from '../oci-layout/source.js'
@@ -31,6 +31,7 @@ export class OciArchiveImageDestination implements ImageDestination {
   }
 
   static async open(reference: ImageReference, file: string, sel: OciSelector, opts: TransportOptions = {}): Promise<OciArchiveImageDestination> {
+    checkNameLength(file, reference.toString())
     const tempDir = await makeTempDir(opts.tmpdir, 'skiff-oci-archive')
     registerTempPath(tempDir)
     try {
@@ -49,11 +50,16 @@ export class OciArchiveImageDestination implements ImageDestination {
   }
 
   putBlob(stream: Readable, info: BlobInfo, opts?: PutBlobOptions): Promise<BlobInfo> {
-    return this.inner.putBlob(stream, info, opts)
+    return this.inner.putBlob(stream, info, opts).catch((e: unknown) => this.tempFailure(e))
   }
 
   putManifest(bytes: Buffer, mediaType: string, instance?: Digest): Promise<void> {
-    return this.inner.putManifest(bytes, mediaType, instance)
+    return this.inner.putManifest(bytes, mediaType, instance).catch((e: unknown) => this.tempFailure(e))
+  }
+
+  /** A write failure in the temp layout names --tmpdir, not the temp folder's random name. */
+  private tempFailure(e: unknown): never {
+    throw isWriteFailure(e) ? writeError(e, `a temp file in ${dirname(this.tempDir)}`, this.reference.toString()) : e
   }
 
   putSignatures(signatures: Buffer[]): Promise<void> {
@@ -63,7 +69,7 @@ export class OciArchiveImageDestination implements ImageDestination {
   async commit(): Promise<void> {
     if (this.committed) return
     if (this.closed) throw new SkiffError('ERR_INVALID_ARGUMENT', `${this.reference.toString()}: commit() after close()`, { image: this.reference.toString() })
-    await this.inner.commit()
+    await this.inner.commit().catch((e: unknown) => this.tempFailure(e))
     try {
       await packDirToFile(this.tempDir, this.file)
     } catch (e) {

@@ -14,6 +14,7 @@ import { resolveMediaType } from '../../manifest/parse.js'
 import { writeFileAtomic } from '../../util/atomic.js'
 import { withLock } from '../../util/lock.js'
 import { sweepStaleTemps } from '../../util/temp-owner.js'
+import { checkNameLength, isWriteFailure, writeError } from '../../util/write-error.js'
 import type { BlobInfo, DestinationProperties, ImageDestination, ImageReference, PutBlobOptions, TransportOptions } from '../types.js'
 import { removeEmptyDirs } from '../dir/local-path.js'
 import {
@@ -68,6 +69,7 @@ export class OciImageDestination implements ImageDestination {
 
   static async open(reference: ImageReference, layout: string, sel: OciSelector, opts: TransportOptions = {}): Promise<OciImageDestination> {
     const image = reference.toString()
+    checkNameLength(layout, image)
     if (sel.sourceIndex >= 0) {
       throw new InvalidReferenceError(`${image}: @${sel.sourceIndex} selects an existing image and cannot be written to; use oci:PATH:NAME or oci:PATH`, { image })
     }
@@ -104,7 +106,7 @@ export class OciImageDestination implements ImageDestination {
     const written = await writeBlobFile(
       join(this.blobRoot, 'sha256', 'blob'),
       stream,
-      { what: `${this.image}: writing blob ${info.digest}`, image: this.image, expectedDigest: opts.expectedDigest, signal: opts.signal },
+      { what: `${this.image}: writing blob ${info.digest}`, image: this.image, expectedDigest: opts.expectedDigest, signal: opts.signal, where: this.layout },
       async (digest) => {
         const p = blobPath(this.blobRoot, digest)
         existed = await stat(p).then(() => true, () => false)
@@ -128,7 +130,9 @@ export class OciImageDestination implements ImageDestination {
     if (instance !== undefined && digest !== instance) throw new DigestMismatchError(instance, digest, `${this.image}: manifest of instance`)
     const p = blobPath(this.blobRoot, digest)
     const existed = await stat(p).then(() => true, () => false)
-    await writeFileAtomic(p, bytes)
+    await writeFileAtomic(p, bytes).catch((e: unknown) => {
+      throw isWriteFailure(e) ? writeError(e, this.layout, this.image) : e
+    })
     if (!existed) this.written.add(p)
     if (instance === undefined) {
       this.topLevel = { mediaType: mt, digest, size: bytes.length }
@@ -147,13 +151,17 @@ export class OciImageDestination implements ImageDestination {
     if (this.closed) throw new SkiffError('ERR_INVALID_ARGUMENT', `${this.image}: commit() after close()`, { image: this.image })
     const desc = this.topLevel
     if (!desc) throw new SkiffError('ERR_INVALID_ARGUMENT', `${this.image}: commit() before the manifest was stored`, { image: this.image })
-    await mkdir(join(this.layout, 'blobs'), { recursive: true })
-    await writeFileAtomic(join(this.layout, OCI_LAYOUT_FILE), OCI_LAYOUT_CONTENT)
-    await withLock(join(this.layout, LOCK_FILE), async () => {
-      const index = await readIndex(this.layout, this.image, true)
-      addIndexEntry(index, { ...desc })
-      await writeFileAtomic(join(this.layout, INDEX_FILE), JSON.stringify(index))
-    })
+    try {
+      await mkdir(join(this.layout, 'blobs'), { recursive: true })
+      await writeFileAtomic(join(this.layout, OCI_LAYOUT_FILE), OCI_LAYOUT_CONTENT)
+      await withLock(join(this.layout, LOCK_FILE), async () => {
+        const index = await readIndex(this.layout, this.image, true)
+        addIndexEntry(index, { ...desc })
+        await writeFileAtomic(join(this.layout, INDEX_FILE), JSON.stringify(index))
+      })
+    } catch (e) {
+      throw isWriteFailure(e) ? writeError(e, this.layout, this.image) : e
+    }
     this.committed = true
   }
 

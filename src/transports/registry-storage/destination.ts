@@ -144,7 +144,7 @@ export class RegistryStorageDestination implements ImageDestination {
     const written = await writeBlobFile(
       join(uploadsPath(this.repo), 'blob'),
       stream,
-      { what: `${this.image}: writing blob ${info.digest}`, image: this.image, expectedDigest: opts.expectedDigest, signal: opts.signal },
+      { what: `${this.image}: writing blob ${info.digest}`, image: this.image, expectedDigest: opts.expectedDigest, signal: opts.signal, where: this.root },
       (digest) => blobDataPath(this.root, digest),
     )
     this.blobs.add(written.digest)

@@ -141,7 +141,7 @@ export class TarfileDestination implements ImageDestination {
         return { digest: expected, size: info.size }
       })
     }
-    const spooled = await spoolBlob(stream, { tmpdir: this.opts.tmpdir, signal: opts.signal, expectedDigest: expected, what })
+    const spooled = await spoolBlob(stream, { tmpdir: this.opts.tmpdir, signal: opts.signal, expectedDigest: expected, what, image: this.image })
     try {
       return await this.locked(async () => {
         if (!this.blobs.has(spooled.digest)) {

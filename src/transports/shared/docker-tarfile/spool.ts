@@ -4,12 +4,14 @@
  */
 import { createReadStream, createWriteStream } from 'node:fs'
 import { rm } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { DigestingStream } from '../../../digest/verify.js'
 import type { Digest } from '../../../digest/digest.js'
 import { unregisterTempPath } from '../../../util/cleanup.js'
 import { newTempPath } from './archive-file.js'
+import { isWriteFailure, writeError } from '../../../util/write-error.js'
 import { BLOB_READ_CHUNK } from '../../../util/io.js'
 
 export interface SpooledBlob {
@@ -19,7 +21,10 @@ export interface SpooledBlob {
   remove(): Promise<void>
 }
 
-export async function spoolBlob(stream: Readable, opts: { tmpdir?: string | undefined; signal?: AbortSignal | undefined; expectedDigest?: Digest | undefined; what: string }): Promise<SpooledBlob> {
+export async function spoolBlob(
+  stream: Readable,
+  opts: { tmpdir?: string | undefined; signal?: AbortSignal | undefined; expectedDigest?: Digest | undefined; what: string; image?: string },
+): Promise<SpooledBlob> {
   const path = newTempPath(opts.tmpdir, 'skiff-blob')
   const remove = async (): Promise<void> => {
     await rm(path, { force: true })
@@ -30,7 +35,7 @@ export async function spoolBlob(stream: Readable, opts: { tmpdir?: string | unde
     await pipeline(stream, hasher, createWriteStream(path, { mode: 0o600 }), opts.signal ? { signal: opts.signal } : {})
   } catch (e) {
     await remove()
-    throw e
+    throw isWriteFailure(e) ? writeError(e, `a temp file in ${dirname(path)}`, opts.image ?? opts.what) : e
   }
   return { digest: hasher.digest, size: hasher.size, open: () => createReadStream(path, { highWaterMark: BLOB_READ_CHUNK }), remove }
 }
