@@ -6,8 +6,9 @@
  */
 import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
-import { join } from 'node:path'
-import { writeFileAtomic } from '../util/atomic.js'
+import { dirname, join } from 'node:path'
+import { tempPrefixFor, writeFileAtomic } from '../util/atomic.js'
+import { sweepStaleTemps } from '../util/temp-owner.js'
 import { debugLog } from './log.js'
 
 type Locations = Record<string, Record<string, string[]>>
@@ -116,6 +117,7 @@ export class BlobLocationCache {
         for (const k of keys.slice(0, Math.max(0, keys.length - MAX_BLOBS_PER_REGISTRY))) delete reg[k]
       }
       this.data = merged
+      await sweepStaleTemps(dirname(f), tempPrefixFor(f)) // what a killed run left
       await writeFileAtomic(f, JSON.stringify({ version: 1, registries: merged }))
     } catch (e) {
       debugLog(() => `registry: could not write the blob location cache ${f}: ${(e as Error).message}`)

@@ -11,7 +11,8 @@ import { InvalidReferenceError, SkiffError, isNotFound } from '../../errors.js'
 import type { DockerReference } from '../../reference/docker-reference.js'
 import { tempPrefixFor } from '../../util/atomic.js'
 import { openOutputFile, resolveOutputTarget } from '../../util/output.js'
-import { sweepStaleTemps } from '../../util/temp-owner.js'
+import { sweepStaleTemps, sweepTmpdir } from '../../util/temp-owner.js'
+import { tmpdir } from 'node:os'
 import { checkNameLength, writeError } from '../../util/write-error.js'
 import { TarfileDestination, type TarfileOutput } from '../shared/docker-tarfile/destination.js'
 import { TarWriter } from '../shared/docker-tarfile/tar-writer.js'
@@ -67,6 +68,7 @@ export async function openArchiveDestination(ref: DockerArchiveReference, opts: 
     throw new InvalidReferenceError(`${ref.toString()}: a destination cannot name an image by index (@${ref.sourceIndex}); use docker-archive:PATH[:NAME:TAG]`, { image: ref.toString() })
   }
   const repoTags = repoTagsFor(ref, opts.additionalTags)
+  await sweepTmpdir(opts.tmpdir ?? tmpdir()) // spools a killed run left
   const { stream, output } = await openOutput(ref)
   return new TarfileDestination(ref, new TarWriter(stream), output, { repoTags, tmpdir: opts.tmpdir })
 }

@@ -9,6 +9,8 @@
  * sent and the daemon's JSON message stream is checked for an error.
  */
 import type { ClientRequest, IncomingMessage } from 'node:http'
+import { tmpdir } from 'node:os'
+import { sweepTmpdir } from '../../util/temp-owner.js'
 import { InvalidReferenceError, SkiffError } from '../../errors.js'
 import { TarfileDestination, type TarfileOutput } from '../shared/docker-tarfile/destination.js'
 import { TarWriter } from '../shared/docker-tarfile/tar-writer.js'
@@ -71,6 +73,7 @@ export async function openDaemonDestination(ref: DockerDaemonReference, opts: Tr
     throw new InvalidReferenceError(`invalid destination ${image}: a destination must be NAME:TAG (image IDs and digests can only be read)`, { image })
   }
   const ep = resolveEndpoint(opts.registry, 'destination')
+  await sweepTmpdir(opts.tmpdir ?? tmpdir()) // spools a killed run left
   // Fail early and clearly when the daemon is not there, before any layer is read.
   await ping(ep, { signal: opts.signal, image })
   const { req, response } = startRequest(ep, 'POST', '/images/load?quiet=1', { headers: { 'Content-Type': 'application/x-tar' }, signal: opts.signal })
