@@ -31,7 +31,7 @@ function sha256(b: Buffer): string {
  * `layerMiB` random bytes per layer, each a one-file tar, gzip level 0 (stored: random data does
  * not compress, and level 0 costs no CPU), written as an OCI image tagged `big`.
  */
-export async function buildBigImage(dir: string, layerMiB: number[] = [64, 56, 48, 40]): Promise<BigImage> {
+export async function buildBigImage(dir: string, layerMiB: number[] = [60, 52, 44, 36]): Promise<BigImage> {
   const layout = join(dir, 'big-src')
   const blobs = join(layout, 'blobs', 'sha256')
   await mkdir(blobs, { recursive: true })

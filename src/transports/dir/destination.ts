@@ -4,13 +4,14 @@
  * swapped with an existing dir layout (or empty directory). A non-empty directory that is not a
  * dir layout is refused up front, so user files are never destroyed.
  */
+import { existsSync } from 'node:fs'
 import { link, mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { SkiffError, isNotFound } from '../../errors.js'
 import { isValidDigest, type Digest } from '../../digest/digest.js'
 import { tempPathFor, tempPrefixFor, writeFileAtomic } from '../../util/atomic.js'
-import { sweepStaleTemps } from '../../util/temp-owner.js'
+import { isStaleTempName, sweepStaleTemps } from '../../util/temp-owner.js'
 import { checkNameLength, isWriteFailure, writeError } from '../../util/write-error.js'
 import { registerTempPath, unregisterTempPath } from '../../util/cleanup.js'
 import type { BlobInfo, DestinationProperties, ImageDestination, ImageReference, PutBlobOptions, ReuseOptions } from '../types.js'
@@ -40,6 +41,26 @@ async function inspectTarget(target: string, image: string): Promise<TargetState
     `${image}: ${target} is a non-empty directory that does not hold a dir: image (no "version" file); refusing to overwrite it — choose an empty or new directory`,
     { image },
   )
+}
+
+/** Renames a stale `.NAME.<owner>.old` (a complete earlier image moved aside by a killed swap) back to `target`. */
+async function restoreSwappedOut(parent: string, target: string): Promise<void> {
+  const prefix = tempPrefixFor(target)
+  let names: string[]
+  try {
+    names = await readdir(parent)
+  } catch {
+    return
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.old') || !isStaleTempName(name)) continue
+    try {
+      await rename(join(parent, name), target)
+      return
+    } catch {
+      // someone else restored or created it meanwhile
+    }
+  }
 }
 
 export class DirImageDestination implements ImageDestination {
@@ -82,6 +103,9 @@ export class DirImageDestination implements ImageDestination {
   static async open(reference: ImageReference, target: string): Promise<DirImageDestination> {
     const image = reference.toString()
     checkNameLength(target, image)
+    // A run killed inside swapIn(), between moving the old image aside and the new one in, left
+    // no target but a complete `.old`: put it back before the sweep in open() would remove it.
+    if (!existsSync(target)) await restoreSwappedOut(dirname(target), target)
     const state = await inspectTarget(target, image)
     const parent = dirname(target)
     const createdParent = await mkdir(parent, { recursive: true })
