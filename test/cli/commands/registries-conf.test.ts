@@ -10,7 +10,7 @@ import assert from 'node:assert/strict'
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort, startRegistry, type Registry } from '../../helpers/registry/index.js'
+import { freePort, startProxy, startRegistry, type Registry } from '../../helpers/registry/index.js'
 import { smallImage, writeOciImage } from '../../helpers/fixtures.js'
 import { requireTool, run, withTempDir } from '../../helpers/tools.js'
 import { skiff } from '../run-skiff.js'
@@ -109,6 +109,11 @@ describe('registries.conf: rewrites, mirrors and insecure for every command (as 
         assert.deepEqual((await readdir(join(dir, side))).sort(), ['s:t1'], side)
         assert.equal(await digestOf(join(dir, side, 's:t1')), digests['located-common'], side)
       }
+      // a re-run finds it present: the skip check asks the rewritten location for the source's digest, as a copy would
+      const again = await sk([...c, 'sync', '--src', 'docker', '--dest', 'dir', '--report', join(dir, 'report.json'), `${named.host}/s`, join(dir, 'ours')])
+      assert.equal(again.code, 0, again.stderr)
+      const report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8'))
+      assert.deepEqual(report.images.map((i: { result: string; reason?: string }) => [i.result, i.reason]), [['skipped', 'present']], JSON.stringify(report))
     })
 
     // delete: from the named registry (deleting by digest there); the rewritten one keeps its images
@@ -175,6 +180,30 @@ describe('registries.conf: rewrites, mirrors and insecure for every command (as 
       assert.equal(cp.code, 0, cp.stderr)
       assert.equal(await readFile(join(dir, 'd'), 'utf8'), digests['named-common'])
     })
+  })
+
+  it('--src-creds go to the named registry only, never to a mirror on another host', async () => {
+    const locked = await startRegistry({ htpasswd: { erin: 'er1n-secret' } })
+    const proxy = await startProxy(locked)
+    try {
+      const seeded = await skopeo(['copy', '-q', '--dest-tls-verify=false', '--dest-creds', 'erin:er1n-secret', `oci:${join(home, 'layouts', 'named-only')}:v1`, `docker://${locked.host}/r:named-only`])
+      assert.equal(seeded.code, 0, seeded.stderr)
+      const c = ['--registries-conf', await conf('creds-mirror.conf', `[[registry]]\nlocation = "${named.host}"\ninsecure = true\n[[registry.mirror]]\nlocation = "${proxy.host}"\ninsecure = true\n`)]
+      await withTempDir(async (dir) => {
+        // The mirror asks for credentials and gets none (401), so the image comes from the named registry.
+        const ours = await sk([...c, 'copy', '-q', '--src-creds', 'erin:er1n-secret', `docker://${named.host}/r:named-only`, `dir:${join(dir, 'ours')}`])
+        assert.equal(ours.code, 0, ours.stderr)
+        const theirs = await skopeo([...c, 'copy', '-q', '--src-creds', 'erin:er1n-secret', `docker://${named.host}/r:named-only`, `dir:${join(dir, 'theirs')}`])
+        assert.equal(theirs.code, 0, theirs.stderr)
+      })
+      assert.ok(proxy.requests().some((e) => e.path.includes('/manifests/named-only')), 'the mirror was tried')
+      // (skopeo sends an empty "Basic Og==" after the 401; the user's credentials never)
+      const leaked = proxy.requests().filter((e) => e.authorization !== undefined && Buffer.from(e.authorization.replace(/^Basic /, ''), 'base64').toString().includes('erin'))
+      assert.deepEqual(leaked, [], 'the credentials never reached the mirror')
+    } finally {
+      await proxy.close()
+      await locked.close()
+    }
   })
 
   it('blocked applies to pushes, deletes and tag lists of the named registry too', async () => {
