@@ -21,6 +21,8 @@ export interface RegistryClientOptions extends RegistryAccessOptions {
   tls?: TlsMaterial
   /** Connections per host (the per-host request concurrency). Default 6. */
   connectionsPerHost?: number
+  /** registries.conf `credential-helpers`, passed to the credential source (default ["containers-auth.json"]). */
+  credentialHelpers?: string[]
 }
 
 /** The host to talk to for a registry name (docker.io is served by registry-1.docker.io). */
@@ -126,7 +128,8 @@ export class RegistryClient {
     let p = this.creds.get(key)
     if (!p) {
       const src = this.opts.credentialSource ?? getDefaultCredentialSource()
-      p = src ? src(this.registry, repo ?? '', this.opts.authFile ? { authFile: this.opts.authFile } : {}) : Promise.resolve(undefined)
+      const lookup = { ...(this.opts.authFile ? { authFile: this.opts.authFile } : {}), ...(this.opts.credentialHelpers ? { credentialHelpers: this.opts.credentialHelpers } : {}) }
+      p = src ? src(this.registry, repo ?? '', lookup) : Promise.resolve(undefined)
       this.creds.set(key, p)
     }
     return p

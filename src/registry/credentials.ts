@@ -10,13 +10,13 @@ export interface Credentials {
 }
 
 /** Looks up stored credentials for a registry host and repository (most specific key wins). */
-export type CredentialSource = (registry: string, repository: string, opts: { authFile?: string }) => Promise<Credentials | undefined>
+export type CredentialSource = (registry: string, repository: string, opts: { authFile?: string; credentialHelpers?: string[] }) => Promise<Credentials | undefined>
 
 import { getCredentials } from '../config/auth/index.js'
 
 /** auth.json / docker config / credential helpers (src/config/auth), as containers/image. */
 export const storedCredentials: CredentialSource = async (registry, repository, opts) => {
-  const c = await getCredentials({ registry, repository }, opts.authFile ? { authFile: opts.authFile } : {})
+  const c = await getCredentials({ registry, repository }, { ...(opts.authFile ? { authFile: opts.authFile } : {}), ...(opts.credentialHelpers ? { credentialHelpers: opts.credentialHelpers } : {}) })
   if (!c) return undefined
   if (c.kind === 'identityToken') return { username: c.username, password: '', identityToken: c.token }
   return { username: c.username, password: c.password }

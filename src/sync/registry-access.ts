@@ -29,7 +29,7 @@ export class RegistryAccess {
     }
   }
 
-  /** Every tag of the reference's repository (paginated). */
+  /** Every tag of the reference's repository (paginated), from the named registry (never a mirror or rewrite, as skopeo). */
   listTags(ref: DockerImageReference, opts: TransportOptions | undefined): Promise<string[]> {
     return this.withRepo(ref, opts, 'pull', (repo) => repo.listTags(this.signal ? { signal: this.signal } : {}))
   }
@@ -40,7 +40,36 @@ export class RegistryAccess {
    */
   headManifest(ref: DockerImageReference, opts: TransportOptions | undefined, role: 'pull' | 'push'): Promise<{ digest?: Digest; mediaType: string } | undefined> {
     const r = ref.ref
-    return this.withRepo(ref, opts, role, (repo) => repo.headManifest(r.digest ?? r.tag ?? 'latest', this.signal))
+    const head = (repo: Repository) => repo.headManifest(r.digest ?? r.tag ?? 'latest', this.signal)
+    if (role === 'push') return this.withRepo(ref, opts, role, head)
+    return this.headAtPullSources(ref, opts, head)
+  }
+
+  /**
+   * A source's HEAD goes where a copy would read it: the registries.conf pull endpoints in order
+   * (mirrors, then the primary location); the first that has it answers.
+   */
+  private async headAtPullSources<T>(ref: DockerImageReference, opts: TransportOptions | undefined, head: (repo: Repository) => Promise<T | undefined>): Promise<T | undefined> {
+    const { pullCandidates, openRepositoryAt } = await import('../transports/docker/options.js')
+    const { releaseClient } = await import('../registry/client.js')
+    const sources = (await pullCandidates(ref, opts)).filter((s) => !s.blocked)
+    let failure: unknown
+    for (const s of sources) {
+      const { client, repo } = await openRepositoryAt(ref, s.reference, s.insecure, opts, 'pull')
+      const keep = !this.closed && !this.held.has(client)
+      if (keep) this.held.add(client)
+      try {
+        const found = await head(repo)
+        if (found !== undefined) return found
+      } catch (e) {
+        if (this.signal?.aborted || sources.length === 1) throw e
+        failure ??= e
+      } finally {
+        if (!keep) await releaseClient(client)
+      }
+    }
+    if (failure !== undefined) throw failure
+    return undefined
   }
 
   async close(): Promise<void> {

@@ -17,10 +17,10 @@ function invalid(msg: string): SkiffError {
 }
 
 /** --authfile (or its skopeo default) and registries.conf credential-helpers, for login/logout. */
-export async function credentialOptionsFrom(flags: FlagValues): Promise<CredentialOptions> {
+export async function credentialOptionsFrom(flags: FlagValues, ctx: CommandContext): Promise<CredentialOptions> {
   const flag = flags.str('authfile')
   const authFile = loginAuthFile(flag ? { authFile: flag } : {})
-  const conf = await registriesConf(undefined)
+  const conf = await registriesConf(ctx.global.registriesConfPath ? { registry: { registriesConfPath: ctx.global.registriesConfPath } } : undefined)
   return { ...(authFile ? { authFile } : {}), credentialHelpers: conf.credentialHelpers }
 }
 
@@ -30,6 +30,7 @@ export function checkAuthOptionsFrom(flags: FlagValues, ctx: CommandContext): Ch
   if (tls !== undefined) o.tlsVerify = tls
   const certDir = flags.str('cert-dir')
   if (certDir) o.certDir = certDir
+  if (ctx.global.registriesConfPath) o.registriesConfPath = ctx.global.registriesConfPath
   return o
 }
 
@@ -37,7 +38,7 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
   if (args.length === 0) throw invalid('please provide a registry to login to')
   if (args.length > 1) throw invalid('login accepts only one registry to login to')
   const { key, registry } = parseCredentialsKey(args[0]!)
-  const credOpts = await credentialOptionsFrom(flags)
+  const credOpts = await credentialOptionsFrom(flags, ctx)
   const out = ctx.stdout
 
   if (flags.bool('get-login')) {

@@ -16,7 +16,7 @@ function invalid(msg: string): SkiffError {
 }
 
 export async function run(args: string[], flags: FlagValues, ctx: CommandContext): Promise<number> {
-  const credOpts = await credentialOptionsFrom(flags)
+  const credOpts = await credentialOptionsFrom(flags, ctx)
   if (credOpts.authFile) {
     try {
       await stat(credOpts.authFile)

@@ -13,6 +13,8 @@ import type { RegistryAccessOptions } from '../../transports/types.js'
 export interface CheckAuthOptions {
   tlsVerify?: boolean
   certDir?: string
+  /** --registries-conf. */
+  registriesConfPath?: string
   signal?: AbortSignal
 }
 
@@ -21,6 +23,7 @@ export async function checkAuth(registry: string, creds: { username: string; pas
   const access: RegistryAccessOptions = {}
   if (o.tlsVerify !== undefined) access.tlsVerify = o.tlsVerify
   if (o.certDir) access.certDir = o.certDir
+  if (o.registriesConfPath) access.registriesConfPath = o.registriesConfPath
   const opts = await registryClientOptions(registry, { registry: access })
   // A client of its own (a custom credential source is never shared) that knows only these credentials.
   const client = await acquireClient(registry, { ...opts, credentials: { ...creds }, credentialSource: async () => undefined })

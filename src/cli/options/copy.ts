@@ -9,7 +9,7 @@ import { parsePlatform } from '../../manifest/platform.js'
 import { parseNormalizedReference, type DockerReference } from '../../reference/docker-reference.js'
 import type { FlagSpec, FlagValues } from '../flags.js'
 import { UsageError } from '../usage-error.js'
-import type { GlobalOptions } from './global.js'
+import { type GlobalOptions, withRegistriesConf } from './global.js'
 import { deprecatedTlsVerifyFlag, imageDestFlags, imageFlags, imageTransportOptions, sharedAuthFile, sharedImageFlags } from './image.js'
 import { retryFlags, retryOptionsFrom, type RetryOptions } from './retry.js'
 
@@ -172,6 +172,7 @@ export function copyRequestFrom(args: readonly string[], v: FlagValues, g: Globa
 
   for (const side of [source, destination]) {
     if (g.tmpdir) side.tmpdir = g.tmpdir
+    withRegistriesConf(side, g)
     if (Object.keys(g.platform).length) side.platform = { ...g.platform }
   }
 

@@ -10,6 +10,7 @@ export const globalFlags: readonly FlagSpec[] = [
   { name: 'override-os', kind: 'string', argName: 'OS', help: 'use OS instead of the running OS for choosing images' },
   { name: 'override-variant', kind: 'string', argName: 'VARIANT', help: 'use VARIANT instead of the running architecture variant for choosing images' },
   { name: 'policy', kind: 'string', help: 'Path to a trust policy file', complete: 'file' },
+  { name: 'registries-conf', kind: 'string', argName: 'PATH', help: 'path to the registries.conf file', complete: 'file', hidden: true },
   { name: 'registries.d', kind: 'string', argName: 'DIR', help: 'use registry configuration files in DIR (e.g. for container signature storage)', complete: 'dir' },
   { name: 'tmpdir', kind: 'string', help: 'directory used to store temporary files', complete: 'dir' },
 ]
@@ -25,6 +26,14 @@ export interface GlobalOptions {
   platform: Partial<Platform>
   /** --registries.d: accepted and kept for the signature-storage support of a later version. */
   registriesDir?: string
+  /** --registries-conf (skopeo's hidden global flag): this registries.conf instead of the user/system one. */
+  registriesConfPath?: string
+}
+
+/** Puts the global --registries-conf into a side's registry access options. */
+export function withRegistriesConf<T extends { registry?: { registriesConfPath?: string } }>(o: T, g: { registriesConfPath?: string | undefined }): T {
+  if (g.registriesConfPath) o.registry = { ...(o.registry ?? {}), registriesConfPath: g.registriesConfPath }
+  return o
 }
 
 export function globalOptionsFrom(v: FlagValues): GlobalOptions {
@@ -43,5 +52,7 @@ export function globalOptionsFrom(v: FlagValues): GlobalOptions {
   if (variant) g.platform.variant = variant
   const regd = v.str('registries.d')
   if (regd) g.registriesDir = regd
+  const conf = v.str('registries-conf')
+  if (conf) g.registriesConfPath = conf
   return g
 }

@@ -7,6 +7,7 @@ import type { RegistryAccessOptions, TransportOptions } from '../../transports/t
 import type { FlagSpec, FlagValues } from '../flags.js'
 import { UsageError } from '../usage-error.js'
 import { retryOptionsFrom, type RetryOptions } from './retry.js'
+import { withRegistriesConf } from './global.js'
 
 const AUTHFILE_HELP = 'path of the authentication file. Default is ${XDG_RUNTIME_DIR}/containers/auth.json'
 
@@ -134,9 +135,9 @@ export function sharedAuthFile(v: FlagValues): string | undefined {
  * The options of a command that works on one image or repository (inspect, list-tags, delete,
  * list-repos, untag): its unprefixed image flags, retries, --tmpdir and the command's abort signal.
  */
-export function singleImageOptions(v: FlagValues, ctx: { global: { tmpdir?: string | undefined }; signal: AbortSignal }): { opts: TransportOptions; retry: RetryOptions } {
+export function singleImageOptions(v: FlagValues, ctx: { global: { tmpdir?: string | undefined; registriesConfPath?: string | undefined }; signal: AbortSignal }): { opts: TransportOptions; retry: RetryOptions } {
   const shared = sharedAuthFile(v)
-  const opts = imageTransportOptions(v, { prefix: '', ...(shared ? { sharedAuthFile: shared } : {}) })
+  const opts = withRegistriesConf(imageTransportOptions(v, { prefix: '', ...(shared ? { sharedAuthFile: shared } : {}) }), ctx.global)
   if (ctx.global.tmpdir) opts.tmpdir = ctx.global.tmpdir
   opts.signal = ctx.signal
   return { opts, retry: retryOptionsFrom(v) }

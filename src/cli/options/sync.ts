@@ -10,7 +10,7 @@ import { DEST_KINDS, SOURCE_KINDS, validateSyncKinds } from '../../sync/kinds.js
 import type { FlagSpec, FlagValues } from '../flags.js'
 import { UsageError } from '../usage-error.js'
 import { parseManifestFormat, parseMultiArch } from './copy.js'
-import type { GlobalOptions } from './global.js'
+import { type GlobalOptions, withRegistriesConf } from './global.js'
 import { deprecatedTlsVerifyFlag, dockerImageFlags, imageTransportOptions, sharedAuthFile, sharedImageFlags } from './image.js'
 import { retryFlags, retryOptionsFrom, type RetryOptions } from './retry.js'
 
@@ -100,6 +100,7 @@ export function syncRequestFrom(args: readonly string[], v: FlagValues, g: Globa
   const retry = retryOptionsFrom(v)
   for (const side of [srcOpts, destOpts]) {
     if (g.tmpdir) side.tmpdir = g.tmpdir
+    withRegistriesConf(side, g)
     if (Object.keys(g.platform).length) side.platform = { ...g.platform }
   }
 

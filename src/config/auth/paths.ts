@@ -47,15 +47,16 @@ export function primaryAuthFile(opts: AuthFileOptions = {}): string {
 }
 
 /**
- * Files searched for credentials, in order. With an override only that file; otherwise the
- * primary file, ${XDG_CONFIG_HOME:-~/.config}/containers/auth.json,
- * ${DOCKER_CONFIG:-~/.docker}/config.json and ~/.dockercfg (legacy format).
+ * Files searched for credentials, in order (containers-auth.json(5); containers/image
+ * getAuthFilePaths, checked against skopeo 1.9.3): the primary file — the override (--authfile,
+ * else $REGISTRY_AUTH_FILE) when given, which then replaces ${XDG_RUNTIME_DIR}/containers/auth.json
+ * (that file is not read at all) — then the read-only fallbacks
+ * ${XDG_CONFIG_HOME:-~/.config}/containers/auth.json, ${DOCKER_CONFIG:-~/.docker}/config.json and
+ * ~/.dockercfg (legacy format). The first file with an entry for the registry decides.
  * A primary file that cannot be determined (missing $XDG_RUNTIME_DIR directory) is skipped,
  * so public images still pull.
  */
 export function authFileLookupPaths(opts: AuthFileOptions = {}): AuthFilePath[] {
-  const explicit = explicitAuthFile(opts)
-  if (explicit) return [{ path: explicit, legacyFormat: false }]
   const env = envOf(opts)
   const home = homeDir(env)
   const paths: AuthFilePath[] = []

@@ -64,8 +64,10 @@ export interface PullSource {
   /** True for a mirror, false for the primary location. */
   mirror: boolean
   /**
-   * Plain HTTP / unverified TLS allowed for this source: the endpoint's `insecure`, or the
-   * `insecure` of the [[registry]] matching the rewritten reference (containers/image applies both).
+   * Plain HTTP / unverified TLS allowed for this source: the endpoint's own `insecure` (the
+   * [[registry]]'s for the primary location, the [[registry.mirror]]'s for a mirror). The
+   * `insecure` of another [[registry]] that the rewritten name happens to match does not apply
+   * (containers/image sets InsecureSkipVerify from the endpoint; skopeo 1.9.3 then requires TLS).
    * --tls-verify, when given, overrides this.
    */
   insecure: boolean
@@ -75,7 +77,7 @@ export interface PullSource {
 
 function source(conf: RegistriesConf, reference: DockerReference, endpoint: Endpoint, mirror: boolean): PullSource {
   const physical = findRegistry(conf, reference.name)
-  return { reference, endpoint, mirror, insecure: endpoint.insecure || physical?.insecure === true, blocked: physical?.blocked === true }
+  return { reference, endpoint, mirror, insecure: endpoint.insecure, blocked: physical?.blocked === true }
 }
 
 /**

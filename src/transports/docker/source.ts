@@ -11,7 +11,8 @@ import { debugLog } from '../../registry/log.js'
 import type { ManifestResponse, Repository } from '../../registry/repository.js'
 import type { BlobInfo, ImageSource, TransportOptions } from '../types.js'
 import { parseManifest, resolveMediaType } from '../../manifest/parse.js'
-import { openRepositoryAt, pullCandidates } from './options.js'
+import { openRepository, openRepositoryAt, pullCandidates } from './options.js'
+import type { PullSource } from '../../config/registries-conf/index.js'
 import type { DockerImageReference } from './reference.js'
 
 const MAX_RESUMES = 5
@@ -25,8 +26,14 @@ export class DockerImageSource implements ImageSource {
     readonly reference: DockerImageReference,
     private readonly client: RegistryClient,
     private readonly repo: Repository,
-    private readonly signal: AbortSignal | undefined,
+    private readonly opts: TransportOptions | undefined,
+    /** This source reads from the named registry itself (no rewrite, no mirror). */
+    private readonly atNamed: boolean,
   ) {}
+
+  private get signal(): AbortSignal | undefined {
+    return this.opts?.signal
+  }
 
   /**
    * Opens the first pull source (registries.conf mirrors, then the primary location) that has the
@@ -35,9 +42,10 @@ export class DockerImageSource implements ImageSource {
   static async open(ref: DockerImageReference, opts?: TransportOptions): Promise<DockerImageSource> {
     if (ref.unknownDigest) throw new InvalidReferenceError(`${ref.toString()}: an @@unknown-digest@@ reference can only be written to, not read`)
     const sources = await pullCandidates(ref, opts)
+    const isNamed = (s: PullSource): boolean => !s.mirror && s.reference.name === ref.ref.name
     if (sources.length === 1 && !sources[0]!.blocked) {
       const { client, repo } = await openRepositoryAt(ref, sources[0]!.reference, sources[0]!.insecure, opts)
-      return new DockerImageSource(ref, client, repo, opts?.signal)
+      return new DockerImageSource(ref, client, repo, opts, isNamed(sources[0]!))
     }
     const failures: { where: string; error: unknown }[] = []
     for (const s of sources) {
@@ -47,7 +55,7 @@ export class DockerImageSource implements ImageSource {
         continue
       }
       const { client, repo } = await openRepositoryAt(ref, s.reference, s.insecure, opts)
-      const src = new DockerImageSource(ref, client, repo, opts?.signal)
+      const src = new DockerImageSource(ref, client, repo, opts, isNamed(s))
       try {
         await src.getManifest()
         debugLog(() => `registry: reading ${ref.toString()} from ${where}`)
@@ -155,8 +163,19 @@ export class DockerImageSource implements ImageSource {
     return []
   }
 
-  listTags(): Promise<string[]> {
-    return this.repo.listTags(this.signal ? { signal: this.signal } : {})
+  /**
+   * The tags of the named repository (inspect's RepoTags), as skopeo: from the registry the user
+   * named, not from the mirror or rewritten location the manifest came from.
+   */
+  async listTags(): Promise<string[]> {
+    const signal = this.signal ? { signal: this.signal } : {}
+    if (this.atNamed) return this.repo.listTags(signal)
+    const { client, repo } = await openRepository(this.reference, this.opts)
+    try {
+      return await repo.listTags(signal)
+    } finally {
+      await releaseClient(client)
+    }
   }
 
   async close(): Promise<void> {

@@ -65,7 +65,7 @@ describe('auth lookup order', () => {
     })
   })
 
-  it('--authfile and $REGISTRY_AUTH_FILE replace the lookup entirely', async () => {
+  it('--authfile and $REGISTRY_AUTH_FILE replace the primary file; the read-only fallbacks follow — as skopeo', async () => {
     await withTempDir(async (dir) => {
       const t = await makeEnv(dir)
       await writeJson(join(t.run, 'containers', 'auth.json'), { auths: { 'r.example': entry('primary') } })
@@ -79,6 +79,16 @@ describe('auth lookup order', () => {
       assert.equal(primaryAuthFile({ env }), own)
       // --authfile beats the variable
       assert.equal((await getCredentialsForKey('r.example', { env, authFile: join(t.run, 'containers', 'auth.json') }))?.username, 'primary')
+      // the fallbacks after the override (containers-auth.json(5)); the runtime file is not among them
+      assert.deepEqual(
+        authFileLookupPaths({ env: t.env, authFile: own }).map((p) => p.path),
+        [own, join(t.home, '.config', 'containers', 'auth.json'), join(t.home, '.docker', 'config.json'), join(t.home, '.dockercfg')],
+      )
+      await writeJson(join(t.home, '.docker', 'config.json'), { auths: { 'r.example': entry('docker') } })
+      assert.equal((await getCredentialsForKey('r.example', { env: t.env, authFile: own }))?.username, 'docker')
+      assert.equal(await skopeoLogin(t.env, 'r.example', own), 'docker')
+      assert.equal((await getCredentialsForKey('r.example', { env }))?.username, 'docker')
+      assert.equal(await skopeoLogin(env, 'r.example'), 'docker')
     })
   })
 
