@@ -6,6 +6,7 @@ import { SkiffError } from '../errors.js'
 import { digestOf, isValidDigest, type Digest } from '../digest/digest.js'
 import type { BlobInfo, Platform } from '../transports/types.js'
 import { MT, isListType, isSchema1Type } from './media-types.js'
+import { MAX_MANIFEST_SIZE, sizeLimitMessage } from '../util/limits.js'
 import type { ImageManifest, ListEntry, Manifest, ManifestList, Schema1Manifest } from './types.js'
 
 function invalid(what: string, detail: string): SkiffError {
@@ -80,6 +81,7 @@ function platformOf(v: unknown): Platform | undefined {
  * `what` names the image for error messages.
  */
 export function parseManifest(bytes: Uint8Array, mediaType: string, what = ''): Manifest {
+  if (bytes.length > MAX_MANIFEST_SIZE) throw new SkiffError('ERR_MANIFEST_INVALID', `${what ? `${what}: ` : ''}reading manifest: ${sizeLimitMessage(MAX_MANIFEST_SIZE)}`)
   const mt = resolveMediaType(bytes, mediaType)
   const m = parseJson(bytes, what)
   if (typeof m.mediaType === 'string' && m.mediaType !== '' && m.mediaType !== mt && !isSchema1Type(mt)) {

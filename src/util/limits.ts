@@ -19,6 +19,8 @@ export const MAX_TOKEN_RESPONSE_SIZE = 1 * MiB
 export const MAX_ERROR_BODY_SIZE = 1 * MiB
 /** One page of a tag or catalog list (distribution 2.x sends every tag in one page): 32 MiB. */
 export const MAX_LIST_PAGE_SIZE = 32 * MiB
+/** A signature read into memory: 4 MiB, as skopeo. */
+export const MAX_SIGNATURE_SIZE = 4 * MiB
 /** Small metadata files of local stores (registry-storage link files): 4 KiB. */
 export const MAX_LINK_FILE_SIZE = 4096
 /** index.json of an OCI layout, manifest.json of a docker archive: 32 MiB. */
