@@ -8,7 +8,7 @@ import { SkiffError } from '../errors.js'
 import type { RegistryAccessOptions } from '../transports/types.js'
 import { basicHeader, fetchToken, parseChallenges, TokenCache, type Challenge } from './auth.js'
 import { getDefaultCredentialSource, type CredentialSource, type Credentials } from './credentials.js'
-import { discard, HttpClient, type Body, type HttpResponse, type Method } from './http.js'
+import { describeNetworkError, discard, HttpClient, type Body, type HttpResponse, type Method } from './http.js'
 import type { AuthFacts } from './errors.js'
 import { debugLog } from './log.js'
 import type { TlsMaterial } from './tls.js'
@@ -106,6 +106,14 @@ export class RegistryClient {
         lastErr = new SkiffError('ERR_REGISTRY', `${this.registry}: ${base.origin}/v2/ answered HTTP ${res.status}: this does not look like a container registry (Registry API v2)`)
       } catch (e) {
         lastErr = e
+        // a TLS server that closes without answering: it may have sent an alert (client certificate required)
+        if (scheme === 'https' && e instanceof SkiffError && e.code === 'ERR_IO' && /UND_ERR_SOCKET|ECONNRESET/.test(e.message)) {
+          const alert = await this.http.tlsAlert(base).catch(() => undefined)
+          if (alert) {
+            lastErr = describeNetworkError(alert, 'GET', new URL('/v2/', base)) ?? e
+            break
+          }
+        }
       }
     }
     if (lastErr instanceof SkiffError && !lastErr.message.includes(this.registry)) {

@@ -5,6 +5,7 @@
  * sent to another origin).
  */
 import { Readable } from 'node:stream'
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls'
 import { Pool, type Dispatcher } from 'undici'
 import { SkiffError } from '../errors.js'
 import { VERSION } from '../version.js'
@@ -173,20 +174,49 @@ export class HttpClient {
     this.idleTimeoutMs = opts.idleTimeoutMs ?? idleTimeoutDefault()
   }
 
+  private connectOptions(url: URL): Record<string, unknown> {
+    const connect: Record<string, unknown> = {}
+    if (url.protocol === 'https:') {
+      const tls = this.opts.tlsFor?.(url.host)
+      // extra CAs are added to (not instead of) the system ones
+      const ca = caWithSystemRoots(tls?.ca)
+      if (ca) connect.ca = ca
+      if (tls?.cert) connect.cert = tls.cert
+      if (tls?.key) connect.key = tls.key
+      if (this.opts.insecure?.(url.host)) connect.rejectUnauthorized = false
+    }
+    return connect
+  }
+
+  /**
+   * After a TLS connection was closed without an HTTP answer: connects once more by hand and
+   * returns the TLS alert the server sends (e.g. "bad certificate" when it requires a client
+   * certificate), which undici reports only as "other side closed".
+   */
+  async tlsAlert(url: URL): Promise<Error | undefined> {
+    if (url.protocol !== 'https:') return undefined
+    const opts = { ...(this.connectOptions(url) as ConnectionOptions), host: url.hostname, port: Number(url.port || 443) }
+    if (!/^[\d.]+$|:/.test(url.hostname)) opts.servername = url.hostname
+    return new Promise((resolve) => {
+      const s = tlsConnect(opts)
+      const done = (e: Error | undefined): void => {
+        clearTimeout(t)
+        s.destroy()
+        resolve(e)
+      }
+      const t = setTimeout(() => done(undefined), 3000)
+      s.on('secureConnect', () => s.write(`GET /v2/ HTTP/1.1\r\nHost: ${url.host}\r\nConnection: close\r\n\r\n`))
+      s.on('error', (e) => done(tlsErrorCode(e) ? e : undefined))
+      s.on('data', () => done(undefined))
+      s.on('close', () => done(undefined))
+    })
+  }
+
   private pool(url: URL): Pool {
     let p = this.pools.get(url.origin)
     if (!p) {
       if (this.closed) throw new SkiffError('ERR_IO', `registry client used after close (${url.origin})`)
-      const connect: Record<string, unknown> = {}
-      if (url.protocol === 'https:') {
-        const tls = this.opts.tlsFor?.(url.host)
-        // extra CAs are added to (not instead of) the system ones
-        const ca = caWithSystemRoots(tls?.ca)
-        if (ca) connect.ca = ca
-        if (tls?.cert) connect.cert = tls.cert
-        if (tls?.key) connect.key = tls.key
-        if (this.opts.insecure?.(url.host)) connect.rejectUnauthorized = false
-      }
+      const connect = this.connectOptions(url)
       const idle = this.idleTimeoutMs
       p = new Pool(url.origin, { connections: this.opts.connectionsPerHost ?? 6, keepAliveTimeout: 30_000, connect, bodyTimeout: idle, headersTimeout: idle })
       this.pools.set(url.origin, p)
@@ -296,7 +326,7 @@ export function describeNetworkError(e: unknown, method: string, url: URL, idleT
     return new SkiffError('ERR_TLS', `${host} answered plain HTTP, not TLS (${where}); use --tls-verify=false for it (or mark it insecure in registries.conf)`, opts)
   }
   if (tls === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' || tls === 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE' || tls === 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE') {
-    return new SkiffError('ERR_TLS', `TLS connection to ${host} failed: the registry requires a client certificate (${tls}); put client.cert and client.key in --cert-dir or /etc/containers/certs.d/${host}/`, opts)
+    return new SkiffError('ERR_TLS', `TLS connection to ${host} failed: the registry requires a client certificate and did not accept one (${tls}); put client.cert and client.key in --cert-dir or /etc/containers/certs.d/${host}/`, opts)
   }
   if (tls) {
     return new SkiffError(
