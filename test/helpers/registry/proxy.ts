@@ -53,6 +53,8 @@ export interface ProxyBehaviour {
    * Random faults (a seeded generator, so a run is repeatable): `blobGets` is the probability that a
    * blob GET is cut after a random part of its body, `uploads` that a blob upload (PATCH/PUT with a
    * body under /blobs/uploads/) has its connection destroyed after a random part of the request body.
+   * Each blob's upload (its `digest` query parameter, else the path) is cut at most once, so a retry
+   * of it gets through; blob GETs may be cut again.
    */
   randomFaults?: { blobGets?: number; uploads?: number; seed?: number }
 }
@@ -342,6 +344,7 @@ export async function startProxy(target: string | { url: string }, behaviour: Pr
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
+  const uploadsCut = new Set<string>()
   const isUpload = (r: RequestInfo) => (r.method === 'PATCH' || r.method === 'PUT') && /\/blobs\/uploads\//.test(r.path)
 
   const log: ProxyEntry[] = []
@@ -437,7 +440,9 @@ export async function startProxy(target: string | { url: string }, behaviour: Pr
       resetAfter = 1 + Math.floor(random() * 65536)
       entry.fault = 'reset'
     }
-    if (rf?.uploads && isUpload(info) && Number(req.headers['content-length'] ?? 1) > 0 && random() < rf.uploads) {
+    const uploadKey = new URLSearchParams(info.query).get('digest') ?? info.path
+    if (rf?.uploads && isUpload(info) && Number(req.headers['content-length'] ?? 1) > 0 && !uploadsCut.has(uploadKey) && random() < rf.uploads) {
+      uploadsCut.add(uploadKey)
       entry.fault = 'upload-reset'
       const cutAt = Math.floor(random() * Math.max(1, Number(req.headers['content-length'] ?? 4096)))
       let got = 0
