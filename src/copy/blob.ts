@@ -13,6 +13,7 @@ import type { BlobInfo, ImageDestination, ImageSource } from '../transports/type
 import type { CompressionFormat } from './options.js'
 import type { CopyEvent } from './events.js'
 import type { SharedCopyState } from './shared-state.js'
+import { MAX_CONFIG_SIZE, sizeLimitMessage } from '../util/limits.js'
 
 /** What to do with a layer's compression. */
 export interface LayerCompressionPolicy {
@@ -254,8 +255,8 @@ function describeStreamError(e: unknown, digest: Digest, compression: Compressio
 }
 
 /** Reads a whole small blob (a config) into memory, verified. */
-export async function readSmallBlob(src: ImageSource, info: BlobInfo, what: string, signal?: AbortSignal, limit = 64 * 1024 * 1024): Promise<Buffer> {
-  if (info.size > limit) throw new SkiffError('ERR_INVALID_ARGUMENT', `${what} is ${info.size} bytes; refusing to read more than ${limit} into memory`)
+export async function readSmallBlob(src: ImageSource, info: BlobInfo, what: string, signal?: AbortSignal, limit = MAX_CONFIG_SIZE): Promise<Buffer> {
+  if (info.size > limit) throw new SkiffError('ERR_INVALID_ARGUMENT', `${what} is ${info.size} bytes: ${sizeLimitMessage(limit)}`)
   const { stream } = await src.getBlob(info, signal ? { signal } : {})
   const verifier = new DigestingStream({ digest: info.digest, size: info.size >= 0 ? info.size : undefined, what })
   const chunks: Buffer[] = []
@@ -263,7 +264,7 @@ export async function readSmallBlob(src: ImageSource, info: BlobInfo, what: stri
   await pipeline(stream, verifier, async function* (source: AsyncIterable<Buffer>) {
     for await (const c of source) {
       n += c.length
-      if (n > limit) throw new SkiffError('ERR_INVALID_ARGUMENT', `${what} is larger than ${limit} bytes`)
+      if (n > limit) throw new SkiffError('ERR_INVALID_ARGUMENT', `${what}: ${sizeLimitMessage(limit)}`)
       chunks.push(c)
     }
   })

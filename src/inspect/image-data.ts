@@ -12,7 +12,8 @@ import type { ImageManifest, Manifest, Schema1Manifest } from '../manifest/types
 import type { ImageSource, Platform } from '../transports/types.js'
 
 /** Configs larger than this are refused, as containers/image does (iolimits.MaxConfigBodySize). */
-export const MAX_CONFIG_SIZE = 4 * 1024 * 1024
+export { MAX_CONFIG_SIZE } from '../util/limits.js'
+import { MAX_CONFIG_SIZE, sizeLimitMessage } from '../util/limits.js'
 
 export interface TopManifest {
   bytes: Buffer
@@ -58,7 +59,7 @@ export async function chooseImage(source: ImageSource, top: TopManifest, platfor
 /** Reads and verifies the config blob of an image manifest (size-limited, held in memory). */
 export async function readConfig(source: ImageSource, m: ImageManifest): Promise<Buffer> {
   const what = `config ${m.config.digest} of ${source.reference.toString()}`
-  if (m.config.size > MAX_CONFIG_SIZE) throw new SkiffError('ERR_MANIFEST_INVALID', `${what} is too large (${m.config.size} bytes; at most ${MAX_CONFIG_SIZE})`)
+  if (m.config.size > MAX_CONFIG_SIZE) throw new SkiffError('ERR_MANIFEST_INVALID', `${what} is ${m.config.size} bytes: ${sizeLimitMessage(MAX_CONFIG_SIZE)}`)
   const { stream } = await source.getBlob(m.config)
   const chunks: Buffer[] = []
   let total = 0
@@ -67,7 +68,7 @@ export async function readConfig(source: ImageSource, m: ImageManifest): Promise
     total += b.length
     if (total > MAX_CONFIG_SIZE) {
       stream.destroy()
-      throw new SkiffError('ERR_MANIFEST_INVALID', `${what} is larger than ${MAX_CONFIG_SIZE} bytes`)
+      throw new SkiffError('ERR_MANIFEST_INVALID', `${what}: ${sizeLimitMessage(MAX_CONFIG_SIZE)}`)
     }
     chunks.push(b)
   }

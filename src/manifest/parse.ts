@@ -6,7 +6,13 @@ import { SkiffError } from '../errors.js'
 import { digestOf, isValidDigest, type Digest } from '../digest/digest.js'
 import type { BlobInfo, Platform } from '../transports/types.js'
 import { MT, isListType, isSchema1Type } from './media-types.js'
+import { MAX_MANIFEST_SIZE, sizeLimitMessage } from '../util/limits.js'
 import type { ImageManifest, ListEntry, Manifest, ManifestList, Schema1Manifest } from './types.js'
+
+/** Layer media types a Docker schema2 manifest may carry (containers/image SupportedSchema2MediaType, and zstd). */
+const DOCKER_SCHEMA2_LAYER_TYPES = new Set<string>([
+  MT.DOCKER_LAYER_GZIP, MT.DOCKER_LAYER_TAR, MT.DOCKER_LAYER_ZSTD, MT.DOCKER_FOREIGN_LAYER_GZIP, 'application/vnd.docker.image.rootfs.foreign.diff.tar',
+])
 
 function invalid(what: string, detail: string): SkiffError {
   return new SkiffError('ERR_MANIFEST_INVALID', `invalid manifest${what ? ` of ${what}` : ''}: ${detail}`)
@@ -80,6 +86,7 @@ function platformOf(v: unknown): Platform | undefined {
  * `what` names the image for error messages.
  */
 export function parseManifest(bytes: Uint8Array, mediaType: string, what = ''): Manifest {
+  if (bytes.length > MAX_MANIFEST_SIZE) throw new SkiffError('ERR_MANIFEST_INVALID', `${what ? `${what}: ` : ''}reading manifest: ${sizeLimitMessage(MAX_MANIFEST_SIZE)}`)
   const mt = resolveMediaType(bytes, mediaType)
   const m = parseJson(bytes, what)
   if (typeof m.mediaType === 'string' && m.mediaType !== '' && m.mediaType !== mt && !isSchema1Type(mt)) {
@@ -111,6 +118,12 @@ export function parseManifest(bytes: Uint8Array, mediaType: string, what = ''): 
       mediaType: mt,
       config: descriptor(m.config, what, 'config'),
       layers: m.layers.map((l, i) => descriptor(l, what, `layers[${i}]`)),
+    }
+    if (mt === MT.DOCKER_V2S2) {
+      // as containers/image: a Docker schema2 manifest carries Docker layer types only (OCI ones are refused, not converted)
+      for (const [i, l] of img.layers.entries()) {
+        if (!DOCKER_SCHEMA2_LAYER_TYPES.has(l.mediaType ?? '')) throw invalid(what, `layers[${i}]: unsupported docker v2s2 media type: ${JSON.stringify(l.mediaType ?? '')}`)
+      }
     }
     if (m.annotations && typeof m.annotations === 'object') img.annotations = m.annotations as Record<string, string>
     if (m.subject) img.subject = descriptor(m.subject, what, 'subject')

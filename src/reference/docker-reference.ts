@@ -94,7 +94,9 @@ function splitDomain(name: string): { domain: string; path: string } {
     path = name
   } else {
     const first = name.slice(0, i)
-    if (!first.includes('.') && !first.includes(':') && first !== 'localhost' && first.toLowerCase() === first) {
+    // as skopeo 1.9.3 (distribution/reference before v2.8.2): a first component without '.' or ':'
+    // that is not localhost is a path component, even with capitals ("UPPER/x" must be lowercase)
+    if (!first.includes('.') && !first.includes(':') && first !== 'localhost') {
       domain = DEFAULT_DOMAIN
       path = name
     } else {

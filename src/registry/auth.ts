@@ -5,8 +5,9 @@
  */
 import { SkiffError } from '../errors.js'
 import type { Credentials } from './credentials.js'
-import type { HttpClient } from './http.js'
+import { readBody, readErrorText, type HttpClient } from './http.js'
 import { registryErrorFrom } from './errors.js'
+import { MAX_TOKEN_RESPONSE_SIZE, sizeLimitMessage } from '../util/limits.js'
 import { debugLog } from './log.js'
 
 export interface Challenge {
@@ -44,6 +45,23 @@ export function parseChallenges(value: string | string[] | undefined): Challenge
 export interface TokenCacheEntry {
   token: string
   expiresAt: number
+  /** What the token grants, when it is a JWT with an `access` claim (docker/distribution's format). */
+  access?: { type: string; name: string; actions: string[] }[]
+}
+
+/** The `access` claim of a JWT token, if the token is one; undefined for opaque tokens. */
+export function tokenAccess(token: string): TokenCacheEntry['access'] {
+  const parts = token.split('.')
+  if (parts.length !== 3) return undefined
+  try {
+    const claims = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as { access?: unknown }
+    if (!Array.isArray(claims.access)) return undefined
+    return claims.access
+      .filter((a): a is Record<string, unknown> => !!a && typeof a === 'object')
+      .map((a) => ({ type: String(a.type ?? ''), name: String(a.name ?? ''), actions: Array.isArray(a.actions) ? a.actions.map(String) : [] }))
+  } catch {
+    return undefined
+  }
 }
 
 /** Scope strings: `repository:NAME:pull` / `repository:NAME:pull,push`. */
@@ -67,6 +85,11 @@ export class TokenCache {
       return undefined
     }
     return e.token
+  }
+
+  /** The entry for these scopes, even if expired (for error advice: what the token granted). */
+  peek(scopes: string[]): TokenCacheEntry | undefined {
+    return this.entries.get(TokenCache.key(scopes))
   }
 
   invalidate(scopes: string[]): void {
@@ -124,17 +147,22 @@ export async function fetchToken(
     if (creds) headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`
     res = await http.send({ method: 'GET', url, headers, followRedirects: true, ...(ctx.signal ? { signal: ctx.signal } : {}) })
   }
-  const text = await res.body.text()
+  const where = `${url.origin}${url.pathname}`
   if (res.status !== 200) {
-    const e = registryErrorFrom(res.status, text, { image: ctx.registry, what: `getting an access token from ${url.origin}${url.pathname}`, registry: ctx.registry })
+    const text = await readErrorText(res)
+    const e = registryErrorFrom(res.status, text, { image: ctx.registry, what: `getting an access token from ${where}`, registry: ctx.registry })
     if (res.status === 401 || res.status === 403) {
-      throw new SkiffError('ERR_UNAUTHORIZED', `${ctx.registry}: authentication failed at the token server (HTTP ${res.status})${creds ? ': invalid username/password or token' : ': credentials are required'}; log in (skiff login ${ctx.registry}) or pass --creds`, { cause: e, image: ctx.registry })
+      const msg = creds
+        ? `${ctx.registry}: the registry rejected the credentials for ${creds.username || 'the identity token'} (the token server ${where} answered HTTP ${res.status}: invalid username/password or token); check them (skiff login ${ctx.registry}, or --creds)`
+        : `${ctx.registry}: authentication required (the token server ${where} answered HTTP ${res.status}); log in (skiff login ${ctx.registry}) or pass --creds`
+      throw new SkiffError('ERR_UNAUTHORIZED', msg, { cause: e, image: ctx.registry })
     }
     throw e
   }
+  const body = await readBody(res, MAX_TOKEN_RESPONSE_SIZE, () => new SkiffError('ERR_REGISTRY', `${ctx.registry}: reading the token answer from ${where}: ${sizeLimitMessage(MAX_TOKEN_RESPONSE_SIZE)}`))
   let j: { token?: string; access_token?: string; expires_in?: number; issued_at?: string }
   try {
-    j = JSON.parse(text) as typeof j
+    j = JSON.parse(body.toString('utf8')) as typeof j
   } catch {
     throw new SkiffError('ERR_REGISTRY', `${ctx.registry}: the token server answered with invalid JSON`)
   }
@@ -146,7 +174,8 @@ export async function fetchToken(
   // renew a little before it expires (10 s or 10 %), so a long upload does not start with a stale token
   const margin = Math.min(10_000, expiresIn * 100)
   debugLog(() => `registry: got a token for ${scopes.join(' ')} from ${url.origin}, expires in ${expiresIn}s`)
-  return { token, expiresAt: start + expiresIn * 1000 - margin }
+  const access = tokenAccess(token)
+  return { token, expiresAt: start + expiresIn * 1000 - margin, ...(access ? { access } : {}) }
 }
 
 export function basicHeader(c: Credentials): string {

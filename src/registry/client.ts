@@ -8,7 +8,8 @@ import { SkiffError } from '../errors.js'
 import type { RegistryAccessOptions } from '../transports/types.js'
 import { basicHeader, fetchToken, parseChallenges, TokenCache, type Challenge } from './auth.js'
 import { getDefaultCredentialSource, type CredentialSource, type Credentials } from './credentials.js'
-import { HttpClient, type Body, type HttpResponse, type Method } from './http.js'
+import { describeNetworkError, discard, HttpClient, type Body, type HttpResponse, type Method } from './http.js'
+import type { AuthFacts } from './errors.js'
 import { debugLog } from './log.js'
 import type { TlsMaterial } from './tls.js'
 import { loadTlsConfig } from '../config/certs.js'
@@ -70,6 +71,7 @@ export class RegistryClient {
       ...(opts.retryTimes !== undefined ? { retryTimes: opts.retryTimes } : {}),
       ...(opts.retryDelayMs !== undefined ? { retryDelayMs: opts.retryDelayMs } : {}),
       ...(opts.connectionsPerHost ? { connectionsPerHost: opts.connectionsPerHost } : {}),
+      ...(opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
     })
   }
 
@@ -97,7 +99,7 @@ export class RegistryClient {
       const base = new URL(`${scheme}://${host}/`)
       try {
         const res = await this.http.send({ method: 'GET', url: new URL('/v2/', base), ...(signal ? { signal } : {}) })
-        await res.body.dump().catch(() => {})
+        await discard(res)
         if (res.status === 200 || res.status === 401) {
           if (res.status === 401) this.setChallenge(res)
           debugLog(() => `registry: ${this.registry} is at ${base.origin}${this.challenge ? ` (auth: ${this.challenge.scheme})` : ''}`)
@@ -106,6 +108,14 @@ export class RegistryClient {
         lastErr = new SkiffError('ERR_REGISTRY', `${this.registry}: ${base.origin}/v2/ answered HTTP ${res.status}: this does not look like a container registry (Registry API v2)`)
       } catch (e) {
         lastErr = e
+        // a TLS server that closes without answering: it may have sent an alert (client certificate required)
+        if (scheme === 'https' && e instanceof SkiffError && e.code === 'ERR_IO' && /UND_ERR_SOCKET|ECONNRESET/.test(e.message)) {
+          const alert = await this.http.tlsAlert(base).catch(() => undefined)
+          if (alert) {
+            lastErr = describeNetworkError(alert, 'GET', new URL('/v2/', base)) ?? e
+            break
+          }
+        }
       }
     }
     if (lastErr instanceof SkiffError && !lastErr.message.includes(this.registry)) {
@@ -173,9 +183,35 @@ export class RegistryClient {
       return res // Basic credentials were sent and rejected: nothing to refresh
     }
     if (ch.scheme === 'basic' && !(await this.credentialsFor(r.repo))) return res
-    await res.body.dump().catch(() => {})
+    await discard(res)
     debugLog(() => `registry: 401 from ${url.origin}${url.pathname}; authenticating again (${ch.scheme})`)
     return send(scopes)
+  }
+
+  /**
+   * What was known about authentication for a refused request (`res` a 401/403 answer to a request
+   * for `repo` with `scopes`): for error advice that fits (log in / wrong credentials / pull-only).
+   */
+  async authFacts(repo: string | undefined, scopes: string[], res: HttpResponse): Promise<AuthFacts> {
+    const write = res.method !== 'GET' && res.method !== 'HEAD'
+    const facts: AuthFacts = { given: 'none', write }
+    if (repo !== undefined) facts.repository = repo
+    if (this.opts.bearerToken) facts.given = 'token'
+    else {
+      const creds = await this.credentialsFor(repo).catch(() => undefined)
+      if (creds) {
+        facts.given = 'credentials'
+        if (creds.username) facts.username = creds.username
+      }
+    }
+    const chs = parseChallenges(res.headers['www-authenticate'])
+    if (chs.some((c) => c.params.error === 'insufficient_scope')) facts.insufficientScope = true
+    if (repo !== undefined) {
+      const entry = this.tokens.peek(scopes)
+      const grant = entry?.access?.filter((a) => a.type === 'repository' && a.name === repo)
+      if (entry?.access) facts.granted = [...new Set((grant ?? []).flatMap((a) => a.actions))]
+    }
+    return facts
   }
 
   /** The endpoint's base URL (after ping). */

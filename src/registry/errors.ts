@@ -10,16 +10,34 @@ export interface RegistryErrorEntry {
   detail?: unknown
 }
 
+/** What was known about authentication when a registry refused a request. */
+export interface AuthFacts {
+  /** 'none': anonymous; 'credentials': a username (and password or identity token); 'token': --registry-token. */
+  given: 'none' | 'credentials' | 'token'
+  username?: string
+  /** The repository the request was for. */
+  repository?: string
+  /** The request wanted to write (push, upload, mount, delete). */
+  write?: boolean
+  /** Actions the registry's token granted on the repository, when the token said (JWT `access`). */
+  granted?: string[]
+  /** The challenge said error="insufficient_scope". */
+  insufficientScope?: boolean
+}
+
 /** An error answer from a registry; `status` lets retry logic decide (429, 5xx). */
 export class RegistryError extends SkiffError {
   readonly status: number
   readonly registryErrors: RegistryErrorEntry[]
   readonly retryable: boolean
-  constructor(code: ErrorCode, message: string, status: number, entries: RegistryErrorEntry[], options?: SkiffErrorOptions) {
+  /** For 401/403: who was refused what (credentials given or not, the user, granted actions). */
+  readonly auth?: AuthFacts
+  constructor(code: ErrorCode, message: string, status: number, entries: RegistryErrorEntry[], options?: SkiffErrorOptions & { auth?: AuthFacts }) {
     super(code, message, options)
     this.status = status
     this.registryErrors = entries
     this.retryable = status === 429 || status >= 500
+    if (options?.auth) this.auth = options.auth
   }
 }
 
@@ -52,6 +70,28 @@ export interface ErrorContext {
   notFound?: 'image' | 'other'
   /** The registry host, for hints. */
   registry?: string
+  /** Authentication facts, for advice on 401/403. */
+  auth?: AuthFacts
+}
+
+/** The advice for a refused request: log in, wrong credentials, or not allowed to write. */
+function authAdvice(status: number, detail: string, head: string, host: string, a: AuthFacts | undefined): string {
+  const who = a?.username ? a.username : 'these credentials'
+  const repo = a?.repository ?? 'this repository'
+  const pullOnly = a?.write && (status === 403 || a.insufficientScope) && a.given !== 'none'
+  if (pullOnly) {
+    const mayPull = a.granted === undefined || a.granted.includes('pull') || a.granted.includes('*')
+    return mayPull
+      ? `${head}: ${who} may pull but not push to ${repo} (${detail}); ask for push access on ${host}, or push somewhere you may write`
+      : `${head}: ${who} may not access ${repo} (${detail}); ask for access on ${host}`
+  }
+  if (status === 401) {
+    if (a?.given === 'credentials') return `${head}: the registry rejected the credentials for ${who} (${detail}); check the username and password (skiff login ${host}, or --creds)`
+    if (a?.given === 'token') return `${head}: the registry rejected the token given with --registry-token (${detail}); get a new one`
+    return `${head}: authentication required (${detail}); log in to ${host} (skiff login ${host}) or pass --creds`
+  }
+  if (a?.given === 'none') return `${head}: access denied (${detail}); log in to ${host} (skiff login ${host}) or pass --creds`
+  return `${head}: access denied (${detail}); check that ${who} may access ${repo} on ${host}`
 }
 
 /** Builds the error for a non-success registry answer. */
@@ -65,11 +105,9 @@ export function registryErrorFrom(status: number, text: string, ctx: ErrorContex
   if (codes.has('NAME_UNKNOWN') || codes.has('MANIFEST_UNKNOWN') || (status === 404 && ctx.notFound === 'image' && !codes.has('BLOB_UNKNOWN'))) {
     return new ImageNotFoundError(`${head}: image not found (${detail})`, opts)
   }
-  if (status === 401 || codes.has('UNAUTHORIZED')) {
-    return new RegistryError('ERR_UNAUTHORIZED', `${head}: authentication required (${detail}); log in to ${host} (skiff login ${host}) or pass --creds`, status, entries, opts)
-  }
-  if (status === 403 || codes.has('DENIED')) {
-    return new RegistryError('ERR_UNAUTHORIZED', `${head}: access denied (${detail}); check that these credentials may access this repository on ${host}`, status, entries, opts)
+  if (status === 401 || codes.has('UNAUTHORIZED') || status === 403 || codes.has('DENIED')) {
+    const st = status === 401 || status === 403 ? status : codes.has('DENIED') ? 403 : 401
+    return new RegistryError('ERR_UNAUTHORIZED', authAdvice(st, detail, head, host, ctx.auth), status, entries, { ...opts, ...(ctx.auth ? { auth: ctx.auth } : {}) })
   }
   if (status === 429 || codes.has('TOOMANYREQUESTS')) {
     return new RegistryError('ERR_TOO_MANY_REQUESTS', `${head}: too many requests (${detail}); ${host} is rate-limiting: wait and retry, or use --retry-times`, status, entries, opts)

@@ -5,12 +5,14 @@
  * sent to another origin).
  */
 import { Readable } from 'node:stream'
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls'
 import { Pool, type Dispatcher } from 'undici'
 import { SkiffError } from '../errors.js'
 import { VERSION } from '../version.js'
 import { debugLog } from './log.js'
 import { caWithSystemRoots } from '../config/certs.js'
 import { tlsErrorCode, type TlsMaterial } from './tls.js'
+import { MAX_ERROR_BODY_SIZE, readAtMost, sizeLimitMessage } from '../util/limits.js'
 
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 export type Body = Buffer | string | Readable | undefined
@@ -27,6 +29,8 @@ export interface HttpRequest {
 }
 
 export interface HttpResponse {
+  /** The request's method (a HEAD answer has no body to read). */
+  method: Method
   status: number
   headers: Record<string, string | string[] | undefined>
   body: Dispatcher.ResponseData['body']
@@ -43,6 +47,21 @@ export interface HttpOptions {
   retryDelayMs?: number
   /** Connections per origin (the per-host concurrency limit). */
   connectionsPerHost?: number
+  /**
+   * Milliseconds without a byte (waiting for headers, or between body chunks) before a request
+   * fails as stalled (then retried, or a blob download resumed). Default: idleTimeoutDefault().
+   */
+  idleTimeoutMs?: number
+}
+
+/** Default idle timeout: $SKIFF_IDLE_TIMEOUT (seconds, may be fractional), else 60 s. */
+export function idleTimeoutDefault(env: NodeJS.ProcessEnv = process.env): number {
+  const v = env.SKIFF_IDLE_TIMEOUT
+  if (v !== undefined && v.trim() !== '') {
+    const s = Number(v.trim().replace(/s$/, ''))
+    if (Number.isFinite(s) && s > 0) return Math.max(1, Math.round(s * 1000))
+  }
+  return 60_000
 }
 
 const NETWORK_RETRY = new Set([
@@ -61,6 +80,59 @@ export function isNetworkRetryable(e: unknown): boolean {
 export function header(h: HttpResponse['headers'], name: string): string | undefined {
   const v = h[name.toLowerCase()]
   return Array.isArray(v) ? v[0] : v
+}
+
+/** Whether a body can still be read (not already read, dumped or destroyed, not a HEAD answer). */
+function readable(res: HttpResponse): boolean {
+  const b = res.body as unknown as { readableEnded?: boolean; destroyed?: boolean; locked?: boolean; bodyUsed?: boolean }
+  return res.method !== 'HEAD' && res.status !== 204 && res.status !== 304 && !b.readableEnded && !b.destroyed && !b.bodyUsed
+}
+
+/**
+ * Reads a response body into memory, at most `limit` bytes: a larger Content-Length fails before
+ * anything is read, a longer body as soon as the limit is passed (the connection is dropped).
+ * Reading twice (or after discard) gives an empty buffer, never a crash.
+ */
+export async function readBody(res: HttpResponse, limit: number, tooLarge: () => Error): Promise<Buffer> {
+  if (!readable(res)) return Buffer.alloc(0)
+  const len = Number(header(res.headers, 'content-length'))
+  if (Number.isFinite(len) && len > limit) {
+    const e = tooLarge()
+    res.body.destroy(e)
+    throw e
+  }
+  try {
+    return await readAtMost(res.body as unknown as AsyncIterable<Uint8Array> & { destroy(e?: Error): void }, limit, tooLarge)
+  } catch (e) {
+    throw describeNetworkError(e, res.method, res.url) ?? e
+  }
+}
+
+/** The text of an error answer, for its message: at most MAX_ERROR_BODY_SIZE kept, never fails. */
+export async function readErrorText(res: HttpResponse): Promise<string> {
+  if (!readable(res)) return ''
+  const chunks: Buffer[] = []
+  let n = 0
+  try {
+    for await (const c of res.body as AsyncIterable<Buffer>) {
+      const room = MAX_ERROR_BODY_SIZE - n
+      chunks.push(c.length > room ? c.subarray(0, room) : c)
+      n += Math.min(c.length, room)
+      if (n >= MAX_ERROR_BODY_SIZE) {
+        res.body.destroy()
+        break
+      }
+    }
+  } catch {
+    // a broken error body: keep what arrived
+  }
+  return Buffer.concat(chunks, n).toString('utf8')
+}
+
+/** Discards a body (idempotent), so the connection can be reused. */
+export async function discard(res: HttpResponse): Promise<void> {
+  if (!readable(res)) return
+  await res.body.dump().catch(() => {})
 }
 
 /** Retry-After in ms (seconds or an HTTP date), capped. */
@@ -95,25 +167,58 @@ export class HttpClient {
   readonly userAgent: string
   private closed = false
 
+  readonly idleTimeoutMs: number
+
   constructor(private readonly opts: HttpOptions = {}) {
     this.userAgent = opts.userAgent ?? `skiff/${VERSION}`
+    this.idleTimeoutMs = opts.idleTimeoutMs ?? idleTimeoutDefault()
+  }
+
+  private connectOptions(url: URL): Record<string, unknown> {
+    const connect: Record<string, unknown> = {}
+    if (url.protocol === 'https:') {
+      const tls = this.opts.tlsFor?.(url.host)
+      // extra CAs are added to (not instead of) the system ones
+      const ca = caWithSystemRoots(tls?.ca)
+      if (ca) connect.ca = ca
+      if (tls?.cert) connect.cert = tls.cert
+      if (tls?.key) connect.key = tls.key
+      if (this.opts.insecure?.(url.host)) connect.rejectUnauthorized = false
+    }
+    return connect
+  }
+
+  /**
+   * After a TLS connection was closed without an HTTP answer: connects once more by hand and
+   * returns the TLS alert the server sends (e.g. "bad certificate" when it requires a client
+   * certificate), which undici reports only as "other side closed".
+   */
+  async tlsAlert(url: URL): Promise<Error | undefined> {
+    if (url.protocol !== 'https:') return undefined
+    const opts = { ...(this.connectOptions(url) as ConnectionOptions), host: url.hostname, port: Number(url.port || 443) }
+    if (!/^[\d.]+$|:/.test(url.hostname)) opts.servername = url.hostname
+    return new Promise((resolve) => {
+      const s = tlsConnect(opts)
+      const done = (e: Error | undefined): void => {
+        clearTimeout(t)
+        s.destroy()
+        resolve(e)
+      }
+      const t = setTimeout(() => done(undefined), 3000)
+      s.on('secureConnect', () => s.write(`GET /v2/ HTTP/1.1\r\nHost: ${url.host}\r\nConnection: close\r\n\r\n`))
+      s.on('error', (e) => done(tlsErrorCode(e) ? e : undefined))
+      s.on('data', () => done(undefined))
+      s.on('close', () => done(undefined))
+    })
   }
 
   private pool(url: URL): Pool {
     let p = this.pools.get(url.origin)
     if (!p) {
       if (this.closed) throw new SkiffError('ERR_IO', `registry client used after close (${url.origin})`)
-      const connect: Record<string, unknown> = {}
-      if (url.protocol === 'https:') {
-        const tls = this.opts.tlsFor?.(url.host)
-        // extra CAs are added to (not instead of) the system ones
-        const ca = caWithSystemRoots(tls?.ca)
-        if (ca) connect.ca = ca
-        if (tls?.cert) connect.cert = tls.cert
-        if (tls?.key) connect.key = tls.key
-        if (this.opts.insecure?.(url.host)) connect.rejectUnauthorized = false
-      }
-      p = new Pool(url.origin, { connections: this.opts.connectionsPerHost ?? 6, keepAliveTimeout: 30_000, connect })
+      const connect = this.connectOptions(url)
+      const idle = this.idleTimeoutMs
+      p = new Pool(url.origin, { connections: this.opts.connectionsPerHost ?? 6, keepAliveTimeout: 30_000, connect, bodyTimeout: idle, headersTimeout: idle })
       this.pools.set(url.origin, p)
     }
     return p
@@ -140,7 +245,7 @@ export class HttpClient {
       if (retryStatus && replayable && attempt < max && !req.signal?.aborted) {
         const d = retryAfterMs(header(res.headers, 'retry-after')) ?? this.backoff(attempt)
         debugLog(() => `registry: ${req.method} ${req.url.href}: HTTP ${res.status}; retrying in ${d} ms (${attempt + 1}/${max})`)
-        await res.body.dump().catch(() => {})
+        await discard(res)
         await sleep(d, req.signal)
         continue
       }
@@ -179,25 +284,14 @@ export class HttpClient {
         }
         continue
       }
-      return { status: r.statusCode, headers: r.headers, body: r.body, url }
+      return { method, status: r.statusCode, headers: r.headers, body: r.body, url }
     }
   }
 
   private networkError(e: unknown, req: HttpRequest): unknown {
     if (e instanceof SkiffError) return e
     if (req.signal?.aborted) return e
-    const tls = tlsErrorCode(e)
-    const host = req.url.host
-    if (tls) {
-      return new SkiffError(
-        'ERR_TLS',
-        `TLS connection to ${host} failed (${tls}: ${(e as Error).message}): the registry's certificate is not trusted or TLS is not spoken there; add its CA with --cert-dir or under /etc/containers/certs.d/${host}/, or use --tls-verify=false`,
-        { cause: e },
-      )
-    }
-    const code = (e as { code?: string }).code
-    const err = new SkiffError('ERR_IO', `${req.method} ${req.url.origin}${req.url.pathname}: ${(e as Error).message}${code ? ` (${code})` : ''}`, { cause: e })
-    return err
+    return describeNetworkError(e, req.method, req.url, this.idleTimeoutMs) ?? e
   }
 
   async close(): Promise<void> {
@@ -205,5 +299,70 @@ export class HttpClient {
     const pools = [...this.pools.values()]
     this.pools.clear()
     await Promise.all(pools.map((p) => p.close().catch(() => p.destroy())))
+  }
+}
+
+function codeIn(e: unknown): string | undefined {
+  for (let x = e, d = 0; x && typeof x === 'object' && d < 6; x = (x as { cause?: unknown }).cause, d++) {
+    const c = (x as { code?: unknown }).code
+    if (typeof c === 'string') return c
+  }
+  return undefined
+}
+
+/**
+ * A network failure as a one-line SkiffError naming the registry and what to do (ECONNREFUSED,
+ * ECONNRESET, ENOTFOUND, stalls, TLS); undefined for errors that are not network failures.
+ */
+export function describeNetworkError(e: unknown, method: string, url: URL, idleTimeoutMs?: number): SkiffError | undefined {
+  if (e instanceof SkiffError) return e
+  if (!e || typeof e !== 'object') return undefined
+  const host = url.host
+  const where = `${method} ${url.origin}${url.pathname}`
+  const opts = { cause: e }
+  const tls = tlsErrorCode(e)
+  const msg = (e as Error).message ?? String(e)
+  if (tls === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number|packet length too long|http request/i.test(tls ? msg : '')) {
+    return new SkiffError('ERR_TLS', `${host} answered plain HTTP, not TLS (${where}); use --tls-verify=false for it (or mark it insecure in registries.conf)`, opts)
+  }
+  if (tls === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' || tls === 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE' || tls === 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE') {
+    return new SkiffError('ERR_TLS', `TLS connection to ${host} failed: the registry requires a client certificate and did not accept one (${tls}); put client.cert and client.key in --cert-dir or /etc/containers/certs.d/${host}/`, opts)
+  }
+  if (tls) {
+    return new SkiffError(
+      'ERR_TLS',
+      `TLS connection to ${host} failed (${tls}: ${msg.replace(/\s+/g, ' ').trim()}): the registry's certificate is not trusted; add its CA with --cert-dir or under /etc/containers/certs.d/${host}/, or use --tls-verify=false`,
+      opts,
+    )
+  }
+  const code = codeIn(e)
+  switch (code) {
+    case 'ECONNREFUSED':
+      return new SkiffError('ERR_IO', `cannot connect to ${host}: connection refused (${where}); check the registry name and port, and that the registry is running`, opts)
+    case 'ENOTFOUND':
+      return new SkiffError('ERR_IO', `cannot connect to ${host}: the host name ${url.hostname} does not resolve (ENOTFOUND); check the registry name (and DNS)`, opts)
+    case 'EAI_AGAIN':
+      return new SkiffError('ERR_IO', `cannot connect to ${host}: looking up ${url.hostname} failed temporarily (EAI_AGAIN); check DNS and retry`, opts)
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return new SkiffError('ERR_IO', `cannot connect to ${host}: no route to the host (${code}); check the network`, opts)
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'UND_ERR_SOCKET':
+    case 'UND_ERR_CLOSED':
+      return new SkiffError('ERR_IO', `the connection to ${host} was closed unexpectedly during ${where} (${code}); a proxy or the registry dropped it: retry, or use --retry-times`, opts)
+    case 'ETIMEDOUT':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return new SkiffError('ERR_TIMEOUT', `cannot connect to ${host}: the connection timed out (${code}); check the network and the registry name`, opts)
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT': {
+      const s = idleTimeoutMs !== undefined ? `${idleTimeoutMs / 1000} s` : 'the idle timeout'
+      return new SkiffError('ERR_TIMEOUT', `${host} stopped sending for ${s} during ${where} (the connection stalled); retry, use --retry-times, or raise SKIFF_IDLE_TIMEOUT`, opts)
+    }
+    default:
+      if (code && /^(E[A-Z]+|UND_ERR_[A-Z_]+)$/.test(code)) {
+        return new SkiffError('ERR_IO', `${where}: ${msg} (${code})`, opts)
+      }
+      return undefined
   }
 }

@@ -2,7 +2,8 @@
 import { SkiffError } from '../errors.js'
 import type { RegistryClient } from './client.js'
 import { registryErrorFrom } from './errors.js'
-import { header } from './http.js'
+import { header, readBody, readErrorText } from './http.js'
+import { MAX_LIST_PAGE_SIZE, sizeLimitMessage } from '../util/limits.js'
 
 /** The `rel="next"` target of a Link header, if any. */
 export function nextLink(link: string | undefined): string | undefined {
@@ -25,9 +26,20 @@ export async function listPaginated(
   const seen = new Set<string>()
   for (let page = 0; page < (ctx.maxPages ?? 100_000); page++) {
     seen.add(url.href)
-    const res = await client.request({ method: 'GET', url, scopes: ctx.scopes, ...(ctx.repo ? { repo: ctx.repo } : {}), followRedirects: true, ...(ctx.signal ? { signal: ctx.signal } : {}) })
-    const text = await res.body.text()
-    if (res.status !== 200) throw registryErrorFrom(res.status, text, { image: ctx.image, what: ctx.what, notFound: ctx.notFound, registry: client.registry })
+    const named = (e: unknown): unknown => (e instanceof SkiffError && !e.message.includes(ctx.image) ? new SkiffError(e.code, `${ctx.image}: ${e.message}`, { cause: e, image: ctx.image }) : e)
+    const res = await client.request({ method: 'GET', url, scopes: ctx.scopes, ...(ctx.repo ? { repo: ctx.repo } : {}), followRedirects: true, ...(ctx.signal ? { signal: ctx.signal } : {}) }).catch((e: unknown) => {
+      throw named(e)
+    })
+    if (res.status !== 200) {
+      const text = await readErrorText(res)
+      const auth = res.status === 401 || res.status === 403 ? await client.authFacts(ctx.repo, ctx.scopes, res) : undefined
+      throw registryErrorFrom(res.status, text, { image: ctx.image, what: ctx.what, notFound: ctx.notFound, registry: client.registry, ...(auth ? { auth } : {}) })
+    }
+    const text = (
+      await readBody(res, MAX_LIST_PAGE_SIZE, () => new SkiffError('ERR_REGISTRY', `${ctx.image}: ${ctx.what}: ${sizeLimitMessage(MAX_LIST_PAGE_SIZE)}`, { image: ctx.image })).catch((e: unknown) => {
+        throw named(e)
+      })
+    ).toString('utf8')
     let j: Record<string, unknown>
     try {
       j = JSON.parse(text) as Record<string, unknown>

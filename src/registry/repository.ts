@@ -9,9 +9,10 @@ import { DigestingStream } from '../digest/verify.js'
 import type { Digest } from '../digest/digest.js'
 import { SUPPORTED_MANIFEST_TYPES } from '../manifest/media-types.js'
 import { repoScope } from './auth.js'
-import type { RegistryClient } from './client.js'
+import type { RegistryClient, RegistryRequest } from './client.js'
 import { registryErrorFrom } from './errors.js'
-import { header, type HttpResponse } from './http.js'
+import { discard, header, readBody, readErrorText, type HttpResponse } from './http.js'
+import { MAX_MANIFEST_SIZE, sizeLimitMessage } from '../util/limits.js'
 import { listPaginated } from './paginate.js'
 import { debugLog } from './log.js'
 
@@ -51,18 +52,39 @@ export class Repository {
     return this.client.registry
   }
 
-  /** Reads the body of a failed answer and builds its error. */
-  async fail(res: HttpResponse, what: string, notFound: 'image' | 'other' = 'other'): Promise<SkiffError> {
-    const text = res.status === 204 ? '' : await res.body.text().catch(() => '')
-    return registryErrorFrom(res.status, text, { image: this.image, what, notFound, registry: this.registry })
+  /** Reads the body of a failed answer (bounded; none for HEAD) and builds its error. */
+  async fail(res: HttpResponse, what: string, notFound: 'image' | 'other' = 'other', scopes: string[] = this.pullScopes): Promise<SkiffError> {
+    const text = await readErrorText(res)
+    const auth = res.status === 401 || res.status === 403 ? await this.client.authFacts(this.name, res.method === 'GET' || res.method === 'HEAD' ? scopes : this.pushScopes, res) : undefined
+    return registryErrorFrom(res.status, text, { image: this.image, what, notFound, registry: this.registry, ...(auth ? { auth } : {}) })
+  }
+
+  /** A request through the client; network failures name the image too. */
+  private async request(r: RegistryRequest): Promise<HttpResponse> {
+    try {
+      return await this.client.request(r)
+    } catch (e) {
+      throw this.named(e)
+    }
+  }
+
+  /** Prefixes the image to a SkiffError that does not name it (network, TLS, stall failures). */
+  named(e: unknown): unknown {
+    if (e instanceof SkiffError && !e.message.includes(this.image)) {
+      return new SkiffError(e.code, `${this.image}: ${e.message}`, { cause: e, image: this.image })
+    }
+    return e
   }
 
   async getManifest(ref: string, signal?: AbortSignal): Promise<ManifestResponse> {
-    const res = await this.client.request({
+    const res = await this.request({
       method: 'GET', path: `/v2/${this.name}/manifests/${ref}`, headers: { accept: MANIFEST_ACCEPT }, scopes: this.pullScopes, repo: this.name, followRedirects: true, ...(signal ? { signal } : {}),
     })
     if (res.status !== 200) throw await this.fail(res, `reading manifest ${ref}`, 'image')
-    const bytes = Buffer.from(await res.body.arrayBuffer())
+    const what = `reading manifest ${ref}`
+    const bytes = await readBody(res, MAX_MANIFEST_SIZE, () => new SkiffError('ERR_MANIFEST_INVALID', `${this.image}: ${what}: ${sizeLimitMessage(MAX_MANIFEST_SIZE)}`, { image: this.image })).catch((e: unknown) => {
+      throw this.named(e)
+    })
     const ct = (header(res.headers, 'content-type') ?? '').split(';')[0]!.trim()
     const d = header(res.headers, 'docker-content-digest')
     return { bytes, mediaType: ct === 'application/json' || ct === 'text/plain' ? '' : ct, ...(d ? { digest: d } : {}) }
@@ -70,10 +92,10 @@ export class Repository {
 
   /** HEAD of a manifest: its digest, or undefined when it does not exist. */
   async headManifest(ref: string, signal?: AbortSignal): Promise<{ digest?: Digest; mediaType: string } | undefined> {
-    const res = await this.client.request({
+    const res = await this.request({
       method: 'HEAD', path: `/v2/${this.name}/manifests/${ref}`, headers: { accept: MANIFEST_ACCEPT }, scopes: this.pullScopes, repo: this.name, ...(signal ? { signal } : {}),
     })
-    await res.body.dump().catch(() => {})
+    await discard(res)
     if (res.status === 404) return undefined
     if (res.status !== 200) throw await this.fail(res, `checking manifest ${ref}`, 'image')
     const d = header(res.headers, 'docker-content-digest')
@@ -81,23 +103,23 @@ export class Repository {
   }
 
   async putManifest(ref: string, bytes: Buffer, mediaType: string, signal?: AbortSignal): Promise<Digest | undefined> {
-    const res = await this.client.request({
+    const res = await this.request({
       method: 'PUT', path: `/v2/${this.name}/manifests/${ref}`, headers: { 'content-type': mediaType, 'content-length': String(bytes.length) }, body: bytes, scopes: this.pushScopes, repo: this.name, ...(signal ? { signal } : {}),
     })
     if (res.status !== 201 && res.status !== 200 && res.status !== 202) throw await this.fail(res, `writing manifest ${ref}`)
-    await res.body.dump().catch(() => {})
+    await discard(res)
     return header(res.headers, 'docker-content-digest')
   }
 
   /** DELETE of a manifest by digest (or tag, where the registry supports it). Returns the HTTP answer for the caller to judge. */
   async deleteManifest(ref: string, signal?: AbortSignal): Promise<HttpResponse> {
-    return this.client.request({ method: 'DELETE', path: `/v2/${this.name}/manifests/${ref}`, scopes: [repoScope(this.name, '*')], repo: this.name, ...(signal ? { signal } : {}) })
+    return this.request({ method: 'DELETE', path: `/v2/${this.name}/manifests/${ref}`, scopes: [repoScope(this.name, '*')], repo: this.name, ...(signal ? { signal } : {}) })
   }
 
   /** Size of a blob in this repository, or undefined if it is not there (or the check failed). */
   async headBlob(digest: Digest, signal?: AbortSignal): Promise<number | undefined> {
-    const res = await this.client.request({ method: 'HEAD', path: `/v2/${this.name}/blobs/${digest}`, scopes: this.pullScopes, repo: this.name, followRedirects: true, ...(signal ? { signal } : {}) })
-    await res.body.dump().catch(() => {})
+    const res = await this.request({ method: 'HEAD', path: `/v2/${this.name}/blobs/${digest}`, scopes: this.pullScopes, repo: this.name, followRedirects: true, ...(signal ? { signal } : {}) })
+    await discard(res)
     if (res.status === 200) {
       const n = Number(header(res.headers, 'content-length'))
       return Number.isFinite(n) ? n : -1
@@ -110,7 +132,7 @@ export class Repository {
   async getBlob(digest: Digest, opts: { offset?: number; signal?: AbortSignal } = {}): Promise<HttpResponse> {
     const headers: Record<string, string> = {}
     if (opts.offset) headers.range = `bytes=${opts.offset}-`
-    const res = await this.client.request({ method: 'GET', path: `/v2/${this.name}/blobs/${digest}`, headers, scopes: this.pullScopes, repo: this.name, followRedirects: true, ...(opts.signal ? { signal: opts.signal } : {}) })
+    const res = await this.request({ method: 'GET', path: `/v2/${this.name}/blobs/${digest}`, headers, scopes: this.pullScopes, repo: this.name, followRedirects: true, ...(opts.signal ? { signal: opts.signal } : {}) })
     if (res.status === 200 || (res.status === 206 && opts.offset)) return res
     throw await this.fail(res, `reading blob ${digest}`)
   }
@@ -121,8 +143,8 @@ export class Repository {
     const url = new URL(`/v2/${this.name}/blobs/uploads/`, base)
     url.searchParams.set('mount', digest)
     url.searchParams.set('from', from)
-    const res = await this.client.request({ method: 'POST', url, headers: { 'content-length': '0' }, body: '', scopes: [...this.pushScopes, repoScope(from, 'pull')], repo: this.name, ...(signal ? { signal } : {}) })
-    await res.body.dump().catch(() => {})
+    const res = await this.request({ method: 'POST', url, headers: { 'content-length': '0' }, body: '', scopes: [...this.pushScopes, repoScope(from, 'pull')], repo: this.name, ...(signal ? { signal } : {}) })
+    await discard(res)
     if (res.status === 201) return true
     if (res.status === 202) {
       // the registry started an ordinary upload instead: cancel it
@@ -134,9 +156,9 @@ export class Repository {
   }
 
   private async startUpload(signal?: AbortSignal): Promise<URL> {
-    const res = await this.client.request({ method: 'POST', path: `/v2/${this.name}/blobs/uploads/`, headers: { 'content-length': '0' }, body: '', scopes: this.pushScopes, repo: this.name, ...(signal ? { signal } : {}) })
+    const res = await this.request({ method: 'POST', path: `/v2/${this.name}/blobs/uploads/`, headers: { 'content-length': '0' }, body: '', scopes: this.pushScopes, repo: this.name, ...(signal ? { signal } : {}) })
     if (res.status !== 202) throw await this.fail(res, 'starting a blob upload')
-    await res.body.dump().catch(() => {})
+    await discard(res)
     const loc = header(res.headers, 'location')
     if (!loc) throw new SkiffError('ERR_REGISTRY', `${this.image}: starting a blob upload: the registry sent no Location`)
     return new URL(loc, res.url)
@@ -144,8 +166,8 @@ export class Repository {
 
   async cancelUpload(location: URL, signal?: AbortSignal): Promise<void> {
     try {
-      const res = await this.client.request({ method: 'DELETE', url: location, scopes: this.pushScopes, repo: this.name, ...(signal ? { signal } : {}) })
-      await res.body.dump().catch(() => {})
+      const res = await this.request({ method: 'DELETE', url: location, scopes: this.pushScopes, repo: this.name, ...(signal ? { signal } : {}) })
+      await discard(res)
     } catch {
       // best effort: the registry purges abandoned uploads
     }
@@ -163,30 +185,30 @@ export class Repository {
       if (digest && size >= 0) {
         // Digest and size known: the bytes go as they are (no second hash here; the registry
         // verifies the digest, and the copy engine has verified the stream against it).
-        const res = await this.client.request({
+        const res = await this.request({
           method: 'PUT', url: withDigest(current, digest), headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) }, body: input, scopes: this.pushScopes, repo: this.name, ...sig,
         })
         if (res.status !== 201) throw await this.fail(res, `uploading blob ${digest}`)
-        await res.body.dump().catch(() => {})
+        await discard(res)
         return { digest, size }
       }
       const hasher = new DigestingStream({ what: 'blob upload' })
       const feeding = pipeline(Buffer.isBuffer(input) ? Readable.from([input]) : input, hasher)
       feeding.catch(() => {})
-      const patch = await this.client.request({
+      const patch = await this.request({
         method: 'PATCH', url: current, headers: { 'content-type': 'application/octet-stream' }, body: hasher, scopes: this.pushScopes, repo: this.name, ...sig,
       })
       await feeding
       if (patch.status !== 202 && patch.status !== 204) throw await this.fail(patch, 'uploading blob data')
-      await patch.body.dump().catch(() => {})
+      await discard(patch)
       const loc = header(patch.headers, 'location')
       if (loc) current = new URL(loc, patch.url)
       const computed = hasher.digest
-      const put = await this.client.request({
+      const put = await this.request({
         method: 'PUT', url: withDigest(current, computed), headers: { 'content-length': '0' }, body: '', scopes: this.pushScopes, repo: this.name, ...sig,
       })
       if (put.status !== 201) throw await this.fail(put, `completing the upload of blob ${computed}`)
-      await put.body.dump().catch(() => {})
+      await discard(put)
       return { digest: computed, size: hasher.size }
     } catch (e) {
       await this.cancelUpload(current)

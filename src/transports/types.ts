@@ -68,6 +68,12 @@ export interface RegistryAccessOptions {
   retryTimes?: number
   /** docker: fixed delay between request retries in ms (--retry-delay); default exponential from 500 ms, or Retry-After. */
   retryDelayMs?: number
+  /**
+   * docker: milliseconds without a byte from the registry (headers, or between body chunks) before a
+   * request counts as stalled and is retried (blob downloads resume with Range). Default
+   * $SKIFF_IDLE_TIMEOUT seconds, else 60 s.
+   */
+  idleTimeoutMs?: number
   /** docker: User-Agent sent to registries; default `skiff/<version>`. */
   userAgent?: string
   /** docker: registries.conf to use (--registries-conf); default $CONTAINERS_REGISTRIES_CONF or the user/system file. */

@@ -1,7 +1,7 @@
 /**
  * Reads an image from skopeo's directory layout. Returns raw bytes; never verifies.
  */
-import { readFile, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { ImageNotFoundError, SkiffError, isNotFound, isSkiffError } from '../../errors.js'
@@ -10,6 +10,7 @@ import type { BlobInfo, ImageReference, ImageSource } from '../types.js'
 import { realPathInside } from './local-path.js'
 import { blobFileCandidates, manifestFileName, signatureFileName } from './layout.js'
 import { openBlobFile } from '../../util/blob-file.js'
+import { MAX_MANIFEST_SIZE, MAX_SIGNATURE_SIZE, readFileAtMost, sizeLimitError } from '../../util/limits.js'
 
 export class DirImageSource implements ImageSource {
   constructor(
@@ -45,7 +46,7 @@ export class DirImageSource implements ImageSource {
   async getManifest(instance?: Digest): Promise<{ bytes: Buffer; mediaType: string }> {
     const name = manifestFileName(instance)
     try {
-      const bytes = await readFile(await this.safePath(name))
+      const bytes = await readFileAtMost(await this.safePath(name), MAX_MANIFEST_SIZE, () => sizeLimitError(`${this.image}: reading ${name}`, MAX_MANIFEST_SIZE, 'ERR_MANIFEST_INVALID', this.image))
       return { bytes, mediaType: '' }
     } catch (e) {
       if (isNotFound(e)) {
@@ -90,7 +91,7 @@ export class DirImageSource implements ImageSource {
     const out: Buffer[] = []
     for (let i = 0; ; i++) {
       try {
-        out.push(await readFile(await this.safePath(signatureFileName(i, instance))))
+        out.push(await readFileAtMost(await this.safePath(signatureFileName(i, instance)), MAX_SIGNATURE_SIZE, () => sizeLimitError(`${this.image}: reading ${signatureFileName(i, instance)}`, MAX_SIGNATURE_SIZE, 'ERR_INVALID_LAYOUT', this.image)))
       } catch (e) {
         if (isNotFound(e)) return out
         throw e

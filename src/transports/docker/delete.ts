@@ -6,6 +6,7 @@
  */
 import { ImageNotFoundError, SkiffError } from '../../errors.js'
 import { releaseClient } from '../../registry/client.js'
+import { discard } from '../../registry/http.js'
 import type { TransportOptions } from '../types.js'
 import { openRepository } from './options.js'
 import type { DockerImageReference } from './reference.js'
@@ -32,7 +33,7 @@ export async function deleteDockerImage(ref: DockerImageReference, opts?: Transp
     }
     const res = await repo.deleteManifest(digest, signal)
     if (res.status === 202 || res.status === 200 || res.status === 204) {
-      await res.body.dump().catch(() => {})
+      await discard(res)
       return
     }
     if (res.status === 405) {
@@ -61,7 +62,7 @@ export async function untagDockerImage(ref: DockerImageReference, opts?: Transpo
     if (!head) throw new ImageNotFoundError(`${ref.toString()}: tag ${tag} not found`, { image: ref.toString() })
     const res = await repo.deleteManifest(tag, signal)
     if (res.status === 202 || res.status === 200 || res.status === 204) {
-      await res.body.dump().catch(() => {})
+      await discard(res)
       return
     }
     const e = await repo.fail(res, `removing tag ${tag}`)

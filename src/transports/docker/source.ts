@@ -6,7 +6,7 @@ import { Readable } from 'node:stream'
 import { ImageNotFoundError, InvalidReferenceError, SkiffError, isSkiffError } from '../../errors.js'
 import type { Digest } from '../../digest/digest.js'
 import { releaseClient, type RegistryClient } from '../../registry/client.js'
-import { header, type HttpResponse } from '../../registry/http.js'
+import { describeNetworkError, header, type HttpResponse } from '../../registry/http.js'
 import { debugLog } from '../../registry/log.js'
 import type { ManifestResponse, Repository } from '../../registry/repository.js'
 import type { BlobInfo, ImageSource, TransportOptions } from '../types.js'
@@ -140,7 +140,11 @@ export class DockerImageSource implements ImageSource {
         }
         return
       } catch (e) {
-        if (signal?.aborted || resumes >= MAX_RESUMES || (size >= 0 && received >= size)) throw e
+        if (signal?.aborted) throw e
+        if (resumes >= MAX_RESUMES || (size >= 0 && received >= size)) {
+          const d = describeNetworkError(e, 'GET', res.url, this.client.http.idleTimeoutMs)
+          throw d ? this.repo.named(new SkiffError(d.code, `reading blob ${digest} (after ${received} bytes, ${resumes} resumes): ${d.message}`, { cause: e })) : e
+        }
         resumes++
         debugLog(() => `registry: download of ${digest} broke after ${received} bytes (${(e as Error).message}); resuming (${resumes}/${MAX_RESUMES})`)
         res = await this.repo.getBlob(digest, { offset: received, ...(signal ? { signal } : {}) })

@@ -2,12 +2,12 @@
  * OCI image-layout 1.0 on disk: `oci-layout`, `index.json`, `blobs/<alg>/<hex>`; the ref-name
  * grammar of the image-spec; reading index.json and adding entries as containers/image does.
  */
-import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ImageNotFoundError, SkiffError, isNotFound } from '../../errors.js'
 import { isValidDigest, parseDigest, type Digest } from '../../digest/digest.js'
 import { MT } from '../../manifest/media-types.js'
 import { realPathInside } from '../dir/local-path.js'
+import { MAX_INDEX_SIZE, readFileAtMost, sizeLimitError } from '../../util/limits.js'
 
 export const OCI_LAYOUT_FILE = 'oci-layout'
 export const OCI_LAYOUT_CONTENT = JSON.stringify({ imageLayoutVersion: '1.0.0' })
@@ -88,7 +88,7 @@ export function parseIndex(bytes: Buffer, image: string): OciIndex {
 export async function readIndex(layout: string, image: string, missingOk: boolean): Promise<OciIndex> {
   let bytes: Buffer
   try {
-    bytes = await readFile(await realPathInside(layout, join(layout, INDEX_FILE), image))
+    bytes = await readFileAtMost(await realPathInside(layout, join(layout, INDEX_FILE), image), MAX_INDEX_SIZE, () => sizeLimitError(`${image}: reading ${join(layout, INDEX_FILE)}`, MAX_INDEX_SIZE, 'ERR_INVALID_LAYOUT', image))
   } catch (e) {
     if (isNotFound(e)) {
       if (missingOk) return emptyIndex()

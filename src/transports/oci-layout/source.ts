@@ -2,7 +2,7 @@
  * Reads an image from an OCI image layout: the index.json entry chosen by ref name, by position
  * (`@N`) or as the only entry. Returns raw bytes; never verifies.
  */
-import { readFile, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { Readable } from 'node:stream'
 import { ImageNotFoundError, InvalidReferenceError, SkiffError, isNotFound } from '../../errors.js'
@@ -12,6 +12,7 @@ import type { BlobInfo, ImageReference, ImageSource, TransportOptions } from '..
 import { realPathInside } from '../dir/local-path.js'
 import { blobPath, blobRootOf, readIndex, refNameOf, type OciDescriptor, type OciIndex } from './layout.js'
 import { openBlobFile } from '../../util/blob-file.js'
+import { MAX_MANIFEST_SIZE, readFileAtMost, sizeLimitError } from '../../util/limits.js'
 
 /** What names an image inside a layout: a ref name, a position in index.json, or nothing. */
 export interface OciSelector {
@@ -87,7 +88,7 @@ export class OciImageSource implements ImageSource {
     const d = instance ?? this.descriptor.digest
     let bytes: Buffer
     try {
-      bytes = await readFile(await this.safeBlobPath(d))
+      bytes = await readFileAtMost(await this.safeBlobPath(d), MAX_MANIFEST_SIZE, () => sizeLimitError(`${this.image}: reading manifest ${d}`, MAX_MANIFEST_SIZE, 'ERR_MANIFEST_INVALID', this.image))
     } catch (e) {
       if (!isNotFound(e)) throw e
       if (instance !== undefined) throw new ImageNotFoundError(`${this.image}: the manifest of instance ${instance} is not in the layout`, { image: this.image, cause: e })

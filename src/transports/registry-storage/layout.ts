@@ -16,6 +16,7 @@ import { SkiffError, isNotFound } from '../../errors.js'
 import { isValidDigest, parseDigest, type Digest } from '../../digest/digest.js'
 import { writeFileAtomic } from '../../util/atomic.js'
 import { realPathInside } from '../dir/local-path.js'
+import { MAX_LINK_FILE_SIZE, readFileAtMost, sizeLimitError } from '../../util/limits.js'
 
 /** `ROOT/docker/registry/v2`. */
 export function v2Root(root: string): string {
@@ -76,7 +77,7 @@ export function uploadsPath(repo: string): string {
 export async function readLink(root: string, path: string, image: string): Promise<Digest | undefined> {
   let text: string
   try {
-    text = await readFile(await realPathInside(root, path, image), 'utf8')
+    text = (await readFileAtMost(await realPathInside(root, path, image), MAX_LINK_FILE_SIZE, () => sizeLimitError(`${image}: reading link file ${path}`, MAX_LINK_FILE_SIZE, 'ERR_INVALID_LAYOUT', image))).toString('utf8')
   } catch (e) {
     if (isNotFound(e)) return undefined
     throw e

@@ -3,7 +3,7 @@
  * `current/link` (or a manifest revision) names the manifest, blobs are served only when the
  * repository links them (`_layers`). Returns raw bytes; never verifies (the engine does).
  */
-import { readFile, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { ImageNotFoundError, SkiffError, isNotFound } from '../../errors.js'
@@ -15,6 +15,7 @@ import { realPathInside } from '../dir/local-path.js'
 import { blobDataPath, layerLinkPath, readLink, readLinkTo, repositoryPath, revisionLinkPath, tagCurrentLinkPath, v2Root } from './layout.js'
 import { listStoreTags } from './catalog.js'
 import type { StorageSelector } from './transport.js'
+import { MAX_MANIFEST_SIZE, readFileAtMost, sizeLimitError } from '../../util/limits.js'
 
 export class RegistryStorageSource implements ImageSource {
   private constructor(
@@ -85,7 +86,7 @@ export class RegistryStorageSource implements ImageSource {
     const path = blobDataPath(this.root, d)
     let bytes: Buffer
     try {
-      bytes = await readFile(await realPathInside(this.root, path, this.image))
+      bytes = await readFileAtMost(await realPathInside(this.root, path, this.image), MAX_MANIFEST_SIZE, () => sizeLimitError(`${this.image}: reading manifest ${d}`, MAX_MANIFEST_SIZE, 'ERR_MANIFEST_INVALID', this.image))
     } catch (e) {
       if (isNotFound(e)) throw this.damaged(`manifest ${d} is linked but ${path} does not exist`, e)
       throw e

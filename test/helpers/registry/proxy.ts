@@ -40,9 +40,26 @@ export interface ProxyBehaviour {
    * registries do (distribution 2.8 ignores `n` and returns every tag at once).
    */
   paginateTags?: { pageSize: number }
+  /** Blob GETs (default matcher): send `afterBytes` body bytes, then send nothing more (the socket stays open). */
+  stallBlobGet?: { afterBytes: number; /** default 1 */ times?: number; match?: RequestMatcher }
+  /**
+   * Blob GETs with a `Range` header (resumed downloads): the header is removed before forwarding,
+   * so the registry answers 200 with the whole blob, as a registry that ignores Range does.
+   */
+  ignoreRange?: boolean | { match?: RequestMatcher }
+  /** Blob GETs (default matcher): after the real body, `bytes` more bytes (Content-Length grown to match). */
+  padBlobGet?: { bytes: number; match?: RequestMatcher }
+  /**
+   * Random faults (a seeded generator, so a run is repeatable): `blobGets` is the probability that a
+   * blob GET is cut after a random part of its body, `uploads` that a blob upload (PATCH/PUT with a
+   * body under /blobs/uploads/) has its connection destroyed after a random part of the request body.
+   * Each blob's upload (its `digest` query parameter, else the path) is cut at most once, so a retry
+   * of it gets through; blob GETs may be cut again.
+   */
+  randomFaults?: { blobGets?: number; uploads?: number; seed?: number }
 }
 
-export type Fault = 'reset' | 'too-many-requests' | 'unavailable' | 'redirect'
+export type Fault = 'reset' | 'too-many-requests' | 'unavailable' | 'redirect' | 'stall' | 'range-ignored' | 'padded' | 'upload-reset'
 
 export interface ProxyEntry extends RequestInfo {
   /** status sent to the client (0 until the response starts) */
@@ -158,15 +175,39 @@ function forward(up: Upstream, req: IncomingMessage, res: ServerResponse, header
   onResponseBytes(n: number): void
   onDone(completed: boolean): void
   resetAfter?: number
+  stallAfter?: number
+  pad?: number
 }): void {
   const upReq = request({ hostname: up.hostname, port: up.port, method: req.method, path: req.url, headers, agent: up.agent })
   upReq.on('response', (upRes) => {
     hooks.onStatus(upRes.statusCode ?? 502)
-    res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, filteredRawHeaders(upRes.rawHeaders))
+    let raw = filteredRawHeaders(upRes.rawHeaders)
+    const pad = hooks.pad && upRes.statusCode === 200 ? hooks.pad : 0
+    if (pad) {
+      const out: string[] = []
+      for (let i = 0; i + 1 < raw.length; i += 2) {
+        if (raw[i]!.toLowerCase() === 'content-length') out.push(raw[i]!, String(Number(raw[i + 1]) + pad))
+        else out.push(raw[i]!, raw[i + 1]!)
+      }
+      raw = out
+    }
+    res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, raw)
     let sent = 0
     let cut = false
     upRes.on('data', (chunk: Buffer) => {
       if (cut) return
+      if (hooks.stallAfter !== undefined && sent + chunk.length >= hooks.stallAfter) {
+        // send up to the mark, then nothing more: the client sees a silent, open connection
+        cut = true
+        const part = chunk.subarray(0, hooks.stallAfter - sent)
+        sent += part.length
+        hooks.onResponseBytes(part.length)
+        if (part.length) res.write(part)
+        else res.flushHeaders()
+        upRes.destroy()
+        res.on('close', () => hooks.onDone(false))
+        return
+      }
       if (hooks.resetAfter !== undefined && sent + chunk.length >= hooks.resetAfter) {
         cut = true
         const part = chunk.subarray(0, hooks.resetAfter - sent)
@@ -194,6 +235,26 @@ function forward(up: Upstream, req: IncomingMessage, res: ServerResponse, header
     })
     upRes.on('end', () => {
       if (cut) return
+      if (pad) {
+        // padding after the real blob, written with backpressure (so what was sent is what the client read, roughly)
+        let left = pad
+        const block = Buffer.alloc(64 * 1024, 0)
+        const more = (): void => {
+          while (left > 0) {
+            const n = Math.min(left, block.length)
+            left -= n
+            hooks.onResponseBytes(n)
+            if (!res.write(n === block.length ? block : block.subarray(0, n))) {
+              res.once('drain', more)
+              return
+            }
+          }
+          res.end()
+          hooks.onDone(true)
+        }
+        more()
+        return
+      }
       res.end()
       hooks.onDone(true)
     })
@@ -269,6 +330,23 @@ export async function startProxy(target: string | { url: string }, behaviour: Pr
     return undefined
   }
 
+  let stallsLeft = behaviour.stallBlobGet ? behaviour.stallBlobGet.times ?? 1 : 0
+  const isStallTarget = matcherOf(behaviour.stallBlobGet?.match, isBlobGet)
+  const ignoreRangeOpts = behaviour.ignoreRange ? (behaviour.ignoreRange === true ? {} : behaviour.ignoreRange) : undefined
+  const isIgnoreRangeTarget = matcherOf(ignoreRangeOpts?.match, isBlobGet)
+  const isPadTarget = matcherOf(behaviour.padBlobGet?.match, isBlobGet)
+  // mulberry32: a small seeded generator, so a faulty run can be repeated
+  let seed = (behaviour.randomFaults?.seed ?? 1) >>> 0
+  const random = (): number => {
+    seed = (seed + 0x6d2b79f5) >>> 0
+    let t = seed
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+  const uploadsCut = new Set<string>()
+  const isUpload = (r: RequestInfo) => (r.method === 'PATCH' || r.method === 'PUT') && /\/blobs\/uploads\//.test(r.path)
+
   const log: ProxyEntry[] = []
   const redirectLog: RedirectEntry[] = []
   const signed = new Map<string, { authorization?: string }>()
@@ -341,14 +419,50 @@ export async function startProxy(target: string | { url: string }, behaviour: Pr
         entry.completed = true
       })
     }
-    const resetAfter = takeReset(info)
+    let resetAfter = takeReset(info)
     if (resetAfter !== undefined) entry.fault = 'reset'
-    forward(up, req, res, req.headers, {
+    let stallAfter: number | undefined
+    if (stallsLeft > 0 && isStallTarget(info)) {
+      stallsLeft--
+      stallAfter = behaviour.stallBlobGet!.afterBytes
+      entry.fault = 'stall'
+    }
+    const headers = { ...req.headers }
+    if (ignoreRangeOpts && headers.range && isIgnoreRangeTarget(info)) {
+      delete headers.range
+      entry.fault = 'range-ignored'
+    }
+    const pad = behaviour.padBlobGet && isPadTarget(info) ? behaviour.padBlobGet.bytes : undefined
+    if (pad) entry.fault = 'padded'
+    const rf = behaviour.randomFaults
+    if (rf?.blobGets && resetAfter === undefined && isBlobGet(info) && random() < rf.blobGets) {
+      // cut somewhere in the first 64 KiB (small test layers), at least one byte in
+      resetAfter = 1 + Math.floor(random() * 65536)
+      entry.fault = 'reset'
+    }
+    const uploadKey = new URLSearchParams(info.query).get('digest') ?? info.path
+    if (rf?.uploads && isUpload(info) && Number(req.headers['content-length'] ?? 1) > 0 && !uploadsCut.has(uploadKey) && random() < rf.uploads) {
+      uploadsCut.add(uploadKey)
+      entry.fault = 'upload-reset'
+      const cutAt = Math.floor(random() * Math.max(1, Number(req.headers['content-length'] ?? 4096)))
+      let got = 0
+      req.on('data', (c: Buffer) => {
+        countIn(c.length)
+        got += c.length
+        if (got >= cutAt) req.socket.destroy()
+      })
+      req.on('end', () => req.socket.destroy())
+      req.resume()
+      return
+    }
+    forward(up, req, res, headers, {
       onRequestBytes: countIn,
       onStatus: (s) => (entry.status = s),
       onResponseBytes: (n) => (entry.responseBytes += n),
       onDone: (ok) => (entry.completed = ok),
       resetAfter,
+      stallAfter,
+      ...(pad ? { pad } : {}),
     })
   })
   const sockets = trackSockets(server)

@@ -13,10 +13,10 @@ import type { BlobInfo, DestinationProperties, ImageDestination, ImageReference,
 import { goMarshalMap, type GoValue } from './go-json.js'
 import { configPath, LEGACY_CONFIG_FILE, LEGACY_LAYER_FILE, LEGACY_VERSION, LEGACY_VERSION_FILE, legacyLayers, physicalLayerPath } from './legacy.js'
 import { MANIFEST_JSON, REPOSITORIES, type ManifestItem } from './manifest-json.js'
-import { MAX_JSON_SIZE } from './reader.js'
 import { spoolBlob } from './spool.js'
 import { isWriteFailure } from '../../../util/write-error.js'
 import type { TarWriter } from './tar-writer.js'
+import { MAX_CONFIG_SIZE, sizeLimitMessage } from '../../../util/limits.js'
 
 export const TARFILE_DESTINATION_PROPERTIES: DestinationProperties = {
   supportedManifestMediaTypes: [MT.DOCKER_V2S2],
@@ -47,7 +47,7 @@ async function readAll(stream: Readable, limit: number, what: string): Promise<B
   let n = 0
   for await (const c of stream) {
     n += (c as Buffer).length
-    if (n > limit) throw new SkiffError('ERR_INVALID_ARGUMENT', `${what} is larger than ${limit} bytes`)
+    if (n > limit) throw new SkiffError('ERR_INVALID_ARGUMENT', `${what}: ${sizeLimitMessage(limit)}`)
     chunks.push(c as Buffer)
   }
   return Buffer.concat(chunks)
@@ -116,7 +116,7 @@ export class TarfileDestination implements ImageDestination {
   async putBlob(stream: Readable, info: BlobInfo, opts: PutBlobOptions = {}): Promise<BlobInfo> {
     const what = `${this.image}: blob ${info.digest}`
     if (opts.isConfig) {
-      const bytes = await readAll(stream, MAX_JSON_SIZE, `${this.image}: image config`)
+      const bytes = await readAll(stream, MAX_CONFIG_SIZE, `${this.image}: image config`)
       const digest = digestOf(bytes)
       if (opts.expectedDigest !== undefined && opts.expectedDigest !== digest) throw new DigestMismatchError(opts.expectedDigest, digest, what)
       return this.locked(async () => {

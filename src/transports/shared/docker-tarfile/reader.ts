@@ -11,9 +11,10 @@ import { prepareArchiveFile, prepareArchiveStream, type LocalArchive, type Prepa
 import { ambiguousImageError, chooseManifestItem, MANIFEST_JSON, parseManifestJson, type ImageSelection, type ManifestItem } from './manifest-json.js'
 import { safeEntryName, scanTar, type TarEntry, type TarIndex } from './tar-index.js'
 import { BLOB_READ_CHUNK } from '../../../util/io.js'
+import { MAX_CONFIG_SIZE, MAX_INDEX_SIZE, sizeLimitMessage } from '../../../util/limits.js'
 
 /** manifest.json and image configs are small; anything bigger is not a docker archive. */
-export const MAX_JSON_SIZE = 32 << 20
+export const MAX_JSON_SIZE = MAX_INDEX_SIZE
 
 export class TarfileReader {
   private closed = false
@@ -61,7 +62,7 @@ export class TarfileReader {
 
   async readEntry(name: string, what: string, limit = MAX_JSON_SIZE): Promise<Buffer> {
     const e = this.entry(name, what)
-    if (e.size > limit) throw new SkiffError('ERR_INVALID_LAYOUT', `${this.image}: ${what} "${name}" is too large (${e.size} bytes)`, { image: this.image })
+    if (e.size > limit) throw new SkiffError('ERR_INVALID_LAYOUT', `${this.image}: reading ${what} "${name}": ${sizeLimitMessage(limit)}`, { image: this.image })
     return this.readRange(e.offset, e.size)
   }
 
@@ -100,7 +101,7 @@ export class TarfileReader {
     if (platform && (platform.os || platform.architecture)) {
       const matches: number[] = []
       for (let i = 0; i < this.items.length; i++) {
-        const cfg = JSON.parse((await this.readEntry(this.items[i]!.Config, 'image config')).toString('utf8')) as Partial<Platform>
+        const cfg = JSON.parse((await this.readEntry(this.items[i]!.Config, 'image config', MAX_CONFIG_SIZE)).toString('utf8')) as Partial<Platform>
         if (platform.os && cfg.os !== platform.os) continue
         if (platform.architecture && cfg.architecture !== platform.architecture) continue
         if (platform.variant && cfg.variant !== platform.variant) continue

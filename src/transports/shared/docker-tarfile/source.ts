@@ -12,6 +12,7 @@ import { detectCompression } from './magic.js'
 import type { ImageSelection, ManifestItem } from './manifest-json.js'
 import type { TarfileReader } from './reader.js'
 import type { TarEntry } from './tar-index.js'
+import { MAX_CONFIG_SIZE } from '../../../util/limits.js'
 
 interface Descriptor {
   mediaType: string
@@ -59,7 +60,7 @@ export class TarfileSource implements ImageSource {
 
   private async build(): Promise<ImageData> {
     const image = this.image
-    const config = await this.reader.readEntry(this.item.Config, 'image config')
+    const config = await this.reader.readEntry(this.item.Config, 'image config', MAX_CONFIG_SIZE)
     let diffIDs: unknown
     try {
       diffIDs = (JSON.parse(config.toString('utf8')) as { rootfs?: { diff_ids?: unknown } }).rootfs?.diff_ids
