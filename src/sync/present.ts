@@ -10,6 +10,7 @@ import { isListType } from '../manifest/media-types.js'
 import { DockerImageReference } from '../transports/docker/reference.js'
 import type { ImageReference, Platform, TransportOptions } from '../transports/types.js'
 import { chooseInstance } from '../manifest/platform.js'
+import { ImageNotFoundError } from '../errors.js'
 import type { MultiArch } from '../copy/options.js'
 import type { RegistryAccess } from './registry-access.js'
 
@@ -90,4 +91,26 @@ export async function alreadyPresent(src: ImageReference, dest: ImageReference, 
     // fall through: copy
   }
   return undefined
+}
+
+/**
+ * --dry-run: checks that the source image exists, failing as its copy would (ImageNotFoundError,
+ * exit 2 for `copy`; a failed image for sync). Registries are asked with HEAD (no pull counted);
+ * local sources read their manifest.
+ */
+export async function sourceExists(src: ImageReference, opts: TransportOptions | undefined, access: RegistryAccess): Promise<void> {
+  if (src instanceof DockerImageReference) {
+    const r = src.ref
+    const sel = r.digest ?? r.tag ?? 'latest'
+    if (!(await access.headManifest(src, opts, 'pull'))) {
+      throw new ImageNotFoundError(`${src.toString()}: reading manifest ${sel}: image not found (manifest unknown)`, { image: src.toString() })
+    }
+    return
+  }
+  const s = await src.newImageSource(opts)
+  try {
+    await s.getManifest()
+  } finally {
+    await s.close().catch(() => {})
+  }
 }
