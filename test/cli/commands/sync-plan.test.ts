@@ -14,6 +14,9 @@ import { smallImage, writeOciImage } from '../../helpers/fixtures.js'
 import { startRegistry, type Registry } from '../../helpers/registry/index.js'
 import { run, skopeo, withTempDir } from '../../helpers/tools.js'
 import { skiff } from '../run-skiff.js'
+import { planSync } from '../../../src/sync/planner.js'
+import { compileTagRegex } from '../../../src/sync/filters.js'
+import type { SyncSourceSpec } from '../../../src/sync/types.js'
 
 let reg: Registry
 let reg2: Registry
@@ -210,6 +213,64 @@ test('one image planned three times (images + images-by-tag-regex + images-by-se
       assert.equal(k.code, 0, k.stderr)
       assert.match(k.stderr, /Summary: 1 copied, 0 skipped, 0 failed/)
       assert.equal(await digestOf(reg, `dup${run}/app`, '12'), want)
+    }
+  })
+})
+
+test('images-by-tag-regex and --include-tags/--exclude-tags are Go regular expressions (RE2), unanchored: the tags skopeo selects', async () => {
+  await withTempDir(async (dir) => {
+    const patterns = ['[[:digit:]]', '^[[:alpha:]]+$', '\\pL', '\\PL', '^\\p{Lu}', '(?i)^v', '^\\d{2,}$', '1', '^1$', '\\.', 'rc\\.\\d$', '^\\w+$', '^[^[:digit:]]*$', 'a|x', '\\Abeta\\z', '(?:12)+']
+    const all = TAGS.map((t) => `docker://${reg.host}/src/app:${t}`)
+    const access = { registry: { tlsVerify: false } }
+    const planned = async (src: SyncSourceSpec, o: Parameters<typeof planSync>[2] = {}): Promise<string[]> => {
+      const out: string[] = []
+      for await (const i of planSync(src, { kind: 'docker', target: `${reg.host}/re` }, o)) out.push(i.source.toString())
+      return out.sort()
+    }
+    for (const [n, p] of patterns.entries()) {
+      const yaml = join(dir, 'regex.yml')
+      await writeFile(yaml, `${reg.host}:\n  tls-verify: false\n  images-by-tag-regex:\n    src/app: '${p.replace(/'/g, "''")}'\n`)
+      const common = ['sync', '--dry-run', '--src', 'yaml', '--dest', 'docker', '--dest-tls-verify=false', yaml, `${reg.host}/re`]
+      const theirs = await skopeo(common)
+      assert.equal(theirs.code, 0, theirs.stderr)
+      const want = froms(theirs.stderr)
+      // the planner in-process for every pattern (the CLI for a few: each spawn costs a second)
+      const yamlSrc: SyncSourceSpec = { kind: 'yaml', input: yaml, options: access }
+      assert.deepEqual(await planned(yamlSrc), want, `images-by-tag-regex ${p}`)
+      const repo: SyncSourceSpec = { kind: 'docker', input: `${reg.host}/src/app`, options: access }
+      assert.deepEqual(await planned(repo, { includeTags: await compileTagRegex(p, '--include-tags') }), want, `--include-tags ${p}`)
+      assert.deepEqual(await planned(repo, { excludeTags: await compileTagRegex(p, '--exclude-tags') }), all.filter((t) => !want.includes(t)).sort(), `--exclude-tags ${p}`)
+      if (n % 8 !== 0) continue
+      const mine = await skiff(['--insecure-policy', ...common])
+      assert.deepEqual(froms(mine.stderr), want, `skiff sync images-by-tag-regex ${p}`)
+      const inc = await skiff(['--insecure-policy', 'sync', '--dry-run', '--include-tags', p, '--exclude-tags', '^x', '--src', 'docker', '--dest', 'docker', ...TLS, `${reg.host}/src/app`, `${reg.host}/re`])
+      assert.equal(inc.code, 0, inc.stderr)
+      assert.deepEqual(froms(inc.stderr), want.filter((t) => !/:x[^:]*$/.test(t)), `skiff sync --include-tags ${p} --exclude-tags ^x`)
+    }
+    // the classes JavaScript's RegExp reads differently select tags, as in skopeo (7 tags have a digit)
+    const y = join(dir, 'regex.yml')
+    await writeFile(y, `${reg.host}:\n  tls-verify: false\n  images-by-tag-regex:\n    src/app: '[[:digit:]]'\n`)
+    assert.equal(froms((await skiff(['--insecure-policy', 'sync', '--dry-run', '--src', 'yaml', '--dest', 'docker', '--dest-tls-verify=false', y, `${reg.host}/re`])).stderr).length, 7)
+  })
+})
+
+test('a pattern Go rejects ((?=…), back-references) is refused with the key, the registry and the pattern; skopeo rejects it too', async () => {
+  await withTempDir(async (dir) => {
+    for (const p of ['(?=1)', '(a)\\1', 'x{1001}', '[']) {
+      const yaml = join(dir, 'bad.yml')
+      await writeFile(yaml, `${reg.host}:\n  tls-verify: false\n  images:\n    a/beta: ["1"]\n  images-by-tag-regex:\n    src/app: '${p}'\n`)
+      const theirs = await skopeo(['sync', '--dry-run', '--src', 'yaml', '--dest', 'dir', yaml, join(dir, 'skopeo-out')])
+      assert.match(theirs.stderr, /Error parsing regex, skipping/, p)
+      // logrus quotes the message as Go's %q does (JSON-compatible for these)
+      const goError = (JSON.parse(`"${/level=error msg="(error parsing regexp: (?:[^"\\]|\\.)*)"/.exec(theirs.stderr)![1]!}"`) as string).replace(/^error parsing regexp: /, '')
+      const mine = await skiff(['--insecure-policy', 'sync', '--src', 'yaml', '--dest', 'dir', yaml, join(dir, 'out')])
+      assert.equal(mine.code, 1, mine.stderr)
+      assert.ok(mine.stderr.includes(`${yaml}: ${reg.host}: images-by-tag-regex: src/app: invalid regular expression "${p}": ${goError}`), `${p}: ${mine.stderr} / ${goError}`)
+      assert.ok(!existsSync(join(dir, 'out')), 'nothing copied, not even the other images')
+      const flag = await skiff(['--insecure-policy', 'sync', '--include-tags', p, '--src', 'docker', '--dest', 'dir', ...TLS, `${reg.host}/src/app`, join(dir, 'out')])
+      assert.equal(flag.code, 1)
+      assert.ok(flag.stderr.includes(`--include-tags: invalid regular expression "${p}": ${goError}`), flag.stderr)
+      assert.ok(!existsSync(join(dir, 'out')))
     }
   })
 })
