@@ -274,3 +274,31 @@ test('a pattern Go rejects ((?=…), back-references) is refused with the key, t
     }
   })
 })
+
+test('--dest dir re-run: an image folder with a missing or truncated blob is copied again (repaired), a complete one is skipped', async () => {
+  await withTempDir(async (dir) => {
+    const out = join(dir, 'out')
+    const args = ['--insecure-policy', 'sync', '--src', 'docker', '--dest', 'dir', '--src-tls-verify=false', `${reg.host}/x/beta:1`, out]
+    const first = await skiff(args)
+    assert.equal(first.code, 0, first.stderr)
+    const folder = join(out, 'beta:1')
+    const blobs = (await readdir(folder)).filter((f) => /^[0-9a-f]{64}$/.test(f)).sort()
+    assert.equal(blobs.length, 3, 'config and two layers')
+    const complete = await skiff(args)
+    assert.match(complete.stderr, /skipped beta:1: already present/)
+    for (const [i, damage] of ['delete', 'truncate'].entries()) {
+      const victim = join(folder, blobs[i]!)
+      if (damage === 'delete') await rm(victim)
+      else await writeFile(victim, 'short')
+      const bad = await skopeo(['copy', `dir:${folder}`, `oci:${join(dir, `bad${i}`)}:x`])
+      assert.notEqual(bad.code, 0, `skopeo refuses the damaged folder (${damage})`)
+      const again = await skiff(args)
+      assert.equal(again.code, 0, again.stderr)
+      assert.match(again.stderr, /copied +beta:1 /, `${damage}: copied again, not "already present"`)
+      const ok = await skopeo(['copy', `dir:${folder}`, `oci:${join(dir, `good${i}`)}:x`])
+      assert.equal(ok.code, 0, `${damage}: ${ok.stderr}`)
+      assert.deepEqual((await readdir(out)).sort(), ['beta:1'], 'no leftovers')
+      assert.match((await skiff(args)).stderr, /skipped beta:1: already present/)
+    }
+  })
+})
