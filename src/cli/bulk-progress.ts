@@ -11,6 +11,7 @@
 import type { SyncEvent } from '../sync/events.js'
 import type { ImageResult } from '../sync/types.js'
 import { BulkTally, type InFlight } from './bulk-progress-state.js'
+import { logrusLine } from './logrus-line.js'
 
 export type BulkProgressMode = 'tty' | 'lines' | 'json' | 'none'
 
@@ -28,6 +29,11 @@ export interface BulkProgressOptions {
   redrawEveryMs?: number
   /** 'tty': image lines shown at most (the rest are counted). Default 10. */
   maxRows?: number
+  /**
+   * --dry-run: each image as skopeo's log line, in plan order (`… level=info msg="Would have
+   * copied image ref 1/7" from="docker://…" to="dir:…"`); failures as in a real sync.
+   */
+  dryRun?: boolean
 }
 
 export interface BulkProgress {
@@ -81,6 +87,17 @@ function shortDigest(d: string | undefined): string {
   return d ? d.slice(0, 19) : ''
 }
 
+/**
+ * A --dry-run image as skopeo logs it: `Would have copied image ref N/M` (M images in its source
+ * group) with from= and to=; an image the destination already holds says so (skiff would skip it).
+ */
+export function dryRunLine(e: ImageResult & { position?: { n: number; of: number } }, now = new Date()): string {
+  const pos = e.position ? `${e.position.n}/${e.position.of}` : `${e.index + 1}`
+  const fields = { from: e.source, to: e.destination }
+  if (e.reason === 'present') return logrusLine('info', `Would have skipped image ref ${pos}: already present at the destination`, { ...fields, ...(e.digest ? { digest: e.digest } : {}) }, now)
+  return logrusLine('info', `Would have copied image ref ${pos}`, fields, now)
+}
+
 /** `copied app:v1 sha256:0123456789ab (12.3 MiB sent, 4.0 MiB reused, 1.2s)` etc. */
 export function resultLine(r: ImageResult & { label: string }): string {
   const t = humanDuration(r.ms / 1000)
@@ -96,6 +113,9 @@ class Renderer implements BulkProgress {
   private lastStatus: number
   private drawn = 0
   private finished = false
+  /** --dry-run: finished images' lines waiting for the ones planned before them. */
+  private readonly pending = new Map<number, string>()
+  private nextIndex = 0
 
   constructor(private readonly o: BulkProgressOptions) {
     this.now = o.now ?? Date.now
@@ -124,9 +144,28 @@ class Renderer implements BulkProgress {
     if (e.type === 'warning') this.above(`warning: ${e.message}`)
     else if (e.type === 'plan-done' && e.error) this.above(`failed to plan: ${e.error}`)
     else if (e.type === 'image-done') {
-      if (mode !== 'none' || e.result === 'failed') this.above(`[${e.done}/${this.tally.expected}] ${resultLine(e)}`)
+      if (this.o.dryRun) {
+        const shown = mode !== 'none' || e.result === 'failed'
+        this.pending.set(e.index, !shown ? '' : e.result === 'skipped' ? dryRunLine(e, new Date(now)) : `[${e.done}/${this.tally.expected}] ${resultLine(e)}`)
+        this.flushInOrder(false)
+      } else if (mode !== 'none' || e.result === 'failed') this.above(`[${e.done}/${this.tally.expected}] ${resultLine(e)}`)
     }
     if (e.type === 'sync-done') this.finish()
+  }
+
+  /** --dry-run lines in plan order; `all` (at the end): also those after images that never ran. */
+  private flushInOrder(all: boolean): void {
+    for (;;) {
+      const line = this.pending.get(this.nextIndex)
+      if (line === undefined) {
+        if (!all || this.pending.size === 0) return
+        this.nextIndex = Math.min(...this.pending.keys())
+        continue
+      }
+      this.pending.delete(this.nextIndex)
+      this.nextIndex++
+      if (line !== '') this.above(line)
+    }
   }
 
   /** A permanent line: on a TTY above the live block (which is redrawn after it). */
@@ -198,6 +237,7 @@ class Renderer implements BulkProgress {
 
   finish(): void {
     if (this.finished) return
+    if (this.o.dryRun) this.flushInOrder(true)
     if (this.timerHandle) clearInterval(this.timerHandle)
     if (this.o.mode === 'tty') this.clearLive()
     this.finished = true

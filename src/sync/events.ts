@@ -6,7 +6,7 @@ import type { CopyEvent } from '../copy/events.js'
 import type { ImageResult, SyncSummary } from './types.js'
 
 export type SyncEvent =
-  /** One more image was planned; `planned` counts them so far. */
+  /** One more image was planned (after the whole plan was read and checked); `planned` counts them so far. */
   | { type: 'image-planned'; index: number; source: string; destination: string; label: string; planned: number }
   /** Planning finished: `total` images (the final N of "n/N"). */
   | { type: 'plan-done'; total: number; error?: string }
@@ -14,8 +14,11 @@ export type SyncEvent =
   | { type: 'warning'; message: string }
   /** An image starts (presence check, then copy). */
   | { type: 'image-start'; index: number; source: string; destination: string; label: string }
-  /** An image is finished: copied, skipped (present / dry-run) or failed. `done` counts finished images. */
-  | ({ type: 'image-done'; label: string; done: number; total?: number } & ImageResult)
+  /**
+   * An image is finished: copied, skipped (present / dry-run) or failed. `done` counts finished
+   * images; `position` is its place in its source group (skopeo's "image ref N/M").
+   */
+  | ({ type: 'image-done'; label: string; done: number; total?: number; position?: { n: number; of: number } } & ImageResult)
   /** An engine event of image `index`. */
   | { type: 'copy'; index: number; event: CopyEvent }
   | { type: 'sync-done'; summary: SyncSummary }

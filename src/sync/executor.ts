@@ -1,14 +1,18 @@
 /**
- * runSync: copies the planned images through the engine, `jobs` at a time, planning ahead while
- * copying. Each image: skip check (HEAD only; --force disables it), then copyImage. Without
- * --keep-going the first failure stops new images from starting (running ones finish). Reports
- * everything as SyncEvents and returns the summary.
+ * runSync: plans first (every repository listed, every destination named), then checks the plan
+ * (repeated source → destination pairs copied once; two sources naming one destination refuse
+ * the sync before anything is copied: collisions.ts), then copies the images through the engine,
+ * `jobs` at a time. Each image: skip check (HEAD only; --force disables it), then copyImage; with
+ * --dry-run, a check that the source exists instead of the copy. Without --keep-going the first
+ * failure stops new images from starting (running ones finish). Reports everything as SyncEvents
+ * and returns the summary.
  */
 import { setMaxListeners } from 'node:events'
 import { copyImage } from '../copy/copy.js'
 import type { CopyOptions } from '../copy/options.js'
 import type { SyncEvent } from './events.js'
-import { alreadyPresent } from './present.js'
+import { resolvePlan } from './collisions.js'
+import { alreadyPresent, sourceExists } from './present.js'
 import { RegistryAccess } from './registry-access.js'
 import type { ImageResult, SyncItem, SyncSummary } from './types.js'
 
@@ -22,7 +26,7 @@ export interface SyncRunOptions {
   keepGoing?: boolean
   /** Copy even when the destination already holds the image. */
   force?: boolean
-  /** Plan (and check presence) but copy nothing. */
+  /** Plan, check presence and that each source exists, but copy nothing. */
   dryRun?: boolean
   /** Wraps each image's copy (skopeo retries whole images with --retry-times). */
   retry?: <T>(fn: () => Promise<T>) => Promise<T>
@@ -35,6 +39,8 @@ export interface SyncRunOptions {
 interface Queued {
   index: number
   item: SyncItem
+  /** 1-based position of the image in its source group (repository, directory, layout), and the group's size. */
+  position: { n: number; of: number }
 }
 
 export async function runSync(plan: AsyncIterable<SyncItem>, opts: SyncRunOptions): Promise<SyncSummary> {
@@ -61,14 +67,23 @@ export async function runSync(plan: AsyncIterable<SyncItem>, opts: SyncRunOption
   }
 
   const pump = (async () => {
+    const all: SyncItem[] = []
     try {
       for await (const item of plan) {
-        if (stop) break
+        if (stop || signal?.aborted) break
+        all.push(item)
+      }
+      const items = resolvePlan(all)
+      const groupSize = new Map<string, number>()
+      for (const item of items) groupSize.set(item.group, (groupSize.get(item.group) ?? 0) + 1)
+      const seen = new Map<string, number>()
+      for (const item of items) {
         const index = planned++
         groups.add(item.group)
-        queue.push({ index, item })
+        const n = (seen.get(item.group) ?? 0) + 1
+        seen.set(item.group, n)
+        queue.push({ index, item, position: { n, of: groupSize.get(item.group)! } })
         emit({ type: 'image-planned', index, source: item.source.toString(), destination: item.destination.toString(), label: item.label, planned })
-        notify()
       }
     } catch (e) {
       planError = e
@@ -114,7 +129,11 @@ export async function runSync(plan: AsyncIterable<SyncItem>, opts: SyncRunOption
         })
         if (digest) return { ...base, digest, result: 'skipped', reason: 'present', ms: Date.now() - t0 }
       }
-      if (opts.dryRun) return { ...base, result: 'skipped', reason: 'dry-run', ms: Date.now() - t0 }
+      if (opts.dryRun) {
+        const check = () => sourceExists(item.source, srcOpts, access)
+        await (opts.retry ? opts.retry(check) : check())
+        return { ...base, result: 'skipped', reason: 'dry-run', ms: Date.now() - t0 }
+      }
       const copyOnce = () => {
         base.bytesCopied = 0
         base.bytesReused = 0
@@ -143,7 +162,7 @@ export async function runSync(plan: AsyncIterable<SyncItem>, opts: SyncRunOption
       const r = await one(q)
       results.push(r)
       done++
-      emit({ type: 'image-done', label: q.item.label, done, ...(planDone ? { total: planned } : {}), ...r })
+      emit({ type: 'image-done', label: q.item.label, done, total: planned, position: q.position, ...r })
       if (r.result === 'failed' && !opts.keepGoing) {
         stop = true
         notify()

@@ -1,30 +1,46 @@
-/** Tag filters: --include-tags / --exclude-tags (every source) and YAML's images-by-tag-regex. */
+/**
+ * Tag filters: --include-tags / --exclude-tags (every source) and YAML's images-by-tag-regex, with
+ * Go's regular expressions (RE2 syntax, as skopeo's regexp.Compile): POSIX classes (`[[:digit:]]`),
+ * Unicode classes (`\pL`), `(?i)` flags; no look-around or back-references ("invalid or unsupported
+ * Perl syntax"). Unanchored, as Go's MatchString: `^` and `$` anchor when the pattern says so.
+ * The RE2 engine (re2js, pure JS) is loaded only when a pattern is compiled.
+ */
 import { SkiffError } from '../errors.js'
 
+/** Anything that says whether a tag matches: a compiled Go pattern, or (library callers) a RegExp. */
+export interface TagMatcher {
+  test(tag: string): boolean
+}
+
+/** A compiled Go (RE2) regular expression. */
+export interface TagRegex extends TagMatcher {
+  /** The pattern as written. */
+  readonly source: string
+}
+
+/** The RE2 engine, loaded once on first use (it is 260 KB: not for commands that never match a tag). */
+let engine: Promise<typeof import('re2js')> | undefined
+
 /**
- * Compiles a Go (RE2) regular expression for JavaScript. The common syntax is the same; RE2's
- * inline flags group `(?i)` at the start is translated; unanchored, as Go's MatchString.
+ * Compiles `pattern` with Go's regexp syntax (RE2). `what` names where it came from for the error
+ * (`--include-tags`, `sync.yml: registry.example.com: images-by-tag-regex: app`).
  */
-export function compileTagRegex(source: string, what: string): RegExp {
-  let flags = ''
-  let body = source
-  const m = /^\(\?([imsU]+)\)/.exec(body)
-  if (m) {
-    body = body.slice(m[0].length)
-    if (m[1]!.includes('i')) flags += 'i'
-    if (m[1]!.includes('s')) flags += 's'
-    if (m[1]!.includes('m')) flags += 'm'
-  }
+export async function compileTagRegex(pattern: string, what: string): Promise<TagRegex> {
+  engine ??= import('re2js')
+  const { RE2JS } = await engine
+  let re: InstanceType<typeof RE2JS>
   try {
-    return new RegExp(body, flags)
+    re = RE2JS.compile(pattern)
   } catch (e) {
-    throw new SkiffError('ERR_INVALID_ARGUMENT', `invalid regular expression for ${what} "${source}": ${(e as Error).message}`)
+    const reason = (e as Error).message.replace(/^error parsing regexp: /, '')
+    throw new SkiffError('ERR_INVALID_ARGUMENT', `${what}: invalid regular expression "${pattern}": ${reason} (Go/RE2 syntax: no look-around or back-references)`, { cause: e })
   }
+  return { source: pattern, test: (tag: string) => re.test(tag) }
 }
 
 export interface TagFilter {
-  include?: RegExp
-  exclude?: RegExp
+  include?: TagMatcher
+  exclude?: TagMatcher
 }
 
 /** Whether a tag passes the filters; images named by digest only (no tag) always pass. */

@@ -201,22 +201,18 @@ async function* yamlRegistry(cfg: RegistrySyncConfig, spec: SyncSourceSpec, ctx:
     if (!list.length) warn(`${repoRef.name}: no refs to sync found`)
     for (const r of list) yield dockerItem(r, repoRef.name, opts)
   }
+  // A pattern or constraint that does not compile fails the sync before anything is copied
+  // (skopeo logs the error, skips that repository and exits 0; a mirror silently missing a
+  // repository is worse than a clear error).
   const filtered: { repo: string; match: (tag: string) => boolean }[] = []
-  try {
-    for (const { repo, pattern } of cfg.tagRegex) {
-      const re = compileTagRegex(pattern, `images-by-tag-regex ${repo}`)
-      filtered.push({ repo, match: (t) => re.test(t) })
-    }
-  } catch (e) {
-    warn(`${cfg.registry}: ${(e as Error).message}; skipping images-by-tag-regex`)
-    filtered.length = 0
+  for (const { repo, pattern } of cfg.tagRegex) {
+    const re = await compileTagRegex(pattern, `${spec.input}: ${cfg.registry}: images-by-tag-regex: ${repo}`)
+    filtered.push({ repo, match: (t) => re.test(t) })
   }
-  const semverStart = filtered.length
   try {
     for (const { repo, constraint } of cfg.semver) filtered.push({ repo, match: semverMatcher(constraint) })
   } catch (e) {
-    warn(`${cfg.registry}: ${(e as Error).message}; skipping images-by-semver`)
-    filtered.length = semverStart
+    throw new SkiffError('ERR_INVALID_ARGUMENT', `${spec.input}: ${cfg.registry}: images-by-semver: ${(e as Error).message}`, { cause: e })
   }
   for (const { repo, match } of filtered) {
     const repoRef = repoReference(ctx, cfg.registry, repo)

@@ -3,6 +3,7 @@
  * planned items (one image each) the executor copies through the engine.
  */
 import type { ImageReference, TransportOptions } from '../transports/types.js'
+import type { TagMatcher } from './filters.js'
 
 /**
  * `--src`: a repository or image in a registry, a directory tree, an OCI layout, a YAML file, an
@@ -40,10 +41,10 @@ export interface PlanOptions {
   scoped?: boolean
   /** --append-suffix: appended to every destination (after the tag). */
   appendSuffix?: string
-  /** --include-tags REGEX: only tags matching (unanchored, as Go's MatchString). */
-  includeTags?: RegExp
+  /** --include-tags REGEX: only tags matching (compileTagRegex: Go syntax, unanchored as Go's MatchString). */
+  includeTags?: TagMatcher
   /** --exclude-tags REGEX: drop tags matching. */
-  excludeTags?: RegExp
+  excludeTags?: TagMatcher
   signal?: AbortSignal
   /** Problems that skip part of the source without failing the sync (as skopeo's yaml source logs them). */
   onWarning?: (message: string) => void

@@ -13,20 +13,23 @@ import type { SyncEvent } from '../../sync/events.js'
 import type { CommandContext } from '../command-table.js'
 import { formatGoDuration } from '../duration.js'
 import type { FlagValues } from '../flags.js'
-import { syncRequestFrom } from '../options/sync.js'
+import { compileTagFilters, syncRequestFrom } from '../options/sync.js'
 import { withRetry } from '../options/retry.js'
 import { bulkProgressMode, createBulkProgress } from '../bulk-progress.js'
+import { logrusLine } from '../logrus-line.js'
 import { createSharedCopyState } from '../../copy/shared-state.js'
 
 export async function run(args: string[], flags: FlagValues, ctx: CommandContext): Promise<number> {
   const req = syncRequestFrom(args, flags, ctx.global)
+  const tagFilters = await compileTagFilters(req.tagPatterns)
   for (const w of req.warnings) ctx.stderr.write(`skiff: warning: ${w}\n`)
   const policy = await loadPolicyContext({
     ...(ctx.global.policyPath ? { policyPath: ctx.global.policyPath } : {}),
     insecure: ctx.global.insecurePolicy,
   })
   const mode = bulkProgressMode(req.progress === 'auto' ? undefined : req.progress, ctx.stderr.isTTY)
-  const progress = createBulkProgress({ mode, out: ctx.stderr })
+  const progress = createBulkProgress({ mode, out: ctx.stderr, dryRun: req.dryRun })
+  if (req.dryRun && mode !== 'json' && mode !== 'none') ctx.stderr.write(`${logrusLine('warning', 'Running in dry-run mode')}\n`)
   const emit = (e: SyncEvent): void => progress.onEvent(e)
   const retry = <T>(fn: () => Promise<T>): Promise<T> =>
     withRetry(req.retry, fn, {
@@ -39,6 +42,7 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
   try {
     const plan = planSync(req.source, req.destination, {
       ...req.plan,
+      ...tagFilters,
       access,
       signal: ctx.signal,
       retry,
@@ -60,9 +64,11 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
     progress.finish()
     await access.close()
   }
-  if (req.dryRun && mode !== 'json') {
-    const n = summary.images.length
-    ctx.stderr.write(`Would have synced ${n} images from ${summary.sources} sources (dry run: nothing was copied; ${summary.images.filter((r) => r.reason === 'present').length} already present)\n`)
+  if (req.dryRun && mode !== 'json' && !summary.planError) {
+    // skopeo's closing line, counting the images it would have synced (failed checks excluded)
+    const n = summary.images.filter((r) => r.result !== 'failed').length
+    const present = summary.images.filter((r) => r.reason === 'present').length
+    ctx.stderr.write(`${logrusLine('info', `Would have synced ${n} images from ${summary.sources} sources (dry run: nothing was copied; ${present} already present)`)}\n`)
   }
   if (ctx.signal.aborted) throw ctx.signal.reason
   if (req.digestFile && !req.dryRun) {

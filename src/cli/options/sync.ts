@@ -4,7 +4,6 @@
  */
 import type { CopyOptions, MultiArch } from '../../copy/options.js'
 import { SkiffError } from '../../errors.js'
-import { compileTagRegex } from '../../sync/filters.js'
 import type { PlanOptions, SyncDestKind, SyncDestSpec, SyncSourceKind, SyncSourceSpec } from '../../sync/types.js'
 import { DEST_KINDS, SOURCE_KINDS, validateSyncKinds } from '../../sync/kinds.js'
 import type { FlagSpec, FlagValues } from '../flags.js'
@@ -53,7 +52,9 @@ export const syncFlags: readonly FlagSpec[] = [
 export interface SyncRequest {
   source: SyncSourceSpec
   destination: SyncDestSpec
-  plan: Omit<PlanOptions, 'signal' | 'onWarning' | 'retry'>
+  plan: Omit<PlanOptions, 'signal' | 'onWarning' | 'retry' | 'includeTags' | 'excludeTags'>
+  /** --include-tags / --exclude-tags as written; compiled (Go/RE2 syntax) by compileTagFilters. */
+  tagPatterns: { include?: string; exclude?: string }
   /** CopyOptions without policy/signal/onEvent (the running command adds those). */
   copy: Omit<CopyOptions, 'policy' | 'signal' | 'onEvent'>
   jobs?: number
@@ -121,14 +122,11 @@ export function syncRequestFrom(args: readonly string[], v: FlagValues, g: Globa
   if (v.bool('scoped')) plan.scoped = true
   const suffix = v.str('append-suffix')
   if (suffix) plan.appendSuffix = suffix
-  try {
-    const inc = v.str('include-tags')
-    if (inc !== undefined) plan.includeTags = compileTagRegex(inc, '--include-tags')
-    const exc = v.str('exclude-tags')
-    if (exc !== undefined) plan.excludeTags = compileTagRegex(exc, '--exclude-tags')
-  } catch (e) {
-    throw new UsageError((e as Error).message)
-  }
+  const tagPatterns: SyncRequest['tagPatterns'] = {}
+  const inc = v.str('include-tags')
+  if (inc !== undefined) tagPatterns.include = inc
+  const exc = v.str('exclude-tags')
+  if (exc !== undefined) tagPatterns.exclude = exc
 
   if (v.str('sign-by')) throw unsupported('signing with GPG', '--sign-by')
   if (v.str('sign-by-sigstore-private-key')) throw unsupported('signing with sigstore', '--sign-by-sigstore-private-key')
@@ -147,6 +145,7 @@ export function syncRequestFrom(args: readonly string[], v: FlagValues, g: Globa
     source,
     destination,
     plan,
+    tagPatterns,
     copy,
     keepGoing: v.bool('keep-going') ?? false,
     force: v.bool('force') ?? false,
@@ -161,4 +160,20 @@ export function syncRequestFrom(args: readonly string[], v: FlagValues, g: Globa
   const report = v.str('report')
   if (report) req.reportFile = report
   return req
+}
+
+/**
+ * --include-tags / --exclude-tags compiled with Go's regexp syntax (RE2, lazily loaded); a bad
+ * pattern is a usage error naming the flag and the pattern.
+ */
+export async function compileTagFilters(p: SyncRequest['tagPatterns']): Promise<Pick<PlanOptions, 'includeTags' | 'excludeTags'>> {
+  const { compileTagRegex } = await import('../../sync/filters.js')
+  const out: Pick<PlanOptions, 'includeTags' | 'excludeTags'> = {}
+  try {
+    if (p.include !== undefined) out.includeTags = await compileTagRegex(p.include, '--include-tags')
+    if (p.exclude !== undefined) out.excludeTags = await compileTagRegex(p.exclude, '--exclude-tags')
+  } catch (e) {
+    throw new UsageError((e as Error).message)
+  }
+  return out
 }
