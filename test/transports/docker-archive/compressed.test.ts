@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { gunzipSync } from 'node:zlib'
 import { ROOT, skiff } from '../../cli/run-skiff.js'
+import { startDockerd } from '../../helpers/dockerd.js'
 import { requireTool, run, skopeo, withTempDir } from '../../helpers/tools.js'
 
 const EXAMPLE = `oci:${join(ROOT, 'examples/hello')}:latest`
@@ -119,6 +120,36 @@ describe('compressed docker-archive sources, compared with skopeo', () => {
       })
     })
   }
+
+  it('reads real `docker save IMG | xz` and `| bzip2` output as skopeo does', async () => {
+    requireTool('xz')
+    requireTool('bzip2')
+    await withTempDir(async (dir) => {
+      const d = await startDockerd()
+      try {
+        const loaded = await d.docker(['load', '-i', await skopeoArchive(dir)])
+        assert.equal(loaded.code, 0, loaded.stderr)
+        for (const [tool, ext] of [['xz', 'xz'], ['bzip2', 'bz2']] as const) {
+          const path = join(dir, `saved.tar.${ext}`)
+          const saved = await run('sh', ['-c', `docker -H "$1" save example.com/hello:1 | ${tool} > "$2"`, 'sh', d.host, path])
+          assert.equal(saved.code, 0, saved.stderr)
+          const name = `docker-archive:${path}`
+          assert.deepEqual(JSON.parse(await ok(['list-tags', name])), JSON.parse(await sk(['list-tags', name])))
+          assert.equal(await ok(['inspect', '--raw', name]), await sk(['inspect', '--raw', name]))
+          assert.deepEqual(withoutLayersData(await ok(['inspect', name])), withoutLayersData(await sk(['inspect', name])))
+          await ok(['copy', '-q', name, `dir:${join(dir, `skiff-${ext}`)}`])
+          await sk(['copy', '-q', name, `dir:${join(dir, `skopeo-${ext}`)}`])
+          const mine = await filesOf(join(dir, `skiff-${ext}`))
+          const theirs = await filesOf(join(dir, `skopeo-${ext}`))
+          mine.delete('manifest.json')
+          theirs.delete('manifest.json')
+          assert.deepEqual(mine, theirs, tool)
+        }
+      } finally {
+        await d.close()
+      }
+    })
+  })
 
   it('reads an archive whose layer files are xz or bzip2 compressed, as skopeo does', async () => {
     requireTool('xz')
