@@ -11,7 +11,7 @@ import { retryFlags } from './options/retry.js'
 import { syncFlags } from './options/sync.js'
 
 /** The transports this version implements (kept equal to transports/registry.ts's list by a test). */
-export const SUPPORTED_TRANSPORTS = ['dir', 'docker', 'docker-archive', 'docker-daemon', 'oci', 'oci-archive', 'registry-storage'] as const
+export const SUPPORTED_TRANSPORTS = ['dir', 'docker', 'docker-archive', 'docker-daemon', 'oci', 'oci-archive', 'registry-storage', 'sif'] as const
 
 export interface CommandContext {
   /** The command being run (`copy`, …). */

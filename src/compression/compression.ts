@@ -1,12 +1,14 @@
 /**
  * Layer compression: detection by magic bytes, and (de)compressing streams for gzip and zstd.
- * zstd comes from a native addon loaded only when a zstd stream is actually needed.
+ * zstd comes from a native addon loaded only when a zstd stream is actually needed. xz and bzip2
+ * are decompress-only (as in containers/image), through the system programs (./external.ts).
  */
 import { createRequire } from 'node:module'
 import { PassThrough, pipeline, type Readable, type Transform } from 'node:stream'
 import { constants as zc, createGunzip, createGzip } from 'node:zlib'
 import { SkiffError } from '../errors.js'
 import { ZLIB_CHUNK } from '../util/io.js'
+import { externalDecompressor, type ExternalOptions } from './external.js'
 
 export type Compression = 'gzip' | 'zstd' | 'none' | 'bzip2' | 'xz'
 
@@ -86,14 +88,18 @@ function loadZstd(): ZstdModule {
   return zstd
 }
 
-export function decompressor(c: Compression): Transform {
+/** `opts` names what is decompressed in error messages (used by the xz and bzip2 programs' errors). */
+export function decompressor(c: Compression, opts: ExternalOptions = {}): Transform {
   switch (c) {
     case 'gzip':
       return createGunzip({ chunkSize: ZLIB_CHUNK })
     case 'zstd':
       return new (loadZstd().DecompressStream)()
+    case 'xz':
+    case 'bzip2':
+      return externalDecompressor(c, opts)
     default:
-      throw new SkiffError('ERR_COMPRESSION', `cannot decompress ${c} layers; skiff reads gzip, zstd and uncompressed layers`)
+      throw new SkiffError('ERR_COMPRESSION', `cannot decompress ${c} data; skiff reads gzip, zstd, xz, bzip2 and uncompressed data`)
   }
 }
 

@@ -10,17 +10,18 @@ import { dockerArchiveTransport } from './docker-archive/transport.js'
 import { dockerTransport } from './docker/transport.js'
 import { registryStorageTransport } from './registry-storage/transport.js'
 import { dockerDaemonTransport } from './docker-daemon/transport.js'
+import { sifTransport } from './sif/transport.js'
 
 const transports = new Map<string, ImageTransport>()
 
 /** Transports skopeo knows that skiff does not implement yet: a clear error instead of "unknown". */
-const PLANNED = new Set(['containers-storage', 'sif', 'tarball', 'ostree'])
+const PLANNED = new Set(['containers-storage', 'tarball', 'ostree'])
 
 export function registerTransport(t: ImageTransport): void {
   transports.set(t.name, t)
 }
 
-for (const t of [dirTransport, ociLayoutTransport, ociArchiveTransport, dockerArchiveTransport, dockerTransport, dockerDaemonTransport, registryStorageTransport]) registerTransport(t)
+for (const t of [dirTransport, ociLayoutTransport, ociArchiveTransport, dockerArchiveTransport, dockerTransport, dockerDaemonTransport, registryStorageTransport, sifTransport]) registerTransport(t)
 
 export function getTransport(name: string): ImageTransport | undefined {
   return transports.get(name)

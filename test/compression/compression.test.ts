@@ -3,6 +3,8 @@ import assert from 'node:assert/strict'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { gzipSync } from 'node:zlib'
+import { execFileSync } from 'node:child_process'
+import type { SkiffError } from '../../src/errors.js'
 import { compressor, decompressor, detectCompression, peek } from '../../src/compression/compression.js'
 
 async function collect(s: NodeJS.ReadableStream): Promise<Buffer> {
@@ -47,5 +49,36 @@ for (const fmt of ['gzip', 'zstd'] as const) {
 test('rejects invalid levels and unsupported formats', () => {
   assert.throws(() => compressor('gzip', 10), /1-9/)
   assert.throws(() => compressor('zstd', 23), /1-22/)
-  assert.throws(() => decompressor('bzip2'), /cannot decompress bzip2/)
+  assert.throws(() => decompressor('none'), /cannot decompress none/)
 })
+
+for (const [format, cmd] of [['xz', 'xz'], ['bzip2', 'bzip2']] as const) {
+  test(`decompresses ${format} through the ${cmd} program, with backpressure, and refuses truncated data`, async () => {
+    // 8 MiB of incompressible-ish data: more than every pipe buffer, so backpressure is exercised.
+    const plain = Buffer.alloc(8 << 20)
+    for (let i = 0; i < plain.length; i += 4) plain.writeUInt32LE(((Math.imul(i, 2654435761) >>> 0) ^ (i >>> 7)) >>> 0, i)
+    const packed = execFileSync(cmd, ['-c', '-1'], { input: plain, maxBuffer: 64 << 20 })
+    assert.equal(detectCompression(packed), format)
+    const out = await collect(Readable.from([packed.subarray(0, 1000), packed.subarray(1000)]).pipe(decompressor(format)))
+    assert.ok(out.equals(plain))
+    // a slow consumer: read chunk by chunk with pauses
+    const slow = Readable.from([packed]).pipe(decompressor(format))
+    let n = 0
+    for await (const c of slow) {
+      n += (c as Buffer).length
+      await new Promise((r) => setImmediate(r))
+    }
+    assert.equal(n, plain.length)
+    await assert.rejects(
+      pipeline(Readable.from([packed.subarray(0, packed.length >> 1)]), decompressor(format, { what: 'layer x', image: 'dir:/i' }), async function* (s: AsyncIterable<Buffer>) {
+        for await (const _ of s) yield* []
+      }),
+      (e: SkiffError) => e.code === 'ERR_COMPRESSION' && e.image === 'dir:/i' && new RegExp(`^layer x: not valid ${format} data \\(.+\\); the file is truncated or corrupt$`).test(e.message),
+    )
+    // garbage from the first byte
+    await assert.rejects(collect(Readable.from([Buffer.from('not compressed at all')]).pipe(decompressor(format))), (e: SkiffError) => e.code === 'ERR_COMPRESSION')
+    // destroying the stream early ends the program and does not hang
+    const early = Readable.from([packed]).pipe(decompressor(format))
+    for await (const _ of early) break
+  })
+}

@@ -1,7 +1,9 @@
 /**
- * Turns what the user named (a regular file, a pipe such as /dev/stdin, possibly gzip/zstd
- * compressed, as `docker load` accepts) into a local, seekable, uncompressed tar file. Copies go
- * to a temp file under --tmpdir that is removed on cleanup (or process exit).
+ * Turns what the user named (a regular file, a pipe such as /dev/stdin, possibly gzip, zstd, xz or
+ * bzip2 compressed, as `docker load` and containers/image accept) into a local, seekable,
+ * uncompressed tar file. As containers/image does, a compressed archive is decompressed to a temp
+ * file under --tmpdir first and then read with random access; temp files are removed on cleanup,
+ * on failure and at process exit (including Ctrl-C, through util/cleanup).
  */
 import { createReadStream, createWriteStream } from 'node:fs'
 import { rm, stat } from 'node:fs/promises'
@@ -9,12 +11,11 @@ import { tmpdir as osTmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { createGunzip } from 'node:zlib'
-import { DecompressStream } from 'zstd-napi'
 import { ImageNotFoundError, SkiffError, isNotFound } from '../../../errors.js'
+import { decompressor } from '../../../compression/compression.js'
 import { registerTempPath, unregisterTempPath } from '../../../util/cleanup.js'
 import { sweepTmpdir, uniqueTempTag } from '../../../util/temp-owner.js'
-import { detectCompression, readHead } from './magic.js'
+import { detectCompression, readHead, type DetectedCompression } from './magic.js'
 import { BLOB_READ_CHUNK } from '../../../util/io.js'
 
 export interface LocalArchive {
@@ -44,17 +45,23 @@ async function removeTemp(p: string): Promise<void> {
   unregisterTempPath(p)
 }
 
-async function copyTo(src: string, dst: string, compression: 'none' | 'gzip' | 'zstd', signal?: AbortSignal): Promise<void> {
-  const steps: NodeJS.ReadWriteStream[] = []
-  if (compression === 'gzip') steps.push(createGunzip())
-  if (compression === 'zstd') steps.push(new DecompressStream())
-  await pipeline([createReadStream(src, { highWaterMark: BLOB_READ_CHUNK }), ...steps, createWriteStream(dst, { mode: 0o600 })] as NodeJS.ReadWriteStream[], signal ? { signal } : {})
+async function copyTo(src: string, dst: string, compression: DetectedCompression, opts: PrepareOptions): Promise<void> {
+  const steps: NodeJS.ReadWriteStream[] = compression === 'none' ? [] : [decompressor(compression, { what: opts.image, image: opts.image })]
+  try {
+    await pipeline([createReadStream(src, { highWaterMark: BLOB_READ_CHUNK }), ...steps, createWriteStream(dst, { mode: 0o600 })] as NodeJS.ReadWriteStream[], opts.signal ? { signal: opts.signal } : {})
+  } catch (e) {
+    throw describeDecompressError(e, compression, opts)
+  }
 }
 
-function checkCompression(c: string, opts: PrepareOptions): asserts c is 'none' | 'gzip' | 'zstd' {
-  if (c !== 'none' && c !== 'gzip' && c !== 'zstd') {
-    throw new SkiffError('ERR_UNSUPPORTED', `${opts.image}: ${c}-compressed archives are not supported; decompress it first (or use gzip or zstd)`, { image: opts.image })
+/** zlib and zstd failures name the archive, as the xz/bzip2 programs' errors already do. */
+function describeDecompressError(e: unknown, compression: DetectedCompression, opts: PrepareOptions): unknown {
+  if (e instanceof SkiffError || compression === 'none' || (e as Error).name === 'AbortError') return e
+  const code = (e as { code?: unknown }).code
+  if (typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ERR_ZSTD') || code === 'ERR_ZLIB')) {
+    return new SkiffError('ERR_COMPRESSION', `${opts.image}: not valid ${compression} data (${(e as Error).message}); the file is truncated or corrupt`, { image: opts.image, cause: e })
   }
+  return e
 }
 
 export async function prepareArchiveFile(path: string, opts: PrepareOptions): Promise<LocalArchive> {
@@ -76,15 +83,14 @@ export async function prepareArchiveFile(path: string, opts: PrepareOptions): Pr
       // A pipe or device: read it once into a seekable copy.
       const raw = newTempPath(opts.tmpdir, 'skiff-docker-archive')
       created.push(raw)
-      await copyTo(path, raw, 'none', opts.signal)
+      await copyTo(path, raw, 'none', opts)
       source = raw
     }
     const compression = detectCompression(await readHead(source))
-    checkCompression(compression, opts)
     if (compression !== 'none') {
       const plain = newTempPath(opts.tmpdir, 'skiff-docker-archive')
       created.push(plain)
-      await copyTo(source, plain, compression, opts.signal)
+      await copyTo(source, plain, compression, opts)
       if (source !== path) {
         await removeTemp(source)
         created.shift()

@@ -1,9 +1,12 @@
 /**
  * An ImageSource over one image of a `docker save` archive. The archive has no registry manifest,
  * so one is generated (Docker schema2) from the config and the layer files: an uncompressed layer is
- * named by its DiffID, a compressed one by the sha256 of its bytes. The bytes are deterministic.
+ * named by its DiffID, a gzip/zstd one by the sha256 of its bytes. An xz or bzip2 layer file (which
+ * no registry manifest can name) is served decompressed under its DiffID, as containers/image serves
+ * every compressed layer of an archive. The bytes are deterministic.
  */
-import { Readable } from 'node:stream'
+import { Readable, pipeline } from 'node:stream'
+import { decompressor } from '../../../compression/compression.js'
 import { SkiffError } from '../../../errors.js'
 import { digestOf, isValidDigest, newHasher, type Digest } from '../../../digest/digest.js'
 import { MT } from '../../../manifest/media-types.js'
@@ -24,7 +27,14 @@ interface ImageData {
   manifest: Buffer
   config: Buffer
   configDigest: Digest
-  blobs: Map<Digest, TarEntry>
+  blobs: Map<Digest, LayerFile>
+}
+
+interface LayerFile {
+  entry: TarEntry
+  /** Served decompressed (xz, bzip2 layer files); `size` is then the decompressed size. */
+  decompress?: 'xz' | 'bzip2'
+  size: number
 }
 
 // Uncompressed layers are labelled .tar.gzip, exactly as containers/image's tarfile source does, so
@@ -74,21 +84,26 @@ export class TarfileSource implements ImageSource {
       throw new SkiffError('ERR_INVALID_LAYOUT', `${image}: inconsistent layer count: ${this.item.Layers.length} in manifest.json, ${diffIDs.length} in the config`, { image })
     }
     const configDigest = digestOf(config)
-    const blobs = new Map<Digest, TarEntry>()
+    const blobs = new Map<Digest, LayerFile>()
     const layers: Descriptor[] = []
     for (let i = 0; i < diffIDs.length; i++) {
       const entry = this.reader.entry(this.item.Layers[i]!, 'layer')
       const head = await this.reader.readRange(entry.offset, Math.min(entry.size, 6))
       const compression = detectCompression(head)
-      if (compression !== 'none' && compression !== 'gzip' && compression !== 'zstd') {
-        throw new SkiffError('ERR_UNSUPPORTED', `${image}: layer "${entry.name}" is ${compression}-compressed, which is not supported`, { image })
+      if (compression === 'xz' || compression === 'bzip2') {
+        const diffID = diffIDs[i] as Digest
+        const known = blobs.get(diffID)
+        const size = known?.entry === entry ? known.size : await this.measureDecompressed(entry, compression, diffID)
+        if (!known) blobs.set(diffID, { entry, decompress: compression, size })
+        layers.push({ mediaType: LAYER_TYPE.none, size, digest: diffID })
+        continue
       }
       const digest = compression === 'none' ? (diffIDs[i] as Digest) : await this.hashEntry(entry)
       const known = blobs.get(digest)
-      if (known && known !== entry && compression === 'none' && known.size !== entry.size) {
+      if (known && known.entry !== entry && compression === 'none' && known.size !== entry.size) {
         throw new SkiffError('ERR_INVALID_LAYOUT', `${image}: two different layer files claim DiffID ${digest}`, { image })
       }
-      if (!known) blobs.set(digest, entry)
+      if (!known) blobs.set(digest, { entry, size: entry.size })
       layers.push({ mediaType: LAYER_TYPE[compression], size: entry.size, digest })
     }
     const manifestObj = {
@@ -98,6 +113,26 @@ export class TarfileSource implements ImageSource {
       layers,
     }
     return { manifest: Buffer.from(JSON.stringify(manifestObj)), config, configDigest, blobs }
+  }
+
+  /** Decompresses a layer file once, for its size (the manifest needs it) and to check its DiffID. */
+  private async measureDecompressed(entry: TarEntry, compression: 'xz' | 'bzip2', diffID: Digest): Promise<number> {
+    const h = newHasher()
+    let size = 0
+    for await (const chunk of this.decompressedStream(entry, compression)) {
+      h.update(chunk as Buffer)
+      size += (chunk as Buffer).length
+    }
+    const actual: Digest = `sha256:${h.digest('hex')}`
+    if (actual !== diffID) {
+      throw new SkiffError('ERR_DIGEST_MISMATCH', `${this.image}: layer "${entry.name}" decompresses to ${actual}, but the config names DiffID ${diffID}; the archive is corrupt`, { image: this.image })
+    }
+    return size
+  }
+
+  private decompressedStream(entry: TarEntry, compression: 'xz' | 'bzip2', signal?: AbortSignal): Readable {
+    const out = decompressor(compression, { what: `${this.image}: layer "${entry.name}"`, image: this.image })
+    return pipeline(this.reader.openStream(entry, signal), out, () => {})
   }
 
   private async hashEntry(entry: TarEntry): Promise<Digest> {
@@ -117,11 +152,12 @@ export class TarfileSource implements ImageSource {
   async getBlob(info: BlobInfo, opts: { signal?: AbortSignal } = {}): Promise<{ stream: Readable; size: number }> {
     const d = await this.load()
     if (info.digest === d.configDigest) return { stream: Readable.from([d.config]), size: d.config.length }
-    const entry = d.blobs.get(info.digest)
-    if (!entry) {
+    const layer = d.blobs.get(info.digest)
+    if (!layer) {
       throw new SkiffError('ERR_INVALID_ARGUMENT', `${this.image}: blob ${info.digest} is not part of this image in the archive`, { image: this.image })
     }
-    return { stream: this.reader.openStream(entry, opts.signal), size: entry.size }
+    if (layer.decompress) return { stream: this.decompressedStream(layer.entry, layer.decompress, opts.signal), size: layer.size }
+    return { stream: this.reader.openStream(layer.entry, opts.signal), size: layer.size }
   }
 
   async getSignatures(): Promise<Buffer[]> {
