@@ -62,6 +62,11 @@ test('two processes adding images to one oci layout at the same time lose no ind
         if (writers.some((w) => w.exited()) || i > 6000) break
         await sleep(10)
       }
+      // While the lock is held no writer can get past its first commit, so none can have finished.
+      for (const w of writers.filter((w) => w.exited())) {
+        const r = await w.done
+        assert.fail(`a writer finished (exit ${r.code}) while another process held the index lock${r.stderr ? `: ${r.stderr}` : ''}`)
+      }
       assert.ok(firstManifests.every((p) => existsSync(p)), 'both writers reached their first commit')
       // Give a writer that ignores the lock time to finish its commits (one that respects it waits).
       for (let i = 0; i < 100 && !writers.every((w) => w.exited()); i++) await sleep(10)
