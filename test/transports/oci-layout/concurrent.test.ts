@@ -76,6 +76,7 @@ test('two processes adding images to one oci layout at the same time lose no ind
       released = true
     } finally {
       if (!released) await lock.release()
+      await Promise.all(writers.map((w) => w.done)) // before the temp dir goes
     }
     const results = await Promise.all(writers.map((w) => w.done))
     for (const r of results) assert.equal(r.code, 0, r.stderr)
