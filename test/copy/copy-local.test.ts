@@ -9,7 +9,7 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { skopeo, withTempDir, run, requireTool } from '../helpers/tools.js'
-import { writeOciImage, writeOciIndex, smallImage, sha256 } from '../helpers/fixtures.js'
+import { writeOciImage, writeOciIndex, smallImage, sha256, type LayerSpec } from '../helpers/fixtures.js'
 import { copy, readJson, blobPath } from '../helpers/skiff.js'
 import type { CopyEvent } from '../../src/copy/events.js'
 
@@ -197,9 +197,9 @@ test('--preserve-digests refuses a conversion and leaves nothing behind', async 
  */
 test('a blob whose content does not match its digest fails the copy (digest mismatch, for every destination); nothing is written', async () => {
   await withTempDir(async (t) => {
-    const cases = [
+    const cases: { name: string; layer: LayerSpec; offset: number }[] = [
       { name: 'gzip-mtime', layer: { files: { 'a.txt': 'gzip layer content\n' } }, offset: 4 },
-      { name: 'tar-content', layer: { files: { 'b.txt': 'plain layer content\n' }, compression: 'none' as const }, offset: 512 },
+      { name: 'tar-content', layer: { files: { 'b.txt': 'plain layer content\n' }, compression: 'none' }, offset: 512 },
     ]
     for (const c of cases) {
       const img = await writeOciImage(join(t, c.name), 'v1', smallImage('bad', { layers: [{ files: { 'ok.txt': 'fine\n' } }, c.layer] }))
