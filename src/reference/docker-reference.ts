@@ -94,7 +94,8 @@ function splitDomain(name: string): { domain: string; path: string } {
     path = name
   } else {
     const first = name.slice(0, i)
-    if (!first.includes('.') && !first.includes(':') && first !== 'localhost' && first.toLowerCase() === first) {
+    // As containers/image 5.23 (skopeo 1.9.3): an upper-case first component is not a host, so "Foo/bar" is an invalid (upper-case) repository, not host "Foo"
+    if (!first.includes('.') && !first.includes(':') && first !== 'localhost') {
       domain = DEFAULT_DOMAIN
       path = name
     } else {

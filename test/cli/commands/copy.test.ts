@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { sha256, smallImage, writeOciImage } from '../../helpers/fixtures.js'
-import { skopeo, withTempDir } from '../../helpers/tools.js'
+import { run, skopeo, withTempDir } from '../../helpers/tools.js'
 import { skiff } from '../run-skiff.js'
 
 test('copy: progress on stderr, nothing on stdout, --digestfile without a newline', async () => {
@@ -85,4 +85,15 @@ test('copy: a corrupt layer is a one-line digest-mismatch error naming it, exit 
     assert.ok(!existsSync(join(dir, 'o', 'index.json')))
     assert.ok(!existsSync(join(dir, 'd', 'manifest.json')))
   })
+})
+
+test('copy: an upper-case repository (even its first component) is refused as skopeo 1.9.3 refuses it', async () => {
+  for (const image of ['docker://Foo/bar:1', 'docker://UPPER/x']) {
+    const theirs = await run('skopeo', ['--insecure-policy', 'copy', image, 'dir:/nonexistent/out'])
+    assert.equal(theirs.code, 1)
+    assert.match(theirs.stderr, /repository name must be lowercase/)
+    const r = await skiff(['--insecure-policy', 'copy', image, 'dir:/nonexistent/out'])
+    assert.notEqual(r.code, 0, r.stderr)
+    assert.match(r.stderr, /^skiff: [^\n]*repository name must be lowercase[^\n]*\n$/)
+  }
 })
