@@ -6,12 +6,12 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parsePolicy } from '../../src/config/policy-parse.js'
 import { PolicyFormatError } from '../../src/config/policy-json.js'
-import { loadPolicy, loadPolicyContext, requirementsFor } from '../../src/config/policy.js'
+import { defaultPolicyPath, insecureAcceptAnythingPolicy, loadPolicy, loadPolicyContext, requirementsFor } from '../../src/config/policy.js'
 import { PolicyDeniedError } from '../../src/errors.js'
 import { getTransport, parseImageName } from '../../src/transports/registry.js'
 import type { ImageReference, ImageSource } from '../../src/transports/types.js'
@@ -184,5 +184,26 @@ test('loadPolicy names the file in parse errors, one line', async () => {
     await assert.rejects(loadPolicy(path), (e: any) => e.code === 'ERR_POLICY_INVALID' && e.message.startsWith(`Error loading trust policy: open ${path}: no such file or directory; `))
   } finally {
     await rm(dir, { recursive: true, force: true })
+  }
+})
+
+test('the policy file used: --policy, else the user\'s, else the system\'s; --insecure-policy reads none', async () => {
+  const home = await mkdtemp(join(tmpdir(), 'skiff-policy-home-'))
+  try {
+    assert.equal(await defaultPolicyPath(home), '/etc/containers/policy.json')
+    await mkdir(join(home, '.config', 'containers'), { recursive: true })
+    const user = join(home, '.config', 'containers', 'policy.json')
+    await writeFile(user, JSON.stringify({ default: [{ type: 'reject' }] }))
+    assert.equal(await defaultPolicyPath(home), user)
+    // a folder where the file should be: one line saying so
+    await assert.rejects(loadPolicy(home), (e: any) => e.code === 'ERR_POLICY_INVALID' && e.message.startsWith(`Error loading trust policy: open ${home}: is a directory; `) && e.message.includes('--insecure-policy'))
+    const ref = parseImageName('docker://example.com/x:1')
+    const none = { getSignatures: async () => [] } as unknown as ImageSource
+    await (await loadPolicyContext({ policyPath: join(home, 'missing.json'), insecure: true })).checkSource(ref, none)
+    await insecureAcceptAnythingPolicy().checkSource(ref, none)
+    await assert.rejects((await loadPolicyContext({ policyPath: user })).checkSource(ref, none), PolicyDeniedError)
+    await assert.rejects(loadPolicyContext({ policyPath: join(home, 'missing.json') }), (e: any) => e.code === 'ERR_POLICY_INVALID')
+  } finally {
+    await rm(home, { recursive: true, force: true })
   }
 })
