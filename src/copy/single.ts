@@ -34,6 +34,9 @@ async function copyLayers(ctx: CopyContext, layers: BlobInfo[], needUncompressed
   const onAbort = (): void => ac.abort(ctx.signal?.reason)
   ctx.signal?.addEventListener('abort', onAbort, { once: true })
   const parallel = ctx.dest.properties.hasThreadSafePutBlob ? ctx.parallel : 1
+  // The first failure is the one reported: the layers it aborts fail with ERR_ABORTED, and one of
+  // them may come first in the list (mapLimit reports by index).
+  let failure: { error: unknown } | undefined
   try {
     return await mapLimit(layers, parallel, async (info) => {
       try {
@@ -43,8 +46,9 @@ async function copyLayers(ctx: CopyContext, layers: BlobInfo[], needUncompressed
         }
         return await ctx.blobs.copy({ info, kind: 'layer', compression: ctx.compression, needUncompressedDigest: needUncompressed, signal: ac.signal })
       } catch (e) {
-        ac.abort(e)
-        throw e
+        failure ??= { error: e }
+        ac.abort(failure.error)
+        throw failure.error
       }
     })
   } finally {

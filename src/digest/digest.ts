@@ -9,6 +9,11 @@ const ALGORITHMS: Record<string, { hash: string; hexLength: number }> = {
   sha512: { hash: 'sha512', hexLength: 128 },
 }
 
+/** The algorithm's entry; never an Object.prototype member ("constructor", "toString"). */
+function algorithmOf(name: string): { hash: string; hexLength: number } | undefined {
+  return Object.hasOwn(ALGORITHMS, name) ? ALGORITHMS[name] : undefined
+}
+
 const DIGEST_RE = /^([a-z0-9]+(?:[.+_-][a-z0-9]+)*):([a-zA-Z0-9=_-]+)$/
 
 export interface ParsedDigest {
@@ -22,7 +27,7 @@ export function parseDigest(s: string): ParsedDigest {
   if (!m) throw new SkiffError('ERR_INVALID_ARGUMENT', `invalid digest "${s}": expected algorithm:hex`)
   const algorithm = m[1]!
   const hex = m[2]!
-  const alg = ALGORITHMS[algorithm]
+  const alg = algorithmOf(algorithm)
   if (!alg) throw new SkiffError('ERR_UNSUPPORTED', `unsupported digest algorithm "${algorithm}" in "${s}"`)
   if (hex.length !== alg.hexLength || !/^[a-f0-9]+$/.test(hex)) {
     throw new SkiffError('ERR_INVALID_ARGUMENT', `invalid ${algorithm} digest "${s}": expected ${alg.hexLength} lowercase hex digits`)
@@ -45,7 +50,7 @@ export function digestHex(d: Digest): string {
 }
 
 export function newHasher(algorithm = 'sha256'): Hash {
-  const alg = ALGORITHMS[algorithm]
+  const alg = algorithmOf(algorithm)
   if (!alg) throw new SkiffError('ERR_UNSUPPORTED', `unsupported digest algorithm "${algorithm}"`)
   return createHash(alg.hash)
 }

@@ -34,6 +34,9 @@ export async function writeBlobFile(
 ): Promise<{ digest: Digest; size: number }> {
   const digesting = new DigestingStream({ what: opts.what, trusted: opts.expectedDigest })
   const onAbort = (): void => {
+    // The abort can come before the pipeline below listens (e.g. during its mkdir): without a
+    // listener the 'error' would be an uncaught exception. The pipeline still rejects with it.
+    stream.on('error', () => {})
     stream.destroy(new SkiffError('ERR_ABORTED', `${opts.what} was aborted`, { image: opts.image }))
   }
   opts.signal?.addEventListener('abort', onAbort, { once: true })

@@ -3,9 +3,13 @@
  * esbuild bundles into dist/cli/), so the tests never depend on a build being up to date.
  */
 import { spawn } from 'node:child_process'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+/** Absolute, so `cwd` can be any folder (a test's temp dir, for relative image names). */
+const TSX = import.meta.resolve('tsx')
+const MAIN = join(ROOT, 'src', 'cli', 'main.ts')
 
 export interface SkiffResult {
   code: number | null
@@ -14,11 +18,11 @@ export interface SkiffResult {
   stderr: string
 }
 
-/** `input`: written to the child's stdin (which is otherwise closed, as /dev/null). */
+/** `input`: written to the child's stdin (which is otherwise closed, as /dev/null). `cwd`: default the repository root. */
 export function skiff(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; onSpawn?: (pid: number) => void; input?: string } = {}): Promise<SkiffResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      cwd: ROOT,
+    const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
+      cwd: opts.cwd ?? ROOT,
       env: { ...process.env, ...opts.env },
       stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] as ['ignore' | 'pipe', 'pipe', 'pipe'],
     })

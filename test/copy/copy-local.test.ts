@@ -5,11 +5,11 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
-import { readFile, readdir, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { skopeo, withTempDir, run, requireTool } from '../helpers/tools.js'
-import { writeOciImage, writeOciIndex, smallImage, sha256 } from '../helpers/fixtures.js'
+import { writeOciImage, writeOciIndex, smallImage, sha256, type LayerSpec } from '../helpers/fixtures.js'
 import { copy, readJson, blobPath } from '../helpers/skiff.js'
 import type { CopyEvent } from '../../src/copy/events.js'
 
@@ -189,20 +189,41 @@ test('--preserve-digests refuses a conversion and leaves nothing behind', async 
   })
 })
 
-test('a blob whose content does not match its digest fails the copy; nothing is written', async () => {
+/**
+ * Corruptions that only the digest check can catch: the decompressor and the tar reader accept them
+ * (a flipped byte in the gzip header's MTIME field, which gunzip ignores; a flipped byte of file
+ * content in an uncompressed layer). So every destination must fail with a digest mismatch, whether
+ * it keeps, decompresses or re-reads the layer.
+ */
+test('a blob whose content does not match its digest fails the copy (digest mismatch, for every destination); nothing is written', async () => {
   await withTempDir(async (t) => {
-    const img = await writeOciImage(join(t, 'src'), 'v1', smallImage('bad'))
-    const p = blobPath(`${t}/src`, img.layers[1]!.digest)
-    const bytes = await readFile(p)
-    bytes[bytes.length - 5] ^= 0xff
-    await writeFile(p, bytes)
-    for (const dest of [`dir:${t}/d`, `oci:${t}/o:v1`, `docker-archive:${t}/a.tar`, `oci-archive:${t}/oa.tar:v1`]) {
-      await assert.rejects(copy(`oci:${t}/src:v1`, dest), (e: any) => ['ERR_DIGEST_MISMATCH', 'ERR_SIZE_MISMATCH', 'ERR_COMPRESSION'].includes(e.code), dest)
+    const cases: { name: string; layer: LayerSpec; offset: number }[] = [
+      { name: 'gzip-mtime', layer: { files: { 'a.txt': 'gzip layer content\n' } }, offset: 4 },
+      { name: 'tar-content', layer: { files: { 'b.txt': 'plain layer content\n' }, compression: 'none' }, offset: 512 },
+    ]
+    for (const c of cases) {
+      const img = await writeOciImage(join(t, c.name), 'v1', smallImage('bad', { layers: [{ files: { 'ok.txt': 'fine\n' } }, c.layer] }))
+      const p = blobPath(join(t, c.name), img.layers[1]!.digest)
+      const bytes = await readFile(p)
+      bytes[c.offset] ^= 0x01
+      await writeFile(p, bytes)
+      if (c.name === 'gzip-mtime') assert.ok(gunzipSync(bytes).length > 0, 'gunzip accepts the corrupted layer')
+      else assert.equal(bytes.subarray(512, 520).toString()[0], 'q', 'the flip lands in file content, not the tar header')
+      const out = join(t, `out-${c.name}`)
+      await mkdir(out)
+      for (const dest of [`dir:${out}/d`, `oci:${out}/o:v1`, `docker-archive:${out}/a.tar`, `oci-archive:${out}/oa.tar:v1`]) {
+        await assert.rejects(copy(`oci:${t}/${c.name}:v1`, dest), (e: any) => {
+          assert.equal(e.code, 'ERR_DIGEST_MISMATCH', `${c.name} → ${dest}: ${e.message}`)
+          assert.ok(e.message.includes(img.layers[1]!.digest), e.message)
+          return true
+        })
+      }
+      assert.ok(!existsSync(join(out, 'd')))
+      assert.ok(!existsSync(join(out, 'o', 'index.json')))
+      assert.ok(!existsSync(join(out, 'a.tar')))
+      assert.ok(!existsSync(join(out, 'oa.tar')))
+      assert.deepEqual(await readdir(out), [], 'no temp file, no partial destination')
     }
-    assert.ok(!existsSync(join(t, 'd')))
-    assert.ok(!existsSync(join(t, 'o', 'index.json')))
-    assert.ok(!existsSync(join(t, 'a.tar')))
-    assert.ok(!existsSync(join(t, 'oa.tar')))
     assert.deepEqual((await readdir(t)).filter((n) => n.endsWith('.tmp')), [])
   })
 })

@@ -45,6 +45,9 @@ test('rejects malformed references with clear messages', () => {
   const bad: Array<[string, RegExp]> = [
     ['', /empty/],
     ['Busybox', /lowercase/],
+    // skopeo 1.9.3: an upper-case first component is not a registry host either
+    ['Foo/bar:1', /repository name must be lowercase/],
+    ['UPPER/x', /repository name must be lowercase/],
     ['busybox:', /invalid tag/],
     ['busybox:' + 'x'.repeat(129), /invalid tag/],
     ['a'.repeat(64), /64-byte hexadecimal/],

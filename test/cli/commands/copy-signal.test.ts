@@ -1,43 +1,56 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { readdir } from 'node:fs/promises'
+import { open, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { writeOciImage } from '../../helpers/fixtures.js'
 import { withTempDir } from '../../helpers/tools.js'
 import { ROOT } from '../run-skiff.js'
 
+/**
+ * The source is gated: the layer's blob file is a FIFO the test feeds, so the copy provably cannot
+ * finish before the interrupt. The test sends a part of the layer, waits until skiff has read it,
+ * sends SIGINT, and never sends the rest.
+ */
 test('Ctrl-C during a copy aborts it, removes partial output and exits 130', async () => {
   await withTempDir(async (dir) => {
     const layout = join(dir, 'src')
-    // an uncompressed 48 MiB layer: the oci destination gzips it, which takes a while here
-    await writeOciImage(layout, 'v1', { layers: [{ files: { big: randomBytes(48 * 1024 * 1024) }, compression: 'none' }] })
+    const content = randomBytes(4 * 1024 * 1024)
+    const img = await writeOciImage(layout, 'v1', { layers: [{ files: { big: content }, compression: 'none' }] })
+    const layer = img.layers[0]!
+    const fifo = join(layout, 'blobs', 'sha256', layer.digest.slice(7))
+    await rm(fifo)
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo')
     const dst = join(dir, 'dst')
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--insecure-policy', 'copy', `oci:${layout}:v1`, `oci:${dst}:v1`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
     let stderr = ''
-    let sent = false
-    child.stderr.setEncoding('utf8').on('data', (c: string) => {
-      stderr += c
-      if (!sent && stderr.includes('Getting image source signatures')) {
-        sent = true
-        setTimeout(() => child.kill('SIGINT'), 100)
-      }
-    })
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c))
+    let exited = false
+    const closed = new Promise<number | null>((resolve) => child.on('close', (c) => ((exited = true), resolve(c))))
     const killer = setTimeout(() => child.kill('SIGKILL'), 60_000)
-    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)))
-    clearTimeout(killer)
-    assert.ok(sent, stderr)
-    if (code === 0) {
-      // the machine was fast enough to finish first: nothing to check about interruption
-      assert.ok(existsSync(join(dst, 'index.json')))
-      return
+    // Resolves once skiff opens the blob for reading; the write completes once it has taken the
+    // bytes (a pipe holds at most 64 KiB), so skiff is mid-layer when the signal goes.
+    const fh = await open(fifo, 'w')
+    const part = Math.floor(layer.bytes.length / 4)
+    try {
+      await fh.write(layer.bytes.subarray(0, part))
+      assert.equal(exited, false, `skiff ended before the interrupt: ${stderr}`)
+      child.kill('SIGINT')
+      const code = await closed
+      assert.equal(code, 130, stderr)
+    } finally {
+      clearTimeout(killer)
+      if (!exited) child.kill('SIGKILL')
+      await closed
+      await fh.close().catch(() => undefined)
     }
-    assert.equal(code, 130, stderr)
     assert.match(stderr, /skiff: interrupted by SIGINT/)
+    assert.doesNotMatch(stderr, /Copying blob [0-9a-f]{12} done/, 'the layer was not finished')
     assert.ok(!existsSync(join(dst, 'index.json')), 'no image visible at the destination')
     const leftovers = existsSync(join(dst, 'blobs', 'sha256')) ? await readdir(join(dst, 'blobs', 'sha256')) : []
     assert.ok(!leftovers.some((n) => n.includes('tmp') || n.startsWith('.')), `temp files left: ${leftovers.join(', ')}`)
+    assert.ok(!leftovers.includes(layer.digest.slice(7)), 'the unfinished layer is not stored')
   })
 })

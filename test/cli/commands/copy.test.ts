@@ -1,10 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { sha256, smallImage, writeOciImage } from '../../helpers/fixtures.js'
-import { skopeo, withTempDir } from '../../helpers/tools.js'
+import { run, skopeo, withTempDir } from '../../helpers/tools.js'
 import { skiff } from '../run-skiff.js'
 
 test('copy: progress on stderr, nothing on stdout, --digestfile without a newline', async () => {
@@ -64,4 +64,36 @@ test('copy: signing flags fail clearly', async () => {
   const r = await skiff(['--insecure-policy', 'copy', '--sign-by', 'ABCD', 'oci:/a:x', 'dir:/b'])
   assert.equal(r.code, 1)
   assert.match(r.stderr, /^skiff: signing with GPG \(--sign-by\) is not supported by this version of skiff yet/)
+})
+
+test('copy: a corrupt layer is a one-line digest-mismatch error naming it, exit 1, no stack trace, nothing written', async () => {
+  await withTempDir(async (dir) => {
+    // The corrupt layer is the second: the first one's write is aborted when it fails (that abort
+    // once crashed the process with an unhandled 'error' event, and was reported instead of the cause).
+    const layout = join(dir, 'src')
+    const img = await writeOciImage(layout, 'v1', smallImage('bad', { layers: [{ files: { 'ok.txt': 'fine\n' } }, { files: { 'b.txt': 'plain layer content\n' }, compression: 'none' }] }))
+    const bad = img.layers[1]!.digest
+    const p = join(layout, 'blobs', 'sha256', bad.slice(7))
+    const bytes = await readFile(p)
+    bytes[512] ^= 0x01 // file content inside the tar: only the digest check can tell
+    await writeFile(p, bytes)
+    for (const dest of [`oci:${join(dir, 'o')}:v1`, `dir:${join(dir, 'd')}`]) {
+      const r = await skiff(['--insecure-policy', 'copy', `oci:${layout}:v1`, dest])
+      assert.equal(r.code, 1, r.stderr)
+      assert.match(r.stderr, new RegExp(`^Getting image source signatures\\n(Copying blob [0-9a-f]{12} done\\n)*skiff: oci:${layout}:v1: layer ${bad}: digest mismatch: expected ${bad}, got sha256:[0-9a-f]{64}; the source is corrupt or was modified while reading\\n$`))
+    }
+    assert.ok(!existsSync(join(dir, 'o', 'index.json')))
+    assert.ok(!existsSync(join(dir, 'd', 'manifest.json')))
+  })
+})
+
+test('copy: an upper-case repository (even its first component) is refused as skopeo 1.9.3 refuses it', async () => {
+  for (const image of ['docker://Foo/bar:1', 'docker://UPPER/x']) {
+    const theirs = await run('skopeo', ['--insecure-policy', 'copy', image, 'dir:/nonexistent/out'])
+    assert.equal(theirs.code, 1)
+    assert.match(theirs.stderr, /repository name must be lowercase/)
+    const r = await skiff(['--insecure-policy', 'copy', image, 'dir:/nonexistent/out'])
+    assert.notEqual(r.code, 0, r.stderr)
+    assert.match(r.stderr, /^skiff: [^\n]*repository name must be lowercase[^\n]*\n$/)
+  }
 })

@@ -5,10 +5,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
-import { readdir, rm, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { Readable } from 'node:stream'
 import { withTempDir } from '../../helpers/tools.js'
+import { startRegistry } from '../../helpers/registry/index.js'
 import { copy } from '../../helpers/skiff.js'
 import { smallImage, writeOciImage } from '../../helpers/fixtures.js'
 import { registryStorageRef } from '../../../src/transports/registry-storage/index.js'
@@ -94,7 +96,7 @@ test('blob data that does not match its digest → DigestMismatch from the engin
   })
 })
 
-test('close without commit leaves no link and no repository; commit then writes tags last', async () => {
+test('close without commit leaves no link and no repository (new or existing); the order of commit is tested below', async () => {
   await withTempDir(async (t) => {
     const img = await writeOciImage(join(t, 'src'), 'v1', smallImage('app'))
     const store = join(t, 'store')
@@ -116,6 +118,45 @@ test('close without commit leaves no link and no repository; commit then writes 
     assert.deepEqual(await listStoreTags(store, 'apps/app'), ['v1'])
     assert.equal(existsSync(join(repoPath(store, 'apps/app'), '_manifests/tags/v2')), false)
     assert.equal(existsSync(join(repoPath(store, 'apps/app'), '_uploads')), true, 'an existing repository keeps its folders')
+  })
+})
+
+/**
+ * The order of commit(): `_layers` and revision links first, the tag last. A link that cannot be
+ * written (a file stands where its folder must go) fails the copy, and no tag appears: not on disk,
+ * not in what docker-registry serves from the store. Once the obstacle is gone the copy succeeds.
+ */
+test('commit writes tags last: a layer or revision link that cannot be written leaves no tag', async () => {
+  await withTempDir(async (t) => {
+    const img = await writeOciImage(join(t, 'src'), 'v1', smallImage('app'))
+    const store = join(t, 'store')
+    const repo = repoPath(store, 'apps/app')
+    const blockers = [
+      // into a new repository: the first layer's link folder is a file
+      { tag: 'v1', path: join(repo, `_layers/sha256/${img.layers[0]!.digest.slice(7)}`), before: [] as string[] },
+      // into the same repository, now holding v1: the manifest's revision link folder is a file
+      { tag: 'v2', path: join(repo, `_manifests/revisions/sha256/${img.manifestDigest.slice(7)}`), before: ['v1'] },
+    ]
+    for (const b of blockers) {
+      if (b.tag === 'v2') await rm(join(repo, `_manifests/revisions/sha256/${img.manifestDigest.slice(7)}`), { recursive: true })
+      await mkdir(dirname(b.path), { recursive: true })
+      await writeFile(b.path, 'in the way')
+      await assert.rejects(copy(`oci:${t}/src:v1`, `registry-storage:${store}:apps/app:${b.tag}`), (e: any) => /ENOTDIR|EEXIST|not a directory|file already exists/i.test(`${e.code} ${e.message}`))
+      await sleep(200) // nothing written late either
+      assert.equal(existsSync(join(repo, `_manifests/tags/${b.tag}`)), false, `${b.path}: the tag was written although a link failed`)
+      assert.deepEqual(await listStoreTags(store, 'apps/app'), b.before)
+      const reg = await startRegistry({ rootDir: store })
+      try {
+        const r = await fetch(`${reg.url}/v2/apps/app/tags/list`)
+        const body = r.status === 200 ? ((await r.json()) as { tags: string[] | null }).tags ?? [] : []
+        assert.deepEqual(body, b.before, 'docker-registry serves no new tag')
+      } finally {
+        await reg.close()
+      }
+      await rm(b.path)
+      await copy(`oci:${t}/src:v1`, `registry-storage:${store}:apps/app:${b.tag}`)
+      assert.deepEqual(await listStoreTags(store, 'apps/app'), [...b.before, b.tag])
+    }
   })
 })
 

@@ -1,0 +1,209 @@
+/**
+ * Fast, in-process tests of policy.json parsing and evaluation (no external tools), for
+ * `npm run mutate`. The expected messages are skopeo 1.9.3's for the same files (recorded by
+ * running `skopeo --policy FILE copy …` on each; test/config/policy.test.ts compares with skopeo
+ * live). `undefined`: skopeo accepts the file.
+ */
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parsePolicy } from '../../src/config/policy-parse.js'
+import { PolicyFormatError } from '../../src/config/policy-json.js'
+import { defaultPolicyPath, insecureAcceptAnythingPolicy, loadPolicy, loadPolicyContext, requirementsFor } from '../../src/config/policy.js'
+import { PolicyDeniedError } from '../../src/errors.js'
+import { getTransport, parseImageName } from '../../src/transports/registry.js'
+import type { ImageReference, ImageSource } from '../../src/transports/types.js'
+
+const CASES: [string, string | RegExp | undefined][] = [
+  ["{\"default\":[{\"type\":\"insecureAcceptAnything\"}],\"foo\":1}", "Unknown key \"foo\""],
+  ["{\"default\":[]}", "List of verification policy requirements must not be empty"],
+  ["{}", "Default policy is missing"],
+  ["{\"default\":[{\"type\":\"insecureAcceptAnything\",\"x\":1}]}", "Unknown key \"x\""],
+  ["{\"default\":[{\"type\":\"bogus\"}]}", "Unknown policy requirement type \"bogus\""],
+  ["{\"default\":[{\"type\":\"insecureAcceptAnything\"}],\"default\":[]}", "Duplicate key \"default\""],
+  ["[1]", "JSON object expected, got \"[\""],
+  ["x", "invalid character 'x' looking for beginning of value"],
+  ["{\"default\":null}", "List of verification policy requirements must not be empty"],
+  ["{\"default\":[{\"type\":1}]}", "json: cannot unmarshal number into Go struct field"], // skopeo goes on: "prCommon.type of type signature.prTypeIdentifier" (Go type names); skiff: "of type string (\"type\")"
+  ["{\"default\":[{\"type\":\"reject\"}],\"transports\":{\"docker\":{\"example.com/a\":[]}}}", "List of verification policy requirements must not be empty"],
+  ["{\"default\":[{\"type\":\"reject\"}],\"transports\":{\"docker\":{\"Bad Scope!\":[{\"type\":\"reject\"}]}}}", undefined],
+  ["{\"default\":[{\"type\":\"reject\"}],\"transports\":{\"docker\":[1]}}", "JSON object expected, got \"[\""],
+  ["{\"default\":[{\"type\":\"signedBy\",\"keyType\":\"GPGKeys\"}]}", "Exactly one of keyPath, keyPaths and keyData must be specified, none of them present"],
+  ["{\"default\":[{\"type\":\"signedBy\",\"keyType\":\"Foo\",\"keyPath\":\"/x\"}]}", "Unrecognized keyType value \"Foo\""],
+  ["{\"default\":[{\"type\":\"signedBy\",\"keyType\":\"GPGKeys\",\"keyPath\":\"/x\",\"keyData\":\"YQ==\"}]}", "Exactly one of keyPath, keyPaths and keyData must be specified, more than one present"],
+  ["{\"default\":[{\"type\":\"signedBy\",\"keyType\":\"GPGKeys\",\"keyData\":\"!!\"}]}", "illegal base64 data"], // skopeo: "at input byte 0"; skiff names the field instead: "in \"keyData\""
+  ["{\"default\":[{\"type\":\"signedBy\",\"keyType\":\"GPGKeys\",\"keyPaths\":[]}]}", undefined],
+  ["{\"default\":[{\"type\":\"signedBy\",\"keyType\":\"GPGKeys\",\"keyPath\":\"/x\",\"signedIdentity\":{\"type\":\"exactReference\",\"dockerReference\":\"busybox\"}}]}", "dockerReference busybox contains neither a tag nor digest"],
+  ["{\"default\":[{\"type\":\"signedBy\",\"keyType\":\"GPGKeys\",\"keyPath\":\"/x\",\"signedIdentity\":{\"type\":\"nope\"}}]}", "Unknown policy reference match type \"nope\""],
+  ["{\"default\":[{\"type\":\"signedBy\",\"keyType\":\"GPGKeys\",\"keyPath\":\"/x\",\"signedIdentity\":{\"type\":\"matchExact\",\"extra\":1}}]}", "Unknown key \"extra\""],
+  ["{\"default\":[{\"type\":\"signedBy\",\"keyType\":\"GPGKeys\",\"keyPath\":\"/x\",\"signedIdentity\":{\"type\":\"exactRepository\"}}]}", "Key \"dockerRepository\" missing in a JSON object"],
+  ["{\"default\":[{\"type\":\"signedBy\",\"keyType\":\"GPGKeys\",\"keyPath\":\"/x\",\"signedIdentity\":{\"type\":\"exactRepository\",\"dockerRepository\":\"UPPER/x\"}}]}", /^Invalid format of dockerRepository "?UPPER\/x"?: invalid reference.*: repository name must be lowercase$/], // skopeo: no quotes, "invalid reference format:"
+  ["{\"default\":[{\"type\":\"signedBy\",\"keyType\":\"GPGKeys\",\"keyPath\":\"/x\",\"signedIdentity\":{\"type\":\"remapIdentity\",\"prefix\":\"example.com/a\",\"signedPrefix\":\"Not Valid\"}}]}", "prefix \"Not Valid\" is not valid"],
+  ["{\"default\":[{\"type\":\"signedBy\",\"keyType\":\"GPGKeys\",\"keyPath\":\"/x\",\"signedIdentity\":{\"type\":\"remapIdentity\",\"prefix\":\"example.com/a\",\"signedPrefix\":\"example.com\"}}]}", undefined],
+  ["{\"default\":[{\"type\":\"signedBaseLayer\"}]}", "Key \"baseLayerIdentity\" missing in a JSON object"],
+  ["{\"default\":[{\"type\":\"signedBaseLayer\",\"baseLayerIdentity\":{\"type\":\"matchExact\"}}]}", undefined],
+  ["{\"default\":[{\"type\":\"insecureAcceptAnything\"}],\"transports\":{\"oci\":{\"relative\":[{\"type\":\"reject\"}]}}}", "Unknown key \"relative\""],
+  ["{\"default\":[{\"type\":\"insecureAcceptAnything\"}],\"transports\":{\"dir\":{\"/\":[{\"type\":\"reject\"}]}}}", "Unknown key \"/\""],
+]
+
+test('parsing: the files skopeo rejects are rejected with its message; the files it accepts are accepted', () => {
+  for (const [text, theirs] of CASES) {
+    if (theirs === undefined) {
+      assert.doesNotThrow(() => parsePolicy(text, getTransport), text)
+      continue
+    }
+    assert.throws(
+      () => parsePolicy(text, getTransport),
+      (e: unknown) => {
+        assert.ok(e instanceof PolicyFormatError, `${text}: ${String(e)}`)
+        if (typeof theirs === 'string') assert.ok(e.message.startsWith(theirs), `${text}\n ours:   ${e.message}\n theirs: ${theirs}`)
+        else assert.match(e.message, theirs)
+        assert.ok(!e.message.includes('\n'))
+        return true
+      },
+      text,
+    )
+  }
+})
+
+test('parsing: what a valid file turns into', () => {
+  const p = parsePolicy(
+    JSON.stringify({
+      default: [{ type: 'reject' }],
+      transports: {
+        docker: {
+          'example.com/a': [{ type: 'insecureAcceptAnything' }, { type: 'reject' }],
+          'example.com/b': [{ type: 'signedBy', keyType: 'GPGKeys', keyPaths: ['/a', '/b'] }],
+          'example.com/c': [{ type: 'signedBy', keyType: 'GPGKeys', keyData: 'YWJj', signedIdentity: { type: 'remapIdentity', prefix: 'example.com/c', signedPrefix: 'vendor.example/c' } }],
+        },
+        oci: { '': [{ type: 'insecureAcceptAnything' }] },
+      },
+    }),
+    getTransport,
+  )
+  assert.deepEqual(p.default, [{ type: 'reject' }])
+  assert.deepEqual([...p.transports.keys()].sort(), ['docker', 'oci'])
+  const docker = p.transports.get('docker')!
+  assert.deepEqual(docker.get('example.com/a'), [{ type: 'insecureAcceptAnything' }, { type: 'reject' }])
+  assert.deepEqual(docker.get('example.com/b'), [{ type: 'signedBy', keyType: 'GPGKeys', keyPaths: ['/a', '/b'], signedIdentity: { type: 'matchRepoDigestOrExact' } }])
+  assert.deepEqual(docker.get('example.com/c'), [
+    { type: 'signedBy', keyType: 'GPGKeys', keyData: 'YWJj', signedIdentity: { type: 'remapIdentity', prefix: 'example.com/c', signedPrefix: 'vendor.example/c' } },
+  ])
+  assert.deepEqual(p.transports.get('oci')!.get(''), [{ type: 'insecureAcceptAnything' }])
+})
+
+test('scope precedence for docker references: identity, repository, namespaces (most specific first), host, transport default, default', () => {
+  const scopes = {
+    'example.com/ns/app:v1': [{ type: 'insecureAcceptAnything' }],
+    'example.com/ns/app': [{ type: 'reject' }, { type: 'insecureAcceptAnything' }],
+    'example.com/ns': [{ type: 'signedBy', keyType: 'GPGKeys', keyPath: '/k' }],
+    'example.com': [{ type: 'sigstoreSigned', keyPath: '/k' }],
+    '': [{ type: 'signedBaseLayer', baseLayerIdentity: { type: 'matchExact' } }],
+  }
+  const p = parsePolicy(JSON.stringify({ default: [{ type: 'reject' }], transports: { docker: scopes } }), getTransport)
+  const reqs = (image: string): string[] => requirementsFor(p, parseImageName(image)).map((r) => r.type)
+  assert.deepEqual(reqs('docker://example.com/ns/app:v1'), ['insecureAcceptAnything'])
+  assert.deepEqual(reqs('docker://example.com/ns/app:v2'), ['reject', 'insecureAcceptAnything'])
+  assert.deepEqual(reqs('docker://example.com/ns/other:v1'), ['signedBy'])
+  assert.deepEqual(reqs('docker://example.com/ns/deeper/x:v1'), ['signedBy'])
+  assert.deepEqual(reqs('docker://example.com/top:v1'), ['sigstoreSigned'])
+  assert.deepEqual(reqs('docker://other.example/x:v1'), ['signedBaseLayer'])
+  assert.deepEqual(reqs('docker://busybox'), ['signedBaseLayer'])
+  // another transport without scopes: the default
+  assert.deepEqual(reqs('oci:/some/layout:t'), ['reject'])
+})
+
+/** A source for evaluation: only its signatures are consulted (a real dir: image is not needed for reject/accept). */
+async function withPolicy(policy: unknown, fn: (check: (ref: ImageReference, signatures?: Buffer[]) => Promise<void>) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'skiff-policy-unit-'))
+  try {
+    const path = join(dir, 'policy.json')
+    await writeFile(path, JSON.stringify(policy))
+    const ctx = await loadPolicyContext({ policyPath: path })
+    await fn(async (ref, signatures = []) => {
+      const source = { getSignatures: async () => signatures } as unknown as ImageSource
+      await ctx.checkSource(ref, source)
+    })
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+test('evaluation: accept, reject with skopeo\'s message, every requirement must pass, the first failure decides', async () => {
+  const ref = parseImageName('docker://example.com/ns/app:v1')
+  const rejected = (e: unknown): boolean => e instanceof PolicyDeniedError && e.code === 'ERR_POLICY_DENIED' && e.message === 'Source image rejected: Running image docker://example.com/ns/app:v1 is rejected by policy.'
+  await withPolicy({ default: [{ type: 'insecureAcceptAnything' }] }, async (check) => {
+    await check(ref)
+  })
+  await withPolicy({ default: [{ type: 'reject' }] }, async (check) => {
+    await assert.rejects(check(ref), rejected)
+  })
+  await withPolicy({ default: [{ type: 'insecureAcceptAnything' }, { type: 'reject' }] }, async (check) => {
+    await assert.rejects(check(ref), rejected)
+  })
+  await withPolicy({ default: [{ type: 'reject' }, { type: 'signedBy', keyType: 'GPGKeys', keyPath: '/k' }] }, async (check) => {
+    await assert.rejects(check(ref), rejected)
+  })
+  await withPolicy({ default: [{ type: 'insecureAcceptAnything' }], transports: { docker: { 'example.com/ns': [{ type: 'reject' }] } } }, async (check) => {
+    await assert.rejects(check(ref), rejected)
+    await check(parseImageName('docker://example.com/other:v1'))
+  })
+})
+
+test('evaluation: signature requirements deny (skopeo\'s message without signatures; never accepted with them)', async () => {
+  const ref = parseImageName('docker://example.com/ns/app:v1')
+  for (const req of [{ type: 'signedBy', keyType: 'GPGKeys', keyPath: '/k.gpg' }, { type: 'sigstoreSigned', keyPath: '/k.pub' }]) {
+    await withPolicy({ default: [req] }, async (check) => {
+      await assert.rejects(check(ref), (e: unknown) => e instanceof PolicyDeniedError && e.message === 'Source image rejected: A signature was required, but no signature exists')
+      await assert.rejects(check(ref, [Buffer.from('a signature')]), (e: unknown) => {
+        assert.ok(e instanceof PolicyDeniedError)
+        assert.ok(e.message.startsWith(`Source image rejected: the policy requires a ${req.type} signature for docker://example.com/ns/app:v1, and signature verification is not supported`), e.message)
+        assert.match(e.message, /--insecure-policy/)
+        return true
+      })
+    })
+  }
+  await withPolicy({ default: [{ type: 'signedBaseLayer', baseLayerIdentity: { type: 'matchExact' } }] }, async (check) => {
+    await assert.rejects(check(ref), (e: unknown) => e instanceof PolicyDeniedError && e.message === 'Source image rejected: signedBaseLayer not implemented yet!')
+  })
+})
+
+test('loadPolicy names the file in parse errors, one line', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'skiff-policy-unit-'))
+  try {
+    const path = join(dir, 'p.json')
+    await writeFile(path, '{"default":[]}')
+    await assert.rejects(loadPolicy(path), (e: any) => {
+      assert.equal(e.code, 'ERR_POLICY_INVALID')
+      assert.equal(e.message, `Error loading trust policy: invalid policy in ${JSON.stringify(path)}: List of verification policy requirements must not be empty`)
+      return true
+    })
+    await rm(path)
+    await assert.rejects(loadPolicy(path), (e: any) => e.code === 'ERR_POLICY_INVALID' && e.message.startsWith(`Error loading trust policy: open ${path}: no such file or directory; `))
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+})
+
+test('the policy file used: --policy, else the user\'s, else the system\'s; --insecure-policy reads none', async () => {
+  const home = await mkdtemp(join(tmpdir(), 'skiff-policy-home-'))
+  try {
+    assert.equal(await defaultPolicyPath(home), '/etc/containers/policy.json')
+    await mkdir(join(home, '.config', 'containers'), { recursive: true })
+    const user = join(home, '.config', 'containers', 'policy.json')
+    await writeFile(user, JSON.stringify({ default: [{ type: 'reject' }] }))
+    assert.equal(await defaultPolicyPath(home), user)
+    // a folder where the file should be: one line saying so
+    await assert.rejects(loadPolicy(home), (e: any) => e.code === 'ERR_POLICY_INVALID' && e.message.startsWith(`Error loading trust policy: open ${home}: is a directory; `) && e.message.includes('--insecure-policy'))
+    const ref = parseImageName('docker://example.com/x:1')
+    const none = { getSignatures: async () => [] } as unknown as ImageSource
+    await (await loadPolicyContext({ policyPath: join(home, 'missing.json'), insecure: true })).checkSource(ref, none)
+    await insecureAcceptAnythingPolicy().checkSource(ref, none)
+    await assert.rejects((await loadPolicyContext({ policyPath: user })).checkSource(ref, none), PolicyDeniedError)
+    await assert.rejects(loadPolicyContext({ policyPath: join(home, 'missing.json') }), (e: any) => e.code === 'ERR_POLICY_INVALID')
+  } finally {
+    await rm(home, { recursive: true, force: true })
+  }
+})
