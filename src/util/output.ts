@@ -150,9 +150,10 @@ export async function openOutputFile(path: string, opts: { mode?: number; mkdirs
       if (!stream.writableEnded && !stream.destroyed) stream.end()
       await settled
       try {
+        // The file is fsync'd and closed after 'finish': its errors (ENOSPC on close, EIO) count too.
+        if (fh) await closed(stream)
         if (failure !== undefined) throw failure
         if (stream.destroyed && !stream.writableFinished) throw new Error('the output was closed before everything was written')
-        if (fh) await closed(stream)
         if (target.kind === 'atomic') {
           await rename(tmp!, target.path)
           unregisterTempPath(tmp!)
