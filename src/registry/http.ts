@@ -265,6 +265,9 @@ export class HttpClient {
     for (let hops = 0; ; hops++) {
       debugLog(() => `registry: > ${method} ${url.href} ${JSON.stringify(headers)}`)
       const body = req.body
+      // undici's headers timer (the idle timeout) does not fire while a streamed body is still being
+      // written and the socket takes it (a slow source), only when the registry stops reading or
+      // stays silent after the body was sent
       const r = await this.pool(url).request({
         method,
         path: url.pathname + url.search,
