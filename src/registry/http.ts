@@ -339,6 +339,7 @@ export function describeNetworkError(e: unknown, method: string, url: URL, idleT
     )
   }
   const code = codeIn(e)
+  if (code === 'UND_ERR_ABORTED' || code === 'ABORT_ERR' || (e as Error).name === 'AbortError') return undefined
   switch (code) {
     case 'ECONNREFUSED':
       return new SkiffError('ERR_IO', `cannot connect to ${host}: connection refused (${where}); check the registry name and port, and that the registry is running`, opts)
