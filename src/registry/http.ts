@@ -96,6 +96,7 @@ function readable(res: HttpResponse): boolean {
 export async function readBody(res: HttpResponse, limit: number, tooLarge: () => Error): Promise<Buffer> {
   if (!readable(res)) return Buffer.alloc(0)
   const len = Number(header(res.headers, 'content-length'))
+  res.body.on('error', () => {}) // failures surface through the reads below; a destroyed body must not crash the process
   if (Number.isFinite(len) && len > limit) {
     const e = tooLarge()
     res.body.destroy(e)
@@ -113,6 +114,7 @@ export async function readErrorText(res: HttpResponse): Promise<string> {
   if (!readable(res)) return ''
   const chunks: Buffer[] = []
   let n = 0
+  res.body.on('error', () => {})
   try {
     for await (const c of res.body as AsyncIterable<Buffer>) {
       const room = MAX_ERROR_BODY_SIZE - n
