@@ -195,6 +195,7 @@ export class RegistryClient {
   async authFacts(repo: string | undefined, scopes: string[], res: HttpResponse): Promise<AuthFacts> {
     const write = res.method !== 'GET' && res.method !== 'HEAD'
     const facts: AuthFacts = { given: 'none', write }
+    if (write) facts.action = res.method === 'DELETE' ? 'delete' : 'push'
     if (repo !== undefined) facts.repository = repo
     if (this.opts.bearerToken) facts.given = 'token'
     else {

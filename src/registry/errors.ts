@@ -19,6 +19,8 @@ export interface AuthFacts {
   repository?: string
   /** The request wanted to write (push, upload, mount, delete). */
   write?: boolean
+  /** What the write was: a push (PUT/POST/PATCH) or a delete. */
+  action?: 'push' | 'delete'
   /** Actions the registry's token granted on the repository, when the token said (JWT `access`). */
   granted?: string[]
   /** The challenge said error="insufficient_scope". */
@@ -78,12 +80,17 @@ export interface ErrorContext {
 function authAdvice(status: number, detail: string, head: string, host: string, a: AuthFacts | undefined): string {
   const who = a?.username ? a.username : 'these credentials'
   const repo = a?.repository ?? 'this repository'
-  const pullOnly = a?.write && (status === 403 || a.insufficientScope) && a.given !== 'none'
-  if (pullOnly) {
+  const refusedAccess = (status === 403 || a?.insufficientScope) && a !== undefined && a.given !== 'none'
+  if (refusedAccess && a.write) {
     const mayPull = a.granted === undefined || a.granted.includes('pull') || a.granted.includes('*')
+    if (a.action === 'delete') return `${head}: ${who} may not delete from ${repo} (${detail}); deleting needs delete permission on ${host}`
     return mayPull
       ? `${head}: ${who} may pull but not push to ${repo} (${detail}); ask for push access on ${host}, or push somewhere you may write`
       : `${head}: ${who} may not access ${repo} (${detail}); ask for access on ${host}`
+  }
+  if (refusedAccess && a.given === 'credentials') {
+    // the credentials were accepted (a token was issued, or the registry said 403), but not for this repository
+    return `${head}: ${who} may not pull from ${repo} (${detail}); ask for access on ${host}`
   }
   if (status === 401) {
     if (a?.given === 'credentials') return `${head}: the registry rejected the credentials for ${who} (${detail}); check the username and password (skiff login ${host}, or --creds)`

@@ -96,6 +96,7 @@ function readable(res: HttpResponse): boolean {
 export async function readBody(res: HttpResponse, limit: number, tooLarge: () => Error): Promise<Buffer> {
   if (!readable(res)) return Buffer.alloc(0)
   const len = Number(header(res.headers, 'content-length'))
+  res.body.on('error', () => {}) // failures surface through the reads below; a destroyed body must not crash the process
   if (Number.isFinite(len) && len > limit) {
     const e = tooLarge()
     res.body.destroy(e)
@@ -113,6 +114,7 @@ export async function readErrorText(res: HttpResponse): Promise<string> {
   if (!readable(res)) return ''
   const chunks: Buffer[] = []
   let n = 0
+  res.body.on('error', () => {})
   try {
     for await (const c of res.body as AsyncIterable<Buffer>) {
       const room = MAX_ERROR_BODY_SIZE - n
@@ -265,6 +267,9 @@ export class HttpClient {
     for (let hops = 0; ; hops++) {
       debugLog(() => `registry: > ${method} ${url.href} ${JSON.stringify(headers)}`)
       const body = req.body
+      // undici's headers timer (the idle timeout) does not fire while a streamed body is still being
+      // written and the socket takes it (a slow source), only when the registry stops reading or
+      // stays silent after the body was sent
       const r = await this.pool(url).request({
         method,
         path: url.pathname + url.search,
@@ -336,6 +341,7 @@ export function describeNetworkError(e: unknown, method: string, url: URL, idleT
     )
   }
   const code = codeIn(e)
+  if (code === 'UND_ERR_ABORTED' || code === 'ABORT_ERR' || (e as Error).name === 'AbortError') return undefined
   switch (code) {
     case 'ECONNREFUSED':
       return new SkiffError('ERR_IO', `cannot connect to ${host}: connection refused (${where}); check the registry name and port, and that the registry is running`, opts)

@@ -155,6 +155,13 @@ describe('auth failures: token server', () => {
     assert.doesNotMatch(line, /or pass --creds/)
   })
 
+  it('valid credentials without access to the repository: "alice may not pull from other/app"', async () => {
+    const r = await run(['inspect', '--tls-verify=false', '--creds', 'alice:alice-pass', `docker://${reg.host}/other/app:1`])
+    const line = oneLineFailure(r, 'no access')
+    assert.match(line, /alice may not pull from other\/app/)
+    assert.doesNotMatch(line, /rejected the credentials/)
+  })
+
   it('a rejected --registry-token says so', async () => {
     const r = await run(['inspect', '--tls-verify=false', '--registry-token', 'not-a-valid-token', `docker://${reg.host}/team-a/app:1`])
     const line = oneLineFailure(r, 'bad token')

@@ -12,6 +12,9 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { join } from 'node:path'
+import { createWriteStream } from 'node:fs'
+import { finished } from 'node:stream/promises'
+import tar from 'tar-stream'
 import { skopeo, withTempDir } from '../../helpers/tools.js'
 import { ROOT, skiff } from '../run-skiff.js'
 
@@ -246,6 +249,28 @@ describe('size limits on local stores', () => {
       const r = await skiff(['inspect', `oci:${l}:v1`])
       assert.equal(r.code, 1, r.stderr)
       assert.match(r.stderr, /exceeded maximum allowed size of 4194304 bytes/)
+    })
+  })
+
+  it('docker-archive: a 5 MiB config is refused with the limit, as skopeo does', async () => {
+    await withTempDir(async (tmp) => {
+      const file = join(tmp, 'big.tar')
+      const layer = Buffer.alloc(1024)
+      const config = JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Labels: { pad: 'x'.repeat(5 * MB) } }, rootfs: { type: 'layers', diff_ids: [sha(layer)] } })
+      const pack = tar.pack()
+      const out = createWriteStream(file)
+      pack.pipe(out)
+      pack.entry({ name: 'manifest.json' }, JSON.stringify([{ Config: 'c.json', RepoTags: ['x:1'], Layers: ['l.tar'] }]))
+      pack.entry({ name: 'c.json' }, config)
+      pack.entry({ name: 'l.tar' }, layer)
+      pack.finalize()
+      await finished(out)
+      const r = await skiff(['inspect', `docker-archive:${file}`])
+      assert.equal(r.code, 1, r.stderr)
+      assert.match(r.stderr, /reading image config "c\.json": exceeded maximum allowed size of 4194304 bytes/)
+      const sk = await skopeo(['inspect', `docker-archive:${file}`])
+      assert.equal(sk.code, 1)
+      assert.match(sk.stderr, /exceeded maximum allowed size of 4194304 bytes/)
     })
   })
 })

@@ -66,6 +66,28 @@ describe('docker:// blob downloads: stalls, ignored Range, padding', () => {
     }
   })
 
+  it('an upload fed by a slow source takes longer than the idle timeout and still succeeds (registry to registry)', async () => {
+    // the source stalls 3 s mid-blob (its idle timeout), the destination's idle timeout is 1 s: the
+    // streamed PUT sends nothing for 3 s, and only silence after the body was sent may time it out
+    const proxy = await startProxy(reg, { stallBlobGet: { afterBytes: 5 * MB, match: bigGet } })
+    const dest = await startRegistry()
+    try {
+      await withTempDir(async (dir) => {
+        const res = await copy(`docker://${proxy.host}/s/app:1`, `docker://${dest.host}/s/copied:1`, {
+          source: { registry: { tlsVerify: false, idleTimeoutMs: 3000, retryTimes: 0 } },
+          destination: { registry: { tlsVerify: false, idleTimeoutMs: 1000, retryTimes: 0 } },
+        })
+        assert.equal(res.manifestDigest, manifestDigest)
+        assert.equal(proxy.requests().filter(bigGet)[0]!.fault, 'stall')
+        const back = await copy(`docker://${dest.host}/s/copied:1`, `dir:${join(dir, 'd')}`, { source: plain })
+        assert.equal(back.manifestDigest, manifestDigest)
+      })
+    } finally {
+      await proxy.close()
+      await dest.close()
+    }
+  })
+
   it('a source that keeps stalling is reported as a stall naming the image, within seconds', async () => {
     const proxy = await startProxy(reg, { stallBlobGet: { afterBytes: 1 * MB, times: 100, match: bigGet } })
     try {
