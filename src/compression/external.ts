@@ -33,6 +33,7 @@ class ExternalDecompressor extends Transform {
   private stderr = ''
   private exit: { code: number | null; signal: NodeJS.Signals | null } | undefined
   private flushCb: TransformCallback | undefined
+  private flushing = false
   private spawnError: Error | undefined
 
   constructor(
@@ -60,7 +61,11 @@ class ExternalDecompressor extends Transform {
       if (this.spawnError) return
       this.exit = { code, signal }
       if (code !== 0) this.destroy(this.corrupt())
-      else if (this.flushCb) this.flushCb()
+      // bzip2 stops at data after its stream and exits 0 with a warning; Go's decoder (and so
+      // skopeo) refuses such input, and so does skiff, whether or not all of it was written yet.
+      else if (/trailing garbage/.test(this.stderr)) this.destroy(this.corrupt('data after the end of the compressed stream'))
+      else if (!this.flushing) this.destroy(this.corrupt('the program stopped before the end of the input'))
+      else this.flushCb?.()
     })
   }
 
@@ -77,9 +82,9 @@ class ExternalDecompressor extends Transform {
     return new SkiffError('ERR_COMPRESSION', `${this.label()}cannot run "${cmd}" to decompress ${this.format} data: ${e.message}`, { ...(image ? { image } : {}), cause: e })
   }
 
-  private corrupt(): SkiffError {
+  private corrupt(reason?: string): SkiffError {
     const first = this.stderr.trim().split('\n')[0] ?? ''
-    const why = first.replace(/^[^\s:]+: (\(stdin\):? )?/, '').replace(/[;.]$/, '') || (this.exit?.signal ? `killed by ${this.exit.signal}` : `exit status ${this.exit?.code}`)
+    const why = reason ?? (first.replace(/^[^\s:]+: (\(stdin\):? )?/, '').replace(/[;.]$/, '') || (this.exit?.signal ? `killed by ${this.exit.signal}` : `exit status ${this.exit?.code}`))
     const image = this.opts.image
     return new SkiffError('ERR_COMPRESSION', `${this.label()}not valid ${this.format} data (${why}); the file is truncated or corrupt`, image ? { image } : {})
   }
@@ -95,9 +100,9 @@ class ExternalDecompressor extends Transform {
   }
 
   override _flush(cb: TransformCallback): void {
+    this.flushing = true
     this.flushCb = cb
     this.child.stdin.end()
-    if (this.exit?.code === 0) cb()
   }
 
   override _destroy(err: Error | null, cb: (error: Error | null) => void): void {

@@ -77,6 +77,10 @@ for (const [format, cmd] of [['xz', 'xz'], ['bzip2', 'bzip2']] as const) {
     )
     // garbage from the first byte
     await assert.rejects(collect(Readable.from([Buffer.from('not compressed at all')]).pipe(decompressor(format))), (e: SkiffError) => e.code === 'ERR_COMPRESSION')
+    // data after the end of the stream (more than a pipe holds, and a little): refused, no hang
+    for (const trailing of [Buffer.alloc(3 << 20, 0x41), Buffer.from('junk')]) {
+      await assert.rejects(collect(Readable.from([packed, trailing]).pipe(decompressor(format))), (e: SkiffError) => e.code === 'ERR_COMPRESSION', `${trailing.length} trailing bytes`)
+    }
     // destroying the stream early ends the program and does not hang
     const early = Readable.from([packed]).pipe(decompressor(format))
     for await (const _ of early) break
