@@ -174,6 +174,12 @@ describe('registries.conf: rewrites, mirrors and insecure for every command (as 
       assert.deepEqual([...a.RepoTags].sort(), [...b.RepoTags].sort())
       assert.deepEqual([...a.RepoTags].sort(), await tagsAt(named, 'r'))
     }
+    // list-tags: the named registry's, not a mirror's
+    const lt = await sk([...c, 'list-tags', `docker://${named.host}/r`])
+    assert.equal(lt.code, 0, lt.stderr)
+    const ltTheirs = await skopeo([...c, 'list-tags', `docker://${named.host}/r`])
+    assert.deepEqual(JSON.parse(lt.stdout), JSON.parse(ltTheirs.stdout))
+    assert.deepEqual([...JSON.parse(lt.stdout).Tags].sort(), await tagsAt(named, 'r'))
     // located has "common" too, but it is not insecure: the copy reads "common" from the named registry.
     await withTempDir(async (dir) => {
       const cp = await sk([...c, 'copy', '-q', '--digestfile', join(dir, 'd'), `docker://${named.host}/r:common`, `dir:${join(dir, 'x')}`])
