@@ -21,7 +21,7 @@ export class SyncCollisionError extends SkiffError {
     const more = collisions.length > shown.length ? `; and ${collisions.length - shown.length} more` : ''
     super(
       'ERR_INVALID_ARGUMENT',
-      `${collisions.length === 1 ? 'two sources map' : `${collisions.length} destinations are each named by several sources`} to the same destination: ${shown.join('; ')}${more}; nothing was copied (use --scoped to keep the source paths apart, or sync them to different destinations)`,
+      `${collisions.length === 1 ? 'two sources map to the same destination' : `${collisions.length} destinations are each named by more than one source`}: ${shown.join('; ')}${more}; nothing was copied (use --scoped to keep the source paths apart, or sync them to different destinations)`,
     )
     this.name = 'SyncCollisionError'
   }

@@ -1,6 +1,6 @@
 /**
- * planSync: the images a sync will copy, lazily (repositories are listed while earlier images
- * copy). Each source item is named at the destination as skopeo names it (see naming.ts) and
+ * planSync: the images a sync will copy, as a lazy sequence (runSync reads all of it and checks
+ * it for collisions before the first copy: collisions.ts). Each source item is named at the destination as skopeo names it (see naming.ts) and
  * filtered by --include-tags / --exclude-tags. `sync dir → dir` is refused, as skopeo does.
  * With --images-from (registry-storage source) only the listed images are planned.
  */

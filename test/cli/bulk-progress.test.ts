@@ -174,3 +174,26 @@ p.finish()
     })
   })
 })
+
+describe('bulk progress: --dry-run', () => {
+  it("prints skopeo's log line per image in plan order, whatever order the checks finish in; failures as a real sync", () => {
+    let text = ''
+    const p = createBulkProgress({ mode: 'lines', out: { write: (s: string) => (text += s) }, timer: false, dryRun: true })
+    for (let i = 0; i < 4; i++) p.onEvent({ type: 'image-planned', index: i, source: `docker://src/app:${i}`, destination: `dir:out/app:${i}`, label: `app:${i}`, planned: i + 1 })
+    p.onEvent({ type: 'plan-done', total: 4 })
+    const done = (index: number, n: number, r: Partial<ImageResult> & Pick<ImageResult, 'result'>) =>
+      p.onEvent({ type: 'image-done', label: `app:${index}`, done: n, total: 4, position: { n: index + 1, of: 4 }, ...result(index, r), source: `docker://src/app:${index}`, destination: `dir:out/app:${index}` })
+    done(2, 1, { result: 'skipped', reason: 'dry-run' })
+    assert.equal(text, '', 'waits for the images planned before it')
+    done(0, 2, { result: 'skipped', reason: 'present', digest: d(1) })
+    done(1, 3, { result: 'failed', error: 'docker://src/app:1: reading manifest 1: image not found' })
+    // image 3 never ran (stopped at the first failure): the others are still printed, in order, at the end
+    p.finish()
+    const lines = text.trim().split('\n')
+    assert.match(lines[0]!, /^time="[^"]+" level=info msg="Would have skipped image ref 1\/4: already present at the destination" digest="sha256:1{64}" from="docker:\/\/src\/app:0" to="dir:out\/app:0"$/)
+    assert.equal(lines[1], '[3/4] failed  app:1: docker://src/app:1: reading manifest 1: image not found')
+    assert.match(lines[2]!, /^time="[^"]+" level=info msg="Would have copied image ref 3\/4" from="docker:\/\/src\/app:2" to="dir:out\/app:2"$/)
+    assert.match(lines[3]!, /^Summary: /)
+    assert.equal(lines.length, 4)
+  })
+})
