@@ -206,6 +206,10 @@ export class BlobCopier {
     }
     stages.push(new ProgressTap(info.digest, this.emit))
     const out = new PassThrough()
+    // A destination may destroy `out` with an error of its own (an abort) before or after it pipes
+    // from it; that error reaches us through putBlob's rejection, so it must not also be an
+    // unhandled 'error' event that crashes the process.
+    out.on('error', () => {})
     const run = pipeline as unknown as (...args: unknown[]) => Promise<void>
     const flowing = run(input, ...stages, out, req.signal ? { signal: req.signal } : {})
     flowing.catch(() => {}) // observed below; avoid an unhandled rejection while putBlob runs

@@ -3,7 +3,7 @@
  * copies (one image or a list), stores signatures and commits; nothing is visible at the
  * destination unless everything succeeded.
  */
-import { SkiffError, isSkiffError } from '../errors.js'
+import { SkiffError, withImage } from '../errors.js'
 import { parseImageName } from '../transports/registry.js'
 import { parseManifest, manifestDigest } from '../manifest/parse.js'
 import { verifyBytes } from '../digest/verify.js'
@@ -22,14 +22,8 @@ function compressionPolicy(opts: CopyOptions, desired: 'preserve' | 'compress' |
   return p
 }
 
-/** Adds the image name to errors that do not say which image they are about. */
-function withContext(e: unknown, name: string): unknown {
-  if (isSkiffError(e) && !e.message.includes(name)) {
-    const wrapped = new SkiffError(e.code, `${name}: ${e.message}`, { cause: e, image: name })
-    return wrapped
-  }
-  return e
-}
+/** Adds the image name to errors that do not say which image they are about (keeping their class). */
+const withContext = withImage
 
 export async function copyImage(source: ImageReference | string, destination: ImageReference | string, opts: CopyOptions): Promise<CopyResult> {
   const srcRef = typeof source === 'string' ? parseImageName(source) : source

@@ -27,14 +27,21 @@ export interface SingleImageInput {
   forcedType?: string
 }
 
-/** Layers are copied under an AbortController so the first failure stops the others promptly. */
+/**
+ * Layers are copied under an AbortController so the first failure stops the others promptly. The
+ * first failure is what the caller gets: the siblings' failures caused by that abort (AbortErrors,
+ * premature closes) are never reported in its place.
+ */
 async function copyLayers(ctx: CopyContext, layers: BlobInfo[], needUncompressed: boolean): Promise<CopiedBlob[]> {
   const ac = new AbortController()
   const onAbort = (): void => ac.abort(ctx.signal?.reason)
   ctx.signal?.addEventListener('abort', onAbort, { once: true })
   const parallel = ctx.dest.properties.hasThreadSafePutBlob ? ctx.parallel : 1
+  let first: { error: unknown } | undefined
   try {
     return await mapLimit(layers, parallel, async (info) => {
+      // a layer still queued when another failed does not start
+      if (ac.signal.aborted) throw ac.signal.reason
       try {
         if (info.urls?.length && ctx.dest.properties.acceptsForeignLayerURLs) {
           // Foreign layer: referenced by URL, not copied (as containers/image does).
@@ -42,10 +49,17 @@ async function copyLayers(ctx: CopyContext, layers: BlobInfo[], needUncompressed
         }
         return await ctx.blobs.copy({ info, kind: 'layer', compression: ctx.compression, needUncompressedDigest: needUncompressed, signal: ac.signal })
       } catch (e) {
-        ac.abort(e)
+        if (!ac.signal.aborted) {
+          first = { error: e }
+          ac.abort(e)
+        }
         throw e
       }
     })
+  } catch (e) {
+    // The caller's own abort (Ctrl-C, --command-timeout) wins; otherwise the layer that failed first.
+    if (ctx.signal?.aborted) throw ctx.signal.reason
+    throw first ? first.error : e
   } finally {
     ctx.signal?.removeEventListener('abort', onAbort)
   }
