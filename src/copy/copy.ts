@@ -40,15 +40,16 @@ export async function copyImage(source: ImageReference | string, destination: Im
     const dest = await destRef.newImageDestination({ ...(opts.destination ?? {}), ...(signal ? { signal } : {}) }).catch((e: unknown) => Promise.reject(withContext(e, destName)))
     try {
       emit({ type: 'start', source: srcName, destination: destName })
-      emit({ type: 'signatures-get' })
-      const signatures = opts.removeSignatures ? [] : await src.getSignatures()
-      if (signatures.length && !dest.properties.supportsSignatures) {
-        throw new SkiffError('ERR_UNSUPPORTED', `${srcName} has signatures, but ${destName} cannot store them; use --remove-signatures to copy without them`)
-      }
       const top = await src.getManifest()
       const claimed = top.digest ?? srcRef.dockerReference()?.digest
       if (claimed) verifyBytes(top.bytes, claimed, `${srcName}: manifest`)
       const parsed = parseManifest(top.bytes, top.mediaType, srcName)
+      const withInstances = parsed.kind === 'list' && (opts.multiArch ?? 'system') !== 'system'
+      emit({ type: 'signatures-get', ...(withInstances ? { list: true } : {}) })
+      const signatures = opts.removeSignatures ? [] : await src.getSignatures()
+      if (signatures.length && !dest.properties.supportsSignatures) {
+        throw new SkiffError('ERR_UNSUPPORTED', `${srcName} has signatures, but ${destName} cannot store them; use --remove-signatures to copy without them`)
+      }
       const forcedType = formatMediaType(opts.format)
       const ctx: CopyContext = {
         src,
@@ -74,7 +75,7 @@ export async function copyImage(source: ImageReference | string, destination: Im
       if (signatures.length && written.digest !== manifestDigest(top.bytes, parsed.mediaType)) {
         throw new SkiffError('ERR_UNSUPPORTED', `copying ${srcName} to ${destName} changes the manifest, which would invalidate its signatures; use --remove-signatures`)
       }
-      emit({ type: 'signatures-store', count: signatures.length })
+      emit({ type: 'signatures-store', count: signatures.length, ...(withInstances ? { list: true } : {}) })
       if (signatures.length) await dest.putSignatures(signatures)
       await dest.commit()
       emit({ type: 'done', manifestDigest: written.digest })

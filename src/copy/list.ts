@@ -5,7 +5,7 @@
  */
 import { SkiffError } from '../errors.js'
 import { manifestDigest, resolveMediaType } from '../manifest/parse.js'
-import { chooseInstance, formatPlatform, platformMatches } from '../manifest/platform.js'
+import { NO_MATCH_PREFIX, chooseInstance, formatPlatform, platformMatches } from '../manifest/platform.js'
 import { flavorOf } from '../manifest/layer-types.js'
 import { rewriteList } from '../manifest/serialize.js'
 import { verifyBytes } from '../digest/verify.js'
@@ -23,7 +23,16 @@ async function getInstance(ctx: CopyContext, entry: ListEntry): Promise<{ bytes:
 export async function copyList(ctx: CopyContext, bytes: Buffer, list: ManifestList): Promise<WrittenManifest> {
   const mode = ctx.multiArch
   if (mode === 'system') {
-    const entry = chooseInstance(list, ctx.platform)
+    let entry: ListEntry
+    try {
+      entry = chooseInstance(list, ctx.platform, ctx.srcName)
+    } catch (e) {
+      // skopeo copy's wording: "choosing an image from manifest list IMAGE: no image found …"
+      if (e instanceof SkiffError && e.code === 'ERR_NO_MATCHING_PLATFORM') {
+        throw new SkiffError(e.code, `choosing an image from manifest list ${ctx.srcName}: ${e.message.slice(NO_MATCH_PREFIX.length)}`, { image: ctx.srcName })
+      }
+      throw e
+    }
     const inst = await getInstance(ctx, entry)
     return copySingleImage(ctx, { ...inst, asInstance: false })
   }
@@ -54,6 +63,7 @@ export async function copyList(ctx: CopyContext, bytes: Buffer, list: ManifestLi
   const entries: ListEntry[] = []
   let changed = converting
   let n = 0
+  ctx.emit({ type: 'list-start', copying: mode === 'index-only' ? 0 : selected.size, total: list.manifests.length })
   for (const entry of list.manifests) {
     if (!selected.has(entry)) {
       if (ctx.stripRemovedPlatforms && mode !== 'index-only') changed = true
@@ -62,8 +72,11 @@ export async function copyList(ctx: CopyContext, bytes: Buffer, list: ManifestLi
     }
     n++
     ctx.emit({ type: 'instance', index: n, total: selected.size, digest: entry.digest })
+    ctx.emit({ type: 'signatures-get' })
     const inst = await getInstance(ctx, entry)
     const written = await copySingleImage(ctx, { ...inst, asInstance: true, ...(forcedType ? { forcedType } : {}) })
+    // skopeo's per-instance step line; skiff copies the signatures of the top-level image only
+    ctx.emit({ type: 'signatures-store', count: 0 })
     const out: ListEntry = { ...entry, digest: written.digest, size: written.bytes.length, mediaType: written.mediaType }
     if (out.digest !== entry.digest || out.mediaType !== entry.mediaType) changed = true
     entries.push(out)
@@ -73,7 +86,7 @@ export async function copyList(ctx: CopyContext, bytes: Buffer, list: ManifestLi
   }
   const outBytes = changed ? rewriteList(list, flavor, entries) : bytes
   const mediaType = changed ? listType : list.mediaType
-  ctx.emit({ type: 'manifest-write' })
+  ctx.emit({ type: 'manifest-write', list: true })
   await ctx.dest.putManifest(outBytes, mediaType)
   return { bytes: outBytes, mediaType, digest: manifestDigest(outBytes, mediaType) }
 }
