@@ -108,3 +108,56 @@ test('on a terminal (a pty through script(1)), progress is drawn as bars ending 
     assert.ok(!screen.includes(`Copying blob ${img.layers[0]!.digest}`), 'not the non-TTY lines')
   })
 })
+
+// Flags skopeo added between 1.9.3 (the oracle installed here, compared by main.test.ts) and
+// 1.22.0 (the version `skiff --version` names), from skopeo's docs/skopeo-*.1.md at v1.22.0.
+const SKOPEO_1_22_NEW_FLAGS: Record<string, string[]> = {
+  '': ['--user-agent-prefix'],
+  copy: ['--dest-force-compress-format', '--image-parallel-copies', '--retry-delay', '--sign-by-sigstore', '--sign-by-sq-fingerprint'],
+  inspect: ['--retry-delay'],
+  sync: ['--append-suffix', '--digestfile', '--retry-delay', '--sign-by-sigstore', '--sign-by-sq-fingerprint'],
+  'list-tags': ['--retry-delay'],
+  delete: ['--retry-delay'],
+  login: ['--compat-auth-file'],
+  logout: ['--compat-auth-file'],
+}
+
+test('skiff accepts and lists the flags skopeo added up to 1.22.0; the commands too', async () => {
+  for (const [cmd, flags] of Object.entries(SKOPEO_1_22_NEW_FLAGS)) {
+    const help = await skiff([...(cmd ? [cmd] : []), '--help'])
+    assert.equal(help.code, 0)
+    for (const f of flags) assert.match(help.stdout, new RegExp(`^\\s+(-\\w, )?${f}[ =]`, 'm'), `skiff ${cmd} --help lacks ${f}`)
+  }
+  const root = await skiff(['--help'])
+  for (const c of ['copy', 'delete', 'generate-sigstore-key', 'inspect', 'list-tags', 'login', 'logout', 'manifest-digest', 'standalone-sign', 'standalone-verify', 'sync']) {
+    assert.match(root.stdout, new RegExp(`^  ${c} `, 'm'), c)
+  }
+  // signing is not implemented: the flags fail clearly instead of being ignored
+  for (const [flag, value] of [['--sign-by-sigstore', '/x.yaml'], ['--sign-by-sq-fingerprint', 'ABCD']]) {
+    const r = await skiff(['--insecure-policy', 'copy', flag!, value!, 'oci:examples/hello:latest', 'dir:/nonexistent/x'])
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, new RegExp(`^skiff: signing with .* \\(${flag}\\) is not supported by this version of skiff yet`))
+  }
+})
+
+test('--user-agent-prefix: registries see "PREFIX skiff/VERSION"; --dest-force-compress-format is accepted with a format', async () => {
+  const { startRegistry } = await import('../helpers/registry/index.js')
+  const { VERSION } = await import('../../src/version.js')
+  const reg = await startRegistry()
+  try {
+    await withTempDir(async (t) => {
+      const r = await skiff(['--insecure-policy', '--user-agent-prefix', 'my-mirror/2.0', 'copy', '-q', '--dest-tls-verify=false', '--dest-compress-format', 'gzip', '--dest-force-compress-format', 'oci:examples/hello:latest', `docker://${reg.host}/ua:1`])
+      assert.equal(r.code, 0, r.stderr)
+      const agents = new Set(reg.requests().map((e) => e.userAgent))
+      assert.deepEqual([...agents], [`my-mirror/2.0 skiff/${VERSION}`])
+      const i = await skiff(['--user-agent-prefix', 'p', 'inspect', '--tls-verify=false', `docker://${reg.host}/ua:1`])
+      assert.equal(i.code, 0, i.stderr)
+      assert.equal(reg.requests().at(-1)!.userAgent, `p skiff/${VERSION}`)
+      const bad = await skiff(['--insecure-policy', 'copy', '--dest-force-compress-format', 'oci:examples/hello:latest', `dir:${t}/x`])
+      assert.equal(bad.code, 1)
+      assert.match(bad.stderr, /--dest-force-compress-format requires --dest-compress-format/)
+    })
+  } finally {
+    await reg.close()
+  }
+})

@@ -1,6 +1,7 @@
 /** The global flags (as skopeo's root command) and the typed options they become. */
 import type { Platform } from '../../transports/types.js'
 import type { FlagSpec, FlagValues } from '../flags.js'
+import { VERSION } from '../../version.js'
 
 export const globalFlags: readonly FlagSpec[] = [
   { name: 'command-timeout', kind: 'duration', help: 'timeout for the command execution' },
@@ -12,6 +13,7 @@ export const globalFlags: readonly FlagSpec[] = [
   { name: 'policy', kind: 'string', help: 'Path to a trust policy file', complete: 'file' },
   { name: 'registries.d', kind: 'string', argName: 'DIR', help: 'use registry configuration files in DIR (e.g. for container signature storage)', complete: 'dir' },
   { name: 'tmpdir', kind: 'string', help: 'directory used to store temporary files', complete: 'dir' },
+  { name: 'user-agent-prefix', kind: 'string', argName: 'PREFIX', help: 'prefix to add to the user agent string' },
 ]
 
 export interface GlobalOptions {
@@ -23,6 +25,8 @@ export interface GlobalOptions {
   tmpdir?: string
   /** From --override-os/--override-arch/--override-variant; empty = the host's. */
   platform: Partial<Platform>
+  /** --user-agent-prefix P: the User-Agent sent to registries is `P skiff/VERSION`. */
+  userAgent?: string
   /** --registries.d: accepted and kept for the signature-storage support of a later version. */
   registriesDir?: string
 }
@@ -35,6 +39,8 @@ export function globalOptionsFrom(v: FlagValues): GlobalOptions {
   if (timeout !== undefined && timeout > 0) g.commandTimeoutMs = timeout
   const tmp = v.str('tmpdir')
   if (tmp) g.tmpdir = tmp
+  const uaPrefix = v.str('user-agent-prefix')
+  if (uaPrefix) g.userAgent = `${uaPrefix} skiff/${VERSION}`
   const os = v.str('override-os')
   if (os) g.platform.os = os
   const arch = v.str('override-arch')
