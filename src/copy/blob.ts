@@ -93,7 +93,7 @@ class ProgressTap extends Transform {
 
 type Op = { kind: 'keep' } | { kind: 'decompress'; from: Compression } | { kind: 'compress'; to: CompressionFormat; from: Compression }
 
-function planOp(actual: Compression, p: LayerCompressionPolicy | undefined): Op {
+export function planOp(actual: Compression, p: LayerCompressionPolicy | undefined): Op {
   if (!p || p.mode === 'preserve') return { kind: 'keep' }
   if (p.mode === 'decompress') return actual === 'none' ? { kind: 'keep' } : { kind: 'decompress', from: actual }
   if (actual === 'none') return { kind: 'compress', to: p.format, from: 'none' }
@@ -101,7 +101,7 @@ function planOp(actual: Compression, p: LayerCompressionPolicy | undefined): Op 
   return { kind: 'keep' }
 }
 
-function compressionFromMediaType(mediaType: string | undefined): Compression | undefined {
+export function compressionFromMediaType(mediaType: string | undefined): Compression | undefined {
   if (!mediaType) return undefined
   if (/(\+|\.)gzip$/.test(mediaType)) return 'gzip'
   if (/(\+|\.)zstd$/.test(mediaType)) return 'zstd'

@@ -14,6 +14,15 @@ import { chooseListType, imageTypeForList } from './manifest-plan.js'
 import { copySingleImage } from './single.js'
 import type { CopyContext, WrittenManifest } from './context.js'
 
+/** A registry's MANIFEST_BLOB_UNKNOWN (distribution: a list references a manifest the repository lacks). */
+function isManifestBlobUnknown(e: unknown): boolean {
+  for (let x = e, depth = 0; x && typeof x === 'object' && depth < 10; x = (x as { cause?: unknown }).cause, depth++) {
+    const entries = (x as { registryErrors?: Array<{ code?: string }> }).registryErrors
+    if (entries?.some((r) => r.code === 'MANIFEST_BLOB_UNKNOWN')) return true
+  }
+  return false
+}
+
 async function getInstance(ctx: CopyContext, entry: ListEntry): Promise<{ bytes: Buffer; mediaType: string }> {
   const got = await ctx.src.getManifest(entry.digest)
   verifyBytes(got.bytes, entry.digest, `${ctx.srcName}: manifest ${entry.digest}`)
@@ -87,6 +96,15 @@ export async function copyList(ctx: CopyContext, bytes: Buffer, list: ManifestLi
   const outBytes = changed ? rewriteList(list, flavor, entries) : bytes
   const mediaType = changed ? listType : list.mediaType
   ctx.emit({ type: 'manifest-write', list: true })
-  await ctx.dest.putManifest(outBytes, mediaType)
+  const sparse = entries.length > n && mode !== 'index-only'
+  try {
+    await ctx.dest.putManifest(outBytes, mediaType)
+  } catch (e) {
+    // a registry that checks a list's references refuses one that names images it does not hold
+    if (sparse && isManifestBlobUnknown(e)) {
+      throw new SkiffError('ERR_UNSUPPORTED', `${ctx.destName}: ${(e as Error).message}; the registry refuses a list naming platforms that were not copied: add --strip-removed-platforms to write a list of the copied platforms only (its digest changes), or copy them all with --all`, { cause: e, image: ctx.destName })
+    }
+    throw e
+  }
   return { bytes: outBytes, mediaType, digest: manifestDigest(outBytes, mediaType) }
 }

@@ -12,7 +12,7 @@ import { schema1Layers, schema1ToConfig } from '../manifest/schema1.js'
 import { digestOf } from '../digest/digest.js'
 import type { BlobInfo } from '../transports/types.js'
 import type { ImageManifest, Schema1Manifest } from '../manifest/types.js'
-import { readSmallBlob, type CopiedBlob } from './blob.js'
+import { compressionFromMediaType, planOp, readSmallBlob, type CopiedBlob } from './blob.js'
 import { dockerConfigToOci } from '../manifest/oci-config.js'
 import { chooseImageManifestType } from './manifest-plan.js'
 import { mapLimit } from './limit.js'
@@ -82,7 +82,23 @@ function refuseDigestChange(ctx: CopyContext, what: string): never {
   throw new SkiffError('ERR_PRESERVE_DIGESTS', `${ctx.srcName}: --preserve-digests is set but copying to ${ctx.destName} would change the ${what} digest (the manifest must be converted or layers recompressed); drop --preserve-digests or choose a destination that takes the image as it is`)
 }
 
+/**
+ * --preserve-digests: refuse before anything is uploaded when the plan already says a digest will
+ * change (a manifest conversion, or layers whose media type says they will be recompressed). The
+ * check after the copy stays for what only the bytes reveal.
+ */
+function refuseChangeUpFront(ctx: CopyContext, m: ImageManifest, target: string): void {
+  if (!ctx.preserveDigests) return
+  if (target !== m.mediaType) refuseDigestChange(ctx, 'manifest')
+  for (const l of m.layers) {
+    if (l.urls?.length && ctx.dest.properties.acceptsForeignLayerURLs) continue
+    const declared = compressionFromMediaType(l.mediaType)
+    if (declared !== undefined && planOp(declared, ctx.compression).kind !== 'keep') refuseDigestChange(ctx, `layer ${l.digest}`)
+  }
+}
+
 async function copySchema2(ctx: CopyContext, m: ImageManifest, input: SingleImageInput, target: string): Promise<WrittenManifest> {
+  refuseChangeUpFront(ctx, m, target)
   const layers = await copyLayers(ctx, m.layers, false)
   const flavor = flavorOf(target)!
   const srcFlavor = flavorOf(m.mediaType)!

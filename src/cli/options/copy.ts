@@ -172,7 +172,8 @@ export function copyRequestFrom(args: readonly string[], v: FlagValues, g: Globa
   if (signBySigstore) throw unsupported('signing with sigstore', '--sign-by-sigstore-private-key')
   if (v.str('sign-by-sigstore')) throw unsupported('signing with sigstore', '--sign-by-sigstore')
   if (v.str('sign-by-sq-fingerprint')) throw unsupported('signing with Sequoia-PGP', '--sign-by-sq-fingerprint')
-  // --dest-force-compress-format: skiff already writes every layer in the --dest-compress-format it is given
+  // --dest-force-compress-format: whenever skiff compresses for a destination, it already recompresses
+  // layers in another format into --dest-compress-format (what the flag forces in skopeo)
   if (v.bool('dest-force-compress-format') && !v.str('dest-compress-format')) throw new UsageError('--dest-force-compress-format requires --dest-compress-format')
   if (passphraseFile) throw unsupported('signing', '--sign-passphrase-file')
   if (signIdentity) throw unsupported('signing', '--sign-identity')
