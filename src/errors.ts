@@ -91,6 +91,29 @@ export class PolicyDeniedError extends SkiffError {
   }
 }
 
+/**
+ * The same error, of the same class (instanceof DigestMismatchError still holds, its fields are kept),
+ * with `image` set and the message starting with the image name. A copy, so an error object shared by
+ * several operations (one blob transfer awaited by two images) is never changed under another's feet.
+ * Errors that are not SkiffErrors, or already name the image, are returned as they are.
+ */
+export function withImage(e: unknown, image: string): unknown {
+  if (!isSkiffError(e) || e.message.includes(image)) return e
+  const copy = Object.create(Object.getPrototypeOf(e) as object) as SkiffError
+  for (const key of Reflect.ownKeys(e)) {
+    if (key === 'message' || key === 'stack') continue
+    Object.defineProperty(copy, key, Object.getOwnPropertyDescriptor(e, key)!)
+  }
+  const message = `${image}: ${e.message}`
+  Object.defineProperty(copy, 'message', { value: message, writable: true, configurable: true, enumerable: false })
+  Object.defineProperty(copy, 'image', { value: e.image ?? image, writable: false, configurable: true, enumerable: true })
+  if (e.stack !== undefined) {
+    const stack = e.stack.startsWith(`${e.name}: ${e.message}`) ? `${e.name}: ${message}${e.stack.slice(e.name.length + 2 + e.message.length)}` : e.stack
+    Object.defineProperty(copy, 'stack', { value: stack, writable: true, configurable: true, enumerable: false })
+  }
+  return copy
+}
+
 export function isSkiffError(e: unknown): e is SkiffError {
   return e instanceof SkiffError
 }

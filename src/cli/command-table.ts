@@ -150,6 +150,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: ['file'],
     load: () => import('./commands/manifest-digest.js'),
   },
+  { name: 'generate-sigstore-key', summary: 'Generate a sigstore public/private key pair', usage: 'generate-sigstore-key [command options] --output-prefix PREFIX', flags: [], args: [], planned: true, load: planned },
   { name: 'standalone-sign', summary: 'Create a signature using local files', usage: 'standalone-sign [command options] MANIFEST DOCKER-REFERENCE KEY-FINGERPRINT --output|-o SIGNATURE', flags: [], args: ['file'], planned: true, load: planned },
   { name: 'standalone-verify', summary: 'Verify a signature using local files', usage: 'standalone-verify MANIFEST DOCKER-REFERENCE KEY-FINGERPRINT SIGNATURE', flags: [], args: ['file'], planned: true, load: planned },
   {

@@ -2,15 +2,23 @@
  * skiff's command line entry point (bundled into dist/cli/main.js with one chunk per command; bin/skiff imports it).
  * `--version` answers before anything else loads: users run skiff once per image in shell loops.
  */
-import { VERSION } from '../version.js'
+import { versionLine } from '../version.js'
+import { flushOutput, installCrashHandlers } from './crash.js'
 
 const argv = process.argv.slice(2)
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
-  process.stdout.write(`skiff version ${VERSION}\n`)
+  process.stdout.write(versionLine())
 } else {
+  const debug = argv.some((a) => a === '--debug' || a === '--debug=true')
+  // --debug: stacks point into src/*.ts (the bundle ships source maps; reading them costs start-up time, so only then)
+  if (debug) process.setSourceMapsEnabled(true)
+  installCrashHandlers(debug)
   const { runCli } = await import('./run.js')
   const code = await runCli(argv)
   // Exit now rather than when the event loop drains: a command aborted by Ctrl-C or a timeout may
-  // still hold sockets or timers open. stdout/stderr writes to pipes and files are synchronous here.
+  // still hold sockets or timers open. But first let stdout and stderr drain: writes to a pipe are
+  // asynchronous once the pipe is full (`skiff inspect --raw … | slow-reader` would lose all but
+  // 64 KiB), and a reader that went away (EPIPE) ends us as SIGPIPE does.
+  await flushOutput()
   process.exit(code)
 }

@@ -4,7 +4,7 @@
  * never runs a command, so it can be tested in-process.
  */
 import { Command, CommanderError, Option } from 'commander'
-import { VERSION } from '../version.js'
+import { versionLine } from '../version.js'
 import { normalizeArgv } from './argv.js'
 import { COMMANDS, findCommand, type CommandSpec } from './command-table.js'
 import { FlagValues, flagTable, parseFlagValue, type FlagSpec, type FlagValue } from './flags.js'
@@ -69,7 +69,7 @@ export async function parseInvocation(argv: readonly string[]): Promise<Invocati
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s), outputError: () => {} })
     .configureHelp({ formatHelp: () => rootHelp() })
-    .version(`skiff version ${VERSION}`, '-v, --version', 'Version for skiff')
+    .version(versionLine().trimEnd(), '-v, --version', 'Version for skiff')
     .helpOption('-h, --help', 'help for skiff')
     .helpCommand('help [command]', 'Help about any command')
     .allowExcessArguments(true)
@@ -104,8 +104,8 @@ export async function parseInvocation(argv: readonly string[]): Promise<Invocati
   const global = globalOptionsFrom(valuesOf(program, globalOptions))
   if (!chosen) {
     if (rootCommandArg !== undefined) throw new UsageError(`Unrecognized command \`skiff ${rootCommandArg}\``, '')
-    process.stdout.write(rootHelp())
-    return { kind: 'exit', exitCode: 0 }
+    // as skopeo: a usage error, not the help
+    throw new UsageError("Missing command 'skiff COMMAND'", '')
   }
   return { kind: 'run', command: chosen.spec, args: chosen.args, flags: valuesOf(chosen.cmd, chosen.options), global }
 }

@@ -1,6 +1,7 @@
 /**
- * Renders copy progress (CopyEvents) on stderr, never stdout: skopeo's lines ("Getting image source
- * signatures", "Copying blob 0123456789ab done", …), and on a TTY simple animated per-blob bars.
+ * Renders copy progress (CopyEvents) on stderr, never stdout (stdout may carry an archive): skopeo's
+ * non-TTY lines ("Getting image source signatures", "Copying blob sha256:…", …) without a terminal,
+ * and on a TTY animated per-blob bars that end as skopeo's "Copying blob 0123456789ab done".
  */
 import type { CopyEvent } from '../copy/events.js'
 
@@ -42,30 +43,34 @@ function finalText(r: Row): string {
   return `${rowLabel(r)} ${r.state === 'skipped' ? 'skipped: already exists' : 'done'}`
 }
 
-/** Plain lines, one per finished step: for logs and pipes. */
+/**
+ * Without a terminal: skopeo's non-TTY lines, byte for byte — one line when a step starts, blobs and
+ * configs with their full digest (`Copying blob sha256:…`), nothing when they finish.
+ */
 class LineRenderer implements ProgressRenderer {
   constructor(private readonly out: NodeJS.WritableStream) {}
 
   onEvent(e: CopyEvent): void {
-    const line = lineFor(e)
+    const line = e.type === 'blob-start' ? `Copying ${e.kind === 'config' ? 'config' : 'blob'} ${e.digest}` : lineFor(e)
     if (line !== undefined) this.out.write(`${line}\n`)
   }
 
   finish(): void {}
 }
 
+/** The step lines shared by both renderers (skopeo's wording). */
 function lineFor(e: CopyEvent): string | undefined {
   switch (e.type) {
     case 'signatures-get':
-      return 'Getting image source signatures'
+      return e.list ? 'Getting image list signatures' : 'Getting image source signatures'
+    case 'list-start':
+      return `Copying ${e.copying} of ${e.total} images in list`
     case 'instance':
       return `Copying image ${e.digest} (${e.index}/${e.total})`
-    case 'blob-done':
-      return finalText({ kind: e.kind, digest: e.digest, size: e.size, bytes: e.size, state: e.reused ? 'skipped' : 'done' })
     case 'manifest-write':
-      return 'Writing manifest to image destination'
+      return e.list ? 'Writing manifest list to image destination' : 'Writing manifest to image destination'
     case 'signatures-store':
-      return 'Storing signatures'
+      return e.list ? 'Storing list signatures' : 'Storing signatures'
     default:
       return undefined
   }

@@ -9,6 +9,7 @@ import type { CommandContext } from './command-table.js'
 import { formatGoDuration } from './duration.js'
 import { parseInvocation } from './program.js'
 import { reportError } from './report.js'
+import { StdoutClosed, exitBrokenPipe } from './crash.js'
 import { UsageError } from './usage-error.js'
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 }
@@ -77,6 +78,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       if (global.debug && e !== stopReason.error) reportError(e, { debug: true, stderr })
       return stopReason.code
     }
+    if (e instanceof StdoutClosed) exitBrokenPipe()
     if (e instanceof UsageError && e.command === undefined) e.command = command.name
     return reportError(e, { debug: global.debug, stderr })
   } finally {

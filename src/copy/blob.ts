@@ -95,7 +95,7 @@ class ProgressTap extends Transform {
 
 type Op = { kind: 'keep' } | { kind: 'decompress'; from: Compression } | { kind: 'compress'; to: CompressionFormat; from: Compression }
 
-function planOp(actual: Compression, p: LayerCompressionPolicy | undefined): Op {
+export function planOp(actual: Compression, p: LayerCompressionPolicy | undefined): Op {
   if (!p || p.mode === 'preserve') return { kind: 'keep' }
   if (p.mode === 'decompress') return actual === 'none' ? { kind: 'keep' } : { kind: 'decompress', from: actual }
   if (actual === 'none') return { kind: 'compress', to: p.format, from: 'none' }
@@ -103,7 +103,7 @@ function planOp(actual: Compression, p: LayerCompressionPolicy | undefined): Op 
   return { kind: 'keep' }
 }
 
-function compressionFromMediaType(mediaType: string | undefined): Compression | undefined {
+export function compressionFromMediaType(mediaType: string | undefined): Compression | undefined {
   if (!mediaType) return undefined
   if (/(\+|\.)gzip$/.test(mediaType)) return 'gzip'
   if (/(\+|\.)zstd$/.test(mediaType)) return 'zstd'
@@ -208,6 +208,10 @@ export class BlobCopier {
     }
     stages.push(new ProgressTap(info.digest, this.emit))
     const out = new PassThrough()
+    // A destination may destroy `out` with an error of its own (an abort) before or after it pipes
+    // from it; that error reaches us through putBlob's rejection, so it must not also be an
+    // unhandled 'error' event that crashes the process.
+    out.on('error', () => {})
     const run = pipeline as unknown as (...args: unknown[]) => Promise<void>
     const flowing = run(input, ...stages, out, req.signal ? { signal: req.signal } : {})
     flowing.catch(() => {}) // observed below; avoid an unhandled rejection while putBlob runs

@@ -3,7 +3,7 @@
  * copies (one image or a list), stores signatures and commits; nothing is visible at the
  * destination unless everything succeeded.
  */
-import { SkiffError, isSkiffError } from '../errors.js'
+import { SkiffError, withImage } from '../errors.js'
 import { parseImageName } from '../transports/registry.js'
 import { parseManifest, manifestDigest } from '../manifest/parse.js'
 import { verifyBytes } from '../digest/verify.js'
@@ -22,14 +22,8 @@ function compressionPolicy(opts: CopyOptions, desired: 'preserve' | 'compress' |
   return p
 }
 
-/** Adds the image name to errors that do not say which image they are about. */
-function withContext(e: unknown, name: string): unknown {
-  if (isSkiffError(e) && !e.message.includes(name)) {
-    const wrapped = new SkiffError(e.code, `${name}: ${e.message}`, { cause: e, image: name })
-    return wrapped
-  }
-  return e
-}
+/** Adds the image name to errors that do not say which image they are about (keeping their class). */
+const withContext = withImage
 
 export async function copyImage(source: ImageReference | string, destination: ImageReference | string, opts: CopyOptions): Promise<CopyResult> {
   const srcRef = typeof source === 'string' ? parseImageName(source) : source
@@ -46,15 +40,16 @@ export async function copyImage(source: ImageReference | string, destination: Im
     const dest = await destRef.newImageDestination({ ...(opts.destination ?? {}), ...(signal ? { signal } : {}) }).catch((e: unknown) => Promise.reject(withContext(e, destName)))
     try {
       emit({ type: 'start', source: srcName, destination: destName })
-      emit({ type: 'signatures-get' })
-      const signatures = opts.removeSignatures ? [] : await src.getSignatures()
-      if (signatures.length && !dest.properties.supportsSignatures) {
-        throw new SkiffError('ERR_UNSUPPORTED', `${srcName} has signatures, but ${destName} cannot store them; use --remove-signatures to copy without them`)
-      }
       const top = await src.getManifest()
       const claimed = top.digest ?? srcRef.dockerReference()?.digest
       if (claimed) verifyBytes(top.bytes, claimed, `${srcName}: manifest`)
       const parsed = parseManifest(top.bytes, top.mediaType, srcName)
+      const withInstances = parsed.kind === 'list' && (opts.multiArch ?? 'system') !== 'system'
+      emit({ type: 'signatures-get', ...(withInstances ? { list: true } : {}) })
+      const signatures = opts.removeSignatures ? [] : await src.getSignatures()
+      if (signatures.length && !dest.properties.supportsSignatures) {
+        throw new SkiffError('ERR_UNSUPPORTED', `${srcName} has signatures, but ${destName} cannot store them; use --remove-signatures to copy without them`)
+      }
       const forcedType = formatMediaType(opts.format)
       const ctx: CopyContext = {
         src,
@@ -80,7 +75,7 @@ export async function copyImage(source: ImageReference | string, destination: Im
       if (signatures.length && written.digest !== manifestDigest(top.bytes, parsed.mediaType)) {
         throw new SkiffError('ERR_UNSUPPORTED', `copying ${srcName} to ${destName} changes the manifest, which would invalidate its signatures; use --remove-signatures`)
       }
-      emit({ type: 'signatures-store', count: signatures.length })
+      emit({ type: 'signatures-store', count: signatures.length, ...(withInstances ? { list: true } : {}) })
       if (signatures.length) await dest.putSignatures(signatures)
       await dest.commit()
       emit({ type: 'done', manifestDigest: written.digest })

@@ -6,12 +6,15 @@ import type { Digest } from '../digest/digest.js'
 
 export type CopyEvent =
   | { type: 'start'; source: string; destination: string }
-  | { type: 'signatures-get' }
+  /** `list`: the signatures of a list being copied with its instances (skopeo: "Getting image list signatures"). */
+  | { type: 'signatures-get'; list?: boolean }
+  /** A list is copied with `copying` of its `total` instances. */
+  | { type: 'list-start'; copying: number; total: number }
   /** A blob starts; `kind` config or layer. size -1 when unknown. */
   | { type: 'blob-start'; kind: 'layer' | 'config'; digest: Digest; size: number }
   | { type: 'blob-progress'; digest: Digest; bytes: number }
   | { type: 'blob-done'; kind: 'layer' | 'config'; digest: Digest; size: number; reused: boolean }
-  | { type: 'manifest-write'; instance?: Digest }
-  | { type: 'signatures-store'; count: number }
+  | { type: 'manifest-write'; instance?: Digest; list?: boolean }
+  | { type: 'signatures-store'; count: number; list?: boolean }
   | { type: 'instance'; index: number; total: number; digest: Digest }
   | { type: 'done'; manifestDigest: Digest }

@@ -20,11 +20,22 @@ export function limiter(n: number): Limiter {
   }
 }
 
-/** Runs `fn` over `items` with at most `n` at once; rejects with the first error after all settle. */
+/**
+ * Runs `fn` over `items` with at most `n` at once; after all settle, rejects with the error that
+ * happened first in time (not the first by index: a later item's failure aborts its siblings, and
+ * their AbortErrors must not hide the real cause).
+ */
 export async function mapLimit<T, R>(items: readonly T[], n: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const limit = limiter(n)
-  const results = await Promise.allSettled(items.map((item, i) => limit(() => fn(item, i))))
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
-  if (failed) throw failed.reason
+  let first: { error: unknown } | undefined
+  const results = await Promise.allSettled(
+    items.map((item, i) =>
+      limit(() => fn(item, i)).catch((e: unknown) => {
+        first ??= { error: e }
+        throw e
+      }),
+    ),
+  )
+  if (first) throw first.error
   return results.map((r) => (r as PromiseFulfilledResult<R>).value)
 }

@@ -5,7 +5,7 @@
  */
 import { SkiffError } from '../errors.js'
 import { manifestDigest, resolveMediaType } from '../manifest/parse.js'
-import { chooseInstance, formatPlatform, platformMatches } from '../manifest/platform.js'
+import { NO_MATCH_PREFIX, chooseInstance, formatPlatform, platformMatches } from '../manifest/platform.js'
 import { flavorOf } from '../manifest/layer-types.js'
 import { rewriteList } from '../manifest/serialize.js'
 import { verifyBytes } from '../digest/verify.js'
@@ -13,6 +13,15 @@ import type { ListEntry, ManifestList } from '../manifest/types.js'
 import { chooseListType, imageTypeForList } from './manifest-plan.js'
 import { copySingleImage, manifestSourcePath } from './single.js'
 import type { CopyContext, WrittenManifest } from './context.js'
+
+/** A registry's MANIFEST_BLOB_UNKNOWN (distribution: a list references a manifest the repository lacks). */
+function isManifestBlobUnknown(e: unknown): boolean {
+  for (let x = e, depth = 0; x && typeof x === 'object' && depth < 10; x = (x as { cause?: unknown }).cause, depth++) {
+    const entries = (x as { registryErrors?: Array<{ code?: string }> }).registryErrors
+    if (entries?.some((r) => r.code === 'MANIFEST_BLOB_UNKNOWN')) return true
+  }
+  return false
+}
 
 async function getInstance(ctx: CopyContext, entry: ListEntry): Promise<{ bytes: Buffer; mediaType: string }> {
   const got = await ctx.src.getManifest(entry.digest)
@@ -23,7 +32,16 @@ async function getInstance(ctx: CopyContext, entry: ListEntry): Promise<{ bytes:
 export async function copyList(ctx: CopyContext, bytes: Buffer, list: ManifestList): Promise<WrittenManifest> {
   const mode = ctx.multiArch
   if (mode === 'system') {
-    const entry = chooseInstance(list, ctx.platform)
+    let entry: ListEntry
+    try {
+      entry = chooseInstance(list, ctx.platform, ctx.srcName)
+    } catch (e) {
+      // skopeo copy's wording: "choosing an image from manifest list IMAGE: no image found …"
+      if (e instanceof SkiffError && e.code === 'ERR_NO_MATCHING_PLATFORM') {
+        throw new SkiffError(e.code, `choosing an image from manifest list ${ctx.srcName}: ${e.message.slice(NO_MATCH_PREFIX.length)}`, { image: ctx.srcName })
+      }
+      throw e
+    }
     const inst = await getInstance(ctx, entry)
     return copySingleImage(ctx, { ...inst, asInstance: false })
   }
@@ -54,6 +72,7 @@ export async function copyList(ctx: CopyContext, bytes: Buffer, list: ManifestLi
   const entries: ListEntry[] = []
   let changed = converting
   let n = 0
+  ctx.emit({ type: 'list-start', copying: mode === 'index-only' ? 0 : selected.size, total: list.manifests.length })
   for (const entry of list.manifests) {
     if (!selected.has(entry)) {
       if (ctx.stripRemovedPlatforms && mode !== 'index-only') changed = true
@@ -62,8 +81,11 @@ export async function copyList(ctx: CopyContext, bytes: Buffer, list: ManifestLi
     }
     n++
     ctx.emit({ type: 'instance', index: n, total: selected.size, digest: entry.digest })
+    ctx.emit({ type: 'signatures-get' })
     const inst = await getInstance(ctx, entry)
     const written = await copySingleImage(ctx, { ...inst, asInstance: true, ...(forcedType ? { forcedType } : {}) })
+    // skopeo's per-instance step line; skiff copies the signatures of the top-level image only
+    ctx.emit({ type: 'signatures-store', count: 0 })
     const out: ListEntry = { ...entry, digest: written.digest, size: written.bytes.length, mediaType: written.mediaType }
     if (out.digest !== entry.digest || out.mediaType !== entry.mediaType) changed = true
     entries.push(out)
@@ -73,8 +95,17 @@ export async function copyList(ctx: CopyContext, bytes: Buffer, list: ManifestLi
   }
   const outBytes = changed ? rewriteList(list, flavor, entries) : bytes
   const mediaType = changed ? listType : list.mediaType
-  ctx.emit({ type: 'manifest-write' })
+  ctx.emit({ type: 'manifest-write', list: true })
   const digest = manifestDigest(outBytes, mediaType)
-  await ctx.dest.putManifest(outBytes, mediaType, undefined, await manifestSourcePath(ctx, bytes, outBytes, digest))
+  const sparse = entries.length > n && mode !== 'index-only'
+  try {
+    await ctx.dest.putManifest(outBytes, mediaType, undefined, await manifestSourcePath(ctx, bytes, outBytes, digest))
+  } catch (e) {
+    // a registry that checks a list's references refuses one that names images it does not hold
+    if (sparse && isManifestBlobUnknown(e)) {
+      throw new SkiffError('ERR_UNSUPPORTED', `${ctx.destName}: ${(e as Error).message}; the registry refuses a list naming platforms that were not copied: add --strip-removed-platforms to write a list of the copied platforms only (its digest changes), or copy them all with --all`, { cause: e, image: ctx.destName })
+    }
+    throw e
+  }
   return { bytes: outBytes, mediaType, digest }
 }

@@ -13,7 +13,7 @@ import { digestOf } from '../digest/digest.js'
 import type { BlobInfo, PutManifestOptions } from '../transports/types.js'
 import type { Digest } from '../digest/digest.js'
 import type { ImageManifest, Schema1Manifest } from '../manifest/types.js'
-import { readSmallBlob, type CopiedBlob } from './blob.js'
+import { compressionFromMediaType, planOp, readSmallBlob, type CopiedBlob } from './blob.js'
 import { dockerConfigToOci } from '../manifest/oci-config.js'
 import { chooseImageManifestType } from './manifest-plan.js'
 import { mapLimit } from './limit.js'
@@ -28,17 +28,21 @@ export interface SingleImageInput {
   forcedType?: string
 }
 
-/** Layers are copied under an AbortController so the first failure stops the others promptly. */
+/**
+ * Layers are copied under an AbortController so the first failure stops the others promptly. The
+ * first failure is what the caller gets: the siblings' failures caused by that abort (AbortErrors,
+ * premature closes) are never reported in its place.
+ */
 async function copyLayers(ctx: CopyContext, layers: BlobInfo[], needUncompressed: boolean): Promise<CopiedBlob[]> {
   const ac = new AbortController()
   const onAbort = (): void => ac.abort(ctx.signal?.reason)
   ctx.signal?.addEventListener('abort', onAbort, { once: true })
   const parallel = ctx.dest.properties.hasThreadSafePutBlob ? ctx.parallel : 1
-  // The first failure is the one reported: the layers it aborts fail with ERR_ABORTED, and one of
-  // them may come first in the list (mapLimit reports by index).
-  let failure: { error: unknown } | undefined
+  let first: { error: unknown } | undefined
   try {
     return await mapLimit(layers, parallel, async (info) => {
+      // a layer still queued when another failed does not start
+      if (ac.signal.aborted) throw ac.signal.reason
       try {
         if (info.urls?.length && ctx.dest.properties.acceptsForeignLayerURLs) {
           // Foreign layer: referenced by URL, not copied (as containers/image does).
@@ -46,11 +50,17 @@ async function copyLayers(ctx: CopyContext, layers: BlobInfo[], needUncompressed
         }
         return await ctx.blobs.copy({ info, kind: 'layer', compression: ctx.compression, needUncompressedDigest: needUncompressed, signal: ac.signal })
       } catch (e) {
-        failure ??= { error: e }
-        ac.abort(failure.error)
-        throw failure.error
+        if (!ac.signal.aborted) {
+          first = { error: e }
+          ac.abort(e)
+        }
+        throw e
       }
     })
+  } catch (e) {
+    // The caller's own abort (Ctrl-C, --command-timeout) wins; otherwise the layer that failed first.
+    if (ctx.signal?.aborted) throw ctx.signal.reason
+    throw first ? first.error : e
   } finally {
     ctx.signal?.removeEventListener('abort', onAbort)
   }
@@ -84,7 +94,23 @@ function refuseDigestChange(ctx: CopyContext, what: string): never {
   throw new SkiffError('ERR_PRESERVE_DIGESTS', `${ctx.srcName}: --preserve-digests is set but copying to ${ctx.destName} would change the ${what} digest (the manifest must be converted or layers recompressed); drop --preserve-digests or choose a destination that takes the image as it is`)
 }
 
+/**
+ * --preserve-digests: refuse before anything is uploaded when the plan already says a digest will
+ * change (a manifest conversion, or layers whose media type says they will be recompressed). The
+ * check after the copy stays for what only the bytes reveal.
+ */
+function refuseChangeUpFront(ctx: CopyContext, m: ImageManifest, target: string): void {
+  if (!ctx.preserveDigests) return
+  if (target !== m.mediaType) refuseDigestChange(ctx, 'manifest')
+  for (const l of m.layers) {
+    if (l.urls?.length && ctx.dest.properties.acceptsForeignLayerURLs) continue
+    const declared = compressionFromMediaType(l.mediaType)
+    if (declared !== undefined && planOp(declared, ctx.compression).kind !== 'keep') refuseDigestChange(ctx, `layer ${l.digest}`)
+  }
+}
+
 async function copySchema2(ctx: CopyContext, m: ImageManifest, input: SingleImageInput, target: string): Promise<WrittenManifest> {
+  refuseChangeUpFront(ctx, m, target)
   const layers = await copyLayers(ctx, m.layers, false)
   const flavor = flavorOf(target)!
   const srcFlavor = flavorOf(m.mediaType)!

@@ -44,7 +44,7 @@ export async function chooseImage(source: ImageSource, top: TopManifest, platfor
   const what = source.reference.toString()
   const m: Manifest = parseManifest(top.bytes, top.mediaType, what)
   if (m.kind !== 'list') return { manifest: m, digest: top.digest }
-  const entry = chooseInstance(m, platform)
+  const entry = chooseInstance(m, platform, what)
   const child = await source.getManifest(entry.digest)
   const childMt = resolveMediaType(child.bytes, child.mediaType || entry.mediaType)
   const actual = manifestDigest(child.bytes, childMt)

@@ -34,7 +34,7 @@ function layerData(layers: Array<{ digest: string; size: number; mediaType?: str
   return layers.map((l) =>
     goStruct(
       { MIMEType: l.mediaType ?? '', Digest: l.digest, Size: l.size, Annotations: l.annotations ? goMap(l.annotations) : NIL_MAP },
-      { typeName: 'types.ImageInspectLayer' },
+      { typeName: 'types.ImageInspectLayer', types: { Digest: 'digest.Digest' } },
     ),
   )
 }
@@ -124,5 +124,5 @@ export function buildInspectOutput(o: OutputFields): Record<string, unknown> {
   }
   if (o.layersData !== false) out.LayersData = info.LayersData
   out.Env = info.Env
-  return goStruct(out, { omitEmpty: new Set(['Name', 'Tag']) })
+  return goStruct(out, { omitEmpty: new Set(['Name', 'Tag']), types: { Digest: 'digest.Digest' } })
 }

@@ -5,6 +5,7 @@
 import { SkiffError } from '../errors.js'
 import type { Platform } from '../transports/types.js'
 import type { ListEntry, ManifestList } from './types.js'
+import { MT } from './media-types.js'
 
 const ARCH: Record<string, string> = { x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', loong64: 'loong64', mips: 'mips', mipsel: 'mipsle' }
 const OS: Record<string, string> = { win32: 'windows', linux: 'linux', darwin: 'darwin', freebsd: 'freebsd', openbsd: 'openbsd', sunos: 'solaris', aix: 'aix' }
@@ -65,9 +66,10 @@ export function parsePlatform(s: string): Platform {
 
 /**
  * Chooses the instance of `list` for the wanted platform (the host's, with overrides). Throws
- * ERR_NO_MATCHING_PLATFORM naming the platform and what the list offers.
+ * ERR_NO_MATCHING_PLATFORM in skopeo's words (`choosing image instance: no image found in manifest
+ * list for architecture …`), then what the list offers and what to do.
  */
-export function chooseInstance(list: ManifestList, override?: Partial<Platform>): ListEntry {
+export function chooseInstance(list: ManifestList, override?: Partial<Platform>, image?: string): ListEntry {
   const want = wantedPlatform(override)
   for (const variant of variantPreference(want)) {
     const hit = list.manifests.find(
@@ -81,8 +83,14 @@ export function chooseInstance(list: ManifestList, override?: Partial<Platform>)
     if (hit) return hit
   }
   const offered = list.manifests.map((m) => (m.platform ? formatPlatform(m.platform) : '?')).join(', ')
+  // containers/image: "image index" for an OCI index, "manifest list" for Docker's
+  const kind = list.mediaType === MT.OCI_INDEX ? 'image index' : 'manifest list'
   throw new SkiffError(
     'ERR_NO_MATCHING_PLATFORM',
-    `no image found in manifest list for architecture ${want.architecture}, variant "${want.variant ?? ''}", OS ${want.os} (the list has: ${offered || 'nothing'}); choose one with --override-os/--override-arch/--override-variant or copy all with --all`,
+    `${NO_MATCH_PREFIX}no image found in ${kind} for architecture ${want.architecture}, variant "${want.variant ?? ''}", OS ${want.os} (${image ? `${image} has` : 'the list has'}: ${offered || 'nothing'}); choose one with --override-os/--override-arch/--override-variant or copy all with --all`,
+    image ? { image } : {},
   )
 }
+
+/** How chooseInstance's message starts (skopeo's inspect wording; copy says "choosing an image from manifest list IMAGE: "). */
+export const NO_MATCH_PREFIX = 'choosing image instance: '

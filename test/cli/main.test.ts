@@ -2,16 +2,18 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { VERSION } from '../../src/version.js'
+import { SKOPEO_COMPATIBLE_VERSION, VERSION } from '../../src/version.js'
 import { ROOT, skiff } from './run-skiff.js'
 
-test('--version and -v print "skiff version X"', async () => {
+test('--version and -v print "skiff version X (skopeo version Y compatible)"', async () => {
   const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }
   assert.equal(VERSION, pkg.version)
   for (const flag of ['--version', '-v']) {
     const r = await skiff([flag])
     assert.equal(r.code, 0)
-    assert.equal(r.stdout, `skiff version ${VERSION}\n`)
+    assert.equal(r.stdout, `skiff version ${VERSION} (skopeo version ${SKOPEO_COMPATIBLE_VERSION} compatible)\n`)
+    // what scripts written for skopeo parse
+    assert.equal(/skopeo version (\d+\.\d+\.\d+)/.exec(r.stdout)?.[1], SKOPEO_COMPATIBLE_VERSION)
   }
 })
 

@@ -34,7 +34,7 @@ const events: CopyEvent[] = [
   { type: 'done', manifestDigest: L1 },
 ]
 
-test('not on a TTY: skopeo-style lines only', () => {
+test("not on a TTY: skopeo's non-TTY lines only (full digests, one line per step as it starts)", () => {
   const out = sink(false)
   const p = createProgress({ out, quiet: false })
   for (const e of events) p.onEvent(e)
@@ -43,9 +43,9 @@ test('not on a TTY: skopeo-style lines only', () => {
     out.text(),
     [
       'Getting image source signatures',
-      'Copying blob 0123456789ab done',
-      'Copying blob fedcba987654 skipped: already exists',
-      'Copying config c0ffee000000 done',
+      `Copying blob ${L1}`,
+      `Copying blob ${L2}`,
+      `Copying config ${C}`,
       'Writing manifest to image destination',
       'Storing signatures',
       '',

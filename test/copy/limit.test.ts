@@ -34,3 +34,19 @@ test('mapLimit keeps order and rejects with the first error after all settle', a
   assert.equal(finished, 2)
   assert.throws(() => limiter(0), RangeError)
 })
+
+test('mapLimit rejects with the error that happened first in time, not the first by index', async () => {
+  const ac = new AbortController()
+  await assert.rejects(
+    mapLimit([0, 1, 2], 3, async (x) => {
+      if (x === 2) {
+        const e = new Error('the real cause')
+        ac.abort(e)
+        throw e
+      }
+      // the siblings fail only because of the abort
+      await new Promise((_r, reject) => ac.signal.addEventListener('abort', () => reject(new DOMException('The operation was aborted', 'AbortError'))))
+    }),
+    /the real cause/,
+  )
+})

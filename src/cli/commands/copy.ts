@@ -1,5 +1,6 @@
 /** `skiff copy SOURCE-IMAGE DESTINATION-IMAGE`: flags → CopyRequest → copyImage, progress on stderr. */
 import { writeOutputFile } from '../../util/output.js'
+import { fstatSync, statSync } from 'node:fs'
 import { SkiffError } from '../../errors.js'
 import { copyImage } from '../../copy/copy.js'
 import { loadPolicyContext } from '../../config/policy.js'
@@ -10,6 +11,22 @@ import type { FlagValues } from '../flags.js'
 import { copyRequestFrom } from '../options/copy.js'
 import { withRetry } from '../options/retry.js'
 import { createProgress } from '../progress.js'
+import { StdoutClosed, isBrokenPipe } from '../crash.js'
+import type { ImageReference } from '../../transports/types.js'
+
+/** Whether the destination is an archive written to our own stdout (`docker-archive:/dev/stdout`, `/proc/self/fd/1`). */
+function writesToStdout(dest: ImageReference): boolean {
+  const d = dest as { path?: unknown; file?: unknown }
+  const path = typeof d.path === 'string' ? d.path : typeof d.file === 'string' ? d.file : undefined
+  if (path === undefined) return false
+  try {
+    const a = statSync(path)
+    const b = fstatSync(1)
+    return a.dev === b.dev && a.ino === b.ino
+  } catch {
+    return false
+  }
+}
 
 export async function run(args: string[], flags: FlagValues, ctx: CommandContext): Promise<number> {
   const req = copyRequestFrom(args, flags, ctx.global)
@@ -23,11 +40,16 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
   const dest = parseImageName(req.destination)
 
   const progress = createProgress({ out: ctx.stderr, quiet: req.quiet })
+  const toStdout = writesToStdout(dest)
   const result = await withRetry(
     req.retry,
     async () => {
       try {
         return await copyImage(src, dest, { ...req.options, policy, signal: ctx.signal, onEvent: (e) => progress.onEvent(e) })
+      } catch (e) {
+        // `… docker-archive:/dev/stdout | head -c 100`: the reader went away; end quietly, no retry
+        if (toStdout && isBrokenPipe(e)) throw new StdoutClosed(e)
+        throw e
       } finally {
         progress.finish()
       }

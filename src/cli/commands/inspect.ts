@@ -7,7 +7,7 @@ import { parseImageName } from '../../transports/registry.js'
 import type { CommandContext } from '../command-table.js'
 import type { FlagValues } from '../flags.js'
 import { jsonOutput } from '../format/json-output.js'
-import { renderUserFormat } from '../format/template.js'
+import { isJsonFormat, renderUserFormat } from '../format/template.js'
 import { singleImageOptions } from '../options/image.js'
 import { withRetry } from '../options/retry.js'
 import { UsageError } from '../usage-error.js'
@@ -39,7 +39,8 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
     { signal: ctx.signal },
   )
   if (result.kind === 'raw') ctx.stdout.write(result.bytes)
-  else if (format) ctx.stdout.write(renderUserFormat(format, result.value))
+  // `--format json` / `{{json .}}` is the plain (indented) output, as skopeo's report.IsJSON
+  else if (format && !isJsonFormat(format)) ctx.stdout.write(renderUserFormat(format, result.value))
   else ctx.stdout.write(jsonOutput(result.value))
   return 0
 }

@@ -18,6 +18,9 @@ function invalid(msg: string): SkiffError {
 
 /** --authfile (or its skopeo default) and registries.conf credential-helpers, for login/logout. */
 export async function credentialOptionsFrom(flags: FlagValues, ctx: CommandContext): Promise<CredentialOptions> {
+  if (flags.str('compat-auth-file')) {
+    throw new SkiffError('ERR_UNSUPPORTED', 'updating a Docker-compatible config file (--compat-auth-file) is not supported by this version of skiff yet; use --authfile, or skopeo')
+  }
   const flag = flags.str('authfile')
   const authFile = loginAuthFile(flag ? { authFile: flag } : {})
   const conf = await registriesConf(ctx.global.registriesConfPath ? { registry: { registriesConfPath: ctx.global.registriesConfPath } } : undefined)

@@ -23,6 +23,8 @@ export interface StructMeta {
   omitEmpty?: ReadonlySet<string>
   /** JSON key per field when it differs from the field name. */
   jsonNames?: Readonly<Record<string, string>>
+  /** Go types of string fields that have methods in templates (e.g. `Digest: 'digest.Digest'`). */
+  types?: Readonly<Record<string, string>>
 }
 
 /** Marks a plain object as a Go struct with metadata (omitempty fields, JSON names, type name). */
@@ -54,6 +56,8 @@ export class GoTime {
     readonly nanos: number,
     /** Offset east of UTC, in minutes. */
     readonly offset: number,
+    /** A time.Time value (a method's result) rather than the *time.Time of skopeo's structs. */
+    readonly byValue = false,
   ) {}
 
   /** The zero time.Time (0001-01-01T00:00:00Z). */
@@ -77,6 +81,36 @@ export class GoTime {
       offset = (m[9] === '-' ? -1 : 1) * (oh * 60 + om)
     }
     return new GoTime(year, month, day, hour, minute, second, nanos, offset)
+  }
+
+  /** Seconds since 1970-01-01T00:00:00Z (time.Time.Unix). */
+  unixSeconds(): number {
+    const d = new Date(0)
+    d.setUTCFullYear(this.year, this.month - 1, this.day)
+    d.setUTCHours(this.hour, this.minute, this.second, 0)
+    return Math.floor(d.getTime() / 1000) - this.offset * 60
+  }
+
+  /** The same instant at another UTC offset (minutes east): `.UTC` is `inOffset(0)`. */
+  inOffset(offset: number): GoTime {
+    const d = new Date((this.unixSeconds() + offset * 60) * 1000)
+    return new GoTime(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), this.nanos, offset, true)
+  }
+
+  /** 0 = Sunday, as time.Weekday. */
+  weekday(): number {
+    const d = new Date(0)
+    d.setUTCFullYear(this.year, this.month - 1, this.day)
+    return d.getUTCDay()
+  }
+
+  /** Day of the year, 1..366 (time.Time.YearDay). */
+  yearDay(): number {
+    const d = new Date(0)
+    d.setUTCFullYear(this.year, this.month - 1, this.day)
+    const jan1 = new Date(0)
+    jan1.setUTCFullYear(this.year, 0, 1)
+    return Math.round((d.getTime() - jan1.getTime()) / 86_400_000) + 1
   }
 
   private fraction(): string {
@@ -119,7 +153,8 @@ export function goTypeName(v: unknown): string {
   if (typeof v === 'string') return 'string'
   if (typeof v === 'boolean') return 'bool'
   if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float64'
-  if (v instanceof GoTime) return 'time.Time'
+  // skopeo's structs hold *time.Time (Created); a method's result (.UTC) is a time.Time
+  if (v instanceof GoTime) return v.byValue ? 'time.Time' : '*time.Time'
   if (v instanceof GoNil) return v.kind === 'map' ? 'map[string]string' : v.kind === 'slice' ? '[]string' : '*struct'
   if (Array.isArray(v)) return v.length > 0 && v.every((x) => typeof x === 'string') ? '[]string' : '[]interface {}'
   if (v instanceof Map) return 'map[string]string'

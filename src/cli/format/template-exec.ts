@@ -5,7 +5,8 @@
  * if/with/range (maps in sorted key order) with else, break and continue.
  */
 import { SkiffError } from '../../errors.js'
-import { GoNil, GoTime, NO_VALUE, NoValue, goCompareStrings, goTypeName, isStruct, isTrue } from './go-values.js'
+import { GoNil, GoTime, NO_VALUE, NoValue, goCompareStrings, goTypeName, isStruct, isTrue, structMeta } from './go-values.js'
+import { MethodError, methodOf } from './go-methods.js'
 import { formatValue } from './go-print.js'
 import { FUNCS, FuncError, LAZY_FUNCS, hasFunc } from './template-funcs.js'
 import type { Arg, Cmd, ControlNode, Node, Pipe } from './template-parse.js'
@@ -227,11 +228,28 @@ export class TemplateExecutor {
 
   private evalFieldChain(dot: unknown, receiver: unknown, node: Arg, names: string[], args: Arg[], final: Final): unknown {
     let v = receiver
+    /** The declared Go type of `v` when it came from a typed struct field (digest.Digest). */
+    let goType: string | undefined
     for (let i = 0; i < names.length; i++) {
       const last = i === names.length - 1
-      v = this.evalField(v, names[i]!, node, last && (args.length > 0 || final !== MISSING))
+      const name = names[i]!
+      const method = methodOf(v, name, goType)
+      if (method) {
+        // a method: the last in the chain gets the command's arguments (and a piped value)
+        const values = last ? args.map((a) => this.evalArg(dot, a)) : []
+        if (last && final !== MISSING) values.push(final)
+        try {
+          v = method(values)
+        } catch (e) {
+          if (e instanceof MethodError) throw new ExecError(node.pos, node.src, e.message)
+          throw e
+        }
+        goType = undefined
+        continue
+      }
+      goType = isStruct(v) ? structMeta(v)?.types?.[name] : undefined
+      v = this.evalField(v, name, node, last && (args.length > 0 || final !== MISSING))
     }
-    void dot
     return v
   }
 

@@ -25,6 +25,9 @@ export const copyFlags: readonly FlagSpec[] = [
   { name: 'remove-signatures', kind: 'bool', help: 'Do not copy signatures from SOURCE-IMAGE' },
   { name: 'sign-by', kind: 'string', argName: 'FINGERPRINT', help: 'Sign the image using a GPG key with the specified FINGERPRINT' },
   { name: 'sign-by-sigstore-private-key', kind: 'string', argName: 'PATH', help: 'Sign the image using a sigstore private key at PATH', complete: 'file' },
+  { name: 'sign-by-sigstore', kind: 'string', argName: 'PARAM-FILE', help: 'Sign the image using a sigstore parameter file at PATH', complete: 'file' },
+  { name: 'sign-by-sq-fingerprint', kind: 'string', argName: 'FINGERPRINT', help: 'Sign the image using a Sequoia-PGP key with the specified FINGERPRINT' },
+  { name: 'dest-force-compress-format', kind: 'bool', help: 'Ensures that the compression algorithm set in --dest-compress-format is used exclusively' },
   { name: 'sign-identity', kind: 'string', help: 'Identity of signed image, must be a fully specified docker reference. Defaults to the target docker reference.' },
   { name: 'sign-passphrase-file', kind: 'string', argName: 'PATH', help: 'Read a passphrase for signing an image from PATH', complete: 'file' },
   { name: 'digestfile', kind: 'string', help: 'Write the digest of the pushed image to the specified file', complete: 'file' },
@@ -167,10 +170,16 @@ export function copyRequestFrom(args: readonly string[], v: FlagValues, g: Globa
   if (decryptionKeys.length) throw unsupported('decrypting layers', '--decryption-key')
   if (signBy) throw unsupported('signing with GPG', '--sign-by')
   if (signBySigstore) throw unsupported('signing with sigstore', '--sign-by-sigstore-private-key')
+  if (v.str('sign-by-sigstore')) throw unsupported('signing with sigstore', '--sign-by-sigstore')
+  if (v.str('sign-by-sq-fingerprint')) throw unsupported('signing with Sequoia-PGP', '--sign-by-sq-fingerprint')
+  // --dest-force-compress-format: whenever skiff compresses for a destination, it already recompresses
+  // layers in another format into --dest-compress-format (what the flag forces in skopeo)
+  if (v.bool('dest-force-compress-format') && !v.str('dest-compress-format')) throw new UsageError('--dest-force-compress-format requires --dest-compress-format')
   if (passphraseFile) throw unsupported('signing', '--sign-passphrase-file')
   if (signIdentity) throw unsupported('signing', '--sign-identity')
 
   for (const side of [source, destination]) {
+    if (g.userAgent) side.registry = { ...side.registry, userAgent: g.userAgent }
     if (g.tmpdir) side.tmpdir = g.tmpdir
     withRegistriesConf(side, g)
     if (Object.keys(g.platform).length) side.platform = { ...g.platform }

@@ -1,6 +1,7 @@
 /** The global flags (as skopeo's root command) and the typed options they become. */
 import type { Platform } from '../../transports/types.js'
 import type { FlagSpec, FlagValues } from '../flags.js'
+import { VERSION } from '../../version.js'
 
 export const globalFlags: readonly FlagSpec[] = [
   { name: 'command-timeout', kind: 'duration', help: 'timeout for the command execution' },
@@ -13,6 +14,7 @@ export const globalFlags: readonly FlagSpec[] = [
   { name: 'registries-conf', kind: 'string', argName: 'PATH', help: 'path to the registries.conf file', complete: 'file', hidden: true },
   { name: 'registries.d', kind: 'string', argName: 'DIR', help: 'use registry configuration files in DIR (e.g. for container signature storage)', complete: 'dir' },
   { name: 'tmpdir', kind: 'string', help: 'directory used to store temporary files', complete: 'dir' },
+  { name: 'user-agent-prefix', kind: 'string', argName: 'PREFIX', help: 'prefix to add to the user agent string' },
 ]
 
 export interface GlobalOptions {
@@ -24,6 +26,8 @@ export interface GlobalOptions {
   tmpdir?: string
   /** From --override-os/--override-arch/--override-variant; empty = the host's. */
   platform: Partial<Platform>
+  /** --user-agent-prefix P: the User-Agent sent to registries is `P skiff/VERSION`. */
+  userAgent?: string
   /** --registries.d: accepted and kept for the signature-storage support of a later version. */
   registriesDir?: string
   /** --registries-conf (skopeo's hidden global flag): this registries.conf instead of the user/system one. */
@@ -44,6 +48,8 @@ export function globalOptionsFrom(v: FlagValues): GlobalOptions {
   if (timeout !== undefined && timeout > 0) g.commandTimeoutMs = timeout
   const tmp = v.str('tmpdir')
   if (tmp) g.tmpdir = tmp
+  const uaPrefix = v.str('user-agent-prefix')
+  if (uaPrefix) g.userAgent = `${uaPrefix} skiff/${VERSION}`
   const os = v.str('override-os')
   if (os) g.platform.os = os
   const arch = v.str('override-arch')

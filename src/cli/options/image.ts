@@ -135,9 +135,10 @@ export function sharedAuthFile(v: FlagValues): string | undefined {
  * The options of a command that works on one image or repository (inspect, list-tags, delete,
  * list-repos, untag): its unprefixed image flags, retries, --tmpdir and the command's abort signal.
  */
-export function singleImageOptions(v: FlagValues, ctx: { global: { tmpdir?: string | undefined; registriesConfPath?: string | undefined }; signal: AbortSignal }): { opts: TransportOptions; retry: RetryOptions } {
+export function singleImageOptions(v: FlagValues, ctx: { global: { tmpdir?: string | undefined; registriesConfPath?: string | undefined; userAgent?: string | undefined }; signal: AbortSignal }): { opts: TransportOptions; retry: RetryOptions } {
   const shared = sharedAuthFile(v)
   const opts = withRegistriesConf(imageTransportOptions(v, { prefix: '', ...(shared ? { sharedAuthFile: shared } : {}) }), ctx.global)
+  if (ctx.global.userAgent) opts.registry = { ...opts.registry, userAgent: ctx.global.userAgent }
   if (ctx.global.tmpdir) opts.tmpdir = ctx.global.tmpdir
   opts.signal = ctx.signal
   return { opts, retry: retryOptionsFrom(v) }

@@ -35,6 +35,8 @@ export const syncFlags: readonly FlagSpec[] = [
   { name: 'remove-signatures', kind: 'bool', help: 'Do not copy signatures from SOURCE images' },
   { name: 'sign-by', kind: 'string', argName: 'FINGERPRINT', help: 'Sign the image using a GPG key with the specified FINGERPRINT' },
   { name: 'sign-by-sigstore-private-key', kind: 'string', argName: 'PATH', help: 'Sign the image using a sigstore private key at PATH', complete: 'file' },
+  { name: 'sign-by-sigstore', kind: 'string', argName: 'PARAM-FILE', help: 'Sign the image using a sigstore parameter file at PATH', complete: 'file' },
+  { name: 'sign-by-sq-fingerprint', kind: 'string', argName: 'FINGERPRINT', help: 'Sign the image using a Sequoia-PGP key with the specified FINGERPRINT' },
   { name: 'sign-passphrase-file', kind: 'string', help: 'File that contains a passphrase for the --sign-by key', complete: 'file' },
   // skiff's own
   { name: 'src-registry', kind: 'string', argName: 'REGISTRY', help: 'With --src list: the registry (and optional namespace) for lines without one (default docker.io)' },
@@ -100,6 +102,7 @@ export function syncRequestFrom(args: readonly string[], v: FlagValues, g: Globa
   const destOpts = imageTransportOptions(v, { prefix: 'dest-', credsAlias: 'dcreds', ...common })
   const retry = retryOptionsFrom(v)
   for (const side of [srcOpts, destOpts]) {
+    if (g.userAgent) side.registry = { ...side.registry, userAgent: g.userAgent }
     if (g.tmpdir) side.tmpdir = g.tmpdir
     withRegistriesConf(side, g)
     if (Object.keys(g.platform).length) side.platform = { ...g.platform }
@@ -130,6 +133,8 @@ export function syncRequestFrom(args: readonly string[], v: FlagValues, g: Globa
 
   if (v.str('sign-by')) throw unsupported('signing with GPG', '--sign-by')
   if (v.str('sign-by-sigstore-private-key')) throw unsupported('signing with sigstore', '--sign-by-sigstore-private-key')
+  if (v.str('sign-by-sigstore')) throw unsupported('signing with sigstore', '--sign-by-sigstore')
+  if (v.str('sign-by-sq-fingerprint')) throw unsupported('signing with Sequoia-PGP', '--sign-by-sq-fingerprint')
   if (v.str('sign-passphrase-file')) throw unsupported('signing', '--sign-passphrase-file')
 
   const copy: SyncRequest['copy'] = { multiArch, source: srcOpts, destination: destOpts }

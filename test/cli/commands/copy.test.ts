@@ -16,9 +16,11 @@ test('copy: progress on stderr, nothing on stdout, --digestfile without a newlin
     assert.equal(r.code, 0, r.stderr)
     assert.equal(r.stdout, '')
     assert.match(r.stderr, /^Getting image source signatures\n/)
-    for (const l of img.layers) assert.ok(r.stderr.includes(`Copying blob ${l.digest.slice(7, 19)} done\n`), r.stderr)
-    assert.ok(r.stderr.includes(`Copying config ${img.configDigest.slice(7, 19)} done\n`), r.stderr)
-    assert.match(r.stderr, /Writing manifest to image destination\nStoring signatures\n$/)
+    // skopeo's non-TTY lines (its progress goes to stdout; skiff keeps stdout for data)
+    assert.equal(
+      r.stderr,
+      ['Getting image source signatures', ...img.layers.map((l) => `Copying blob ${l.digest}`), `Copying config ${img.configDigest}`, 'Writing manifest to image destination', 'Storing signatures', ''].join('\n'),
+    )
     const written = await readFile(join(dir, 'out', 'manifest.json'))
     assert.equal(await readFile(digestFile, 'utf8'), sha256(written))
     const check = await skopeo(['inspect', '--raw', `dir:${join(dir, 'out')}`])
@@ -35,7 +37,8 @@ test('copy -q is silent; a second copy to the same oci layout reports reused blo
     assert.equal(q.stdout + q.stderr, '')
     const again = await skiff(['--insecure-policy', 'copy', `oci:${layout}:v1`, `oci:${join(dir, 'dst')}:b`])
     assert.equal(again.code, 0, again.stderr)
-    assert.match(again.stderr, /Copying blob [0-9a-f]{12} skipped: already exists\n/)
+    // without a terminal skopeo prints reused blobs like copied ones
+    assert.match(again.stderr, /^Copying blob sha256:[0-9a-f]{64}\n/m)
   })
 })
 
