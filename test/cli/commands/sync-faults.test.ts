@@ -73,10 +73,13 @@ describe('sync of 100 images through faulty proxies', () => {
       assert.equal(r.code, 0, r.stderr.slice(-4000))
 
       const gets = pullProxy.requests().filter((e) => e.method === 'GET' && /\/blobs\/sha256:/.test(e.path))
-      const cutGets = gets.filter((e) => e.fault === 'reset' && !e.completed)
+      const faulted = gets.filter((e) => e.fault === 'reset')
+      // a cut lands 1..64 KiB in: small blobs (configs) end before it, so fewer GETs are really cut
+      const cutGets = faulted.filter((e) => !e.completed)
       const uploads = pushProxy.requests().filter((e) => (e.method === 'PUT' || e.method === 'PATCH') && e.path.includes('/blobs/uploads/'))
       const cutUploads = uploads.filter((e) => e.fault === 'upload-reset')
-      assert.ok(cutGets.length >= 0.15 * gets.length && cutGets.length >= 20, `blob GETs cut: ${cutGets.length} of ${gets.length}`)
+      assert.ok(faulted.length >= 0.2 * gets.length, `blob GETs faulted: ${faulted.length} of ${gets.length}`)
+      assert.ok(cutGets.length >= 20, `blob GETs cut mid-stream: ${cutGets.length} of ${gets.length}`)
       assert.ok(cutUploads.length >= 5, `uploads reset: ${cutUploads.length} of ${uploads.length}`)
 
       // skopeo reads everything back straight from the destination registry, verifying each blob
