@@ -95,9 +95,14 @@ export class PolicyDeniedError extends SkiffError {
  * The same error, of the same class (instanceof DigestMismatchError still holds, its fields are kept),
  * with `image` set and the message starting with the image name. A copy, so an error object shared by
  * several operations (one blob transfer awaited by two images) is never changed under another's feet.
- * Errors that are not SkiffErrors, or already name the image, are returned as they are.
+ * An operating-system error becomes an ERR_IO SkiffError naming the image (the original as its cause);
+ * other errors, and those that already name the image, are returned as they are.
  */
 export function withImage(e: unknown, image: string): unknown {
+  // an operating-system error (EISDIR, EACCES, …) that no layer described: name the image, keep it as the cause
+  if (!isSkiffError(e) && e instanceof Error && typeof (e as NodeJS.ErrnoException).errno === 'number') {
+    return new SkiffError('ERR_IO', `${image}: ${e.message}`, { cause: e, image })
+  }
   if (!isSkiffError(e) || e.message.includes(image)) return e
   const copy = Object.create(Object.getPrototypeOf(e) as object) as SkiffError
   for (const key of Reflect.ownKeys(e)) {

@@ -1,6 +1,8 @@
 /** `skiff copy SOURCE-IMAGE DESTINATION-IMAGE`: flags → CopyRequest → copyImage, progress on stderr. */
 import { writeOutputFile } from '../../util/output.js'
 import { fstatSync, statSync } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
 import { SkiffError } from '../../errors.js'
 import { copyImage } from '../../copy/copy.js'
 import { loadPolicyContext } from '../../config/policy.js'
@@ -13,6 +15,25 @@ import { withRetry } from '../options/retry.js'
 import { createProgress } from '../progress.js'
 import { StdoutClosed, isBrokenPipe } from '../crash.js'
 import type { ImageReference } from '../../transports/types.js'
+
+/**
+ * As skopeo: a local destination (dir:, oci:, oci-archive:, docker-archive:) whose parent directory
+ * does not exist is refused before anything is read, rather than created (a typo would make a tree).
+ */
+function checkLocalDestinationParent(dest: ImageReference): void {
+  if (!['dir', 'oci', 'oci-archive', 'docker-archive'].includes(dest.transport.name)) return
+  const d = dest as { resolvedPath?: unknown; resolvedDir?: unknown; resolvedFile?: unknown; path?: unknown }
+  const path = [d.resolvedPath, d.resolvedDir, d.resolvedFile, d.path].find((p): p is string => typeof p === 'string')
+  if (path === undefined) return
+  const parent = dirname(resolve(path))
+  let isDir = false
+  try {
+    isDir = statSync(parent).isDirectory()
+  } catch {
+    // missing
+  }
+  if (!isDir) throw new SkiffError('ERR_INVALID_ARGUMENT', `Invalid destination name ${dest.toString()}: directory ${parent} does not exist; create it first`, { image: dest.toString() })
+}
 
 /** Whether the destination is an archive written to our own stdout (`docker-archive:/dev/stdout`, `/proc/self/fd/1`). */
 function writesToStdout(dest: ImageReference): boolean {
@@ -38,6 +59,7 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
   })
   const src = parseImageName(req.source)
   const dest = parseImageName(req.destination)
+  checkLocalDestinationParent(dest)
 
   const progress = createProgress({ out: ctx.stderr, quiet: req.quiet })
   const toStdout = writesToStdout(dest)
