@@ -133,7 +133,8 @@ async function withPolicy(policy: unknown, fn: (check: (ref: ImageReference, sig
 
 test('evaluation: accept, reject with skopeo\'s message, every requirement must pass, the first failure decides', async () => {
   const ref = parseImageName('docker://example.com/ns/app:v1')
-  const rejected = (e: unknown): boolean => e instanceof PolicyDeniedError && e.code === 'ERR_POLICY_DENIED' && e.message === 'Source image rejected: Running image docker://example.com/ns/app:v1 is rejected by policy.'
+  const rejected = (e: unknown): boolean =>
+    e instanceof PolicyDeniedError && e.code === 'ERR_POLICY_DENIED' && e.message === 'Source image rejected: Running image docker://example.com/ns/app:v1 is rejected by policy.' && (e as any).image === 'docker://example.com/ns/app:v1'
   await withPolicy({ default: [{ type: 'insecureAcceptAnything' }] }, async (check) => {
     await check(ref)
   })
@@ -178,10 +179,11 @@ test('loadPolicy names the file in parse errors, one line', async () => {
     await assert.rejects(loadPolicy(path), (e: any) => {
       assert.equal(e.code, 'ERR_POLICY_INVALID')
       assert.equal(e.message, `Error loading trust policy: invalid policy in ${JSON.stringify(path)}: List of verification policy requirements must not be empty`)
+      assert.ok(e.cause instanceof PolicyFormatError)
       return true
     })
     await rm(path)
-    await assert.rejects(loadPolicy(path), (e: any) => e.code === 'ERR_POLICY_INVALID' && e.message.startsWith(`Error loading trust policy: open ${path}: no such file or directory; `))
+    await assert.rejects(loadPolicy(path), (e: any) => e.code === 'ERR_POLICY_INVALID' && e.message.startsWith(`Error loading trust policy: open ${path}: no such file or directory; `) && e.cause?.code === 'ENOENT')
   } finally {
     await rm(dir, { recursive: true, force: true })
   }

@@ -123,6 +123,8 @@ test('DigestingStream: sha512, unknown size, exact size across chunks, the error
   })
   // the size check comes first: a short blob is a size error even when the digest also differs
   await assert.rejects(pipeline(Readable.from([data]), new DigestingStream({ digest: digestOf('other'), size: 99, what: 'x' }), sink()), (e: any) => e.code === 'ERR_SIZE_MISMATCH')
+  // size 0 is a size: one byte is already too much
+  await assert.rejects(pipeline(Readable.from([Buffer.from('x')]), new DigestingStream({ size: 0, what: 'empty' }), sink()), (e: any) => e.code === 'ERR_SIZE_MISMATCH' && /more data than the expected 0 bytes/.test(e.message))
   // before the end there is no digest
   assert.throws(() => new DigestingStream().digest, /before end of stream/)
 })

@@ -62,3 +62,35 @@ test('rejects malformed references with clear messages', () => {
     assert.throws(() => parseNormalizedReference(input), (e: unknown) => e instanceof InvalidReferenceError && re.test((e as Error).message), input)
   }
 })
+
+test('edge cases of the grammar: separators, 64-hex prefixes, names without a slash, lengths, empty parts', () => {
+  for (const [input, want] of [
+    ['ns/my-app', 'docker.io/ns/my-app'],
+    ['ns/my--app', 'docker.io/ns/my--app'],
+    ['ns/a__b', 'docker.io/ns/a__b'],
+    ['ns/a.b_c', 'docker.io/ns/a.b_c'],
+    ['my.app', 'docker.io/library/my.app'],
+    ['a'.repeat(65), `docker.io/library/${'a'.repeat(65)}`],
+    [`${'a'.repeat(64)}:v1`, `docker.io/library/${'a'.repeat(64)}:v1`],
+  ] as const) {
+    assert.equal(parseNormalizedReference(input).toString(), want, input)
+  }
+  for (const bad of ['ns/a___b', 'ns/a..b', 'ns/-a', 'ns/a-']) assert.throws(() => parseNormalizedReference(bad), InvalidReferenceError, bad)
+  // the full name: 255 characters are allowed, 256 are not
+  const name = (n: number) => `docker.io/ns/${'a'.repeat(n - 'docker.io/ns/'.length)}`
+  assert.equal(parseNormalizedReference(name(255)).toString().length, 255)
+  assert.throws(() => parseNormalizedReference(name(256)), /not be more than 255/)
+  assert.throws(() => parseNormalizedReference(''), (e: unknown) => e instanceof InvalidReferenceError && (e as Error).message === 'invalid reference: empty image name')
+  assert.throws(() => parseNormalizedReference(':v1'), (e: unknown) => e instanceof InvalidReferenceError && (e as Error).message === 'invalid reference ":v1": empty repository name')
+  assert.throws(() => parseNormalizedReference(`@${D}`), /empty repository name/)
+})
+
+test('toString / familiarString with tag and digest; withTag checks the tag', () => {
+  const r = parseNormalizedReference(`quay.io/ns/app:v1@${D}`)
+  assert.equal(r.toString(), `quay.io/ns/app:v1@${D}`)
+  assert.equal(r.familiarString(), `quay.io/ns/app:v1@${D}`)
+  assert.equal(parseNormalizedReference(`busybox@${D}`).familiarString(), `busybox@${D}`)
+  assert.equal(parseNormalizedReference('busybox').withTag('1.36').toString(), 'docker.io/library/busybox:1.36')
+  assert.throws(() => parseNormalizedReference('busybox').withTag('bad tag'), (e: unknown) => e instanceof InvalidReferenceError && (e as Error).message === 'invalid tag "bad tag"')
+  assert.throws(() => parseNormalizedReference('busybox').withTag(''), InvalidReferenceError)
+})

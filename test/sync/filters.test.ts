@@ -29,6 +29,9 @@ test('case matters unless (?i) says otherwise', async () => {
   assert.deepEqual(await matching('^v1$'), ['v1'])
   assert.deepEqual(await matching('(?i)^v1$'), ['v1', 'V1'])
   assert.deepEqual(await matching('^V'), ['V1'])
+  // several flags in one group
+  assert.deepEqual(await matching('(?is)^v1$'), ['v1', 'V1'])
+  assert.deepEqual(await matching('(?si)^V1$'), ['v1', 'V1'])
 })
 
 test('an invalid pattern is a clear error naming where it came from and the pattern', async () => {
@@ -71,4 +74,5 @@ test('tagOfName: the tag of the last path element of a dir/oci name', () => {
   assert.equal(tagOfName(`app@sha256:${'a'.repeat(64)}`), undefined)
   assert.equal(tagOfName(`ns/app:v1@sha256:${'a'.repeat(64)}`), undefined)
   assert.equal(tagOfName('a:b/app:c:d'), 'd')
+  assert.equal(tagOfName('ns/:v1'), 'v1')
 })

@@ -43,6 +43,7 @@ test('naming: the suffix chosen for a destination that keeps paths (registry-sto
   assert.equal(chooseSuffix({ scoped: 'h/ns/app:1' }, false, true), 'app:1')
   assert.equal(chooseSuffix({ scoped: 'h/ns/app:1' }, false, false), 'app:1')
   assert.equal(chooseSuffix(s, false, false), 'library/busybox:1')
+  assert.equal(chooseSuffix(s, false), 'library/busybox:1', 'paths are kept only when asked')
   assert.equal(destKeepsPath({ kind: 'registry-storage', target: '/srv' }), true)
   for (const kind of ['docker', 'dir', 'oci'] as const) assert.equal(destKeepsPath({ kind, target: '/x' }), false)
 })
@@ -60,6 +61,8 @@ test('naming: labels are cleaned; oci and registry-storage names are checked', (
   assert.equal(destinationReference({ kind: 'dir', target: '/d' }, '/ns/app:v1').label, 'ns/app:v1')
   assert.equal(destinationReference({ kind: 'dir', target: '/d' }, '//a//b:1', '-x').label, 'a/b:1-x')
   assert.equal(destinationReference({ kind: 'dir', target: '/d' }, 'app:v1', '-x').ref.toString(), 'dir:/d/app:v1-x')
+  assert.equal(destinationReference({ kind: 'dir', target: '/d' }, '/').label, '.')
+  assert.equal(destinationReference({ kind: 'dir', target: '/d' }, '').label, '.')
   assert.throws(
     () => destinationReference({ kind: 'oci', target: '/srv/layout' }, 'bad name:1'),
     (e: any) => e.code === 'ERR_INVALID_REFERENCE' && e.message.startsWith('cannot name the image "bad name:1" in the OCI layout /srv/layout: not a valid ref name'),
@@ -77,6 +80,6 @@ test('naming: labels are cleaned; oci and registry-storage names are checked', (
   )
   assert.throws(
     () => destinationReference({ kind: 'docker', target: 'host:5000/ns' }, 'Bad:1', '-s'),
-    (e: any) => e.code === 'ERR_INVALID_REFERENCE' && e.message.startsWith('cannot name the destination docker://host:5000/ns/Bad:1-s (DESTINATION host:5000/ns + Bad:1-s)'),
+    (e: any) => e.code === 'ERR_INVALID_REFERENCE' && e.message.startsWith('cannot name the destination docker://host:5000/ns/Bad:1-s (DESTINATION host:5000/ns + Bad:1-s)') && e.cause instanceof Error,
   )
 })
