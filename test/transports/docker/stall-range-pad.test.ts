@@ -34,7 +34,15 @@ describe('docker:// blob downloads: stalls, ignored Range, padding', () => {
       const img = await writeOciImage(layout, 'v1', smallImage('stall', { layers: [{ files: { 'noise.bin': randomBytes(6 * MB) } }, { files: { 'a.txt': 'a\n' } }] }))
       big = img.layers[0]!
       manifestDigest = img.manifestDigest
-      await copy(`oci:${layout}:v1`, `docker://${reg.host}/s/app:1`, { source: plain, destination: plain })
+      // setup only: a push under heavy machine load has been seen to drop once; try it again then
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await copy(`oci:${layout}:v1`, `docker://${reg.host}/s/app:1`, { source: plain, destination: plain })
+          break
+        } catch (e) {
+          if (attempt >= 3) throw e
+        }
+      }
     })
   })
   after(async () => {
