@@ -59,6 +59,7 @@ test('parseDigest: sha512, and every malformed or unsupported form is refused wi
     [`sha256:${'a'.repeat(65)}`, 'ERR_INVALID_ARGUMENT', /expected 64 lowercase hex digits/],
     [`sha256:${'g'.repeat(64)}`, 'ERR_INVALID_ARGUMENT', /expected 64 lowercase hex digits/],
     [`sha256:${'a'.repeat(63)}A`, 'ERR_INVALID_ARGUMENT', /expected 64 lowercase hex digits/],
+    [`sha256:A${'a'.repeat(63)}`, 'ERR_INVALID_ARGUMENT', /expected 64 lowercase hex digits/],
     [`sha512:${'a'.repeat(64)}`, 'ERR_INVALID_ARGUMENT', /^invalid sha512 digest .*expected 128 lowercase hex digits$/],
     [`md5:${'a'.repeat(32)}`, 'ERR_UNSUPPORTED', /^unsupported digest algorithm "md5" in "md5:a{32}"$/],
     [`sha256+b64:${'a'.repeat(64)}`, 'ERR_UNSUPPORTED', /unsupported digest algorithm "sha256\+b64"/],
