@@ -83,7 +83,7 @@ test('copy: a corrupt layer is a one-line digest-mismatch error naming it, exit 
     for (const dest of [`oci:${join(dir, 'o')}:v1`, `dir:${join(dir, 'd')}`]) {
       const r = await skiff(['--insecure-policy', 'copy', `oci:${layout}:v1`, dest])
       assert.equal(r.code, 1, r.stderr)
-      assert.match(r.stderr, new RegExp(`^Getting image source signatures\\n(Copying blob [0-9a-f]{12} done\\n)*skiff: oci:${layout}:v1: layer ${bad}: digest mismatch: expected ${bad}, got sha256:[0-9a-f]{64}; the source is corrupt or was modified while reading\\n$`))
+      assert.match(r.stderr, new RegExp(`^Getting image source signatures\\n(Copying blob sha256:[0-9a-f]{64}\\n)*skiff: oci:${layout}:v1: layer ${bad}: digest mismatch: expected ${bad}, got sha256:[0-9a-f]{64}; the source is corrupt or was modified while reading\\n$`))
     }
     assert.ok(!existsSync(join(dir, 'o', 'index.json')))
     assert.ok(!existsSync(join(dir, 'd', 'manifest.json')))
