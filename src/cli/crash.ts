@@ -56,16 +56,25 @@ export function isBrokenPipe(e: unknown): boolean {
   return false
 }
 
+/**
+ * Ends the process as killed by `sig` (its default action), as a Unix tool does after cleaning up:
+ * the shell sees 128+N. Dying by the signal also skips the exit-time join of libuv's thread pool,
+ * which would wait forever for a read that is blocked (a FIFO or a stalled stdin being read).
+ */
+export function exitBySignal(sig: NodeJS.Signals, status: number): never {
+  cleanupTempPaths()
+  // Node may ignore or catch the signal; listening and unlistening hands it back to its default action.
+  const noop = (): void => {}
+  process.on(sig, noop)
+  process.off(sig, noop)
+  process.kill(process.pid, sig)
+  // Should the signal not end us (it is blocked by the parent), exit with the same status.
+  process.exit(status)
+}
+
 /** Ends the process as a Unix tool does when its output pipe is closed: killed by SIGPIPE (status 141). */
 export function exitBrokenPipe(): never {
-  cleanupTempPaths()
-  // Node ignores SIGPIPE; listening and unlistening hands the signal back to its default action.
-  const noop = (): void => {}
-  process.on('SIGPIPE', noop)
-  process.off('SIGPIPE', noop)
-  process.kill(process.pid, 'SIGPIPE')
-  // Should the signal not end us (it is blocked by the parent), exit with the same status.
-  process.exit(141)
+  exitBySignal('SIGPIPE', 141)
 }
 
 /** Thrown by a command whose output file is our stdout when its reader went away: end as exitBrokenPipe does. */

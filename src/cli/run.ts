@@ -9,10 +9,11 @@ import type { CommandContext } from './command-table.js'
 import { formatGoDuration } from './duration.js'
 import { parseInvocation } from './program.js'
 import { reportError } from './report.js'
-import { StdoutClosed, exitBrokenPipe } from './crash.js'
+import { StdoutClosed, exitBrokenPipe, exitBySignal } from './crash.js'
 import { UsageError } from './usage-error.js'
 
-const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 }
+/** The status a shell shows for a process killed by the signal (main.ts ends by the signal itself). */
+export const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 }
 
 /** How long a command gets to unwind (remove partial files) after Ctrl-C before we exit anyway. */
 const GRACE_MS = 2000
@@ -38,8 +39,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     const code = SIGNAL_EXIT[sig] ?? 1
     if (stopReason) {
       // a second Ctrl-C: do not wait any longer
-      cleanupTempPaths()
-      process.exit(code)
+      exitBySignal(sig, code)
     }
     stopReason = { code, error: new SkiffError('ERR_ABORTED', `interrupted by ${sig}; partial output was removed`) }
     controller.abort(stopReason.error)
