@@ -11,7 +11,7 @@ import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promise
 import { setTimeout as sleep } from 'node:timers/promises'
 import { SkiffError } from '../errors.js'
 import { registerTempPath, unregisterTempPath } from './cleanup.js'
-import { processStartTime, uniqueTempTag } from './temp-owner.js'
+import { isAlive, processStartTime, uniqueTempTag } from './temp-owner.js'
 
 export interface LockOptions {
   /** Give up after this long (default 60 s). */
@@ -28,16 +28,6 @@ interface LockOwner {
   time: number
   /** The owner's start time (temp-owner.ts), so a reused PID is not taken for the owner. */
   start?: number
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    // EPERM: it exists but belongs to someone else.
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
 
 async function readOwner(path: string): Promise<LockOwner | undefined> {
@@ -60,7 +50,7 @@ async function isStale(path: string, staleMs: number): Promise<{ stale: boolean;
   }
   const owner = await readOwner(path)
   if (owner && owner.host === hostname() && owner.pid !== process.pid) {
-    if (!processAlive(owner.pid)) return { stale: true, ino: st.ino }
+    if (!isAlive(owner.pid)) return { stale: true, ino: st.ino }
     const now = owner.start ? processStartTime(owner.pid) : undefined
     if (now !== undefined && now !== owner.start) return { stale: true, ino: st.ino }
   }

@@ -45,7 +45,8 @@ export function uniqueTempTag(): string {
 
 const OWNER_RE = /skiff(\d+)-(\d+)-([0-9a-f]{6})\.[0-9a-f]{12}\.(?:tmp|old|stale)$/
 
-function isAlive(pid: number): boolean {
+/** Whether process `pid` exists (on this host). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true
