@@ -5,7 +5,7 @@
  */
 import { after, before, test } from 'node:test'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildBigImage, checkBlobs, fileSize, killSuite, sha256File, type BigImage, type Seen } from './helpers.js'
@@ -25,6 +25,7 @@ const hex = (d: string): string => d.slice('sha256:'.length)
 
 test('kill -9 during dir: copies: the directory is absent or complete; the re-run removes the staging leftovers', async () => {
   const target = join(work, 'dir-out', 'image')
+  await mkdir(join(work, 'dir-out')) // a dir: destination's parent must exist (as skopeo)
   await killSuite(
     {
       name: 'dir',

@@ -41,6 +41,7 @@ test('dir: an old image moved aside by a killed swap is put back when the next r
   await withTempDir(async (d) => {
     await writeOciImage(join(d, 'src'), 'v1', smallImage())
     const out = join(d, 'out')
+    await mkdir(out) // a dir: destination's parent must exist (as skopeo)
     const r0 = await skiff(['--insecure-policy', 'copy', '-q', `oci:${d}/src:v1`, `dir:${out}/image`])
     assert.equal(r0.code, 0, r0.stderr)
     const manifest = await readFile(join(out, 'image', 'manifest.json'))
