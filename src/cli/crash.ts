@@ -48,6 +48,14 @@ export function writeDebugDetails(e: unknown, out: NodeJS.WritableStream): void 
   }
 }
 
+/** Whether `e` (or a cause) is EPIPE from writing descriptor `fd` (util/output.ts records it). */
+export function isBrokenPipeOn(e: unknown, fd: number): boolean {
+  for (let x = e, depth = 0; x && typeof x === 'object' && depth < 10; x = (x as { cause?: unknown }).cause, depth++) {
+    if ((x as { code?: unknown }).code === 'EPIPE' && (x as { fd?: unknown }).fd === fd) return true
+  }
+  return false
+}
+
 /** Whether `e` (or a cause) is EPIPE. */
 export function isBrokenPipe(e: unknown): boolean {
   for (let x = e, depth = 0; x && typeof x === 'object' && depth < 10; x = (x as { cause?: unknown }).cause, depth++) {

@@ -84,7 +84,11 @@ class FdWritable extends Writable {
         off += await new Promise<number>((res, rej) => write(this.fd, chunk, off, chunk.length - off, null, (err, n) => (err ? rej(err) : res(n))))
         delay = 1
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e
+        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') {
+          // which descriptor failed: a caller tells "our stdout was closed" (EPIPE on fd 1) from other pipes
+          ;(e as { fd?: number }).fd = this.fd
+          throw e
+        }
         await sleep(delay)
         delay = Math.min(delay * 2, 50)
       }

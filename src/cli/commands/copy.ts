@@ -1,6 +1,6 @@
 /** `skiff copy SOURCE-IMAGE DESTINATION-IMAGE`: flags → CopyRequest → copyImage, progress on stderr. */
 import { writeOutputFile } from '../../util/output.js'
-import { fstatSync, statSync } from 'node:fs'
+import { statSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { SkiffError } from '../../errors.js'
@@ -13,7 +13,7 @@ import type { FlagValues } from '../flags.js'
 import { copyRequestFrom } from '../options/copy.js'
 import { withRetry } from '../options/retry.js'
 import { createProgress } from '../progress.js'
-import { StdoutClosed, isBrokenPipe } from '../crash.js'
+import { StdoutClosed, isBrokenPipeOn } from '../crash.js'
 import type { ImageReference } from '../../transports/types.js'
 
 /**
@@ -35,20 +35,6 @@ function checkLocalDestinationParent(dest: ImageReference): void {
   if (!isDir) throw new SkiffError('ERR_INVALID_ARGUMENT', `Invalid destination name ${dest.toString()}: directory ${parent} does not exist; create it first`, { image: dest.toString() })
 }
 
-/** Whether the destination is an archive written to our own stdout (`docker-archive:/dev/stdout`, `/proc/self/fd/1`). */
-function writesToStdout(dest: ImageReference): boolean {
-  const d = dest as { path?: unknown; file?: unknown }
-  const path = typeof d.path === 'string' ? d.path : typeof d.file === 'string' ? d.file : undefined
-  if (path === undefined) return false
-  try {
-    const a = statSync(path)
-    const b = fstatSync(1)
-    return a.dev === b.dev && a.ino === b.ino
-  } catch {
-    return false
-  }
-}
-
 export async function run(args: string[], flags: FlagValues, ctx: CommandContext): Promise<number> {
   const req = copyRequestFrom(args, flags, ctx.global)
   for (const w of req.warnings) ctx.stderr.write(`skiff: warning: ${w}\n`)
@@ -62,7 +48,6 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
   checkLocalDestinationParent(dest)
 
   const progress = createProgress({ out: ctx.stderr, quiet: req.quiet })
-  const toStdout = writesToStdout(dest)
   const result = await withRetry(
     req.retry,
     async () => {
@@ -70,7 +55,7 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
         return await copyImage(src, dest, { ...req.options, policy, signal: ctx.signal, onEvent: (e) => progress.onEvent(e) })
       } catch (e) {
         // `… docker-archive:/dev/stdout | head -c 100`: the reader went away; end quietly, no retry
-        if (toStdout && isBrokenPipe(e)) throw new StdoutClosed(e)
+        if (isBrokenPipeOn(e, 1)) throw new StdoutClosed(e)
         throw e
       } finally {
         progress.finish()
