@@ -128,3 +128,10 @@ export function isNotFound(e: unknown): boolean {
   const code = (e as NodeJS.ErrnoException | undefined)?.code
   return code === 'ENOENT' || code === 'ENOTDIR'
 }
+
+/** `e` and its causes, outermost first (at most 10 deep: a chain may be cyclic). */
+export function causeChain(e: unknown): object[] {
+  const out: object[] = []
+  for (let x = e; x && typeof x === 'object' && out.length < 10; x = (x as { cause?: unknown }).cause) out.push(x)
+  return out
+}

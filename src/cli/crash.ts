@@ -7,7 +7,7 @@
  * - stdout closed by its reader (`skiff … | head -c 1`): stop quietly, as skopeo and coreutils do —
  *   by SIGPIPE, so the shell sees status 141 (128 + 13), with no message.
  */
-import { isSkiffError } from '../errors.js'
+import { isSkiffError, causeChain } from '../errors.js'
 import { cleanupTempPaths } from '../util/cleanup.js'
 
 function messageOf(e: unknown): string {
@@ -50,7 +50,7 @@ export function writeDebugDetails(e: unknown, out: NodeJS.WritableStream): void 
 
 /** Whether `e` (or a cause) is EPIPE from writing descriptor `fd` (util/output.ts records it). */
 export function isBrokenPipeOn(e: unknown, fd: number): boolean {
-  for (let x = e, depth = 0; x && typeof x === 'object' && depth < 10; x = (x as { cause?: unknown }).cause, depth++) {
+  for (const x of causeChain(e)) {
     if ((x as { code?: unknown }).code === 'EPIPE' && (x as { fd?: unknown }).fd === fd) return true
   }
   return false
@@ -58,7 +58,7 @@ export function isBrokenPipeOn(e: unknown, fd: number): boolean {
 
 /** Whether `e` (or a cause) is EPIPE. */
 export function isBrokenPipe(e: unknown): boolean {
-  for (let x = e, depth = 0; x && typeof x === 'object' && depth < 10; x = (x as { cause?: unknown }).cause, depth++) {
+  for (const x of causeChain(e)) {
     if ((x as { code?: unknown }).code === 'EPIPE') return true
   }
   return false

@@ -3,7 +3,7 @@
  * instance (--all), only the list (index-only), or the instances of some platforms (a sparse list,
  * or a stripped one).
  */
-import { SkiffError } from '../errors.js'
+import { SkiffError, causeChain } from '../errors.js'
 import { manifestDigest, resolveMediaType } from '../manifest/parse.js'
 import { NO_MATCH_PREFIX, chooseInstance, formatPlatform, platformMatches } from '../manifest/platform.js'
 import { flavorOf } from '../manifest/layer-types.js'
@@ -16,7 +16,7 @@ import type { CopyContext, WrittenManifest } from './context.js'
 
 /** A registry's MANIFEST_BLOB_UNKNOWN (distribution: a list references a manifest the repository lacks). */
 function isManifestBlobUnknown(e: unknown): boolean {
-  for (let x = e, depth = 0; x && typeof x === 'object' && depth < 10; x = (x as { cause?: unknown }).cause, depth++) {
+  for (const x of causeChain(e)) {
     const entries = (x as { registryErrors?: Array<{ code?: string }> }).registryErrors
     if (entries?.some((r) => r.code === 'MANIFEST_BLOB_UNKNOWN')) return true
   }

@@ -7,7 +7,7 @@
 import { Readable } from 'node:stream'
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls'
 import { Pool, type Dispatcher } from 'undici'
-import { SkiffError } from '../errors.js'
+import { SkiffError, causeChain } from '../errors.js'
 import { VERSION } from '../version.js'
 import { debugLog } from './log.js'
 import { caWithSystemRoots } from '../config/certs.js'
@@ -70,7 +70,7 @@ const NETWORK_RETRY = new Set([
 ])
 
 export function isNetworkRetryable(e: unknown): boolean {
-  for (let x = e, d = 0; x && typeof x === 'object' && d < 6; x = (x as { cause?: unknown }).cause, d++) {
+  for (const x of causeChain(e)) {
     const c = (x as { code?: unknown }).code
     if (typeof c === 'string' && NETWORK_RETRY.has(c)) return true
   }
@@ -308,7 +308,7 @@ export class HttpClient {
 }
 
 function codeIn(e: unknown): string | undefined {
-  for (let x = e, d = 0; x && typeof x === 'object' && d < 6; x = (x as { cause?: unknown }).cause, d++) {
+  for (const x of causeChain(e)) {
     const c = (x as { code?: unknown }).code
     if (typeof c === 'string') return c
   }

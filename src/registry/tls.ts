@@ -2,6 +2,7 @@
  * TLS for registry connections: the material comes from src/config/certs.ts (--cert-dir or
  * certs.d); this file recognizes TLS failures so they can be reported as such.
  */
+import { causeChain } from '../errors.js'
 import type { TlsMaterial as CertsMaterial } from '../config/certs.js'
 
 export type TlsMaterial = Pick<CertsMaterial, 'ca' | 'cert' | 'key'>
@@ -14,7 +15,7 @@ const TLS_CODES = new Set([
 
 /** The TLS error code in an error chain, if the failure was a TLS one. */
 export function tlsErrorCode(e: unknown): string | undefined {
-  for (let x = e, d = 0; x && typeof x === 'object' && d < 6; x = (x as { cause?: unknown }).cause, d++) {
+  for (const x of causeChain(e)) {
     const c = (x as { code?: unknown }).code
     if (typeof c === 'string' && (TLS_CODES.has(c) || c.startsWith('ERR_SSL_') || c.startsWith('ERR_TLS_'))) return c
   }

@@ -3,6 +3,7 @@
  * (containers/common's retry.IfNecessary): only errors that are worth retrying (network resets,
  * timeouts, 429/5xx) are retried; exponential backoff from 1 s unless --retry-delay is given.
  */
+import { causeChain } from '../../errors.js'
 import type { FlagSpec, FlagValues } from '../flags.js'
 import { UsageError } from '../usage-error.js'
 
@@ -37,7 +38,7 @@ const RETRYABLE_CODES = new Set([
 
 /** Whether an error (or one of its causes) is a transient network/server failure. */
 export function isRetryable(e: unknown): boolean {
-  for (let x = e, depth = 0; x && typeof x === 'object' && depth < 10; x = (x as { cause?: unknown }).cause, depth++) {
+  for (const x of causeChain(e)) {
     const o = x as { code?: unknown; retryable?: unknown; status?: unknown; statusCode?: unknown }
     if (o.retryable === true) return true
     if (o.retryable === false) return false
