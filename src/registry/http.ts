@@ -12,7 +12,7 @@ import { VERSION } from '../version.js'
 import { debugLog } from './log.js'
 import { caWithSystemRoots } from '../config/certs.js'
 import { tlsErrorCode, type TlsMaterial } from './tls.js'
-import { MAX_ERROR_BODY_SIZE, readAtMost, sizeLimitMessage } from '../util/limits.js'
+import { MAX_ERROR_BODY_SIZE, readAtMost } from '../util/limits.js'
 
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 export type Body = Buffer | string | Readable | undefined

@@ -9,7 +9,7 @@ import type { ImageResult, SyncSummary } from '../../src/sync/types.js'
 import { run, withTempDir } from '../helpers/tools.js'
 
 const MiB = 1024 * 1024
-// eslint-disable-next-line no-control-regex
+ 
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/
 
 function harness(mode: BulkProgressMode, extra: { columns?: number; statusEveryMs?: number } = {}) {

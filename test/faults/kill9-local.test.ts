@@ -57,7 +57,7 @@ test('kill -9 during oci: copies: the tag is absent or complete; the re-run remo
           index = JSON.parse(await readFile(join(layout, 'index.json'), 'utf8'))
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'absent'
-          throw new Error(`oci: index.json is unreadable: ${(e as Error).message}`)
+          throw new Error(`oci: index.json is unreadable: ${(e as Error).message}`, { cause: e })
         }
         const entry = index.manifests.find((m: { annotations?: Record<string, string> }) => m.annotations?.['org.opencontainers.image.ref.name'] === 'big')
         if (!entry) return 'absent'

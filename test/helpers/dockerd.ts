@@ -121,7 +121,7 @@ export async function startDockerd(opts: { tcpTls?: DockerdTcpTls; startTimeoutM
   } catch (e) {
     const log = await readFile(logPath, 'utf8').catch(() => '')
     await close()
-    throw new Error(`${(e as Error).message}; last log lines:\n${log.split('\n').slice(-15).join('\n')}`)
+    throw new Error(`${(e as Error).message}; last log lines:\n${log.split('\n').slice(-15).join('\n')}`, { cause: e })
   }
   const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_CONFIG: join(dir, 'cli-config') }
   delete env.DOCKER_HOST

@@ -1,7 +1,6 @@
 /** `skiff copy SOURCE-IMAGE DESTINATION-IMAGE`: flags → CopyRequest → copyImage, progress on stderr. */
 import { writeOutputFile } from '../../util/output.js'
 import { statSync } from 'node:fs'
-import { writeFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { SkiffError } from '../../errors.js'
 import { copyImage } from '../../copy/copy.js'

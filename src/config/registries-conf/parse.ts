@@ -133,7 +133,7 @@ function validateShortName(name: string): void {
   try {
     ref = parseNormalizedReference(name)
   } catch (e) {
-    throw new Error(`cannot parse short name: "${name}": ${(e as Error).message}`)
+    throw new Error(`cannot parse short name: "${name}": ${(e as Error).message}`, { cause: e })
   }
   if (ref.digest !== undefined) throw new Error(`invalid short name "${name}": must not contain digest`)
   if (ref.tag !== undefined) throw new Error(`invalid short name "${name}": must not contain tag`)
@@ -148,7 +148,7 @@ export function parseShortNameValue(value: string): string {
   try {
     ref = parseNormalizedReference(value)
   } catch (e) {
-    throw new Error(`error parsing alias "${value}": ${(e as Error).message}`)
+    throw new Error(`error parsing alias "${value}": ${(e as Error).message}`, { cause: e })
   }
   if (ref.digest !== undefined) throw new Error(`invalid alias "${value}": must not contain digest`)
   if (ref.tag !== undefined) throw new Error(`invalid alias "${value}": must not contain tag`)

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs'
 import { link, mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { SkiffError, isNotFound } from '../../errors.js'
 import { isValidDigest, type Digest } from '../../digest/digest.js'

@@ -16,7 +16,7 @@ const DIGEST_SHAPE = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/
 function asDigest(s: string, image: string): Digest | undefined {
   if (!DIGEST_SHAPE.test(s)) return undefined
   const alg = s.slice(0, s.indexOf(':'))
-  let ok = false
+  let ok: boolean
   try {
     parseDigest(s)
     ok = true

@@ -15,7 +15,7 @@ async function openssl(args: string[], cwd: string): Promise<void> {
     await execFileP('openssl', args, { cwd })
   } catch (e) {
     const err = e as { stderr?: string; message: string }
-    throw new Error(`openssl ${args[0]} failed: ${(err.stderr ?? err.message).trim()}`)
+    throw new Error(`openssl ${args[0]} failed: ${(err.stderr ?? err.message).trim()}`, { cause: e })
   }
 }
 

@@ -177,7 +177,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
         await child.stop()
         const log = tail(appLogPath)
         if (attempt < 5 && /address already in use/.test(log)) continue
-        throw new Error(`docker-registry did not start (${(e as Error).message}); its log:\n${log}`)
+        throw new Error(`docker-registry did not start (${(e as Error).message}); its log:\n${log}`, { cause: e })
       }
       const c = child
       let closing: Promise<void> | undefined

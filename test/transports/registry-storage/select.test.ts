@@ -85,7 +85,7 @@ test('dir: and oci: images on the same filesystem are hardlinked into a store', 
 
 test('on another filesystem the blob is streamed instead (and still verified)', async (tt) => {
   const shm = '/dev/shm'
-  let other = false
+  let other: boolean
   try {
     other = statSync(shm).dev !== statSync('/tmp').dev
   } catch {
