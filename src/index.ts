@@ -5,7 +5,7 @@
  */
 import { parseImageName } from './transports/registry.js'
 import { inspectImage as inspectSource, type InspectOptions } from './inspect/inspect.js'
-import { jsonOutput } from './cli/format/json-output.js'
+import { jsonOutput } from './go/json.js'
 import type { ImageReference, ImageSource, TransportOptions } from './transports/types.js'
 
 export { copyImage } from './copy/copy.js'

@@ -5,7 +5,7 @@
  * in the go-values model, so it prints and marshals as skopeo does.
  */
 import { SkiffError } from '../errors.js'
-import { GoNil, GoTime, NIL_MAP, NIL_PTR, NIL_SLICE, goMap, goStruct } from '../cli/format/go-values.js'
+import { GoNil, GoTime, NIL_MAP, NIL_PTR, NIL_SLICE, goMap, goStruct } from '../go/values.js'
 
 export type Spec =
   | { k: 'string' | 'bool' | 'int' | 'time' | 'emptyStruct' }

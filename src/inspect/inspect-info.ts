@@ -5,7 +5,7 @@
 import { SkiffError } from '../errors.js'
 import { MT } from '../manifest/media-types.js'
 import type { ImageManifest, Schema1Manifest } from '../manifest/types.js'
-import { GoTime, NIL_MAP, NIL_PTR, NIL_SLICE, goMap, goStruct } from '../cli/format/go-values.js'
+import { GoTime, NIL_MAP, NIL_PTR, NIL_SLICE, goMap, goStruct } from '../go/values.js'
 import { goUnmarshal } from './go-decode.js'
 import { ociImage, schema2V1Image } from './config-types.js'
 

@@ -4,7 +4,7 @@
  */
 import type { CommandContext } from '../command-table.js'
 import type { FlagValues } from '../flags.js'
-import { jsonOutput } from '../format/json-output.js'
+import { jsonOutput } from '../../go/json.js'
 import { singleImageOptions } from '../options/image.js'
 import { withRetry } from '../options/retry.js'
 import { UsageError } from '../usage-error.js'

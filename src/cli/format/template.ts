@@ -9,10 +9,10 @@
  * original text is used, as newer containers/common does. A format of `json` or `{{json .}}`
  * means "the JSON output" (isJsonFormat).
  */
-import { TemplateExecutor } from './template-exec.js'
-import { parseTemplate } from './template-parse.js'
+import { TemplateExecutor } from '../../go/template/exec.js'
+import { parseTemplate } from '../../go/template/parse.js'
 
-export { GoNil, GoTime, NIL_MAP, NIL_PTR, NIL_SLICE, goMap, goStruct } from './go-values.js'
+export { GoNil, GoTime, NIL_MAP, NIL_PTR, NIL_SLICE, goMap, goStruct } from '../../go/values.js'
 
 /** Renders a Go text/template on data (see go-values.ts for how JS values stand for Go values). */
 export function renderTemplate(tpl: string, data: unknown, name = 'template'): string {

@@ -10,7 +10,7 @@ import { digestOf, isValidDigest, newHasher, parseDigest, type Digest } from '..
 import { MT } from '../../../manifest/media-types.js'
 import type { DockerReference } from '../../../reference/docker-reference.js'
 import type { BlobInfo, DestinationProperties, ImageDestination, ImageReference, PutBlobOptions, ReuseOptions } from '../../types.js'
-import { goMarshalMap, type GoValue } from './go-json.js'
+import { goMarshalMap, type GoValue } from '../../../go/raw-json.js'
 import { configPath, LEGACY_CONFIG_FILE, LEGACY_LAYER_FILE, LEGACY_VERSION, LEGACY_VERSION_FILE, legacyLayers, physicalLayerPath } from './legacy.js'
 import { MANIFEST_JSON, REPOSITORIES, type ManifestItem } from './manifest-json.js'
 import { spoolBlob } from './spool.js'

@@ -4,7 +4,7 @@
  * IDs are computed exactly as containers/image does, so skiff's archives match skopeo's.
  */
 import { digestOf, digestHex, type Digest } from '../../../digest/digest.js'
-import { goCompact, goMarshalMap, rawObjectMembers, type GoValue } from './go-json.js'
+import { goCompact, goMarshalMap, rawObjectMembers, type GoValue } from '../../../go/raw-json.js'
 
 export const LEGACY_LAYER_FILE = 'layer.tar'
 export const LEGACY_CONFIG_FILE = 'json'

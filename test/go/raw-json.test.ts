@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { goCompact, goMarshalMap, rawObjectMembers } from '../../../../src/transports/shared/docker-tarfile/go-json.js'
+import { goCompact, goMarshalMap, rawObjectMembers } from '../../src/go/raw-json.js'
 
 describe('Go-compatible JSON helpers', () => {
   it('keeps top-level member values exactly as written (numbers, nesting, escapes; later duplicates win)', () => {

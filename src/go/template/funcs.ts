@@ -3,9 +3,9 @@
  * println, html, js, urlquery, eq, ne, lt, le, gt, ge) and the ones containers/common's report
  * package adds for podman/skopeo --format (json, join, lower, upper, title, split, pad, truncate).
  */
-import { GoNil, GoTime, NO_VALUE, NoValue, goTypeName, isStruct, isTrue } from './go-values.js'
-import { formatValue, sprint, sprintf, sprintln } from './go-print.js'
-import { marshalGo } from './json-output.js'
+import { GoNil, GoTime, NO_VALUE, NoValue, goTypeName, isStruct, isTrue } from '../values.js'
+import { formatValue, sprint, sprintf, sprintln } from '../print.js'
+import { marshalGo } from '../json.js'
 
 export class FuncError extends Error {}
 

@@ -3,8 +3,8 @@
  * containers/image writes (whose sha256 becomes the layer ID): raw top-level values of an object
  * kept as written, compacted with HTML escaping, and maps marshaled with sorted keys.
  */
-import { SkiffError } from '../../../errors.js'
-import { goQuote } from '../../../util/go-json.js'
+import { SkiffError } from '../errors.js'
+import { goQuote } from '../util/go-json.js'
 
 function isSpace(c: string): boolean {
   return c === ' ' || c === '\t' || c === '\n' || c === '\r'

@@ -4,8 +4,8 @@
  * break/continue, comments and {{- -}} whitespace trimming. Errors read like Go's.
  */
 import type { SkiffError } from '../../errors.js'
-import { TemplateLexer, type Tok } from './template-lex.js'
-import { hasFunc } from './template-funcs.js'
+import { TemplateLexer, type Tok } from './lex.js'
+import { hasFunc } from './funcs.js'
 
 export type Arg =
   | { t: 'field'; names: string[]; pos: number; src: string }

@@ -3,7 +3,7 @@
  * `.Unix`, `.Year`, `.UTC`, …) and digest.Digest (`{{.Digest.Encoded}}`, `.Algorithm`). Go's time
  * layouts are implemented for every reference-layout token (time/format.go's std chunks).
  */
-import { GoTime } from './go-values.js'
+import { GoTime } from './values.js'
 
 const LONG_MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December']
 const LONG_DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']

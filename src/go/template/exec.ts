@@ -5,11 +5,11 @@
  * if/with/range (maps in sorted key order) with else, break and continue.
  */
 import { SkiffError } from '../../errors.js'
-import { GoNil, GoTime, NO_VALUE, NoValue, goCompareStrings, goTypeName, isStruct, isTrue, structMeta } from './go-values.js'
-import { MethodError, methodOf } from './go-methods.js'
-import { formatValue } from './go-print.js'
-import { FUNCS, FuncError, LAZY_FUNCS, hasFunc } from './template-funcs.js'
-import type { Arg, Cmd, ControlNode, Node, Pipe } from './template-parse.js'
+import { GoNil, GoTime, NO_VALUE, NoValue, goCompareStrings, goTypeName, isStruct, isTrue, structMeta } from '../values.js'
+import { MethodError, methodOf } from '../methods.js'
+import { formatValue } from '../print.js'
+import { FUNCS, FuncError, LAZY_FUNCS, hasFunc } from './funcs.js'
+import type { Arg, Cmd, ControlNode, Node, Pipe } from './parse.js'
 
 const MISSING = Symbol('missing')
 type Final = unknown | typeof MISSING

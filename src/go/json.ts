@@ -4,8 +4,8 @@
  * Structs (plain objects) keep field order and honour omitempty; Maps are written in sorted key
  * order; <, > and & are escaped as \u003c… unless escapeHTML is false; GoTime writes RFC 3339.
  */
-import { GoNil, GoTime, goCompareStrings, structMeta } from './go-values.js'
-import { goQuote } from '../../util/go-json.js'
+import { GoNil, GoTime, goCompareStrings, structMeta } from './values.js'
+import { goQuote } from '../util/go-json.js'
 
 export interface MarshalOptions {
   /** Indentation per level ('' = compact). */

@@ -2,7 +2,7 @@
  * Go's fmt for the values of the go-values model: %v printing (fmt.Sprint, used by templates to
  * print a pipeline's value), Sprintln, and a Sprintf covering the verbs users put in --format.
  */
-import { GoNil, GoTime, NoValue, goCompareStrings, goTypeName, isStruct } from './go-values.js'
+import { GoNil, GoTime, NoValue, goCompareStrings, goTypeName, isStruct } from './values.js'
 
 /** %g as Go's fmt prints a float64 with the shortest precision (%v). */
 function formatFloatG(f: number): string {

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { jsonOutput, marshalGo } from '../../../src/cli/format/json-output.js'
-import { GoTime, NIL_MAP, NIL_PTR, NIL_SLICE, goMap, goStruct } from '../../../src/cli/format/go-values.js'
+import { jsonOutput, marshalGo } from '../../src/go/json.js'
+import { GoTime, NIL_MAP, NIL_PTR, NIL_SLICE, goMap, goStruct } from '../../src/go/values.js'
 
 test('Go escaping: <, >, & as \\u003c…, control characters, U+2028, invalid surrogates', () => {
   assert.equal(marshalGo('a<b>&c'), '"a\\u003cb\\u003e\\u0026c"')

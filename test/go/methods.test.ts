@@ -5,9 +5,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { smallImage, writeOciImage } from '../../helpers/fixtures.js'
-import { skopeo, withTempDir } from '../../helpers/tools.js'
-import { skiff } from '../run-skiff.js'
+import { smallImage, writeOciImage } from '../helpers/fixtures.js'
+import { skopeo, withTempDir } from '../helpers/tools.js'
+import { skiff } from '../cli/run-skiff.js'
 
 const CREATED = ['2024-03-05T07:08:09.123456789+05:30', '2023-12-31T23:59:59Z', '2021-07-04T16:00:00.5-07:00', '0001-01-01T00:00:00Z', '2020-02-29T00:30:00.000100Z']
 
