@@ -1,17 +1,45 @@
 /**
- * JSON as Go's encoding/json writes it, for output that is byte-identical with skopeo's:
- * json.MarshalIndent(v, "", "    ") plus a newline for `inspect`, json.Marshal for `{{json}}`.
- * Structs (plain objects) keep field order and honour omitempty; Maps are written in sorted key
- * order; <, > and & are escaped as \u003c… unless escapeHTML is false; GoTime writes RFC 3339.
+ * JSON exactly as Go's encoding/json writes it — the one encoder for everything skiff must write
+ * byte-identical with skopeo: manifests and configs it generates (same digest), legacy docker-archive
+ * metadata, `inspect` output (json.MarshalIndent(v, "", "    ") plus a newline) and `{{json}}`.
+ * In the go/values.ts model: plain objects are structs (fields in insertion order, `undefined`
+ * fields left out, omitempty and JSON names from goStruct metadata); `Map`s are Go maps, written
+ * with keys in Go's byte-wise order (a plain object cannot hold them: JavaScript puts integer-like
+ * keys first); GoNil is null; GoTime is RFC 3339; Uint8Array is base64 ([]byte); GoRawJSON is
+ * written as it is (json.RawMessage). <, >, & (unless escapeHTML is false), U+2028 and U+2029 are
+ * escaped as Go does.
  */
-import { GoNil, GoTime, goCompareStrings, structMeta } from './values.js'
-import { goQuote } from '../util/go-json.js'
+import { GoNil, GoRawJSON, GoTime, goCompareStrings, structMeta } from './values.js'
 
 export interface MarshalOptions {
   /** Indentation per level ('' = compact). */
   indent?: string
   /** Escape <, > and & (Go's default; json.Encoder.SetEscapeHTML(false) turns it off). */
   escapeHTML?: boolean
+}
+
+/** A JSON string as Go writes it: \n \r \t short escapes, other controls and U+2028/9 as \u00XX, <>& escaped unless escapeHTML is false, lone surrogates replaced by U+FFFD. */
+export function goQuote(s: string, escapeHTML = true): string {
+  let out = '"'
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c === 0x22) out += '\\"'
+    else if (c === 0x5c) out += '\\\\'
+    else if (c === 0x0a) out += '\\n'
+    else if (c === 0x0d) out += '\\r'
+    else if (c === 0x09) out += '\\t'
+    else if (c < 0x20 || c === 0x2028 || c === 0x2029 || (escapeHTML && (c === 0x3c || c === 0x3e || c === 0x26))) {
+      out += '\\u' + c.toString(16).padStart(4, '0')
+    } else if (c >= 0xd800 && c <= 0xdbff) {
+      const next = s.charCodeAt(i + 1)
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        out += s[i]! + s[i + 1]!
+        i++
+      } else out += '\ufffd' // Go replaces invalid UTF-8 with U+FFFD
+    } else if (c >= 0xdc00 && c <= 0xdfff) out += '\ufffd'
+    else out += s[i]!
+  }
+  return out + '"'
 }
 
 function isEmptyValue(v: unknown): boolean {
@@ -34,6 +62,7 @@ function encode(v: unknown, opts: Required<MarshalOptions>, prefix: string): str
     return JSON.stringify(v)
   }
   if (v instanceof GoTime) return goQuote(v.toJSON(), opts.escapeHTML)
+  if (v instanceof GoRawJSON) return v.json
   if (v instanceof Uint8Array) return goQuote(Buffer.from(v).toString('base64'), opts.escapeHTML)
   const inner = prefix + opts.indent
   const nl = opts.indent ? '\n' : ''
@@ -42,8 +71,9 @@ function encode(v: unknown, opts: Required<MarshalOptions>, prefix: string): str
     items.length === 0 ? open + close : `${open}${nl}${items.map((x) => inner + x).join(',' + nl)}${nl}${prefix}${close}`
   if (Array.isArray(v)) return wrap('[', v.map((x) => encode(x, opts, inner)), ']')
   if (v instanceof Map) {
-    const keys = [...v.keys()].map(String).sort(goCompareStrings)
-    return wrap('{', keys.map((k) => goQuote(k, opts.escapeHTML) + colon + encode(v.get(k), opts, inner)), '}')
+    const entries = [...v.entries()].filter(([, x]) => x !== undefined).map(([k, x]) => [String(k), x] as const)
+    entries.sort(([a], [b]) => goCompareStrings(a, b))
+    return wrap('{', entries.map(([k, x]) => goQuote(k, opts.escapeHTML) + colon + encode(x, opts, inner)), '}')
   }
   if (typeof v === 'object') {
     const meta = structMeta(v)
@@ -58,12 +88,17 @@ function encode(v: unknown, opts: Required<MarshalOptions>, prefix: string): str
   throw new Error(`json: unsupported type: ${typeof v}`)
 }
 
-/** json.Marshal (compact) or json.MarshalIndent("", indent). */
-export function marshalGo(v: unknown, opts: MarshalOptions = {}): string {
+/** json.Marshal (compact), or json.MarshalIndent(v, "", indent) with `indent`. */
+export function goMarshal(v: unknown, opts: MarshalOptions = {}): string {
   return encode(v, { indent: opts.indent ?? '', escapeHTML: opts.escapeHTML ?? true }, '')
+}
+
+/** json.MarshalIndent(v, "", indent). */
+export function goMarshalIndent(v: unknown, indent = '    '): string {
+  return goMarshal(v, { indent })
 }
 
 /** What skopeo prints for JSON output: MarshalIndent(v, "", "    ") and a newline. */
 export function jsonOutput(v: unknown): string {
-  return marshalGo(v, { indent: '    ' }) + '\n'
+  return goMarshalIndent(v) + '\n'
 }

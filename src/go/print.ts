@@ -1,5 +1,5 @@
 /**
- * Go's fmt for the values of the go-values model: %v printing (fmt.Sprint, used by templates to
+ * Go's fmt for the values of the go/values.ts model: %v printing (fmt.Sprint, used by templates to
  * print a pipeline's value), Sprintln, and a Sprintf covering the verbs users put in --format.
  */
 import { GoNil, GoTime, NoValue, goCompareStrings, goTypeName, isStruct } from './values.js'

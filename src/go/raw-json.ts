@@ -1,10 +1,12 @@
 /**
- * Just enough of Go's encoding/json behaviour to reproduce byte-for-byte the legacy layer metadata
- * containers/image writes (whose sha256 becomes the layer ID): raw top-level values of an object
- * kept as written, compacted with HTML escaping, and maps marshaled with sorted keys.
+ * Raw JSON text as Go's encoding/json handles json.RawMessage, to reproduce byte-for-byte the legacy
+ * layer metadata containers/image writes (whose sha256 becomes the layer ID): the top-level values
+ * of an object kept as written, compacted with HTML escaping, and maps of them marshaled by the one
+ * encoder (json.ts) with sorted keys.
  */
 import { SkiffError } from '../errors.js'
-import { goQuote } from '../util/go-json.js'
+import { goMarshal } from './json.js'
+import { GoRawJSON } from './values.js'
 
 function isSpace(c: string): boolean {
   return c === ' ' || c === '\t' || c === '\n' || c === '\r'
@@ -90,14 +92,11 @@ export function goCompact(raw: string): string {
   return out
 }
 
-/** Go's string encoding (HTML-escaped) of a JS string. */
-export const goString = (s: string): string => goQuote(s)
-
 /** A value for goMarshalMap: raw JSON text (already compact) or a string to encode. */
 export type GoValue = { raw: string } | string
 
 /** Go's json.Marshal of a map[string]any: keys sorted, no spaces. */
 export function goMarshalMap(m: Record<string, GoValue>): string {
-  const keys = Object.keys(m).sort()
-  return `{${keys.map((k) => `${goString(k)}:${typeof m[k] === 'string' ? goString(m[k] as string) : (m[k] as { raw: string }).raw}`).join(',')}}`
+  const entries = Object.entries(m).map(([k, v]) => [k, typeof v === 'string' ? v : new GoRawJSON(v.raw)] as const)
+  return goMarshal(new Map(entries))
 }

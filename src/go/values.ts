@@ -1,6 +1,6 @@
 /**
- * A small model of Go values, so JSON output and --format templates print exactly what skopeo's Go
- * code prints: plain objects are structs (fields in insertion order, optionally `omitempty`), `Map`s
+ * A small model of Go values, so generated manifests, JSON output and --format templates come out
+ * exactly as skopeo's Go code writes and prints them: plain objects are structs (fields in insertion order, optionally `omitempty`), `Map`s
  * are Go maps (printed in sorted key order), `GoNil` is a typed nil (prints `map[]`, `[]` or `<nil>`),
  * `GoTime` is a time.Time (RFC 3339 in JSON, `2006-01-02 15:04:05 -0700 MST` when printed).
  */
@@ -13,6 +13,11 @@ export class GoNil {
 export const NIL_MAP = new GoNil('map')
 export const NIL_SLICE = new GoNil('slice')
 export const NIL_PTR = new GoNil('ptr')
+
+/** json.RawMessage: JSON text the encoder writes as it is (compact it first with goCompact, as Go's Marshal does). */
+export class GoRawJSON {
+  constructor(readonly json: string) {}
+}
 
 const STRUCT_META = Symbol('goStruct')
 
@@ -39,7 +44,8 @@ export function structMeta(obj: object): StructMeta | undefined {
 
 /** A plain object (a Go struct in this model). */
 export function isStruct(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Map) && !(v instanceof GoNil) && !(v instanceof GoTime) && !(v instanceof NoValue) && !(v instanceof Uint8Array)
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Map || v instanceof Uint8Array) return false
+  return !(v instanceof GoNil || v instanceof GoTime || v instanceof NoValue || v instanceof GoRawJSON)
 }
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0')

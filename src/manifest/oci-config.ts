@@ -5,7 +5,8 @@
  * what makes a converted image's config (and manifest) digest equal to skopeo's.
  */
 import { SkiffError } from '../errors.js'
-import { goMarshal, sortedMap } from '../util/go-json.js'
+import { goMarshal } from '../go/json.js'
+import { goMap } from '../go/values.js'
 
 type Obj = Record<string, unknown>
 
@@ -24,7 +25,7 @@ const set = (v: unknown): Map<string, object> | undefined => {
   if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined
   const keys = Object.keys(v)
   if (!keys.length) return undefined
-  return sortedMap(Object.fromEntries(keys.map((k) => [k, {}])))
+  return goMap(Object.fromEntries(keys.map((k) => [k, {}])))
 }
 
 function put(o: Obj, k: string, v: unknown): void {
@@ -41,7 +42,7 @@ function imageConfig(c: Obj | undefined): Obj {
   put(o, 'Cmd', strs(c.Cmd))
   put(o, 'Volumes', set(c.Volumes))
   put(o, 'WorkingDir', str(c.WorkingDir))
-  if (c.Labels && typeof c.Labels === 'object' && Object.keys(c.Labels).length) o.Labels = sortedMap(c.Labels as Record<string, string>)
+  if (c.Labels && typeof c.Labels === 'object' && Object.keys(c.Labels).length) o.Labels = goMap(c.Labels as Record<string, string>)
   put(o, 'StopSignal', str(c.StopSignal))
   if (c.ArgsEscaped === true) o.ArgsEscaped = true
   return o

@@ -3,7 +3,8 @@
  * synthesized from the v1Compatibility history, as containers/image's ToSchema2Config does.
  */
 import { SkiffError } from '../errors.js'
-import { goMarshal, sortedMap } from '../util/go-json.js'
+import { goMarshal } from '../go/json.js'
+import { goMap } from '../go/values.js'
 import type { Schema1Manifest } from './types.js'
 
 export interface Schema1Layer {
@@ -64,5 +65,5 @@ export function schema1ToConfig(m: Schema1Manifest, diffIDs: string[]): Buffer {
   for (const k of ['id', 'parent', 'parent_id', 'layer_id', 'throwaway', 'Size']) delete out[k]
   out.rootfs = { type: 'layers', diff_ids: diffIDs }
   out.history = history
-  return Buffer.from(goMarshal(sortedMap(out)))
+  return Buffer.from(goMarshal(goMap(out)))
 }

@@ -3,7 +3,8 @@
  * skiff converts has the same bytes, and digest, as the one skopeo writes.
  */
 import { SkiffError } from '../errors.js'
-import { goMarshal, sortedMap } from '../util/go-json.js'
+import { goMarshal } from '../go/json.js'
+import { goMap } from '../go/values.js'
 import type { BlobInfo, Platform } from '../transports/types.js'
 import type { Compression } from '../compression/compression.js'
 import { MT } from './media-types.js'
@@ -16,7 +17,7 @@ function ociDescriptor(d: BlobInfo, extra: { platform?: Platform } = {}): Record
   o.digest = d.digest
   o.size = d.size
   if (d.urls?.length) o.urls = d.urls
-  if (d.annotations && Object.keys(d.annotations).length) o.annotations = sortedMap(d.annotations)
+  if (d.annotations && Object.keys(d.annotations).length) o.annotations = goMap(d.annotations)
   if (extra.platform) o.platform = platformObject(extra.platform)
   return o
 }
@@ -43,7 +44,7 @@ export function serializeImageManifest(m: Omit<ImageManifest, 'kind' | 'mediaTyp
     o.config = ociDescriptor(m.config)
     o.layers = m.layers.map((l) => ociDescriptor(l))
     if (m.subject) o.subject = ociDescriptor(m.subject)
-    if (m.annotations && Object.keys(m.annotations).length) o.annotations = sortedMap(m.annotations)
+    if (m.annotations && Object.keys(m.annotations).length) o.annotations = goMap(m.annotations)
     return Buffer.from(goMarshal(o))
   }
   return Buffer.from(
@@ -58,7 +59,7 @@ export function serializeList(l: Omit<ManifestList, 'kind' | 'mediaType'>, flavo
     if (l.artifactType) o.artifactType = l.artifactType
     o.manifests = l.manifests.map((e) => ociDescriptor(e, e.platform ? { platform: e.platform } : {}))
     if (l.subject) o.subject = ociDescriptor(l.subject)
-    if (l.annotations && Object.keys(l.annotations).length) o.annotations = sortedMap(l.annotations)
+    if (l.annotations && Object.keys(l.annotations).length) o.annotations = goMap(l.annotations)
     return Buffer.from(goMarshal(o))
   }
   return Buffer.from(

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { jsonOutput, marshalGo } from '../../src/go/json.js'
+import { jsonOutput, goMarshal as marshalGo } from '../../src/go/json.js'
 import { GoTime, NIL_MAP, NIL_PTR, NIL_SLICE, goMap, goStruct } from '../../src/go/values.js'
 
 test('Go escaping: <, >, & as \\u003c…, control characters, U+2028, invalid surrogates', () => {

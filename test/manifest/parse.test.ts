@@ -66,7 +66,8 @@ test('schema1: digest is computed over the payload with the JWS signature remove
 })
 
 test('Go JSON: maps sort byte-wise (integer-like keys too), structs keep field order, HTML escaped', async () => {
-  const { goMarshal, goMarshalIndent, sortedMap } = await import('../../src/util/go-json.js')
+  const { goMarshal, goMarshalIndent } = await import('../../src/go/json.js')
+  const { goMap: sortedMap } = await import('../../src/go/values.js')
   assert.equal(goMarshal({ b: 1, a: sortedMap({ '9': 'x', '10': 'y', b: '<&>', A: null }) }), '{"b":1,"a":{"10":"y","9":"x","A":null,"b":"\\u003c\\u0026\\u003e"}}')
   assert.equal(goMarshalIndent({ a: [1], e: [] , m: sortedMap({}) }), '{\n    "a": [\n        1\n    ],\n    "e": [],\n    "m": {}\n}')
 })

@@ -1,7 +1,8 @@
 /**
- * --format: Go text/template rendering as skopeo does it (containers/common pkg/report).
+ * --format: a command's output through a user's Go template, as skopeo does it (containers/common
+ * pkg/report); the template engine itself is src/go/template/.
  *
- * renderTemplate(tpl, data) runs a template on data. renderUserFormat(format, data) is what
+ * renderUserFormat(format, data) is what
  * `skopeo inspect --format` prints: `\t`/`\n` typed as two characters become a tab/newline, a
  * newline is appended when the format does not end with one, and the template runs once per item
  * inside `{{range .}}…{{end -}}` over [data] (unless the format already ranges over `.`). When the
@@ -11,14 +12,6 @@
  */
 import { TemplateExecutor } from '../../go/template/exec.js'
 import { parseTemplate } from '../../go/template/parse.js'
-
-export { GoNil, GoTime, NIL_MAP, NIL_PTR, NIL_SLICE, goMap, goStruct } from '../../go/values.js'
-
-/** Renders a Go text/template on data (see go-values.ts for how JS values stand for Go values). */
-export function renderTemplate(tpl: string, data: unknown, name = 'template'): string {
-  const nodes = parseTemplate(name, tpl)
-  return new TemplateExecutor(name, tpl).execute(nodes, data)
-}
 
 /** report.IsJSON: `json` or `{{json .}}` (spaces allowed) asks for the plain JSON output. */
 export function isJsonFormat(format: string): boolean {

@@ -1,5 +1,5 @@
 /**
- * Executes a parsed template against data in the go-values model, as Go's text/template does:
+ * Executes a parsed template against data in the go/values.ts model, as Go's text/template does:
  * fields of structs (plain objects; a missing one is an error), keys of maps (a missing one is
  * `<no value>`), variables and scopes, pipelines with the previous value as the last argument,
  * if/with/range (maps in sorted key order) with else, break and continue.
@@ -9,7 +9,7 @@ import { GoNil, GoTime, NO_VALUE, NoValue, goCompareStrings, goTypeName, isStruc
 import { MethodError, methodOf } from '../methods.js'
 import { formatValue } from '../print.js'
 import { FUNCS, FuncError, LAZY_FUNCS, hasFunc } from './funcs.js'
-import type { Arg, Cmd, ControlNode, Node, Pipe } from './parse.js'
+import { parseTemplate, type Arg, type Cmd, type ControlNode, type Node, type Pipe } from './parse.js'
 
 const MISSING = Symbol('missing')
 type Final = unknown | typeof MISSING
@@ -299,4 +299,10 @@ export class TemplateExecutor {
       throw e
     }
   }
+}
+
+/** Renders a Go text/template on data (see go/values.ts for how JS values stand for Go values). */
+export function renderTemplate(tpl: string, data: unknown, name = 'template'): string {
+  const nodes = parseTemplate(name, tpl)
+  return new TemplateExecutor(name, tpl).execute(nodes, data)
 }

@@ -5,7 +5,7 @@
  */
 import { GoNil, GoTime, NO_VALUE, NoValue, goTypeName, isStruct, isTrue } from '../values.js'
 import { formatValue, sprint, sprintf, sprintln } from '../print.js'
-import { marshalGo } from '../json.js'
+import { goMarshal } from '../json.js'
 
 export class FuncError extends Error {}
 
@@ -166,7 +166,7 @@ export const FUNCS: Record<string, Fn> = {
   gt: (a) => (arity('gt', a, 2), !lt(a[0], a[1], 'gt') && !eq(a[0], a[1])),
   ge: (a) => (arity('ge', a, 2), !lt(a[0], a[1], 'ge')),
   // containers/common pkg/report DefaultFuncs
-  json: (a) => (arity('json', a, 1), marshalGo(a[0] instanceof NoValue ? null : a[0], { escapeHTML: false })),
+  json: (a) => (arity('json', a, 1), goMarshal(a[0] instanceof NoValue ? null : a[0], { escapeHTML: false })),
   join: (a) => {
     arity('join', a, 2)
     const [list, sep] = a
