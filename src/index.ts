@@ -21,15 +21,13 @@ export type {
   ImageSource,
   ImageDestination,
   ImageTransport,
-  BlobInfo,
-  Platform,
   TransportOptions,
   DestinationProperties,
 } from './transports/types.js'
 export { parseNormalizedReference, parseDockerReferenceWithDefaultTag, DockerReference } from './reference/docker-reference.js'
 export { parseManifest, manifestDigest, guessMediaType } from './manifest/parse.js'
 export { MT as MediaTypes } from './manifest/media-types.js'
-export type { Manifest, ImageManifest, ManifestList, Schema1Manifest } from './manifest/types.js'
+export type { BlobInfo, Platform, Manifest, ImageManifest, ManifestList, Schema1Manifest } from './manifest/types.js'
 export { chooseInstance, hostPlatform, parsePlatform } from './manifest/platform.js'
 export { loadPolicyContext, insecureAcceptAnythingPolicy } from './config/policy.js'
 export type { PolicyContext } from './config/policy-types.js'

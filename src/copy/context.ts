@@ -1,5 +1,6 @@
 /** State shared by the steps of one copy: both ends, the blob copier and normalized options. */
-import type { Platform, ImageDestination, ImageSource } from '../transports/types.js'
+import type { ImageDestination, ImageSource } from '../transports/types.js'
+import type { Platform } from '../manifest/types.js'
 import type { BlobCopier, LayerCompressionPolicy } from './blob.js'
 import type { CopyEvent } from './events.js'
 import type { MultiArch } from './options.js'

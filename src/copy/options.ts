@@ -1,6 +1,7 @@
 /** Options and results of the copy engine; the CLI normalizes flags into these once, at the edge. */
 import type { Digest } from '../digest/digest.js'
-import type { Platform, TransportOptions } from '../transports/types.js'
+import type { TransportOptions } from '../transports/types.js'
+import type { Platform } from '../manifest/types.js'
 import type { PolicyContext } from '../config/policy-types.js'
 import type { CopyEvent } from './events.js'
 import type { SharedCopyState } from './shared-state.js'

@@ -2,7 +2,7 @@
  * json.Unmarshal into Go structs, for the few types inspect reads (OCI image config, Docker
  * schema2/schema1 config fields): unknown keys are dropped, keys match field names exactly or
  * case-insensitively as Go does, null leaves the zero value, wrong types are errors. The result is
- * in the go-values model, so it prints and marshals as skopeo does.
+ * in the go/values.ts model, so it prints and marshals as skopeo does.
  */
 import { SkiffError } from '../errors.js'
 import { GoNil, GoTime, NIL_MAP, NIL_PTR, NIL_SLICE, goMap, goStruct } from '../go/values.js'
@@ -53,7 +53,7 @@ function jsonKind(v: unknown): string {
   return typeof v === 'object' ? 'object' : typeof v
 }
 
-/** The zero value of a type, in the go-values model. */
+/** The zero value of a type, in the go/values.ts model. */
 export function zeroOf(spec: Spec): unknown {
   switch (spec.k) {
     case 'string': return ''

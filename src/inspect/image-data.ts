@@ -8,8 +8,8 @@ import { verifyBytes } from '../digest/verify.js'
 import type { Digest } from '../digest/digest.js'
 import { manifestDigest, parseManifest, resolveMediaType } from '../manifest/parse.js'
 import { chooseInstance } from '../manifest/platform.js'
-import type { ImageManifest, Manifest, Schema1Manifest } from '../manifest/types.js'
-import type { ImageSource, Platform } from '../transports/types.js'
+import type { ImageManifest, Manifest, Platform, Schema1Manifest } from '../manifest/types.js'
+import type { ImageSource } from '../transports/types.js'
 
 /** Configs larger than this are refused, as containers/image does (iolimits.MaxConfigBodySize). */
 export { MAX_CONFIG_SIZE } from '../util/limits.js'

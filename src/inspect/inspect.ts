@@ -2,9 +2,10 @@
  * `skopeo inspect`: the inspect object (Name, Digest, RepoTags, Created, … Env), `--raw` (the
  * top-level manifest as stored), `--config` (the chosen image's config as an OCI v1.Image) and
  * `--config --raw` (the config bytes as stored). Rendering is the caller's: jsonOutput() for JSON,
- * renderUserFormat() for --format (src/cli/format/).
+ * renderUserFormat() for --format (src/cli/format/, on the engine in src/go/template/).
  */
-import type { ImageSource, Platform } from '../transports/types.js'
+import type { ImageSource } from '../transports/types.js'
+import type { Platform } from '../manifest/types.js'
 import { schema1Layers, schema1ToConfig } from '../manifest/schema1.js'
 import { chooseImage, readConfig, readTopManifest } from './image-data.js'
 import { goUnmarshal } from './go-decode.js'
@@ -32,7 +33,7 @@ export interface InspectOptions {
 export type InspectResult =
   /** Bytes to write as they are (no newline added). */
   | { kind: 'raw'; bytes: Buffer }
-  /** A value in the go-values model, to print with jsonOutput() or a --format template. */
+  /** A value in the go/values.ts model, to print with jsonOutput() or a --format template. */
   | { kind: 'value'; value: Record<string, unknown> }
 
 

@@ -4,10 +4,9 @@
  */
 import { SkiffError } from '../errors.js'
 import { digestOf, isValidDigest, type Digest } from '../digest/digest.js'
-import type { BlobInfo, Platform } from '../transports/types.js'
 import { MT, isListType, isSchema1Type } from './media-types.js'
 import { MAX_MANIFEST_SIZE, sizeLimitMessage } from '../util/limits.js'
-import type { ImageManifest, ListEntry, Manifest, ManifestList, Schema1Manifest } from './types.js'
+import type { BlobInfo, ImageManifest, ListEntry, Manifest, ManifestList, Platform, Schema1Manifest } from './types.js'
 
 /** Layer media types a Docker schema2 manifest may carry (containers/image SupportedSchema2MediaType, and zstd). */
 const DOCKER_SCHEMA2_LAYER_TYPES = new Set<string>([

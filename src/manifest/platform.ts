@@ -3,8 +3,7 @@
  * variant fallbacks as containers/image does (arm v7 accepts v6 and v5; arm64 is v8).
  */
 import { SkiffError } from '../errors.js'
-import type { Platform } from '../transports/types.js'
-import type { ListEntry, ManifestList } from './types.js'
+import type { ListEntry, ManifestList, Platform } from './types.js'
 import { MT } from './media-types.js'
 
 const ARCH: Record<string, string> = { x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', loong64: 'loong64', mips: 'mips', mipsel: 'mipsle' }

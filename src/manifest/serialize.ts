@@ -5,11 +5,10 @@
 import { SkiffError } from '../errors.js'
 import { goMarshal } from '../go/json.js'
 import { goMap } from '../go/values.js'
-import type { BlobInfo, Platform } from '../transports/types.js'
 import type { Compression } from '../compression/compression.js'
 import { MT } from './media-types.js'
 import { configMediaType, layerMediaType, compressionOfLayerType, type Flavor } from './layer-types.js'
-import type { ImageManifest, ListEntry, ManifestList } from './types.js'
+import type { BlobInfo, ImageManifest, ListEntry, ManifestList, Platform } from './types.js'
 
 function ociDescriptor(d: BlobInfo, extra: { platform?: Platform } = {}): Record<string, unknown> {
   const o: Record<string, unknown> = {}

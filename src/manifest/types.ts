@@ -1,5 +1,22 @@
 /** Parsed manifest models. The exact bytes always travel alongside; these are for reading. */
-import type { BlobInfo, Platform } from '../transports/types.js'
+import type { Digest } from '../digest/digest.js'
+
+/** A blob descriptor as it appears in a manifest. size -1 = unknown. */
+export interface BlobInfo {
+  digest: Digest
+  size: number
+  mediaType?: string
+  urls?: string[]
+  annotations?: Record<string, string>
+}
+
+export interface Platform {
+  os: string
+  architecture: string
+  variant?: string
+  'os.version'?: string
+  'os.features'?: string[]
+}
 
 /** Docker schema2 or OCI image manifest. */
 export interface ImageManifest {

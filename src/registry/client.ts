@@ -5,7 +5,7 @@
  * everything in the process that uses the same registry with the same options (refcounted).
  */
 import { SkiffError } from '../errors.js'
-import type { RegistryAccessOptions } from '../transports/types.js'
+import type { RegistryAccessOptions } from './types.js'
 import { basicHeader, fetchToken, parseChallenges, TokenCache, type Challenge } from './auth.js'
 import { getDefaultCredentialSource, type CredentialSource, type Credentials } from './credentials.js'
 import { describeNetworkError, discard, HttpClient, type Body, type HttpResponse, type Method } from './http.js'

@@ -7,23 +7,8 @@
 import type { Readable } from 'node:stream'
 import type { DockerReference } from '../reference/docker-reference.js'
 import type { Digest } from '../digest/digest.js'
-
-/** A blob descriptor as it appears in a manifest. size -1 = unknown. */
-export interface BlobInfo {
-  digest: Digest
-  size: number
-  mediaType?: string
-  urls?: string[]
-  annotations?: Record<string, string>
-}
-
-export interface Platform {
-  os: string
-  architecture: string
-  variant?: string
-  'os.version'?: string
-  'os.features'?: string[]
-}
+import type { BlobInfo, Platform } from '../manifest/types.js'
+import type { RegistryAccessOptions } from '../registry/types.js'
 
 /** Options shared by every transport when opening a source or destination. Normalized at the edge. */
 export interface TransportOptions {
@@ -44,40 +29,6 @@ export interface TransportOptions {
   sharedBlobDir?: string
   /** docker: and docker-daemon: access (credentials, TLS, certificates); used by the registry transports. */
   registry?: RegistryAccessOptions
-}
-
-/** How to reach a registry or daemon; from --creds, --tls-verify, --cert-dir, … (one set per side). */
-export interface RegistryAccessOptions {
-  /** --authfile / --src-authfile / --dest-authfile (or $REGISTRY_AUTH_FILE). */
-  authFile?: string
-  /** --creds USER[:PASS], or --username with --password. */
-  credentials?: { username: string; password: string }
-  /** --no-creds: access anonymously, ignoring stored credentials. */
-  anonymous?: boolean
-  /** --registry-token: used directly as a Bearer token. */
-  bearerToken?: string
-  /** --cert-dir: *.crt, *.cert, *.key for the registry or daemon. */
-  certDir?: string
-  /** --tls-verify; undefined = the default from registries.conf (HTTPS, verified). */
-  tlsVerify?: boolean
-  /** --daemon-host (docker-daemon: only). */
-  daemonHost?: string
-  /** --dest-precompute-digests (docker destinations). */
-  precomputeDigests?: boolean
-  /** docker: retries per registry request (429, 5xx, connection resets); --retry-times. Default 3. */
-  retryTimes?: number
-  /** docker: fixed delay between request retries in ms (--retry-delay); default exponential from 500 ms, or Retry-After. */
-  retryDelayMs?: number
-  /**
-   * docker: milliseconds without a byte from the registry (headers, or between body chunks) before a
-   * request counts as stalled and is retried (blob downloads resume with Range). Default
-   * $SKIFF_IDLE_TIMEOUT seconds, else 60 s.
-   */
-  idleTimeoutMs?: number
-  /** docker: User-Agent sent to registries; default `skiff/<version>`. */
-  userAgent?: string
-  /** docker: registries.conf to use (--registries-conf); default $CONTAINERS_REGISTRIES_CONF or the user/system file. */
-  registriesConfPath?: string
 }
 
 /** What a destination can store and how it wants layers; the engine adapts to these. */

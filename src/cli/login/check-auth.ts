@@ -8,7 +8,7 @@ import { isSkiffError } from '../../errors.js'
 import { acquireClient, releaseClient } from '../../registry/client.js'
 import { registryErrorFrom } from '../../registry/errors.js'
 import { registryClientOptions } from '../../transports/docker/options.js'
-import type { RegistryAccessOptions } from '../../transports/types.js'
+import type { RegistryAccessOptions } from '../../registry/types.js'
 
 export interface CheckAuthOptions {
   tlsVerify?: boolean

@@ -3,7 +3,7 @@
  * running command has: policy, signal, progress). Deep code never sees argv.
  */
 import type { CompressionOptions, CopyOptions, MultiArch } from '../../copy/options.js'
-import type { Platform } from '../../transports/types.js'
+import type { Platform } from '../../manifest/types.js'
 import { SkiffError } from '../../errors.js'
 import { parsePlatform } from '../../manifest/platform.js'
 import { parseNormalizedReference, type DockerReference } from '../../reference/docker-reference.js'

@@ -1,5 +1,5 @@
 /** The global flags (as skopeo's root command) and the typed options they become. */
-import type { Platform } from '../../transports/types.js'
+import type { Platform } from '../../manifest/types.js'
 import type { FlagSpec, FlagValues } from '../flags.js'
 import { VERSION } from '../../version.js'
 

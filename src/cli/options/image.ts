@@ -3,7 +3,8 @@
  * optional `src-` / `dest-` prefix, and the typed TransportOptions they become, with skopeo's
  * mutual-exclusion checks.
  */
-import type { RegistryAccessOptions, TransportOptions } from '../../transports/types.js'
+import type { TransportOptions } from '../../transports/types.js'
+import type { RegistryAccessOptions } from '../../registry/types.js'
 import type { FlagSpec, FlagValues } from '../flags.js'
 import { UsageError } from '../usage-error.js'
 import { retryOptionsFrom, type RetryOptions } from './retry.js'

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { SkiffError } from '../../errors.js'
 import { homeDir } from '../../config/env.js'
-import type { RegistryAccessOptions } from '../types.js'
+import type { RegistryAccessOptions } from '../../registry/types.js'
 
 export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock'
 

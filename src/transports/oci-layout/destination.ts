@@ -15,7 +15,8 @@ import { writeFileAtomic } from '../../util/atomic.js'
 import { withLock } from '../../util/lock.js'
 import { sweepStaleTemps } from '../../util/temp-owner.js'
 import { checkNameLength, isWriteFailure, writeError } from '../../util/write-error.js'
-import type { BlobInfo, DestinationProperties, ImageDestination, ImageReference, PutBlobOptions, TransportOptions } from '../types.js'
+import type { DestinationProperties, ImageDestination, ImageReference, PutBlobOptions, TransportOptions } from '../types.js'
+import type { BlobInfo } from '../../manifest/types.js'
 import { removeEmptyDirs } from '../dir/local-path.js'
 import {
   INDEX_FILE,

@@ -11,7 +11,8 @@ import { smallImage, writeOciImage } from '../../helpers/fixtures.js'
 import { BlobCopier } from '../../../src/copy/blob.js'
 import { parseImageName } from '../../../src/transports/registry.js'
 import { registryStorageRef } from '../../../src/transports/registry-storage/index.js'
-import type { BlobInfo, ImageSource } from '../../../src/transports/types.js'
+import type { ImageSource } from '../../../src/transports/types.js'
+import type { BlobInfo } from '../../../src/manifest/types.js'
 import { dataPath } from './helpers.js'
 
 /** The real oci: source with its localBlobPath replaced. */
