@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { writeOciImage, type ImageSpec } from '../test/helpers/fixtures.js'
 import { copyImage } from '../src/copy/copy.js'
 import { createSharedCopyState } from '../src/copy/shared-state.js'
-import { insecureAcceptAnythingPolicy } from '../src/config/policy.js'
+import { insecureAcceptAnythingPolicy } from '../src/policy/context.js'
 import { mapLimit } from '../src/copy/limit.js'
 
 /** Pseudo-random but compressible content (like real binaries), so gzip has work to do. */

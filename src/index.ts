@@ -29,8 +29,8 @@ export { parseManifest, manifestDigest, guessMediaType } from './manifest/parse.
 export { MT as MediaTypes } from './manifest/media-types.js'
 export type { BlobInfo, Platform, Manifest, ImageManifest, ManifestList, Schema1Manifest } from './manifest/types.js'
 export { chooseInstance, hostPlatform, parsePlatform } from './manifest/platform.js'
-export { loadPolicyContext, insecureAcceptAnythingPolicy } from './config/policy.js'
-export type { PolicyContext } from './config/policy-types.js'
+export { loadPolicyContext, insecureAcceptAnythingPolicy } from './policy/context.js'
+export type { PolicyContext } from './policy/types.js'
 export {
   SkiffError,
   ImageNotFoundError,

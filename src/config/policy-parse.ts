@@ -4,8 +4,7 @@
  * sources and scopes a known transport rejects all fail the whole file.
  */
 import { parseNormalizedReference } from '../reference/docker-reference.js'
-import type { ImageTransport } from '../transports/types.js'
-import type { Policy, PolicyRequirement, SignedIdentity, SigstoreFulcio, SigstorePKI } from './policy-types.js'
+import type { Policy, PolicyRequirement, PolicyScopeValidator, SignedIdentity, SigstoreFulcio, SigstorePKI } from './policy-types.js'
 import { PolicyFormatError, asBase64, asString, asStringArray, exactFields, jsonKind, paranoidObject, parseStrictJson, type JsonValue } from './policy-json.js'
 
 const KEY_TYPES = ['GPGKeys', 'signedByGPGKeys', 'X509Certificates', 'signedByX509CAs'] as const
@@ -183,7 +182,7 @@ function parseRequirements(v: JsonValue): PolicyRequirement[] {
  * of transports it does not know are accepted as they are (as containers/image does).
  * Throws PolicyFormatError (the caller adds the file name).
  */
-export function parsePolicy(text: string, lookupTransport: (name: string) => ImageTransport | undefined): Policy {
+export function parsePolicy(text: string, lookupTransport: (name: string) => PolicyScopeValidator | undefined): Policy {
   const root = parseStrictJson(text)
   let def: PolicyRequirement[] | undefined
   const transports = new Map<string, Map<string, PolicyRequirement[]>>()

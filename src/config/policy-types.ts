@@ -1,13 +1,8 @@
-/** The trust-policy contract the copy engine relies on (implementation: config/policy.ts). */
-import type { ImageReference, ImageSource } from '../transports/types.js'
+/** The model of a parsed policy.json (config/policy-parse.ts); evaluating it is src/policy/. */
 
-export interface PolicyContext {
-  /**
-   * Resolves when the policy allows using the image read from `source` (named by `ref`);
-   * rejects with PolicyDeniedError (code ERR_POLICY_DENIED) when it does not, or when a
-   * requirement cannot be checked by this version of skiff (never silently accepts).
-   */
-  checkSource(ref: ImageReference, source: ImageSource): Promise<void>
+/** What parsePolicy needs of a transport: its check of a policy.json scope (throws when invalid). */
+export interface PolicyScopeValidator {
+  validatePolicyScope(scope: string): void
 }
 
 /** What an image's signatures must claim about its identity (containers-policy.json(5) signedIdentity). */

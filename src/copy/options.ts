@@ -2,7 +2,7 @@
 import type { Digest } from '../digest/digest.js'
 import type { TransportOptions } from '../transports/types.js'
 import type { Platform } from '../manifest/types.js'
-import type { PolicyContext } from '../config/policy-types.js'
+import type { PolicyContext } from '../policy/types.js'
 import type { CopyEvent } from './events.js'
 import type { SharedCopyState } from './shared-state.js'
 

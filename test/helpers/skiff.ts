@@ -1,7 +1,7 @@
 /** Helpers for tests that drive the library (copyImage) on real transports. */
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { PolicyContext } from '../../src/config/policy-types.js'
+import type { PolicyContext } from '../../src/policy/types.js'
 import { copyImage } from '../../src/copy/copy.js'
 import type { CopyOptions, CopyResult } from '../../src/copy/options.js'
 

@@ -4,7 +4,7 @@
  */
 import { writeOutputFile } from '../../util/output.js'
 import { SkiffError } from '../../errors.js'
-import { loadPolicyContext } from '../../config/policy.js'
+import { loadPolicyContext } from '../../policy/context.js'
 import { planSync } from '../../sync/planner.js'
 import { runSync } from '../../sync/executor.js'
 import { RegistryAccess } from '../../sync/registry-access.js'
