@@ -17,9 +17,9 @@ import { checkNameLength, writeError } from '../../util/write-error.js'
 import { TarfileDestination, type TarfileOutput } from '../shared/docker-tarfile/destination.js'
 import { TarWriter } from '../shared/docker-tarfile/tar-writer.js'
 import type { ImageDestination, TransportOptions } from '../types.js'
-import type { DockerArchiveReference } from './reference.js'
+import type { ArchiveRef } from './types.js'
 
-function repoTagsFor(ref: DockerArchiveReference, additional: DockerReference[] = []): DockerReference[] {
+function repoTagsFor(ref: ArchiveRef, additional: DockerReference[] = []): DockerReference[] {
   const image = ref.toString()
   const out: DockerReference[] = ref.ref ? [ref.ref] : []
   for (const t of additional) {
@@ -31,7 +31,7 @@ function repoTagsFor(ref: DockerArchiveReference, additional: DockerReference[] 
   return out
 }
 
-async function openOutput(ref: DockerArchiveReference): Promise<{ stream: Writable; output: TarfileOutput }> {
+async function openOutput(ref: ArchiveRef): Promise<{ stream: Writable; output: TarfileOutput }> {
   const image = ref.toString()
   checkNameLength(ref.path, image)
   let out
@@ -63,7 +63,7 @@ async function openOutput(ref: DockerArchiveReference): Promise<{ stream: Writab
   return { stream: file.stream, output }
 }
 
-export async function openArchiveDestination(ref: DockerArchiveReference, opts: TransportOptions): Promise<ImageDestination> {
+export async function openArchiveDestination(ref: ArchiveRef, opts: TransportOptions): Promise<ImageDestination> {
   if (ref.sourceIndex >= 0) {
     throw new InvalidReferenceError(`${ref.toString()}: a destination cannot name an image by index (@${ref.sourceIndex}); use docker-archive:PATH[:NAME:TAG]`, { image: ref.toString() })
   }

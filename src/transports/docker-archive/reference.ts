@@ -5,13 +5,14 @@
  */
 import { InvalidReferenceError, SkiffError } from '../../errors.js'
 import { parseNormalizedReference, type DockerReference } from '../../reference/docker-reference.js'
-import type { ImageDestination, ImageReference, ImageSource, ImageTransport, TransportOptions } from '../types.js'
+import type { ImageDestination, ImageSource, ImageTransport, TransportOptions } from '../types.js'
+import type { ArchiveRef } from './types.js'
 import { openArchiveDestination } from './destination.js'
 import { openArchiveSource } from './source.js'
 
 export const TRANSPORT_NAME = 'docker-archive'
 
-export class DockerArchiveReference implements ImageReference {
+export class DockerArchiveReference implements ArchiveRef {
   constructor(
     readonly transport: ImageTransport,
     readonly path: string,

@@ -19,7 +19,7 @@ import { connectionError, errorMessage, ping, readBody, startRequest } from './c
 import type { DaemonEndpoint } from './endpoint.js'
 import { resolveEndpoint } from './endpoint.js'
 import { parseLoadResponse } from './load-response.js'
-import type { DockerDaemonReference } from './reference.js'
+import type { DaemonRef } from './types.js'
 
 class LoadOutput implements TarfileOutput {
   private early: SkiffError | undefined
@@ -67,7 +67,7 @@ class LoadOutput implements TarfileOutput {
   }
 }
 
-export async function openDaemonDestination(ref: DockerDaemonReference, opts: TransportOptions): Promise<ImageDestination> {
+export async function openDaemonDestination(ref: DaemonRef, opts: TransportOptions): Promise<ImageDestination> {
   const image = ref.toString()
   if (ref.ref === undefined || ref.ref.tag === undefined) {
     throw new InvalidReferenceError(`invalid destination ${image}: a destination must be NAME:TAG (image IDs and digests can only be read)`, { image })

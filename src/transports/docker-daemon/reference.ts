@@ -6,7 +6,8 @@
 import { InvalidReferenceError, SkiffError } from '../../errors.js'
 import { parseDigest, type Digest } from '../../digest/digest.js'
 import { parseNormalizedReference, type DockerReference } from '../../reference/docker-reference.js'
-import type { ImageDestination, ImageReference, ImageSource, ImageTransport, TransportOptions } from '../types.js'
+import type { ImageDestination, ImageSource, ImageTransport, TransportOptions } from '../types.js'
+import type { DaemonRef } from './types.js'
 
 export const TRANSPORT_NAME = 'docker-daemon'
 
@@ -29,7 +30,7 @@ function asDigest(s: string, image: string): Digest | undefined {
   return s
 }
 
-export class DockerDaemonReference implements ImageReference {
+export class DockerDaemonReference implements DaemonRef {
   /** Exactly one of `id` and `ref` is set. */
   constructor(
     readonly transport: ImageTransport,

@@ -11,7 +11,7 @@ import { TarfileSource } from '../shared/docker-tarfile/source.js'
 import type { ImageSource, TransportOptions } from '../types.js'
 import { connectionError, daemonRequest, errorMessage } from './client.js'
 import { resolveEndpoint, type DaemonEndpoint } from './endpoint.js'
-import type { DockerDaemonReference } from './reference.js'
+import type { DaemonRef } from './types.js'
 
 /** Messages the daemon uses for "no such image" (the ID path answers 500, not 404, on some versions). */
 const NOT_FOUND_RE = /no such image|reference does not exist|not found|failed to get digest .*no such file/i
@@ -29,7 +29,7 @@ async function imageExists(ep: DaemonEndpoint, name: string, signal: AbortSignal
   return undefined
 }
 
-export async function openDaemonSource(ref: DockerDaemonReference, opts: TransportOptions): Promise<ImageSource> {
+export async function openDaemonSource(ref: DaemonRef, opts: TransportOptions): Promise<ImageSource> {
   const image = ref.toString()
   const ep = resolveEndpoint(opts.registry, 'source')
   const name = ref.stringWithinTransport()

@@ -9,9 +9,9 @@ import { releaseClient } from '../../registry/client.js'
 import { discard } from '../../registry/http.js'
 import type { TransportOptions } from '../types.js'
 import { openRepository } from './options.js'
-import type { DockerImageReference } from './reference.js'
+import type { DockerRef } from './types.js'
 
-function deletesDisabled(ref: DockerImageReference, registry: string, detail: string): SkiffError {
+function deletesDisabled(ref: DockerRef, registry: string, detail: string): SkiffError {
   return new SkiffError(
     'ERR_UNSUPPORTED',
     `${ref.toString()}: the registry ${registry} has deletes disabled (${detail}); it must allow them (docker-registry: storage.delete.enabled: true, or REGISTRY_STORAGE_DELETE_ENABLED=true)`,
@@ -19,7 +19,7 @@ function deletesDisabled(ref: DockerImageReference, registry: string, detail: st
   )
 }
 
-export async function deleteDockerImage(ref: DockerImageReference, opts?: TransportOptions): Promise<void> {
+export async function deleteDockerImage(ref: DockerRef, opts?: TransportOptions): Promise<void> {
   const signal = opts?.signal
   const { client, repo } = await openRepository(ref, opts)
   try {
@@ -50,7 +50,7 @@ export async function deleteDockerImage(ref: DockerImageReference, opts?: Transp
  * Removes only the tag, leaving the image and its other tags. Works on registries that implement tag
  * deletion (DELETE /v2/<name>/manifests/<tag>); on others it fails with a clear message and changes nothing.
  */
-export async function untagDockerImage(ref: DockerImageReference, opts?: TransportOptions): Promise<void> {
+export async function untagDockerImage(ref: DockerRef, opts?: TransportOptions): Promise<void> {
   const signal = opts?.signal
   const tag = ref.ref.tag
   if (ref.ref.digest !== undefined || tag === undefined || ref.unknownDigest) {

@@ -14,7 +14,7 @@ import type { Repository } from '../../registry/repository.js'
 import type { DestinationProperties, ImageDestination, PutBlobOptions, ReuseOptions, TransportOptions } from '../types.js'
 import type { BlobInfo } from '../../manifest/types.js'
 import { openRepository } from './options.js'
-import type { DockerImageReference } from './reference.js'
+import type { DockerRef } from './types.js'
 
 const MAX_MOUNT_CANDIDATES = 3
 
@@ -30,7 +30,7 @@ export class DockerImageDestination implements ImageDestination {
   readonly blobStoreId: string
 
   private constructor(
-    readonly reference: DockerImageReference,
+    readonly reference: DockerRef,
     private readonly client: RegistryClient,
     private readonly repo: Repository,
     private readonly signal: AbortSignal | undefined,
@@ -38,7 +38,7 @@ export class DockerImageDestination implements ImageDestination {
     this.blobStoreId = `docker://${client.registry}`
   }
 
-  static async open(ref: DockerImageReference, opts?: TransportOptions): Promise<DockerImageDestination> {
+  static async open(ref: DockerRef, opts?: TransportOptions): Promise<DockerImageDestination> {
     const { client, repo } = await openRepository(ref, opts, 'push')
     return new DockerImageDestination(ref, client, repo, opts?.signal)
   }

@@ -21,7 +21,7 @@ import { acquireClient, type RegistryClient, type RegistryClientOptions } from '
 import { Repository } from '../../registry/repository.js'
 import { SkiffError } from '../../errors.js'
 import { checkNotBlocked, isInsecure, registryAccess, loadRegistriesConf, pullSources, type PullSource, type RegistriesConf } from '../../config/registries-conf/index.js'
-import type { DockerImageReference } from './reference.js'
+import type { DockerRef } from './types.js'
 
 const confs = new Map<string, Promise<RegistriesConf>>()
 
@@ -71,7 +71,7 @@ export interface DockerEndpoints {
 }
 
 /** Resolves `ref` against registries.conf; throws ERR_POLICY_DENIED when its name is blocked. */
-export async function resolveDockerEndpoints(ref: DockerImageReference, opts: TransportOptions | undefined): Promise<DockerEndpoints> {
+export async function resolveDockerEndpoints(ref: DockerRef, opts: TransportOptions | undefined): Promise<DockerEndpoints> {
   const conf = await registriesConf(opts)
   checkNotBlocked(conf, ref.ref)
   return { pull: pullSources(conf, ref.ref), named: { reference: ref.ref, insecure: isInsecure(conf, ref.ref.name) } }
@@ -79,7 +79,7 @@ export async function resolveDockerEndpoints(ref: DockerImageReference, opts: Tr
 
 /** Opens `physical` (a pull endpoint or the named registry), naming errors after the user's reference. */
 export async function openRepositoryAt(
-  ref: DockerImageReference,
+  ref: DockerRef,
   physical: DockerReference,
   insecure: boolean,
   opts: TransportOptions | undefined,
@@ -101,7 +101,7 @@ export async function openRepositoryAt(
  * rewritten by `location`, never a mirror (containers-registries.conf(5): redirection and mirrors
  * are for reads of images). `physical` is the reference contacted (the named one).
  */
-export async function openRepository(ref: DockerImageReference, opts: TransportOptions | undefined, access: 'pull' | 'push' = 'pull'): Promise<OpenedRepository & { physical: DockerReference }> {
+export async function openRepository(ref: DockerRef, opts: TransportOptions | undefined, access: 'pull' | 'push' = 'pull'): Promise<OpenedRepository & { physical: DockerReference }> {
   const { named } = await resolveDockerEndpoints(ref, opts)
   return { ...(await openRepositoryAt(ref, named.reference, named.insecure, opts, access)), physical: named.reference }
 }
@@ -115,6 +115,6 @@ export async function registryClientOptions(registry: string, opts: TransportOpt
 }
 
 /** Where to pull from, mirrors first (registries.conf), after refusing blocked names. */
-export async function pullCandidates(ref: DockerImageReference, opts: TransportOptions | undefined): Promise<PullSource[]> {
+export async function pullCandidates(ref: DockerRef, opts: TransportOptions | undefined): Promise<PullSource[]> {
   return (await resolveDockerEndpoints(ref, opts)).pull
 }

@@ -5,7 +5,8 @@
  */
 import { InvalidReferenceError } from '../../errors.js'
 import { DockerReference, parseNormalizedReference } from '../../reference/docker-reference.js'
-import type { ImageDestination, ImageReference, ImageSource, ImageTransport, TransportOptions } from '../types.js'
+import type { ImageDestination, ImageSource, ImageTransport, TransportOptions } from '../types.js'
+import type { DockerRef } from './types.js'
 // The HTTP client (undici and the registry code) loads only when a registry is actually used, so
 // `skiff copy oci:… dir:…` and `inspect` of local images do not pay for it at start-up.
 
@@ -43,7 +44,7 @@ export function dockerReferenceNamespaces(ref: DockerReference): string[] {
   return res
 }
 
-export class DockerImageReference implements ImageReference {
+export class DockerImageReference implements DockerRef {
   constructor(
     readonly transport: ImageTransport,
     /** Tagged or digested (never both, never name-only unless unknownDigest). */

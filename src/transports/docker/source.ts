@@ -14,7 +14,7 @@ import type { BlobInfo } from '../../manifest/types.js'
 import { parseManifest, resolveMediaType } from '../../manifest/parse.js'
 import { openRepository, openRepositoryAt, pullCandidates } from './options.js'
 import type { PullSource } from '../../config/registries-conf/index.js'
-import type { DockerImageReference } from './reference.js'
+import type { DockerRef } from './types.js'
 
 const MAX_RESUMES = 5
 
@@ -24,7 +24,7 @@ export class DockerImageSource implements ImageSource {
   private readonly recorded = new WeakSet<Buffer>()
 
   private constructor(
-    readonly reference: DockerImageReference,
+    readonly reference: DockerRef,
     private readonly client: RegistryClient,
     private readonly repo: Repository,
     private readonly opts: TransportOptions | undefined,
@@ -40,7 +40,7 @@ export class DockerImageSource implements ImageSource {
    * Opens the first pull source (registries.conf mirrors, then the primary location) that has the
    * image. With a single source (the usual case) nothing is fetched until getManifest.
    */
-  static async open(ref: DockerImageReference, opts?: TransportOptions): Promise<DockerImageSource> {
+  static async open(ref: DockerRef, opts?: TransportOptions): Promise<DockerImageSource> {
     if (ref.unknownDigest) throw new InvalidReferenceError(`${ref.toString()}: an @@unknown-digest@@ reference can only be written to, not read`)
     const sources = await pullCandidates(ref, opts)
     const isNamed = (s: PullSource): boolean => !s.mirror && s.reference.name === ref.ref.name

@@ -36,7 +36,7 @@ import {
   uploadsPath,
   writeLink,
 } from './layout.js'
-import type { StorageSelector } from './transport.js'
+import type { StorageSelector } from './types.js'
 
 /** Whether the file at `path` holds exactly `bytes` (read only when the size matches). */
 async function sameSmallFile(path: string, bytes: Buffer): Promise<boolean> {

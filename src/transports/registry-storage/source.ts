@@ -15,7 +15,7 @@ import type { BlobInfo } from '../../manifest/types.js'
 import { realPathInside } from '../dir/local-path.js'
 import { blobDataPath, layerLinkPath, readLink, readLinkTo, repositoryPath, revisionLinkPath, tagCurrentLinkPath, v2Root } from './layout.js'
 import { listStoreTags } from './catalog.js'
-import type { StorageSelector } from './transport.js'
+import type { StorageSelector } from './types.js'
 import { MAX_MANIFEST_SIZE, readFileAtMost, sizeLimitError } from '../../util/limits.js'
 
 export class RegistryStorageSource implements ImageSource {

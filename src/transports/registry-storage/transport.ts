@@ -11,11 +11,9 @@ import type { ImageDestination, ImageReference, ImageSource, ImageTransport, Tra
 import { resolveExplicitPath, selfAndParentNamespaces, validateLocalPolicyScope } from '../dir/local-path.js'
 import { RegistryStorageSource } from './source.js'
 import { RegistryStorageDestination } from './destination.js'
+import type { StorageSelector } from './types.js'
 
 const NAME = 'registry-storage'
-
-/** What names an image in a repository: a tag, or a manifest digest. */
-export type StorageSelector = { tag: string; digest?: undefined } | { digest: string; tag?: undefined }
 
 /** Parses `NAME[:TAG|@DIGEST]`; `what` is the whole input for messages. */
 export function parseNameAndSelector(s: string, what: string): { name: string; sel: StorageSelector } {
