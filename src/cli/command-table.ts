@@ -2,50 +2,13 @@
  * Every command skiff's CLI knows, as data: name, help texts, flags, what its arguments are (for
  * completion), and a lazy loader for its implementation (so `skiff --version` loads none of them).
  */
-import type { FlagSpec, FlagValues } from './flags.js'
-import type { GlobalOptions } from './options/global.js'
+import type { CommandModule, CommandSpec } from './commands/types.js'
 import { copyFlags } from './options/copy.js'
 import { dockerImageFlags, imageFlags, sharedImageFlags } from './options/image.js'
 import { loginFlags, logoutFlags } from './options/login.js'
 import { retryFlags } from './options/retry.js'
 import { syncFlags } from './options/sync.js'
-
-/** The transports this version implements (kept equal to transports/registry.ts's list by a test). */
-export const SUPPORTED_TRANSPORTS = ['dir', 'docker', 'docker-archive', 'docker-daemon', 'oci', 'oci-archive', 'registry-storage', 'sif'] as const
-
-export interface CommandContext {
-  /** The command being run (`copy`, …). */
-  commandName: string
-  global: GlobalOptions
-  /** Aborted on Ctrl-C, SIGTERM and --command-timeout. */
-  signal: AbortSignal
-  stdout: NodeJS.WritableStream
-  stderr: NodeJS.WriteStream
-}
-
-export interface CommandModule {
-  /** Returns the exit code (0 when undefined). Throws SkiffError for failures. */
-  run(args: string[], flags: FlagValues, ctx: CommandContext): Promise<number | void>
-}
-
-/** What a positional argument is, for completion. */
-export type ArgKind = 'image' | 'file' | 'shell' | 'other'
-
-export interface CommandSpec {
-  name: string
-  summary: string
-  description?: string
-  /** After the command name in the usage line. */
-  usage: string
-  example?: string
-  flags: readonly FlagSpec[]
-  args: readonly ArgKind[]
-  /** A skopeo command a later version of skiff will have: listed, fails clearly. */
-  planned?: boolean
-  /** Not listed in help nor offered by completion (as skopeo's `completion`). */
-  hidden?: boolean
-  load(): Promise<CommandModule>
-}
+import { SUPPORTED_TRANSPORTS } from './transport-names.js'
 
 const transportsText = `Supported transports:\n${SUPPORTED_TRANSPORTS.join(', ')}\n\nSee skopeo(1) section "IMAGE NAMES" for the expected format`
 

@@ -1,6 +1,7 @@
 /** Help texts laid out as skopeo's (cobra's) are: description, Usage, Examples, Flags. */
 import { flagArgName, type FlagSpec } from './flags.js'
-import { COMMANDS, type CommandSpec } from './command-table.js'
+import { COMMANDS } from './command-table.js'
+import type { CommandSpec } from './commands/types.js'
 import { globalFlags } from './options/global.js'
 
 const PLANNED_NOTE = ' (not available in this version of skiff yet)'

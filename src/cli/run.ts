@@ -5,7 +5,8 @@
 import { SkiffError } from '../errors.js'
 import { setRegistryDebugLog } from '../registry/log.js'
 import { cleanupTempPaths } from '../util/cleanup.js'
-import type { CommandContext } from './command-table.js'
+import { COMMANDS } from './command-table.js'
+import type { CommandContext } from './commands/types.js'
 import { formatGoDuration } from './duration.js'
 import { parseInvocation } from './program.js'
 import { reportError } from './report.js'
@@ -60,7 +61,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     timer.unref()
   }
 
-  const ctx: CommandContext = { commandName: command.name, global, signal: controller.signal, stdout: process.stdout, stderr }
+  const ctx: CommandContext = { commandName: command.name, global, signal: controller.signal, stdout: process.stdout, stderr, commands: COMMANDS }
   // --debug: the registry client's request log (credentials and tokens are redacted before writing)
   if (global.debug) setRegistryDebugLog((line) => stderr.write(`skiff: debug: ${line}\n`))
   try {

@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { COMMANDS, SUPPORTED_TRANSPORTS } from '../../src/cli/command-table.js'
+import { COMMANDS } from '../../src/cli/command-table.js'
+import { SUPPORTED_TRANSPORTS } from '../../src/cli/transport-names.js'
 import { listTransports } from '../../src/transports/registry.js'
 
 test('the transports named in help are the ones registered', () => {

@@ -1,5 +1,5 @@
 /** `skiff completion bash|zsh|fish`: prints the completion script for that shell. */
-import type { CommandContext } from '../command-table.js'
+import type { CommandContext } from './types.js'
 import { bashCompletion } from '../completion/bash.js'
 import { fishCompletion } from '../completion/fish.js'
 import { completionModel } from '../completion/model.js'
@@ -15,6 +15,6 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
   if (shell === 'powershell') throw new UsageError('completion for powershell is not available in skiff; use bash, zsh or fish')
   const gen = GENERATORS[shell as keyof typeof GENERATORS]
   if (!gen) throw new UsageError(`unknown shell "${shell}": use bash, zsh or fish`)
-  ctx.stdout.write(gen(completionModel(!(flags.bool('no-descriptions') ?? false))))
+  ctx.stdout.write(gen(completionModel(ctx.commands, !(flags.bool('no-descriptions') ?? false))))
   return 0
 }

@@ -4,7 +4,7 @@
  */
 import { SkiffError } from '../../errors.js'
 import { parseImageName } from '../../transports/registry.js'
-import type { CommandContext } from '../command-table.js'
+import type { CommandContext } from './types.js'
 import type { FlagValues } from '../flags.js'
 import { singleImageOptions } from '../options/image.js'
 import { withRetry } from '../options/retry.js'

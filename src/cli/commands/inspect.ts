@@ -4,7 +4,7 @@
  */
 import { inspectImage } from '../../inspect/inspect.js'
 import { parseImageName } from '../../transports/registry.js'
-import type { CommandContext } from '../command-table.js'
+import type { CommandContext } from './types.js'
 import type { FlagValues } from '../flags.js'
 import { jsonOutput } from '../../go/json.js'
 import { isJsonFormat, renderUserFormat } from '../format/template.js'

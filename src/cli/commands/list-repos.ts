@@ -2,7 +2,7 @@
  * `skiff list-repos REGISTRY` (beyond skopeo): the repositories of a registry (GET /v2/_catalog,
  * following pagination), printed like list-tags: `{"Registry": "host", "Repositories": [...]}`.
  */
-import type { CommandContext } from '../command-table.js'
+import type { CommandContext } from './types.js'
 import type { FlagValues } from '../flags.js'
 import { jsonOutput } from '../../go/json.js'
 import { singleImageOptions } from '../options/image.js'

@@ -5,7 +5,7 @@
  */
 import { SkiffError } from '../../errors.js'
 import { listArchiveTags } from '../../transports/docker-archive/list-tags.js'
-import type { CommandContext } from '../command-table.js'
+import type { CommandContext } from './types.js'
 import type { FlagValues } from '../flags.js'
 import { jsonOutput } from '../../go/json.js'
 import { singleImageOptions } from '../options/image.js'

@@ -7,7 +7,7 @@
 import { SkiffError } from '../../errors.js'
 import { getCredentialsForKey, loginAuthFile, parseCredentialsKey, readPasswordStdin, setCredentials, type CredentialOptions } from '../../config/auth/index.js'
 import { registriesConf } from '../../transports/docker/options.js'
-import type { CommandContext } from '../command-table.js'
+import type { CommandContext } from './types.js'
 import type { FlagValues } from '../flags.js'
 import { checkAuth, type CheckAuthOptions } from '../login/check-auth.js'
 import { promptPassword, promptUsername } from '../login/prompt.js'

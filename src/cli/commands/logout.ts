@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises'
 import { SkiffError } from '../../errors.js'
 import { getCredentialsForKey, parseCredentialsKey, removeAllCredentials, removeCredentials } from '../../config/auth/index.js'
-import type { CommandContext } from '../command-table.js'
+import type { CommandContext } from './types.js'
 import type { FlagValues } from '../flags.js'
 import { checkAuth } from '../login/check-auth.js'
 import { checkAuthOptionsFrom, credentialOptionsFrom } from './login.js'

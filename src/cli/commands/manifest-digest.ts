@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises'
 import { SkiffError } from '../../errors.js'
 import { manifestDigest } from '../../manifest/parse.js'
-import type { CommandContext } from '../command-table.js'
+import type { CommandContext } from './types.js'
 import type { FlagValues } from '../flags.js'
 import { UsageError } from '../usage-error.js'
 

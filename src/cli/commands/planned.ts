@@ -1,6 +1,6 @@
 /** skopeo commands that a later version of skiff will have: they say so, in one line, and exit 1. */
 import { SkiffError } from '../../errors.js'
-import type { CommandContext } from '../command-table.js'
+import type { CommandContext } from './types.js'
 import type { FlagValues } from '../flags.js'
 
 export function notAvailable(what: string): SkiffError {

@@ -4,7 +4,7 @@
  * manifests by digest only (distribution 2.x) refuse, and skiff says so and changes nothing.
  */
 import { SkiffError } from '../../errors.js'
-import type { CommandContext } from '../command-table.js'
+import type { CommandContext } from './types.js'
 import type { FlagValues } from '../flags.js'
 import { singleImageOptions } from '../options/image.js'
 import { withRetry } from '../options/retry.js'

@@ -1,5 +1,6 @@
 /** What the shell completion scripts complete, from the same tables that drive parsing. */
-import { COMMANDS, SUPPORTED_TRANSPORTS, type ArgKind } from '../command-table.js'
+import type { ArgKind, CommandSpec } from '../commands/types.js'
+import { SUPPORTED_TRANSPORTS } from '../transport-names.js'
 import type { FlagSpec } from '../flags.js'
 import { globalFlags } from '../options/global.js'
 
@@ -22,10 +23,11 @@ export interface CompletionModel {
 
 const HELP: FlagSpec = { name: 'help', short: 'h', kind: 'bool', help: 'help for skiff' }
 
-export function completionModel(descriptions = true): CompletionModel {
+/** From the command table (passed in: the table loads the completion command, not the other way round). */
+export function completionModel(commands: readonly CommandSpec[], descriptions = true): CompletionModel {
   return {
     commands: [
-      ...COMMANDS.map((c) => ({ name: c.name, summary: c.summary, flags: [...c.flags.filter((f) => !f.hidden), HELP], args: c.args, ...(c.hidden ? { hidden: true } : {}) })),
+      ...commands.map((c) => ({ name: c.name, summary: c.summary, flags: [...c.flags.filter((f) => !f.hidden), HELP], args: c.args, ...(c.hidden ? { hidden: true } : {}) })),
       { name: 'help', summary: 'Help about any command', flags: [], args: ['other'] },
     ],
     global: [...globalFlags, HELP, { name: 'version', short: 'v', kind: 'bool', help: 'Version for skiff' }],
