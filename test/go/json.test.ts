@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { jsonOutput, goMarshal as marshalGo } from '../../src/go/json.js'
-import { GoTime, NIL_MAP, NIL_PTR, NIL_SLICE, goMap, goStruct } from '../../src/go/values.js'
+import { GoRawJSON, GoTime, NIL_MAP, NIL_PTR, NIL_SLICE, goMap, goStruct } from '../../src/go/values.js'
 
 test('Go escaping: <, >, & as \\u003c…, control characters, U+2028, invalid surrogates', () => {
   assert.equal(marshalGo('a<b>&c'), '"a\\u003cb\\u003e\\u0026c"')
@@ -29,4 +29,10 @@ test('GoTime: RFC 3339 in, RFC3339Nano out, String() as Go prints it', () => {
   assert.equal(GoTime.zero().toJSON(), '0001-01-01T00:00:00Z')
   assert.equal(GoTime.parse('2024-02-30T00:00:00Z'), undefined)
   assert.equal(GoTime.parse('yesterday'), undefined)
+})
+
+test('one encoder for manifests too: undefined Map values and struct fields are left out, GoRawJSON is written as it is', () => {
+  assert.equal(marshalGo(new Map<string, unknown>([['b', undefined], ['a', 1]])), '{"a":1}')
+  assert.equal(marshalGo({ x: undefined, y: new GoRawJSON('{"k":[1,2]}') }), '{"y":{"k":[1,2]}}')
+  assert.equal(marshalGo(new Map([['z', 'x'], ['é', 'y'], ['\ue000', 'w'], ['😀', 'v']])), '{"z":"x","é":"y","\ue000":"w","😀":"v"}')
 })
