@@ -4,6 +4,7 @@
  */
 import type { FlagSpec, FlagValues } from './flags.js'
 import type { GlobalOptions } from './options/global.js'
+import type { SkiffContext } from '../registry/context.js'
 import { copyFlags } from './options/copy.js'
 import { dockerImageFlags, imageFlags, sharedImageFlags } from './options/image.js'
 import { loginFlags, logoutFlags } from './options/login.js'
@@ -21,6 +22,8 @@ export interface CommandContext {
   signal: AbortSignal
   stdout: NodeJS.WritableStream
   stderr: NodeJS.WriteStream
+  /** The library context of this command (registry clients, caches, --debug log); closed when it ends. */
+  context: SkiffContext
 }
 
 export interface CommandModule {

@@ -2,6 +2,7 @@
 import type { Digest } from '../digest/digest.js'
 import type { Platform, TransportOptions } from '../transports/types.js'
 import type { PolicyContext } from '../config/policy-types.js'
+import type { SkiffContext } from '../registry/context.js'
 import type { CopyEvent } from './events.js'
 import type { SharedCopyState } from './shared-state.js'
 
@@ -38,6 +39,11 @@ export interface CopyOptions {
   platform?: Partial<Platform>
   source?: TransportOptions
   destination?: TransportOptions
+  /**
+   * Registry clients, caches, configuration and debug log (newContext()) for both ends, unless an
+   * end's TransportOptions names its own. Default: a fresh context for this call, closed at its end.
+   */
+  context?: SkiffContext
   signal?: AbortSignal
   onEvent?: (e: CopyEvent) => void
   /**

@@ -7,6 +7,7 @@
 import type { Readable } from 'node:stream'
 import type { DockerReference } from '../reference/docker-reference.js'
 import type { Digest } from '../digest/digest.js'
+import type { SkiffContext } from '../registry/context.js'
 
 /** A blob descriptor as it appears in a manifest. size -1 = unknown. */
 export interface BlobInfo {
@@ -44,6 +45,12 @@ export interface TransportOptions {
   sharedBlobDir?: string
   /** docker: and docker-daemon: access (credentials, TLS, certificates); used by the registry transports. */
   registry?: RegistryAccessOptions
+  /**
+   * docker: the context whose client pool, blob-location cache, registries.conf, credentials and
+   * debug log to use (src/registry/context.ts). Without one, each source, destination or operation
+   * gets a fresh context of its own (configuration read from process.env, nothing shared).
+   */
+  context?: SkiffContext
 }
 
 /** How to reach a registry or daemon; from --creds, --tls-verify, --cert-dir, … (one set per side). */
