@@ -27,11 +27,13 @@ function compressionPolicy(opts: CopyOptions, desired: 'preserve' | 'compress' |
 const withContext = withImage
 
 export async function copyImage(source: ImageReference | string, destination: ImageReference | string, opts: CopyOptions): Promise<CopyResult> {
-  const context = opts.context ?? newContext()
+  // the caller's context, else the run's (a shared state), else one of this call's own
+  const owned = (opts.context ?? opts.shared?.context) ? undefined : newContext()
+  const context = opts.context ?? opts.shared?.context ?? owned!
   try {
     return await copyWithin(source, destination, { ...opts, context })
   } finally {
-    if (!opts.context) await context.close()
+    await owned?.close()
   }
 }
 

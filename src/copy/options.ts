@@ -41,7 +41,8 @@ export interface CopyOptions {
   destination?: TransportOptions
   /**
    * Registry clients, caches, configuration and debug log (newContext()) for both ends, unless an
-   * end's TransportOptions names its own. Default: a fresh context for this call, closed at its end.
+   * end's TransportOptions names its own. Default: the shared state's (`shared.context`), else a
+   * fresh context for this call, closed at its end.
    */
   context?: SkiffContext
   signal?: AbortSignal

@@ -54,8 +54,9 @@ export async function runSync(plan: AsyncIterable<SyncItem>, opts: SyncRunOption
   const emit = opts.onEvent ?? (() => {})
   const jobs = opts.jobs ?? DEFAULT_SYNC_JOBS
   const started = Date.now()
-  // one context for every image (client pool, blob locations for mounts): the given one, the access's, else a fresh one
-  const context = opts.copy.context ?? opts.access?.context ?? newContext()
+  // one context for every image (client pool, blob locations for mounts): the given one, the run's, the access's, else a fresh one
+  const given = opts.copy.context ?? opts.copy.shared?.context ?? opts.access?.context
+  const context = given ?? newContext()
   const access = opts.access ?? new RegistryAccess(opts.signal, context)
   const copyOpts: CopyOptions = { ...opts.copy, context, ...(opts.copy.destination ? { destination: inContext(opts.copy.destination, context) } : {}) }
   const signal = opts.signal ?? opts.copy.signal
@@ -184,7 +185,7 @@ export async function runSync(plan: AsyncIterable<SyncItem>, opts: SyncRunOption
     await Promise.all([pump, ...Array.from({ length: Math.max(1, jobs) }, worker)])
   } finally {
     if (!opts.access) await access.close()
-    if (!opts.copy.context && !opts.access) await context.close()
+    if (!given) await context.close()
   }
   results.sort((a, b) => a.index - b.index)
   const sum = (k: 'bytesCopied' | 'bytesReused'): number => results.reduce((n, r) => n + r[k], 0)

@@ -50,7 +50,7 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
     })
     summary = await runSync(plan, {
       // one transfer per blob across images, per-host limits: shared by every copy of this sync
-      copy: { ...req.copy, policy, context: ctx.context, signal: ctx.signal, shared: createSharedCopyState() },
+      copy: { ...req.copy, policy, context: ctx.context, signal: ctx.signal, shared: createSharedCopyState({ context: ctx.context }) },
       ...(req.jobs !== undefined ? { jobs: req.jobs } : {}),
       keepGoing: req.keepGoing,
       force: req.force,
