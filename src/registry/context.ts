@@ -45,13 +45,19 @@ export class SkiffContext {
     this.env = opts.env ?? process.env
     this.log = debugLogTo(opts.debugLog)
     this.credentialSource = opts.credentialSource
-    this.blobLocations = new BlobLocationCache(opts.blobLocationsFile ?? `${cacheDir(this.env)}/blob-locations.json`, this.log)
+    this.blobLocations = new BlobLocationCache(
+      opts.blobLocationsFile ?? `${cacheDir(this.env)}/blob-locations.json`,
+      this.log,
+    )
   }
 
   /** The registry client pool (created on first use). */
   clients(): Promise<ClientPool> {
     this.pool ??= (async () => {
-      const [{ ClientPool }, { storedCredentials }] = await Promise.all([import('./pool.js'), import('./credentials.js')])
+      const [{ ClientPool }, { storedCredentials }] = await Promise.all([
+        import('./pool.js'),
+        import('./credentials.js'),
+      ])
       const credentialSource = this.credentialSource ?? storedCredentials(this.env)
       return new ClientPool({ env: this.env, log: this.log, credentialSource, blobLocations: this.blobLocations })
     })()
@@ -68,7 +74,9 @@ export class SkiffContext {
     const p = this.registriesConfPath(path)
     let conf = this.confs.get(p)
     if (!conf) {
-      conf = import('../config/registries-conf/load.js').then(({ loadRegistriesConf }) => loadRegistriesConf({ env: this.env, ...(p ? { confPath: p } : {}) }))
+      conf = import('../config/registries-conf/load.js').then(({ loadRegistriesConf }) =>
+        loadRegistriesConf({ env: this.env, ...(p ? { confPath: p } : {}) }),
+      )
       this.confs.set(p, conf)
       conf.catch(() => this.confs.delete(p))
     }

@@ -26,7 +26,11 @@ export class ClientPool {
    * its own, so a shared, bounded pool could deadlock a copy within one registry. A client with its
    * own credentialSource is never shared. Call client.release() (releaseClient) when done.
    */
-  async acquire(registry: string, opts: RegistryClientOptions = {}, role: 'pull' | 'push' = 'pull'): Promise<RegistryClient> {
+  async acquire(
+    registry: string,
+    opts: RegistryClientOptions = {},
+    role: 'pull' | 'push' = 'pull',
+  ): Promise<RegistryClient> {
     if (opts.credentialSource) return RegistryClient.create(registry, opts, this.deps)
     const k = keyOf(registry, opts, role)
     let s = this.shared.get(k)

@@ -37,7 +37,9 @@ async function envIn(dir: string, files: { auth?: object; registriesConf?: strin
   return env
 }
 
-const authFor = (host: string, user: string, password: string) => ({ auths: { [host]: { auth: Buffer.from(`${user}:${password}`).toString('base64') } } })
+const authFor = (host: string, user: string, password: string) => ({
+  auths: { [host]: { auth: Buffer.from(`${user}:${password}`).toString('base64') } },
+})
 const plain: TransportOptions = { registry: { tlsVerify: false } }
 
 describe('SkiffContext isolation', () => {
@@ -72,7 +74,10 @@ describe('SkiffContext isolation', () => {
         assert.ok((await held.getManifest()).bytes.length > 0)
         // ... and `bad`, asking the same registry with the same options, gets nothing of it
         await assert.rejects(getRawManifest(target, { source: { ...plain, context: bad } }), code('ERR_UNAUTHORIZED'))
-        await assert.rejects(copy(target, `dir:${join(dir, 'd-bad')}`, { context: bad, source: plain }), code('ERR_UNAUTHORIZED'))
+        await assert.rejects(
+          copy(target, `dir:${join(dir, 'd-bad')}`, { context: bad, source: plain }),
+          code('ERR_UNAUTHORIZED'),
+        )
         // and `good` still works, before and after
         const back = await copy(target, `dir:${join(dir, 'd-good')}`, { context: good, source: plain })
         assert.equal(back.manifestDigest, img.manifestDigest)
@@ -115,7 +120,10 @@ describe('SkiffContext isolation', () => {
       await copy(`oci:${layout}:v1`, `docker://${reg.host}/ctx/cache:1`, { context: a, destination: plain })
       await a.close()
       await b.close()
-      assert.ok(existsSync(join(dir, 'a', 'cache', 'skiff', 'blob-locations.json')), 'the pushing context wrote its cache')
+      assert.ok(
+        existsSync(join(dir, 'a', 'cache', 'skiff', 'blob-locations.json')),
+        'the pushing context wrote its cache',
+      )
       assert.ok(!existsSync(join(dir, 'b', 'cache', 'skiff')), 'the other context wrote nothing')
     })
   })
