@@ -7,6 +7,7 @@ import { parseImageName } from './transports/registry.js'
 import { inspectImage as inspectSource, type InspectOptions } from './inspect/inspect.js'
 import { jsonOutput } from './go/json.js'
 import type { ImageReference, ImageSource, TransportOptions } from './transports/types.js'
+import { newContext } from './registry/context.js'
 
 export { copyImage } from './copy/copy.js'
 export type { CopyOptions, CopyResult, CompressionOptions, CompressionFormat, MultiArch } from './copy/options.js'
@@ -16,6 +17,9 @@ export type { SharedCopyState, SharedCopyStateOptions } from './copy/shared-stat
 export { planSync, runSync, parseImageList, parseSyncYaml, DEFAULT_SYNC_JOBS } from './sync/index.js'
 export type { SyncEvent, SyncRunOptions } from './sync/index.js'
 export { parseImageName, registerTransport, getTransport, listTransports } from './transports/registry.js'
+export { newContext, SkiffContext } from './registry/context.js'
+export type { SkiffContextOptions } from './registry/context.js'
+export type { CredentialSource, Credentials } from './registry/credentials.js'
 export type {
   ImageReference,
   ImageSource,
@@ -44,17 +48,23 @@ export type { ErrorCode } from './errors.js'
 export { VERSION } from './version.js'
 
 export interface InspectImageOptions extends Omit<InspectOptions, 'raw' | 'config'> {
-  /** Options for opening the source (tmpdir, signal, …). */
+  /** Options for opening the source (tmpdir, signal, context, …). */
   source?: TransportOptions
 }
 
+/** Opens the source in `opts.context`, else in a fresh context closed at the end. */
 async function withSource<T>(image: string | ImageReference, opts: TransportOptions | undefined, fn: (src: ImageSource) => Promise<T>): Promise<T> {
   const ref = typeof image === 'string' ? parseImageName(image) : image
-  const src = await ref.newImageSource(opts)
+  const context = opts?.context ?? newContext()
   try {
-    return await fn(src)
+    const src = await ref.newImageSource({ ...(opts ?? {}), context })
+    try {
+      return await fn(src)
+    } finally {
+      await src.close()
+    }
   } finally {
-    await src.close()
+    if (!opts?.context) await context.close()
   }
 }
 

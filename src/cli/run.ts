@@ -3,7 +3,7 @@
  * --command-timeout abort. Returns the exit code; `interrupted` tells main.ts to exit at once.
  */
 import { SkiffError } from '../errors.js'
-import { setRegistryDebugLog } from '../registry/log.js'
+import { newContext } from '../registry/context.js'
 import { cleanupTempPaths } from '../util/cleanup.js'
 import { COMMANDS } from './command-table.js'
 import type { CommandContext } from './commands/types.js'
@@ -61,9 +61,9 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     timer.unref()
   }
 
-  const ctx: CommandContext = { commandName: command.name, global, signal: controller.signal, stdout: process.stdout, stderr, commands: COMMANDS }
-  // --debug: the registry client's request log (credentials and tokens are redacted before writing)
-  if (global.debug) setRegistryDebugLog((line) => stderr.write(`skiff: debug: ${line}\n`))
+  // one context per command; --debug: the registry client's request log (credentials and tokens are redacted before writing)
+  const context = newContext(global.debug ? { debugLog: (line) => stderr.write(`skiff: debug: ${line}\n`) } : {})
+  const ctx: CommandContext = { commandName: command.name, global, signal: controller.signal, stdout: process.stdout, stderr, commands: COMMANDS, context }
   try {
     if (command.name !== 'copy' && global.debug) stderr.write(`skiff: debug: running ${command.name} ${args.join(' ')}\n`)
     const mod = await command.load()
@@ -83,7 +83,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     if (e instanceof UsageError && e.command === undefined) e.command = command.name
     return reportError(e, { debug: global.debug, stderr })
   } finally {
-    if (global.debug) setRegistryDebugLog(undefined)
+    // what a command left held (nothing, normally); not after Ctrl-C/timeout: a stalled request would hold the exit
+    if (!stopReason) await context.close().catch(() => {})
     if (timer) clearTimeout(timer)
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)

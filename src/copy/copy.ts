@@ -8,6 +8,7 @@ import { parseImageName } from '../transports/registry.js'
 import { parseManifest, manifestDigest } from '../manifest/parse.js'
 import { verifyBytes } from '../digest/verify.js'
 import type { ImageReference } from '../transports/types.js'
+import { newContext } from '../registry/context.js'
 import { BlobCopier, type LayerCompressionPolicy } from './blob.js'
 import { formatMediaType } from './manifest-plan.js'
 import { copySingleImage } from './single.js'
@@ -26,18 +27,29 @@ function compressionPolicy(opts: CopyOptions, desired: 'preserve' | 'compress' |
 const withContext = withImage
 
 export async function copyImage(source: ImageReference | string, destination: ImageReference | string, opts: CopyOptions): Promise<CopyResult> {
+  // the caller's context, else the run's (a shared state), else one of this call's own
+  const owned = (opts.context ?? opts.shared?.context) ? undefined : newContext()
+  const context = opts.context ?? opts.shared?.context ?? owned!
+  try {
+    return await copyWithin(source, destination, { ...opts, context })
+  } finally {
+    await owned?.close()
+  }
+}
+
+async function copyWithin(source: ImageReference | string, destination: ImageReference | string, opts: CopyOptions & Required<Pick<CopyOptions, 'context'>>): Promise<CopyResult> {
   const srcRef = typeof source === 'string' ? parseImageName(source) : source
   const destRef = typeof destination === 'string' ? parseImageName(destination) : destination
   const emit = opts.onEvent ?? (() => {})
   const srcName = srcRef.toString()
   const destName = destRef.toString()
   const signal = opts.signal
-  const common = { ...(opts.source ?? {}), ...(signal ? { signal } : {}) }
+  const common = { ...(opts.source ?? {}), context: opts.source?.context ?? opts.context, ...(signal ? { signal } : {}) }
 
   const src = await srcRef.newImageSource(common).catch((e: unknown) => Promise.reject(withContext(e, srcName)))
   try {
     await opts.policy.checkSource(srcRef, src)
-    const dest = await destRef.newImageDestination({ ...(opts.destination ?? {}), ...(signal ? { signal } : {}) }).catch((e: unknown) => Promise.reject(withContext(e, destName)))
+    const dest = await destRef.newImageDestination({ ...(opts.destination ?? {}), context: opts.destination?.context ?? opts.context, ...(signal ? { signal } : {}) }).catch((e: unknown) => Promise.reject(withContext(e, destName)))
     try {
       emit({ type: 'start', source: srcName, destination: destName })
       const top = await src.getManifest()

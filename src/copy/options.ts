@@ -3,6 +3,7 @@ import type { Digest } from '../digest/digest.js'
 import type { TransportOptions } from '../transports/types.js'
 import type { Platform } from '../manifest/types.js'
 import type { PolicyContext } from '../policy/types.js'
+import type { SkiffContext } from '../registry/context.js'
 import type { CopyEvent } from './events.js'
 import type { SharedCopyState } from './shared-state.js'
 
@@ -39,6 +40,12 @@ export interface CopyOptions {
   platform?: Partial<Platform>
   source?: TransportOptions
   destination?: TransportOptions
+  /**
+   * Registry clients, caches, configuration and debug log (newContext()) for both ends, unless an
+   * end's TransportOptions names its own. Default: the shared state's (`shared.context`), else a
+   * fresh context for this call, closed at its end.
+   */
+  context?: SkiffContext
   signal?: AbortSignal
   onEvent?: (e: CopyEvent) => void
   /**

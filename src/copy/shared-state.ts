@@ -10,13 +10,18 @@
  * - local files holding blobs written by earlier copies (ImageDestination.localBlobPath: dir:), so a
  *   later image on the same filesystem hardlinks the file instead of writing the bytes again.
  * A destination takes part when it names its store (ImageDestination.blobStoreId).
+ * It also carries the run's context (registry clients, blob locations for mounts), which copies
+ * given this state use when they name none.
  */
 import { limiter, type Limiter } from './limit.js'
 import type { CopiedBlob } from './blob.js'
+import { newContext, type SkiffContext } from '../registry/context.js'
 
 export interface SharedCopyStateOptions {
   /** Blob transfers (reuse checks and uploads) at once per blob store. Default 8. */
   transfersPerStore?: number
+  /** The run's context; default a fresh one. */
+  context?: SkiffContext
 }
 
 export interface SharedCopyStats {
@@ -30,6 +35,8 @@ export interface SharedCopyStats {
 
 export interface SharedCopyState {
   readonly stats: SharedCopyStats
+  /** The context of the run: copies given this state and no context of their own use it. */
+  readonly context: SkiffContext
   /**
    * Runs `transfer` for (store, key) unless one ran or runs already: then waits for it and tries
    * `reuse` with its result, falling back to a transfer of its own when reuse fails.
@@ -69,7 +76,10 @@ class SharedState implements SharedCopyState {
   /** digest → places a copy of this run stored it (most recent last). */
   private readonly localBlobs = new Map<string, (() => Promise<string | undefined>)[]>()
 
-  constructor(private readonly perStore: number) {}
+  constructor(
+    private readonly perStore: number,
+    readonly context: SkiffContext,
+  ) {}
 
   private limit(store: string): Limiter {
     let l = this.limits.get(store)
@@ -129,5 +139,5 @@ class SharedState implements SharedCopyState {
 export function createSharedCopyState(opts: SharedCopyStateOptions = {}): SharedCopyState {
   const n = opts.transfersPerStore ?? 8
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`transfersPerStore must be a positive integer, got ${n}`)
-  return new SharedState(n)
+  return new SharedState(n, opts.context ?? newContext())
 }

@@ -8,7 +8,6 @@ import type { Credentials } from './credentials.js'
 import { readBody, readErrorText, type HttpClient } from './http.js'
 import { registryErrorFrom } from './errors.js'
 import { MAX_TOKEN_RESPONSE_SIZE, sizeLimitMessage } from '../util/limits.js'
-import { debugLog } from './log.js'
 
 export interface Challenge {
   scheme: string
@@ -173,7 +172,7 @@ export async function fetchToken(
   const start = Number.isNaN(issued) || issued > Date.now() ? Date.now() : issued
   // renew a little before it expires (10 s or 10 %), so a long upload does not start with a stale token
   const margin = Math.min(10_000, expiresIn * 100)
-  debugLog(() => `registry: got a token for ${scopes.join(' ')} from ${url.origin}, expires in ${expiresIn}s`)
+  http.log(() => `registry: got a token for ${scopes.join(' ')} from ${url.origin}, expires in ${expiresIn}s`)
   const access = tokenAccess(token)
   return { token, expiresAt: start + expiresIn * 1000 - margin, ...(access ? { access } : {}) }
 }

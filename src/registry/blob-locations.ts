@@ -2,52 +2,44 @@
  * Where blobs are known to live, per registry: repositories a digest was pulled from or pushed to.
  * Used for cross-repository mounts. Kept in `$XDG_CACHE_HOME/skiff/blob-locations.json`
  * (default ~/.cache/skiff), merged with what is on disk and written atomically. Never fails a copy.
- * Also remembers, for this process only, blobs confirmed present (so they need no HEAD again).
+ * Also remembers, for its context only, blobs confirmed present (so they need no HEAD again).
+ * One per context (src/registry/context.ts), shared by every registry client of that context.
  */
 import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { tempPrefixFor, writeFileAtomic } from '../util/atomic.js'
 import { sweepStaleTemps } from '../util/temp-owner.js'
-import { debugLog } from './log.js'
+import { noDebugLog, type DebugLog } from './log.js'
 
 type Locations = Record<string, Record<string, string[]>>
 
 const MAX_REPOS_PER_BLOB = 5
 const MAX_BLOBS_PER_REGISTRY = 20_000
 
-export function cacheDir(): string {
-  const xdg = process.env.XDG_CACHE_HOME
-  return join(xdg && xdg.startsWith('/') ? xdg : join(homedir(), '.cache'), 'skiff')
+/** skiff's cache folder: $XDG_CACHE_HOME/skiff (when absolute), else ~/.cache/skiff. */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const xdg = env.XDG_CACHE_HOME
+  return join(xdg && xdg.startsWith('/') ? xdg : join(env.HOME || homedir(), '.cache'), 'skiff')
 }
 
 export class BlobLocationCache {
-  private static instance: BlobLocationCache | undefined
-  /** One per process (the file path is read when first used). */
-  static shared(): BlobLocationCache {
-    return (BlobLocationCache.instance ??= new BlobLocationCache())
-  }
+  /** `file`: the cache file (default blob-locations.json in cacheDir()). */
+  constructor(
+    readonly file: string = join(cacheDir(), 'blob-locations.json'),
+    private readonly log: DebugLog = noDebugLog,
+  ) {}
 
   private data: Locations = {}
   private loaded: Promise<void> | undefined
-  private loadedFrom: string | undefined
   private dirty = false
   private readonly present = new Set<string>()
 
-  private file(): string {
-    return join(cacheDir(), 'blob-locations.json')
-  }
-
   private load(): Promise<void> {
-    const f = this.file()
-    if (this.loadedFrom !== f) {
-      this.loadedFrom = f
-      this.data = {}
-      this.loaded = readLocations(f).then((d) => {
-        this.data = merge(d, this.data)
-      })
-    }
-    return this.loaded!
+    this.loaded ??= readLocations(this.file).then((d) => {
+      this.data = merge(d, this.data)
+    })
+    return this.loaded
   }
 
   /** Repositories of `registry` known to hold `digest`, most recent first, excluding `exceptRepo`. */
@@ -108,7 +100,7 @@ export class BlobLocationCache {
     }
     if (!this.dirty) return
     this.dirty = false
-    const f = this.file()
+    const f = this.file
     try {
       await this.load()
       const merged = merge(await readLocations(f), this.data)
@@ -120,7 +112,7 @@ export class BlobLocationCache {
       await sweepStaleTemps(dirname(f), tempPrefixFor(f)) // what a killed run left
       await writeFileAtomic(f, JSON.stringify({ version: 1, registries: merged }))
     } catch (e) {
-      debugLog(() => `registry: could not write the blob location cache ${f}: ${(e as Error).message}`)
+      this.log(() => `registry: could not write the blob location cache ${f}: ${(e as Error).message}`)
     }
   }
 }

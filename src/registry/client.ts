@@ -2,21 +2,21 @@
  * RegistryClient: one registry host. Finds the endpoint (ping `/v2/`: HTTPS, or plain HTTP when TLS
  * verification is off), answers authentication challenges (Basic / Bearer, token cache per scope,
  * refresh on 401) and sends requests through the shared HTTP layer. Clients are shared by
- * everything in the process that uses the same registry with the same options (refcounted).
+ * everything in one context that uses the same registry with the same options (pool.ts, refcounted).
  */
 import { SkiffError } from '../errors.js'
 import type { RegistryAccessOptions } from './types.js'
 import { basicHeader, fetchToken, parseChallenges, TokenCache, type Challenge } from './auth.js'
-import { getDefaultCredentialSource, type CredentialSource, type Credentials } from './credentials.js'
+import { storedCredentials, type CredentialSource, type Credentials } from './credentials.js'
 import { describeNetworkError, discard, HttpClient, type Body, type HttpResponse, type Method } from './http.js'
 import type { AuthFacts } from './errors.js'
-import { debugLog } from './log.js'
+import { noDebugLog, type DebugLog } from './log.js'
 import type { TlsMaterial } from './tls.js'
 import { loadTlsConfig } from '../config/certs.js'
 import { BlobLocationCache } from './blob-locations.js'
 
 export interface RegistryClientOptions extends RegistryAccessOptions {
-  /** Stored-credentials lookup; default: the one set with setDefaultCredentialSource. */
+  /** Stored-credentials lookup; default: the context's (ClientDeps.credentialSource). */
   credentialSource?: CredentialSource
   /** TLS material to use instead of reading --cert-dir / certs.d. */
   tls?: TlsMaterial
@@ -24,6 +24,23 @@ export interface RegistryClientOptions extends RegistryAccessOptions {
   connectionsPerHost?: number
   /** registries.conf `credential-helpers`, passed to the credential source (default ["containers-auth.json"]). */
   credentialHelpers?: string[]
+}
+
+/** What a client takes from its context (src/registry/context.ts) instead of from process-wide state. */
+export interface ClientDeps {
+  /** The environment certs.d is looked up with (HOME). */
+  env: NodeJS.ProcessEnv
+  /** The --debug log. */
+  log: DebugLog
+  /** Stored credentials, used when the options give none. */
+  credentialSource: CredentialSource
+  /** Where blobs live, for cross-repository mounts; shared by the context's clients. */
+  blobLocations: BlobLocationCache
+}
+
+/** Deps for a client made outside any context (RegistryClient.create without deps): nothing shared. */
+function standaloneDeps(): ClientDeps {
+  return { env: process.env, log: noDebugLog, credentialSource: storedCredentials(), blobLocations: new BlobLocationCache() }
 }
 
 /** The host to talk to for a registry name (docker.io is served by registry-1.docker.io). */
@@ -52,7 +69,11 @@ interface Endpoint {
 
 export class RegistryClient {
   readonly http: HttpClient
-  readonly blobLocations = BlobLocationCache.shared()
+  readonly blobLocations: BlobLocationCache
+  readonly log: DebugLog
+  private readonly credentialSource: CredentialSource
+  /** Set by the pool that hands this client out (release gives it back); see release(). */
+  private owner: { release(c: RegistryClient): Promise<void> } | undefined
   private endpointP: Promise<Endpoint> | undefined
   private challenge: Challenge | undefined
   private readonly tokens = new TokenCache()
@@ -62,9 +83,14 @@ export class RegistryClient {
     readonly registry: string,
     readonly opts: RegistryClientOptions,
     tls: TlsMaterial,
+    deps: ClientDeps,
   ) {
     const insecure = opts.tlsVerify === false
+    this.blobLocations = deps.blobLocations
+    this.log = deps.log
+    this.credentialSource = opts.credentialSource ?? deps.credentialSource
     this.http = new HttpClient({
+      log: deps.log,
       tlsFor: () => tls,
       insecure: () => insecure,
       ...(opts.userAgent ? { userAgent: opts.userAgent } : {}),
@@ -75,9 +101,20 @@ export class RegistryClient {
     })
   }
 
-  static async create(registry: string, opts: RegistryClientOptions = {}): Promise<RegistryClient> {
-    const tls = opts.tls ?? (await loadTlsConfig(registry, opts.certDir ? { certDir: opts.certDir } : {}))
-    return new RegistryClient(registry, opts, tls)
+  /** A client of its own (not pooled); `deps` from a context, else nothing is shared with other clients. */
+  static async create(registry: string, opts: RegistryClientOptions = {}, deps: ClientDeps = standaloneDeps()): Promise<RegistryClient> {
+    const tls = opts.tls ?? (await loadTlsConfig(registry, { env: deps.env, ...(opts.certDir ? { certDir: opts.certDir } : {}) }))
+    return new RegistryClient(registry, opts, tls, deps)
+  }
+
+  /** Called once by the pool that created this client. */
+  ownedBy(owner: { release(c: RegistryClient): Promise<void> }): void {
+    this.owner = owner
+  }
+
+  /** Gives the client back to its pool (closed when nobody holds it any more); a client of its own is closed. */
+  release(): Promise<void> {
+    return this.owner ? this.owner.release(this) : this.close()
   }
 
   /** Finds the endpoint once: HTTPS, or (with tlsVerify false) HTTP when HTTPS does not work. */
@@ -102,7 +139,7 @@ export class RegistryClient {
         await discard(res)
         if (res.status === 200 || res.status === 401) {
           if (res.status === 401) this.setChallenge(res)
-          debugLog(() => `registry: ${this.registry} is at ${base.origin}${this.challenge ? ` (auth: ${this.challenge.scheme})` : ''}`)
+          this.log(() => `registry: ${this.registry} is at ${base.origin}${this.challenge ? ` (auth: ${this.challenge.scheme})` : ''}`)
           return { base }
         }
         lastErr = new SkiffError('ERR_REGISTRY', `${this.registry}: ${base.origin}/v2/ answered HTTP ${res.status}: this does not look like a container registry (Registry API v2)`)
@@ -137,9 +174,8 @@ export class RegistryClient {
     const key = repo ?? ''
     let p = this.creds.get(key)
     if (!p) {
-      const src = this.opts.credentialSource ?? getDefaultCredentialSource()
       const lookup = { ...(this.opts.authFile ? { authFile: this.opts.authFile } : {}), ...(this.opts.credentialHelpers ? { credentialHelpers: this.opts.credentialHelpers } : {}) }
-      p = src ? src(this.registry, repo ?? '', lookup) : Promise.resolve(undefined)
+      p = this.credentialSource(this.registry, repo ?? '', lookup)
       this.creds.set(key, p)
     }
     return p
@@ -184,7 +220,7 @@ export class RegistryClient {
     }
     if (ch.scheme === 'basic' && !(await this.credentialsFor(r.repo))) return res
     await discard(res)
-    debugLog(() => `registry: 401 from ${url.origin}${url.pathname}; authenticating again (${ch.scheme})`)
+    this.log(() => `registry: 401 from ${url.origin}${url.pathname}; authenticating again (${ch.scheme})`)
     return send(scopes)
   }
 
@@ -226,47 +262,7 @@ export class RegistryClient {
   }
 }
 
-interface Shared {
-  client: Promise<RegistryClient>
-  refs: number
-}
-const shared = new Map<string, Shared>()
-
-function keyOf(registry: string, opts: RegistryClientOptions, role: string): string {
-  const { credentialSource, ...rest } = opts
-  return JSON.stringify([registry, rest, credentialSource ? 'custom' : '', role])
-}
-
-/**
- * A client shared by every user of the same registry with the same options and role (pings,
- * tokens and connections are reused across images). Readers and writers never share one: a blob
- * GET holds a connection until the upload consuming it has one of its own, so a shared,
- * bounded pool could deadlock a copy within one registry. Call releaseClient when done.
- */
-export async function acquireClient(registry: string, opts: RegistryClientOptions = {}, role: 'pull' | 'push' = 'pull'): Promise<RegistryClient> {
-  if (opts.credentialSource) return RegistryClient.create(registry, opts)
-  const k = keyOf(registry, opts, role)
-  let s = shared.get(k)
-  if (!s) {
-    s = { client: RegistryClient.create(registry, opts), refs: 0 }
-    shared.set(k, s)
-    s.client.catch(() => shared.delete(k))
-  }
-  s.refs++
-  return s.client
-}
-
-export async function releaseClient(client: RegistryClient): Promise<void> {
-  for (const [k, s] of shared) {
-    if ((await s.client.catch(() => undefined)) === client) {
-      s.refs--
-      if (s.refs > 0) {
-        client.blobLocations.flushSoon()
-        return
-      }
-      shared.delete(k)
-      break
-    }
-  }
-  await client.close()
+/** Gives a client back to the pool it came from (see RegistryClient.release). */
+export function releaseClient(client: RegistryClient): Promise<void> {
+  return client.release()
 }

@@ -14,21 +14,18 @@ export type CredentialSource = (registry: string, repository: string, opts: { au
 
 import { getCredentials } from '../config/auth/index.js'
 
-/** auth.json / docker config / credential helpers (src/config/auth), as containers/image. */
-export const storedCredentials: CredentialSource = async (registry, repository, opts) => {
-  const c = await getCredentials({ registry, repository }, { ...(opts.authFile ? { authFile: opts.authFile } : {}), ...(opts.credentialHelpers ? { credentialHelpers: opts.credentialHelpers } : {}) })
-  if (!c) return undefined
-  if (c.kind === 'identityToken') return { username: c.username, password: '', identityToken: c.token }
-  return { username: c.username, password: c.password }
-}
-
-let defaultSource: CredentialSource | undefined = storedCredentials
-
-/** Sets the stored-credentials lookup used when no explicit credentials are given (wired by the CLI/library). */
-export function setDefaultCredentialSource(s: CredentialSource | undefined): void {
-  defaultSource = s
-}
-
-export function getDefaultCredentialSource(): CredentialSource | undefined {
-  return defaultSource
+/**
+ * auth.json / docker config / credential helpers (src/config/auth), as containers/image, read with
+ * `env` (HOME, XDG_RUNTIME_DIR, XDG_CONFIG_HOME, DOCKER_CONFIG, REGISTRY_AUTH_FILE, PATH).
+ */
+export function storedCredentials(env: NodeJS.ProcessEnv = process.env): CredentialSource {
+  return async (registry, repository, opts) => {
+    const c = await getCredentials(
+      { registry, repository },
+      { env, ...(opts.authFile ? { authFile: opts.authFile } : {}), ...(opts.credentialHelpers ? { credentialHelpers: opts.credentialHelpers } : {}) },
+    )
+    if (!c) return undefined
+    if (c.kind === 'identityToken') return { username: c.username, password: '', identityToken: c.token }
+    return { username: c.username, password: c.password }
+  }
 }

@@ -9,7 +9,7 @@ import { connect as tlsConnect, type ConnectionOptions } from 'node:tls'
 import { Pool, type Dispatcher } from 'undici'
 import { SkiffError, causeChain } from '../errors.js'
 import { VERSION } from '../version.js'
-import { debugLog } from './log.js'
+import { noDebugLog, type DebugLog } from './log.js'
 import { caWithSystemRoots } from '../config/certs.js'
 import { tlsErrorCode, type TlsMaterial } from './tls.js'
 import { MAX_ERROR_BODY_SIZE, readAtMost } from '../util/limits.js'
@@ -52,6 +52,8 @@ export interface HttpOptions {
    * fails as stalled (then retried, or a blob download resumed). Default: idleTimeoutDefault().
    */
   idleTimeoutMs?: number
+  /** Where request lines go (the context's --debug log); default none. */
+  log?: DebugLog
 }
 
 /** Default idle timeout: $SKIFF_IDLE_TIMEOUT (seconds, may be fractional), else 60 s. */
@@ -170,9 +172,11 @@ export class HttpClient {
   private closed = false
 
   readonly idleTimeoutMs: number
+  readonly log: DebugLog
 
   constructor(private readonly opts: HttpOptions = {}) {
     this.userAgent = opts.userAgent ?? `skiff/${VERSION}`
+    this.log = opts.log ?? noDebugLog
     this.idleTimeoutMs = opts.idleTimeoutMs ?? idleTimeoutDefault()
   }
 
@@ -237,7 +241,7 @@ export class HttpClient {
       } catch (e) {
         if (replayable && attempt < max && isNetworkRetryable(e) && !req.signal?.aborted) {
           const d = this.backoff(attempt)
-          debugLog(() => `registry: ${req.method} ${req.url.href}: ${(e as Error).message}; retrying in ${d} ms (${attempt + 1}/${max})`)
+          this.log(() => `registry: ${req.method} ${req.url.href}: ${(e as Error).message}; retrying in ${d} ms (${attempt + 1}/${max})`)
           await sleep(d, req.signal)
           continue
         }
@@ -246,7 +250,7 @@ export class HttpClient {
       const retryStatus = res.status === 429 || res.status === 502 || res.status === 503 || res.status === 504 || res.status === 500
       if (retryStatus && replayable && attempt < max && !req.signal?.aborted) {
         const d = retryAfterMs(header(res.headers, 'retry-after')) ?? this.backoff(attempt)
-        debugLog(() => `registry: ${req.method} ${req.url.href}: HTTP ${res.status}; retrying in ${d} ms (${attempt + 1}/${max})`)
+        this.log(() => `registry: ${req.method} ${req.url.href}: HTTP ${res.status}; retrying in ${d} ms (${attempt + 1}/${max})`)
         await discard(res)
         await sleep(d, req.signal)
         continue
@@ -265,7 +269,7 @@ export class HttpClient {
     const headers: Record<string, string> = { 'user-agent': this.userAgent, ...(req.headers ?? {}) }
     const origin = req.url.origin
     for (let hops = 0; ; hops++) {
-      debugLog(() => `registry: > ${method} ${url.href} ${JSON.stringify(headers)}`)
+      this.log(() => `registry: > ${method} ${url.href} ${JSON.stringify(headers)}`)
       const body = req.body
       // undici's headers timer (the idle timeout) does not fire while a streamed body is still being
       // written and the socket takes it (a slow source), only when the registry stops reading or
@@ -277,7 +281,7 @@ export class HttpClient {
         ...(body !== undefined ? { body } : {}),
         ...(req.signal ? { signal: req.signal } : {}),
       })
-      debugLog(() => `registry: < ${r.statusCode} ${method} ${url.href}`)
+      this.log(() => `registry: < ${r.statusCode} ${method} ${url.href}`)
       const loc = r.headers.location
       if (req.followRedirects && REDIRECTS.has(r.statusCode) && loc && hops < 10) {
         await r.body.dump().catch(() => {})

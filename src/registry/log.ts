@@ -1,18 +1,20 @@
 /**
- * Debug logging for the registry client. Every line goes through `debugLog`, which redacts
- * credentials (Authorization headers, tokens, passwords in URLs and JSON) before anything is written.
+ * Debug logging for the registry client. A `DebugLog` belongs to one context (src/registry/context.ts):
+ * every line goes through it, and it redacts credentials (Authorization headers, tokens, passwords
+ * in URLs and JSON) before anything is written. `f` is only called when logging is on.
  */
-type Sink = (line: string) => void
+export type DebugLog = (f: () => string) => void
 
-let sink: Sink | undefined
+/** Where redacted debug lines go (e.g. stderr for --debug). */
+export type DebugSink = (line: string) => void
 
-/** Sets (or clears) where registry debug lines go, e.g. stderr for --debug. */
-export function setRegistryDebugLog(s: Sink | undefined): void {
-  sink = s
-}
+/** A log that writes nothing (and never formats a line). */
+export const noDebugLog: DebugLog = () => {}
 
-export function debugEnabled(): boolean {
-  return sink !== undefined
+/** A log writing redacted lines to `sink`; without a sink, noDebugLog. */
+export function debugLogTo(sink: DebugSink | undefined): DebugLog {
+  if (!sink) return noDebugLog
+  return (f) => sink(redact(f()))
 }
 
 const SECRET_KEYS = /("(?:token|access_token|refresh_token|identitytoken|password|auth|registrytoken)"\s*:\s*")[^"]*(")/gi
@@ -27,10 +29,4 @@ export function redact(line: string): string {
     .replace(AUTH_HEADER, (_m, head: string, scheme: string | undefined) => `${head}${scheme ? `${scheme} ` : ''}<redacted>`)
     .replace(URL_USERINFO, '$1<redacted>@')
     .replace(QUERY_SECRETS, '$1<redacted>')
-}
-
-/** Writes one redacted debug line, when debug logging is on. `f` is only called then. */
-export function debugLog(f: () => string): void {
-  if (!sink) return
-  sink(redact(f()))
 }

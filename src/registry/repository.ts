@@ -14,7 +14,6 @@ import { registryErrorFrom } from './errors.js'
 import { discard, header, readBody, readErrorText, type HttpResponse } from './http.js'
 import { MAX_MANIFEST_SIZE, sizeLimitMessage } from '../util/limits.js'
 import { listPaginated } from './paginate.js'
-import { debugLog } from './log.js'
 
 export const MANIFEST_ACCEPT = SUPPORTED_MANIFEST_TYPES.join(', ')
 
@@ -151,7 +150,7 @@ export class Repository {
       const loc = header(res.headers, 'location')
       if (loc) await this.cancelUpload(new URL(loc, res.url), signal)
     }
-    debugLog(() => `registry: mount of ${digest} from ${from} into ${this.name} not done (HTTP ${res.status})`)
+    this.client.log(() => `registry: mount of ${digest} from ${from} into ${this.name} not done (HTTP ${res.status})`)
     return false
   }
 

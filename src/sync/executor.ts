@@ -10,6 +10,8 @@
 import { setMaxListeners } from 'node:events'
 import { copyImage } from '../copy/copy.js'
 import type { CopyOptions } from '../copy/options.js'
+import { newContext } from '../registry/context.js'
+import type { TransportOptions } from '../transports/types.js'
 import type { SyncEvent } from './events.js'
 import { resolvePlan } from './collisions.js'
 import { alreadyPresent, sourceExists } from './present.js'
@@ -36,6 +38,11 @@ export interface SyncRunOptions {
   access?: RegistryAccess
 }
 
+/** `o` with `context` unless it names its own. */
+function inContext(o: TransportOptions | undefined, context: NonNullable<CopyOptions['context']>): TransportOptions {
+  return o?.context ? o : { ...(o ?? {}), context }
+}
+
 interface Queued {
   index: number
   item: SyncItem
@@ -47,7 +54,11 @@ export async function runSync(plan: AsyncIterable<SyncItem>, opts: SyncRunOption
   const emit = opts.onEvent ?? (() => {})
   const jobs = opts.jobs ?? DEFAULT_SYNC_JOBS
   const started = Date.now()
-  const access = opts.access ?? new RegistryAccess(opts.signal)
+  // one context for every image (client pool, blob locations for mounts): the given one, the run's, the access's, else a fresh one
+  const given = opts.copy.context ?? opts.copy.shared?.context ?? opts.access?.context
+  const context = given ?? newContext()
+  const access = opts.access ?? new RegistryAccess(opts.signal, context)
+  const copyOpts: CopyOptions = { ...opts.copy, context, ...(opts.copy.destination ? { destination: inContext(opts.copy.destination, context) } : {}) }
   const signal = opts.signal ?? opts.copy.signal
   // every image in flight listens on the one signal (several times: requests, streams): not a leak
   if (signal) setMaxListeners(0, signal)
@@ -117,13 +128,13 @@ export async function runSync(plan: AsyncIterable<SyncItem>, opts: SyncRunOption
     const destination = item.destination.toString()
     emit({ type: 'image-start', index, source, destination, label: item.label })
     const base = { index, source, destination, bytesCopied: 0, bytesReused: 0 }
-    const srcOpts = item.sourceOptions ?? opts.copy.source
+    const srcOpts = inContext(item.sourceOptions ?? opts.copy.source, context)
     try {
       if (!opts.force) {
         const digest = await alreadyPresent(item.source, item.destination, {
           access,
-          ...(srcOpts ? { source: srcOpts } : {}),
-          ...(opts.copy.destination ? { destination: opts.copy.destination } : {}),
+          source: srcOpts,
+          ...(copyOpts.destination ? { destination: copyOpts.destination } : {}),
           ...(opts.copy.multiArch ? { multiArch: opts.copy.multiArch } : {}),
           ...(opts.copy.platform ? { platform: opts.copy.platform } : {}),
         })
@@ -138,8 +149,8 @@ export async function runSync(plan: AsyncIterable<SyncItem>, opts: SyncRunOption
         base.bytesCopied = 0
         base.bytesReused = 0
         return copyImage(item.source, item.destination, {
-          ...opts.copy,
-          ...(srcOpts ? { source: srcOpts } : {}),
+          ...copyOpts,
+          source: srcOpts,
           ...(signal ? { signal } : {}),
           onEvent: (event) => {
             if (event.type === 'blob-done' && event.size > 0) {
@@ -174,6 +185,7 @@ export async function runSync(plan: AsyncIterable<SyncItem>, opts: SyncRunOption
     await Promise.all([pump, ...Array.from({ length: Math.max(1, jobs) }, worker)])
   } finally {
     if (!opts.access) await access.close()
+    if (!given) await context.close()
   }
   results.sort((a, b) => a.index - b.index)
   const sum = (k: 'bytesCopied' | 'bytesReused'): number => results.reduce((n, r) => n + r[k], 0)

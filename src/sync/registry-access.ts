@@ -3,23 +3,33 @@
  * HEAD a manifest (never a GET: a manifest GET counts as a pull). Clients are the shared,
  * reference-counted ones the transports use; the first one per registry/role is held until
  * close(), so pings, tokens and connections live for the whole sync instead of one image.
+ * Options without a context use the access's own (so the held clients come from one pool).
  */
 import type { RegistryClient } from '../registry/client.js'
 import type { Repository } from '../registry/repository.js'
 import type { TransportOptions } from '../transports/types.js'
 import type { DockerImageReference } from '../transports/docker/reference.js'
 import type { Digest } from '../digest/digest.js'
+import { newContext, type SkiffContext } from '../registry/context.js'
 
 export class RegistryAccess {
   private readonly held = new Set<RegistryClient>()
   private closed = false
 
-  constructor(private readonly signal?: AbortSignal) {}
+  constructor(
+    private readonly signal?: AbortSignal,
+    /** The context used when a request's TransportOptions has none (default a fresh one). */
+    readonly context: SkiffContext = newContext(),
+  ) {}
+
+  private inContext(opts: TransportOptions | undefined): TransportOptions {
+    return opts?.context ? opts : { ...(opts ?? {}), context: this.context }
+  }
 
   private async withRepo<T>(ref: DockerImageReference, opts: TransportOptions | undefined, role: 'pull' | 'push', fn: (repo: Repository) => Promise<T>): Promise<T> {
     const { openRepository } = await import('../transports/docker/options.js')
     const { releaseClient } = await import('../registry/client.js')
-    const { client, repo } = await openRepository(ref, opts, role)
+    const { client, repo } = await openRepository(ref, this.inContext(opts), role)
     const keep = !this.closed && !this.held.has(client)
     if (keep) this.held.add(client)
     try {
@@ -49,8 +59,9 @@ export class RegistryAccess {
    * A source's HEAD goes where a copy would read it: the registries.conf pull endpoints in order
    * (mirrors, then the primary location); the first that has it answers.
    */
-  private async headAtPullSources<T>(ref: DockerImageReference, opts: TransportOptions | undefined, head: (repo: Repository) => Promise<T | undefined>): Promise<T | undefined> {
+  private async headAtPullSources<T>(ref: DockerImageReference, options: TransportOptions | undefined, head: (repo: Repository) => Promise<T | undefined>): Promise<T | undefined> {
     const { pullCandidates, openRepositoryAt } = await import('../transports/docker/options.js')
+    const opts = this.inContext(options)
     const { releaseClient } = await import('../registry/client.js')
     const sources = (await pullCandidates(ref, opts)).filter((s) => !s.blocked)
     let failure: unknown

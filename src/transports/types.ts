@@ -9,6 +9,7 @@ import type { DockerReference } from '../reference/docker-reference.js'
 import type { Digest } from '../digest/digest.js'
 import type { BlobInfo, Platform } from '../manifest/types.js'
 import type { RegistryAccessOptions } from '../registry/types.js'
+import type { SkiffContext } from '../registry/context.js'
 
 /** Options shared by every transport when opening a source or destination. Normalized at the edge. */
 export interface TransportOptions {
@@ -29,6 +30,12 @@ export interface TransportOptions {
   sharedBlobDir?: string
   /** docker: and docker-daemon: access (credentials, TLS, certificates); used by the registry transports. */
   registry?: RegistryAccessOptions
+  /**
+   * docker: the context whose client pool, blob-location cache, registries.conf, credentials and
+   * debug log to use (src/registry/context.ts). Without one, each source, destination or operation
+   * gets a fresh context of its own (configuration read from process.env, nothing shared).
+   */
+  context?: SkiffContext
 }
 
 /** What a destination can store and how it wants layers; the engine adapts to these. */

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { debugLog, redact, setRegistryDebugLog } from '../../src/registry/log.js'
+import { debugLogTo, redact } from '../../src/registry/log.js'
 
 describe('redact', () => {
   it('removes Authorization values, JSON secrets, URL user info and secret query parameters', () => {
@@ -9,20 +9,15 @@ describe('redact', () => {
     assert.match(line, /Bearer <redacted>/)
     assert.match(line, /n=1/)
   })
-  it('debugLog only formats when a sink is set, and always redacts', () => {
+  it('a debug log only formats when it has a sink, and always redacts', () => {
     let called = 0
-    debugLog(() => {
+    debugLogTo(undefined)(() => {
       called++
       return 'x'
     })
     assert.equal(called, 0)
     const lines: string[] = []
-    setRegistryDebugLog((l) => lines.push(l))
-    try {
-      debugLog(() => 'authorization: Bearer sekrit')
-    } finally {
-      setRegistryDebugLog(undefined)
-    }
+    debugLogTo((l) => lines.push(l))(() => 'authorization: Bearer sekrit')
     assert.deepEqual(lines, ['authorization: Bearer <redacted>'])
   })
 })

@@ -51,7 +51,7 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
     req.retry,
     async () => {
       try {
-        return await copyImage(src, dest, { ...req.options, policy, signal: ctx.signal, onEvent: (e) => progress.onEvent(e) })
+        return await copyImage(src, dest, { ...req.options, policy, context: ctx.context, signal: ctx.signal, onEvent: (e) => progress.onEvent(e) })
       } catch (e) {
         // `… docker-archive:/dev/stdout | head -c 100`: the reader went away; end quietly, no retry
         if (isBrokenPipeOn(e, 1)) throw new StdoutClosed(e)

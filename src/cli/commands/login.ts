@@ -23,12 +23,12 @@ export async function credentialOptionsFrom(flags: FlagValues, ctx: CommandConte
   }
   const flag = flags.str('authfile')
   const authFile = loginAuthFile(flag ? { authFile: flag } : {})
-  const conf = await registriesConf(ctx.global.registriesConfPath ? { registry: { registriesConfPath: ctx.global.registriesConfPath } } : undefined)
+  const conf = await registriesConf({ context: ctx.context, ...(ctx.global.registriesConfPath ? { registry: { registriesConfPath: ctx.global.registriesConfPath } } : {}) })
   return { ...(authFile ? { authFile } : {}), credentialHelpers: conf.credentialHelpers }
 }
 
 export function checkAuthOptionsFrom(flags: FlagValues, ctx: CommandContext): CheckAuthOptions {
-  const o: CheckAuthOptions = { signal: ctx.signal }
+  const o: CheckAuthOptions = { signal: ctx.signal, context: ctx.context }
   const tls = flags.bool('tls-verify')
   if (tls !== undefined) o.tlsVerify = tls
   const certDir = flags.str('cert-dir')

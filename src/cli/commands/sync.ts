@@ -37,7 +37,7 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
       onRetry: (attempt, max, delay, e) => emit({ type: 'warning', message: `attempt ${attempt}/${max} failed (${(e as Error).message}); retrying in ${formatGoDuration(delay)}` }),
     })
 
-  const access = new RegistryAccess(ctx.signal)
+  const access = new RegistryAccess(ctx.signal, ctx.context)
   let summary
   try {
     const plan = planSync(req.source, req.destination, {
@@ -50,7 +50,7 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
     })
     summary = await runSync(plan, {
       // one transfer per blob across images, per-host limits: shared by every copy of this sync
-      copy: { ...req.copy, policy, signal: ctx.signal, shared: createSharedCopyState() },
+      copy: { ...req.copy, policy, context: ctx.context, signal: ctx.signal, shared: createSharedCopyState({ context: ctx.context }) },
       ...(req.jobs !== undefined ? { jobs: req.jobs } : {}),
       keepGoing: req.keepGoing,
       force: req.force,

@@ -4,6 +4,7 @@
  */
 import type { FlagSpec, FlagValues } from '../flags.js'
 import type { GlobalOptions } from '../options/global.js'
+import type { SkiffContext } from '../../registry/context.js'
 
 export interface CommandContext {
   /** The command being run (`copy`, …). */
@@ -15,6 +16,8 @@ export interface CommandContext {
   stderr: NodeJS.WriteStream
   /** The command table (command-table.ts), for commands that describe the others (completion). */
   commands: readonly CommandSpec[]
+  /** The library context of this command (registry clients, caches, --debug log); closed when it ends. */
+  context: SkiffContext
 }
 
 export interface CommandModule {

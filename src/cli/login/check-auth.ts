@@ -5,9 +5,10 @@
  * registries.conf `insecure`; `blocked` registries are refused.
  */
 import { isSkiffError } from '../../errors.js'
-import { acquireClient, releaseClient } from '../../registry/client.js'
+import { releaseClient } from '../../registry/client.js'
+import type { SkiffContext } from '../../registry/context.js'
 import { registryErrorFrom } from '../../registry/errors.js'
-import { registryClientOptions } from '../../transports/docker/options.js'
+import { contextOf, registryClientOptions } from '../../transports/docker/options.js'
 import type { RegistryAccessOptions } from '../../registry/types.js'
 
 export interface CheckAuthOptions {
@@ -16,6 +17,8 @@ export interface CheckAuthOptions {
   /** --registries-conf. */
   registriesConfPath?: string
   signal?: AbortSignal
+  /** The command's context (registries.conf, debug log); default a fresh one. */
+  context?: SkiffContext
 }
 
 /** True when the registry accepts the credentials, false when it rejects them; other failures throw. */
@@ -24,9 +27,10 @@ export async function checkAuth(registry: string, creds: { username: string; pas
   if (o.tlsVerify !== undefined) access.tlsVerify = o.tlsVerify
   if (o.certDir) access.certDir = o.certDir
   if (o.registriesConfPath) access.registriesConfPath = o.registriesConfPath
-  const opts = await registryClientOptions(registry, { registry: access })
+  const context = contextOf(o.context ? { context: o.context } : undefined)
+  const opts = await registryClientOptions(registry, { registry: access, context })
   // A client of its own (a custom credential source is never shared) that knows only these credentials.
-  const client = await acquireClient(registry, { ...opts, credentials: { ...creds }, credentialSource: async () => undefined })
+  const client = await (await context.clients()).acquire(registry, { ...opts, credentials: { ...creds }, credentialSource: async () => undefined })
   try {
     const res = await client.request({ method: 'GET', path: '/v2/', scopes: [], ...(o.signal ? { signal: o.signal } : {}) })
     const text = await res.body.text().catch(() => '')

@@ -5,6 +5,7 @@
  */
 import type { TransportOptions } from '../../transports/types.js'
 import type { RegistryAccessOptions } from '../../registry/types.js'
+import type { SkiffContext } from '../../registry/context.js'
 import type { FlagSpec, FlagValues } from '../flags.js'
 import { UsageError } from '../usage-error.js'
 import { retryOptionsFrom, type RetryOptions } from './retry.js'
@@ -136,11 +137,15 @@ export function sharedAuthFile(v: FlagValues): string | undefined {
  * The options of a command that works on one image or repository (inspect, list-tags, delete,
  * list-repos, untag): its unprefixed image flags, retries, --tmpdir and the command's abort signal.
  */
-export function singleImageOptions(v: FlagValues, ctx: { global: { tmpdir?: string | undefined; registriesConfPath?: string | undefined; userAgent?: string | undefined }; signal: AbortSignal }): { opts: TransportOptions; retry: RetryOptions } {
+export function singleImageOptions(
+  v: FlagValues,
+  ctx: { global: { tmpdir?: string | undefined; registriesConfPath?: string | undefined; userAgent?: string | undefined }; signal: AbortSignal; context?: SkiffContext },
+): { opts: TransportOptions; retry: RetryOptions } {
   const shared = sharedAuthFile(v)
   const opts = withRegistriesConf(imageTransportOptions(v, { prefix: '', ...(shared ? { sharedAuthFile: shared } : {}) }), ctx.global)
   if (ctx.global.userAgent) opts.registry = { ...opts.registry, userAgent: ctx.global.userAgent }
   if (ctx.global.tmpdir) opts.tmpdir = ctx.global.tmpdir
   opts.signal = ctx.signal
+  if (ctx.context) opts.context = ctx.context
   return { opts, retry: retryOptionsFrom(v) }
 }

@@ -9,7 +9,6 @@ import { SkiffError } from '../../errors.js'
 import type { Digest } from '../../digest/digest.js'
 import { manifestDigest } from '../../manifest/parse.js'
 import { releaseClient, type RegistryClient } from '../../registry/client.js'
-import { debugLog } from '../../registry/log.js'
 import type { Repository } from '../../registry/repository.js'
 import type { DestinationProperties, ImageDestination, PutBlobOptions, ReuseOptions, TransportOptions } from '../types.js'
 import type { BlobInfo } from '../../manifest/types.js'
@@ -63,14 +62,14 @@ export class DockerImageDestination implements ImageDestination {
         if (await this.repo.mount(digest, from, signal)) {
           cache.markPresent(this.registry, this.repo.name, digest)
           const sz = info.size >= 0 ? info.size : ((await this.repo.headBlob(digest, signal)) ?? -1)
-          debugLog(() => `registry: mounted ${digest} from ${from} into ${this.repo.name}`)
+          this.client.log(() => `registry: mounted ${digest} from ${from} into ${this.repo.name}`)
           return { ...info, size: sz }
         }
         cache.forget(this.registry, from, digest)
       }
     } catch (e) {
       if (signal?.aborted) throw e
-      debugLog(() => `registry: reuse check of ${digest} failed: ${(e as Error).message}`)
+      this.client.log(() => `registry: reuse check of ${digest} failed: ${(e as Error).message}`)
     }
     return undefined
   }

@@ -17,29 +17,33 @@
  */
 import type { TransportOptions } from '../types.js'
 import type { DockerReference } from '../../reference/docker-reference.js'
-import { acquireClient, type RegistryClient, type RegistryClientOptions } from '../../registry/client.js'
+import type { RegistryClient, RegistryClientOptions } from '../../registry/client.js'
+import { newContext, type SkiffContext } from '../../registry/context.js'
 import { Repository } from '../../registry/repository.js'
 import { SkiffError } from '../../errors.js'
-import { checkNotBlocked, isInsecure, registryAccess, loadRegistriesConf, pullSources, type PullSource, type RegistriesConf } from '../../config/registries-conf/index.js'
+import { checkNotBlocked, isInsecure, registryAccess, pullSources, type PullSource, type RegistriesConf } from '../../config/registries-conf/index.js'
 import type { DockerRef } from './types.js'
 
-const confs = new Map<string, Promise<RegistriesConf>>()
-
-/** The registries.conf a TransportOptions names: --registries-conf, else $CONTAINERS_REGISTRIES_CONF, else the default lookup. */
-export function registriesConfPathOf(opts: TransportOptions | undefined): string {
-  return opts?.registry?.registriesConfPath || process.env.CONTAINERS_REGISTRIES_CONF || ''
+/**
+ * The context `opts` names. Without one a fresh context (a caller that does several steps calls
+ * withContext first, so they share it): its clients are released by whoever acquired them, so a
+ * context nobody closes leaves nothing open.
+ */
+export function contextOf(opts: TransportOptions | undefined): SkiffContext {
+  return opts?.context ?? newContext()
 }
 
-/** registries.conf (with its drop-ins), loaded once per process per path. */
+/** `opts` with a context (a fresh one when it has none), for an operation of several steps. */
+export function withContext(opts: TransportOptions | undefined): TransportOptions & { context: SkiffContext } {
+  return opts?.context ? (opts as TransportOptions & { context: SkiffContext }) : { ...(opts ?? {}), context: newContext() }
+}
+
+/**
+ * registries.conf (with its drop-ins) as `opts` names it: --registries-conf, else
+ * $CONTAINERS_REGISTRIES_CONF, else the default lookup; loaded once per context per path.
+ */
 export function registriesConf(opts: TransportOptions | undefined): Promise<RegistriesConf> {
-  const path = registriesConfPathOf(opts)
-  let p = confs.get(path)
-  if (!p) {
-    p = loadRegistriesConf(path ? { confPath: path } : {})
-    confs.set(path, p)
-    p.catch(() => confs.delete(path))
-  }
-  return p
+  return contextOf(opts).registriesConf(opts?.registry?.registriesConfPath)
 }
 
 /** Client options for one endpoint: the flags, plus registries.conf's `insecure` and credential-helpers. */
@@ -85,14 +89,15 @@ export async function openRepositoryAt(
   opts: TransportOptions | undefined,
   access: 'pull' | 'push' = 'pull',
 ): Promise<OpenedRepository> {
-  const conf = await registriesConf(opts)
+  const context = contextOf(opts)
+  const conf = await context.registriesConf(opts?.registry?.registriesConfPath)
   const o = clientOptions(opts, insecure, conf)
   if (physical.domain !== ref.ref.domain) {
     // --creds / --registry-token are meant for the registry the user named, not for another host
     delete o.credentials
     delete o.bearerToken
   }
-  const client = await acquireClient(physical.domain, o, access)
+  const client = await (await context.clients()).acquire(physical.domain, o, access)
   return { client, repo: new Repository(client, physical.path, ref.toString(), access) }
 }
 
@@ -101,9 +106,16 @@ export async function openRepositoryAt(
  * rewritten by `location`, never a mirror (containers-registries.conf(5): redirection and mirrors
  * are for reads of images). `physical` is the reference contacted (the named one).
  */
-export async function openRepository(ref: DockerRef, opts: TransportOptions | undefined, access: 'pull' | 'push' = 'pull'): Promise<OpenedRepository & { physical: DockerReference }> {
+export async function openRepository(ref: DockerRef, options: TransportOptions | undefined, access: 'pull' | 'push' = 'pull'): Promise<OpenedRepository & { physical: DockerReference }> {
+  const opts = withContext(options)
   const { named } = await resolveDockerEndpoints(ref, opts)
   return { ...(await openRepositoryAt(ref, named.reference, named.insecure, opts, access)), physical: named.reference }
+}
+
+/** A pooled client of `opts`'s context for a registry named directly (list-repos): see registryClientOptions. */
+export async function acquireRegistryClient(registry: string, opts: TransportOptions | undefined): Promise<RegistryClient> {
+  const context = contextOf(opts)
+  return (await context.clients()).acquire(registry, await registryClientOptions(registry, { ...opts, context }))
 }
 
 /** Client options for a registry named directly (list-repos, login): registries.conf `insecure` / `blocked` apply. */

@@ -7,12 +7,11 @@ import { ImageNotFoundError, InvalidReferenceError, SkiffError, isSkiffError } f
 import type { Digest } from '../../digest/digest.js'
 import { releaseClient, type RegistryClient } from '../../registry/client.js'
 import { describeNetworkError, header, type HttpResponse } from '../../registry/http.js'
-import { debugLog } from '../../registry/log.js'
 import type { ManifestResponse, Repository } from '../../registry/repository.js'
 import type { ImageSource, TransportOptions } from '../types.js'
 import type { BlobInfo } from '../../manifest/types.js'
 import { parseManifest, resolveMediaType } from '../../manifest/parse.js'
-import { openRepository, openRepositoryAt, pullCandidates } from './options.js'
+import { openRepository, openRepositoryAt, pullCandidates, withContext } from './options.js'
 import type { PullSource } from '../../config/registries-conf/index.js'
 import type { DockerRef } from './types.js'
 
@@ -40,7 +39,8 @@ export class DockerImageSource implements ImageSource {
    * Opens the first pull source (registries.conf mirrors, then the primary location) that has the
    * image. With a single source (the usual case) nothing is fetched until getManifest.
    */
-  static async open(ref: DockerRef, opts?: TransportOptions): Promise<DockerImageSource> {
+  static async open(ref: DockerRef, options?: TransportOptions): Promise<DockerImageSource> {
+    const opts = withContext(options) // one context for every endpoint tried
     if (ref.unknownDigest) throw new InvalidReferenceError(`${ref.toString()}: an @@unknown-digest@@ reference can only be written to, not read`)
     const sources = await pullCandidates(ref, opts)
     const isNamed = (s: PullSource): boolean => !s.mirror && s.reference.name === ref.ref.name
@@ -59,7 +59,7 @@ export class DockerImageSource implements ImageSource {
       const src = new DockerImageSource(ref, client, repo, opts, isNamed(s))
       try {
         await src.getManifest()
-        debugLog(() => `registry: reading ${ref.toString()} from ${where}`)
+        client.log(() => `registry: reading ${ref.toString()} from ${where}`)
         return src
       } catch (e) {
         await src.close()
@@ -147,7 +147,7 @@ export class DockerImageSource implements ImageSource {
           throw d ? this.repo.named(new SkiffError(d.code, `reading blob ${digest} (after ${received} bytes, ${resumes} resumes): ${d.message}`, { cause: e })) : e
         }
         resumes++
-        debugLog(() => `registry: download of ${digest} broke after ${received} bytes (${(e as Error).message}); resuming (${resumes}/${MAX_RESUMES})`)
+        this.client.log(() => `registry: download of ${digest} broke after ${received} bytes (${(e as Error).message}); resuming (${resumes}/${MAX_RESUMES})`)
         res = await this.repo.getBlob(digest, { offset: received, ...(signal ? { signal } : {}) })
         if (res.status === 206) {
           const start = /^bytes\s+(\d+)-/.exec(header(res.headers, 'content-range') ?? '')

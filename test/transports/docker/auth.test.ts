@@ -6,7 +6,7 @@ import { sha256, smallImage, writeOciImage } from '../../helpers/fixtures.js'
 import { copy } from '../../helpers/skiff.js'
 import { skopeo, withTempDir } from '../../helpers/tools.js'
 import { isSkiffError } from '../../../src/errors.js'
-import { setRegistryDebugLog } from '../../../src/registry/log.js'
+import { newContext } from '../../../src/registry/context.js'
 import type { TransportOptions } from '../../../src/transports/types.js'
 import { insecure, isolateCache } from './helpers.js'
 
@@ -138,12 +138,12 @@ describe('docker:// with token auth', () => {
 
   it('debug logging never shows the password or a token', async () => {
     const lines: string[] = []
-    setRegistryDebugLog((l) => lines.push(l))
+    const context = newContext({ debugLog: (l) => lines.push(l) })
     try {
       await withTempDir(async (dir) => {
         const ts = reg.tokenServer!
         const before = ts.requests().length
-        await copy(`docker://${reg.host}/private/app:1`, `dir:${join(dir, 'd')}`, both(bob))
+        await copy(`docker://${reg.host}/private/app:1`, `dir:${join(dir, 'd')}`, { ...both(bob), context })
         const tokens = ts.requests().slice(before).map((r) => r.token).filter((t): t is string => !!t)
         assert.ok(tokens.length > 0, 'tokens were issued')
         assert.ok(lines.length > 5 && lines.some((l) => /authorization/i.test(l)), 'debug lines were written, with (redacted) Authorization headers')
@@ -156,7 +156,7 @@ describe('docker:// with token auth', () => {
         }
       })
     } finally {
-      setRegistryDebugLog(undefined)
+      await context.close()
     }
   })
 })

@@ -1,0 +1,102 @@
+/**
+ * SkiffContext: everything registry access keeps between requests, owned by one object instead of
+ * the process (regclient's `New(opts...)` is the model). It holds the registry client pool, the
+ * blob-location cache (cross-repository mounts), the registries.conf files read, the credential
+ * source and the --debug log, plus the environment every configuration file is looked up with.
+ *
+ * The CLI creates one per command and passes it in TransportOptions.context; copyImage, runSync
+ * and the inspect functions create a fresh one per call when none is given. Two contexts share
+ * nothing but the files on disk, so one process can hold two configurations.
+ *
+ * Loading is lazy: the client pool (and with it undici) and the registries.conf reader are
+ * imported on first use, so creating a context costs nothing for a `dir:` → `oci:` copy.
+ */
+import type { RegistriesConf } from '../config/registries-conf/types.js'
+import { BlobLocationCache, cacheDir } from './blob-locations.js'
+import type { CredentialSource } from './credentials.js'
+import { debugLogTo, type DebugLog, type DebugSink } from './log.js'
+import type { ClientPool } from './pool.js'
+
+export interface SkiffContextOptions {
+  /**
+   * The environment configuration is looked up with: HOME, XDG_RUNTIME_DIR, XDG_CONFIG_HOME,
+   * DOCKER_CONFIG and REGISTRY_AUTH_FILE (credentials), CONTAINERS_REGISTRIES_CONF (registries.conf),
+   * XDG_CACHE_HOME (the blob-location cache), PATH (credential helpers). Default process.env.
+   */
+  env?: NodeJS.ProcessEnv
+  /** Stored credentials when a request has none of its own; default auth.json / docker config / helpers read with `env`. */
+  credentialSource?: CredentialSource
+  /** Where redacted registry debug lines go (skiff --debug); default nowhere. */
+  debugLog?: DebugSink
+  /** The blob-location cache file; default blob-locations.json in $XDG_CACHE_HOME/skiff (of `env`), else ~/.cache/skiff. */
+  blobLocationsFile?: string
+}
+
+export class SkiffContext {
+  readonly env: NodeJS.ProcessEnv
+  readonly log: DebugLog
+  /** Where blobs are known to live; shared by every registry client of this context. */
+  readonly blobLocations: BlobLocationCache
+  private readonly credentialSource: CredentialSource | undefined
+  private pool: Promise<ClientPool> | undefined
+  private readonly confs = new Map<string, Promise<RegistriesConf>>()
+
+  constructor(opts: SkiffContextOptions = {}) {
+    this.env = opts.env ?? process.env
+    this.log = debugLogTo(opts.debugLog)
+    this.credentialSource = opts.credentialSource
+    this.blobLocations = new BlobLocationCache(
+      opts.blobLocationsFile ?? `${cacheDir(this.env)}/blob-locations.json`,
+      this.log,
+    )
+  }
+
+  /** The registry client pool (created on first use). */
+  clients(): Promise<ClientPool> {
+    this.pool ??= (async () => {
+      const [{ ClientPool }, { storedCredentials }] = await Promise.all([
+        import('./pool.js'),
+        import('./credentials.js'),
+      ])
+      const credentialSource = this.credentialSource ?? storedCredentials(this.env)
+      return new ClientPool({ env: this.env, log: this.log, credentialSource, blobLocations: this.blobLocations })
+    })()
+    return this.pool
+  }
+
+  /** The registries.conf `path` names (--registries-conf), else $CONTAINERS_REGISTRIES_CONF of env, else the user/system file. */
+  registriesConfPath(path?: string): string {
+    return path || this.env.CONTAINERS_REGISTRIES_CONF || ''
+  }
+
+  /** registries.conf (with its drop-ins), read once per context per path; a failed read is tried again next time. */
+  registriesConf(path?: string): Promise<RegistriesConf> {
+    const p = this.registriesConfPath(path)
+    let conf = this.confs.get(p)
+    if (!conf) {
+      conf = import('../config/registries-conf/load.js').then(({ loadRegistriesConf }) =>
+        loadRegistriesConf({ env: this.env, ...(p ? { confPath: p } : {}) }),
+      )
+      this.confs.set(p, conf)
+      conf.catch(() => this.confs.delete(p))
+    }
+    return conf
+  }
+
+  /**
+   * Closes the registry clients still held and writes the blob-location cache. Everything the
+   * transports acquire they release themselves, so this only matters after a leak or an abort; the
+   * context may be used again afterwards (new clients are created).
+   */
+  async close(): Promise<void> {
+    const pool = this.pool
+    this.pool = undefined
+    if (pool) await (await pool.catch(() => undefined))?.close()
+    await this.blobLocations.flush()
+  }
+}
+
+/** A context of its own (see SkiffContextOptions for the defaults). */
+export function newContext(opts: SkiffContextOptions = {}): SkiffContext {
+  return new SkiffContext(opts)
+}

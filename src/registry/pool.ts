@@ -1,0 +1,72 @@
+/**
+ * The registry clients of one context: a client is shared by every user of the same registry with
+ * the same options and role (pings, tokens and connections are reused across images), refcounted,
+ * and closed when the last user releases it.
+ */
+import { RegistryClient, type ClientDeps, type RegistryClientOptions } from './client.js'
+
+interface Shared {
+  client: Promise<RegistryClient>
+  refs: number
+}
+
+function keyOf(registry: string, opts: RegistryClientOptions, role: string): string {
+  const { credentialSource, ...rest } = opts
+  return JSON.stringify([registry, rest, credentialSource ? 'custom' : '', role])
+}
+
+export class ClientPool {
+  private readonly shared = new Map<string, Shared>()
+
+  constructor(private readonly deps: ClientDeps) {}
+
+  /**
+   * A client shared by every user of the same registry with the same options and role. Readers and
+   * writers never share one: a blob GET holds a connection until the upload consuming it has one of
+   * its own, so a shared, bounded pool could deadlock a copy within one registry. A client with its
+   * own credentialSource is never shared. Call client.release() (releaseClient) when done.
+   */
+  async acquire(
+    registry: string,
+    opts: RegistryClientOptions = {},
+    role: 'pull' | 'push' = 'pull',
+  ): Promise<RegistryClient> {
+    if (opts.credentialSource) return RegistryClient.create(registry, opts, this.deps)
+    const k = keyOf(registry, opts, role)
+    let s = this.shared.get(k)
+    if (!s) {
+      const client = RegistryClient.create(registry, opts, this.deps).then((c) => {
+        c.ownedBy(this)
+        return c
+      })
+      s = { client, refs: 0 }
+      this.shared.set(k, s)
+      client.catch(() => this.shared.delete(k))
+    }
+    s.refs++
+    return s.client
+  }
+
+  /** One user is done with `client`; the last one closes it (and writes the blob-location cache). */
+  async release(client: RegistryClient): Promise<void> {
+    for (const [k, s] of this.shared) {
+      if ((await s.client.catch(() => undefined)) === client) {
+        s.refs--
+        if (s.refs > 0) {
+          client.blobLocations.flushSoon()
+          return
+        }
+        this.shared.delete(k)
+        break
+      }
+    }
+    await client.close()
+  }
+
+  /** Closes every client still held (the context's end). */
+  async close(): Promise<void> {
+    const all = [...this.shared.values()]
+    this.shared.clear()
+    await Promise.all(all.map(async (s) => (await s.client.catch(() => undefined))?.close()))
+  }
+}
