@@ -5,7 +5,7 @@
  */
 import { InvalidReferenceError } from '../../errors.js'
 import { DockerReference, parseNormalizedReference } from '../../reference/docker-reference.js'
-import type { ImageDestination, ImageReference, ImageSource, ImageTransport, TransportOptions } from '../types.js'
+import type { ImageDestination, ImageReference, ImageSource, ImageTransport, StoredManifest, StoredManifestQuery, TransportOptions } from '../types.js'
 // The HTTP client (undici and the registry code) loads only when a registry is actually used, so
 // `skiff copy oci:… dir:…` and `inspect` of local images do not pay for it at start-up.
 
@@ -86,6 +86,12 @@ export class DockerImageReference implements ImageReference {
   async deleteImage(opts?: TransportOptions): Promise<void> {
     const { deleteDockerImage } = await import('./delete.js')
     return deleteDockerImage(this, opts)
+  }
+
+  /** A HEAD of the manifest (never a GET, which counts as a pull): see stored-manifest.ts. */
+  async storedManifest(opts: TransportOptions | undefined, query: StoredManifestQuery): Promise<StoredManifest | undefined> {
+    const { dockerStoredManifest } = await import('./stored-manifest.js')
+    return dockerStoredManifest(this, opts, query)
   }
 }
 
