@@ -3,18 +3,14 @@
  * it. `--dest oci` (skiff's addition): one layout at DESTINATION, the label as the image's ref name.
  */
 import { InvalidReferenceError } from '../../errors.js'
-import { isValidRefName, readIndex, refNameOf } from '../../transports/oci-layout/layout.js'
-import { OciLayoutReference } from '../../transports/oci-layout/transport.js'
+import { OciLayoutReference, isValidRefName, layoutRefNames } from '../../transports/oci-layout/index.js'
 import { tagOfName } from '../filters.js'
 import type { SyncSourceSpec } from '../types.js'
 import type { RawItem, SyncDestination, SyncSource } from './types.js'
 
 async function* items(spec: SyncSourceSpec): AsyncGenerator<RawItem> {
   const layout = spec.input
-  const index = await readIndex(layout, `oci:${layout}`, false)
-  for (const d of index.manifests) {
-    const name = refNameOf(d)
-    if (!name) continue
+  for (const name of await layoutRefNames(layout)) {
     const tag = tagOfName(name)
     yield { source: new OciLayoutReference(layout, { refName: name, sourceIndex: -1 }), suffix: { scoped: name, path: name }, ...(tag !== undefined ? { tag } : {}), group: layout }
   }
