@@ -25,6 +25,9 @@ export type {
   Platform,
   TransportOptions,
   DestinationProperties,
+  StoredManifest,
+  StoredManifestQuery,
+  ResourceHolder,
 } from './transports/types.js'
 export { parseNormalizedReference, parseDockerReferenceWithDefaultTag, DockerReference } from './reference/docker-reference.js'
 export { parseManifest, manifestDigest, guessMediaType } from './manifest/parse.js'
