@@ -27,6 +27,9 @@ export type {
   ImageTransport,
   TransportOptions,
   DestinationProperties,
+  StoredManifest,
+  StoredManifestQuery,
+  ResourceHolder,
 } from './transports/types.js'
 export { parseNormalizedReference, parseDockerReferenceWithDefaultTag, DockerReference } from './reference/docker-reference.js'
 export { parseManifest, manifestDigest, guessMediaType } from './manifest/parse.js'

@@ -7,7 +7,7 @@
 import { tagAllowed } from './filters.js'
 import { chooseSuffix, destKeepsPath, destinationReference } from './naming.js'
 import { RegistryAccess } from './registry-access.js'
-import { sourceItems } from './sources.js'
+import { sourceItems } from './sources/index.js'
 import type { PlanOptions, SyncDestSpec, SyncItem, SyncSourceSpec } from './types.js'
 import { validateSyncKinds } from './kinds.js'
 

@@ -164,6 +164,52 @@ export interface ImageDestination {
   close(): Promise<void>
 }
 
+/** What a store holds under a reference's name (ImageReference.storedManifest). */
+export interface StoredManifest {
+  /**
+   * The digest of the manifest stored there (for a list: of the list). Absent when the store holds
+   * a manifest but did not say which (a registry's HEAD without Docker-Content-Digest, for a
+   * reference without its own @digest or asked with 'push').
+   */
+  digest?: Digest
+  /** Its media type; '' when the store does not say. */
+  mediaType: string
+}
+
+/**
+ * Lets a caller that asks many questions (a sync's skip checks) keep what a transport opened for
+ * one of them (a registry client: its connections, ping and tokens) until the caller is done,
+ * instead of opening it again for every image.
+ */
+export interface ResourceHolder {
+  /**
+   * Offers `resource`. true: the holder keeps it and calls `release` once, when it is closed (the
+   * transport MUST NOT release it itself); false: the transport releases it as usual. A resource
+   * the holder already keeps is declined (each acquisition is released once).
+   */
+  keep(resource: object, release: () => Promise<void>): boolean
+}
+
+export interface StoredManifestQuery {
+  /**
+   * Which side of a copy asks. 'push': the reference is a destination, so a registry is asked as a
+   * push would reach it (the named registry, the destination's credentials). 'pull': it is a
+   * source, so a registry is asked where a copy would read it (registries.conf mirrors first, then
+   * the primary location; the first that has it answers).
+   */
+  role: 'pull' | 'push'
+  /**
+   * Local stores only: the image counts as held only when it is complete — every blob its manifest
+   * names (config and layers) is there with the size the manifest gives; for a list, every instance
+   * that is there is complete too, and with `allInstances` every instance must be there. Cheap: a
+   * stat per blob, no hashing. (A registry stores a manifest only after its blobs: not asked.)
+   */
+  complete?: { allInstances: boolean }
+  /** Keeps a registry client open for later queries (see ResourceHolder); unused by local stores. */
+  holder?: ResourceHolder
+  signal?: AbortSignal
+}
+
 export interface ImageReference {
   readonly transport: ImageTransport
   /** The part after `transport:`. */
@@ -179,6 +225,17 @@ export interface ImageReference {
   newImageSource(opts?: TransportOptions): Promise<ImageSource>
   newImageDestination(opts?: TransportOptions): Promise<ImageDestination>
   deleteImage?(opts?: TransportOptions): Promise<void>
+  /**
+   * Optional capability: the manifest the store holds under this reference's name now, found cheaply
+   * — a registry MUST be asked with HEAD only (a manifest GET counts as a pull), a local store reads
+   * its files (the manifest, with `complete` also a stat per blob) — so that a sync can skip an
+   * image the destination already has. undefined when nothing is stored under the name (or, for a
+   * local store, when what is there is unreadable or incomplete: a damaged image counts as absent,
+   * so it is copied again). MUST NOT create, modify or lock anything. May throw
+   * when the store cannot be asked (network, credentials); the caller decides what that means.
+   * Transports without a cheap answer (archives, daemons) leave it out: callers then copy.
+   */
+  storedManifest?(opts: TransportOptions | undefined, query: StoredManifestQuery): Promise<StoredManifest | undefined>
 }
 
 export interface ImageTransport {

@@ -2,7 +2,8 @@
  * `dir:PATH` — skopeo's directory layout: manifest.json, blobs named by digest, signatures, version.
  */
 import { InvalidReferenceError } from '../../errors.js'
-import type { ImageDestination, ImageReference, ImageSource, ImageTransport, TransportOptions } from '../types.js'
+import type { ImageDestination, ImageReference, ImageSource, ImageTransport, StoredManifest, StoredManifestQuery, TransportOptions } from '../types.js'
+import { localStoredManifest } from '../shared/local-stored-manifest.js'
 import { DirImageDestination } from './destination.js'
 import { parentNamespaces, resolveExplicitPath, validateLocalPolicyScope } from './local-path.js'
 import { DirImageSource } from './source.js'
@@ -42,6 +43,11 @@ export class DirReference implements ImageReference {
 
   newImageDestination(_opts?: TransportOptions): Promise<ImageDestination> {
     return DirImageDestination.open(this, this.resolvedPath)
+  }
+
+  /** A file read: the manifest stored under this name (with `complete`, every blob checked). */
+  storedManifest(opts: TransportOptions | undefined, query: StoredManifestQuery): Promise<StoredManifest | undefined> {
+    return localStoredManifest(this, opts, query)
   }
 }
 

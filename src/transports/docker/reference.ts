@@ -5,7 +5,7 @@
  */
 import { InvalidReferenceError } from '../../errors.js'
 import { DockerReference, parseNormalizedReference } from '../../reference/docker-reference.js'
-import type { ImageDestination, ImageSource, ImageTransport, TransportOptions } from '../types.js'
+import type { ImageDestination, ImageSource, ImageTransport, StoredManifest, StoredManifestQuery, TransportOptions } from '../types.js'
 import type { DockerRef } from './types.js'
 // The HTTP client (undici and the registry code) loads only when a registry is actually used, so
 // `skiff copy oci:… dir:…` and `inspect` of local images do not pay for it at start-up.
@@ -87,6 +87,12 @@ export class DockerImageReference implements DockerRef {
   async deleteImage(opts?: TransportOptions): Promise<void> {
     const { deleteDockerImage } = await import('./delete.js')
     return deleteDockerImage(this, opts)
+  }
+
+  /** A HEAD of the manifest (never a GET, which counts as a pull): see stored-manifest.ts. */
+  async storedManifest(opts: TransportOptions | undefined, query: StoredManifestQuery): Promise<StoredManifest | undefined> {
+    const { dockerStoredManifest } = await import('./stored-manifest.js')
+    return dockerStoredManifest(this, opts, query)
   }
 }
 

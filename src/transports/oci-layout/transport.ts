@@ -3,7 +3,8 @@
  * follows is a ref name (org.opencontainers.image.ref.name) or `@N`, the N-th entry of index.json.
  */
 import { InvalidReferenceError } from '../../errors.js'
-import type { ImageDestination, ImageReference, ImageSource, ImageTransport, TransportOptions } from '../types.js'
+import type { ImageDestination, ImageReference, ImageSource, ImageTransport, StoredManifest, StoredManifestQuery, TransportOptions } from '../types.js'
+import { localStoredManifest } from '../shared/local-stored-manifest.js'
 import { resolveExplicitPath, selfAndParentNamespaces, validateLocalPolicyScope } from '../dir/local-path.js'
 import { isValidRefName } from './layout.js'
 import { OciImageDestination } from './destination.js'
@@ -75,6 +76,11 @@ export class OciLayoutReference implements ImageReference {
 
   newImageDestination(opts?: TransportOptions): Promise<ImageDestination> {
     return OciImageDestination.open(this, this.resolvedDir, this.sel, opts)
+  }
+
+  /** A file read: the manifest stored under this name (with `complete`, every blob checked). */
+  storedManifest(opts: TransportOptions | undefined, query: StoredManifestQuery): Promise<StoredManifest | undefined> {
+    return localStoredManifest(this, opts, query)
   }
 }
 

@@ -7,7 +7,8 @@
 import { InvalidReferenceError } from '../../errors.js'
 import { isValidDigest } from '../../digest/digest.js'
 import { DEFAULT_TAG, NAME_TOTAL_LENGTH_MAX, isValidRepositoryPath, isValidTag } from '../../reference/docker-reference.js'
-import type { ImageDestination, ImageReference, ImageSource, ImageTransport, TransportOptions } from '../types.js'
+import type { ImageDestination, ImageReference, ImageSource, ImageTransport, StoredManifest, StoredManifestQuery, TransportOptions } from '../types.js'
+import { localStoredManifest } from '../shared/local-stored-manifest.js'
 import { resolveExplicitPath, selfAndParentNamespaces, validateLocalPolicyScope } from '../dir/local-path.js'
 import { RegistryStorageSource } from './source.js'
 import { RegistryStorageDestination } from './destination.js'
@@ -97,6 +98,11 @@ export class RegistryStorageReference implements ImageReference {
 
   newImageDestination(_opts?: TransportOptions): Promise<ImageDestination> {
     return RegistryStorageDestination.open(this, this.resolvedRoot, this.name, this.sel)
+  }
+
+  /** A file read: the manifest stored under this name (with `complete`, every blob checked). */
+  storedManifest(opts: TransportOptions | undefined, query: StoredManifestQuery): Promise<StoredManifest | undefined> {
+    return localStoredManifest(this, opts, query)
   }
 }
 

@@ -1,0 +1,33 @@
+/**
+ * The registry of sync's kinds: one SyncSource per `--src` kind, one SyncDestination per `--dest`
+ * kind (a new kind is one module here and one line in each table, and its name in kinds.ts).
+ */
+import type { SyncDestKind, SyncSourceKind, SyncSourceSpec } from '../types.js'
+import { dirDestination, dirSource } from './dir.js'
+import { dockerDestination, dockerSource } from './docker.js'
+import { listSource } from './list.js'
+import { ociDestination, ociSource } from './oci.js'
+import { registryStorageDestination, registryStorageSource } from './registry-storage.js'
+import type { RawItem, SourceContext, SyncDestination, SyncSource } from './types.js'
+import { yamlSource } from './yaml.js'
+
+export const SYNC_SOURCES: Readonly<Record<SyncSourceKind, SyncSource>> = {
+  docker: dockerSource,
+  dir: dirSource,
+  oci: ociSource,
+  yaml: yamlSource,
+  list: listSource,
+  'registry-storage': registryStorageSource,
+}
+
+export const SYNC_DESTINATIONS: Readonly<Record<SyncDestKind, SyncDestination>> = {
+  docker: dockerDestination,
+  dir: dirDestination,
+  oci: ociDestination,
+  'registry-storage': registryStorageDestination,
+}
+
+/** What `spec` contains, as raw items in skopeo's order (see each kind's module). */
+export function sourceItems(spec: SyncSourceSpec, ctx: SourceContext): AsyncGenerator<RawItem> {
+  return SYNC_SOURCES[spec.kind].items(spec, ctx)
+}
