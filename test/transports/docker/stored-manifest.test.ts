@@ -14,6 +14,7 @@ import { withTempDir } from '../../helpers/tools.js'
 import { dockerTransport } from '../../../src/transports/docker/transport.js'
 import type { ResourceHolder, TransportOptions } from '../../../src/transports/types.js'
 import { insecure, insecureCopy, isolateCache } from './helpers.js'
+import { newContext } from '../../../src/registry/context.js'
 
 let reg: Registry
 let mirror: Registry
@@ -86,12 +87,14 @@ test('docker: a ResourceHolder keeps the client, so later queries reuse its ping
       return true
     },
   }
+  // one context for every query, as a sync has (without one, each query would get a fresh pool)
+  const opts: TransportOptions = { ...insecure, context: newContext() }
   let n = reg.requests().length
-  for (let i = 0; i < 3; i++) assert.ok(await ref(`${reg.host}/ns/app:v1`).storedManifest!(insecure, { role: 'push', holder }))
+  for (let i = 0; i < 3; i++) assert.ok(await ref(`${reg.host}/ns/app:v1`).storedManifest!(opts, { role: 'push', holder }))
   assert.equal(kept.length, 1)
   assert.equal(pings(n), 1, 'one ping while the holder keeps the client')
   await kept[0]!()
   n = reg.requests().length
-  for (let i = 0; i < 2; i++) assert.ok(await ref(`${reg.host}/ns/app:v1`).storedManifest!(insecure, { role: 'push' }))
+  for (let i = 0; i < 2; i++) assert.ok(await ref(`${reg.host}/ns/app:v1`).storedManifest!(opts, { role: 'push' }))
   assert.equal(pings(n), 2, 'released after each query without a holder')
 })
