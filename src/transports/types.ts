@@ -98,8 +98,6 @@ export interface DestinationProperties {
   hasThreadSafePutBlob: boolean
   /** Whether putSignatures stores anything. */
   supportsSignatures: boolean
-  /** Whether the destination needs uncompressed sizes to be known in advance (tar writers). */
-  mustKnowBlobSize?: boolean
 }
 
 export interface PutBlobOptions {

@@ -25,7 +25,6 @@ export const TARFILE_DESTINATION_PROPERTIES: DestinationProperties = {
   acceptsForeignLayerURLs: false,
   hasThreadSafePutBlob: false,
   supportsSignatures: false,
-  mustKnowBlobSize: true,
 }
 
 /** Where the tar stream ends up: made visible on commit, thrown away otherwise. */
