@@ -56,8 +56,6 @@ export interface DestinationProperties {
   hasThreadSafePutBlob: boolean
   /** Whether putSignatures stores anything. */
   supportsSignatures: boolean
-  /** Whether the destination needs uncompressed sizes to be known in advance (tar writers). */
-  mustKnowBlobSize?: boolean
 }
 
 export interface PutBlobOptions {
@@ -158,9 +156,21 @@ export interface ImageDestination {
    */
   putManifest(bytes: Buffer, mediaType: string, instance?: Digest, opts?: PutManifestOptions): Promise<void>
   putSignatures(signatures: Buffer[], instance?: Digest): Promise<void>
-  /** Makes the image visible under its name (index.json entry, tags, archive finalization). Last. */
+  /**
+   * Makes the image visible under its name (index.json entry, tags, archive finalization). Last.
+   * MUST be idempotent: a second call (also while the first runs, or after close) changes nothing;
+   * after a close without commit it MUST be refused. A destination without staging (a registry)
+   * makes the top-level manifest visible in putManifest and has nothing left to do here.
+   * (src/transports/shared/staged-destination.ts implements this lifecycle once.)
+   */
   commit(): Promise<void>
-  /** Releases resources; without a prior commit it MUST remove everything it created. */
+  /**
+   * Releases resources; idempotent. Without a prior commit it MUST remove everything it created:
+   * files, temp files, folders, tags, a daemon's half-loaded image. The one exception is blobs in
+   * a content-addressed store shared with other writers (a registry, an oci: layout that existed,
+   * registry storage as distribution keeps it): another writer may be reusing them, so they may
+   * stay, unreferenced, for the store's garbage collection.
+   */
   close(): Promise<void>
 }
 

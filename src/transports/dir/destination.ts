@@ -9,16 +9,16 @@ import { link, mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { SkiffError, isNotFound } from '../../errors.js'
-import { isValidDigest, type Digest } from '../../digest/digest.js'
+import { digestOf, isValidDigest, type Digest } from '../../digest/digest.js'
 import { tempPathFor, tempPrefixFor, writeFileAtomic } from '../../util/atomic.js'
 import { isStaleTempName, sweepStaleTemps } from '../../util/temp-owner.js'
-import { checkNameLength, isWriteFailure, writeError } from '../../util/write-error.js'
+import { checkNameLength } from '../../util/write-error.js'
 import { registerTempPath, unregisterTempPath } from '../../util/cleanup.js'
-import type { DestinationProperties, ImageDestination, ImageReference, PutBlobOptions, ReuseOptions } from '../types.js'
+import type { DestinationProperties, ImageReference, PutBlobOptions, ReuseOptions } from '../types.js'
 import type { BlobInfo } from '../../manifest/types.js'
+import { StagedDestination } from '../shared/staged-destination.js'
 import { realPathInside, removeEmptyDirs } from './local-path.js'
 import { VERSION_CONTENT, VERSION_FILE, blobFileCandidates, blobFileName, manifestFileName, signatureFileName } from './layout.js'
-import { writeBlobFile } from '../../util/blob-file.js'
 
 type TargetState = 'missing' | 'empty' | 'layout'
 
@@ -64,7 +64,7 @@ async function restoreSwappedOut(parent: string, target: string): Promise<void> 
   }
 }
 
-export class DirImageDestination implements ImageDestination {
+export class DirImageDestination extends StagedDestination {
   readonly properties: DestinationProperties = {
     supportedManifestMediaTypes: undefined,
     desiredLayerCompression: 'preserve',
@@ -81,11 +81,8 @@ export class DirImageDestination implements ImageDestination {
    */
   readonly blobStoreId: string
 
-  private committed = false
-  private closed = false
-
   private constructor(
-    readonly reference: ImageReference,
+    reference: ImageReference,
     private readonly target: string,
     private readonly staging: string,
     /** The existing dir layout being replaced (blobs there can be hardlinked), if any. */
@@ -94,11 +91,8 @@ export class DirImageDestination implements ImageDestination {
     private readonly createdParent: string | undefined,
     device: number,
   ) {
+    super(reference)
     this.blobStoreId = `dir-files:${device}`
-  }
-
-  private get image(): string {
-    return this.reference.toString()
   }
 
   static async open(reference: ImageReference, target: string): Promise<DirImageDestination> {
@@ -178,36 +172,32 @@ export class DirImageDestination implements ImageDestination {
 
   /** Where this destination keeps `digest` now: the staging copy, the committed one, or nothing after a close without commit. */
   async localBlobPath(digest: Digest): Promise<string | undefined> {
-    if (this.closed && !this.committed) return undefined
+    if (this.isDiscarded) return undefined
     let name: string
     try {
       name = blobFileName(digest)
     } catch {
       return undefined
     }
-    const path = join(this.committed ? this.target : this.staging, name)
+    const path = join(this.isCommitted ? this.target : this.staging, name)
     return (await this.existingSize(path)) !== undefined ? path : undefined
   }
 
   async putBlob(stream: Readable, info: BlobInfo, opts: PutBlobOptions = {}): Promise<BlobInfo> {
-    const written = await writeBlobFile(
-      join(this.staging, 'blob'),
-      stream,
-      { what: `${this.image}: writing blob ${info.digest}`, image: this.image, expectedDigest: opts.expectedDigest, signal: opts.signal, where: this.target },
-      (digest) => join(this.staging, blobFileName(digest)),
-    )
-    const out: BlobInfo = { ...written }
-    if (info.mediaType !== undefined) out.mediaType = info.mediaType
-    return out
+    this.assertOpen('putBlob()')
+    return this.writeBlob(join(this.staging, 'blob'), stream, info, opts, this.target, (digest) => join(this.staging, blobFileName(digest)))
   }
 
-  async putManifest(bytes: Buffer, _mediaType: string, instance?: Digest): Promise<void> {
+  async putManifest(bytes: Buffer, mediaType: string, instance?: Digest): Promise<void> {
+    this.assertOpen('putManifest()')
     await writeFileAtomic(join(this.staging, manifestFileName(instance)), bytes).catch((e: unknown) => {
-      throw isWriteFailure(e) ? writeError(e, this.target, this.image) : e
+      throw this.writeFailure(e, this.target)
     })
+    if (instance === undefined) this.topManifest = { digest: digestOf(bytes), mediaType, size: bytes.length }
   }
 
   async putSignatures(signatures: Buffer[], instance?: Digest): Promise<void> {
+    this.assertOpen('putSignatures()')
     for (let i = 0; i < signatures.length; i++) {
       await writeFileAtomic(join(this.staging, signatureFileName(i, instance)), signatures[i]!)
     }
@@ -219,11 +209,11 @@ export class DirImageDestination implements ImageDestination {
     }
   }
 
-  async commit(): Promise<void> {
-    if (this.committed) return
-    if (this.closed) throw new SkiffError('ERR_INVALID_ARGUMENT', `${this.image}: commit() after close()`, { image: this.image })
+  /** Writes `version` last, then renames the staging folder into place (or swaps it with the old image). */
+  protected async publish(): Promise<void> {
+    this.requireTopManifest()
     await writeFileAtomic(join(this.staging, VERSION_FILE), VERSION_CONTENT).catch((e: unknown) => {
-      throw isWriteFailure(e) ? writeError(e, this.target, this.image) : e
+      throw this.writeFailure(e, this.target)
     })
     // Re-check: the target may have changed since the destination was opened.
     const state = await inspectTarget(this.target, this.image)
@@ -241,7 +231,6 @@ export class DirImageDestination implements ImageDestination {
       await this.swapIn()
     }
     unregisterTempPath(this.staging)
-    this.committed = true
   }
 
   /** Renames the old target aside, the staging directory in, and removes the old one. */
@@ -262,10 +251,8 @@ export class DirImageDestination implements ImageDestination {
     }
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return
-    this.closed = true
-    if (this.committed) return
+  /** Removes the staging folder and the parent folders open() created. */
+  protected async discard(): Promise<void> {
     await rm(this.staging, { recursive: true, force: true })
     unregisterTempPath(this.staging)
     if (this.createdParent) await removeEmptyDirs(dirname(this.target), this.createdParent)

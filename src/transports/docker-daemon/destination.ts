@@ -8,6 +8,7 @@
  * (an incomplete chunked body) and the daemon keeps nothing. On commit the end-of-archive marker is
  * sent and the daemon's JSON message stream is checked for an error.
  */
+import { once } from 'node:events'
 import type { ClientRequest, IncomingMessage } from 'node:http'
 import { tmpdir } from 'node:os'
 import { sweepTmpdir } from '../../util/temp-owner.js'
@@ -61,8 +62,11 @@ class LoadOutput implements TarfileOutput {
   }
 
   async discard(): Promise<void> {
+    // A request torn down before its socket connected (nothing written yet) ends with 'close'
+    // alone: no 'error', no response. Waiting for the response only would wait forever.
+    const closed = this.req.closed ? Promise.resolve(undefined) : once(this.req, 'close').then(() => undefined)
     if (!this.req.destroyed) this.req.destroy(new Error('image load aborted: the destination was closed without commit'))
-    const res = await this.response.catch(() => undefined)
+    const res = await Promise.race([this.response.catch(() => undefined), closed])
     res?.resume()
   }
 }

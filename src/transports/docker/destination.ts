@@ -2,7 +2,8 @@
  * Writing to a registry: blob reuse (HEAD in the target repository, then a cross-repository mount
  * from a repository known to hold the blob), uploads (monolithic when size and digest are known,
  * streamed PATCH otherwise), manifests by tag, by digest for list instances, or by digest only.
- * The manifest PUT is the commit: commit() has nothing left to do.
+ * The manifest PUT is the commit (a registry has no staging; the PUT is atomic): commit() has nothing
+ * left to do, and close() only releases the client.
  */
 import type { Readable } from 'node:stream'
 import { SkiffError } from '../../errors.js'
@@ -10,14 +11,15 @@ import type { Digest } from '../../digest/digest.js'
 import { manifestDigest } from '../../manifest/parse.js'
 import { releaseClient, type RegistryClient } from '../../registry/client.js'
 import type { Repository } from '../../registry/repository.js'
-import type { DestinationProperties, ImageDestination, PutBlobOptions, ReuseOptions, TransportOptions } from '../types.js'
+import type { DestinationProperties, PutBlobOptions, ReuseOptions, TransportOptions } from '../types.js'
 import type { BlobInfo } from '../../manifest/types.js'
+import { StagedDestination } from '../shared/staged-destination.js'
 import { openRepository } from './options.js'
 import type { DockerRef } from './types.js'
 
 const MAX_MOUNT_CANDIDATES = 3
 
-export class DockerImageDestination implements ImageDestination {
+export class DockerImageDestination extends StagedDestination {
   readonly properties: DestinationProperties = {
     desiredLayerCompression: 'compress',
     supportsMultiImage: true,
@@ -25,15 +27,15 @@ export class DockerImageDestination implements ImageDestination {
     hasThreadSafePutBlob: true,
     supportsSignatures: false,
   }
-  private closed = false
   readonly blobStoreId: string
 
   private constructor(
-    readonly reference: DockerRef,
+    override readonly reference: DockerRef,
     private readonly client: RegistryClient,
     private readonly repo: Repository,
     private readonly signal: AbortSignal | undefined,
   ) {
+    super(reference)
     this.blobStoreId = `docker://${client.registry}`
   }
 
@@ -75,6 +77,7 @@ export class DockerImageDestination implements ImageDestination {
   }
 
   async putBlob(stream: Readable, info: BlobInfo, opts: PutBlobOptions = {}): Promise<BlobInfo> {
+    this.assertOpen('putBlob()')
     const signal = opts.signal ?? this.signal
     const known = opts.expectedDigest && info.size >= 0 ? opts.expectedDigest : undefined
     const r = await this.repo.uploadBlob(stream, info.size, known, signal)
@@ -83,6 +86,7 @@ export class DockerImageDestination implements ImageDestination {
   }
 
   async putManifest(bytes: Buffer, mediaType: string, instance?: Digest): Promise<void> {
+    this.assertOpen('putManifest()')
     if (instance !== undefined) {
       await this.repo.putManifest(instance, bytes, mediaType, this.signal)
       return
@@ -100,14 +104,17 @@ export class DockerImageDestination implements ImageDestination {
   }
 
   async putSignatures(signatures: Buffer[]): Promise<void> {
+    this.assertOpen('putSignatures()')
     if (signatures.length) throw new SkiffError('ERR_UNSUPPORTED', `${this.reference.toString()}: storing signatures in a registry is not supported yet; use --remove-signatures`)
   }
 
-  async commit(): Promise<void> {}
+  /** The manifest PUT already made the image visible. */
+  protected async publish(): Promise<void> {}
 
-  async close(): Promise<void> {
-    if (this.closed) return
-    this.closed = true
-    await releaseClient(this.client)
+  /** Blobs stay in the registry (content-addressed, unreferenced); there is nothing else to take back. */
+  protected async discard(): Promise<void> {}
+
+  protected override release(): Promise<void> {
+    return releaseClient(this.client)
   }
 }

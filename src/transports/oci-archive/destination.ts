@@ -5,27 +5,26 @@
 import { rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { Readable } from 'node:stream'
-import { SkiffError } from '../../errors.js'
 import type { Digest } from '../../digest/digest.js'
 import { registerTempPath, unregisterTempPath } from '../../util/cleanup.js'
 import { makeTempDir } from '../../util/temp-owner.js'
-import { checkNameLength, isWriteFailure, writeError } from '../../util/write-error.js'
-import type { DestinationProperties, ImageDestination, ImageReference, PutBlobOptions, TransportOptions } from '../types.js'
+import { checkNameLength, writeError } from '../../util/write-error.js'
+import type { DestinationProperties, ImageReference, PutBlobOptions, TransportOptions } from '../types.js'
 import type { BlobInfo } from '../../manifest/types.js'
+import { StagedDestination } from '../shared/staged-destination.js'
 import { OciImageDestination } from '../oci-layout/destination.js'
 import type { OciSelector } from '../oci-layout/source.js'
 import { packDirToFile } from './pack.js'
 
-export class OciArchiveImageDestination implements ImageDestination {
-  private committed = false
-  private closed = false
-
+export class OciArchiveImageDestination extends StagedDestination {
   private constructor(
-    readonly reference: ImageReference,
+    reference: ImageReference,
     private readonly inner: OciImageDestination,
     private readonly tempDir: string,
     private readonly file: string,
-  ) {}
+  ) {
+    super(reference)
+  }
 
   get properties(): DestinationProperties {
     return this.inner.properties
@@ -50,39 +49,40 @@ export class OciArchiveImageDestination implements ImageDestination {
     return this.inner.tryReusingBlob(info)
   }
 
-  putBlob(stream: Readable, info: BlobInfo, opts?: PutBlobOptions): Promise<BlobInfo> {
+  async putBlob(stream: Readable, info: BlobInfo, opts?: PutBlobOptions): Promise<BlobInfo> {
+    this.assertOpen('putBlob()')
     return this.inner.putBlob(stream, info, opts).catch((e: unknown) => this.tempFailure(e))
   }
 
-  putManifest(bytes: Buffer, mediaType: string, instance?: Digest): Promise<void> {
+  async putManifest(bytes: Buffer, mediaType: string, instance?: Digest): Promise<void> {
+    this.assertOpen('putManifest()')
     return this.inner.putManifest(bytes, mediaType, instance).catch((e: unknown) => this.tempFailure(e))
   }
 
   /** A write failure in the temp layout names --tmpdir, not the temp folder's random name. */
   private tempFailure(e: unknown): never {
-    throw isWriteFailure(e) ? writeError(e, `a temp file in ${dirname(this.tempDir)}`, this.reference.toString()) : e
+    throw this.writeFailure(e, `a temp file in ${dirname(this.tempDir)}`)
   }
 
-  putSignatures(signatures: Buffer[]): Promise<void> {
+  async putSignatures(signatures: Buffer[]): Promise<void> {
+    this.assertOpen('putSignatures()')
     return this.inner.putSignatures(signatures)
   }
 
-  async commit(): Promise<void> {
-    if (this.committed) return
-    if (this.closed) throw new SkiffError('ERR_INVALID_ARGUMENT', `${this.reference.toString()}: commit() after close()`, { image: this.reference.toString() })
+  /** Commits the temp layout, then tars it into a temp file beside PATH renamed to PATH. */
+  protected async publish(): Promise<void> {
     await this.inner.commit().catch((e: unknown) => this.tempFailure(e))
     try {
       await packDirToFile(this.tempDir, this.file)
     } catch (e) {
-      const image = this.reference.toString()
-      throw writeError(e, this.file, image)
+      throw writeError(e, this.file, this.image)
     }
-    this.committed = true
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return
-    this.closed = true
+  /** Nothing beyond the temp layout, which release() removes either way. */
+  protected async discard(): Promise<void> {}
+
+  protected override async release(): Promise<void> {
     try {
       await this.inner.close()
     } finally {

@@ -7,16 +7,17 @@
 import { mkdir, rm, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { Readable } from 'node:stream'
-import { DigestMismatchError, InvalidReferenceError, ManifestTypeRejectedError, SkiffError, isNotFound } from '../../errors.js'
-import { digestOf, isValidDigest, parseDigest, type Digest } from '../../digest/digest.js'
+import { InvalidReferenceError, ManifestTypeRejectedError, SkiffError, isNotFound } from '../../errors.js'
+import { isValidDigest, type Digest } from '../../digest/digest.js'
 import { MT } from '../../manifest/media-types.js'
 import { resolveMediaType } from '../../manifest/parse.js'
 import { writeFileAtomic } from '../../util/atomic.js'
 import { withLock } from '../../util/lock.js'
 import { sweepStaleTemps } from '../../util/temp-owner.js'
-import { checkNameLength, isWriteFailure, writeError } from '../../util/write-error.js'
-import type { DestinationProperties, ImageDestination, ImageReference, PutBlobOptions, TransportOptions } from '../types.js'
+import { checkNameLength } from '../../util/write-error.js'
+import type { DestinationProperties, ImageReference, PutBlobOptions, TransportOptions } from '../types.js'
 import type { BlobInfo } from '../../manifest/types.js'
+import { StagedDestination } from '../shared/staged-destination.js'
 import { removeEmptyDirs } from '../dir/local-path.js'
 import {
   INDEX_FILE,
@@ -31,21 +32,17 @@ import {
   type OciDescriptor,
 } from './layout.js'
 import type { OciSelector } from './source.js'
-import { writeBlobFile } from '../../util/blob-file.js'
 
 const SUPPORTED = [MT.OCI_MANIFEST, MT.OCI_INDEX]
 
-export class OciImageDestination implements ImageDestination {
+export class OciImageDestination extends StagedDestination {
   readonly properties: DestinationProperties
 
-  private topLevel: OciDescriptor | undefined
-  private committed = false
-  private closed = false
   /** Blob files this destination created (removed on close without commit when it created the layout). */
   private readonly written = new Set<string>()
 
   private constructor(
-    readonly reference: ImageReference,
+    reference: ImageReference,
     private readonly layout: string,
     private readonly blobRoot: string,
     private readonly refName: string,
@@ -53,6 +50,7 @@ export class OciImageDestination implements ImageDestination {
     private readonly created: string | undefined,
     acceptUncompressedLayers: boolean,
   ) {
+    super(reference)
     this.properties = {
       supportedManifestMediaTypes: [...SUPPORTED],
       // As skopeo: uncompressed layers are compressed unless --dest-oci-accept-uncompressed-layers.
@@ -62,10 +60,6 @@ export class OciImageDestination implements ImageDestination {
       hasThreadSafePutBlob: true,
       supportsSignatures: false,
     }
-  }
-
-  private get image(): string {
-    return this.reference.toString()
   }
 
   static async open(reference: ImageReference, layout: string, sel: OciSelector, opts: TransportOptions = {}): Promise<OciImageDestination> {
@@ -103,73 +97,62 @@ export class OciImageDestination implements ImageDestination {
   }
 
   async putBlob(stream: Readable, info: BlobInfo, opts: PutBlobOptions = {}): Promise<BlobInfo> {
+    this.assertOpen('putBlob()')
     let existed = false
-    const written = await writeBlobFile(
-      join(this.blobRoot, 'sha256', 'blob'),
-      stream,
-      { what: `${this.image}: writing blob ${info.digest}`, image: this.image, expectedDigest: opts.expectedDigest, signal: opts.signal, where: this.layout },
-      async (digest) => {
-        const p = blobPath(this.blobRoot, digest)
-        existed = await stat(p).then(() => true, () => false)
-        return p
-      },
-    )
+    const written = await this.writeBlob(join(this.blobRoot, 'sha256', 'blob'), stream, info, opts, this.layout, async (digest) => {
+      const p = blobPath(this.blobRoot, digest)
+      existed = await stat(p).then(() => true, () => false)
+      return p
+    })
     if (!existed) this.written.add(blobPath(this.blobRoot, written.digest))
-    const out: BlobInfo = { ...written }
-    if (info.mediaType !== undefined) out.mediaType = info.mediaType
-    return out
+    return written
   }
 
   async putManifest(bytes: Buffer, mediaType: string, instance?: Digest): Promise<void> {
+    this.assertOpen('putManifest()')
     const mt = resolveMediaType(bytes, mediaType)
     if (!SUPPORTED.includes(mt as (typeof SUPPORTED)[number])) {
       throw new ManifestTypeRejectedError(mt, `${this.image}: OCI layouts store only OCI manifests and indexes, not ${mt || 'this manifest'}; convert it (e.g. --format oci)`, {
         image: this.image,
       })
     }
-    const digest = digestOf(bytes, instance === undefined ? 'sha256' : parseDigest(instance).algorithm)
-    if (instance !== undefined && digest !== instance) throw new DigestMismatchError(instance, digest, `${this.image}: manifest of instance`)
+    const digest = this.manifestDigest(bytes, instance)
     const p = blobPath(this.blobRoot, digest)
     const existed = await stat(p).then(() => true, () => false)
     await writeFileAtomic(p, bytes).catch((e: unknown) => {
-      throw isWriteFailure(e) ? writeError(e, this.layout, this.image) : e
+      throw this.writeFailure(e, this.layout)
     })
     if (!existed) this.written.add(p)
-    if (instance === undefined) {
-      this.topLevel = { mediaType: mt, digest, size: bytes.length }
-      if (this.refName !== '') this.topLevel.annotations = { [REF_NAME_ANNOTATION]: this.refName }
-    }
+    if (instance === undefined) this.topManifest = { mediaType: mt, digest, size: bytes.length }
   }
 
   async putSignatures(signatures: Buffer[]): Promise<void> {
+    this.assertOpen('putSignatures()')
     if (signatures.length > 0) {
       throw new SkiffError('ERR_UNSUPPORTED', `${this.image}: OCI layouts cannot store signatures; use --remove-signatures`, { image: this.image })
     }
   }
 
-  async commit(): Promise<void> {
-    if (this.committed) return
-    if (this.closed) throw new SkiffError('ERR_INVALID_ARGUMENT', `${this.image}: commit() after close()`, { image: this.image })
-    const desc = this.topLevel
-    if (!desc) throw new SkiffError('ERR_INVALID_ARGUMENT', `${this.image}: commit() before the manifest was stored`, { image: this.image })
+  /** Adds the index.json entry (read-modify-write under the layout's lock). */
+  protected async publish(): Promise<void> {
+    const desc: OciDescriptor = { ...this.requireTopManifest() }
+    if (this.refName !== '') desc.annotations = { [REF_NAME_ANNOTATION]: this.refName }
     try {
       await mkdir(join(this.layout, 'blobs'), { recursive: true })
       await writeFileAtomic(join(this.layout, OCI_LAYOUT_FILE), OCI_LAYOUT_CONTENT)
       await withLock(join(this.layout, LOCK_FILE), async () => {
         const index = await readIndex(this.layout, this.image, true)
-        addIndexEntry(index, { ...desc })
+        addIndexEntry(index, desc)
         await writeFileAtomic(join(this.layout, INDEX_FILE), JSON.stringify(index))
       })
     } catch (e) {
-      throw isWriteFailure(e) ? writeError(e, this.layout, this.image) : e
+      throw this.writeFailure(e, this.layout)
     }
-    this.committed = true
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return
-    this.closed = true
-    if (this.committed || this.created === undefined) return
+  /** Takes back the blobs and folders this destination created, when it created the layout. */
+  protected async discard(): Promise<void> {
+    if (this.created === undefined) return
     // This destination created the layout and nothing was committed: take back what it wrote,
     // unless another writer committed into the new layout meanwhile.
     const indexExists = await stat(join(this.layout, INDEX_FILE)).then(() => true, () => false)

@@ -14,13 +14,13 @@ import { link, mkdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { DigestMismatchError, SkiffError, isNotFound } from '../../errors.js'
-import { digestOf, isValidDigest, parseDigest, type Digest } from '../../digest/digest.js'
+import { isValidDigest, type Digest } from '../../digest/digest.js'
 import { tempPathFor, writeFileAtomic } from '../../util/atomic.js'
-import { writeBlobFile } from '../../util/blob-file.js'
 import { registerTempPath, unregisterTempPath } from '../../util/cleanup.js'
 import { withLock } from '../../util/lock.js'
-import type { DestinationProperties, ImageDestination, ImageReference, PutBlobOptions, PutManifestOptions, ReuseOptions } from '../types.js'
+import type { DestinationProperties, ImageReference, PutBlobOptions, PutManifestOptions, ReuseOptions } from '../types.js'
 import type { BlobInfo } from '../../manifest/types.js'
+import { StagedDestination } from '../shared/staged-destination.js'
 import { sweepStaleTemps } from '../../util/temp-owner.js'
 import { removeEmptyDirs } from '../dir/local-path.js'
 import {
@@ -78,7 +78,7 @@ async function hardlinkBlob(source: string, target: string, size: number, tempDi
   }
 }
 
-export class RegistryStorageDestination implements ImageDestination {
+export class RegistryStorageDestination extends StagedDestination {
   readonly properties: DestinationProperties = {
     // distribution stores any manifest type as it is: keep the source's, so digests never change.
     desiredLayerCompression: 'preserve',
@@ -95,18 +95,16 @@ export class RegistryStorageDestination implements ImageDestination {
   private readonly blobs = new Set<Digest>()
   /** Manifests stored: each gets a `_manifests/revisions` link at commit. */
   private readonly manifests = new Set<Digest>()
-  private top: Digest | undefined
-  private committed = false
-  private closed = false
 
   private constructor(
-    readonly reference: ImageReference,
+    reference: ImageReference,
     private readonly root: string,
     private readonly repo: string,
     private readonly sel: StorageSelector,
     /** The first folder open() created for the repository, if any (removed again on close without commit). */
     private readonly created: string | undefined,
   ) {
+    super(reference)
     this.blobStoreId = `registry-storage:${root}`
   }
 
@@ -127,10 +125,6 @@ export class RegistryStorageDestination implements ImageDestination {
     return new RegistryStorageDestination(reference, root, repo, sel, created)
   }
 
-  private get image(): string {
-    return this.reference.toString()
-  }
-
   async tryReusingBlob(info: BlobInfo, opts: ReuseOptions = {}): Promise<BlobInfo | undefined> {
     if (!isValidDigest(info.digest)) return undefined
     const path = blobDataPath(this.root, info.digest)
@@ -142,21 +136,15 @@ export class RegistryStorageDestination implements ImageDestination {
   }
 
   async putBlob(stream: Readable, info: BlobInfo, opts: PutBlobOptions = {}): Promise<BlobInfo> {
-    const written = await writeBlobFile(
-      join(uploadsPath(this.repo), 'blob'),
-      stream,
-      { what: `${this.image}: writing blob ${info.digest}`, image: this.image, expectedDigest: opts.expectedDigest, signal: opts.signal, where: this.root },
-      (digest) => blobDataPath(this.root, digest),
-    )
+    this.assertOpen('putBlob()')
+    const written = await this.writeBlob(join(uploadsPath(this.repo), 'blob'), stream, info, opts, this.root, (digest) => blobDataPath(this.root, digest))
     this.blobs.add(written.digest)
-    const out: BlobInfo = { ...written }
-    if (info.mediaType !== undefined) out.mediaType = info.mediaType
-    return out
+    return written
   }
 
-  async putManifest(bytes: Buffer, _mediaType: string, instance?: Digest, opts: PutManifestOptions = {}): Promise<void> {
-    const digest = digestOf(bytes, instance === undefined ? 'sha256' : parseDigest(instance).algorithm)
-    if (instance !== undefined && digest !== instance) throw new DigestMismatchError(instance, digest, `${this.image}: manifest of instance`)
+  async putManifest(bytes: Buffer, mediaType: string, instance?: Digest, opts: PutManifestOptions = {}): Promise<void> {
+    this.assertOpen('putManifest()')
+    const digest = this.manifestDigest(bytes, instance)
     if (instance === undefined && this.sel.digest !== undefined && digest !== this.sel.digest) {
       throw new DigestMismatchError(this.sel.digest, digest, `${this.image}: the manifest written differs from the digest the reference names`, { image: this.image })
     }
@@ -169,20 +157,19 @@ export class RegistryStorageDestination implements ImageDestination {
       if (!linked) await writeFileAtomic(path, bytes, 0o644, uploadsPath(this.repo))
     }
     this.manifests.add(digest)
-    if (instance === undefined) this.top = digest
+    if (instance === undefined) this.topManifest = { digest, mediaType, size: bytes.length }
   }
 
   async putSignatures(signatures: Buffer[]): Promise<void> {
+    this.assertOpen('putSignatures()')
     if (signatures.length > 0) {
       throw new SkiffError('ERR_UNSUPPORTED', `${this.image}: registry storage cannot hold signatures; use --remove-signatures`, { image: this.image })
     }
   }
 
-  async commit(): Promise<void> {
-    if (this.committed) return
-    if (this.closed) throw new SkiffError('ERR_INVALID_ARGUMENT', `${this.image}: commit() after close()`, { image: this.image })
-    const top = this.top
-    if (top === undefined) throw new SkiffError('ERR_INVALID_ARGUMENT', `${this.image}: commit() before the manifest was stored`, { image: this.image })
+  /** Writes the `_layers` and revision links, then (under the repository's lock) the tag. */
+  protected async publish(): Promise<void> {
+    const top = this.requireTopManifest().digest
     // Layer and revision links are independent of each other (written in parallel: their fsyncs
     // overlap); the tag, which makes the image visible, comes after all of them.
     await Promise.all([
@@ -198,13 +185,11 @@ export class RegistryStorageDestination implements ImageDestination {
         if (old !== top) await writeFileAtomic(current, top, 0o644, uploadsPath(this.repo))
       })
     }
-    this.committed = true
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return
-    this.closed = true
-    if (this.committed || this.created === undefined) return
+  /** Removes the empty repository folders open() created (blob data stays: content-addressed, unreferenced). */
+  protected async discard(): Promise<void> {
+    if (this.created === undefined) return
     // open() created the repository folder and nothing was committed: take the empty folders back.
     await removeEmptyDirs(uploadsPath(this.repo), this.created)
   }

@@ -9,8 +9,9 @@ import { DigestMismatchError, ManifestTypeRejectedError, SkiffError } from '../.
 import { digestOf, isValidDigest, newHasher, parseDigest, type Digest } from '../../../digest/digest.js'
 import { MT } from '../../../manifest/media-types.js'
 import type { DockerReference } from '../../../reference/docker-reference.js'
-import type { DestinationProperties, ImageDestination, ImageReference, PutBlobOptions, ReuseOptions } from '../../types.js'
+import type { DestinationProperties, ImageReference, PutBlobOptions, ReuseOptions } from '../../types.js'
 import type { BlobInfo } from '../../../manifest/types.js'
+import { StagedDestination } from '../staged-destination.js'
 import { goMarshalMap, type GoValue } from '../../../go/raw-json.js'
 import { configPath, LEGACY_CONFIG_FILE, LEGACY_LAYER_FILE, LEGACY_VERSION, LEGACY_VERSION_FILE, legacyLayers, physicalLayerPath } from './legacy.js'
 import { MANIFEST_JSON, REPOSITORIES, type ManifestItem } from './manifest-json.js'
@@ -26,7 +27,6 @@ export const TARFILE_DESTINATION_PROPERTIES: DestinationProperties = {
   acceptsForeignLayerURLs: false,
   hasThreadSafePutBlob: false,
   supportsSignatures: false,
-  mustKnowBlobSize: true,
 }
 
 /** Where the tar stream ends up: made visible on commit, thrown away otherwise. */
@@ -64,7 +64,7 @@ async function* verifying(stream: Readable, expected: Digest, what: string): Asy
   if (actual !== expected) throw new DigestMismatchError(expected, actual, what)
 }
 
-export class TarfileDestination implements ImageDestination {
+export class TarfileDestination extends StagedDestination {
   readonly properties = TARFILE_DESTINATION_PROPERTIES
   private readonly blobs = new Map<Digest, number>()
   private readonly configs = new Map<Digest, Buffer>()
@@ -72,18 +72,14 @@ export class TarfileDestination implements ImageDestination {
   private readonly items: ManifestItem[] = []
   private readonly repositories = new Map<string, Map<string, string>>()
   private queue: Promise<unknown> = Promise.resolve()
-  private committed = false
-  private closed = false
 
   constructor(
-    readonly reference: ImageReference,
+    reference: ImageReference,
     private readonly writer: TarWriter,
     private readonly output: TarfileOutput,
     private readonly opts: TarfileDestinationOptions,
-  ) {}
-
-  private get image(): string {
-    return this.reference.toString()
+  ) {
+    super(reference)
   }
 
   /** An output failure (or an unambiguous write error such as ENOSPC) in the output's words; anything else as it is. */
@@ -115,6 +111,7 @@ export class TarfileDestination implements ImageDestination {
   }
 
   async putBlob(stream: Readable, info: BlobInfo, opts: PutBlobOptions = {}): Promise<BlobInfo> {
+    this.assertOpen('putBlob()')
     const what = `${this.image}: blob ${info.digest}`
     if (opts.isConfig) {
       const bytes = await readAll(stream, MAX_CONFIG_SIZE, `${this.image}: image config`)
@@ -157,6 +154,7 @@ export class TarfileDestination implements ImageDestination {
   }
 
   async putManifest(bytes: Buffer, mediaType: string, instance?: Digest): Promise<void> {
+    this.assertOpen('putManifest()')
     if (instance !== undefined) {
       throw new SkiffError('ERR_UNSUPPORTED', `${this.image}: docker archives cannot store manifest lists; copy one image (--all is not supported here)`, { image: this.image })
     }
@@ -198,16 +196,19 @@ export class TarfileDestination implements ImageDestination {
       }
       this.items.push({ Config: configPath(m.config!.digest), RepoTags: repoTags, Layers: layers.map(physicalLayerPath) })
     })
+    this.topManifest = { digest: digestOf(bytes), mediaType: type, size: bytes.length }
   }
 
   async putSignatures(signatures: Buffer[], instance?: Digest): Promise<void> {
+    this.assertOpen('putSignatures()')
     if (signatures.length > 0 || instance !== undefined) {
       throw new SkiffError('ERR_UNSUPPORTED', `${this.image}: docker archives cannot store signatures; use --remove-signatures`, { image: this.image })
     }
   }
 
-  async commit(): Promise<void> {
-    if (this.items.length === 0) throw new SkiffError('ERR_INVALID_ARGUMENT', `${this.image}: commit before a manifest was written`, { image: this.image })
+  /** Writes manifest.json, repositories and the end of the archive, then lets the output make it visible. */
+  protected async publish(): Promise<void> {
+    this.requireTopManifest()
     await this.locked(async () => {
       await this.writer.addBytes(MANIFEST_JSON, Buffer.from(JSON.stringify(this.items)))
       const repos: Record<string, GoValue> = {}
@@ -220,13 +221,10 @@ export class TarfileDestination implements ImageDestination {
     } catch (e) {
       throw this.output.mapError ? this.output.mapError(e) : e
     }
-    this.committed = true
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return
-    this.closed = true
-    if (this.committed) return
+  /** Stops the tar stream and lets the output throw it away (temp file removed, daemon request aborted). */
+  protected async discard(): Promise<void> {
     this.writer.abort()
     await this.queue.catch(() => undefined)
     await this.output.discard()
