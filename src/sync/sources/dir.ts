@@ -28,7 +28,9 @@ async function* items(spec: SyncSourceSpec): AsyncGenerator<RawItem> {
   try {
     await stat(base)
   } catch (e) {
-    throw new SkiffError('ERR_IMAGE_NOT_FOUND', `Invalid source directory specified: ${(e as Error).message}`, { cause: e })
+    throw new SkiffError('ERR_IMAGE_NOT_FOUND', `Invalid source directory specified: ${(e as Error).message}`, {
+      cause: e,
+    })
   }
   let n = 0
   for await (const path of walkImageDirs(base)) {
@@ -37,7 +39,12 @@ async function* items(spec: SyncSourceSpec): AsyncGenerator<RawItem> {
     if (suffix === '') suffix = basename(base)
     const tag = tagOfName(suffix)
     n++
-    yield { source: dirTransport.parseReference(path), suffix: { scoped: suffix, path: suffix.replace(/^\/+/, '') }, ...(tag !== undefined ? { tag } : {}), group: base }
+    yield {
+      source: dirTransport.parseReference(path),
+      suffix: { scoped: suffix, path: suffix.replace(/^\/+/, '') },
+      ...(tag !== undefined ? { tag } : {}),
+      group: base,
+    }
   }
   if (n === 0) throw new SkiffError('ERR_IMAGE_NOT_FOUND', `No images to sync found in "${base}"`)
 }

@@ -31,13 +31,19 @@ export function dockerItem(r: DockerReference, group: string, sourceOptions?: Tr
 }
 
 /** Every tag of `repo` (retried as --retry-times says); the error names the repository. */
-export async function listTags(ctx: SourceContext, repo: DockerReference, opts: TransportOptions | undefined): Promise<string[]> {
+export async function listTags(
+  ctx: SourceContext,
+  repo: DockerReference,
+  opts: TransportOptions | undefined,
+): Promise<string[]> {
   const run = (): Promise<string[]> => ctx.access.listTags(dockerRef(repo.withTag('latest')), opts)
   try {
     return await (ctx.plan.retry ? ctx.plan.retry(run) : run())
   } catch (e) {
     const msg = `Error determining repository tags for repo ${repo.name}: ${(e as Error).message}`
-    throw isSkiffError(e) ? new SkiffError(e.code, msg, { cause: e }) : new SkiffError('ERR_REGISTRY', msg, { cause: e })
+    throw isSkiffError(e)
+      ? new SkiffError(e.code, msg, { cause: e })
+      : new SkiffError('ERR_REGISTRY', msg, { cause: e })
   }
 }
 
@@ -59,10 +65,17 @@ async function* items(spec: SyncSourceSpec, ctx: SourceContext): AsyncGenerator<
   try {
     named = parseNormalizedReference(spec.input)
   } catch (e) {
-    throw new SkiffError('ERR_INVALID_REFERENCE', `Cannot obtain a valid image reference for transport "docker" and reference "${spec.input}": ${(e as Error).message}`, { cause: e })
+    throw new SkiffError(
+      'ERR_INVALID_REFERENCE',
+      `Cannot obtain a valid image reference for transport "docker" and reference "${spec.input}": ${(e as Error).message}`,
+      { cause: e },
+    )
   }
   if (named.tag !== undefined && named.digest !== undefined) {
-    throw new SkiffError('ERR_INVALID_REFERENCE', `docker://${spec.input}: references with both a tag and a digest are not supported; use either :${named.tag} or @${named.digest}`)
+    throw new SkiffError(
+      'ERR_INVALID_REFERENCE',
+      `docker://${spec.input}: references with both a tag and a digest are not supported; use either :${named.tag} or @${named.digest}`,
+    )
   }
   if (!named.isNameOnly()) {
     yield dockerItem(named, named.name)
@@ -81,7 +94,10 @@ export const dockerDestination: SyncDestination = {
     try {
       return dockerTransport.parseReference(`//${joined}`)
     } catch (e) {
-      throw new InvalidReferenceError(`cannot name the destination docker://${joined} (DESTINATION ${target} + ${suffix}${appendSuffix}): ${(e as Error).message}`, { cause: e })
+      throw new InvalidReferenceError(
+        `cannot name the destination docker://${joined} (DESTINATION ${target} + ${suffix}${appendSuffix}): ${(e as Error).message}`,
+        { cause: e },
+      )
     }
   },
 }

@@ -14,11 +14,18 @@ async function* items(spec: SyncSourceSpec): AsyncGenerator<RawItem> {
   try {
     text = await readFile(spec.input, 'utf8')
   } catch (e) {
-    throw new SkiffError('ERR_IMAGE_NOT_FOUND', `cannot read the image list ${spec.input}: ${(e as Error).message}`, { cause: e })
+    throw new SkiffError('ERR_IMAGE_NOT_FOUND', `cannot read the image list ${spec.input}: ${(e as Error).message}`, {
+      cause: e,
+    })
   }
   for (const entry of parseImageList(text, spec.input, spec.registry)) {
     const r = entry.source
-    yield { source: dockerRef(r), suffix: { scoped: r.toString(), unscoped: entry.written, path: entry.written }, ...(r.tag !== undefined ? { tag: r.tag } : {}), group: r.name }
+    yield {
+      source: dockerRef(r),
+      suffix: { scoped: r.toString(), unscoped: entry.written, path: entry.written },
+      ...(r.tag !== undefined ? { tag: r.tag } : {}),
+      group: r.name,
+    }
   }
 }
 

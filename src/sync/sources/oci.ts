@@ -12,7 +12,12 @@ async function* items(spec: SyncSourceSpec): AsyncGenerator<RawItem> {
   const layout = spec.input
   for (const name of await layoutRefNames(layout)) {
     const tag = tagOfName(name)
-    yield { source: new OciLayoutReference(layout, { refName: name, sourceIndex: -1 }), suffix: { scoped: name, path: name }, ...(tag !== undefined ? { tag } : {}), group: layout }
+    yield {
+      source: new OciLayoutReference(layout, { refName: name, sourceIndex: -1 }),
+      suffix: { scoped: name, path: name },
+      ...(tag !== undefined ? { tag } : {}),
+      group: layout,
+    }
   }
 }
 
@@ -22,7 +27,9 @@ export const ociDestination: SyncDestination = {
   keepsPath: false,
   reference({ target, label }) {
     if (!isValidRefName(label)) {
-      throw new InvalidReferenceError(`cannot name the image "${label}" in the OCI layout ${target}: not a valid ref name (letters, digits and . _ - : @ + between them, components separated by /)`)
+      throw new InvalidReferenceError(
+        `cannot name the image "${label}" in the OCI layout ${target}: not a valid ref name (letters, digits and . _ - : @ + between them, components separated by /)`,
+      )
     }
     return new OciLayoutReference(target, { refName: label, sourceIndex: -1 })
   },

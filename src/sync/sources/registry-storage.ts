@@ -7,7 +7,11 @@
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { InvalidReferenceError, SkiffError } from '../../errors.js'
-import { registryStorageImages, registryStorageRef, registryStorageTransport } from '../../transports/registry-storage/index.js'
+import {
+  registryStorageImages,
+  registryStorageRef,
+  registryStorageTransport,
+} from '../../transports/registry-storage/index.js'
 import { readImagesFrom } from '../image-list.js'
 import type { SyncSourceSpec } from '../types.js'
 import type { RawItem, SyncDestination, SyncSource } from './types.js'
@@ -15,16 +19,28 @@ import type { RawItem, SyncDestination, SyncSource } from './types.js'
 async function* items(spec: SyncSourceSpec): AsyncGenerator<RawItem> {
   const root = spec.input
   if (root === '' || root.includes(':')) {
-    throw new SkiffError('ERR_INVALID_ARGUMENT', `invalid registry-storage SOURCE "${root}": the registry's rootdirectory (a path without ':') is required`)
+    throw new SkiffError(
+      'ERR_INVALID_ARGUMENT',
+      `invalid registry-storage SOURCE "${root}": the registry's rootdirectory (a path without ':') is required`,
+    )
   }
   try {
     await stat(join(root, 'docker', 'registry', 'v2'))
   } catch (e) {
-    throw new SkiffError('ERR_IMAGE_NOT_FOUND', `no registry storage at ${root} (${join(root, 'docker', 'registry', 'v2')} does not exist); SOURCE must be the registry's rootdirectory`, { cause: e })
+    throw new SkiffError(
+      'ERR_IMAGE_NOT_FOUND',
+      `no registry storage at ${root} (${join(root, 'docker', 'registry', 'v2')} does not exist); SOURCE must be the registry's rootdirectory`,
+      { cause: e },
+    )
   }
   const item = (name: string, selector: string, tag: string | undefined): RawItem => {
     const written = `${name}${tag !== undefined ? ':' : '@'}${selector}`
-    return { source: registryStorageRef(root, name, selector), suffix: { scoped: written, unscoped: written }, ...(tag !== undefined ? { tag } : {}), group: name }
+    return {
+      source: registryStorageRef(root, name, selector),
+      suffix: { scoped: written, unscoped: written },
+      ...(tag !== undefined ? { tag } : {}),
+      group: name,
+    }
   }
   if (spec.imagesFrom !== undefined) {
     for (const e of await readImagesFrom(spec.imagesFrom)) yield item(e.name, e.tag ?? e.digest!, e.tag)
@@ -35,7 +51,11 @@ async function* items(spec: SyncSourceSpec): AsyncGenerator<RawItem> {
     n++
     yield item(name, tag, tag)
   }
-  if (n === 0) throw new SkiffError('ERR_IMAGE_NOT_FOUND', `No images to sync found in "${root}" (the registry storage has no tagged images)`)
+  if (n === 0)
+    throw new SkiffError(
+      'ERR_IMAGE_NOT_FOUND',
+      `No images to sync found in "${root}" (the registry storage has no tagged images)`,
+    )
 }
 
 export const registryStorageSource: SyncSource = { items }
@@ -45,13 +65,18 @@ export const registryStorageDestination: SyncDestination = {
   reference({ target, suffix, appendSuffix, label }) {
     // ROOT is the store; the label is the repository path (no registry host) and :tag / @digest
     if (target === '' || target.includes(':')) {
-      throw new InvalidReferenceError(`invalid registry-storage DESTINATION "${target}": the registry's rootdirectory (a path without ':') is required`)
+      throw new InvalidReferenceError(
+        `invalid registry-storage DESTINATION "${target}": the registry's rootdirectory (a path without ':') is required`,
+      )
     }
     const what = `registry-storage:${target}:${label}`
     try {
       return registryStorageTransport.parseReference(`${target}:${label}`)
     } catch (e) {
-      throw new InvalidReferenceError(`cannot name the destination ${what} (DESTINATION ${target} + ${suffix}${appendSuffix}): ${(e as Error).message}`, { cause: e })
+      throw new InvalidReferenceError(
+        `cannot name the destination ${what} (DESTINATION ${target} + ${suffix}${appendSuffix}): ${(e as Error).message}`,
+        { cause: e },
+      )
     }
   },
 }

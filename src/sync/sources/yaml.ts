@@ -48,7 +48,11 @@ function isDigest(s: string): boolean {
   }
 }
 
-async function* yamlRegistry(cfg: RegistrySyncConfig, spec: SyncSourceSpec, ctx: SourceContext): AsyncGenerator<RawItem> {
+async function* yamlRegistry(
+  cfg: RegistrySyncConfig,
+  spec: SyncSourceSpec,
+  ctx: SourceContext,
+): AsyncGenerator<RawItem> {
   const opts = registryOptions(spec.options, cfg)
   const warn = (m: string): void => ctx.plan.onWarning?.(m)
   if (!cfg.images.length && !cfg.tagRegex.length && !cfg.semver.length) {
@@ -89,7 +93,11 @@ async function* yamlRegistry(cfg: RegistrySyncConfig, spec: SyncSourceSpec, ctx:
   try {
     for (const { repo, constraint } of cfg.semver) filtered.push({ repo, match: semverMatcher(constraint) })
   } catch (e) {
-    throw new SkiffError('ERR_INVALID_ARGUMENT', `${spec.input}: ${cfg.registry}: images-by-semver: ${(e as Error).message}`, { cause: e })
+    throw new SkiffError(
+      'ERR_INVALID_ARGUMENT',
+      `${spec.input}: ${cfg.registry}: images-by-semver: ${(e as Error).message}`,
+      { cause: e },
+    )
   }
   for (const { repo, match } of filtered) {
     const repoRef = repoReference(ctx, cfg.registry, repo)
@@ -112,7 +120,9 @@ async function* items(spec: SyncSourceSpec, ctx: SourceContext): AsyncGenerator<
   try {
     text = await readFile(spec.input, 'utf8')
   } catch (e) {
-    throw new SkiffError('ERR_IMAGE_NOT_FOUND', `cannot read the YAML file ${spec.input}: ${(e as Error).message}`, { cause: e })
+    throw new SkiffError('ERR_IMAGE_NOT_FOUND', `cannot read the YAML file ${spec.input}: ${(e as Error).message}`, {
+      cause: e,
+    })
   }
   for (const cfg of parseSyncYaml(text, spec.input)) yield* yamlRegistry(cfg, spec, ctx)
 }

@@ -18,7 +18,12 @@ async function done(client: RegistryClient, query: StoredManifestQuery): Promise
   if (!query.holder?.keep(client, () => releaseClient(client))) await releaseClient(client)
 }
 
-async function headAtNamed(ref: DockerRef, opts: TransportOptions | undefined, query: StoredManifestQuery, head: Head) {
+async function headAtNamed(
+  ref: DockerRef,
+  opts: TransportOptions | undefined,
+  query: StoredManifestQuery,
+  head: Head,
+) {
   const { client, repo } = await openRepository(ref, opts, 'push')
   try {
     return await head(repo)
@@ -27,7 +32,12 @@ async function headAtNamed(ref: DockerRef, opts: TransportOptions | undefined, q
   }
 }
 
-async function headAtPullSources(ref: DockerRef, opts: TransportOptions | undefined, query: StoredManifestQuery, head: Head) {
+async function headAtPullSources(
+  ref: DockerRef,
+  opts: TransportOptions | undefined,
+  query: StoredManifestQuery,
+  head: Head,
+) {
   const sources = (await pullCandidates(ref, opts)).filter((s) => !s.blocked)
   let failure: unknown
   for (const s of sources) {
@@ -46,11 +56,16 @@ async function headAtPullSources(ref: DockerRef, opts: TransportOptions | undefi
   return undefined
 }
 
-export async function dockerStoredManifest(ref: DockerRef, options: TransportOptions | undefined, query: StoredManifestQuery): Promise<StoredManifest | undefined> {
+export async function dockerStoredManifest(
+  ref: DockerRef,
+  options: TransportOptions | undefined,
+  query: StoredManifestQuery,
+): Promise<StoredManifest | undefined> {
   const opts = withContext(options) // one context for every endpoint asked
   const r = ref.ref
   const head: Head = (repo) => repo.headManifest(r.digest ?? r.tag ?? 'latest', query.signal)
-  const h = query.role === 'push' ? await headAtNamed(ref, opts, query, head) : await headAtPullSources(ref, opts, query, head)
+  const h =
+    query.role === 'push' ? await headAtNamed(ref, opts, query, head) : await headAtPullSources(ref, opts, query, head)
   if (!h) return undefined
   const digest = h.digest ?? (query.role === 'pull' ? r.digest : undefined)
   return { ...(digest ? { digest } : {}), mediaType: h.mediaType }

@@ -7,8 +7,14 @@ import { stat } from 'node:fs/promises'
 import type { Digest } from '../../digest/digest.js'
 import { isNotFound } from '../../errors.js'
 import { manifestDigest, parseManifest, resolveMediaType } from '../../manifest/parse.js'
-import type { ImageReference, ImageSource, StoredManifest, StoredManifestQuery, TransportOptions } from '../types.js'
 import type { BlobInfo } from '../../manifest/types.js'
+import type {
+  ImageReference,
+  ImageSource,
+  StoredManifest,
+  StoredManifestQuery,
+  TransportOptions,
+} from '../types.js'
 
 /**
  * Whether a local image is complete: every blob its manifest names (config and layers; for a list,
@@ -16,12 +22,22 @@ import type { BlobInfo } from '../../manifest/types.js'
  * manifest gives. One stat per blob, no hashing (the copy that wrote them verified every digest; a
  * blob of the right size but corrupt content is not detected here).
  */
-async function complete(src: ImageSource, bytes: Buffer, mediaType: string, allInstances: boolean, depth = 0): Promise<boolean> {
+async function complete(
+  src: ImageSource,
+  bytes: Buffer,
+  mediaType: string,
+  allInstances: boolean,
+  depth = 0,
+): Promise<boolean> {
   const localPath = src.localBlobPath?.bind(src)
   if (!localPath) return true // not a local store (nothing to stat)
   const m = parseManifest(bytes, mediaType)
   const blobs: BlobInfo[] =
-    m.kind === 'image' ? [m.config, ...m.layers] : m.kind === 'schema1' ? m.fsLayers.map((l) => ({ digest: l.blobSum as Digest, size: -1 })) : []
+    m.kind === 'image'
+      ? [m.config, ...m.layers]
+      : m.kind === 'schema1'
+        ? m.fsLayers.map((l) => ({ digest: l.blobSum as Digest, size: -1 }))
+        : []
   for (const b of blobs) {
     const path = await localPath(b)
     if (path === undefined) {
@@ -51,7 +67,11 @@ async function complete(src: ImageSource, bytes: Buffer, mediaType: string, allI
 }
 
 /** The manifest stored at a local image, or undefined when there is none (or it is unreadable, or incomplete with `complete`). */
-export async function localStoredManifest(ref: ImageReference, opts: TransportOptions | undefined, query: StoredManifestQuery): Promise<StoredManifest | undefined> {
+export async function localStoredManifest(
+  ref: ImageReference,
+  opts: TransportOptions | undefined,
+  query: StoredManifestQuery,
+): Promise<StoredManifest | undefined> {
   let src
   try {
     src = await ref.newImageSource(opts)

@@ -13,7 +13,8 @@ export async function collect(source: SyncSource, spec: SyncSourceSpec, plan: Pl
   const access = new RegistryAccess()
   const items: RawItem[] = []
   try {
-    for await (const item of source.items(spec, { access, plan: { onWarning: (m) => warnings.push(m), ...plan } })) items.push(item)
+    for await (const item of source.items(spec, { access, plan: { onWarning: (m) => warnings.push(m), ...plan } }))
+      items.push(item)
   } finally {
     await access.close()
   }
@@ -22,5 +23,10 @@ export async function collect(source: SyncSource, spec: SyncSourceSpec, plan: Pl
 
 /** An item as plain data: source reference, suffix, tag, group. */
 export function plain(i: RawItem): Record<string, unknown> {
-  return { source: i.source.toString(), suffix: i.suffix, ...(i.tag !== undefined ? { tag: i.tag } : {}), group: i.group }
+  return {
+    source: i.source.toString(),
+    suffix: i.suffix,
+    ...(i.tag !== undefined ? { tag: i.tag } : {}),
+    group: i.group,
+  }
 }

@@ -17,17 +17,37 @@ test('list source: file order, the default registry for lines without one, diges
     assert.deepEqual(items.map(plain), [
       {
         source: 'docker://reg.example:5000/kubesphere/kube-apiserver:v1.20.6',
-        suffix: { scoped: 'reg.example:5000/kubesphere/kube-apiserver:v1.20.6', unscoped: 'kubesphere/kube-apiserver:v1.20.6', path: 'kubesphere/kube-apiserver:v1.20.6' },
+        suffix: {
+          scoped: 'reg.example:5000/kubesphere/kube-apiserver:v1.20.6',
+          unscoped: 'kubesphere/kube-apiserver:v1.20.6',
+          path: 'kubesphere/kube-apiserver:v1.20.6',
+        },
         tag: 'v1.20.6',
         group: 'reg.example:5000/kubesphere/kube-apiserver',
       },
-      { source: `docker://quay.io/coreos/etcd@${DIGEST}`, suffix: { scoped: `quay.io/coreos/etcd@${DIGEST}`, unscoped: `coreos/etcd@${DIGEST}`, path: `coreos/etcd@${DIGEST}` }, group: 'quay.io/coreos/etcd' },
-      { source: 'docker://reg.example:5000/busybox:1', suffix: { scoped: 'reg.example:5000/busybox:1', unscoped: 'busybox:1', path: 'busybox:1' }, tag: '1', group: 'reg.example:5000/busybox' },
+      {
+        source: `docker://quay.io/coreos/etcd@${DIGEST}`,
+        suffix: {
+          scoped: `quay.io/coreos/etcd@${DIGEST}`,
+          unscoped: `coreos/etcd@${DIGEST}`,
+          path: `coreos/etcd@${DIGEST}`,
+        },
+        group: 'quay.io/coreos/etcd',
+      },
+      {
+        source: 'docker://reg.example:5000/busybox:1',
+        suffix: { scoped: 'reg.example:5000/busybox:1', unscoped: 'busybox:1', path: 'busybox:1' },
+        tag: '1',
+        group: 'reg.example:5000/busybox',
+      },
     ])
   }))
 
 test('list source: an unreadable file fails naming it', () =>
   withTempDir(async (t) => {
     const file = join(t, 'none.list')
-    await assert.rejects(collect(listSource, { kind: 'list', input: file }), (e: any) => e.code === 'ERR_IMAGE_NOT_FOUND' && e.message.startsWith(`cannot read the image list ${file}: `))
+    await assert.rejects(
+      collect(listSource, { kind: 'list', input: file }),
+      (e: any) => e.code === 'ERR_IMAGE_NOT_FOUND' && e.message.startsWith(`cannot read the image list ${file}: `),
+    )
   }))

@@ -22,15 +22,26 @@ test('oci source: every entry with a ref name, in index.json order; unnamed entr
 
 test('oci source: a folder without a layout fails', () =>
   withTempDir(async (t) => {
-    await assert.rejects(collect(ociSource, { kind: 'oci', input: join(t, 'none') }), (e: any) => e.code === 'ERR_IMAGE_NOT_FOUND' && /no OCI layout there/.test(e.message))
+    await assert.rejects(
+      collect(ociSource, { kind: 'oci', input: join(t, 'none') }),
+      (e: any) => e.code === 'ERR_IMAGE_NOT_FOUND' && /no OCI layout there/.test(e.message),
+    )
   }))
 
 test('oci destination: the label names the image in the layout at DESTINATION; an invalid ref name is refused', () => {
   assert.equal(ociDestination.keepsPath, false)
-  const name = { target: '/srv/layout', suffix: 'ns/app:1', appendSuffix: '', joined: '/srv/layout/ns/app:1', label: 'ns/app:1' }
+  const name = {
+    target: '/srv/layout',
+    suffix: 'ns/app:1',
+    appendSuffix: '',
+    joined: '/srv/layout/ns/app:1',
+    label: 'ns/app:1',
+  }
   assert.equal(ociDestination.reference(name).toString(), 'oci:/srv/layout:ns/app:1')
   assert.throws(
     () => ociDestination.reference({ ...name, label: 'bad name' }),
-    (e: any) => e.code === 'ERR_INVALID_REFERENCE' && e.message.startsWith('cannot name the image "bad name" in the OCI layout /srv/layout: not a valid ref name'),
+    (e: any) =>
+      e.code === 'ERR_INVALID_REFERENCE' &&
+      e.message.startsWith('cannot name the image "bad name" in the OCI layout /srv/layout: not a valid ref name'),
   )
 })

@@ -46,7 +46,10 @@ test('docker: storedManifest is a HEAD of the tag or digest, with the registryâ€
   const want = { digest: img.manifestDigest, mediaType: 'application/vnd.oci.image.manifest.v1+json' }
   assert.deepEqual(await ref(`${reg.host}/ns/app:v1`).storedManifest!(insecure, { role: 'push' }), want)
   assert.deepEqual(await ref(`${reg.host}/ns/app:v1`).storedManifest!(insecure, { role: 'pull' }), want)
-  assert.deepEqual(await ref(`${reg.host}/ns/app@${img.manifestDigest}`).storedManifest!(insecure, { role: 'pull' }), want)
+  assert.deepEqual(
+    await ref(`${reg.host}/ns/app@${img.manifestDigest}`).storedManifest!(insecure, { role: 'pull' }),
+    want,
+  )
   assert.equal(await ref(`${reg.host}/ns/app:v2`).storedManifest!(insecure, { role: 'push' }), undefined)
   assert.equal(await ref(`${reg.host}/ns/none:v1`).storedManifest!(insecure, { role: 'pull' }), undefined)
   const manifests = since(reg, n).filter((e) => e.path.includes('/manifests/'))
@@ -69,7 +72,10 @@ test('docker: an unreachable registry throws (the caller decides), it is not "ab
 test("docker: 'pull' asks the registries.conf mirror first, 'push' only the named registry", () =>
   withTempDir(async (t) => {
     const conf = join(t, 'registries.conf')
-    await writeFile(conf, `[[registry]]\nlocation = "${reg.host}"\ninsecure = true\n[[registry.mirror]]\nlocation = "${mirror.host}/ns"\ninsecure = true\n`)
+    await writeFile(
+      conf,
+      `[[registry]]\nlocation = "${reg.host}"\ninsecure = true\n[[registry.mirror]]\nlocation = "${mirror.host}/ns"\ninsecure = true\n`,
+    )
     // the mirror holds ns/mirrored at mirror/ns/mirrored; the named registry does not have ns/mirrored
     const opts: TransportOptions = { registry: { tlsVerify: false, registriesConfPath: conf } }
     const r = ref(`${reg.host}/mirrored:v1`)
@@ -90,7 +96,8 @@ test('docker: a ResourceHolder keeps the client, so later queries reuse its ping
   // one context for every query, as a sync has (without one, each query would get a fresh pool)
   const opts: TransportOptions = { ...insecure, context: newContext() }
   let n = reg.requests().length
-  for (let i = 0; i < 3; i++) assert.ok(await ref(`${reg.host}/ns/app:v1`).storedManifest!(opts, { role: 'push', holder }))
+  for (let i = 0; i < 3; i++)
+    assert.ok(await ref(`${reg.host}/ns/app:v1`).storedManifest!(opts, { role: 'push', holder }))
   assert.equal(kept.length, 1)
   assert.equal(pings(n), 1, 'one ping while the holder keeps the client')
   await kept[0]!()

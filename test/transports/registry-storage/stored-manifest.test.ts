@@ -19,11 +19,17 @@ test('registry-storage: storedManifest by tag and by digest; an unknown tag, rep
     await copy(`oci:${join(t, 'layout')}:v1`, `registry-storage:${store}:ns/app:v1`)
     const want = { digest: img.manifestDigest, mediaType: 'application/vnd.oci.image.manifest.v1+json' }
     assert.deepEqual(await registryStorageRef(store, 'ns/app', 'v1').storedManifest!(undefined, complete), want)
-    assert.deepEqual(await registryStorageRef(store, 'ns/app', img.manifestDigest).storedManifest!(undefined, { role: 'pull' }), want)
+    assert.deepEqual(
+      await registryStorageRef(store, 'ns/app', img.manifestDigest).storedManifest!(undefined, { role: 'pull' }),
+      want,
+    )
     assert.equal(await registryStorageRef(store, 'ns/app', 'v2').storedManifest!(undefined, complete), undefined)
     assert.equal(await registryStorageRef(store, 'ns/other', 'v1').storedManifest!(undefined, complete), undefined)
     assert.equal(existsSync(repoPath(store, 'ns/other')), false, 'asking creates nothing')
-    assert.equal(await registryStorageRef(join(t, 'none'), 'ns/app', 'v1').storedManifest!(undefined, { role: 'pull' }), undefined)
+    assert.equal(
+      await registryStorageRef(join(t, 'none'), 'ns/app', 'v1').storedManifest!(undefined, { role: 'pull' }),
+      undefined,
+    )
   }))
 
 test('registry-storage: with complete, a truncated layer makes the image absent', () =>
