@@ -12,7 +12,7 @@ import { extract } from 'tar-stream'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { tarOf } from '../helpers/fixtures.js'
-import { ROOT } from '../cli/run-skiff.js'
+import { CLI_ARGS, ROOT } from '../cli/run-skiff.js'
 
 export interface BigImage {
   layout: string
@@ -106,13 +106,13 @@ export interface RunOutcome {
 }
 
 /**
- * Runs the CLI (`node --import tsx src/cli/main.ts`); with `killAfterMs`, sends SIGKILL that long
+ * Runs the CLI (test/cli/run-skiff.ts's CLI_ARGS: the run's bundle, or src/ through tsx); with `killAfterMs`, sends SIGKILL that long
  * after the process started (measured from spawn, so start-up is part of the range).
  */
 export function runSkiff(args: string[], opts: { killAfterMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunOutcome> {
   return new Promise((resolve, reject) => {
     const start = Date.now()
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'ignore', 'pipe'] })
+    const child = spawn(process.execPath, [...CLI_ARGS, ...args], { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'ignore', 'pipe'] })
     let stderr = ''
     child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c))
     const killer = opts.killAfterMs !== undefined ? setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs) : undefined
