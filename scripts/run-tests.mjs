@@ -50,7 +50,10 @@ if (existsSync(cacheDir)) {
 }
 const bundle = join(cacheDir, `skiff-test-cli-${process.pid}`)
 mkdirSync(cacheDir, { recursive: true })
-const b = spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), '--outdir', bundle], { cwd: root, stdio: 'inherit' })
+const b = spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), '--outdir', bundle], {
+  cwd: root,
+  stdio: 'inherit',
+})
 if (b.status !== 0) {
   console.error('run-tests: building the CLI bundle failed')
   process.exit(1)

@@ -14,7 +14,9 @@ const TSX = import.meta.resolve('tsx')
 const MAIN = join(ROOT, 'src', 'cli', 'main.ts')
 
 /** Node's arguments that start the CLI (absolute paths): `[...CLI_ARGS, ...skiffArgs]`. */
-export const CLI_ARGS: readonly string[] = process.env.SKIFF_TEST_CLI ? [process.env.SKIFF_TEST_CLI] : ['--import', TSX, MAIN]
+export const CLI_ARGS: readonly string[] = process.env.SKIFF_TEST_CLI
+  ? [process.env.SKIFF_TEST_CLI]
+  : ['--import', TSX, MAIN]
 /** The same as one shell command line (the paths hold no characters a shell would split). */
 export const CLI_SHELL = [process.execPath, ...CLI_ARGS].join(' ')
 
@@ -26,7 +28,16 @@ export interface SkiffResult {
 }
 
 /** `input`: written to the child's stdin (which is otherwise closed, as /dev/null). `cwd`: default the repository root. */
-export function skiff(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; onSpawn?: (pid: number) => void; input?: string } = {}): Promise<SkiffResult> {
+export function skiff(
+  args: string[],
+  opts: {
+    cwd?: string
+    env?: NodeJS.ProcessEnv
+    timeoutMs?: number
+    onSpawn?: (pid: number) => void
+    input?: string
+  } = {},
+): Promise<SkiffResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...CLI_ARGS, ...args], {
       cwd: opts.cwd ?? ROOT,

@@ -36,7 +36,10 @@ export const DEEP = process.env.SKIFF_FAULT_DEEP === '1'
  * not compress, and level 0 costs no CPU), written as an OCI image tagged `big`. The default: four
  * layers of decreasing size, 18 MiB (every layer is still hundreds of writes), or 192 MiB when deep.
  */
-export async function buildBigImage(dir: string, layerMiB: number[] = DEEP ? [60, 52, 44, 36] : [6, 5, 4, 3]): Promise<BigImage> {
+export async function buildBigImage(
+  dir: string,
+  layerMiB: number[] = DEEP ? [60, 52, 44, 36] : [6, 5, 4, 3],
+): Promise<BigImage> {
   const layout = join(dir, 'big-src')
   const blobs = join(layout, 'blobs', 'sha256')
   await mkdir(blobs, { recursive: true })
@@ -67,7 +70,11 @@ export async function buildBigImage(dir: string, layerMiB: number[] = DEEP ? [60
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
       config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length },
-      layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: l.digest, size: l.size })),
+      layers: layers.map((l) => ({
+        mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+        digest: l.digest,
+        size: l.size,
+      })),
     }),
   )
   const manifestDigest = sha256(manifest)
@@ -77,7 +84,14 @@ export async function buildBigImage(dir: string, layerMiB: number[] = DEEP ? [60
     join(layout, 'index.json'),
     JSON.stringify({
       schemaVersion: 2,
-      manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: manifestDigest, size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': 'big' } }],
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: manifestDigest,
+          size: manifest.length,
+          annotations: { 'org.opencontainers.image.ref.name': 'big' },
+        },
+      ],
     }),
   )
   return { layout, ref: `oci:${layout}:big`, manifestDigest, layers, configDigest, totalBytes }
@@ -117,14 +131,23 @@ const HOOK = join(ROOT, 'test/faults/kill-hook.mjs')
  * `killAfterMs`, sends SIGKILL that long after the process started (measured from spawn, so
  * start-up is part of the range). With SKIFF_KILL_AT or SKIFF_KILL_TRACE in `env`, under kill-hook.mjs.
  */
-export function runSkiff(args: string[], opts: { killAfterMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunOutcome> {
+export function runSkiff(
+  args: string[],
+  opts: { killAfterMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<RunOutcome> {
   return new Promise((resolve, reject) => {
     const start = Date.now()
-    const hook = opts.env?.SKIFF_KILL_AT !== undefined || opts.env?.SKIFF_KILL_TRACE !== undefined ? ['--import', HOOK] : []
-    const child = spawn(process.execPath, [...hook, ...CLI_ARGS, ...args], { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'ignore', 'pipe'] })
+    const hook =
+      opts.env?.SKIFF_KILL_AT !== undefined || opts.env?.SKIFF_KILL_TRACE !== undefined ? ['--import', HOOK] : []
+    const child = spawn(process.execPath, [...hook, ...CLI_ARGS, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
     let stderr = ''
     child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c))
-    const killer = opts.killAfterMs !== undefined ? setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs) : undefined
+    const killer =
+      opts.killAfterMs !== undefined ? setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs) : undefined
     const guard = setTimeout(() => child.kill('SIGKILL'), 180_000)
     child.on('error', reject)
     child.on('close', (code, signal) => {
@@ -244,12 +267,24 @@ export function killPlan(trace: { steps: Step[]; exitMs: number }, skip?: RegExp
  * of kills, over the complete image, and a last re-run is checked the same way, every digest too.
  * SKIFF_FAULT_DEEP=1 puts random kills before the step kills (randomKills below).
  */
-export async function killSuite(t: KillTarget, opts: { src: string; work: string; extraArgs?: string[]; env?: NodeJS.ProcessEnv }): Promise<void> {
+export async function killSuite(
+  t: KillTarget,
+  opts: { src: string; work: string; extraArgs?: string[]; env?: NodeJS.ProcessEnv },
+): Promise<void> {
   const tmp = join(opts.work, `${t.name}-tmpdir`)
   const cache = join(opts.work, `${t.name}-cache`)
   await mkdir(tmp, { recursive: true })
   const env = { XDG_CACHE_HOME: cache, ...opts.env }
-  const args = (dest: string): string[] => ['--insecure-policy', '--tmpdir', tmp, 'copy', '-q', ...(opts.extraArgs ?? []), opts.src, dest]
+  const args = (dest: string): string[] => [
+    '--insecure-policy',
+    '--tmpdir',
+    tmp,
+    'copy',
+    '-q',
+    ...(opts.extraArgs ?? []),
+    opts.src,
+    dest,
+  ]
   const fail = (msg: string): never => {
     throw new Error(`${t.name}: ${msg}`)
   }
@@ -342,12 +377,18 @@ export async function sha256File(path: string): Promise<string> {
 }
 
 /** Checks that the blobs of `img` are at `pathOf(digest)` with the right size (and digest when deep). */
-export async function checkBlobs(img: BigImage, pathOf: (digest: string) => string, deep: boolean, what: string): Promise<void> {
+export async function checkBlobs(
+  img: BigImage,
+  pathOf: (digest: string) => string,
+  deep: boolean,
+  what: string,
+): Promise<void> {
   for (const l of [...img.layers, { digest: img.configDigest, size: -1 }]) {
     const p = pathOf(l.digest)
     const size = await fileSize(p)
     if (size === undefined) throw new Error(`${what}: the image is visible but ${l.digest} is missing (${p})`)
-    if (l.size >= 0 && size !== l.size) throw new Error(`${what}: the image is visible but ${l.digest} has ${size} bytes, not ${l.size}`)
+    if (l.size >= 0 && size !== l.size)
+      throw new Error(`${what}: the image is visible but ${l.digest} has ${size} bytes, not ${l.size}`)
     if (deep && (await sha256File(p)) !== l.digest) throw new Error(`${what}: ${p} does not hash to ${l.digest}`)
   }
 }

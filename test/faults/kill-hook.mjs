@@ -18,6 +18,7 @@ import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import net from 'node:net'
 import { syncBuiltinESMExports } from 'node:module'
+import { performance } from 'node:perf_hooks'
 
 const tracePath = process.env.SKIFF_KILL_TRACE
 const at = /^([sd]):(\d+)(?:\+(\d+)ms)?$/.exec(process.env.SKIFF_KILL_AT ?? '')
@@ -42,11 +43,18 @@ function step(kind, what, bytes) {
     if (delayMs === undefined) kill()
     else setTimeout(kill, delayMs)
   }
-  if (tracePath) trace.push({ kind, what: String(what ?? ''), bytes, ms: Math.round(performance.now()), n: `${c}:${count[c]}` })
+  if (tracePath)
+    trace.push({ kind, what: String(what ?? ''), bytes, ms: Math.round(performance.now()), n: `${c}:${count[c]}` })
 }
 
-const isWriteFlag = (flags) => typeof flags === 'string' ? /[wax+]/.test(flags) : typeof flags === 'number' && (flags & 3) !== 0
-const size = (b) => (typeof b === 'string' ? Buffer.byteLength(b) : Array.isArray(b) ? b.reduce((n, x) => n + x.length, 0) : b?.byteLength ?? 0)
+const isWriteFlag = (flags) =>
+  typeof flags === 'string' ? /[wax+]/.test(flags) : typeof flags === 'number' && (flags & 3) !== 0
+const size = (b) =>
+  typeof b === 'string'
+    ? Buffer.byteLength(b)
+    : Array.isArray(b)
+      ? b.reduce((n, x) => n + x.length, 0)
+      : (b?.byteLength ?? 0)
 
 function wrap(obj, name, describe) {
   const orig = obj[name]
@@ -59,8 +67,23 @@ function wrap(obj, name, describe) {
 }
 
 const pathStep = (kind) => (p) => [kind, p]
-for (const [o, suffix] of [[fs, ''], [fs, 'Sync'], [fsp, '']]) {
-  for (const kind of ['rename', 'link', 'symlink', 'unlink', 'mkdir', 'rm', 'rmdir', 'copyFile', 'truncate', 'mkdtemp']) {
+for (const [o, suffix] of [
+  [fs, ''],
+  [fs, 'Sync'],
+  [fsp, ''],
+]) {
+  for (const kind of [
+    'rename',
+    'link',
+    'symlink',
+    'unlink',
+    'mkdir',
+    'rm',
+    'rmdir',
+    'copyFile',
+    'truncate',
+    'mkdtemp',
+  ]) {
     wrap(o, kind + suffix, pathStep(kind))
   }
   wrap(o, 'open' + suffix, (p, flags) => (isWriteFlag(flags) ? ['open', p] : undefined))
@@ -88,7 +111,12 @@ wrap(FileHandle, 'truncate', () => ['truncate', 'handle'])
 // sockets: an HTTP request's head is its own step, named by its request line
 const socketWrite = net.Socket.prototype.write
 net.Socket.prototype.write = function (chunk, ...rest) {
-  const text = typeof chunk === 'string' ? chunk.slice(0, 200) : Buffer.isBuffer(chunk) ? chunk.subarray(0, 200).toString('latin1') : ''
+  const text =
+    typeof chunk === 'string'
+      ? chunk.slice(0, 200)
+      : Buffer.isBuffer(chunk)
+        ? chunk.subarray(0, 200).toString('latin1')
+        : ''
   const line = /^(GET|HEAD|POST|PUT|PATCH|DELETE) (\S+) HTTP\/1\.1\r\n/.exec(text)
   step(line ? 'request' : 'send', line ? `${line[1]} ${line[2]}` : '', size(chunk))
   return socketWrite.call(this, chunk, ...rest)

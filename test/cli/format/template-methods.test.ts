@@ -14,7 +14,13 @@ const skiffRun = async (args: string[]): Promise<RunResult> => {
   return { code: r.code ?? 1, stdout: r.stdout, stderr: r.stderr }
 }
 
-const CREATED = ['2024-03-05T07:08:09.123456789+05:30', '2023-12-31T23:59:59Z', '2021-07-04T16:00:00.5-07:00', '0001-01-01T00:00:00Z', '2020-02-29T00:30:00.000100Z']
+const CREATED = [
+  '2024-03-05T07:08:09.123456789+05:30',
+  '2023-12-31T23:59:59Z',
+  '2021-07-04T16:00:00.5-07:00',
+  '0001-01-01T00:00:00Z',
+  '2020-02-29T00:30:00.000100Z',
+]
 
 // Go's reference layout, token by token, and the usual combinations
 const LAYOUTS = [
@@ -43,11 +49,7 @@ const METHODS = [
   '{{printf "%d-%s" .Created.Year .Digest.Algorithm}}',
 ]
 // errors, in Go's words
-const FAILING = [
-  '{{.Created.Format}}',
-  '{{.Architecture.Encoded}}',
-  '{{.Created.Nope}}',
-]
+const FAILING = ['{{.Created.Format}}', '{{.Architecture.Encoded}}', '{{.Created.Nope}}']
 
 /** Between the formats of one batched template: text that none of them prints. */
 const SEP = '\n--8<-- skiff-test --8<--\n'
@@ -58,7 +60,11 @@ const SEP = '\n--8<-- skiff-test --8<--\n'
  * fails is split in halves until each failing format runs alone, so its exit code and message are
  * its own. Returns, per format, what running it alone prints.
  */
-async function inspectEach(tool: (args: string[]) => Promise<RunResult>, ref: string, formats: string[]): Promise<RunResult[]> {
+async function inspectEach(
+  tool: (args: string[]) => Promise<RunResult>,
+  ref: string,
+  formats: string[],
+): Promise<RunResult[]> {
   const r = await tool(['inspect', '--format', formats.join(SEP), ref])
   if (r.code === 0) {
     assert.match(r.stdout, /[^\n]\n$|^\n$/, 'one newline after the output')
@@ -68,7 +74,10 @@ async function inspectEach(tool: (args: string[]) => Promise<RunResult>, ref: st
   }
   if (formats.length === 1) return [r]
   const half = Math.ceil(formats.length / 2)
-  return [...(await inspectEach(tool, ref, formats.slice(0, half))), ...(await inspectEach(tool, ref, formats.slice(half)))]
+  return [
+    ...(await inspectEach(tool, ref, formats.slice(0, half))),
+    ...(await inspectEach(tool, ref, formats.slice(half))),
+  ]
 }
 
 test('time.Time and digest.Digest methods print what skopeo prints', async () => {
