@@ -228,7 +228,7 @@ export function stepKey(s: Step): string {
  * mkdir, fsync, rename, link, unlink, each kind of HTTP request). `skip`: step kinds (stepKey)
  * never killed before.
  */
-export function killPlan(trace: { steps: Step[]; exitMs: number }, skip?: RegExp, max = 14): string[] {
+export function killPlan(trace: { steps: Step[]; exitMs: number }, skip?: RegExp, max = 12): string[] {
   // (x:N steps, the sweep of another run's temp names, are never kill points)
   const steps = trace.steps.filter((s) => !s.n.startsWith('x:'))
   const structural = steps.filter((s) => s.n.startsWith('s:'))
