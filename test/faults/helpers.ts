@@ -219,12 +219,12 @@ export function stepKey(s: Step): string {
 }
 
 /**
- * Where to kill, from the trace of an unkilled run (SKIFF_KILL_AT values), at most `max`: before
+ * Where to kill, from the trace of an unkilled run (SKIFF_KILL_AT values). Always: before
  * the first step (start-up, sources opened, nothing written); just before and just after the last
  * step that is not a data write (the commit); just after the last rename or link of every kind
  * (what becomes visible there); a quarter, half and three quarters through the data writes; half way
  * through the wait between the last step and the exit (a daemon loading, a registry answering);
- * then, evenly chosen up to `max`, before the first step of every kind (each kind of file opened,
+ * then, evenly chosen until there are `max` points, before the first step of every kind (each kind of file opened,
  * mkdir, fsync, rename, link, unlink, each kind of HTTP request). `skip`: step kinds (stepKey)
  * never killed before.
  */
