@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { smallImage, writeOciImage, writeOciIndex } from '../helpers/fixtures.js'
 import { hasTool, skopeo, withTempDir } from '../helpers/tools.js'
-import { ROOT, skiff } from './run-skiff.js'
+import { CLI_SHELL, ROOT, skiff } from './run-skiff.js'
 
 /** The message of skopeo's `level=fatal msg="…"` line, unquoted. */
 function skopeoFatal(stderr: string): string {
@@ -98,7 +98,7 @@ test('without a terminal, progress lines are skopeo 1.9.3 non-TTY lines byte for
 test('on a terminal (a pty through script(1)), progress is drawn as bars ending in "Copying blob <12 hex> done"', { skip: !hasTool('script') && 'needs script(1) (bsdutils)' }, async () => {
   await withTempDir(async (t) => {
     const img = await writeOciImage(join(t, 'src'), 'v1', smallImage('tty'))
-    const cmd = `${process.execPath} --import tsx src/cli/main.ts --insecure-policy copy oci:${t}/src:v1 dir:${t}/out`
+    const cmd = `${CLI_SHELL} --insecure-policy copy oci:${t}/src:v1 dir:${t}/out`
     // the typescript goes to a file of the test's own (never to /dev/*)
     const r = spawnSync('script', ['-q', '-e', '-c', cmd, join(t, 'typescript')], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TERM: 'xterm' } })
     assert.equal(r.status, 0, r.stdout + r.stderr)

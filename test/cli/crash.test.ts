@@ -10,10 +10,10 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
 import { withTempDir, requireTool } from '../helpers/tools.js'
-import { ROOT } from './run-skiff.js'
+import { CLI_ARGS, CLI_SHELL, ROOT } from './run-skiff.js'
 
 const HOOK = join(ROOT, 'test/cli/fixtures/internal-error-hook.mjs')
-const SRC_ENTRY = ['--import', 'tsx', 'src/cli/main.ts']
+const ENTRY = CLI_ARGS
 
 function runNode(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -56,17 +56,17 @@ test('internal errors (in the command, uncaught, unhandled rejection): one line,
       rejection: 'planted unhandled rejection',
     }
     for (const [fault, message] of Object.entries(expected)) {
-      const r = await runNode(['--import', HOOK, ...SRC_ENTRY, 'inspect', `oci:${l}:latest`], { SKIFF_TEST_FAULT: fault })
+      const r = await runNode(['--import', HOOK, ...ENTRY, 'inspect', `oci:${l}:latest`], { SKIFF_TEST_FAULT: fault })
       assert.equal(r.code, 1, `${fault}: ${r.stderr}`)
       assert.equal(r.stdout, '')
       assert.equal(r.stderr, `skiff: internal error: ${message} (run with --debug for details)\n`, fault)
-      const d = await runNode(['--import', HOOK, ...SRC_ENTRY, '--debug', 'inspect', `oci:${l}:latest`], { SKIFF_TEST_FAULT: fault })
+      const d = await runNode(['--import', HOOK, ...ENTRY, '--debug', 'inspect', `oci:${l}:latest`], { SKIFF_TEST_FAULT: fault })
       assert.equal(d.code, 1, `${fault}: ${d.stderr}`)
       assert.ok(d.stderr.includes(`skiff: internal error: ${message}\n`), d.stderr)
       assert.match(d.stderr, /\n {4}at /, 'the stack, with --debug')
     }
     // without the planted bug the same command works: the hook is what fails
-    const ok = await runNode(['--import', HOOK, ...SRC_ENTRY, 'inspect', `oci:${l}:latest`])
+    const ok = await runNode(['--import', HOOK, ...ENTRY, 'inspect', `oci:${l}:latest`])
     assert.equal(ok.code, 0, ok.stderr)
   })
 })
@@ -129,7 +129,7 @@ test('stdout closed by its reader (| head -c 1): quiet, status 141 as skopeo; a 
   requireTool('skopeo')
   await withTempDir(async (t) => {
     const l = await bigLayout(t)
-    const skiffCmd = `node --import tsx src/cli/main.ts`
+    const skiffCmd = CLI_SHELL
     for (let i = 0; i < 3; i++) {
       const ours = bash(`${skiffCmd} inspect --raw oci:${l}:latest 2>${t}/err | head -c 1; echo " \${PIPESTATUS[0]}"; cat ${t}/err`)
       const theirs = bash(`skopeo inspect --raw oci:${l}:latest 2>${t}/err | head -c 1; echo " \${PIPESTATUS[0]}"; cat ${t}/err`)

@@ -1,5 +1,5 @@
 /**
- * kill -9 at random moments while copying a ≥ 200 MB image to oci-archive: and docker-archive:
+ * kill -9 at every phase of a copy to oci-archive: and docker-archive:
  * (test/faults/helpers.ts: killSuite): the archive is absent or complete (skopeo reads it at the
  * end); the re-run removes the temp archive beside the target, the oci-archive temp layout and the
  * spooled layers in --tmpdir.

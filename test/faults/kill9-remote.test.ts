@@ -1,6 +1,6 @@
 /**
- * kill -9 at random moments while copying a ≥ 200 MB image to docker:// (a docker-registry) and to
- * docker-daemon: (dockerd with vfs) (test/faults/helpers.ts: killSuite). The registry may keep
+ * kill -9 at every phase of a copy to docker:// (a docker-registry) and to docker-daemon: (dockerd
+ * with vfs) (test/faults/helpers.ts: killSuite). The registry may keep
  * orphan blobs, but the tag is absent or complete (skopeo inspects it and pulls it by digest at
  * the end); the daemon lists the image only when it is complete; --tmpdir (the daemon's layer
  * spools) is clean after a re-run.

@@ -13,9 +13,9 @@ import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { writeOciImage } from '../helpers/fixtures.js'
 import { run, skopeo, withTempDir } from '../helpers/tools.js'
-import { ROOT, skiff } from '../cli/run-skiff.js'
+import { CLI_ARGS, ROOT, skiff } from '../cli/run-skiff.js'
 
-const SKIFF = [process.execPath, '--import', 'tsx', 'src/cli/main.ts']
+const SKIFF = [process.execPath, ...CLI_ARGS]
 const isRoot = process.getuid?.() === 0
 
 /** A small image in an oci: layout; `big` adds an uncompressed layer of random bytes (MiB). */

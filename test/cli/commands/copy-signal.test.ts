@@ -7,7 +7,7 @@ import { open, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { writeOciImage } from '../../helpers/fixtures.js'
 import { withTempDir } from '../../helpers/tools.js'
-import { ROOT } from '../run-skiff.js'
+import { CLI_ARGS, ROOT } from '../run-skiff.js'
 
 /**
  * The source is gated: the layer's blob file is a FIFO the test feeds, so the copy provably cannot
@@ -24,7 +24,7 @@ test('Ctrl-C during a copy aborts it, removes partial output and ends by SIGINT 
     await rm(fifo)
     assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo')
     const dst = join(dir, 'dst')
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--insecure-policy', 'copy', `oci:${layout}:v1`, `oci:${dst}:v1`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [...CLI_ARGS, '--insecure-policy', 'copy', `oci:${layout}:v1`, `oci:${dst}:v1`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
     let stderr = ''
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c))
     let exited = false

@@ -16,7 +16,7 @@ import { createWriteStream } from 'node:fs'
 import { finished } from 'node:stream/promises'
 import tar from 'tar-stream'
 import { skopeo, withTempDir } from '../../helpers/tools.js'
-import { ROOT, skiff } from '../run-skiff.js'
+import { CLI_ARGS, ROOT, skiff } from '../run-skiff.js'
 
 const MB = 1024 * 1024
 const LIMIT = 4 * MB
@@ -85,7 +85,7 @@ async function startFake(routes: Record<string, { status?: number; total: number
 /** Runs the CLI under /usr/bin/time -v: exit code, stderr, peak RSS in bytes. */
 function skiffMeasured(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stderr: string; maxRss: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/time', ['-v', process.execPath, '--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn('/usr/bin/time', ['-v', process.execPath, ...CLI_ARGS, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
     let stderr = ''
     child.stdout.resume()
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c))
@@ -101,8 +101,8 @@ function skiffMeasured(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ c
 }
 
 /**
- * The peak RSS the same command needs when the registry answers at once (404): tsx and the CLI's
- * modules alone take ~100 MiB here, so the bound is on what the big answer adds.
+ * The peak RSS the same command needs when the registry answers at once (404): Node and the CLI's
+ * modules alone take ~100 MiB here (with tsx), so the bound is on what the big answer adds.
  */
 let baselineRss = 0
 async function baseline(host: string): Promise<number> {

@@ -10,7 +10,7 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { gunzipSync } from 'node:zlib'
-import { ROOT, skiff } from '../../cli/run-skiff.js'
+import { CLI_ARGS, ROOT, skiff } from '../../cli/run-skiff.js'
 import { startDockerd } from '../../helpers/dockerd.js'
 import { requireTool, run, skopeo, withTempDir } from '../../helpers/tools.js'
 
@@ -239,7 +239,7 @@ describe('compressed docker-archive sources, compared with skopeo', () => {
       await writeFile(big, Buffer.concat(Array.from({ length: 64 }, () => chunk)))
       const tmp = join(dir, 'tmp')
       await mkdir(tmp)
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--tmpdir', tmp, 'inspect', `docker-archive:${big}`], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] })
+      const child = spawn(process.execPath, [...CLI_ARGS, '--tmpdir', tmp, 'inspect', `docker-archive:${big}`], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] })
       let stderr = ''
       child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s))
       // killed by SIGINT after cleaning up, as Unix tools end (the shell shows 130)

@@ -15,7 +15,7 @@ import { mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/prom
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { extract } from 'tar-stream'
-import { skiff } from '../../cli/run-skiff.js'
+import { CLI_ARGS, skiff } from '../../cli/run-skiff.js'
 import { hasTool, requireTool, run, skopeo, withTempDir } from '../../helpers/tools.js'
 import { buildSif, DATA, DEFFILE_WITH_RUNSCRIPT, FS, makeSquashfs, PART, singularityRoot, writeSif } from '../../helpers/sif.js'
 
@@ -249,7 +249,7 @@ describe('sif: compared with skopeo', () => {
       const tmp = join(dir, 'tmp')
       await mkdir(tmp)
       await run('chmod', ['-R', 'a+rwX', dir])
-      const r = await run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', 'tsx', 'src/cli/main.ts', '--tmpdir', tmp, 'copy', '-q', `sif:${sif}`, `dir:${out}`], { cwd: join(import.meta.dirname, '../../..'), env: { ...process.env, HOME: tmp } })
+      const r = await run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...CLI_ARGS, '--tmpdir', tmp, 'copy', '-q', `sif:${sif}`, `dir:${out}`], { cwd: join(import.meta.dirname, '../../..'), env: { ...process.env, HOME: tmp } })
       assert.equal(r.code, 0, r.stderr)
       assert.equal((await readDirImage(out)).manifest, (await readDirImage(join(dir, 'as-root'))).manifest, 'files owned by root in the layer, not by nobody')
       assert.deepEqual(await readdir(tmp), [])
