@@ -9,6 +9,7 @@ import { readBody, readErrorText, type HttpClient } from './http.js'
 import { registryErrorFrom } from './errors.js'
 import { MAX_TOKEN_RESPONSE_SIZE, sizeLimitMessage } from '../util/limits.js'
 import { debugLog } from './log.js'
+import type { RetryBudget } from '../util/retry.js'
 
 export interface Challenge {
   scheme: string
@@ -123,7 +124,7 @@ export async function fetchToken(
   ch: Challenge,
   scopes: string[],
   creds: Credentials | undefined,
-  ctx: { registry: string; signal?: AbortSignal },
+  ctx: { registry: string; signal?: AbortSignal; retry?: RetryBudget },
 ): Promise<TokenCacheEntry> {
   const realm = ch.params.realm
   if (!realm) throw new SkiffError('ERR_REGISTRY', `${ctx.registry}: the registry asked for a Bearer token without a realm`)
@@ -139,13 +140,13 @@ export async function fetchToken(
     const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: creds.identityToken, client_id: 'skiff' })
     if (service) form.set('service', service)
     if (scopes.length) form.set('scope', scopes.join(' '))
-    res = await http.send({ method: 'POST', url, body: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' }, ...(ctx.signal ? { signal: ctx.signal } : {}) })
+    res = await http.send({ method: 'POST', url, body: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' }, ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.retry ? { retry: ctx.retry } : {}) })
   } else {
     if (service) url.searchParams.set('service', service)
     for (const s of scopes) url.searchParams.append('scope', s)
     const headers: Record<string, string> = {}
     if (creds) headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`
-    res = await http.send({ method: 'GET', url, headers, followRedirects: true, ...(ctx.signal ? { signal: ctx.signal } : {}) })
+    res = await http.send({ method: 'GET', url, headers, followRedirects: true, ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.retry ? { retry: ctx.retry } : {}) })
   }
   const where = `${url.origin}${url.pathname}`
   if (res.status !== 200) {

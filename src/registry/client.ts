@@ -14,6 +14,7 @@ import { debugLog } from './log.js'
 import type { TlsMaterial } from './tls.js'
 import { loadTlsConfig } from '../config/certs.js'
 import { BlobLocationCache } from './blob-locations.js'
+import type { RetryBudget } from '../util/retry.js'
 
 export interface RegistryClientOptions extends RegistryAccessOptions {
   /** Stored-credentials lookup; default: the one set with setDefaultCredentialSource. */
@@ -44,6 +45,8 @@ export interface RegistryRequest {
   repo?: string
   followRedirects?: boolean
   signal?: AbortSignal
+  /** The operation's retry budget (util/retry.ts); the ping and token requests made for this request spend from it too. */
+  retry?: RetryBudget
 }
 
 interface Endpoint {
@@ -81,9 +84,9 @@ export class RegistryClient {
   }
 
   /** Finds the endpoint once: HTTPS, or (with tlsVerify false) HTTP when HTTPS does not work. */
-  endpoint(signal?: AbortSignal): Promise<Endpoint> {
+  endpoint(signal?: AbortSignal, retry?: RetryBudget): Promise<Endpoint> {
     if (!this.endpointP) {
-      this.endpointP = this.ping(signal)
+      this.endpointP = this.ping(signal, retry)
       this.endpointP.catch(() => {
         this.endpointP = undefined
       })
@@ -91,14 +94,14 @@ export class RegistryClient {
     return this.endpointP
   }
 
-  private async ping(signal?: AbortSignal): Promise<Endpoint> {
+  private async ping(signal?: AbortSignal, retry?: RetryBudget): Promise<Endpoint> {
     const host = registryHost(this.registry)
     const schemes = this.opts.tlsVerify === false ? ['https', 'http'] : ['https']
     let lastErr: unknown
     for (const scheme of schemes) {
       const base = new URL(`${scheme}://${host}/`)
       try {
-        const res = await this.http.send({ method: 'GET', url: new URL('/v2/', base), ...(signal ? { signal } : {}) })
+        const res = await this.http.send({ method: 'GET', url: new URL('/v2/', base), ...(signal ? { signal } : {}), ...(retry ? { retry } : {}) })
         await discard(res)
         if (res.status === 200 || res.status === 401) {
           if (res.status === 401) this.setChallenge(res)
@@ -145,14 +148,14 @@ export class RegistryClient {
     return p
   }
 
-  private async authorization(scopes: string[], repo: string | undefined, signal?: AbortSignal): Promise<string | undefined> {
+  private async authorization(scopes: string[], repo: string | undefined, signal?: AbortSignal, retry?: RetryBudget): Promise<string | undefined> {
     if (this.opts.bearerToken) return `Bearer ${this.opts.bearerToken}`
     const ch = this.challenge
     if (!ch) return undefined
     const creds = await this.credentialsFor(repo)
     if (ch.scheme === 'basic') return creds ? basicHeader(creds) : undefined
     if (ch.scheme === 'bearer') {
-      const token = await this.tokens.obtain(scopes, () => fetchToken(this.http, ch, scopes, creds, { registry: this.registry, ...(signal ? { signal } : {}) }))
+      const token = await this.tokens.obtain(scopes, () => fetchToken(this.http, ch, scopes, creds, { registry: this.registry, ...(signal ? { signal } : {}), ...(retry ? { retry } : {}) }))
       return `Bearer ${token}`
     }
     return undefined
@@ -160,12 +163,15 @@ export class RegistryClient {
 
   /** Sends an authenticated request; on 401 it refreshes the token (or learns the challenge) and retries once. */
   async request(r: RegistryRequest): Promise<HttpResponse> {
-    const { base } = await this.endpoint(r.signal)
+    const { base } = await this.endpoint(r.signal, r.retry)
     const url = r.url ?? new URL(r.path ?? '/v2/', base)
     const send = async (scopes: string[]): Promise<HttpResponse> => {
-      const auth = await this.authorization(scopes, r.repo, r.signal)
+      const auth = await this.authorization(scopes, r.repo, r.signal, r.retry)
       const headers = { ...(r.headers ?? {}), ...(auth ? { authorization: auth } : {}) }
-      return this.http.send({ method: r.method, url, headers, ...(r.body !== undefined ? { body: r.body } : {}), ...(r.followRedirects ? { followRedirects: true } : {}), ...(r.signal ? { signal: r.signal } : {}) })
+      return this.http.send({
+        method: r.method, url, headers, ...(r.body !== undefined ? { body: r.body } : {}), ...(r.followRedirects ? { followRedirects: true } : {}),
+        ...(r.signal ? { signal: r.signal } : {}), ...(r.retry ? { retry: r.retry } : {}),
+      })
     }
     const res = await send(r.scopes)
     const replayable = r.body === undefined || typeof r.body === 'string' || Buffer.isBuffer(r.body)
@@ -216,8 +222,8 @@ export class RegistryClient {
   }
 
   /** The endpoint's base URL (after ping). */
-  async baseUrl(signal?: AbortSignal): Promise<URL> {
-    return (await this.endpoint(signal)).base
+  async baseUrl(signal?: AbortSignal, retry?: RetryBudget): Promise<URL> {
+    return (await this.endpoint(signal, retry)).base
   }
 
   async close(): Promise<void> {

@@ -13,6 +13,9 @@ import { debugLog } from './log.js'
 import { caWithSystemRoots } from '../config/certs.js'
 import { tlsErrorCode, type TlsMaterial } from './tls.js'
 import { MAX_ERROR_BODY_SIZE, readAtMost } from '../util/limits.js'
+import { isRetryable, isRetryableStatus, retryAfterMs, RetryBudget, sleep } from '../util/retry.js'
+
+export { retryAfterMs }
 
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 export type Body = Buffer | string | Readable | undefined
@@ -26,6 +29,11 @@ export interface HttpRequest {
   signal?: AbortSignal
   /** Follow 3xx answers (GET/HEAD). */
   followRedirects?: boolean
+  /**
+   * The operation's retry budget (util/retry.ts): every retry of this request spends from it.
+   * Default: a budget of its own with the client's retryTimes / retryDelayMs.
+   */
+  retry?: RetryBudget
 }
 
 export interface HttpResponse {
@@ -43,6 +51,7 @@ export interface HttpOptions {
   tlsFor?: (host: string) => TlsMaterial | undefined
   insecure?: (host: string) => boolean
   userAgent?: string
+  /** Retries per request when the request brings no budget of its operation (default 3). */
   retryTimes?: number
   retryDelayMs?: number
   /** Connections per origin (the per-host concurrency limit). */
@@ -62,19 +71,6 @@ export function idleTimeoutDefault(env: NodeJS.ProcessEnv = process.env): number
     if (Number.isFinite(s) && s > 0) return Math.max(1, Math.round(s * 1000))
   }
   return 60_000
-}
-
-const NETWORK_RETRY = new Set([
-  'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED',
-])
-
-export function isNetworkRetryable(e: unknown): boolean {
-  for (const x of causeChain(e)) {
-    const c = (x as { code?: unknown }).code
-    if (typeof c === 'string' && NETWORK_RETRY.has(c)) return true
-  }
-  return false
 }
 
 export function header(h: HttpResponse['headers'], name: string): string | undefined {
@@ -135,31 +131,6 @@ export async function readErrorText(res: HttpResponse): Promise<string> {
 export async function discard(res: HttpResponse): Promise<void> {
   if (!readable(res)) return
   await res.body.dump().catch(() => {})
-}
-
-/** Retry-After in ms (seconds or an HTTP date), capped. */
-export function retryAfterMs(v: string | undefined, capMs = 60_000): number | undefined {
-  if (!v) return undefined
-  const s = Number(v)
-  if (Number.isFinite(s) && s >= 0) return Math.min(s * 1000, capMs)
-  const t = Date.parse(v)
-  if (!Number.isNaN(t)) return Math.min(Math.max(0, t - Date.now()), capMs)
-  return undefined
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason)
-    const onAbort = (): void => {
-      clearTimeout(t)
-      reject(signal!.reason)
-    }
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308])
@@ -229,34 +200,35 @@ export class HttpClient {
   /** One request with retries and redirects. The caller must consume or dump the body. */
   async send(req: HttpRequest): Promise<HttpResponse> {
     const replayable = !(req.body instanceof Readable)
-    const max = this.opts.retryTimes ?? 3
-    for (let attempt = 0; ; attempt++) {
+    const budget = req.retry ?? this.requestBudget()
+    for (;;) {
       let res: HttpResponse
       try {
         res = await this.sendFollowing(req)
       } catch (e) {
-        if (replayable && attempt < max && isNetworkRetryable(e) && !req.signal?.aborted) {
-          const d = this.backoff(attempt)
-          debugLog(() => `registry: ${req.method} ${req.url.href}: ${(e as Error).message}; retrying in ${d} ms (${attempt + 1}/${max})`)
+        const d = replayable && !req.signal?.aborted && isRetryable(e) ? budget.take(this.networkError(e, req), 'request') : undefined
+        if (d === undefined) throw this.networkError(e, req)
+        debugLog(() => `registry: ${req.method} ${req.url.href}: ${(e as Error).message}; retrying in ${d} ms (${budget.spent}/${budget.policy.maxRetries})`)
+        await sleep(d, req.signal)
+        continue
+      }
+      if (isRetryableStatus(res.status) && replayable && !req.signal?.aborted) {
+        const why = new Error(`${req.method} ${res.url.origin}${res.url.pathname}: HTTP ${res.status}`)
+        const d = budget.take(why, 'request', retryAfterMs(header(res.headers, 'retry-after')))
+        if (d !== undefined) {
+          debugLog(() => `registry: ${req.method} ${req.url.href}: HTTP ${res.status}; retrying in ${d} ms (${budget.spent}/${budget.policy.maxRetries})`)
+          await discard(res)
           await sleep(d, req.signal)
           continue
         }
-        throw this.networkError(e, req)
-      }
-      const retryStatus = res.status === 429 || res.status === 502 || res.status === 503 || res.status === 504 || res.status === 500
-      if (retryStatus && replayable && attempt < max && !req.signal?.aborted) {
-        const d = retryAfterMs(header(res.headers, 'retry-after')) ?? this.backoff(attempt)
-        debugLog(() => `registry: ${req.method} ${req.url.href}: HTTP ${res.status}; retrying in ${d} ms (${attempt + 1}/${max})`)
-        await discard(res)
-        await sleep(d, req.signal)
-        continue
       }
       return res
     }
   }
 
-  private backoff(attempt: number): number {
-    return this.opts.retryDelayMs ?? Math.min(500 * 2 ** attempt, 10_000)
+  /** The budget of a request whose operation brought none: the client's retryTimes for this request alone. */
+  requestBudget(): RetryBudget {
+    return new RetryBudget({ maxRetries: this.opts.retryTimes ?? 3, ...(this.opts.retryDelayMs !== undefined ? { delayMs: this.opts.retryDelayMs } : {}) })
   }
 
   private async sendFollowing(req: HttpRequest): Promise<HttpResponse> {

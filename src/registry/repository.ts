@@ -15,6 +15,7 @@ import { discard, header, readBody, readErrorText, type HttpResponse } from './h
 import { MAX_MANIFEST_SIZE, sizeLimitMessage } from '../util/limits.js'
 import { listPaginated } from './paginate.js'
 import { debugLog } from './log.js'
+import type { RetryBudget } from '../util/retry.js'
 
 export const MANIFEST_ACCEPT = SUPPORTED_MANIFEST_TYPES.join(', ')
 
@@ -43,6 +44,8 @@ export class Repository {
     readonly image: string,
     /** 'push': every request asks for pull,push (one token for a whole push, as containers/image). */
     access: 'pull' | 'push' = 'pull',
+    /** The operation's retry budget, spent by every request of this repository (util/retry.ts). */
+    readonly retry?: RetryBudget,
   ) {
     this.pushScopes = [repoScope(name, 'pull,push')]
     this.pullScopes = access === 'push' ? this.pushScopes : [repoScope(name, 'pull')]
@@ -62,7 +65,7 @@ export class Repository {
   /** A request through the client; network failures name the image too. */
   private async request(r: RegistryRequest): Promise<HttpResponse> {
     try {
-      return await this.client.request(r)
+      return await this.client.request(this.retry && !r.retry ? { ...r, retry: this.retry } : r)
     } catch (e) {
       throw this.named(e)
     }
@@ -219,6 +222,9 @@ export class Repository {
   /** Every tag, following `Link: <…>; rel="next"` pages. */
   listTags(opts: { pageSize?: number; signal?: AbortSignal } = {}): Promise<string[]> {
     const path = `/v2/${this.name}/tags/list${opts.pageSize ? `?n=${opts.pageSize}` : ''}`
-    return listPaginated(this.client, path, 'tags', { scopes: this.pullScopes, repo: this.name, image: this.image, what: 'listing tags', notFound: 'image', ...(opts.signal ? { signal: opts.signal } : {}) })
+    return listPaginated(this.client, path, 'tags', {
+      scopes: this.pullScopes, repo: this.name, image: this.image, what: 'listing tags', notFound: 'image',
+      ...(opts.signal ? { signal: opts.signal } : {}), ...(this.retry ? { retry: this.retry } : {}),
+    })
   }
 }

@@ -23,6 +23,7 @@ import type { RegistryAccess } from './registry-access.js'
 import { semverMatcher } from './semver.js'
 import type { PlanOptions, SyncSourceSpec } from './types.js'
 import { parseSyncYaml, type RegistrySyncConfig } from './yaml-config.js'
+import type { RetryBudget } from '../util/retry.js'
 
 export interface RawItem {
   source: ImageReference
@@ -51,7 +52,7 @@ function dockerItem(r: DockerReference, group: string, sourceOptions?: Transport
 }
 
 async function listTags(ctx: SourceContext, repo: DockerReference, opts: TransportOptions | undefined): Promise<string[]> {
-  const run = (): Promise<string[]> => ctx.access.listTags(dockerRef(repo.withTag('latest')), opts)
+  const run = (budget?: RetryBudget): Promise<string[]> => ctx.access.listTags(dockerRef(repo.withTag('latest')), budget ? { ...opts, retry: budget } : opts)
   try {
     return await (ctx.plan.retry ? ctx.plan.retry(run) : run())
   } catch (e) {

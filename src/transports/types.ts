@@ -7,6 +7,7 @@
 import type { Readable } from 'node:stream'
 import type { DockerReference } from '../reference/docker-reference.js'
 import type { Digest } from '../digest/digest.js'
+import type { RetryBudget } from '../util/retry.js'
 
 /** A blob descriptor as it appears in a manifest. size -1 = unknown. */
 export interface BlobInfo {
@@ -44,6 +45,12 @@ export interface TransportOptions {
   sharedBlobDir?: string
   /** docker: and docker-daemon: access (credentials, TLS, certificates); used by the registry transports. */
   registry?: RegistryAccessOptions
+  /**
+   * docker: the retry budget of the operation this source or destination belongs to
+   * (src/util/retry.ts): every retried request and every resumed download without progress spends
+   * from it. Absent: each request retries on its own, up to registry.retryTimes.
+   */
+  retry?: RetryBudget
 }
 
 /** How to reach a registry or daemon; from --creds, --tls-verify, --cert-dir, … (one set per side). */
@@ -64,7 +71,7 @@ export interface RegistryAccessOptions {
   daemonHost?: string
   /** --dest-precompute-digests (docker destinations). */
   precomputeDigests?: boolean
-  /** docker: retries per registry request (429, 5xx, connection resets); --retry-times. Default 3. */
+  /** docker: retries of a registry request (429, 5xx, resets) when no operation budget (`TransportOptions.retry`) is given. Default 3. */
   retryTimes?: number
   /** docker: fixed delay between request retries in ms (--retry-delay); default exponential from 500 ms, or Retry-After. */
   retryDelayMs?: number

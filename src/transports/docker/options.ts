@@ -93,7 +93,7 @@ export async function openRepositoryAt(
     delete o.bearerToken
   }
   const client = await acquireClient(physical.domain, o, access)
-  return { client, repo: new Repository(client, physical.path, ref.toString(), access) }
+  return { client, repo: new Repository(client, physical.path, ref.toString(), access, opts?.retry) }
 }
 
 /**
