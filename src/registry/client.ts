@@ -47,6 +47,9 @@ export interface RegistryRequest {
   signal?: AbortSignal
   /** The operation's retry budget (util/retry.ts); the ping and token requests made for this request spend from it too. */
   retry?: RetryBudget
+  /** A 2xx answer larger than this fails with `tooLarge()` (http/size-limit.ts). */
+  maxBodySize?: number
+  tooLarge?: () => Error
 }
 
 interface Endpoint {
@@ -171,6 +174,7 @@ export class RegistryClient {
       return this.http.send({
         method: r.method, url, headers, ...(r.body !== undefined ? { body: r.body } : {}), ...(r.followRedirects ? { followRedirects: true } : {}),
         ...(r.signal ? { signal: r.signal } : {}), ...(r.retry ? { retry: r.retry } : {}),
+        ...(r.maxBodySize !== undefined ? { maxBodySize: r.maxBodySize } : {}), ...(r.tooLarge ? { tooLarge: r.tooLarge } : {}),
       })
     }
     const res = await send(r.scopes)

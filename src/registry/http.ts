@@ -6,14 +6,19 @@
  */
 import { Readable } from 'node:stream'
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls'
-import { Pool, type Dispatcher } from 'undici'
+import { Agent, Pool, type Dispatcher } from 'undici'
 import { SkiffError, causeChain } from '../errors.js'
 import { VERSION } from '../version.js'
-import { debugLog } from './log.js'
 import { caWithSystemRoots } from '../config/certs.js'
 import { tlsErrorCode, type TlsMaterial } from './tls.js'
-import { MAX_ERROR_BODY_SIZE, readAtMost } from '../util/limits.js'
-import { isRetryable, isRetryableStatus, retryAfterMs, RetryBudget, sleep } from '../util/retry.js'
+import { MAX_ERROR_BODY_SIZE } from '../util/limits.js'
+import { retryAfterMs, RetryBudget } from '../util/retry.js'
+import { debugLogging } from './http/debug-log.js'
+import { redirects } from './http/redirect.js'
+import { retries } from './http/retry.js'
+import { sizeLimits } from './http/size-limit.js'
+import type { AnswerContext, SkiffDispatchOptions } from './http/types.js'
+import { userAgent } from './http/user-agent.js'
 
 export { retryAfterMs }
 
@@ -34,6 +39,9 @@ export interface HttpRequest {
    * Default: a budget of its own with the client's retryTimes / retryDelayMs.
    */
   retry?: RetryBudget
+  /** A 2xx answer body larger than this fails with `tooLarge()` (http/size-limit.ts). */
+  maxBodySize?: number
+  tooLarge?: () => Error
 }
 
 export interface HttpResponse {
@@ -85,21 +93,17 @@ function readable(res: HttpResponse): boolean {
 }
 
 /**
- * Reads a response body into memory, at most `limit` bytes: a larger Content-Length fails before
- * anything is read, a longer body as soon as the limit is passed (the connection is dropped).
+ * Reads a response body into memory. Its bound is the request's `maxBodySize` (http/size-limit.ts
+ * fails a larger answer before or while it arrives, with the request's `tooLarge` error).
  * Reading twice (or after discard) gives an empty buffer, never a crash.
  */
-export async function readBody(res: HttpResponse, limit: number, tooLarge: () => Error): Promise<Buffer> {
+export async function readBody(res: HttpResponse): Promise<Buffer> {
   if (!readable(res)) return Buffer.alloc(0)
-  const len = Number(header(res.headers, 'content-length'))
   res.body.on('error', () => {}) // failures surface through the reads below; a destroyed body must not crash the process
-  if (Number.isFinite(len) && len > limit) {
-    const e = tooLarge()
-    res.body.destroy(e)
-    throw e
-  }
   try {
-    return await readAtMost(res.body as unknown as AsyncIterable<Uint8Array> & { destroy(e?: Error): void }, limit, tooLarge)
+    const chunks: Buffer[] = []
+    for await (const c of res.body as AsyncIterable<Buffer>) chunks.push(c)
+    return Buffer.concat(chunks)
   } catch (e) {
     throw describeNetworkError(e, res.method, res.url) ?? e
   }
@@ -133,10 +137,9 @@ export async function discard(res: HttpResponse): Promise<void> {
   await res.body.dump().catch(() => {})
 }
 
-const REDIRECTS = new Set([301, 302, 303, 307, 308])
-
 export class HttpClient {
-  private readonly pools = new Map<string, Pool>()
+  private agent: Agent | undefined
+  private composed: Dispatcher | undefined
   readonly userAgent: string
   private closed = false
 
@@ -185,84 +188,67 @@ export class HttpClient {
     })
   }
 
-  private pool(url: URL): Pool {
-    let p = this.pools.get(url.origin)
-    if (!p) {
-      if (this.closed) throw new SkiffError('ERR_IO', `registry client used after close (${url.origin})`)
-      const connect = this.connectOptions(url)
+  /**
+   * The composed dispatcher: an Agent (one Pool per origin; its connection count is the per-host
+   * limit) under the interceptors of http/, innermost first: debug log, user agent, size limits,
+   * retries, redirects. So every retry and every redirect hop is logged and carries the User-Agent.
+   */
+  private get dispatcher(): Dispatcher {
+    if (this.closed) throw new SkiffError('ERR_IO', 'registry client used after close')
+    if (!this.composed) {
       const idle = this.idleTimeoutMs
-      p = new Pool(url.origin, { connections: this.opts.connectionsPerHost ?? 6, keepAliveTimeout: 30_000, connect, bodyTimeout: idle, headersTimeout: idle })
-      this.pools.set(url.origin, p)
+      this.agent = new Agent({
+        factory: (origin, o) =>
+          new Pool(origin, {
+            ...o, connections: this.opts.connectionsPerHost ?? 6, keepAliveTimeout: 30_000, bodyTimeout: idle, headersTimeout: idle,
+            connect: this.connectOptions(new URL(String(origin))),
+          }),
+      })
+      this.composed = this.agent.compose(
+        debugLogging(),
+        userAgent(this.userAgent),
+        sizeLimits(),
+        retries({
+          ...(this.opts.retryTimes !== undefined ? { retryTimes: this.opts.retryTimes } : {}),
+          ...(this.opts.retryDelayMs !== undefined ? { retryDelayMs: this.opts.retryDelayMs } : {}),
+          describe: (e, o) => describeNetworkError(e, o.method, new URL(o.path, o.origin), this.idleTimeoutMs) ?? e,
+        }),
+        redirects(),
+      )
     }
-    return p
+    return this.composed
   }
 
-  /** One request with retries and redirects. The caller must consume or dump the body. */
+  /** One request through the interceptors (retries, redirects, …). The caller must consume or dump the body. */
   async send(req: HttpRequest): Promise<HttpResponse> {
-    const replayable = !(req.body instanceof Readable)
-    const budget = req.retry ?? this.requestBudget()
-    for (;;) {
-      let res: HttpResponse
-      try {
-        res = await this.sendFollowing(req)
-      } catch (e) {
-        const d = replayable && !req.signal?.aborted && isRetryable(e) ? budget.take(this.networkError(e, req), 'request') : undefined
-        if (d === undefined) throw this.networkError(e, req)
-        debugLog(() => `registry: ${req.method} ${req.url.href}: ${(e as Error).message}; retrying in ${d} ms (${budget.spent}/${budget.policy.maxRetries})`)
-        await sleep(d, req.signal)
-        continue
-      }
-      if (isRetryableStatus(res.status) && replayable && !req.signal?.aborted) {
-        const why = new Error(`${req.method} ${res.url.origin}${res.url.pathname}: HTTP ${res.status}`)
-        const d = budget.take(why, 'request', retryAfterMs(header(res.headers, 'retry-after')))
-        if (d !== undefined) {
-          debugLog(() => `registry: ${req.method} ${req.url.href}: HTTP ${res.status}; retrying in ${d} ms (${budget.spent}/${budget.policy.maxRetries})`)
-          await discard(res)
-          await sleep(d, req.signal)
-          continue
-        }
-      }
-      return res
+    const opts: SkiffDispatchOptions & { signal?: AbortSignal } = {
+      origin: req.url.origin,
+      path: req.url.pathname + req.url.search,
+      method: req.method,
+      headers: req.headers ?? {},
+      // undici's headers timer (the idle timeout) does not fire while a streamed body is still being
+      // written and the socket takes it (a slow source), only when the registry stops reading or
+      // stays silent after the body was sent
+      ...(req.body !== undefined ? { body: req.body } : {}),
+      ...(req.signal ? { signal: req.signal } : {}),
+      ...(req.followRedirects ? { followRedirects: true } : {}),
+      ...(req.retry ? { retry: req.retry } : {}),
+      ...(req.maxBodySize !== undefined ? { maxBodySize: req.maxBodySize } : {}),
+      ...(req.tooLarge ? { tooLarge: req.tooLarge } : {}),
+    }
+    try {
+      const r = await this.dispatcher.request(opts)
+      const answered = r.context as AnswerContext | undefined
+      const url = answered?.url instanceof URL ? answered.url : req.url
+      return { method: (answered?.method as Method | undefined) ?? req.method, status: r.statusCode, headers: r.headers, body: r.body, url }
+    } catch (e) {
+      throw this.networkError(e, req)
     }
   }
 
   /** The budget of a request whose operation brought none: the client's retryTimes for this request alone. */
   requestBudget(): RetryBudget {
     return new RetryBudget({ maxRetries: this.opts.retryTimes ?? 3, ...(this.opts.retryDelayMs !== undefined ? { delayMs: this.opts.retryDelayMs } : {}) })
-  }
-
-  private async sendFollowing(req: HttpRequest): Promise<HttpResponse> {
-    let url = req.url
-    let method = req.method
-    const headers: Record<string, string> = { 'user-agent': this.userAgent, ...(req.headers ?? {}) }
-    const origin = req.url.origin
-    for (let hops = 0; ; hops++) {
-      debugLog(() => `registry: > ${method} ${url.href} ${JSON.stringify(headers)}`)
-      const body = req.body
-      // undici's headers timer (the idle timeout) does not fire while a streamed body is still being
-      // written and the socket takes it (a slow source), only when the registry stops reading or
-      // stays silent after the body was sent
-      const r = await this.pool(url).request({
-        method,
-        path: url.pathname + url.search,
-        headers,
-        ...(body !== undefined ? { body } : {}),
-        ...(req.signal ? { signal: req.signal } : {}),
-      })
-      debugLog(() => `registry: < ${r.statusCode} ${method} ${url.href}`)
-      const loc = r.headers.location
-      if (req.followRedirects && REDIRECTS.has(r.statusCode) && loc && hops < 10) {
-        await r.body.dump().catch(() => {})
-        url = new URL(Array.isArray(loc) ? loc[0]! : loc, url)
-        if (r.statusCode === 303) method = 'GET'
-        if (url.origin !== origin) {
-          delete headers.authorization
-          delete headers.Authorization
-        }
-        continue
-      }
-      return { method, status: r.statusCode, headers: r.headers, body: r.body, url }
-    }
   }
 
   private networkError(e: unknown, req: HttpRequest): unknown {
@@ -273,9 +259,10 @@ export class HttpClient {
 
   async close(): Promise<void> {
     this.closed = true
-    const pools = [...this.pools.values()]
-    this.pools.clear()
-    await Promise.all(pools.map((p) => p.close().catch(() => p.destroy())))
+    const agent = this.agent
+    this.agent = undefined
+    this.composed = undefined
+    await agent?.close().catch(() => agent.destroy())
   }
 }
 

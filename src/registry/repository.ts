@@ -80,12 +80,14 @@ export class Repository {
   }
 
   async getManifest(ref: string, signal?: AbortSignal): Promise<ManifestResponse> {
+    const what = `reading manifest ${ref}`
+    const tooLarge = () => new SkiffError('ERR_MANIFEST_INVALID', `${this.image}: ${what}: ${sizeLimitMessage(MAX_MANIFEST_SIZE)}`, { image: this.image })
     const res = await this.request({
-      method: 'GET', path: `/v2/${this.name}/manifests/${ref}`, headers: { accept: MANIFEST_ACCEPT }, scopes: this.pullScopes, repo: this.name, followRedirects: true, ...(signal ? { signal } : {}),
+      method: 'GET', path: `/v2/${this.name}/manifests/${ref}`, headers: { accept: MANIFEST_ACCEPT }, scopes: this.pullScopes, repo: this.name, followRedirects: true,
+      maxBodySize: MAX_MANIFEST_SIZE, tooLarge, ...(signal ? { signal } : {}),
     })
     if (res.status !== 200) throw await this.fail(res, `reading manifest ${ref}`, 'image')
-    const what = `reading manifest ${ref}`
-    const bytes = await readBody(res, MAX_MANIFEST_SIZE, () => new SkiffError('ERR_MANIFEST_INVALID', `${this.image}: ${what}: ${sizeLimitMessage(MAX_MANIFEST_SIZE)}`, { image: this.image })).catch((e: unknown) => {
+    const bytes = await readBody(res).catch((e: unknown) => {
       throw this.named(e)
     })
     const ct = (header(res.headers, 'content-type') ?? '').split(';')[0]!.trim()
