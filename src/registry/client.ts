@@ -10,6 +10,7 @@ import { basicHeader, fetchToken, parseChallenges, TokenCache, type Challenge } 
 import { getDefaultCredentialSource, type CredentialSource, type Credentials } from './credentials.js'
 import { describeNetworkError, discard, HttpClient, type Body, type HttpResponse, type Method } from './http.js'
 import type { AuthFacts } from './errors.js'
+import type { AuthProvider } from './http/auth.js'
 import { debugLog } from './log.js'
 import type { TlsMaterial } from './tls.js'
 import { loadTlsConfig } from '../config/certs.js'
@@ -107,7 +108,7 @@ export class RegistryClient {
         const res = await this.http.send({ method: 'GET', url: new URL('/v2/', base), ...(signal ? { signal } : {}), ...(retry ? { retry } : {}) })
         await discard(res)
         if (res.status === 200 || res.status === 401) {
-          if (res.status === 401) this.setChallenge(res)
+          if (res.status === 401) this.setChallenge(res.headers)
           debugLog(() => `registry: ${this.registry} is at ${base.origin}${this.challenge ? ` (auth: ${this.challenge.scheme})` : ''}`)
           return { base }
         }
@@ -130,8 +131,8 @@ export class RegistryClient {
     throw lastErr
   }
 
-  private setChallenge(res: HttpResponse): Challenge | undefined {
-    const chs = parseChallenges(res.headers['www-authenticate'])
+  private setChallenge(headers: HttpResponse['headers']): Challenge | undefined {
+    const chs = parseChallenges(headers['www-authenticate'])
     const ch = chs.find((c) => c.scheme === 'bearer') ?? chs.find((c) => c.scheme === 'basic')
     if (ch) this.challenge = ch
     return ch
@@ -164,38 +165,45 @@ export class RegistryClient {
     return undefined
   }
 
-  /** Sends an authenticated request; on 401 it refreshes the token (or learns the challenge) and retries once. */
+  /**
+   * Sends a request through the HTTP layer with this client's auth provider: the auth interceptor
+   * (http/auth.ts) adds the header and, on a 401, lets the provider refresh the token (or learn the
+   * challenge) and sends once more.
+   */
   async request(r: RegistryRequest): Promise<HttpResponse> {
     const { base } = await this.endpoint(r.signal, r.retry)
     const url = r.url ?? new URL(r.path ?? '/v2/', base)
-    const send = async (scopes: string[]): Promise<HttpResponse> => {
-      const auth = await this.authorization(scopes, r.repo, r.signal, r.retry)
-      const headers = { ...(r.headers ?? {}), ...(auth ? { authorization: auth } : {}) }
-      return this.http.send({
-        method: r.method, url, headers, ...(r.body !== undefined ? { body: r.body } : {}), ...(r.followRedirects ? { followRedirects: true } : {}),
-        ...(r.signal ? { signal: r.signal } : {}), ...(r.retry ? { retry: r.retry } : {}),
-        ...(r.maxBodySize !== undefined ? { maxBodySize: r.maxBodySize } : {}), ...(r.tooLarge ? { tooLarge: r.tooLarge } : {}),
-      })
-    }
-    const res = await send(r.scopes)
-    const replayable = r.body === undefined || typeof r.body === 'string' || Buffer.isBuffer(r.body)
-    if (res.status !== 401 || !replayable || this.opts.bearerToken) return res
-    const before = this.challenge
-    const ch = this.setChallenge(res)
-    if (!ch) return res
+    return this.http.send({
+      method: r.method, url, ...(r.headers ? { headers: r.headers } : {}), ...(r.body !== undefined ? { body: r.body } : {}),
+      ...(r.followRedirects ? { followRedirects: true } : {}), ...(r.signal ? { signal: r.signal } : {}), ...(r.retry ? { retry: r.retry } : {}),
+      ...(r.maxBodySize !== undefined ? { maxBodySize: r.maxBodySize } : {}), ...(r.tooLarge ? { tooLarge: r.tooLarge } : {}),
+      auth: this.authProvider(r, url),
+    })
+  }
+
+  /** What the auth interceptor asks for one request: its header, and whether a 401 is worth one more try. */
+  private authProvider(r: RegistryRequest, url: URL): AuthProvider {
     let scopes = r.scopes
-    if (ch.scheme === 'bearer') {
-      const extra = (ch.params.scope ?? '').split(' ').filter((s) => s && !scopes.includes(s))
-      scopes = [...scopes, ...extra]
-      this.tokens.invalidate(r.scopes)
-      this.tokens.invalidate(scopes)
-    } else if (before?.scheme === 'basic') {
-      return res // Basic credentials were sent and rejected: nothing to refresh
+    return {
+      header: () => this.authorization(scopes, r.repo, r.signal, r.retry),
+      retryAfter401: async (headers) => {
+        if (this.opts.bearerToken) return false
+        const before = this.challenge
+        const ch = this.setChallenge(headers)
+        if (!ch) return false
+        if (ch.scheme === 'bearer') {
+          const extra = (ch.params.scope ?? '').split(' ').filter((s) => s && !scopes.includes(s))
+          this.tokens.invalidate(scopes)
+          scopes = [...scopes, ...extra]
+          this.tokens.invalidate(scopes)
+        } else if (before?.scheme === 'basic') {
+          return false // Basic credentials were sent and rejected: nothing to refresh
+        }
+        if (ch.scheme === 'basic' && !(await this.credentialsFor(r.repo))) return false
+        debugLog(() => `registry: 401 from ${url.origin}${url.pathname}; authenticating again (${ch.scheme})`)
+        return true
+      },
     }
-    if (ch.scheme === 'basic' && !(await this.credentialsFor(r.repo))) return res
-    await discard(res)
-    debugLog(() => `registry: 401 from ${url.origin}${url.pathname}; authenticating again (${ch.scheme})`)
-    return send(scopes)
   }
 
   /**

@@ -17,7 +17,8 @@ import { debugLogging } from './http/debug-log.js'
 import { redirects } from './http/redirect.js'
 import { retries } from './http/retry.js'
 import { sizeLimits } from './http/size-limit.js'
-import type { AnswerContext, SkiffDispatchOptions } from './http/types.js'
+import type { AnswerContext } from './http/types.js'
+import { authentication, type AuthDispatchOptions, type AuthProvider } from './http/auth.js'
 import { userAgent } from './http/user-agent.js'
 
 export { retryAfterMs }
@@ -42,6 +43,8 @@ export interface HttpRequest {
   /** A 2xx answer body larger than this fails with `tooLarge()` (http/size-limit.ts). */
   maxBodySize?: number
   tooLarge?: () => Error
+  /** Authorization for this request, refreshed once after a 401 (http/auth.ts). */
+  auth?: AuthProvider
 }
 
 export interface HttpResponse {
@@ -191,7 +194,8 @@ export class HttpClient {
   /**
    * The composed dispatcher: an Agent (one Pool per origin; its connection count is the per-host
    * limit) under the interceptors of http/, innermost first: debug log, user agent, size limits,
-   * retries, redirects. So every retry and every redirect hop is logged and carries the User-Agent.
+   * retries, redirects, auth. So every retry and every redirect hop is logged and carries the
+   * User-Agent, and a redirect to another origin never carries the Authorization auth added.
    */
   private get dispatcher(): Dispatcher {
     if (this.closed) throw new SkiffError('ERR_IO', 'registry client used after close')
@@ -214,6 +218,7 @@ export class HttpClient {
           describe: (e, o) => describeNetworkError(e, o.method, new URL(o.path, o.origin), this.idleTimeoutMs) ?? e,
         }),
         redirects(),
+        authentication(),
       )
     }
     return this.composed
@@ -221,7 +226,7 @@ export class HttpClient {
 
   /** One request through the interceptors (retries, redirects, …). The caller must consume or dump the body. */
   async send(req: HttpRequest): Promise<HttpResponse> {
-    const opts: SkiffDispatchOptions & { signal?: AbortSignal } = {
+    const opts: AuthDispatchOptions = {
       origin: req.url.origin,
       path: req.url.pathname + req.url.search,
       method: req.method,
@@ -235,6 +240,7 @@ export class HttpClient {
       ...(req.retry ? { retry: req.retry } : {}),
       ...(req.maxBodySize !== undefined ? { maxBodySize: req.maxBodySize } : {}),
       ...(req.tooLarge ? { tooLarge: req.tooLarge } : {}),
+      ...(req.auth ? { auth: req.auth } : {}),
     }
     try {
       const r = await this.dispatcher.request(opts)
