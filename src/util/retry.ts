@@ -76,9 +76,23 @@ export function backoffMs(n: number, policy: Pick<RetryPolicy, 'delayMs'> = {}):
 
 /** Error codes of transient failures: the connection broke, stalled, was refused, or the name lookup failed for now. */
 const RETRYABLE_CODES = new Set([
-  'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'ENETDOWN',
-  'EHOSTUNREACH', 'EHOSTDOWN', 'ENETRESET', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED', 'ERR_TOO_MANY_REQUESTS',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETRESET',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
+  'ERR_TOO_MANY_REQUESTS',
 ])
 
 /** Whether an HTTP status is worth another attempt: 429 and 5xx, except 501 Not Implemented. */
@@ -156,7 +170,11 @@ export function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Pr
  * the policy allows whole-operation retries, a retryable failure runs `fn` again while the budget
  * lasts (what the requests already spent is gone).
  */
-export async function withRetry<T>(budget: RetryBudget, fn: (budget: RetryBudget) => Promise<T>, signal?: AbortSignal): Promise<T> {
+export async function withRetry<T>(
+  budget: RetryBudget,
+  fn: (budget: RetryBudget) => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
   for (;;) {
     try {
       return await fn(budget)

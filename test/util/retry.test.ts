@@ -1,7 +1,17 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { SkiffError } from '../../src/errors.js'
-import { abortable, backoffMs, isRetryable, isRetryableStatus, RetryBudget, retryAfterMs, sleep, withRetry, type RetryNotice } from '../../src/util/retry.js'
+import {
+  abortable,
+  backoffMs,
+  isRetryable,
+  isRetryableStatus,
+  RetryBudget,
+  retryAfterMs,
+  sleep,
+  withRetry,
+  type RetryNotice,
+} from '../../src/util/retry.js'
 
 const reset = () => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })
 
@@ -17,7 +27,17 @@ describe('the retry classifier', () => {
     assert.equal(isRetryable(Object.assign(new Error('404'), { status: 404 })), false)
   })
   it('statuses: 429 and 5xx except 501', () => {
-    assert.deepEqual([429, 500, 502, 503, 504, 501, 404, 401, 200].map(isRetryableStatus), [true, true, true, true, true, false, false, false, false])
+    assert.deepEqual([429, 500, 502, 503, 504, 501, 404, 401, 200].map(isRetryableStatus), [
+      true,
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+      false,
+    ])
   })
 })
 
@@ -29,10 +49,19 @@ describe('RetryBudget', () => {
     assert.equal(b.take(reset(), 'operation', 1234), 1234)
     assert.equal(b.take(reset(), 'request'), undefined)
     assert.equal(b.left, 0)
-    assert.deepEqual(seen.map((n) => [n.attempt, n.max, n.level]), [[1, 2, 'request'], [2, 2, 'operation']])
+    assert.deepEqual(
+      seen.map((n) => [n.attempt, n.max, n.level]),
+      [
+        [1, 2, 'request'],
+        [2, 2, 'operation'],
+      ],
+    )
   })
   it('backoff: fixed delay, else 0.5 s doubling up to 10 s', () => {
-    assert.deepEqual([1, 2, 3, 6, 9].map((n) => backoffMs(n)), [500, 1000, 2000, 10_000, 10_000])
+    assert.deepEqual(
+      [1, 2, 3, 6, 9].map((n) => backoffMs(n)),
+      [500, 1000, 2000, 10_000, 10_000],
+    )
     assert.equal(backoffMs(4, { delayMs: 7 }), 7)
   })
 })

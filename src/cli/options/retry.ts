@@ -10,7 +10,11 @@ import { UsageError } from '../usage-error.js'
 
 export const retryFlags: readonly FlagSpec[] = [
   { name: 'retry-times', kind: 'int', help: 'the number of times to possibly retry' },
-  { name: 'retry-delay', kind: 'duration', help: 'Fixed delay between retries. If not set, retry uses an exponential backoff delay.' },
+  {
+    name: 'retry-delay',
+    kind: 'duration',
+    help: 'Fixed delay between retries. If not set, retry uses an exponential backoff delay.',
+  },
 ]
 
 export type RetryOptions = RetryPolicy
@@ -23,7 +27,8 @@ export type RetryOptions = RetryPolicy
 export function retryOptionsFrom(v: FlagValues): RetryOptions {
   const times = v.int('retry-times')
   if (times !== undefined && times < 0) throw new UsageError(`--retry-times must not be negative, got ${times}`)
-  const o: RetryOptions = times !== undefined ? { maxRetries: times, wholeOperation: true } : { ...DEFAULT_RETRY_POLICY }
+  const o: RetryOptions =
+    times !== undefined ? { maxRetries: times, wholeOperation: true } : { ...DEFAULT_RETRY_POLICY }
   const delay = v.duration('retry-delay')
   if (delay !== undefined) {
     if (delay < 0) throw new UsageError('--retry-delay must not be negative')
@@ -37,13 +42,20 @@ export function retryBudget(policy: RetryOptions, warn?: (message: string) => vo
   return new RetryBudget(
     policy,
     policy.wholeOperation && warn
-      ? (n) => warn(`attempt ${n.attempt}/${n.max} failed (${(n.error as Error)?.message ?? String(n.error)}); retrying in ${formatGoDuration(n.delayMs)}`)
+      ? (n) =>
+          warn(
+            `attempt ${n.attempt}/${n.max} failed (${(n.error as Error)?.message ?? String(n.error)}); retrying in ${formatGoDuration(n.delayMs)}`,
+          )
       : undefined,
   )
 }
 
 /** Runs one operation with a fresh budget from `policy` (see retryBudget). */
-export function runWithRetry<T>(policy: RetryOptions, fn: (budget: RetryBudget) => Promise<T>, hooks: { signal?: AbortSignal; warn?: (message: string) => void } = {}): Promise<T> {
+export function runWithRetry<T>(
+  policy: RetryOptions,
+  fn: (budget: RetryBudget) => Promise<T>,
+  hooks: { signal?: AbortSignal; warn?: (message: string) => void } = {},
+): Promise<T> {
   return withRetry(retryBudget(policy, hooks.warn), fn, hooks.signal)
 }
 

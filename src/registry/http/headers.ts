@@ -16,13 +16,20 @@ export function headerRecord(h: Dispatcher.DispatchOptions['headers']): Headers 
     return out
   }
   const entries: Iterable<[string, unknown]> =
-    typeof (h as Iterable<unknown>)[Symbol.iterator] === 'function' ? (h as Iterable<[string, unknown]>) : Object.entries(h as Record<string, unknown>)
+    typeof (h as Iterable<unknown>)[Symbol.iterator] === 'function'
+      ? (h as Iterable<[string, unknown]>)
+      : Object.entries(h as Record<string, unknown>)
   for (const [k, v] of entries) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v)
   return out
 }
 
 /** The headers with `name` set (`replace` false: only when absent). */
-export function withHeader(h: Dispatcher.DispatchOptions['headers'], name: string, value: string, replace = true): Headers {
+export function withHeader(
+  h: Dispatcher.DispatchOptions['headers'],
+  name: string,
+  value: string,
+  replace = true,
+): Headers {
   const out = headerRecord(h)
   if (replace || out[name] === undefined) out[name] = value
   return out

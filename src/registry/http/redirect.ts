@@ -6,7 +6,15 @@
  */
 import { SkiffError } from '../../errors.js'
 import { withoutHeaders } from './headers.js'
-import { Relay, urlOf, type AnswerContext, type Controller, type Handler, type Interceptor, type SkiffDispatchOptions } from './types.js'
+import {
+  Relay,
+  urlOf,
+  type AnswerContext,
+  type Controller,
+  type Handler,
+  type Interceptor,
+  type SkiffDispatchOptions,
+} from './types.js'
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308])
 export const MAX_REDIRECTS = 10
@@ -50,11 +58,21 @@ class RedirectHandler implements Handler {
     this.handler.onRequestStart?.(this.relay, this.context)
   }
 
-  onRequestUpgrade(c: Controller, status: number, headers: Parameters<NonNullable<Handler['onRequestUpgrade']>>[2], socket: Parameters<NonNullable<Handler['onRequestUpgrade']>>[3]): void {
+  onRequestUpgrade(
+    c: Controller,
+    status: number,
+    headers: Parameters<NonNullable<Handler['onRequestUpgrade']>>[2],
+    socket: Parameters<NonNullable<Handler['onRequestUpgrade']>>[3],
+  ): void {
     this.handler.onRequestUpgrade?.(this.relay, status, headers, socket)
   }
 
-  onResponseStart(_c: Controller, status: number, headers: Record<string, string | string[] | undefined>, message?: string): void {
+  onResponseStart(
+    _c: Controller,
+    status: number,
+    headers: Record<string, string | string[] | undefined>,
+    message?: string,
+  ): void {
     const loc = headers.location
     const location = Array.isArray(loc) ? loc[0] : loc
     if (REDIRECTS.has(status) && location && this.hops < MAX_REDIRECTS) {
@@ -89,8 +107,18 @@ class RedirectHandler implements Handler {
     }
     const method = this.seeOther && this.opts.method !== 'HEAD' ? 'GET' : this.opts.method
     // Authorization (and cookies) only ever go to the origin the request was made for
-    const headers = next.origin === this.firstOrigin ? this.opts.headers : withoutHeaders(this.opts.headers, 'authorization', 'cookie', 'proxy-authorization')
-    this.opts = { ...this.opts, origin: next.origin, path: next.pathname + next.search, method, headers, ...(method !== this.opts.method ? { body: null } : {}) }
+    const headers =
+      next.origin === this.firstOrigin
+        ? this.opts.headers
+        : withoutHeaders(this.opts.headers, 'authorization', 'cookie', 'proxy-authorization')
+    this.opts = {
+      ...this.opts,
+      origin: next.origin,
+      path: next.pathname + next.search,
+      method,
+      headers,
+      ...(method !== this.opts.method ? { body: null } : {}),
+    }
     this.context.url = next
     this.context.method = method
     this.dispatch(this.opts, this)

@@ -24,7 +24,11 @@ export function retries(defaults: RetryDefaults = {}): Interceptor {
   return (dispatch) => (opts, handler) => {
     const o = opts as SkiffDispatchOptions
     const budget =
-      o.retry ?? new RetryBudget({ maxRetries: defaults.retryTimes ?? 3, ...(defaults.retryDelayMs !== undefined ? { delayMs: defaults.retryDelayMs } : {}) })
+      o.retry ??
+      new RetryBudget({
+        maxRetries: defaults.retryTimes ?? 3,
+        ...(defaults.retryDelayMs !== undefined ? { delayMs: defaults.retryDelayMs } : {}),
+      })
     return new RetryHandler(dispatch, o, handler, budget, defaults.describe ?? ((e) => e)).start()
   }
 }
@@ -59,7 +63,10 @@ class RetryHandler implements Handler {
   }
 
   private again(delay: number, why: string): void {
-    debugLog(() => `registry: ${this.opts.method} ${urlOf(this.opts).href}: ${why}; retrying in ${delay} ms (${this.budget.spent}/${this.budget.policy.maxRetries})`)
+    debugLog(
+      () =>
+        `registry: ${this.opts.method} ${urlOf(this.opts).href}: ${why}; retrying in ${delay} ms (${this.budget.spent}/${this.budget.policy.maxRetries})`,
+    )
     sleep(delay, this.opts.signal).then(
       () => {
         if (this.relay.aborted) this.handler.onResponseError?.(this.relay, this.relay.reason!)
@@ -76,7 +83,12 @@ class RetryHandler implements Handler {
     this.handler.onRequestStart?.(this.relay, context)
   }
 
-  onRequestUpgrade(c: Controller, status: number, headers: Headers, socket: Parameters<NonNullable<Handler['onRequestUpgrade']>>[3]): void {
+  onRequestUpgrade(
+    c: Controller,
+    status: number,
+    headers: Headers,
+    socket: Parameters<NonNullable<Handler['onRequestUpgrade']>>[3],
+  ): void {
     this.handler.onRequestUpgrade?.(this.relay, status, headers, socket)
   }
 

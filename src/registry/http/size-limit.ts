@@ -11,7 +11,10 @@ export function sizeLimits(): Interceptor {
   return (dispatch) => (opts, handler) => {
     const o = opts as SkiffDispatchOptions
     if (o.maxBodySize === undefined) return dispatch(opts, handler)
-    return dispatch(opts, new SizeLimitHandler(handler, o.maxBodySize, o.tooLarge ?? (() => new Error(sizeLimitMessage(o.maxBodySize!)))))
+    return dispatch(
+      opts,
+      new SizeLimitHandler(handler, o.maxBodySize, o.tooLarge ?? (() => new Error(sizeLimitMessage(o.maxBodySize!)))),
+    )
   }
 }
 
@@ -34,7 +37,12 @@ class SizeLimitHandler implements Handler {
     this.handler.onRequestStart?.(this.relay, context)
   }
 
-  onRequestUpgrade(c: Controller, status: number, headers: Headers, socket: Parameters<NonNullable<Handler['onRequestUpgrade']>>[3]): void {
+  onRequestUpgrade(
+    c: Controller,
+    status: number,
+    headers: Headers,
+    socket: Parameters<NonNullable<Handler['onRequestUpgrade']>>[3],
+  ): void {
     this.handler.onRequestUpgrade?.(this.relay, status, headers, socket)
   }
 

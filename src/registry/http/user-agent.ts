@@ -3,5 +3,6 @@ import type { Interceptor } from './types.js'
 import { withHeader } from './headers.js'
 
 export function userAgent(value: string): Interceptor {
-  return (dispatch) => (opts, handler) => dispatch({ ...opts, headers: withHeader(opts.headers, 'user-agent', value, false) }, handler)
+  return (dispatch) => (opts, handler) =>
+    dispatch({ ...opts, headers: withHeader(opts.headers, 'user-agent', value, false) }, handler)
 }

@@ -19,7 +19,14 @@ describe('--retry-times: one budget per operation', () => {
     reg = await startRegistry()
     await withTempDir(async (t) => {
       await writeOciImage(join(t, 'l'), 'v1', smallImage('budget', { layers: [{ files: { 'a.txt': 'budget\n' } }] }))
-      const push = await skiff(['--insecure-policy', 'copy', '-q', '--dest-tls-verify=false', `oci:${t}/l:v1`, `docker://${reg.host}/b/app:1`])
+      const push = await skiff([
+        '--insecure-policy',
+        'copy',
+        '-q',
+        '--dest-tls-verify=false',
+        `oci:${t}/l:v1`,
+        `docker://${reg.host}/b/app:1`,
+      ])
       assert.equal(push.code, 0, push.stderr)
       const raw = await skiff(['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/b/app:1`])
       assert.equal(raw.code, 0, raw.stderr)
@@ -33,11 +40,22 @@ describe('--retry-times: one budget per operation', () => {
   it('inspect against a registry that always resets: N+1 = 3 requests in all with --retry-times 2', async () => {
     const proxy = await startProxy(reg, { resetRequests: {} })
     try {
-      const r = await skiff(['inspect', '--tls-verify=false', '--retry-times', '2', '--retry-delay', '10ms', `docker://${proxy.host}/b/app:1`])
+      const r = await skiff([
+        'inspect',
+        '--tls-verify=false',
+        '--retry-times',
+        '2',
+        '--retry-delay',
+        '10ms',
+        `docker://${proxy.host}/b/app:1`,
+      ])
       assert.equal(r.code, 1, r.stderr)
       assert.match(r.stderr, /closed unexpectedly|ECONNRESET|UND_ERR_SOCKET/)
       const reqs = proxy.requests()
-      assert.ok(reqs.every((e) => e.fault === 'request-reset'), JSON.stringify(reqs))
+      assert.ok(
+        reqs.every((e) => e.fault === 'request-reset'),
+        JSON.stringify(reqs),
+      )
       // (N+1)² = 9 before: 3 request attempts for each of 3 whole-operation attempts
       assert.equal(reqs.length, 3, JSON.stringify(reqs.map((e) => `${e.method} ${e.path}`)))
     } finally {
@@ -49,13 +67,30 @@ describe('--retry-times: one budget per operation', () => {
     const proxy = await startProxy(reg, { resetRequests: { match: { method: 'GET', path: `/blobs/${layer}` } } })
     try {
       await withTempDir(async (t) => {
-        const r = await skiff(['--insecure-policy', 'copy', '--retry-times', '2', '--retry-delay', '10ms', '--src-tls-verify=false', `docker://${proxy.host}/b/app:1`, `dir:${t}/out`])
+        const r = await skiff([
+          '--insecure-policy',
+          'copy',
+          '--retry-times',
+          '2',
+          '--retry-delay',
+          '10ms',
+          '--src-tls-verify=false',
+          `docker://${proxy.host}/b/app:1`,
+          `dir:${t}/out`,
+        ])
         assert.equal(r.code, 1, r.stderr)
         const gets = proxy.requests().filter((e) => e.method === 'GET' && e.path.endsWith(`/blobs/${layer}`))
         assert.equal(gets.length, 3, JSON.stringify(gets))
         const warnings = r.stderr.split('\n').filter((l) => l.startsWith('skiff: warning: attempt'))
-        assert.deepEqual(warnings.map((w) => /attempt (\d+\/\d+)/.exec(w)?.[1]), ['1/2', '2/2'], r.stderr)
-        assert.match(r.stderr.trimEnd().split('\n').at(-1)!, /^skiff: .*(closed unexpectedly|ECONNRESET|UND_ERR_SOCKET)/)
+        assert.deepEqual(
+          warnings.map((w) => /attempt (\d+\/\d+)/.exec(w)?.[1]),
+          ['1/2', '2/2'],
+          r.stderr,
+        )
+        assert.match(
+          r.stderr.trimEnd().split('\n').at(-1)!,
+          /^skiff: .*(closed unexpectedly|ECONNRESET|UND_ERR_SOCKET)/,
+        )
       })
     } finally {
       await proxy.close()
@@ -65,7 +100,13 @@ describe('--retry-times: one budget per operation', () => {
   it('without --retry-times: 3 request retries, no whole-operation retry (4 requests)', async () => {
     const proxy = await startProxy(reg, { resetRequests: {} })
     try {
-      const r = await skiff(['inspect', '--tls-verify=false', '--retry-delay', '10ms', `docker://${proxy.host}/b/app:1`])
+      const r = await skiff([
+        'inspect',
+        '--tls-verify=false',
+        '--retry-delay',
+        '10ms',
+        `docker://${proxy.host}/b/app:1`,
+      ])
       assert.equal(r.code, 1, r.stderr)
       assert.doesNotMatch(r.stderr, /warning/, 'request retries are not reported without --retry-times')
       assert.equal(proxy.requests().length, 4)

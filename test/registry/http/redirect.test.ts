@@ -14,7 +14,13 @@ describe('redirect interceptor', () => {
     })
     const { d, close } = composed(redirects())
     try {
-      const r = await d.request({ origin: registry.url, path: '/v2/a/blobs/x', method: 'GET', headers: { authorization: 'Bearer secret' }, followRedirects: true } as never)
+      const r = await d.request({
+        origin: registry.url,
+        path: '/v2/a/blobs/x',
+        method: 'GET',
+        headers: { authorization: 'Bearer secret' },
+        followRedirects: true,
+      } as never)
       assert.equal(r.statusCode, 200)
       assert.equal(await text(r), 'blob bytes')
       assert.equal(registry.seen[0]!.headers.authorization, 'Bearer secret')
@@ -22,7 +28,11 @@ describe('redirect interceptor', () => {
       assert.equal(target.seen[0]!.headers.authorization, undefined, 'Authorization must not reach another host')
       assert.equal(target.seen[0]!.url, '/signed?sig=1')
       const ctx = r.context as AnswerContext
-      assert.equal(ctx.url?.href, `http://localhost:${target.port}/signed?sig=1`, 'the context names the URL that answered')
+      assert.equal(
+        ctx.url?.href,
+        `http://localhost:${target.port}/signed?sig=1`,
+        'the context names the URL that answered',
+      )
     } finally {
       await close()
       await Promise.all([registry.close(), target.close()])
@@ -44,7 +54,13 @@ describe('redirect interceptor', () => {
     })
     const { d, close } = composed(redirects())
     try {
-      const same = await d.request({ origin: s.url, path: '/see-other', method: 'GET', headers: { authorization: 'Basic x' }, followRedirects: true } as never)
+      const same = await d.request({
+        origin: s.url,
+        path: '/see-other',
+        method: 'GET',
+        headers: { authorization: 'Basic x' },
+        followRedirects: true,
+      } as never)
       assert.equal(await text(same), 'GET /final')
       assert.equal(s.seen.at(-1)!.headers.authorization, 'Basic x')
       const loop = await d.request({ origin: s.url, path: '/hop/0', method: 'GET', followRedirects: true } as never)

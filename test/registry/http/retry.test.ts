@@ -38,7 +38,10 @@ describe('retry interceptor', () => {
     const { d, close } = composed(retries({ retryDelayMs: 1 }))
     try {
       const budget = new RetryBudget({ maxRetries: 1, delayMs: 1 })
-      await assert.rejects(d.request({ origin: resets.url, path: '/', method: 'GET', retry: budget } as never), /ECONNRESET|other side closed|socket/i)
+      await assert.rejects(
+        d.request({ origin: resets.url, path: '/', method: 'GET', retry: budget } as never),
+        /ECONNRESET|other side closed|socket/i,
+      )
       assert.equal(resets.seen.length, 2)
       // the same budget: nothing left for the next request of the operation
       const r = await d.request({ origin: busy.url, path: '/', method: 'GET', retry: budget } as never)
@@ -66,12 +69,23 @@ describe('retry interceptor', () => {
     })
     const { d, close } = composed(retries({ retryDelayMs: 1 }))
     try {
-      const r = await d.request({ origin: s.url, path: '/up', method: 'PUT', body: Readable.from([Buffer.from('data')]) })
+      const r = await d.request({
+        origin: s.url,
+        path: '/up',
+        method: 'PUT',
+        body: Readable.from([Buffer.from('data')]),
+      })
       assert.equal(r.statusCode, 503)
       await text(r)
       assert.equal(s.seen.length, 1)
       const ac = new AbortController()
-      const p = d.request({ origin: s.url, path: '/', method: 'GET', signal: ac.signal, retry: new RetryBudget({ maxRetries: 5, delayMs: 60_000 }) } as never)
+      const p = d.request({
+        origin: s.url,
+        path: '/',
+        method: 'GET',
+        signal: ac.signal,
+        retry: new RetryBudget({ maxRetries: 5, delayMs: 60_000 }),
+      } as never)
       setTimeout(() => ac.abort(new Error('stop now')), 200)
       const t0 = Date.now()
       await assert.rejects(p, /stop now/)

@@ -18,7 +18,9 @@ export interface TestServer {
 }
 
 /** `handle` gets the request number (0-based) too. */
-export async function serve(handle: (req: IncomingMessage, res: ServerResponse, n: number) => void): Promise<TestServer> {
+export async function serve(
+  handle: (req: IncomingMessage, res: ServerResponse, n: number) => void,
+): Promise<TestServer> {
   const seen: Seen[] = []
   const sockets = new Set<Socket>()
   const server = createServer((req, res) => {

@@ -31,14 +31,26 @@ describe('size-limit interceptor', () => {
     const { d, close } = composed(sizeLimits())
     try {
       const limit = { maxBodySize: 10, tooLarge }
-      await assert.rejects(d.request({ origin: s.url, path: '/declared', method: 'GET', ...limit } as never), /too large \(test\)/)
-      const r = await d.request({ origin: s.url, path: '/stream', method: 'GET', maxBodySize: 100_000, tooLarge } as never)
+      await assert.rejects(
+        d.request({ origin: s.url, path: '/declared', method: 'GET', ...limit } as never),
+        /too large \(test\)/,
+      )
+      const r = await d.request({
+        origin: s.url,
+        path: '/stream',
+        method: 'GET',
+        maxBodySize: 100_000,
+        tooLarge,
+      } as never)
       await assert.rejects(text(r), /too large \(test\)/)
       assert.ok(sent < 4 * 1024 * 1024, `the server sent ${sent} bytes before the drop`)
       const err = await d.request({ origin: s.url, path: '/error', method: 'GET', ...limit } as never)
       assert.equal(err.statusCode, 404)
       assert.equal((await text(err)).length, 100, 'error answers are not limited here')
-      assert.equal(await text(await d.request({ origin: s.url, path: '/small', method: 'GET', ...limit } as never)), 'tiny')
+      assert.equal(
+        await text(await d.request({ origin: s.url, path: '/small', method: 'GET', ...limit } as never)),
+        'tiny',
+      )
     } finally {
       await close()
       await s.close()

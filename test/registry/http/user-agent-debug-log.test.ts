@@ -12,7 +12,10 @@ describe('user-agent and debug-log interceptors', () => {
     try {
       await text(await d.request({ origin: s.url, path: '/', method: 'GET' }))
       await text(await d.request({ origin: s.url, path: '/', method: 'GET', headers: { 'User-Agent': 'mine' } }))
-      assert.deepEqual(s.seen.map((e) => e.headers['user-agent']), ['skiff/test', 'mine'])
+      assert.deepEqual(
+        s.seen.map((e) => e.headers['user-agent']),
+        ['skiff/test', 'mine'],
+      )
     } finally {
       await close()
       await s.close()
@@ -30,9 +33,20 @@ describe('user-agent and debug-log interceptors', () => {
       await text(await d.request({ origin: s.url, path: '/v2/', method: 'GET' }))
       assert.equal(lines.length, 0)
       setRegistryDebugLog((l) => lines.push(l))
-      await text(await d.request({ origin: s.url, path: '/v2/x?token=abc', method: 'PUT', headers: { authorization: 'Bearer s3cret' }, body: 'b' }))
+      await text(
+        await d.request({
+          origin: s.url,
+          path: '/v2/x?token=abc',
+          method: 'PUT',
+          headers: { authorization: 'Bearer s3cret' },
+          body: 'b',
+        }),
+      )
       assert.equal(lines.length, 2, lines.join('\n'))
-      assert.match(lines[0]!, new RegExp(`^registry: > PUT ${s.url}/v2/x\\?token=<redacted> .*"authorization":"Bearer <redacted>"`))
+      assert.match(
+        lines[0]!,
+        new RegExp(`^registry: > PUT ${s.url}/v2/x\\?token=<redacted> .*"authorization":"Bearer <redacted>"`),
+      )
       assert.equal(lines[1], `registry: < 201 PUT ${s.url}/v2/x?token=<redacted>`)
       assert.ok(!lines.join('').includes('s3cret') && !lines.join('').includes('abc'))
     } finally {
