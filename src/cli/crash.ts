@@ -87,7 +87,7 @@ export function exitBrokenPipe(): never {
 
 /** Thrown by a command whose output file is our stdout when its reader went away: end as exitBrokenPipe does. */
 export class StdoutClosed extends Error {
-  /** never worth a retry (options/retry.ts reads this) */
+  /** never worth a retry (util/retry.ts isRetryable reads this) */
   readonly retryable = false
   constructor(cause: unknown) {
     super('stdout was closed by its reader', { cause })

@@ -16,6 +16,7 @@
 import { limiter, type Limiter } from './limit.js'
 import type { CopiedBlob } from './blob.js'
 import { newContext, type SkiffContext } from '../registry/context.js'
+import { abortable } from '../util/retry.js'
 
 export interface SharedCopyStateOptions {
   /** Blob transfers (reuse checks and uploads) at once per blob store. Default 8. */
@@ -46,26 +47,6 @@ export interface SharedCopyState {
   rememberLocalBlob(digest: string, locate: () => Promise<string | undefined>): void
   /** A local file holding `digest` that an earlier copy of this run stored, if one still exists. */
   findLocalBlob(digest: string): Promise<string | undefined>
-}
-
-/** Settles with `p`, or rejects when `signal` aborts first. */
-function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return p
-  if (signal.aborted) return Promise.reject(signal.reason)
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason)
-    signal.addEventListener('abort', onAbort, { once: true })
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(v)
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(e)
-      },
-    )
-  })
 }
 
 class SharedState implements SharedCopyState {

@@ -8,6 +8,7 @@ import type { Credentials } from './credentials.js'
 import { readBody, readErrorText, type HttpClient } from './http.js'
 import { registryErrorFrom } from './errors.js'
 import { MAX_TOKEN_RESPONSE_SIZE, sizeLimitMessage } from '../util/limits.js'
+import type { RetryBudget } from '../util/retry.js'
 
 export interface Challenge {
   scheme: string
@@ -122,7 +123,7 @@ export async function fetchToken(
   ch: Challenge,
   scopes: string[],
   creds: Credentials | undefined,
-  ctx: { registry: string; signal?: AbortSignal },
+  ctx: { registry: string; signal?: AbortSignal; retry?: RetryBudget },
 ): Promise<TokenCacheEntry> {
   const realm = ch.params.realm
   if (!realm) throw new SkiffError('ERR_REGISTRY', `${ctx.registry}: the registry asked for a Bearer token without a realm`)
@@ -132,21 +133,25 @@ export async function fetchToken(
   } catch {
     throw new SkiffError('ERR_REGISTRY', `${ctx.registry}: invalid token realm "${realm}"`)
   }
+  const where = `${url.origin}${url.pathname}`
+  const limit = {
+    maxBodySize: MAX_TOKEN_RESPONSE_SIZE,
+    tooLarge: () => new SkiffError('ERR_REGISTRY', `${ctx.registry}: reading the token answer from ${where}: ${sizeLimitMessage(MAX_TOKEN_RESPONSE_SIZE)}`),
+  }
   const service = ch.params.service
   let res
   if (creds?.identityToken) {
     const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: creds.identityToken, client_id: 'skiff' })
     if (service) form.set('service', service)
     if (scopes.length) form.set('scope', scopes.join(' '))
-    res = await http.send({ method: 'POST', url, body: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' }, ...(ctx.signal ? { signal: ctx.signal } : {}) })
+    res = await http.send({ ...limit, method: 'POST', url, body: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' }, ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.retry ? { retry: ctx.retry } : {}) })
   } else {
     if (service) url.searchParams.set('service', service)
     for (const s of scopes) url.searchParams.append('scope', s)
     const headers: Record<string, string> = {}
     if (creds) headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`
-    res = await http.send({ method: 'GET', url, headers, followRedirects: true, ...(ctx.signal ? { signal: ctx.signal } : {}) })
+    res = await http.send({ ...limit, method: 'GET', url, headers, followRedirects: true, ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.retry ? { retry: ctx.retry } : {}) })
   }
-  const where = `${url.origin}${url.pathname}`
   if (res.status !== 200) {
     const text = await readErrorText(res)
     const e = registryErrorFrom(res.status, text, { image: ctx.registry, what: `getting an access token from ${where}`, registry: ctx.registry })
@@ -158,7 +163,7 @@ export async function fetchToken(
     }
     throw e
   }
-  const body = await readBody(res, MAX_TOKEN_RESPONSE_SIZE, () => new SkiffError('ERR_REGISTRY', `${ctx.registry}: reading the token answer from ${where}: ${sizeLimitMessage(MAX_TOKEN_RESPONSE_SIZE)}`))
+  const body = await readBody(res)
   let j: { token?: string; access_token?: string; expires_in?: number; issued_at?: string }
   try {
     j = JSON.parse(body.toString('utf8')) as typeof j

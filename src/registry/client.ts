@@ -10,10 +10,12 @@ import { basicHeader, fetchToken, parseChallenges, TokenCache, type Challenge } 
 import { storedCredentials, type CredentialSource, type Credentials } from './credentials.js'
 import { describeNetworkError, discard, HttpClient, type Body, type HttpResponse, type Method } from './http.js'
 import type { AuthFacts } from './errors.js'
-import { noDebugLog, type DebugLog } from './log.js'
 import type { TlsMaterial } from './tls.js'
 import { loadTlsConfig } from '../config/certs.js'
 import { BlobLocationCache } from './blob-locations.js'
+import type { RetryBudget } from '../util/retry.js'
+import { noDebugLog, type DebugLog } from './log.js'
+import type { AuthProvider } from './http/auth.js'
 
 export interface RegistryClientOptions extends RegistryAccessOptions {
   /** Stored-credentials lookup; default: the context's (ClientDeps.credentialSource). */
@@ -61,6 +63,11 @@ export interface RegistryRequest {
   repo?: string
   followRedirects?: boolean
   signal?: AbortSignal
+  /** The operation's retry budget (util/retry.ts); the ping and token requests made for this request spend from it too. */
+  retry?: RetryBudget
+  /** A 2xx answer larger than this fails with `tooLarge()` (http/size-limit.ts). */
+  maxBodySize?: number
+  tooLarge?: () => Error
 }
 
 interface Endpoint {
@@ -118,9 +125,9 @@ export class RegistryClient {
   }
 
   /** Finds the endpoint once: HTTPS, or (with tlsVerify false) HTTP when HTTPS does not work. */
-  endpoint(signal?: AbortSignal): Promise<Endpoint> {
+  endpoint(signal?: AbortSignal, retry?: RetryBudget): Promise<Endpoint> {
     if (!this.endpointP) {
-      this.endpointP = this.ping(signal)
+      this.endpointP = this.ping(signal, retry)
       this.endpointP.catch(() => {
         this.endpointP = undefined
       })
@@ -128,17 +135,17 @@ export class RegistryClient {
     return this.endpointP
   }
 
-  private async ping(signal?: AbortSignal): Promise<Endpoint> {
+  private async ping(signal?: AbortSignal, retry?: RetryBudget): Promise<Endpoint> {
     const host = registryHost(this.registry)
     const schemes = this.opts.tlsVerify === false ? ['https', 'http'] : ['https']
     let lastErr: unknown
     for (const scheme of schemes) {
       const base = new URL(`${scheme}://${host}/`)
       try {
-        const res = await this.http.send({ method: 'GET', url: new URL('/v2/', base), ...(signal ? { signal } : {}) })
+        const res = await this.http.send({ method: 'GET', url: new URL('/v2/', base), ...(signal ? { signal } : {}), ...(retry ? { retry } : {}) })
         await discard(res)
         if (res.status === 200 || res.status === 401) {
-          if (res.status === 401) this.setChallenge(res)
+          if (res.status === 401) this.setChallenge(res.headers)
           this.log(() => `registry: ${this.registry} is at ${base.origin}${this.challenge ? ` (auth: ${this.challenge.scheme})` : ''}`)
           return { base }
         }
@@ -161,8 +168,8 @@ export class RegistryClient {
     throw lastErr
   }
 
-  private setChallenge(res: HttpResponse): Challenge | undefined {
-    const chs = parseChallenges(res.headers['www-authenticate'])
+  private setChallenge(headers: HttpResponse['headers']): Challenge | undefined {
+    const chs = parseChallenges(headers['www-authenticate'])
     const ch = chs.find((c) => c.scheme === 'bearer') ?? chs.find((c) => c.scheme === 'basic')
     if (ch) this.challenge = ch
     return ch
@@ -181,47 +188,58 @@ export class RegistryClient {
     return p
   }
 
-  private async authorization(scopes: string[], repo: string | undefined, signal?: AbortSignal): Promise<string | undefined> {
+  private async authorization(scopes: string[], repo: string | undefined, signal?: AbortSignal, retry?: RetryBudget): Promise<string | undefined> {
     if (this.opts.bearerToken) return `Bearer ${this.opts.bearerToken}`
     const ch = this.challenge
     if (!ch) return undefined
     const creds = await this.credentialsFor(repo)
     if (ch.scheme === 'basic') return creds ? basicHeader(creds) : undefined
     if (ch.scheme === 'bearer') {
-      const token = await this.tokens.obtain(scopes, () => fetchToken(this.http, ch, scopes, creds, { registry: this.registry, ...(signal ? { signal } : {}) }))
+      const token = await this.tokens.obtain(scopes, () => fetchToken(this.http, ch, scopes, creds, { registry: this.registry, ...(signal ? { signal } : {}), ...(retry ? { retry } : {}) }))
       return `Bearer ${token}`
     }
     return undefined
   }
 
-  /** Sends an authenticated request; on 401 it refreshes the token (or learns the challenge) and retries once. */
+  /**
+   * Sends a request through the HTTP layer with this client's auth provider: the auth interceptor
+   * (http/auth.ts) adds the header and, on a 401, lets the provider refresh the token (or learn the
+   * challenge) and sends once more.
+   */
   async request(r: RegistryRequest): Promise<HttpResponse> {
-    const { base } = await this.endpoint(r.signal)
+    const { base } = await this.endpoint(r.signal, r.retry)
     const url = r.url ?? new URL(r.path ?? '/v2/', base)
-    const send = async (scopes: string[]): Promise<HttpResponse> => {
-      const auth = await this.authorization(scopes, r.repo, r.signal)
-      const headers = { ...(r.headers ?? {}), ...(auth ? { authorization: auth } : {}) }
-      return this.http.send({ method: r.method, url, headers, ...(r.body !== undefined ? { body: r.body } : {}), ...(r.followRedirects ? { followRedirects: true } : {}), ...(r.signal ? { signal: r.signal } : {}) })
-    }
-    const res = await send(r.scopes)
-    const replayable = r.body === undefined || typeof r.body === 'string' || Buffer.isBuffer(r.body)
-    if (res.status !== 401 || !replayable || this.opts.bearerToken) return res
-    const before = this.challenge
-    const ch = this.setChallenge(res)
-    if (!ch) return res
+    return this.http.send({
+      method: r.method, url, ...(r.headers ? { headers: r.headers } : {}), ...(r.body !== undefined ? { body: r.body } : {}),
+      ...(r.followRedirects ? { followRedirects: true } : {}), ...(r.signal ? { signal: r.signal } : {}), ...(r.retry ? { retry: r.retry } : {}),
+      ...(r.maxBodySize !== undefined ? { maxBodySize: r.maxBodySize } : {}), ...(r.tooLarge ? { tooLarge: r.tooLarge } : {}),
+      auth: this.authProvider(r, url),
+    })
+  }
+
+  /** What the auth interceptor asks for one request: its header, and whether a 401 is worth one more try. */
+  private authProvider(r: RegistryRequest, url: URL): AuthProvider {
     let scopes = r.scopes
-    if (ch.scheme === 'bearer') {
-      const extra = (ch.params.scope ?? '').split(' ').filter((s) => s && !scopes.includes(s))
-      scopes = [...scopes, ...extra]
-      this.tokens.invalidate(r.scopes)
-      this.tokens.invalidate(scopes)
-    } else if (before?.scheme === 'basic') {
-      return res // Basic credentials were sent and rejected: nothing to refresh
+    return {
+      header: () => this.authorization(scopes, r.repo, r.signal, r.retry),
+      retryAfter401: async (headers) => {
+        if (this.opts.bearerToken) return false
+        const before = this.challenge
+        const ch = this.setChallenge(headers)
+        if (!ch) return false
+        if (ch.scheme === 'bearer') {
+          const extra = (ch.params.scope ?? '').split(' ').filter((s) => s && !scopes.includes(s))
+          this.tokens.invalidate(scopes)
+          scopes = [...scopes, ...extra]
+          this.tokens.invalidate(scopes)
+        } else if (before?.scheme === 'basic') {
+          return false // Basic credentials were sent and rejected: nothing to refresh
+        }
+        if (ch.scheme === 'basic' && !(await this.credentialsFor(r.repo))) return false
+        this.log(() => `registry: 401 from ${url.origin}${url.pathname}; authenticating again (${ch.scheme})`)
+        return true
+      },
     }
-    if (ch.scheme === 'basic' && !(await this.credentialsFor(r.repo))) return res
-    await discard(res)
-    this.log(() => `registry: 401 from ${url.origin}${url.pathname}; authenticating again (${ch.scheme})`)
-    return send(scopes)
   }
 
   /**
@@ -252,8 +270,8 @@ export class RegistryClient {
   }
 
   /** The endpoint's base URL (after ping). */
-  async baseUrl(signal?: AbortSignal): Promise<URL> {
-    return (await this.endpoint(signal)).base
+  async baseUrl(signal?: AbortSignal, retry?: RetryBudget): Promise<URL> {
+    return (await this.endpoint(signal, retry)).base
   }
 
   async close(): Promise<void> {

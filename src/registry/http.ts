@@ -6,13 +6,23 @@
  */
 import { Readable } from 'node:stream'
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls'
-import { Pool, type Dispatcher } from 'undici'
+import { Agent, Pool, type Dispatcher } from 'undici'
 import { SkiffError, causeChain } from '../errors.js'
 import { VERSION } from '../version.js'
-import { noDebugLog, type DebugLog } from './log.js'
 import { caWithSystemRoots } from '../config/certs.js'
 import { tlsErrorCode, type TlsMaterial } from './tls.js'
-import { MAX_ERROR_BODY_SIZE, readAtMost } from '../util/limits.js'
+import { MAX_ERROR_BODY_SIZE } from '../util/limits.js'
+import { retryAfterMs, RetryBudget } from '../util/retry.js'
+import { debugLogging } from './http/debug-log.js'
+import { redirects } from './http/redirect.js'
+import { retries } from './http/retry.js'
+import { sizeLimits } from './http/size-limit.js'
+import type { AnswerContext } from './http/types.js'
+import { authentication, type AuthDispatchOptions, type AuthProvider } from './http/auth.js'
+import { userAgent } from './http/user-agent.js'
+import { noDebugLog, type DebugLog } from './log.js'
+
+export { retryAfterMs }
 
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 export type Body = Buffer | string | Readable | undefined
@@ -26,6 +36,16 @@ export interface HttpRequest {
   signal?: AbortSignal
   /** Follow 3xx answers (GET/HEAD). */
   followRedirects?: boolean
+  /**
+   * The operation's retry budget (util/retry.ts): every retry of this request spends from it.
+   * Default: a budget of its own with the client's retryTimes / retryDelayMs.
+   */
+  retry?: RetryBudget
+  /** A 2xx answer body larger than this fails with `tooLarge()` (http/size-limit.ts). */
+  maxBodySize?: number
+  tooLarge?: () => Error
+  /** Authorization for this request, refreshed once after a 401 (http/auth.ts). */
+  auth?: AuthProvider
 }
 
 export interface HttpResponse {
@@ -43,6 +63,7 @@ export interface HttpOptions {
   tlsFor?: (host: string) => TlsMaterial | undefined
   insecure?: (host: string) => boolean
   userAgent?: string
+  /** Retries per request when the request brings no budget of its operation (default 3). */
   retryTimes?: number
   retryDelayMs?: number
   /** Connections per origin (the per-host concurrency limit). */
@@ -66,19 +87,6 @@ export function idleTimeoutDefault(env: NodeJS.ProcessEnv = process.env): number
   return 60_000
 }
 
-const NETWORK_RETRY = new Set([
-  'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED',
-])
-
-export function isNetworkRetryable(e: unknown): boolean {
-  for (const x of causeChain(e)) {
-    const c = (x as { code?: unknown }).code
-    if (typeof c === 'string' && NETWORK_RETRY.has(c)) return true
-  }
-  return false
-}
-
 export function header(h: HttpResponse['headers'], name: string): string | undefined {
   const v = h[name.toLowerCase()]
   return Array.isArray(v) ? v[0] : v
@@ -91,21 +99,17 @@ function readable(res: HttpResponse): boolean {
 }
 
 /**
- * Reads a response body into memory, at most `limit` bytes: a larger Content-Length fails before
- * anything is read, a longer body as soon as the limit is passed (the connection is dropped).
+ * Reads a response body into memory. Its bound is the request's `maxBodySize` (http/size-limit.ts
+ * fails a larger answer before or while it arrives, with the request's `tooLarge` error).
  * Reading twice (or after discard) gives an empty buffer, never a crash.
  */
-export async function readBody(res: HttpResponse, limit: number, tooLarge: () => Error): Promise<Buffer> {
+export async function readBody(res: HttpResponse): Promise<Buffer> {
   if (!readable(res)) return Buffer.alloc(0)
-  const len = Number(header(res.headers, 'content-length'))
   res.body.on('error', () => {}) // failures surface through the reads below; a destroyed body must not crash the process
-  if (Number.isFinite(len) && len > limit) {
-    const e = tooLarge()
-    res.body.destroy(e)
-    throw e
-  }
   try {
-    return await readAtMost(res.body as unknown as AsyncIterable<Uint8Array> & { destroy(e?: Error): void }, limit, tooLarge)
+    const chunks: Buffer[] = []
+    for await (const c of res.body as AsyncIterable<Buffer>) chunks.push(c)
+    return Buffer.concat(chunks)
   } catch (e) {
     throw describeNetworkError(e, res.method, res.url) ?? e
   }
@@ -139,35 +143,9 @@ export async function discard(res: HttpResponse): Promise<void> {
   await res.body.dump().catch(() => {})
 }
 
-/** Retry-After in ms (seconds or an HTTP date), capped. */
-export function retryAfterMs(v: string | undefined, capMs = 60_000): number | undefined {
-  if (!v) return undefined
-  const s = Number(v)
-  if (Number.isFinite(s) && s >= 0) return Math.min(s * 1000, capMs)
-  const t = Date.parse(v)
-  if (!Number.isNaN(t)) return Math.min(Math.max(0, t - Date.now()), capMs)
-  return undefined
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason)
-    const onAbort = (): void => {
-      clearTimeout(t)
-      reject(signal!.reason)
-    }
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
-}
-
-const REDIRECTS = new Set([301, 302, 303, 307, 308])
-
 export class HttpClient {
-  private readonly pools = new Map<string, Pool>()
+  private agent: Agent | undefined
+  private composed: Dispatcher | undefined
   readonly userAgent: string
   private closed = false
 
@@ -218,83 +196,71 @@ export class HttpClient {
     })
   }
 
-  private pool(url: URL): Pool {
-    let p = this.pools.get(url.origin)
-    if (!p) {
-      if (this.closed) throw new SkiffError('ERR_IO', `registry client used after close (${url.origin})`)
-      const connect = this.connectOptions(url)
+  /**
+   * The composed dispatcher: an Agent (one Pool per origin; its connection count is the per-host
+   * limit) under the interceptors of http/, innermost first: debug log, user agent, size limits,
+   * retries, redirects, auth. So every retry and every redirect hop is logged and carries the
+   * User-Agent, and a redirect to another origin never carries the Authorization auth added.
+   */
+  private get dispatcher(): Dispatcher {
+    if (this.closed) throw new SkiffError('ERR_IO', 'registry client used after close')
+    if (!this.composed) {
       const idle = this.idleTimeoutMs
-      p = new Pool(url.origin, { connections: this.opts.connectionsPerHost ?? 6, keepAliveTimeout: 30_000, connect, bodyTimeout: idle, headersTimeout: idle })
-      this.pools.set(url.origin, p)
+      this.agent = new Agent({
+        factory: (origin, o) =>
+          new Pool(origin, {
+            ...o, connections: this.opts.connectionsPerHost ?? 6, keepAliveTimeout: 30_000, bodyTimeout: idle, headersTimeout: idle,
+            connect: this.connectOptions(new URL(String(origin))),
+          }),
+      })
+      this.composed = this.agent.compose(
+        debugLogging(this.log),
+        userAgent(this.userAgent),
+        sizeLimits(),
+        retries({
+          ...(this.opts.retryTimes !== undefined ? { retryTimes: this.opts.retryTimes } : {}),
+          ...(this.opts.retryDelayMs !== undefined ? { retryDelayMs: this.opts.retryDelayMs } : {}),
+          log: this.log,
+          describe: (e, o) => describeNetworkError(e, o.method, new URL(o.path, o.origin), this.idleTimeoutMs) ?? e,
+        }),
+        redirects(),
+        authentication(),
+      )
     }
-    return p
+    return this.composed
   }
 
-  /** One request with retries and redirects. The caller must consume or dump the body. */
+  /** One request through the interceptors (retries, redirects, …). The caller must consume or dump the body. */
   async send(req: HttpRequest): Promise<HttpResponse> {
-    const replayable = !(req.body instanceof Readable)
-    const max = this.opts.retryTimes ?? 3
-    for (let attempt = 0; ; attempt++) {
-      let res: HttpResponse
-      try {
-        res = await this.sendFollowing(req)
-      } catch (e) {
-        if (replayable && attempt < max && isNetworkRetryable(e) && !req.signal?.aborted) {
-          const d = this.backoff(attempt)
-          this.log(() => `registry: ${req.method} ${req.url.href}: ${(e as Error).message}; retrying in ${d} ms (${attempt + 1}/${max})`)
-          await sleep(d, req.signal)
-          continue
-        }
-        throw this.networkError(e, req)
-      }
-      const retryStatus = res.status === 429 || res.status === 502 || res.status === 503 || res.status === 504 || res.status === 500
-      if (retryStatus && replayable && attempt < max && !req.signal?.aborted) {
-        const d = retryAfterMs(header(res.headers, 'retry-after')) ?? this.backoff(attempt)
-        this.log(() => `registry: ${req.method} ${req.url.href}: HTTP ${res.status}; retrying in ${d} ms (${attempt + 1}/${max})`)
-        await discard(res)
-        await sleep(d, req.signal)
-        continue
-      }
-      return res
-    }
-  }
-
-  private backoff(attempt: number): number {
-    return this.opts.retryDelayMs ?? Math.min(500 * 2 ** attempt, 10_000)
-  }
-
-  private async sendFollowing(req: HttpRequest): Promise<HttpResponse> {
-    let url = req.url
-    let method = req.method
-    const headers: Record<string, string> = { 'user-agent': this.userAgent, ...(req.headers ?? {}) }
-    const origin = req.url.origin
-    for (let hops = 0; ; hops++) {
-      this.log(() => `registry: > ${method} ${url.href} ${JSON.stringify(headers)}`)
-      const body = req.body
+    const opts: AuthDispatchOptions = {
+      origin: req.url.origin,
+      path: req.url.pathname + req.url.search,
+      method: req.method,
+      headers: req.headers ?? {},
       // undici's headers timer (the idle timeout) does not fire while a streamed body is still being
       // written and the socket takes it (a slow source), only when the registry stops reading or
       // stays silent after the body was sent
-      const r = await this.pool(url).request({
-        method,
-        path: url.pathname + url.search,
-        headers,
-        ...(body !== undefined ? { body } : {}),
-        ...(req.signal ? { signal: req.signal } : {}),
-      })
-      this.log(() => `registry: < ${r.statusCode} ${method} ${url.href}`)
-      const loc = r.headers.location
-      if (req.followRedirects && REDIRECTS.has(r.statusCode) && loc && hops < 10) {
-        await r.body.dump().catch(() => {})
-        url = new URL(Array.isArray(loc) ? loc[0]! : loc, url)
-        if (r.statusCode === 303) method = 'GET'
-        if (url.origin !== origin) {
-          delete headers.authorization
-          delete headers.Authorization
-        }
-        continue
-      }
-      return { method, status: r.statusCode, headers: r.headers, body: r.body, url }
+      ...(req.body !== undefined ? { body: req.body } : {}),
+      ...(req.signal ? { signal: req.signal } : {}),
+      ...(req.followRedirects ? { followRedirects: true } : {}),
+      ...(req.retry ? { retry: req.retry } : {}),
+      ...(req.maxBodySize !== undefined ? { maxBodySize: req.maxBodySize } : {}),
+      ...(req.tooLarge ? { tooLarge: req.tooLarge } : {}),
+      ...(req.auth ? { auth: req.auth } : {}),
     }
+    try {
+      const r = await this.dispatcher.request(opts)
+      const answered = r.context as AnswerContext | undefined
+      const url = answered?.url instanceof URL ? answered.url : req.url
+      return { method: (answered?.method as Method | undefined) ?? req.method, status: r.statusCode, headers: r.headers, body: r.body, url }
+    } catch (e) {
+      throw this.networkError(e, req)
+    }
+  }
+
+  /** The budget of a request whose operation brought none: the client's retryTimes for this request alone. */
+  requestBudget(): RetryBudget {
+    return new RetryBudget({ maxRetries: this.opts.retryTimes ?? 3, ...(this.opts.retryDelayMs !== undefined ? { delayMs: this.opts.retryDelayMs } : {}) })
   }
 
   private networkError(e: unknown, req: HttpRequest): unknown {
@@ -305,9 +271,10 @@ export class HttpClient {
 
   async close(): Promise<void> {
     this.closed = true
-    const pools = [...this.pools.values()]
-    this.pools.clear()
-    await Promise.all(pools.map((p) => p.close().catch(() => p.destroy())))
+    const agent = this.agent
+    this.agent = undefined
+    this.composed = undefined
+    await agent?.close().catch(() => agent.destroy())
   }
 }
 

@@ -14,6 +14,7 @@ import { registryErrorFrom } from './errors.js'
 import { discard, header, readBody, readErrorText, type HttpResponse } from './http.js'
 import { MAX_MANIFEST_SIZE, sizeLimitMessage } from '../util/limits.js'
 import { listPaginated } from './paginate.js'
+import type { RetryBudget } from '../util/retry.js'
 
 export const MANIFEST_ACCEPT = SUPPORTED_MANIFEST_TYPES.join(', ')
 
@@ -42,6 +43,8 @@ export class Repository {
     readonly image: string,
     /** 'push': every request asks for pull,push (one token for a whole push, as containers/image). */
     access: 'pull' | 'push' = 'pull',
+    /** The operation's retry budget, spent by every request of this repository (util/retry.ts). */
+    readonly retry?: RetryBudget,
   ) {
     this.pushScopes = [repoScope(name, 'pull,push')]
     this.pullScopes = access === 'push' ? this.pushScopes : [repoScope(name, 'pull')]
@@ -61,7 +64,7 @@ export class Repository {
   /** A request through the client; network failures name the image too. */
   private async request(r: RegistryRequest): Promise<HttpResponse> {
     try {
-      return await this.client.request(r)
+      return await this.client.request(this.retry && !r.retry ? { ...r, retry: this.retry } : r)
     } catch (e) {
       throw this.named(e)
     }
@@ -76,12 +79,14 @@ export class Repository {
   }
 
   async getManifest(ref: string, signal?: AbortSignal): Promise<ManifestResponse> {
+    const what = `reading manifest ${ref}`
+    const tooLarge = () => new SkiffError('ERR_MANIFEST_INVALID', `${this.image}: ${what}: ${sizeLimitMessage(MAX_MANIFEST_SIZE)}`, { image: this.image })
     const res = await this.request({
-      method: 'GET', path: `/v2/${this.name}/manifests/${ref}`, headers: { accept: MANIFEST_ACCEPT }, scopes: this.pullScopes, repo: this.name, followRedirects: true, ...(signal ? { signal } : {}),
+      method: 'GET', path: `/v2/${this.name}/manifests/${ref}`, headers: { accept: MANIFEST_ACCEPT }, scopes: this.pullScopes, repo: this.name, followRedirects: true,
+      maxBodySize: MAX_MANIFEST_SIZE, tooLarge, ...(signal ? { signal } : {}),
     })
     if (res.status !== 200) throw await this.fail(res, `reading manifest ${ref}`, 'image')
-    const what = `reading manifest ${ref}`
-    const bytes = await readBody(res, MAX_MANIFEST_SIZE, () => new SkiffError('ERR_MANIFEST_INVALID', `${this.image}: ${what}: ${sizeLimitMessage(MAX_MANIFEST_SIZE)}`, { image: this.image })).catch((e: unknown) => {
+    const bytes = await readBody(res).catch((e: unknown) => {
       throw this.named(e)
     })
     const ct = (header(res.headers, 'content-type') ?? '').split(';')[0]!.trim()
@@ -218,6 +223,9 @@ export class Repository {
   /** Every tag, following `Link: <…>; rel="next"` pages. */
   listTags(opts: { pageSize?: number; signal?: AbortSignal } = {}): Promise<string[]> {
     const path = `/v2/${this.name}/tags/list${opts.pageSize ? `?n=${opts.pageSize}` : ''}`
-    return listPaginated(this.client, path, 'tags', { scopes: this.pullScopes, repo: this.name, image: this.image, what: 'listing tags', notFound: 'image', ...(opts.signal ? { signal: opts.signal } : {}) })
+    return listPaginated(this.client, path, 'tags', {
+      scopes: this.pullScopes, repo: this.name, image: this.image, what: 'listing tags', notFound: 'image',
+      ...(opts.signal ? { signal: opts.signal } : {}), ...(this.retry ? { retry: this.retry } : {}),
+    })
   }
 }

@@ -18,7 +18,7 @@ export interface RegistryAccessOptions {
   daemonHost?: string
   /** --dest-precompute-digests (docker destinations). */
   precomputeDigests?: boolean
-  /** docker: retries per registry request (429, 5xx, connection resets); --retry-times. Default 3. */
+  /** docker: retries of a registry request (429, 5xx, resets) when no operation budget (`TransportOptions.retry`) is given. Default 3. */
   retryTimes?: number
   /** docker: fixed delay between request retries in ms (--retry-delay); default exponential from 500 ms, or Retry-After. */
   retryDelayMs?: number

@@ -17,6 +17,7 @@ import { resolvePlan } from './collisions.js'
 import { alreadyPresent, sourceExists } from './present.js'
 import { RegistryAccess } from './registry-access.js'
 import type { ImageResult, SyncItem, SyncSummary } from './types.js'
+import type { RetryBudget } from '../util/retry.js'
 
 export const DEFAULT_SYNC_JOBS = 4
 
@@ -30,8 +31,11 @@ export interface SyncRunOptions {
   force?: boolean
   /** Plan, check presence and that each source exists, but copy nothing. */
   dryRun?: boolean
-  /** Wraps each image's copy (skopeo retries whole images with --retry-times). */
-  retry?: <T>(fn: () => Promise<T>) => Promise<T>
+  /**
+   * Wraps each image's copy (skopeo retries whole images with --retry-times) and hands it the
+   * image's retry budget (util/retry.ts), which its registry requests spend from too.
+   */
+  retry?: <T>(fn: (budget?: RetryBudget) => Promise<T>) => Promise<T>
   onEvent?: (e: SyncEvent) => void
   signal?: AbortSignal
   /** Shared with the planner: kept-alive registry clients for HEADs and tag lists. */
@@ -141,16 +145,19 @@ export async function runSync(plan: AsyncIterable<SyncItem>, opts: SyncRunOption
         if (digest) return { ...base, digest, result: 'skipped', reason: 'present', ms: Date.now() - t0 }
       }
       if (opts.dryRun) {
-        const check = () => sourceExists(item.source, srcOpts, access)
+        const check = (budget?: RetryBudget) => sourceExists(item.source, budgeted(srcOpts, budget), access)
         await (opts.retry ? opts.retry(check) : check())
         return { ...base, result: 'skipped', reason: 'dry-run', ms: Date.now() - t0 }
       }
-      const copyOnce = () => {
+      const copyOnce = (budget?: RetryBudget) => {
         base.bytesCopied = 0
         base.bytesReused = 0
+        const source = budgeted(srcOpts, budget)
+        const destination = budgeted(copyOpts.destination, budget)
         return copyImage(item.source, item.destination, {
           ...copyOpts,
-          source: srcOpts,
+          ...(source ? { source } : {}),
+          ...(destination ? { destination } : {}),
           ...(signal ? { signal } : {}),
           onEvent: (event) => {
             if (event.type === 'blob-done' && event.size > 0) {
@@ -203,4 +210,9 @@ export async function runSync(plan: AsyncIterable<SyncItem>, opts: SyncRunOption
   }
   emit({ type: 'sync-done', summary })
   return summary
+}
+
+/** `o` with the image's retry budget (unchanged without one). */
+function budgeted(o: TransportOptions | undefined, budget: RetryBudget | undefined): TransportOptions | undefined {
+  return budget ? { ...(o ?? {}), retry: budget } : o
 }

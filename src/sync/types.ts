@@ -4,6 +4,7 @@
  */
 import type { ImageReference, TransportOptions } from '../transports/types.js'
 import type { TagMatcher } from './filters.js'
+import type { RetryBudget } from '../util/retry.js'
 
 /**
  * `--src`: a repository or image in a registry, a directory tree, an OCI layout, a YAML file, an
@@ -48,8 +49,8 @@ export interface PlanOptions {
   signal?: AbortSignal
   /** Problems that skip part of the source without failing the sync (as skopeo's yaml source logs them). */
   onWarning?: (message: string) => void
-  /** Wraps the listing of a repository's tags (skopeo retries it with --retry-times). */
-  retry?: <T>(fn: () => Promise<T>) => Promise<T>
+  /** Wraps the listing of a repository's tags (skopeo retries it with --retry-times), handing it its retry budget. */
+  retry?: <T>(fn: (budget?: RetryBudget) => Promise<T>) => Promise<T>
 }
 
 /** One image to sync. */

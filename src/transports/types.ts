@@ -10,6 +10,7 @@ import type { Digest } from '../digest/digest.js'
 import type { BlobInfo, Platform } from '../manifest/types.js'
 import type { RegistryAccessOptions } from '../registry/types.js'
 import type { SkiffContext } from '../registry/context.js'
+import type { RetryBudget } from '../util/retry.js'
 
 /** Options shared by every transport when opening a source or destination. Normalized at the edge. */
 export interface TransportOptions {
@@ -36,6 +37,12 @@ export interface TransportOptions {
    * gets a fresh context of its own (configuration read from process.env, nothing shared).
    */
   context?: SkiffContext
+  /**
+   * docker: the retry budget of the operation this source or destination belongs to
+   * (src/util/retry.ts): every retried request and every resumed download without progress spends
+   * from it. Absent: each request retries on its own, up to registry.retryTimes.
+   */
+  retry?: RetryBudget
 }
 
 /** What a destination can store and how it wants layers; the engine adapts to these. */

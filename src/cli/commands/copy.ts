@@ -7,10 +7,9 @@ import { copyImage } from '../../copy/copy.js'
 import { loadPolicyContext } from '../../policy/context.js'
 import { parseImageName } from '../../transports/registry.js'
 import type { CommandContext } from './types.js'
-import { formatGoDuration } from '../duration.js'
 import type { FlagValues } from '../flags.js'
 import { copyRequestFrom } from '../options/copy.js'
-import { withRetry } from '../options/retry.js'
+import { runWithRetry, withBudget } from '../options/retry.js'
 import { createProgress } from '../progress.js'
 import { StdoutClosed, isBrokenPipeOn } from '../crash.js'
 import type { ImageReference } from '../../transports/types.js'
@@ -47,11 +46,13 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
   checkLocalDestinationParent(dest)
 
   const progress = createProgress({ out: ctx.stderr, quiet: req.quiet })
-  const result = await withRetry(
+  const result = await runWithRetry(
     req.retry,
-    async () => {
+    async (budget) => {
       try {
-        return await copyImage(src, dest, { ...req.options, policy, context: ctx.context, signal: ctx.signal, onEvent: (e) => progress.onEvent(e) })
+        const { source, destination } = req.options
+        const sides = { source: withBudget(source, budget), destination: withBudget(destination, budget) }
+        return await copyImage(src, dest, { ...req.options, ...sides, policy, context: ctx.context, signal: ctx.signal, onEvent: (e) => progress.onEvent(e) })
       } catch (e) {
         // `… docker-archive:/dev/stdout | head -c 100`: the reader went away; end quietly, no retry
         if (isBrokenPipeOn(e, 1)) throw new StdoutClosed(e)
@@ -60,12 +61,7 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
         progress.finish()
       }
     },
-    {
-      signal: ctx.signal,
-      onRetry: (attempt, max, delay, e) => {
-        ctx.stderr.write(`skiff: warning: attempt ${attempt}/${max} failed (${(e as Error).message}); retrying in ${formatGoDuration(delay)}\n`)
-      },
-    },
+    { signal: ctx.signal, warn: (message) => ctx.stderr.write(`skiff: warning: ${message}\n`) },
   )
   if (ctx.global.debug) ctx.stderr.write(`skiff: debug: wrote ${result.manifestMediaType} ${result.manifestDigest}\n`)
   if (req.digestFile) {

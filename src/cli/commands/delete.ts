@@ -7,7 +7,7 @@ import { parseImageName } from '../../transports/registry.js'
 import type { CommandContext } from './types.js'
 import type { FlagValues } from '../flags.js'
 import { singleImageOptions } from '../options/image.js'
-import { withRetry } from '../options/retry.js'
+import { runWithRetry, withBudget } from '../options/retry.js'
 import { UsageError } from '../usage-error.js'
 
 export async function run(args: string[], flags: FlagValues, ctx: CommandContext): Promise<number> {
@@ -17,6 +17,6 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
   if (!ref.deleteImage) {
     throw new SkiffError('ERR_UNSUPPORTED', `deleting images is not supported for ${ref.transport.name}: images in this version of skiff (${ref.toString()}); skiff deletes from registries (docker://)`, { image: ref.toString() })
   }
-  await withRetry(retry, () => ref.deleteImage!(opts), { signal: ctx.signal })
+  await runWithRetry(retry, (b) => ref.deleteImage!(withBudget(opts, b)), { signal: ctx.signal })
   return 0
 }

@@ -9,7 +9,7 @@ import type { FlagValues } from '../flags.js'
 import { jsonOutput } from '../../go/json.js'
 import { isJsonFormat, renderUserFormat } from '../format/template.js'
 import { singleImageOptions } from '../options/image.js'
-import { withRetry } from '../options/retry.js'
+import { runWithRetry, withBudget } from '../options/retry.js'
 import { UsageError } from '../usage-error.js'
 
 export async function run(args: string[], flags: FlagValues, ctx: CommandContext): Promise<number> {
@@ -21,10 +21,10 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
 
   const ref = parseImageName(args[0]!)
   const format = flags.str('format')
-  const result = await withRetry(
+  const result = await runWithRetry(
     retry,
-    async () => {
-      const source = await ref.newImageSource(transportOpts)
+    async (budget) => {
+      const source = await ref.newImageSource(withBudget(transportOpts, budget))
       try {
         return await inspectImage(source, {
           raw: flags.bool('raw') ?? false,

@@ -6,7 +6,7 @@ import type { CommandContext } from './types.js'
 import type { FlagValues } from '../flags.js'
 import { jsonOutput } from '../../go/json.js'
 import { singleImageOptions } from '../options/image.js'
-import { withRetry } from '../options/retry.js'
+import { runWithRetry, withBudget } from '../options/retry.js'
 import { UsageError } from '../usage-error.js'
 
 export async function run(args: string[], flags: FlagValues, ctx: CommandContext): Promise<number> {
@@ -14,7 +14,7 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
   const { opts, retry } = singleImageOptions(flags, ctx)
   const ops = await import('./registry-ops.js')
   const registry = ops.parseRegistryName(args[0]!)
-  const repos = await withRetry(retry, () => ops.listRepositories(registry, opts), { signal: ctx.signal })
+  const repos = await runWithRetry(retry, (b) => ops.listRepositories(registry, withBudget(opts, b)), { signal: ctx.signal })
   ctx.stdout.write(jsonOutput({ Registry: registry, Repositories: repos }))
   return 0
 }

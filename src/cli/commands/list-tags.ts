@@ -9,7 +9,7 @@ import type { CommandContext } from './types.js'
 import type { FlagValues } from '../flags.js'
 import { jsonOutput } from '../../go/json.js'
 import { singleImageOptions } from '../options/image.js'
-import { withRetry } from '../options/retry.js'
+import { runWithRetry, withBudget } from '../options/retry.js'
 import { UsageError } from '../usage-error.js'
 
 export async function run(args: string[], flags: FlagValues, ctx: CommandContext): Promise<number> {
@@ -23,7 +23,7 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
   if (transport === 'docker') {
     const ops = await import('./registry-ops.js')
     const named = ops.parseDockerRepository(details)
-    const tags = await withRetry(retry, () => ops.listDockerTags(named, opts), { signal: ctx.signal })
+    const tags = await runWithRetry(retry, (b) => ops.listDockerTags(named, withBudget(opts, b)), { signal: ctx.signal })
     ctx.stdout.write(jsonOutput({ Repository: named.name, Tags: tags }))
     return 0
   }

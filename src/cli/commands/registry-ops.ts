@@ -29,7 +29,7 @@ export async function listDockerTags(named: DockerReference, opts: TransportOpti
   const ref = new DockerImageReference(dockerTransport, named.tagNameOnly())
   const { client, physical } = await openRepository(ref, opts)
   try {
-    const repo = new Repository(client, physical.path, `docker://${named.name}`)
+    const repo = new Repository(client, physical.path, `docker://${named.name}`, 'pull', opts.retry)
     return await repo.listTags(opts.signal ? { signal: opts.signal } : {})
   } finally {
     await releaseClient(client)

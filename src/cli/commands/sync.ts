@@ -11,10 +11,10 @@ import { RegistryAccess } from '../../sync/registry-access.js'
 import { digestFileText, writeReport } from '../../sync/report.js'
 import type { SyncEvent } from '../../sync/events.js'
 import type { CommandContext } from './types.js'
-import { formatGoDuration } from '../duration.js'
 import type { FlagValues } from '../flags.js'
 import { compileTagFilters, syncRequestFrom } from '../options/sync.js'
-import { withRetry } from '../options/retry.js'
+import { runWithRetry } from '../options/retry.js'
+import type { RetryBudget } from '../../util/retry.js'
 import { bulkProgressMode, createBulkProgress } from '../bulk-progress.js'
 import { logrusLine } from '../logrus-line.js'
 import { createSharedCopyState } from '../../copy/shared-state.js'
@@ -31,11 +31,9 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
   const progress = createBulkProgress({ mode, out: ctx.stderr, dryRun: req.dryRun })
   if (req.dryRun && mode !== 'json' && mode !== 'none') ctx.stderr.write(`${logrusLine('warning', 'Running in dry-run mode')}\n`)
   const emit = (e: SyncEvent): void => progress.onEvent(e)
-  const retry = <T>(fn: () => Promise<T>): Promise<T> =>
-    withRetry(req.retry, fn, {
-      signal: ctx.signal,
-      onRetry: (attempt, max, delay, e) => emit({ type: 'warning', message: `attempt ${attempt}/${max} failed (${(e as Error).message}); retrying in ${formatGoDuration(delay)}` }),
-    })
+  // one budget per image (and per tag listing), as skopeo retries each image on its own
+  const retry = <T>(fn: (budget: RetryBudget) => Promise<T>): Promise<T> =>
+    runWithRetry(req.retry, fn, { signal: ctx.signal, warn: (message) => emit({ type: 'warning', message }) })
 
   const access = new RegistryAccess(ctx.signal, ctx.context)
   let summary

@@ -7,7 +7,7 @@ import { SkiffError } from '../../errors.js'
 import type { CommandContext } from './types.js'
 import type { FlagValues } from '../flags.js'
 import { singleImageOptions } from '../options/image.js'
-import { withRetry } from '../options/retry.js'
+import { runWithRetry, withBudget } from '../options/retry.js'
 import { UsageError } from '../usage-error.js'
 
 export async function run(args: string[], flags: FlagValues, ctx: CommandContext): Promise<number> {
@@ -18,6 +18,6 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
     throw new SkiffError('ERR_UNSUPPORTED', `untag works on registry images only (docker://REPO:TAG), not "${name}"`)
   }
   const { untag } = await import('./registry-ops.js')
-  await withRetry(retry, () => untag(name, opts), { signal: ctx.signal })
+  await runWithRetry(retry, (b) => untag(name, withBudget(opts, b)), { signal: ctx.signal })
   return 0
 }

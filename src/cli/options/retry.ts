@@ -1,27 +1,34 @@
 /**
- * --retry-times / --retry-delay, and the retry loop skopeo wraps around a whole operation
- * (containers/common's retry.IfNecessary): only errors that are worth retrying (network resets,
- * timeouts, 429/5xx) are retried; exponential backoff from 1 s unless --retry-delay is given.
+ * --retry-times / --retry-delay, parsed into the one retry policy of src/util/retry.ts (which also
+ * holds the classifier, the backoff and the budget every level of an operation draws from).
  */
-import { causeChain } from '../../errors.js'
+import { RetryBudget, DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from '../../util/retry.js'
+import type { TransportOptions } from '../../transports/types.js'
+import { formatGoDuration } from '../duration.js'
 import type { FlagSpec, FlagValues } from '../flags.js'
 import { UsageError } from '../usage-error.js'
 
 export const retryFlags: readonly FlagSpec[] = [
   { name: 'retry-times', kind: 'int', help: 'the number of times to possibly retry' },
-  { name: 'retry-delay', kind: 'duration', help: 'Fixed delay between retries. If not set, retry uses an exponential backoff delay.' },
+  {
+    name: 'retry-delay',
+    kind: 'duration',
+    help: 'Fixed delay between retries. If not set, retry uses an exponential backoff delay.',
+  },
 ]
 
-export interface RetryOptions {
-  maxRetry: number
-  /** Fixed delay in ms; undefined = exponential backoff (1 s, 2 s, 4 s, …). */
-  delayMs?: number
-}
+export type RetryOptions = RetryPolicy
 
+/**
+ * --retry-times N: N retries per operation in all (requests, resumed downloads without progress,
+ * and the whole operation); without it, the default of 3 request retries and no whole-operation
+ * retry (skopeo's default is 0 retries).
+ */
 export function retryOptionsFrom(v: FlagValues): RetryOptions {
-  const maxRetry = v.int('retry-times') ?? 0
-  if (maxRetry < 0) throw new UsageError(`--retry-times must not be negative, got ${maxRetry}`)
-  const o: RetryOptions = { maxRetry }
+  const times = v.int('retry-times')
+  if (times !== undefined && times < 0) throw new UsageError(`--retry-times must not be negative, got ${times}`)
+  const o: RetryOptions =
+    times !== undefined ? { maxRetries: times, wholeOperation: true } : { ...DEFAULT_RETRY_POLICY }
   const delay = v.duration('retry-delay')
   if (delay !== undefined) {
     if (delay < 0) throw new UsageError('--retry-delay must not be negative')
@@ -30,54 +37,31 @@ export function retryOptionsFrom(v: FlagValues): RetryOptions {
   return o
 }
 
-const RETRYABLE_CODES = new Set([
-  'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'ENETDOWN', 'EHOSTUNREACH',
-  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED',
-  'ERR_TOO_MANY_REQUESTS',
-])
-
-/** Whether an error (or one of its causes) is a transient network/server failure. */
-export function isRetryable(e: unknown): boolean {
-  for (const x of causeChain(e)) {
-    const o = x as { code?: unknown; retryable?: unknown; status?: unknown; statusCode?: unknown }
-    if (o.retryable === true) return true
-    if (o.retryable === false) return false
-    if (typeof o.code === 'string' && RETRYABLE_CODES.has(o.code)) return true
-    const status = typeof o.status === 'number' ? o.status : typeof o.statusCode === 'number' ? o.statusCode : undefined
-    if (status !== undefined && (status === 429 || status >= 500)) return true
-  }
-  return false
+/** The budget of one operation; with --retry-times, every retry it spends is reported by `warn`. */
+export function retryBudget(policy: RetryOptions, warn?: (message: string) => void): RetryBudget {
+  return new RetryBudget(
+    policy,
+    policy.wholeOperation && warn
+      ? (n) =>
+          warn(
+            `attempt ${n.attempt}/${n.max} failed (${(n.error as Error)?.message ?? String(n.error)}); retrying in ${formatGoDuration(n.delayMs)}`,
+          )
+      : undefined,
+  )
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason)
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    const onAbort = (): void => {
-      clearTimeout(t)
-      reject(signal!.reason)
-    }
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
-}
-
-/** Runs `fn`, retrying retryable failures up to maxRetry times. */
-export async function withRetry<T>(
-  opts: RetryOptions,
-  fn: () => Promise<T>,
-  hooks: { signal?: AbortSignal; onRetry?: (attempt: number, max: number, delayMs: number, e: unknown) => void } = {},
+/** Runs one operation with a fresh budget from `policy` (see retryBudget). */
+export function runWithRetry<T>(
+  policy: RetryOptions,
+  fn: (budget: RetryBudget) => Promise<T>,
+  hooks: { signal?: AbortSignal; warn?: (message: string) => void } = {},
 ): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fn()
-    } catch (e) {
-      if (attempt >= opts.maxRetry || !isRetryable(e) || hooks.signal?.aborted) throw e
-      const delay = opts.delayMs ?? 1000 * 2 ** attempt
-      hooks.onRetry?.(attempt + 1, opts.maxRetry, delay, e)
-      await sleep(delay, hooks.signal)
-    }
-  }
+  return withRetry(retryBudget(policy, hooks.warn), fn, hooks.signal)
+}
+
+/** `o` with the operation's budget, so the registry requests it makes spend from it. */
+export function withBudget(o: TransportOptions, budget: RetryBudget): TransportOptions
+export function withBudget(o: TransportOptions | undefined, budget: RetryBudget): TransportOptions
+export function withBudget(o: TransportOptions | undefined, budget: RetryBudget): TransportOptions {
+  return { ...(o ?? {}), retry: budget }
 }

@@ -4,6 +4,7 @@
  * joined with the suffix. The helpers that name registry images are shared with yaml and list.
  */
 import { InvalidReferenceError, SkiffError, isSkiffError } from '../../errors.js'
+import type { RetryBudget } from '../../util/retry.js'
 import { parseNormalizedReference, type DockerReference } from '../../reference/docker-reference.js'
 import { DockerImageReference } from '../../transports/docker/reference.js'
 import { dockerTransport } from '../../transports/docker/transport.js'
@@ -36,7 +37,8 @@ export async function listTags(
   repo: DockerReference,
   opts: TransportOptions | undefined,
 ): Promise<string[]> {
-  const run = (): Promise<string[]> => ctx.access.listTags(dockerRef(repo.withTag('latest')), opts)
+  const run = (budget?: RetryBudget): Promise<string[]> =>
+    ctx.access.listTags(dockerRef(repo.withTag('latest')), budget ? { ...opts, retry: budget } : opts)
   try {
     return await (ctx.plan.retry ? ctx.plan.retry(run) : run())
   } catch (e) {

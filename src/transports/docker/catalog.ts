@@ -8,7 +8,7 @@ export async function listRepositories(registry: string, opts: TransportOptions 
   const client = await acquireRegistryClient(registry, opts)
   try {
     const path = `/v2/_catalog${opts.pageSize ? `?n=${opts.pageSize}` : ''}`
-    return await listPaginated(client, path, 'repositories', { scopes: ['registry:catalog:*'], image: registry, what: 'listing repositories', notFound: 'other', ...(opts.signal ? { signal: opts.signal } : {}) })
+    return await listPaginated(client, path, 'repositories', { scopes: ['registry:catalog:*'], image: registry, what: 'listing repositories', notFound: 'other', ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.retry ? { retry: opts.retry } : {}) })
   } finally {
     await releaseClient(client)
   }

@@ -98,7 +98,7 @@ export async function openRepositoryAt(
     delete o.bearerToken
   }
   const client = await (await context.clients()).acquire(physical.domain, o, access)
-  return { client, repo: new Repository(client, physical.path, ref.toString(), access) }
+  return { client, repo: new Repository(client, physical.path, ref.toString(), access, opts?.retry) }
 }
 
 /**

@@ -7,6 +7,7 @@ import { ImageNotFoundError, InvalidReferenceError, SkiffError, isSkiffError } f
 import type { Digest } from '../../digest/digest.js'
 import { releaseClient, type RegistryClient } from '../../registry/client.js'
 import { describeNetworkError, header, type HttpResponse } from '../../registry/http.js'
+import { sleep } from '../../util/retry.js'
 import type { ManifestResponse, Repository } from '../../registry/repository.js'
 import type { ImageSource, TransportOptions } from '../types.js'
 import type { BlobInfo } from '../../manifest/types.js'
@@ -15,6 +16,7 @@ import { openRepository, openRepositoryAt, pullCandidates, withContext } from '.
 import type { PullSource } from '../../config/registries-conf/index.js'
 import type { DockerRef } from './types.js'
 
+/** Resumes of one blob download after it made progress (they spend no retry; see util/retry.ts). */
 const MAX_RESUMES = 5
 
 export class DockerImageSource implements ImageSource {
@@ -119,12 +121,18 @@ export class DockerImageSource implements ImageSource {
     return { stream: Readable.from(this.resumingBody(first, info.digest, size, signal), { objectMode: false }), size }
   }
 
-  /** Yields the body; when the connection drops, asks for the rest with Range and carries on. */
+  /**
+   * Yields the body; when the connection drops, asks for the rest with Range and carries on. A
+   * break after bytes arrived is resumed at once (at most MAX_RESUMES times); a break before any
+   * byte of this attempt spends a retry of the operation's budget (util/retry.ts) first.
+   */
   private async *resumingBody(first: HttpResponse, digest: Digest, size: number, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
+    const budget = this.opts?.retry ?? this.client.http.requestBudget()
     let res = first
     let received = 0
     let skip = 0
     for (let resumes = 0; ; ) {
+      const atStart = received
       try {
         for await (const chunk of res.body as AsyncIterable<Buffer>) {
           let c = chunk
@@ -142,12 +150,20 @@ export class DockerImageSource implements ImageSource {
         return
       } catch (e) {
         if (signal?.aborted) throw e
-        if (resumes >= MAX_RESUMES || (size >= 0 && received >= size)) {
+        const fail = (): unknown => {
           const d = describeNetworkError(e, 'GET', res.url, this.client.http.idleTimeoutMs)
-          throw d ? this.repo.named(new SkiffError(d.code, `reading blob ${digest} (after ${received} bytes, ${resumes} resumes): ${d.message}`, { cause: e })) : e
+          return d ? this.repo.named(new SkiffError(d.code, `reading blob ${digest} (after ${received} bytes, ${resumes} resumes): ${d.message}`, { cause: e })) : e
+        }
+        if (size >= 0 && received >= size) throw fail()
+        if (received > atStart) {
+          if (resumes >= MAX_RESUMES) throw fail()
+        } else {
+          const delay = budget.take(fail(), 'request')
+          if (delay === undefined) throw fail()
+          await sleep(delay, signal)
         }
         resumes++
-        this.client.log(() => `registry: download of ${digest} broke after ${received} bytes (${(e as Error).message}); resuming (${resumes}/${MAX_RESUMES})`)
+        this.client.log(() => `registry: download of ${digest} broke after ${received} bytes (${(e as Error).message}); resuming (${resumes})`)
         res = await this.repo.getBlob(digest, { offset: received, ...(signal ? { signal } : {}) })
         if (res.status === 206) {
           const start = /^bytes\s+(\d+)-/.exec(header(res.headers, 'content-range') ?? '')

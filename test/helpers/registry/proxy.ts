@@ -2,7 +2,7 @@
  * A counting, fault-injecting HTTP proxy on 127.0.0.1 in front of a plain-HTTP registry. The Host
  * header is forwarded unchanged, so the registry's absolute Location URLs point back at the proxy
  * and uploads pass through it too. Faults, in the order they are tried for each request:
- * unavailable (5xx) → tooManyRequests (429) → redirectBlobGets → resetBlobGet.
+ * resetRequests → unavailable (5xx) → tooManyRequests (429) → redirectBlobGets → resetBlobGet.
  */
 import { randomBytes } from 'node:crypto'
 import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -21,6 +21,11 @@ export interface RequestInfo {
 export type RequestMatcher = ((r: RequestInfo) => boolean) | { method?: string; path?: string | RegExp }
 
 export interface ProxyBehaviour {
+  /**
+   * Destroy the connection (TCP reset) as soon as a request arrives, before any answer, `times`
+   * times (default: every time); default matcher: every request. A registry that always resets.
+   */
+  resetRequests?: { times?: number; match?: RequestMatcher }
   /** Blob GETs (default matcher): send `afterBytes` body bytes, then destroy the connection. */
   resetBlobGet?: { afterBytes: number; /** default 1 */ times?: number; match?: RequestMatcher }
   /** Answer 429 with Retry-After (default "1") `times` times (default 1); default matcher: every request. */
@@ -59,7 +64,7 @@ export interface ProxyBehaviour {
   randomFaults?: { blobGets?: number; uploads?: number; seed?: number }
 }
 
-export type Fault = 'reset' | 'too-many-requests' | 'unavailable' | 'redirect' | 'stall' | 'range-ignored' | 'padded' | 'upload-reset'
+export type Fault = 'request-reset' | 'reset' | 'too-many-requests' | 'unavailable' | 'redirect' | 'stall' | 'range-ignored' | 'padded' | 'upload-reset'
 
 export interface ProxyEntry extends RequestInfo {
   /** status sent to the client (0 until the response starts) */
@@ -316,6 +321,8 @@ export async function startProxy(target: string | { url: string }, behaviour: Pr
   if (targetUrl.protocol !== 'http:') throw new Error(`startProxy: only plain-HTTP targets are supported (${targetUrl.href})`)
   const up: Upstream = { hostname: targetUrl.hostname, port: Number(targetUrl.port || 80), agent: new Agent({ keepAlive: true }) }
 
+  let requestResetsLeft = behaviour.resetRequests ? behaviour.resetRequests.times ?? Infinity : 0
+  const isRequestReset = matcherOf(behaviour.resetRequests?.match, () => true)
   let unavailableLeft = behaviour.unavailable?.times ?? 0
   let tooManyLeft = behaviour.tooManyRequests ? behaviour.tooManyRequests.times ?? 1 : 0
   let resetsLeft = behaviour.resetBlobGet ? behaviour.resetBlobGet.times ?? 1 : 0
@@ -394,6 +401,12 @@ export async function startProxy(target: string | { url: string }, behaviour: Pr
       entry.status = status
       entry.fault = fault
       res.on('finish', () => (entry.completed = true))
+    }
+    if (requestResetsLeft > 0 && isRequestReset(info)) {
+      requestResetsLeft--
+      entry.fault = 'request-reset'
+      req.socket.resetAndDestroy()
+      return
     }
     if (unavailableLeft > 0 && isUnavailable(info)) {
       unavailableLeft--
