@@ -5,12 +5,12 @@
  * when configured). Messages and checks as containers/common pkg/auth Login.
  */
 import { SkiffError } from '../../errors.js'
-import { getCredentialsForKey, loginAuthFile, parseCredentialsKey, readPasswordStdin, setCredentials, type CredentialOptions } from '../../config/auth/index.js'
+import { getCredentialsForKey, loginAuthFile, parseCredentialsKey, setCredentials, type CredentialOptions } from '../../config/auth/index.js'
 import { registriesConf } from '../../transports/docker/options.js'
 import type { CommandContext } from '../command-table.js'
 import type { FlagValues } from '../flags.js'
 import { checkAuth, type CheckAuthOptions } from '../login/check-auth.js'
-import { promptPassword, promptUsername } from '../login/prompt.js'
+import { promptPassword, promptUsername, readPasswordStdin } from '../login/prompt.js'
 
 function invalid(msg: string): SkiffError {
   return new SkiffError('ERR_INVALID_ARGUMENT', msg)
