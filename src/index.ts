@@ -16,6 +16,7 @@ export type { SharedCopyState, SharedCopyStateOptions } from './copy/shared-stat
 export { planSync, runSync, parseImageList, parseSyncYaml, DEFAULT_SYNC_JOBS } from './sync/index.js'
 export type { SyncEvent, SyncRunOptions } from './sync/index.js'
 export { parseImageName, registerTransport, getTransport, listTransports } from './transports/registry.js'
+export { checkRegistryCredentials, listRepositories, listRepositoryTags, untag } from './transports/docker/index.js'
 export type {
   ImageReference,
   ImageSource,
