@@ -8,6 +8,7 @@ import { loadPolicyContext } from '../../config/policy.js'
 import { parseImageName } from '../../transports/registry.js'
 import type { CommandContext } from '../command-table.js'
 import { formatGoDuration } from '../duration.js'
+import { flagTerms } from '../flag-terms.js'
 import type { FlagValues } from '../flags.js'
 import { copyRequestFrom } from '../options/copy.js'
 import { withRetry } from '../options/retry.js'
@@ -63,7 +64,7 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
     {
       signal: ctx.signal,
       onRetry: (attempt, max, delay, e) => {
-        ctx.stderr.write(`skiff: warning: attempt ${attempt}/${max} failed (${(e as Error).message}); retrying in ${formatGoDuration(delay)}\n`)
+        ctx.stderr.write(`skiff: warning: attempt ${attempt}/${max} failed (${flagTerms((e as Error).message)}); retrying in ${formatGoDuration(delay)}\n`)
       },
     },
   )
