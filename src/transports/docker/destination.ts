@@ -5,7 +5,7 @@
  * The manifest PUT is the commit: commit() has nothing left to do.
  */
 import type { Readable } from 'node:stream'
-import { SkiffError } from '../../errors.js'
+import { SkiffError, opt, withOptions } from '../../errors.js'
 import type { Digest } from '../../digest/digest.js'
 import { manifestDigest } from '../../manifest/parse.js'
 import { releaseClient, type RegistryClient } from '../../registry/client.js'
@@ -100,7 +100,7 @@ export class DockerImageDestination implements ImageDestination {
   }
 
   async putSignatures(signatures: Buffer[]): Promise<void> {
-    if (signatures.length) throw new SkiffError('ERR_UNSUPPORTED', `${this.reference.toString()}: storing signatures in a registry is not supported yet; use --remove-signatures`)
+    if (signatures.length) throw new SkiffError('ERR_UNSUPPORTED', withOptions`${this.reference.toString()}: storing signatures in a registry is not supported yet; use ${opt('removeSignatures', { value: true })}`)
   }
 
   async commit(): Promise<void> {}
