@@ -7,7 +7,7 @@
 import { readFile, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { PolicyDeniedError, SkiffError } from '../errors.js'
+import { type MessageWithOptions, PolicyDeniedError, SkiffError, opt, withOptions } from '../errors.js'
 import { getTransport } from '../transports/registry.js'
 import type { ImageReference, ImageSource } from '../transports/types.js'
 import { parsePolicy } from './policy-parse.js'
@@ -16,7 +16,7 @@ import type { Policy, PolicyContext, PolicyRequirement } from './policy-types.js
 
 export const SYSTEM_POLICY_PATH = '/etc/containers/policy.json'
 
-const HINT = 'create one (see containers-policy.json(5)), point to one with --policy, or pass --insecure-policy'
+const HINT = withOptions`create one (see containers-policy.json(5)), point to one with ${opt('policyPath')}, or pass ${opt('insecure', { value: true })}`
 
 /** The policy file used without --policy: the user's, when it exists, else the system's. */
 export async function defaultPolicyPath(home = process.env.HOME || homedir()): Promise<string> {
@@ -37,7 +37,7 @@ export async function loadPolicy(path: string): Promise<Policy> {
   } catch (e) {
     const err = e as NodeJS.ErrnoException
     const why = err.code === 'ENOENT' ? 'no such file or directory' : err.code === 'EACCES' ? 'permission denied' : err.code === 'EISDIR' ? 'is a directory' : err.message
-    throw new SkiffError('ERR_POLICY_INVALID', `Error loading trust policy: open ${path}: ${why}; ${HINT}`, { cause: e })
+    throw new SkiffError('ERR_POLICY_INVALID', withOptions`Error loading trust policy: open ${path}: ${why}; ${HINT}`, { cause: e })
   }
   try {
     return parsePolicy(text, getTransport)
@@ -65,8 +65,8 @@ export function requirementsFor(policy: Policy, ref: ImageReference): PolicyRequ
   return policy.default
 }
 
-function denied(ref: ImageReference, message: string): PolicyDeniedError {
-  return new PolicyDeniedError(`Source image rejected: ${message}`, { image: ref.toString() })
+function denied(ref: ImageReference, message: string | MessageWithOptions): PolicyDeniedError {
+  return new PolicyDeniedError(withOptions`Source image rejected: ${message}`, { image: ref.toString() })
 }
 
 async function checkRequirement(req: PolicyRequirement, ref: ImageReference, source: ImageSource): Promise<void> {
@@ -81,7 +81,7 @@ async function checkRequirement(req: PolicyRequirement, ref: ImageReference, sou
       if (signatures.length === 0) throw denied(ref, 'A signature was required, but no signature exists')
       throw denied(
         ref,
-        `the policy requires a ${req.type} signature for ${ref.toString()}, and signature verification is not supported by this version of skiff yet; use a policy without ${req.type} for this image's scope, or --insecure-policy`,
+        withOptions`the policy requires a ${req.type} signature for ${ref.toString()}, and signature verification is not supported by this version of skiff yet; use a policy without ${req.type} for this image's scope, or ${opt('insecure', { value: true })}`,
       )
     }
     case 'signedBaseLayer':
