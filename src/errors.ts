@@ -29,6 +29,77 @@ export type ErrorCode =
   | 'ERR_REGISTRY'
   | 'ERR_TLS'
 
+/**
+ * An option a message mentions, as data: the library names it in option terms (a field path of
+ * CopyOptions, TransportOptions, PlanOptions, …), e.g. `source.registry.daemonHost` or
+ * `removeSignatures: true`; the CLI renders the flag that sets it (`--src-daemon-host`,
+ * `--remove-signatures`, in src/cli/flag-terms.ts).
+ */
+export class OptionMention {
+  constructor(
+    /** The option's path in the library's option objects, e.g. `registry.tlsVerify`, `multiArch`. */
+    readonly option: string,
+    /** Whose TransportOptions, in a copy: CopyOptions.source or CopyOptions.destination. */
+    readonly side?: 'source' | 'destination',
+    /** The value the message suggests. */
+    readonly value?: string | number | boolean,
+  ) {}
+
+  /** How a message shows it: `` `[side.]option[: JSON value]` ``. */
+  toString(): string {
+    return `\`${this.side ? `${this.side}.` : ''}${this.option}${this.value === undefined ? '' : `: ${JSON.stringify(this.value)}`}\``
+  }
+
+  /** The mention a message's `` `…` `` text shows, or undefined when it is not one (the inverse of toString). */
+  static parse(inner: string): OptionMention | undefined {
+    const m = /^(?:(source|destination)\.)?([a-z][A-Za-z]*(?:\.[a-z][A-Za-z]*)*)(?:: (.+))?$/.exec(inner)
+    if (!m) return undefined
+    let value: unknown
+    if (m[3] !== undefined) {
+      try {
+        value = JSON.parse(m[3])
+      } catch {
+        return undefined
+      }
+      if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return undefined
+    }
+    return new OptionMention(m[2]!, m[1] as 'source' | 'destination' | undefined, value as string | number | boolean | undefined)
+  }
+}
+
+/** `opt('registry.daemonHost', { side: 'source' })`: a mention to put in a `withOptions` message. */
+export function opt(option: string, more: { side?: 'source' | 'destination'; value?: string | number | boolean } = {}): OptionMention {
+  return new OptionMention(option, more.side, more.value)
+}
+
+/** A message text and the options it mentions (what `withOptions` builds). */
+export class MessageWithOptions {
+  constructor(
+    readonly text: string,
+    readonly options: readonly OptionMention[],
+  ) {}
+
+  toString(): string {
+    return this.text
+  }
+}
+
+/**
+ * A message that mentions options: withOptions`${image}: use ${opt('removeSignatures', { value: true })}`.
+ * Mentions are rendered in option terms (OptionMention.toString) and collected; a nested
+ * MessageWithOptions contributes its text and its mentions.
+ */
+export function withOptions(strings: TemplateStringsArray, ...values: unknown[]): MessageWithOptions {
+  const options: OptionMention[] = []
+  let text = strings[0]!
+  values.forEach((v, i) => {
+    if (v instanceof OptionMention) options.push(v)
+    else if (v instanceof MessageWithOptions) options.push(...v.options)
+    text += String(v) + strings[i + 1]!
+  })
+  return new MessageWithOptions(text, options)
+}
+
 export interface SkiffErrorOptions {
   cause?: unknown
   /** The image (transport:details) the error is about, when there is one. */
@@ -38,27 +109,30 @@ export interface SkiffErrorOptions {
 export class SkiffError extends Error {
   readonly code: ErrorCode
   readonly image?: string
+  /** The options the message mentions (a message built with `withOptions`), for callers to act on. */
+  readonly options?: readonly OptionMention[]
   /** Process exit code the CLI uses: 2 for "image not found" (as skopeo), 1 otherwise. */
   get exitCode(): number {
     return this.code === 'ERR_IMAGE_NOT_FOUND' ? 2 : 1
   }
 
-  constructor(code: ErrorCode, message: string, options: SkiffErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+  constructor(code: ErrorCode, message: string | MessageWithOptions, options: SkiffErrorOptions = {}) {
+    super(String(message), options.cause === undefined ? undefined : { cause: options.cause })
     this.name = new.target.name
     this.code = code
     if (options.image !== undefined) this.image = options.image
+    if (message instanceof MessageWithOptions && message.options.length) this.options = message.options
   }
 }
 
 export class InvalidReferenceError extends SkiffError {
-  constructor(message: string, options?: SkiffErrorOptions) {
+  constructor(message: string | MessageWithOptions, options?: SkiffErrorOptions) {
     super('ERR_INVALID_REFERENCE', message, options)
   }
 }
 
 export class ImageNotFoundError extends SkiffError {
-  constructor(message: string, options?: SkiffErrorOptions) {
+  constructor(message: string | MessageWithOptions, options?: SkiffErrorOptions) {
     super('ERR_IMAGE_NOT_FOUND', message, options)
   }
 }
@@ -79,14 +153,14 @@ export class DigestMismatchError extends SkiffError {
 
 export class ManifestTypeRejectedError extends SkiffError {
   readonly mediaType: string
-  constructor(mediaType: string, message: string, options?: SkiffErrorOptions) {
+  constructor(mediaType: string, message: string | MessageWithOptions, options?: SkiffErrorOptions) {
     super('ERR_MANIFEST_TYPE_REJECTED', message, options)
     this.mediaType = mediaType
   }
 }
 
 export class PolicyDeniedError extends SkiffError {
-  constructor(message: string, options?: SkiffErrorOptions) {
+  constructor(message: string | MessageWithOptions, options?: SkiffErrorOptions) {
     super('ERR_POLICY_DENIED', message, options)
   }
 }

@@ -20,6 +20,7 @@ export { parseImageName, registerTransport, getTransport, listTransports } from 
 export { newContext, SkiffContext } from './registry/context.js'
 export type { SkiffContextOptions } from './registry/context.js'
 export type { CredentialSource, Credentials } from './registry/credentials.js'
+export { checkRegistryCredentials, listRepositories, listRepositoryTags, untag } from './transports/docker/index.js'
 export type {
   ImageReference,
   ImageSource,
@@ -89,7 +90,7 @@ export async function getRawManifest(image: string | ImageReference, opts: { sou
 export async function getRawConfig(image: string | ImageReference, opts: InspectImageOptions = {}): Promise<Buffer> {
   return withSource(image, opts.source, async (src) => {
     const r = await inspectSource(src, { ...opts, raw: true, config: true })
-    if (r.kind !== 'raw') throw new Error('unreachable: inspect --config --raw returns bytes')
+    if (r.kind !== 'raw') throw new Error('unreachable: inspect with raw and config returns bytes')
     return r.bytes
   })
 }

@@ -6,14 +6,14 @@
 import { readFile, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { SkiffError } from '../errors.js'
+import { SkiffError, opt, withOptions } from '../errors.js'
 import { parsePolicy } from './policy-parse.js'
 import { PolicyFormatError } from './policy-json.js'
 import type { Policy, PolicyScopeValidator } from './policy-types.js'
 
 export const SYSTEM_POLICY_PATH = '/etc/containers/policy.json'
 
-const HINT = 'create one (see containers-policy.json(5)), point to one with --policy, or pass --insecure-policy'
+const HINT = withOptions`create one (see containers-policy.json(5)), point to one with ${opt('policyPath')}, or pass ${opt('insecure', { value: true })}`
 
 /** The policy file used without --policy: the user's, when it exists, else the system's. */
 export async function defaultPolicyPath(home = process.env.HOME || homedir()): Promise<string> {
@@ -37,7 +37,7 @@ export async function loadPolicyFile(path: string, lookupTransport: (name: strin
   } catch (e) {
     const err = e as NodeJS.ErrnoException
     const why = err.code === 'ENOENT' ? 'no such file or directory' : err.code === 'EACCES' ? 'permission denied' : err.code === 'EISDIR' ? 'is a directory' : err.message
-    throw new SkiffError('ERR_POLICY_INVALID', `Error loading trust policy: open ${path}: ${why}; ${HINT}`, { cause: e })
+    throw new SkiffError('ERR_POLICY_INVALID', withOptions`Error loading trust policy: open ${path}: ${why}; ${HINT}`, { cause: e })
   }
   try {
     return parsePolicy(text, lookupTransport)

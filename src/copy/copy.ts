@@ -3,7 +3,7 @@
  * copies (one image or a list), stores signatures and commits; nothing is visible at the
  * destination unless everything succeeded.
  */
-import { SkiffError, withImage } from '../errors.js'
+import { SkiffError, withImage, opt, withOptions } from '../errors.js'
 import { parseImageName } from '../transports/registry.js'
 import { parseManifest, manifestDigest } from '../manifest/parse.js'
 import { verifyBytes } from '../digest/verify.js'
@@ -60,7 +60,7 @@ async function copyWithin(source: ImageReference | string, destination: ImageRef
       emit({ type: 'signatures-get', ...(withInstances ? { list: true } : {}) })
       const signatures = opts.removeSignatures ? [] : await src.getSignatures()
       if (signatures.length && !dest.properties.supportsSignatures) {
-        throw new SkiffError('ERR_UNSUPPORTED', `${srcName} has signatures, but ${destName} cannot store them; use --remove-signatures to copy without them`)
+        throw new SkiffError('ERR_UNSUPPORTED', withOptions`${srcName} has signatures, but ${destName} cannot store them; use ${opt('removeSignatures', { value: true })} to copy without them`)
       }
       const forcedType = formatMediaType(opts.format)
       const ctx: CopyContext = {
@@ -79,13 +79,13 @@ async function copyWithin(source: ImageReference | string, destination: ImageRef
         ...(signal ? { signal } : {}),
         emit,
       }
-      if (!Number.isInteger(ctx.parallel) || ctx.parallel < 1) throw new SkiffError('ERR_INVALID_ARGUMENT', `invalid --image-parallel-copies ${ctx.parallel}: use a positive integer`)
+      if (!Number.isInteger(ctx.parallel) || ctx.parallel < 1) throw new SkiffError('ERR_INVALID_ARGUMENT', withOptions`invalid ${opt('imageParallelCopies')} ${ctx.parallel}: use a positive integer`)
       const written =
         parsed.kind === 'list'
           ? await copyList(ctx, top.bytes, parsed)
           : await copySingleImage(ctx, { bytes: top.bytes, mediaType: parsed.mediaType, asInstance: false })
       if (signatures.length && written.digest !== manifestDigest(top.bytes, parsed.mediaType)) {
-        throw new SkiffError('ERR_UNSUPPORTED', `copying ${srcName} to ${destName} changes the manifest, which would invalidate its signatures; use --remove-signatures`)
+        throw new SkiffError('ERR_UNSUPPORTED', withOptions`copying ${srcName} to ${destName} changes the manifest, which would invalidate its signatures; use ${opt('removeSignatures', { value: true })}`)
       }
       emit({ type: 'signatures-store', count: signatures.length, ...(withInstances ? { list: true } : {}) })
       if (signatures.length) await dest.putSignatures(signatures)

@@ -3,7 +3,7 @@
  * instance (--all), only the list (index-only), or the instances of some platforms (a sparse list,
  * or a stripped one).
  */
-import { SkiffError, causeChain } from '../errors.js'
+import { SkiffError, causeChain, opt, withOptions } from '../errors.js'
 import { manifestDigest, resolveMediaType } from '../manifest/parse.js'
 import { NO_MATCH_PREFIX, chooseInstance, formatPlatform, platformMatches } from '../manifest/platform.js'
 import { flavorOf } from '../manifest/layer-types.js'
@@ -48,7 +48,7 @@ export async function copyList(ctx: CopyContext, bytes: Buffer, list: ManifestLi
   if (!ctx.dest.properties.supportsMultiImage) {
     throw new SkiffError(
       'ERR_UNSUPPORTED',
-      `${ctx.destName} can hold only one image, but ${ctx.srcName} is a list of ${list.manifests.length}; copy one with --multi-arch system (the default) or use dir:, oci: or docker://`,
+      withOptions`${ctx.destName} can hold only one image, but ${ctx.srcName} is a list of ${list.manifests.length}; copy one with ${opt('multiArch', { value: 'system' })} (the default) or use dir:, oci: or docker://`,
     )
   }
   const listType = chooseListType(list.mediaType, ctx.dest.properties.supportedManifestMediaTypes, ctx.forcedType, ctx.destName)
@@ -66,7 +66,7 @@ export async function copyList(ctx: CopyContext, bytes: Buffer, list: ManifestLi
     }
   }
   if (converting && mode === 'index-only') {
-    throw new SkiffError('ERR_UNSUPPORTED', `${ctx.srcName}: converting a list to ${listType} needs its images; --multi-arch index-only cannot convert`)
+    throw new SkiffError('ERR_UNSUPPORTED', withOptions`${ctx.srcName}: converting a list to ${listType} needs its images; ${opt('multiArch', { value: 'index-only' })} cannot convert`)
   }
 
   const entries: ListEntry[] = []
@@ -91,7 +91,7 @@ export async function copyList(ctx: CopyContext, bytes: Buffer, list: ManifestLi
     entries.push(out)
   }
   if (changed && ctx.preserveDigests) {
-    throw new SkiffError('ERR_PRESERVE_DIGESTS', `${ctx.srcName}: --preserve-digests is set but copying to ${ctx.destName} would change the list's digest; drop --preserve-digests or copy without conversion`)
+    throw new SkiffError('ERR_PRESERVE_DIGESTS', withOptions`${ctx.srcName}: ${opt('preserveDigests')} is set but copying to ${ctx.destName} would change the list's digest; drop ${opt('preserveDigests')} or copy without conversion`)
   }
   const outBytes = changed ? rewriteList(list, flavor, entries) : bytes
   const mediaType = changed ? listType : list.mediaType
@@ -103,7 +103,7 @@ export async function copyList(ctx: CopyContext, bytes: Buffer, list: ManifestLi
   } catch (e) {
     // a registry that checks a list's references refuses one that names images it does not hold
     if (sparse && isManifestBlobUnknown(e)) {
-      throw new SkiffError('ERR_UNSUPPORTED', `${ctx.destName}: ${(e as Error).message}; the registry refuses a list naming platforms that were not copied: add --strip-removed-platforms to write a list of the copied platforms only (its digest changes), or copy them all with --all`, { cause: e, image: ctx.destName })
+      throw new SkiffError('ERR_UNSUPPORTED', withOptions`${ctx.destName}: ${(e as Error).message}; the registry refuses a list naming platforms that were not copied: add ${opt('stripRemovedPlatforms', { value: true })} to write a list of the copied platforms only (its digest changes), or copy them all with ${opt('multiArch', { value: 'all' })}`, { cause: e, image: ctx.destName })
     }
     throw e
   }

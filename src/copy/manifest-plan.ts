@@ -2,7 +2,7 @@
  * Which manifest type to write: the source's when the destination takes it and nothing forces a
  * change, else the first type the destination supports that the image can be converted to.
  */
-import { ManifestTypeRejectedError, SkiffError } from '../errors.js'
+import { ManifestTypeRejectedError, SkiffError, opt, withOptions } from '../errors.js'
 import { MT, isListType, isSchema1Type } from '../manifest/media-types.js'
 
 const FORMAT_TYPES = { oci: MT.OCI_MANIFEST, v2s2: MT.DOCKER_V2S2, v2s1: MT.DOCKER_V2S1_SIGNED } as const
@@ -18,10 +18,10 @@ export function chooseImageManifestType(srcType: string, supported: string[] | u
   if (forced) {
     if (!accepts(forced)) throw new ManifestTypeRejectedError(forced, `${dest} does not accept ${forced} manifests (it accepts ${supported!.join(', ')})`)
     if (isSchema1Type(forced) && !isSchema1Type(srcType)) {
-      throw new SkiffError('ERR_UNSUPPORTED', `writing Docker schema1 manifests (--format v2s1) is not supported: schema1 is deprecated; use --format v2s2 or oci`)
+      throw new SkiffError('ERR_UNSUPPORTED', withOptions`writing Docker schema1 manifests (${opt('format', { value: 'v2s1' })}) is not supported: schema1 is deprecated; use ${opt('format', { value: 'v2s2' })} or oci`)
     }
     if (needOci && forced !== MT.OCI_MANIFEST) {
-      throw new ManifestTypeRejectedError(forced, `zstd-compressed layers can only be described by an OCI manifest; use --format oci or gzip compression`)
+      throw new ManifestTypeRejectedError(forced, withOptions`zstd-compressed layers can only be described by an OCI manifest; use ${opt('format', { value: 'oci' })} or gzip compression`)
     }
     return forced
   }
@@ -45,7 +45,7 @@ export function chooseListType(srcType: string, supported: string[] | undefined,
   }
   if (accepts(srcType)) return srcType
   const alt = (supported ?? []).find((t) => isListType(t))
-  if (!alt) throw new ManifestTypeRejectedError(srcType, `${dest} cannot store a list of images (manifest list / OCI index); copy one image with --multi-arch system`)
+  if (!alt) throw new ManifestTypeRejectedError(srcType, withOptions`${dest} cannot store a list of images (manifest list / OCI index); copy one image with ${opt('multiArch', { value: 'system' })}`)
   return alt
 }
 

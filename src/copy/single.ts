@@ -3,7 +3,7 @@
  * when the destination or --format asks for another type.
  */
 import { Readable } from 'node:stream'
-import { SkiffError } from '../errors.js'
+import { SkiffError, opt, withOptions } from '../errors.js'
 import { manifestDigest, parseManifest } from '../manifest/parse.js'
 import { MT, isSchema1Type } from '../manifest/media-types.js'
 import { convertImageManifest } from '../manifest/serialize.js'
@@ -91,7 +91,7 @@ export async function manifestSourcePath(ctx: CopyContext, inBytes: Buffer, outB
 }
 
 function refuseDigestChange(ctx: CopyContext, what: string): never {
-  throw new SkiffError('ERR_PRESERVE_DIGESTS', `${ctx.srcName}: --preserve-digests is set but copying to ${ctx.destName} would change the ${what} digest (the manifest must be converted or layers recompressed); drop --preserve-digests or choose a destination that takes the image as it is`)
+  throw new SkiffError('ERR_PRESERVE_DIGESTS', withOptions`${ctx.srcName}: ${opt('preserveDigests')} is set but copying to ${ctx.destName} would change the ${what} digest (the manifest must be converted or layers recompressed); drop ${opt('preserveDigests')} or choose a destination that takes the image as it is`)
 }
 
 /**
@@ -147,7 +147,7 @@ async function copySchema1(ctx: CopyContext, m: Schema1Manifest, input: SingleIm
     const unique = [...new Map(m.fsLayers.map((l) => [l.blobSum, { digest: l.blobSum, size: -1, mediaType: MT.DOCKER_LAYER_GZIP } as BlobInfo])).values()]
     const layers = await copyLayers(ctx, unique, false)
     if (layers.some((l, i) => l.digest !== unique[i]!.digest)) {
-      throw new SkiffError('ERR_UNSUPPORTED', `${ctx.srcName}: schema1 layers cannot be recompressed; copy with --format v2s2 or oci to convert`)
+      throw new SkiffError('ERR_UNSUPPORTED', withOptions`${ctx.srcName}: schema1 layers cannot be recompressed; copy with ${opt('format', { value: 'v2s2' })} or oci to convert`)
     }
     return { bytes: input.bytes, mediaType: m.mediaType, digest: manifestDigest(input.bytes, m.mediaType) }
   }

@@ -2,7 +2,7 @@
  * Platforms: the host's (in Go/OCI names) and choosing one instance from a manifest list, with
  * variant fallbacks as containers/image does (arm v7 accepts v6 and v5; arm64 is v8).
  */
-import { SkiffError } from '../errors.js'
+import { SkiffError, opt, withOptions } from '../errors.js'
 import type { ListEntry, ManifestList, Platform } from './types.js'
 import { MT } from './media-types.js'
 
@@ -86,7 +86,7 @@ export function chooseInstance(list: ManifestList, override?: Partial<Platform>,
   const kind = list.mediaType === MT.OCI_INDEX ? 'image index' : 'manifest list'
   throw new SkiffError(
     'ERR_NO_MATCHING_PLATFORM',
-    `${NO_MATCH_PREFIX}no image found in ${kind} for architecture ${want.architecture}, variant "${want.variant ?? ''}", OS ${want.os} (${image ? `${image} has` : 'the list has'}: ${offered || 'nothing'}); choose one with --override-os/--override-arch/--override-variant or copy all with --all`,
+    withOptions`${NO_MATCH_PREFIX}no image found in ${kind} for architecture ${want.architecture}, variant "${want.variant ?? ''}", OS ${want.os} (${image ? `${image} has` : 'the list has'}: ${offered || 'nothing'}); choose one with ${opt('platform')} or copy all with ${opt('multiArch', { value: 'all' })}`,
     image ? { image } : {},
   )
 }

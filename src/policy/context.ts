@@ -4,7 +4,7 @@
  * implemented yet: signedBy / sigstoreSigned requirements deny with a clear message, never
  * silently accept. Reading and parsing the file is config/policy.ts.
  */
-import { PolicyDeniedError } from '../errors.js'
+import { type MessageWithOptions, PolicyDeniedError, opt, withOptions } from '../errors.js'
 import { defaultPolicyPath, loadPolicyFile } from '../config/policy.js'
 import type { Policy, PolicyRequirement } from '../config/policy-types.js'
 import { getTransport } from '../transports/registry.js'
@@ -32,8 +32,8 @@ export function requirementsFor(policy: Policy, ref: ImageReference): PolicyRequ
   return policy.default
 }
 
-function denied(ref: ImageReference, message: string): PolicyDeniedError {
-  return new PolicyDeniedError(`Source image rejected: ${message}`, { image: ref.toString() })
+function denied(ref: ImageReference, message: string | MessageWithOptions): PolicyDeniedError {
+  return new PolicyDeniedError(withOptions`Source image rejected: ${message}`, { image: ref.toString() })
 }
 
 async function checkRequirement(req: PolicyRequirement, ref: ImageReference, source: ImageSource): Promise<void> {
@@ -48,7 +48,7 @@ async function checkRequirement(req: PolicyRequirement, ref: ImageReference, sou
       if (signatures.length === 0) throw denied(ref, 'A signature was required, but no signature exists')
       throw denied(
         ref,
-        `the policy requires a ${req.type} signature for ${ref.toString()}, and signature verification is not supported by this version of skiff yet; use a policy without ${req.type} for this image's scope, or --insecure-policy`,
+        withOptions`the policy requires a ${req.type} signature for ${ref.toString()}, and signature verification is not supported by this version of skiff yet; use a policy without ${req.type} for this image's scope, or ${opt('insecure', { value: true })}`,
       )
     }
     case 'signedBaseLayer':

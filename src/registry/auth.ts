@@ -3,7 +3,7 @@
  * token requests (GET with Basic credentials, or an OAuth2 POST with a refresh/identity token), and a
  * token cache per scope set with expiry.
  */
-import { SkiffError } from '../errors.js'
+import { SkiffError, opt, withOptions } from '../errors.js'
 import type { Credentials } from './credentials.js'
 import { readBody, readErrorText, type HttpClient } from './http.js'
 import { registryErrorFrom } from './errors.js'
@@ -157,8 +157,8 @@ export async function fetchToken(
     const e = registryErrorFrom(res.status, text, { image: ctx.registry, what: `getting an access token from ${where}`, registry: ctx.registry })
     if (res.status === 401 || res.status === 403) {
       const msg = creds
-        ? `${ctx.registry}: the registry rejected the credentials for ${creds.username || 'the identity token'} (the token server ${where} answered HTTP ${res.status}: invalid username/password or token); check them (skiff login ${ctx.registry}, or --creds)`
-        : `${ctx.registry}: authentication required (the token server ${where} answered HTTP ${res.status}); log in (skiff login ${ctx.registry}) or pass --creds`
+        ? withOptions`${ctx.registry}: the registry rejected the credentials for ${creds.username || 'the identity token'} (the token server ${where} answered HTTP ${res.status}: invalid username/password or token); check them (skiff login ${ctx.registry}, or ${opt('registry.credentials')})`
+        : withOptions`${ctx.registry}: authentication required (the token server ${where} answered HTTP ${res.status}); log in (skiff login ${ctx.registry}) or pass ${opt('registry.credentials')}`
       throw new SkiffError('ERR_UNAUTHORIZED', msg, { cause: e, image: ctx.registry })
     }
     throw e

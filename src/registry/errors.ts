@@ -2,7 +2,7 @@
  * Registry error responses (`{"errors":[{"code":"…","message":"…"}]}`) turned into SkiffErrors with
  * clear one-line messages naming the image; not-found becomes ImageNotFoundError (exit 2).
  */
-import { ImageNotFoundError, ManifestTypeRejectedError, SkiffError, type ErrorCode, type SkiffErrorOptions } from '../errors.js'
+import { type MessageWithOptions, ImageNotFoundError, ManifestTypeRejectedError, SkiffError, type ErrorCode, type SkiffErrorOptions, opt, withOptions } from '../errors.js'
 
 export interface RegistryErrorEntry {
   code: string
@@ -34,7 +34,7 @@ export class RegistryError extends SkiffError {
   readonly retryable: boolean
   /** For 401/403: who was refused what (credentials given or not, the user, granted actions). */
   readonly auth?: AuthFacts
-  constructor(code: ErrorCode, message: string, status: number, entries: RegistryErrorEntry[], options?: SkiffErrorOptions & { auth?: AuthFacts }) {
+  constructor(code: ErrorCode, message: string | MessageWithOptions, status: number, entries: RegistryErrorEntry[], options?: SkiffErrorOptions & { auth?: AuthFacts }) {
     super(code, message, options)
     this.status = status
     this.registryErrors = entries
@@ -77,7 +77,7 @@ export interface ErrorContext {
 }
 
 /** The advice for a refused request: log in, wrong credentials, or not allowed to write. */
-function authAdvice(status: number, detail: string, head: string, host: string, a: AuthFacts | undefined): string {
+function authAdvice(status: number, detail: string, head: string, host: string, a: AuthFacts | undefined): string | MessageWithOptions {
   const who = a?.username ? a.username : 'these credentials'
   const repo = a?.repository ?? 'this repository'
   const refusedAccess = (status === 403 || a?.insufficientScope) && a !== undefined && a.given !== 'none'
@@ -93,11 +93,11 @@ function authAdvice(status: number, detail: string, head: string, host: string, 
     return `${head}: ${who} may not pull from ${repo} (${detail}); ask for access on ${host}`
   }
   if (status === 401) {
-    if (a?.given === 'credentials') return `${head}: the registry rejected the credentials for ${who} (${detail}); check the username and password (skiff login ${host}, or --creds)`
-    if (a?.given === 'token') return `${head}: the registry rejected the token given with --registry-token (${detail}); get a new one`
-    return `${head}: authentication required (${detail}); log in to ${host} (skiff login ${host}) or pass --creds`
+    if (a?.given === 'credentials') return withOptions`${head}: the registry rejected the credentials for ${who} (${detail}); check the username and password (skiff login ${host}, or ${opt('registry.credentials')})`
+    if (a?.given === 'token') return withOptions`${head}: the registry rejected the token given with ${opt('registry.bearerToken')} (${detail}); get a new one`
+    return withOptions`${head}: authentication required (${detail}); log in to ${host} (skiff login ${host}) or pass ${opt('registry.credentials')}`
   }
-  if (a?.given === 'none') return `${head}: access denied (${detail}); log in to ${host} (skiff login ${host}) or pass --creds`
+  if (a?.given === 'none') return withOptions`${head}: access denied (${detail}); log in to ${host} (skiff login ${host}) or pass ${opt('registry.credentials')}`
   return `${head}: access denied (${detail}); check that ${who} may access ${repo} on ${host}`
 }
 
@@ -117,7 +117,7 @@ export function registryErrorFrom(status: number, text: string, ctx: ErrorContex
     return new RegistryError('ERR_UNAUTHORIZED', authAdvice(st, detail, head, host, ctx.auth), status, entries, { ...opts, ...(ctx.auth ? { auth: ctx.auth } : {}) })
   }
   if (status === 429 || codes.has('TOOMANYREQUESTS')) {
-    return new RegistryError('ERR_TOO_MANY_REQUESTS', `${head}: too many requests (${detail}); ${host} is rate-limiting: wait and retry, or use --retry-times`, status, entries, opts)
+    return new RegistryError('ERR_TOO_MANY_REQUESTS', withOptions`${head}: too many requests (${detail}); ${host} is rate-limiting: wait and retry, or use ${opt('registry.retryTimes')}`, status, entries, opts)
   }
   if (status === 415 || (codes.has('MANIFEST_INVALID') && /media ?type|unsupported/i.test(detail))) {
     return new ManifestTypeRejectedError('', `${head}: the registry rejected the manifest type (${detail})`, opts)

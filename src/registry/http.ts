@@ -7,7 +7,7 @@
 import { Readable } from 'node:stream'
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls'
 import { Agent, Pool, type Dispatcher } from 'undici'
-import { SkiffError, causeChain } from '../errors.js'
+import { SkiffError, causeChain, opt, withOptions } from '../errors.js'
 import { VERSION } from '../version.js'
 import { caWithSystemRoots } from '../config/certs.js'
 import { tlsErrorCode, type TlsMaterial } from './tls.js'
@@ -299,15 +299,15 @@ export function describeNetworkError(e: unknown, method: string, url: URL, idleT
   const tls = tlsErrorCode(e)
   const msg = (e as Error).message ?? String(e)
   if (tls === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number|packet length too long|http request/i.test(tls ? msg : '')) {
-    return new SkiffError('ERR_TLS', `${host} answered plain HTTP, not TLS (${where}); use --tls-verify=false for it (or mark it insecure in registries.conf)`, opts)
+    return new SkiffError('ERR_TLS', withOptions`${host} answered plain HTTP, not TLS (${where}); use ${opt('registry.tlsVerify', { value: false })} for it (or mark it insecure in registries.conf)`, opts)
   }
   if (tls === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' || tls === 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE' || tls === 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE') {
-    return new SkiffError('ERR_TLS', `TLS connection to ${host} failed: the registry requires a client certificate and did not accept one (${tls}); put client.cert and client.key in --cert-dir or /etc/containers/certs.d/${host}/`, opts)
+    return new SkiffError('ERR_TLS', withOptions`TLS connection to ${host} failed: the registry requires a client certificate and did not accept one (${tls}); put client.cert and client.key in ${opt('registry.certDir')} or /etc/containers/certs.d/${host}/`, opts)
   }
   if (tls) {
     return new SkiffError(
       'ERR_TLS',
-      `TLS connection to ${host} failed (${tls}: ${msg.replace(/\s+/g, ' ').trim()}): the registry's certificate is not trusted; add its CA with --cert-dir or under /etc/containers/certs.d/${host}/, or use --tls-verify=false`,
+      withOptions`TLS connection to ${host} failed (${tls}: ${msg.replace(/\s+/g, ' ').trim()}): the registry's certificate is not trusted; add its CA with ${opt('registry.certDir')} or under /etc/containers/certs.d/${host}/, or use ${opt('registry.tlsVerify', { value: false })}`,
       opts,
     )
   }
@@ -327,14 +327,14 @@ export function describeNetworkError(e: unknown, method: string, url: URL, idleT
     case 'EPIPE':
     case 'UND_ERR_SOCKET':
     case 'UND_ERR_CLOSED':
-      return new SkiffError('ERR_IO', `the connection to ${host} was closed unexpectedly during ${where} (${code}); a proxy or the registry dropped it: retry, or use --retry-times`, opts)
+      return new SkiffError('ERR_IO', withOptions`the connection to ${host} was closed unexpectedly during ${where} (${code}); a proxy or the registry dropped it: retry, or use ${opt('registry.retryTimes')}`, opts)
     case 'ETIMEDOUT':
     case 'UND_ERR_CONNECT_TIMEOUT':
       return new SkiffError('ERR_TIMEOUT', `cannot connect to ${host}: the connection timed out (${code}); check the network and the registry name`, opts)
     case 'UND_ERR_HEADERS_TIMEOUT':
     case 'UND_ERR_BODY_TIMEOUT': {
       const s = idleTimeoutMs !== undefined ? `${idleTimeoutMs / 1000} s` : 'the idle timeout'
-      return new SkiffError('ERR_TIMEOUT', `${host} stopped sending for ${s} during ${where} (the connection stalled); retry, use --retry-times, or raise SKIFF_IDLE_TIMEOUT`, opts)
+      return new SkiffError('ERR_TIMEOUT', withOptions`${host} stopped sending for ${s} during ${where} (the connection stalled); retry, use ${opt('registry.retryTimes')}, or raise SKIFF_IDLE_TIMEOUT`, opts)
     }
     default:
       if (code && /^(E[A-Z]+|UND_ERR_[A-Z_]+)$/.test(code)) {

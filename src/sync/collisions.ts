@@ -9,7 +9,7 @@
  * (silently overwriting the first). skiff copies in parallel, so either would be a race: it
  * refuses every collision up front, for every destination kind.
  */
-import { SkiffError } from '../errors.js'
+import { SkiffError, opt, withOptions } from '../errors.js'
 import type { SyncItem } from './types.js'
 
 /** Two (or more) planned images would be written to the same destination. */
@@ -21,7 +21,7 @@ export class SyncCollisionError extends SkiffError {
     const more = collisions.length > shown.length ? `; and ${collisions.length - shown.length} more` : ''
     super(
       'ERR_INVALID_ARGUMENT',
-      `${collisions.length === 1 ? 'two sources map to the same destination' : `${collisions.length} destinations are each named by more than one source`}: ${shown.join('; ')}${more}; nothing was copied (use --scoped to keep the source paths apart, or sync them to different destinations)`,
+      withOptions`${collisions.length === 1 ? 'two sources map to the same destination' : `${collisions.length} destinations are each named by more than one source`}: ${shown.join('; ')}${more}; nothing was copied (use ${opt('scoped', { value: true })} to keep the source paths apart, or sync them to different destinations)`,
     )
     this.name = 'SyncCollisionError'
   }

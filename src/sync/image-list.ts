@@ -6,7 +6,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { SkiffError } from '../errors.js'
+import { SkiffError, opt, withOptions } from '../errors.js'
 import { DEFAULT_TAG, parseNormalizedReference, type DockerReference } from '../reference/docker-reference.js'
 
 export interface ListEntry {
@@ -93,9 +93,9 @@ export async function readImagesFrom(path: string): Promise<SelectedImage[]> {
   try {
     files = (await stat(path)).isDirectory() ? await listFilesBelow(path) : [path]
   } catch (e) {
-    throw new SkiffError('ERR_IMAGE_NOT_FOUND', `cannot read the image list ${path} (--images-from): ${(e as Error).message}`, { cause: e })
+    throw new SkiffError('ERR_IMAGE_NOT_FOUND', withOptions`cannot read the image list ${path} (${opt('imagesFrom')}): ${(e as Error).message}`, { cause: e })
   }
-  if (files.length === 0) throw new SkiffError('ERR_IMAGE_NOT_FOUND', `--images-from ${path}: the folder holds no *.list files`)
+  if (files.length === 0) throw new SkiffError('ERR_IMAGE_NOT_FOUND', withOptions`${opt('imagesFrom')} ${path}: the folder holds no *.list files`)
   const out: SelectedImage[] = []
   const seen = new Set<string>()
   for (const file of files) {
@@ -103,7 +103,7 @@ export async function readImagesFrom(path: string): Promise<SelectedImage[]> {
     try {
       text = await readFile(file, 'utf8')
     } catch (e) {
-      throw new SkiffError('ERR_IMAGE_NOT_FOUND', `cannot read the image list ${file} (--images-from): ${(e as Error).message}`, { cause: e })
+      throw new SkiffError('ERR_IMAGE_NOT_FOUND', withOptions`cannot read the image list ${file} (${opt('imagesFrom')}): ${(e as Error).message}`, { cause: e })
     }
     for (const entry of parseImageList(text, file)) {
       if (seen.has(entry.written)) continue

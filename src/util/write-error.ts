@@ -3,7 +3,7 @@
  * name), the image, and what to do. The original error stays as `cause` (its `code`, e.g. EPIPE,
  * is what a caller branches on).
  */
-import { SkiffError } from '../errors.js'
+import { type MessageWithOptions, SkiffError, opt, withOptions } from '../errors.js'
 
 function errnoCode(e: unknown): string | undefined {
   for (let c: unknown = e; c instanceof Error; c = c.cause) {
@@ -14,10 +14,10 @@ function errnoCode(e: unknown): string | undefined {
 }
 
 /** The message for a write error with errno `code` at `path`, or undefined when there is nothing specific to say. */
-function describe(code: string | undefined, path: string): string | undefined {
+function describe(code: string | undefined, path: string): string | MessageWithOptions | undefined {
   switch (code) {
     case 'ENOSPC':
-      return `no space left on device writing ${path}; free some space or write elsewhere (temp files go to --tmpdir)`
+      return withOptions`no space left on device writing ${path}; free some space or write elsewhere (temp files go to ${opt('tmpdir')})`
     case 'EDQUOT':
       return `disk quota exceeded writing ${path}; free some space or write elsewhere`
     case 'ENAMETOOLONG':
@@ -40,7 +40,7 @@ function describe(code: string | undefined, path: string): string | undefined {
 export function writeError(e: unknown, path: string, image: string): SkiffError {
   const code = errnoCode(e)
   const text = describe(code, path)
-  if (text !== undefined) return new SkiffError('ERR_IO', `${image}: ${text}`, { image, cause: e })
+  if (text !== undefined) return new SkiffError('ERR_IO', withOptions`${image}: ${text}`, { image, cause: e })
   if (e instanceof SkiffError) return e
   return new SkiffError('ERR_IO', `${image}: cannot write ${path}: ${(e as Error)?.message ?? String(e)}`, { image, cause: e })
 }

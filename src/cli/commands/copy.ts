@@ -7,6 +7,7 @@ import { copyImage } from '../../copy/copy.js'
 import { loadPolicyContext } from '../../policy/context.js'
 import { parseImageName } from '../../transports/registry.js'
 import type { CommandContext } from './types.js'
+import { flagTerms } from '../flag-terms.js'
 import type { FlagValues } from '../flags.js'
 import { copyRequestFrom } from '../options/copy.js'
 import { runWithRetry, withBudget } from '../options/retry.js'
@@ -61,7 +62,7 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
         progress.finish()
       }
     },
-    { signal: ctx.signal, warn: (message) => ctx.stderr.write(`skiff: warning: ${message}\n`) },
+    { signal: ctx.signal, warn: (message) => ctx.stderr.write(`skiff: warning: ${flagTerms(message)}\n`) },
   )
   if (ctx.global.debug) ctx.stderr.write(`skiff: debug: wrote ${result.manifestMediaType} ${result.manifestDigest}\n`)
   if (req.digestFile) {

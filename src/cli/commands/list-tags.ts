@@ -23,7 +23,7 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
   if (transport === 'docker') {
     const ops = await import('./registry-ops.js')
     const named = ops.parseDockerRepository(details)
-    const tags = await runWithRetry(retry, (b) => ops.listDockerTags(named, withBudget(opts, b)), { signal: ctx.signal })
+    const tags = await runWithRetry(retry, (b) => ops.listRepositoryTags(named, withBudget(opts, b)), { signal: ctx.signal })
     ctx.stdout.write(jsonOutput({ Repository: named.name, Tags: tags }))
     return 0
   }

@@ -5,12 +5,14 @@
  * when configured). Messages and checks as containers/common pkg/auth Login.
  */
 import { SkiffError } from '../../errors.js'
-import { getCredentialsForKey, loginAuthFile, parseCredentialsKey, readPasswordStdin, setCredentials, type CredentialOptions } from '../../config/auth/index.js'
+import { getCredentialsForKey, loginAuthFile, parseCredentialsKey, setCredentials, type CredentialOptions } from '../../config/auth/index.js'
+import { checkRegistryCredentials } from '../../transports/docker/check-auth.js'
 import { registriesConf } from '../../transports/docker/options.js'
+import type { TransportOptions } from '../../transports/types.js'
+import type { RegistryAccessOptions } from '../../registry/types.js'
 import type { CommandContext } from './types.js'
 import type { FlagValues } from '../flags.js'
-import { checkAuth, type CheckAuthOptions } from '../login/check-auth.js'
-import { promptPassword, promptUsername } from '../login/prompt.js'
+import { promptPassword, promptUsername, readPasswordStdin } from '../login/prompt.js'
 
 function invalid(msg: string): SkiffError {
   return new SkiffError('ERR_INVALID_ARGUMENT', msg)
@@ -27,14 +29,15 @@ export async function credentialOptionsFrom(flags: FlagValues, ctx: CommandConte
   return { ...(authFile ? { authFile } : {}), credentialHelpers: conf.credentialHelpers }
 }
 
-export function checkAuthOptionsFrom(flags: FlagValues, ctx: CommandContext): CheckAuthOptions {
-  const o: CheckAuthOptions = { signal: ctx.signal, context: ctx.context }
+/** What the credential check uses: --tls-verify, --cert-dir, --registries-conf (and the command's context). */
+export function checkAuthOptionsFrom(flags: FlagValues, ctx: CommandContext): TransportOptions {
+  const access: RegistryAccessOptions = {}
   const tls = flags.bool('tls-verify')
-  if (tls !== undefined) o.tlsVerify = tls
+  if (tls !== undefined) access.tlsVerify = tls
   const certDir = flags.str('cert-dir')
-  if (certDir) o.certDir = certDir
-  if (ctx.global.registriesConfPath) o.registriesConfPath = ctx.global.registriesConfPath
-  return o
+  if (certDir) access.certDir = certDir
+  if (ctx.global.registriesConfPath) access.registriesConfPath = ctx.global.registriesConfPath
+  return { registry: access, signal: ctx.signal, context: ctx.context }
 }
 
 export async function run(args: string[], flags: FlagValues, ctx: CommandContext): Promise<number> {
@@ -63,7 +66,7 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
   const stored = await getCredentialsForKey(key, credOpts)
   if (username === '' && password === '' && stored?.kind === 'basic' && stored.username !== '' && stored.password !== '') {
     out.write(`Authenticating with existing credentials for ${key}\n`)
-    if (await checkAuth(registry, stored, check)) {
+    if (await checkRegistryCredentials(registry, stored, check)) {
       out.write(`Existing credentials are valid. Already logged in to ${registry}\n`)
       return 0
     }
@@ -72,7 +75,7 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
   if (username === '') username = await promptUsername(stored?.username)
   if (password === '') password = await promptPassword()
 
-  if (!(await checkAuth(registry, { username, password }, check))) {
+  if (!(await checkRegistryCredentials(registry, { username, password }, check))) {
     // nothing was written: the stored credentials (if any) stay as they were
     throw new SkiffError('ERR_UNAUTHORIZED', `logging into "${key}": invalid username/password`)
   }

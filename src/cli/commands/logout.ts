@@ -8,7 +8,7 @@ import { SkiffError } from '../../errors.js'
 import { getCredentialsForKey, parseCredentialsKey, removeAllCredentials, removeCredentials } from '../../config/auth/index.js'
 import type { CommandContext } from './types.js'
 import type { FlagValues } from '../flags.js'
-import { checkAuth } from '../login/check-auth.js'
+import { checkRegistryCredentials } from '../../transports/docker/check-auth.js'
 import { checkAuthOptionsFrom, credentialOptionsFrom } from './login.js'
 
 function invalid(msg: string): SkiffError {
@@ -43,7 +43,7 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
   // Not in the file logout edits: credentials found elsewhere (~/.docker/config.json) came from another tool.
   const c = await getCredentialsForKey(key, credOpts)
   if (c?.kind === 'basic' && c.username !== '' && c.password !== '') {
-    const valid = await checkAuth(registry, c, checkAuthOptionsFrom(flags, ctx)).catch(() => false)
+    const valid = await checkRegistryCredentials(registry, c, checkAuthOptionsFrom(flags, ctx)).catch(() => false)
     if (valid) {
       out.write(`Not logged into ${key} with current tool. Existing credentials were established via docker login. Please use docker logout instead.\n`)
       return 0

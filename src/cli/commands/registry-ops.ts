@@ -1,16 +1,11 @@
 /**
- * The registry side of list-tags, list-repos, delete and untag: loaded only when a docker://
- * reference or a registry is named (the HTTP client stays unloaded for local transports).
+ * The registry side of list-tags, list-repos and untag: their arguments parsed as skopeo does, and the
+ * library's operations; loaded only when a docker:// reference or a registry is named (the HTTP
+ * client stays unloaded for local transports).
  */
 import { InvalidReferenceError, SkiffError } from '../../errors.js'
 import { parseNormalizedReference, type DockerReference } from '../../reference/docker-reference.js'
-import { releaseClient } from '../../registry/client.js'
-import { Repository } from '../../registry/repository.js'
-import { listRepositories, untag } from '../../transports/docker/index.js'
-import { openRepository } from '../../transports/docker/options.js'
-import { DockerImageReference } from '../../transports/docker/reference.js'
-import { dockerTransport } from '../../transports/docker/transport.js'
-import type { TransportOptions } from '../../transports/types.js'
+import { listRepositories, listRepositoryTags, untag } from '../../transports/docker/index.js'
 
 /** `//host/repo` (what follows `docker:`) as a repository name; a tag or digest is refused, as skopeo. */
 export function parseDockerRepository(details: string): DockerReference {
@@ -22,18 +17,6 @@ export function parseDockerRepository(details: string): DockerReference {
     throw new InvalidReferenceError(`No tag or digest allowed in reference: docker:${details} (list-tags takes a repository, e.g. docker://${named.name})`)
   }
   return named
-}
-
-/** Every tag of a repository, following pagination; a repository that does not exist → ImageNotFoundError. */
-export async function listDockerTags(named: DockerReference, opts: TransportOptions): Promise<string[]> {
-  const ref = new DockerImageReference(dockerTransport, named.tagNameOnly())
-  const { client, physical } = await openRepository(ref, opts)
-  try {
-    const repo = new Repository(client, physical.path, `docker://${named.name}`, 'pull', opts.retry)
-    return await repo.listTags(opts.signal ? { signal: opts.signal } : {})
-  } finally {
-    await releaseClient(client)
-  }
 }
 
 /** `list-repos`' argument: `host[:port]`, optionally written `docker://host[:port]`. */
@@ -53,4 +36,4 @@ export function parseRegistryName(arg: string): string {
   return r === 'docker.io' || r === 'index.docker.io' ? 'docker.io' : r
 }
 
-export { listRepositories, untag }
+export { listRepositories, listRepositoryTags, untag }

@@ -10,6 +10,7 @@ import { runSync } from '../../sync/executor.js'
 import { RegistryAccess } from '../../sync/registry-access.js'
 import { digestFileText, writeReport } from '../../sync/report.js'
 import type { SyncEvent } from '../../sync/events.js'
+import type { SyncSummary } from '../../sync/types.js'
 import type { CommandContext } from './types.js'
 import type { FlagValues } from '../flags.js'
 import { compileTagFilters, syncRequestFrom } from '../options/sync.js'
@@ -17,6 +18,7 @@ import { runWithRetry } from '../options/retry.js'
 import type { RetryBudget } from '../../util/retry.js'
 import { bulkProgressMode, createBulkProgress } from '../bulk-progress.js'
 import { logrusLine } from '../logrus-line.js'
+import { flagTerms } from '../flag-terms.js'
 import { createSharedCopyState } from '../../copy/shared-state.js'
 
 export async function run(args: string[], flags: FlagValues, ctx: CommandContext): Promise<number> {
@@ -30,7 +32,7 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
   const mode = bulkProgressMode(req.progress === 'auto' ? undefined : req.progress, ctx.stderr.isTTY)
   const progress = createBulkProgress({ mode, out: ctx.stderr, dryRun: req.dryRun })
   if (req.dryRun && mode !== 'json' && mode !== 'none') ctx.stderr.write(`${logrusLine('warning', 'Running in dry-run mode')}\n`)
-  const emit = (e: SyncEvent): void => progress.onEvent(e)
+  const emit = (e: SyncEvent): void => progress.onEvent(inFlagTerms(e))
   // one budget per image (and per tag listing), as skopeo retries each image on its own
   const retry = <T>(fn: (budget: RetryBudget) => Promise<T>): Promise<T> =>
     runWithRetry(req.retry, fn, { signal: ctx.signal, warn: (message) => emit({ type: 'warning', message }) })
@@ -78,7 +80,7 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
   }
   if (req.reportFile) {
     try {
-      await writeReport(req.reportFile, summary)
+      await writeReport(req.reportFile, summaryInFlagTerms(summary))
     } catch (e) {
       throw new SkiffError('ERR_IO', `cannot write the report ${req.reportFile}: ${(e as Error).message}`, { cause: e })
     }
@@ -89,4 +91,18 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
     return 1
   }
   return 0
+}
+
+/** A summary with its messages in flag terms (the library's name options). */
+function summaryInFlagTerms(s: SyncSummary): SyncSummary {
+  const images = s.images.map((r) => (r.error === undefined ? r : { ...r, error: flagTerms(r.error) }))
+  return { ...s, images, ...(s.planError === undefined ? {} : { planError: flagTerms(s.planError) }) }
+}
+
+/** An event with its messages in flag terms. */
+function inFlagTerms(e: SyncEvent): SyncEvent {
+  if (e.type === 'warning') return { ...e, message: flagTerms(e.message) }
+  if ((e.type === 'image-done' || e.type === 'plan-done') && e.error !== undefined) return { ...e, error: flagTerms(e.error) }
+  if (e.type === 'sync-done') return { ...e, summary: summaryInFlagTerms(e.summary) }
+  return e
 }

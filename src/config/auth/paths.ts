@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { SkiffError } from '../../errors.js'
+import { SkiffError, opt, withOptions } from '../../errors.js'
 import { type ConfigEnvOptions, envOf, homeDir, xdgConfigHome } from '../env.js'
 
 export interface AuthFileOptions extends ConfigEnvOptions {
@@ -37,7 +37,7 @@ export function primaryAuthFile(opts: AuthFileOptions = {}): string {
     if (!existsSync(runtimeDir)) {
       throw new SkiffError(
         'ERR_CONFIG_INVALID',
-        `"${runtimeDir}" directory set by $XDG_RUNTIME_DIR does not exist: create the directory, unset $XDG_RUNTIME_DIR or pass --authfile`,
+        withOptions`"${runtimeDir}" directory set by $XDG_RUNTIME_DIR does not exist: create the directory, unset $XDG_RUNTIME_DIR or pass ${opt('registry.authFile')}`,
       )
     }
     return join(runtimeDir, 'containers', 'auth.json')

@@ -11,7 +11,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { isNotFound, SkiffError } from '../../errors.js'
+import { isNotFound, SkiffError, opt, withOptions } from '../../errors.js'
 import { type ConfigEnvOptions, envOf, homeDir } from '../env.js'
 import { type ParsedConfFile, parseRegistriesConfText } from './parse.js'
 import type { RegistriesConf, RegistryEntry } from './types.js'
@@ -122,7 +122,7 @@ export async function loadRegistriesConf(opts: RegistriesConfOptions = {}): Prom
   const main = await readConf(loc.confPath, false)
   if (main) files.push(main)
   else if (loc.required) {
-    throw new SkiffError('ERR_CONFIG_INVALID', `loading registries configuration "${loc.confPath}": no such file; fix --registries-conf or $CONTAINERS_REGISTRIES_CONF`)
+    throw new SkiffError('ERR_CONFIG_INVALID', withOptions`loading registries configuration "${loc.confPath}": no such file; fix ${opt('registry.registriesConfPath')} or $CONTAINERS_REGISTRIES_CONF`)
   }
   for (const p of await dropIns(loc.dropInDirs)) {
     const f = await readConf(p, true)

@@ -5,7 +5,7 @@
  */
 import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http'
 import { request as httpsRequest } from 'node:https'
-import { SkiffError } from '../../errors.js'
+import { SkiffError, opt, withOptions } from '../../errors.js'
 import { VERSION } from '../../version.js'
 import type { DaemonEndpoint } from './endpoint.js'
 
@@ -24,11 +24,11 @@ export function connectionError(ep: DaemonEndpoint, e: unknown, image?: string):
   if (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || code.startsWith('CERT_') || code.includes('SELF_SIGNED') || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' || code === 'EPROTO') {
     const reason = (err as { reason?: unknown }).reason
     const why = typeof reason === 'string' && reason !== '' ? reason : err.message
-    return new SkiffError('ERR_TLS', `${prefix}TLS error talking to the Docker daemon at ${ep.host}: ${why}; check DOCKER_CERT_PATH / --cert-dir (ca.pem, cert.pem, key.pem)`, { cause: e, ...(image ? { image } : {}) })
+    return new SkiffError('ERR_TLS', withOptions`${prefix}TLS error talking to the Docker daemon at ${ep.host}: ${why}; check DOCKER_CERT_PATH / ${opt('registry.certDir')} (ca.pem, cert.pem, key.pem)`, { cause: e, ...(image ? { image } : {}) })
   }
   if (CONNECT_ERRORS.has(code) || code === '') {
     const why = code === 'EACCES' ? ' (permission denied on the socket)' : ''
-    return new SkiffError('ERR_IO', `${prefix}cannot connect to the Docker daemon at ${ep.host}${why}; is dockerd running? (use ${ep.flag} / DOCKER_HOST)`, { cause: e, ...(image ? { image } : {}) })
+    return new SkiffError('ERR_IO', withOptions`${prefix}cannot connect to the Docker daemon at ${ep.host}${why}; is dockerd running? (use ${ep.hostOption} / DOCKER_HOST)`, { cause: e, ...(image ? { image } : {}) })
   }
   return new SkiffError('ERR_IO', `${prefix}talking to the Docker daemon at ${ep.host}: ${err.message}`, { cause: e, ...(image ? { image } : {}) })
 }

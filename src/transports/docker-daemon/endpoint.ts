@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { SkiffError } from '../../errors.js'
+import { type OptionMention, SkiffError, opt } from '../../errors.js'
 import { homeDir } from '../../config/env.js'
 import type { RegistryAccessOptions } from '../../registry/types.js'
 
@@ -28,8 +28,8 @@ export interface DaemonEndpoint {
   hostname?: string
   port?: number
   tls?: DaemonTls
-  /** The flag that sets this host, for messages: --src-daemon-host or --dest-daemon-host. */
-  flag: string
+  /** The option that sets this host, for messages: `registry.daemonHost` of this side. */
+  hostOption: OptionMention
 }
 
 export type DaemonSide = 'source' | 'destination'
@@ -58,7 +58,7 @@ function tlsFor(reg: RegistryAccessOptions | undefined, env: NodeJS.ProcessEnv):
 
 /** Resolves the daemon endpoint for one side of a copy. */
 export function resolveEndpoint(reg: RegistryAccessOptions | undefined, side: DaemonSide, env: NodeJS.ProcessEnv = process.env): DaemonEndpoint {
-  const flag = side === 'source' ? '--src-daemon-host' : '--dest-daemon-host'
+  const hostOption = opt('registry.daemonHost', { side })
   const host = reg?.daemonHost || env.DOCKER_HOST || DEFAULT_DOCKER_HOST
   const m = /^([a-z]+):\/\/(.*)$/.exec(host)
   if (!m) throw invalidHost(host, 'no scheme')
@@ -66,7 +66,7 @@ export function resolveEndpoint(reg: RegistryAccessOptions | undefined, side: Da
   const rest = m[2]!
   if (scheme === 'unix') {
     if (rest === '') throw invalidHost(host, 'empty socket path')
-    return { host, socketPath: rest, flag }
+    return { host, socketPath: rest, hostOption }
   }
   if (scheme !== 'tcp' && scheme !== 'http' && scheme !== 'https') throw invalidHost(host, `unsupported scheme "${scheme}"`)
   const useTls = scheme === 'https' || (scheme === 'tcp' && (!!env.DOCKER_TLS_VERIFY || reg?.certDir !== undefined || reg?.tlsVerify === true))
@@ -79,5 +79,5 @@ export function resolveEndpoint(reg: RegistryAccessOptions | undefined, side: Da
   if (url.pathname !== '/' && url.pathname !== '') throw invalidHost(host, 'paths are not supported')
   const port = url.port ? Number(url.port) : useTls ? 2376 : 2375
   const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1')
-  return { host, hostname, port, flag, ...(useTls ? { tls: tlsFor(reg, env) } : {}) }
+  return { host, hostname, port, hostOption, ...(useTls ? { tls: tlsFor(reg, env) } : {}) }
 }

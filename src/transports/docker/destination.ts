@@ -6,7 +6,7 @@
  * left to do, and close() only releases the client.
  */
 import type { Readable } from 'node:stream'
-import { SkiffError } from '../../errors.js'
+import { SkiffError, opt, withOptions } from '../../errors.js'
 import type { Digest } from '../../digest/digest.js'
 import { manifestDigest } from '../../manifest/parse.js'
 import { releaseClient, type RegistryClient } from '../../registry/client.js'
@@ -105,7 +105,7 @@ export class DockerImageDestination extends StagedDestination {
 
   async putSignatures(signatures: Buffer[]): Promise<void> {
     this.assertOpen('putSignatures()')
-    if (signatures.length) throw new SkiffError('ERR_UNSUPPORTED', `${this.reference.toString()}: storing signatures in a registry is not supported yet; use --remove-signatures`)
+    if (signatures.length) throw new SkiffError('ERR_UNSUPPORTED', withOptions`${this.reference.toString()}: storing signatures in a registry is not supported yet; use ${opt('removeSignatures', { value: true })}`)
   }
 
   /** The manifest PUT already made the image visible. */

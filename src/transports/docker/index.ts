@@ -1,7 +1,9 @@
-/** The docker:// transport and the registry operations beyond copy (list-tags, list-repos, delete, untag). */
+/** The docker:// transport and the registry operations beyond copy (list-tags, list-repos, delete, untag, login's check). */
 export { dockerTransport } from './transport.js'
 export { DockerImageReference, dockerReferenceIdentity, dockerReferenceNamespaces } from './reference.js'
 export { listRepositories } from './catalog.js'
+export { listRepositoryTags } from './tags.js'
+export { checkRegistryCredentials } from './check-auth.js'
 export { deleteDockerImage, untagDockerImage } from './delete.js'
 import { parseDockerDetails } from './reference.js'
 import { dockerTransport } from './transport.js'

@@ -7,7 +7,7 @@
 import { mkdir, rm, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { Readable } from 'node:stream'
-import { InvalidReferenceError, ManifestTypeRejectedError, SkiffError, isNotFound } from '../../errors.js'
+import { InvalidReferenceError, ManifestTypeRejectedError, SkiffError, isNotFound, opt, withOptions } from '../../errors.js'
 import { isValidDigest, type Digest } from '../../digest/digest.js'
 import { MT } from '../../manifest/media-types.js'
 import { resolveMediaType } from '../../manifest/parse.js'
@@ -112,7 +112,7 @@ export class OciImageDestination extends StagedDestination {
     this.assertOpen('putManifest()')
     const mt = resolveMediaType(bytes, mediaType)
     if (!SUPPORTED.includes(mt as (typeof SUPPORTED)[number])) {
-      throw new ManifestTypeRejectedError(mt, `${this.image}: OCI layouts store only OCI manifests and indexes, not ${mt || 'this manifest'}; convert it (e.g. --format oci)`, {
+      throw new ManifestTypeRejectedError(mt, withOptions`${this.image}: OCI layouts store only OCI manifests and indexes, not ${mt || 'this manifest'}; convert it (e.g. ${opt('format', { value: 'oci' })})`, {
         image: this.image,
       })
     }
@@ -129,7 +129,7 @@ export class OciImageDestination extends StagedDestination {
   async putSignatures(signatures: Buffer[]): Promise<void> {
     this.assertOpen('putSignatures()')
     if (signatures.length > 0) {
-      throw new SkiffError('ERR_UNSUPPORTED', `${this.image}: OCI layouts cannot store signatures; use --remove-signatures`, { image: this.image })
+      throw new SkiffError('ERR_UNSUPPORTED', withOptions`${this.image}: OCI layouts cannot store signatures; use ${opt('removeSignatures', { value: true })}`, { image: this.image })
     }
   }
 

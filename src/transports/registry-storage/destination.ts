@@ -13,7 +13,7 @@
 import { link, mkdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { Readable } from 'node:stream'
-import { DigestMismatchError, SkiffError, isNotFound } from '../../errors.js'
+import { DigestMismatchError, SkiffError, isNotFound, opt, withOptions } from '../../errors.js'
 import { isValidDigest, type Digest } from '../../digest/digest.js'
 import { tempPathFor, writeFileAtomic } from '../../util/atomic.js'
 import { registerTempPath, unregisterTempPath } from '../../util/cleanup.js'
@@ -163,7 +163,7 @@ export class RegistryStorageDestination extends StagedDestination {
   async putSignatures(signatures: Buffer[]): Promise<void> {
     this.assertOpen('putSignatures()')
     if (signatures.length > 0) {
-      throw new SkiffError('ERR_UNSUPPORTED', `${this.image}: registry storage cannot hold signatures; use --remove-signatures`, { image: this.image })
+      throw new SkiffError('ERR_UNSUPPORTED', withOptions`${this.image}: registry storage cannot hold signatures; use ${opt('removeSignatures', { value: true })}`, { image: this.image })
     }
   }
 

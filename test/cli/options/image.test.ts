@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { parseInvocation } from '../../../src/cli/program.js'
-import { imageTransportOptions } from '../../../src/cli/options/image.js'
+import { imageTransportOptions, parseCreds, registryAccessFrom } from '../../../src/cli/options/image.js'
 
 async function flagsOf(...argv: string[]) {
   const inv = await parseInvocation(argv)
@@ -30,4 +30,22 @@ test('login/logout flags parse as skopeo\'s (-u, -p, -v is --verbose there, -a)'
   assert.equal(l.bool('get-login'), true)
   const o = await flagsOf('logout', '-a')
   assert.equal(o.bool('all'), true)
+})
+
+test('--creds splits at the first colon; the username must not be empty', () => {
+  assert.deepEqual(parseCreds('user:pa:ss'), { username: 'user', password: 'pa:ss' })
+  assert.deepEqual(parseCreds('user'), { username: 'user', password: '' })
+  assert.deepEqual(parseCreds('user:'), { username: 'user', password: '' })
+  assert.throws(() => parseCreds(''), /credentials can't be empty/)
+  assert.throws(() => parseCreds(':pw'), /username can't be empty/)
+})
+
+test('credential flags: stored by default, --no-creds keeps --registry-token, --username with --password', async () => {
+  assert.deepEqual(registryAccessFrom(await flagsOf('inspect', 'docker://x.example/a'), { prefix: '' }), {})
+  const anon = registryAccessFrom(await flagsOf('inspect', '--no-creds', '--registry-token', 't', 'docker://x.example/a'), { prefix: '' })
+  assert.deepEqual(anon, { anonymous: true, bearerToken: 't' })
+  const up = registryAccessFrom(await flagsOf('inspect', '--username', 'a', '--password', 'b', 'docker://x.example/a'), { prefix: '' })
+  assert.deepEqual(up, { credentials: { username: 'a', password: 'b' } })
+  const user = registryAccessFrom(await flagsOf('inspect', '--creds', 'a', 'docker://x.example/a'), { prefix: '' })
+  assert.deepEqual(user, { credentials: { username: 'a', password: '' } })
 })

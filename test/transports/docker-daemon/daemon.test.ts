@@ -146,11 +146,11 @@ describe('docker-daemon: against a real dockerd', { timeout: 240_000 }, () => {
     assert.match(r.stderr, /no such image/)
   })
 
-  it('a daemon that is not there gives a clear message on both sides', async () => {
+  it('a daemon that is not there gives a clear message on both sides (option terms in the library, flags in the CLI)', async () => {
     const gone = `unix://${join(work, 'no-daemon.sock')}`
     const re = (flag: string): RegExp => new RegExp(`cannot connect to the Docker daemon at ${gone.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}; is dockerd running\\? \\(use ${flag} / DOCKER_HOST\\)`)
-    await assert.rejects(parseImageName('docker-daemon:a/b:c').newImageSource({ registry: { daemonHost: gone } }), (e: unknown) => e instanceof SkiffError && re('--src-daemon-host').test(e.message))
-    await assert.rejects(parseImageName('docker-daemon:a/b:c').newImageDestination({ registry: { daemonHost: gone } }), (e: unknown) => e instanceof SkiffError && re('--dest-daemon-host').test(e.message))
+    await assert.rejects(parseImageName('docker-daemon:a/b:c').newImageSource({ registry: { daemonHost: gone } }), (e: unknown) => e instanceof SkiffError && re('`source.registry.daemonHost`').test(e.message) && e.options?.[0]?.side === 'source')
+    await assert.rejects(parseImageName('docker-daemon:a/b:c').newImageDestination({ registry: { daemonHost: gone } }), (e: unknown) => e instanceof SkiffError && re('`destination.registry.daemonHost`').test(e.message))
     const r = await skiff(['copy', '--insecure-policy', '--dest-daemon-host', gone, `oci:${join(work, 'fixture')}:v1`, 'docker-daemon:a/b:c'])
     assert.equal(r.code, 1)
     assert.match(r.stderr, re('--dest-daemon-host'))

@@ -13,8 +13,8 @@ describe('docker-daemon: endpoint', () => {
     assert.equal(resolveEndpoint(undefined, 'source', { DOCKER_HOST: 'unix:///run/x.sock' }).socketPath, '/run/x.sock')
     const ep = resolveEndpoint({ daemonHost: 'unix:///tmp/y.sock' }, 'destination', { DOCKER_HOST: 'unix:///run/x.sock' })
     assert.equal(ep.socketPath, '/tmp/y.sock')
-    assert.equal(ep.flag, '--dest-daemon-host')
-    assert.equal(resolveEndpoint(undefined, 'source', {}).flag, '--src-daemon-host')
+    assert.deepEqual({ ...ep.hostOption }, { option: 'registry.daemonHost', side: 'destination', value: undefined })
+    assert.equal(String(resolveEndpoint(undefined, 'source', {}).hostOption), '`source.registry.daemonHost`')
   })
 
   it('tcp:// is plain HTTP unless TLS is asked for; default ports 2375/2376', () => {

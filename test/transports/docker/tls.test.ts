@@ -12,7 +12,7 @@ import type { TransportOptions } from '../../../src/transports/types.js'
 import { isolateCache } from './helpers.js'
 
 const both = (o: TransportOptions) => ({ source: o, destination: o })
-const tlsFailure = (e: unknown) => isSkiffError(e) && e.code === 'ERR_TLS' && /TLS/.test(e.message) && /--cert-dir/.test(e.message)
+const tlsFailure = (e: unknown) => isSkiffError(e) && e.code === 'ERR_TLS' && /TLS/.test(e.message) && /`registry.certDir`/.test(e.message)
 
 describe('docker:// over TLS', () => {
   let reg: Registry

@@ -5,7 +5,7 @@
  * repositories at the end. Where the stream goes (file, FIFO, daemon) is the `output`'s business.
  */
 import type { Readable } from 'node:stream'
-import { DigestMismatchError, ManifestTypeRejectedError, SkiffError } from '../../../errors.js'
+import { DigestMismatchError, ManifestTypeRejectedError, SkiffError, opt, withOptions } from '../../../errors.js'
 import { digestOf, isValidDigest, newHasher, parseDigest, type Digest } from '../../../digest/digest.js'
 import { MT } from '../../../manifest/media-types.js'
 import type { DockerReference } from '../../../reference/docker-reference.js'
@@ -156,7 +156,7 @@ export class TarfileDestination extends StagedDestination {
   async putManifest(bytes: Buffer, mediaType: string, instance?: Digest): Promise<void> {
     this.assertOpen('putManifest()')
     if (instance !== undefined) {
-      throw new SkiffError('ERR_UNSUPPORTED', `${this.image}: docker archives cannot store manifest lists; copy one image (--all is not supported here)`, { image: this.image })
+      throw new SkiffError('ERR_UNSUPPORTED', withOptions`${this.image}: docker archives cannot store manifest lists; copy one image (${opt('multiArch', { value: 'all' })} is not supported here)`, { image: this.image })
     }
     let m: { schemaVersion?: number; mediaType?: string; config?: BlobInfo; layers?: BlobInfo[] }
     try {
@@ -202,7 +202,7 @@ export class TarfileDestination extends StagedDestination {
   async putSignatures(signatures: Buffer[], instance?: Digest): Promise<void> {
     this.assertOpen('putSignatures()')
     if (signatures.length > 0 || instance !== undefined) {
-      throw new SkiffError('ERR_UNSUPPORTED', `${this.image}: docker archives cannot store signatures; use --remove-signatures`, { image: this.image })
+      throw new SkiffError('ERR_UNSUPPORTED', withOptions`${this.image}: docker archives cannot store signatures; use ${opt('removeSignatures', { value: true })}`, { image: this.image })
     }
   }
 
