@@ -209,3 +209,22 @@ test('the policy file used: --policy, else the user\'s, else the system\'s; --in
     await rm(home, { recursive: true, force: true })
   }
 })
+
+test('parsing: more files, recorded with skopeo 1.9.3; the same verdict and message, or skiff\'s own where it differs on purpose', async () => {
+  const { readFile } = await import('node:fs/promises')
+  type Same = { policy: string; message: string | null }
+  type Differs = { policy: string; skopeo: string | null; skiff: string | null; why: string }
+  const rec = JSON.parse(await readFile(new URL('./policy-parse.skopeo.json', import.meta.url), 'utf8')) as { same: Same[]; differs: Differs[] }
+  assert.ok(rec.same.length > 70 && rec.differs.length > 40)
+  const verdict = (text: string): string | null => {
+    try {
+      parsePolicy(text, getTransport)
+      return null
+    } catch (e) {
+      assert.ok(e instanceof PolicyFormatError, `${text}: ${String(e)}`)
+      return e.message
+    }
+  }
+  for (const { policy, message } of rec.same) assert.equal(verdict(policy), message, policy)
+  for (const { policy, skiff, why } of rec.differs) assert.equal(verdict(policy), skiff, `${policy} (${why})`)
+})
