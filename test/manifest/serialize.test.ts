@@ -243,3 +243,31 @@ test('layer compression table, configMediaType, flavorOf', () => {
   assert.equal(flavorOf(MT.DOCKER_V2S1), undefined)
   assert.equal(flavorOf(''), undefined)
 })
+
+test('empty strings are omitted as Go omitempty does (mediaType, artifactType, os.version, variant)', () => {
+  const noMt = { mediaType: '', digest: d('b'), size: 1 }
+  assert.equal(
+    serializeImageManifest({ artifactType: '', config: cfgOci, layers: [noMt] }, 'oci').toString(),
+    `{"schemaVersion":2,"mediaType":"${MT.OCI_MANIFEST}","config":${json(cfgOci)},"layers":[{"digest":"${d('b')}","size":1}]}`,
+  )
+  const platform = { os: 'linux', architecture: 'arm', 'os.version': '', variant: '' }
+  const entry = { mediaType: MT.OCI_MANIFEST, digest: d('1'), size: 1, platform }
+  assert.equal(
+    serializeList({ artifactType: '', manifests: [entry] }, 'oci').toString(),
+    `{"schemaVersion":2,"mediaType":"${MT.OCI_INDEX}","manifests":[{"mediaType":"${MT.OCI_MANIFEST}","digest":"${d('1')}","size":1,` +
+      '"platform":{"architecture":"arm","os":"linux"}}]}',
+  )
+  assert.equal(
+    serializeList({ manifests: [{ ...entry, mediaType: MT.DOCKER_V2S2 }] }, 'docker').toString(),
+    `{"schemaVersion":2,"mediaType":"${MT.DOCKER_LIST}","manifests":[{"mediaType":"${MT.DOCKER_V2S2}","size":1,"digest":"${d('1')}",` +
+      '"platform":{"architecture":"arm","os":"linux"}}]}',
+  )
+})
+
+test('convertImageManifest: Docker → Docker keeps the Docker config type', () => {
+  assert.equal(
+    convertImageManifest(image(), 'docker', [{ mediaType: MT.DOCKER_LAYER_GZIP, digest: d('b'), size: 20 }]).toString(),
+    `{"schemaVersion":2,"mediaType":"${MT.DOCKER_V2S2}","config":{"mediaType":"${MT.DOCKER_CONFIG}","size":10,"digest":"${d('a')}"},` +
+      `"layers":[{"mediaType":"${MT.DOCKER_LAYER_GZIP}","size":20,"digest":"${d('b')}"}]}`,
+  )
+})
