@@ -53,11 +53,12 @@ test('schema1ToConfig: history fields only when set; fields dropped; keys sorted
   const m = schema1([
     { id: 'x', parent: 'p', parent_id: 'q', layer_id: 'l', throwaway: false, Size: 3, os: 'linux', b: '<', a: null, container_config: { Cmd: [] } },
     { created: '2020-01-01T00:00:00Z', author: '', comment: '', container_config: { Cmd: ['a', 'b'] }, throwaway: false },
+    { created: '2019-01-01T00:00:00Z' },
   ])
   assert.equal(
     schema1ToConfig(m, [d('9')]).toString(),
     '{"a":null,"b":"\\u003c","container_config":{"Cmd":[]},' +
-      '"history":[{"created":"2020-01-01T00:00:00Z","created_by":"a b"},{"created":"0001-01-01T00:00:00Z"}],' +
+      '"history":[{"created":"2019-01-01T00:00:00Z"},{"created":"2020-01-01T00:00:00Z","created_by":"a b"},{"created":"0001-01-01T00:00:00Z"}],' +
       `"os":"linux","rootfs":{"type":"layers","diff_ids":["${d('9')}"]}}`,
   )
 })
