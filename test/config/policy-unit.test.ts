@@ -316,3 +316,29 @@ test('parsing: the strict reader takes escapes, numbers and literals as JSON doe
   assert.throws(() => parsePolicy(`{"default":[${A}],"transports":{"docker":{"a.example/x":true}}}`, getTransport),
     (e: unknown) => e instanceof PolicyFormatError && e.message === 'json: cannot unmarshal bool into Go value of type []json.RawMessage')
 })
+
+test('parsing: identities as parsed, field names in messages, "type" anywhere, why a scope is refused', () => {
+  const sb = (signedIdentity: unknown): unknown =>
+    parsePolicy(JSON.stringify({ default: [{ type: 'signedBy', keyType: 'GPGKeys', keyPath: '/x', signedIdentity }] }), getTransport).default[0]
+  assert.deepEqual(sb({ type: 'exactReference', dockerReference: 'busybox:1' }), {
+    type: 'signedBy', keyType: 'GPGKeys', keyPath: '/x', signedIdentity: { type: 'exactReference', dockerReference: 'busybox:1' },
+  })
+  assert.deepEqual(sb({ type: 'exactRepository', dockerRepository: 'busybox' }), {
+    type: 'signedBy', keyType: 'GPGKeys', keyPath: '/x', signedIdentity: { type: 'exactRepository', dockerRepository: 'busybox' },
+  })
+  const refused = (text: string, message: string): void => {
+    assert.throws(() => parsePolicy(text, getTransport), (e: unknown) => e instanceof PolicyFormatError && e.message === message, text)
+  }
+  const id = (i: unknown): string => JSON.stringify({ default: [{ type: 'signedBy', keyType: 'GPGKeys', keyPath: '/x', signedIdentity: i }] })
+  refused(id({ type: 'exactRepository', dockerRepository: 1 }), 'json: cannot unmarshal number into Go value of type string (field "dockerRepository")')
+  refused(id({ type: 'remapIdentity', prefix: 'example.com', signedPrefix: 1 }), 'json: cannot unmarshal number into Go value of type string (field "signedPrefix")')
+  // skopeo 1.9.3: prefix "a_b" is not valid (a name without a host is neither a host nor host/path)
+  refused(id({ type: 'remapIdentity', prefix: 'a_b', signedPrefix: 'example.com' }), 'prefix "a_b" is not valid')
+  // "type" need not come first
+  assert.deepEqual(parsePolicy('{"default":[{"keyType":"GPGKeys","keyPath":"/x","type":"signedBy"}]}', getTransport).default[0], {
+    type: 'signedBy', keyType: 'GPGKeys', keyPath: '/x', signedIdentity: { type: 'matchRepoDigestOrExact' },
+  })
+  refused('{"default":[{"type":"insecureAcceptAnything"}],"transports":{"oci":{"relative":[{"type":"reject"}]}}}',
+    'Unknown key "relative" (invalid policy scope "relative" for transport oci: it must be an absolute path)')
+  refused('{"default":[{"type":"insecureAcceptAnything"}],"transports":{"oci":{"/a":[{"type":"reject"}],"/a":[]}}}', 'Duplicate key "/a"')
+})
