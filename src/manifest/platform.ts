@@ -10,11 +10,15 @@ const ARCH: Record<string, string> = { x64: 'amd64', ia32: '386', arm64: 'arm64'
 const OS: Record<string, string> = { win32: 'windows', linux: 'linux', darwin: 'darwin', freebsd: 'freebsd', openbsd: 'openbsd', sunos: 'solaris', aix: 'aix' }
 
 export function hostPlatform(): Platform {
-  const architecture = ARCH[process.arch] ?? process.arch
-  const p: Platform = { os: OS[process.platform] ?? process.platform, architecture }
+  return goPlatform(process.arch, process.platform, (process.config.variables as Record<string, unknown>).arm_version)
+}
+
+/** Node's arch/platform names (and Node's build arm_version) in Go/OCI names; unknown names pass through. */
+export function goPlatform(nodeArch: string, nodePlatform: string, armVersion?: unknown): Platform {
+  const architecture = ARCH[nodeArch] ?? nodeArch
+  const p: Platform = { os: OS[nodePlatform] ?? nodePlatform, architecture }
   if (architecture === 'arm') {
-    const v = (process.config.variables as Record<string, unknown>).arm_version
-    p.variant = `v${typeof v === 'string' || typeof v === 'number' ? v : '7'}`
+    p.variant = `v${typeof armVersion === 'string' || typeof armVersion === 'number' ? armVersion : '7'}`
   }
   return p
 }

@@ -210,3 +210,136 @@ test('the policy file used: --policy, else the user\'s, else the system\'s; --in
     await rm(home, { recursive: true, force: true })
   }
 })
+
+test('parsing: more files, recorded with skopeo 1.9.3; the same verdict and message, or skiff\'s own where it differs on purpose', async () => {
+  const { readFile } = await import('node:fs/promises')
+  type Same = { policy: string; message: string | null }
+  type Differs = { policy: string; skopeo: string | null; skiff: string | null; why: string }
+  const rec = JSON.parse(await readFile(new URL('./policy-parse.skopeo.json', import.meta.url), 'utf8')) as { same: Same[]; differs: Differs[] }
+  assert.ok(rec.same.length > 70 && rec.differs.length > 40)
+  const verdict = (text: string): string | null => {
+    try {
+      parsePolicy(text, getTransport)
+      return null
+    } catch (e) {
+      assert.ok(e instanceof PolicyFormatError, `${text}: ${String(e)}`)
+      return e.message
+    }
+  }
+  for (const { policy, message } of rec.same) assert.equal(verdict(policy), message, policy)
+  for (const { policy, skiff, why } of rec.differs) assert.equal(verdict(policy), skiff, `${policy} (${why})`)
+})
+
+test('parsing: sigstoreSigned as current containers/image (policy_config_sigstore.go; newer than skopeo 1.9.3)', () => {
+  const parse = (req: Record<string, unknown>): unknown => parsePolicy(JSON.stringify({ default: [{ type: 'sigstoreSigned', ...req }] }), getTransport).default[0]
+  const refused = (req: Record<string, unknown>, message: string): void => {
+    assert.throws(() => parse(req), (e: unknown) => e instanceof PolicyFormatError && e.message === message, JSON.stringify(req))
+  }
+  const id = { type: 'matchRepoDigestOrExact' }
+  const fulcio = { caPath: '/c', oidcIssuer: 'https://o', subjectEmail: 'a@b' }
+  assert.deepEqual(parse({ keyPaths: ['/a', '/b'] }), { type: 'sigstoreSigned', signedIdentity: id, keyPaths: ['/a', '/b'] })
+  assert.deepEqual(parse({ keyDatas: ['YQ==', 'YWJj'], signedIdentity: { type: 'matchExact' } }), {
+    type: 'sigstoreSigned', signedIdentity: { type: 'matchExact' }, keyDatas: ['YQ==', 'YWJj'],
+  })
+  assert.deepEqual(parse({ keyData: 'YQ==', rekorPublicKeyDatas: ['YQ=='] }), { type: 'sigstoreSigned', signedIdentity: id, keyData: 'YQ==', rekorPublicKeyDatas: ['YQ=='] })
+  assert.deepEqual(parse({ fulcio, rekorPublicKeyPaths: ['/r1', '/r2'] }), { type: 'sigstoreSigned', signedIdentity: id, fulcio, rekorPublicKeyPaths: ['/r1', '/r2'] })
+  assert.deepEqual(parse({ fulcio: { caData: 'YQ==', oidcIssuer: 'o', subjectEmail: 'e' }, rekorPublicKeyData: 'YQ==' }), {
+    type: 'sigstoreSigned', signedIdentity: id, fulcio: { caData: 'YQ==', oidcIssuer: 'o', subjectEmail: 'e' }, rekorPublicKeyData: 'YQ==',
+  })
+  assert.deepEqual(parse({ keyPath: '/k', rekorPublicKeyPath: '/r' }), { type: 'sigstoreSigned', signedIdentity: id, keyPath: '/k', rekorPublicKeyPath: '/r' })
+  const pki = { caRootsPath: '/r', caRootsData: undefined, caIntermediatesPath: '/i', subjectEmail: 'a@b', subjectHostname: 'h' }
+  assert.deepEqual(parse({ pki: { ...pki, caRootsData: undefined } }), {
+    type: 'sigstoreSigned', signedIdentity: id, pki: { caRootsPath: '/r', caIntermediatesPath: '/i', subjectEmail: 'a@b', subjectHostname: 'h' },
+  })
+  assert.deepEqual(parse({ pki: { caRootsData: 'YQ==', caIntermediatesData: 'YWJj', subjectHostname: 'h' } }), {
+    type: 'sigstoreSigned', signedIdentity: id, pki: { caRootsData: 'YQ==', caIntermediatesData: 'YWJj', subjectHostname: 'h' },
+  })
+  assert.deepEqual(parse({ pki: { caRootsPath: '/r', subjectEmail: 'a@b' } }), { type: 'sigstoreSigned', signedIdentity: id, pki: { caRootsPath: '/r', subjectEmail: 'a@b' } })
+
+  // containers/image spells the rekor ones "rekorPublickeyPaths"/"rekorPublickeyDatas"; skiff names the key as written
+  for (const k of ['keyPaths', 'keyDatas', 'rekorPublicKeyPaths', 'rekorPublicKeyDatas']) {
+    // (checked before the number of key sources, as the option functions run first there)
+    refused({ keyPath: '/k', [k]: [] }, `"${k}" contains no entries`)
+    refused({ [k]: [] }, `"${k}" contains no entries`)
+    refused({ keyPath: '/k', [k]: 'x' }, `json: cannot unmarshal string into Go value of type []string (field "${k}")`)
+  }
+  refused({ keyDatas: ['YQ==', '!'] }, 'illegal base64 data in "keyDatas"')
+  refused({ keyPath: '/k', rekorPublicKeyDatas: ['!'] }, 'illegal base64 data in "rekorPublicKeyDatas"')
+  refused({ keyPath: '/k', rekorPublicKeyPaths: [1] }, 'json: cannot unmarshal number into Go value of type string (field "rekorPublicKeyPaths")')
+  refused({ keyPath: 1 }, 'json: cannot unmarshal number into Go value of type string (field "keyPath")')
+  refused({ keyPath: '/k', rekorPublicKeyPath: 1 }, 'json: cannot unmarshal number into Go value of type string (field "rekorPublicKeyPath")')
+  const one = 'exactly one of keyPath, keyPaths, keyData, keyDatas, fulcio, and pki must be specified'
+  refused({ keyPaths: ['/a'], keyDatas: ['YQ=='] }, one)
+  refused({ keyData: 'YQ==', pki: { caRootsPath: '/r', subjectEmail: 'a' } }, one)
+  refused({ keyPaths: ['/a'], fulcio, rekorPublicKeyPath: '/r' }, one)
+  refused({ keyPath: '', keyData: 'YQ==', rekorPublicKeyPath: '/r', rekorPublicKeyPaths: ['/r'] },
+    'at most one of rekorPublickeyPath, rekorPublicKeyPaths, rekorPublickeyData and rekorPublicKeyDatas can be used simultaneously')
+  refused({ keyPath: '/k', rekorPublicKeyDatas: ['YQ=='], rekorPublicKeyPaths: ['/r'] },
+    'at most one of rekorPublickeyPath, rekorPublicKeyPaths, rekorPublickeyData and rekorPublicKeyDatas can be used simultaneously')
+  refused({ fulcio, rekorPublicKeyPath: '' },
+    'At least one of rekorPublickeyPath, rekorPublicKeyPaths, rekorPublickeyData and rekorPublicKeyDatas must be specified if fulcio is used')
+  refused({ keyPath: '/k', x: 1 }, 'Unknown key "x"')
+  refused({ keyPath: '/k', signedIdentity: { type: 'exactRepository', dockerRepository: 'a' }, signedIdentity2: 1 }, 'Unknown key "signedIdentity2"')
+  // pki
+  refused({ pki: { caRootsPath: '/r', caRootsData: 'YQ==', subjectEmail: 'a' } }, 'caRootsPath and caRootsData cannot be used simultaneously')
+  refused({ pki: { subjectEmail: 'a' } }, 'At least one of caRootsPath and caRootsData must be specified')
+  refused({ pki: { caRootsPath: '', subjectEmail: 'a' } }, 'At least one of caRootsPath and caRootsData must be specified')
+  refused({ pki: { caRootsPath: '/r', caIntermediatesPath: '/i', caIntermediatesData: 'YQ==', subjectEmail: 'a' } },
+    'caIntermediatesPath and caIntermediatesData cannot be used simultaneously')
+  refused({ pki: { caRootsPath: '/r' } }, 'At least one of subjectEmail, subjectHostname must be specified')
+  refused({ pki: { caRootsPath: '/r', subjectEmail: '', subjectHostname: '' } }, 'At least one of subjectEmail, subjectHostname must be specified')
+  refused({ pki: { caRootsPath: '/r', subjectEmail: 'a', oidcIssuer: 'x' } }, 'Unknown key "oidcIssuer"')
+  refused({ pki: { caRootsData: 'Y', subjectEmail: 'a' } }, 'illegal base64 data in "caRootsData"')
+  refused({ pki: { caRootsPath: 2, subjectEmail: 'a' } }, 'json: cannot unmarshal number into Go value of type string (field "caRootsPath")')
+  refused({ pki: [] }, 'JSON object expected, got "["')
+  // fulcio
+  refused({ fulcio: { ...fulcio, subjectEmail: '' }, rekorPublicKeyPath: '/r' }, 'subjectEmail not specified')
+  refused({ fulcio: { ...fulcio, oidcIssuer: 1 }, rekorPublicKeyPath: '/r' }, 'json: cannot unmarshal number into Go value of type string (field "oidcIssuer")')
+  refused({ fulcio: { ...fulcio, subjectEmail: 1 }, rekorPublicKeyPath: '/r' }, 'json: cannot unmarshal number into Go value of type string (field "subjectEmail")')
+  refused({ fulcio: { ...fulcio, caPath: 1 }, rekorPublicKeyPath: '/r' }, 'json: cannot unmarshal number into Go value of type string (field "caPath")')
+})
+
+test('parsing: the strict reader takes escapes, numbers and literals as JSON does', () => {
+  const A = '{"type":"insecureAcceptAnything"}'
+  const ok = (text: string): void => assert.doesNotThrow(() => parsePolicy(text, getTransport), text)
+  ok(`{"transports":{"x":{"a\\"b\\\\c\\u0041":[${A}]}},"default":[${A}]}`)
+  const unknownX = (value: string): void => {
+    assert.throws(() => parsePolicy(`{"x":${value},"default":[${A}]}`, getTransport),
+      (e: unknown) => e instanceof PolicyFormatError && e.message === 'Unknown key "x"', value)
+  }
+  for (const n of ['0', '-0', '10', '-1.5', '2e10', '2E+10', '2e-10', '-0.5e3', 'true', 'false', 'null', '"s"', '[]', '[1,[2,{}]]', '{}', '{"a":{"b":[]}}', ' \t\r\n1 ']) unknownX(n)
+  const p = parsePolicy(`{"transports":{"x":{"a\\"b\\u0041":[${A}]}},"default":[${A}]}`, getTransport)
+  assert.deepEqual([...p.transports.get('x')!.keys()], ['a"bA'])
+  assert.throws(() => parsePolicy(`{"default":[${A}],"transports":true}`, getTransport),
+    (e: unknown) => e instanceof PolicyFormatError && e.message === 'JSON object expected, got true')
+  assert.throws(() => parsePolicy(`{"default":[${A}],"transports":{"docker":5}}`, getTransport),
+    (e: unknown) => e instanceof PolicyFormatError && e.message === 'JSON object expected, got 5')
+  assert.throws(() => parsePolicy(`{"default":[${A}],"transports":{"docker":{"a.example/x":true}}}`, getTransport),
+    (e: unknown) => e instanceof PolicyFormatError && e.message === 'json: cannot unmarshal bool into Go value of type []json.RawMessage')
+})
+
+test('parsing: identities as parsed, field names in messages, "type" anywhere, why a scope is refused', () => {
+  const sb = (signedIdentity: unknown): unknown =>
+    parsePolicy(JSON.stringify({ default: [{ type: 'signedBy', keyType: 'GPGKeys', keyPath: '/x', signedIdentity }] }), getTransport).default[0]
+  assert.deepEqual(sb({ type: 'exactReference', dockerReference: 'busybox:1' }), {
+    type: 'signedBy', keyType: 'GPGKeys', keyPath: '/x', signedIdentity: { type: 'exactReference', dockerReference: 'busybox:1' },
+  })
+  assert.deepEqual(sb({ type: 'exactRepository', dockerRepository: 'busybox' }), {
+    type: 'signedBy', keyType: 'GPGKeys', keyPath: '/x', signedIdentity: { type: 'exactRepository', dockerRepository: 'busybox' },
+  })
+  const refused = (text: string, message: string): void => {
+    assert.throws(() => parsePolicy(text, getTransport), (e: unknown) => e instanceof PolicyFormatError && e.message === message, text)
+  }
+  const id = (i: unknown): string => JSON.stringify({ default: [{ type: 'signedBy', keyType: 'GPGKeys', keyPath: '/x', signedIdentity: i }] })
+  refused(id({ type: 'exactRepository', dockerRepository: 1 }), 'json: cannot unmarshal number into Go value of type string (field "dockerRepository")')
+  refused(id({ type: 'remapIdentity', prefix: 'example.com', signedPrefix: 1 }), 'json: cannot unmarshal number into Go value of type string (field "signedPrefix")')
+  // skopeo 1.9.3: prefix "a_b" is not valid (a name without a host is neither a host nor host/path)
+  refused(id({ type: 'remapIdentity', prefix: 'a_b', signedPrefix: 'example.com' }), 'prefix "a_b" is not valid')
+  // "type" need not come first
+  assert.deepEqual(parsePolicy('{"default":[{"keyType":"GPGKeys","keyPath":"/x","type":"signedBy"}]}', getTransport).default[0], {
+    type: 'signedBy', keyType: 'GPGKeys', keyPath: '/x', signedIdentity: { type: 'matchRepoDigestOrExact' },
+  })
+  refused('{"default":[{"type":"insecureAcceptAnything"}],"transports":{"oci":{"relative":[{"type":"reject"}]}}}',
+    'Unknown key "relative" (invalid policy scope "relative" for transport oci: it must be an absolute path)')
+  refused('{"default":[{"type":"insecureAcceptAnything"}],"transports":{"oci":{"/a":[{"type":"reject"}],"/a":[]}}}', 'Duplicate key "/a"')
+})
