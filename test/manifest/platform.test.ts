@@ -12,7 +12,7 @@ import {
 import { SkiffError } from '../../src/errors.js'
 import { MT } from '../../src/manifest/media-types.js'
 import type { ManifestList } from '../../src/manifest/types.js'
-import type { Platform } from '../../src/transports/types.js'
+import type { Platform } from '../../src/manifest/types.js'
 
 const d = (c: string): string => 'sha256:' + c.repeat(64)
 const list: ManifestList = {
