@@ -22,6 +22,12 @@ export interface RetryPolicy {
    * given, as skopeo's default is 0), not only its requests.
    */
   wholeOperation?: boolean
+  /**
+   * Whether a request that could not reach the host at all (refused, no route: `isUnreachable`) is
+   * retried. Off by default, so a wrong host or port fails at once as in skopeo; the CLI turns it on
+   * with --retry-times (containers/common's retry treats these as retryable too).
+   */
+  retryUnreachable?: boolean
 }
 
 /** Without --retry-times: up to 3 request retries per operation, never the whole operation again. */
@@ -94,6 +100,14 @@ const RETRYABLE_CODES = new Set([
   'UND_ERR_CLOSED',
   'ERR_TOO_MANY_REQUESTS',
 ])
+
+/** The codes of a host that cannot be reached at all (nothing listens, no route). */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'EHOSTDOWN'])
+
+/** Whether the error (or one of its causes) says the host could not be reached at all. */
+export function isUnreachable(e: unknown): boolean {
+  return causeChain(e).some((x) => UNREACHABLE_CODES.has(String((x as { code?: unknown }).code)))
+}
 
 /** Whether an HTTP status is worth another attempt: 429 and 5xx, except 501 Not Implemented. */
 export function isRetryableStatus(status: number): boolean {

@@ -7,7 +7,7 @@
  * the caller's: blob downloads resume with Range.
  */
 import { noDebugLog, type DebugLog } from '../log.js'
-import { isRetryable, isRetryableStatus, retryAfterMs, RetryBudget, sleep } from '../../util/retry.js'
+import { isRetryable, isRetryableStatus, isUnreachable, retryAfterMs, RetryBudget, sleep } from '../../util/retry.js'
 import { Relay, urlOf, type Controller, type Handler, type Interceptor, type SkiffDispatchOptions } from './types.js'
 
 export interface RetryDefaults {
@@ -122,7 +122,9 @@ class RetryHandler implements Handler {
   }
 
   onResponseError(_c: Controller, e: Error): void {
-    if (!this.forwarding && this.canRetry() && isRetryable(e)) {
+    // a host that cannot be reached at all is retried only when asked (--retry-times): a typo fails at once
+    const worth = isRetryable(e) && (this.budget.policy.retryUnreachable === true || !isUnreachable(e))
+    if (!this.forwarding && this.canRetry() && worth) {
       // a dropped answer whose body broke is retried as planned; a request that failed is retried if the budget allows
       const delay = this.retryIn ?? this.budget.take(this.describe(e, this.opts), 'request')
       this.retryIn = undefined

@@ -6,6 +6,24 @@ import { RetryBudget } from '../../../src/util/retry.js'
 import { composed, serve, text } from './servers.js'
 
 describe('retry interceptor', () => {
+  it('a refused connection fails at once unless the budget retries unreachable hosts (--retry-times)', async () => {
+    // a port nothing listens on: take one, then close it
+    const gone = await serve((_req, res) => res.end())
+    const origin = gone.url
+    await gone.close()
+    const { d, close } = composed(retries({ retryDelayMs: 1 }))
+    try {
+      const quiet = new RetryBudget({ maxRetries: 3, delayMs: 1 })
+      await assert.rejects(d.request({ origin, path: '/v2/', method: 'GET', retry: quiet } as never), /ECONNREFUSED/)
+      assert.equal(quiet.spent, 0, 'a wrong host or port is not retried by default')
+      const persistent = new RetryBudget({ maxRetries: 2, delayMs: 1, retryUnreachable: true })
+      await assert.rejects(d.request({ origin, path: '/v2/', method: 'GET', retry: persistent } as never), /ECONNREFUSED/)
+      assert.equal(persistent.spent, 2)
+    } finally {
+      await close()
+    }
+  })
+
   it('retries connection resets and 503 within the budget; the answer after them is passed on', async () => {
     const s = await serve((req, res, n) => {
       if (n === 0) return req.socket.resetAndDestroy()
