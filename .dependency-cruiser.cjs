@@ -16,7 +16,10 @@ const layers = [
 const folder = (names) => `^src/(${names.join('|')})(/|\\.ts$)`
 const forbidden = layers.slice(1).map((names, i) => ({
   name: `no-upward-from-${names.join('-')}`,
-  comment: `${names.join(', ')} must not import ${layers.slice(0, i + 1).flat().join(', ')} (dependencies point down)`,
+  comment: `${names.join(', ')} must not import ${layers
+    .slice(0, i + 1)
+    .flat()
+    .join(', ')} (dependencies point down)`,
   severity: 'error',
   from: { path: folder(names) },
   to: { path: folder(layers.slice(0, i + 1).flat()) },
@@ -24,7 +27,7 @@ const forbidden = layers.slice(1).map((names, i) => ({
 forbidden.push(
   {
     name: 'no-circular-runtime',
-    comment: 'a runtime import cycle; type-only cycles inside one folder go into that folder\'s types.ts',
+    comment: "a runtime import cycle; type-only cycles inside one folder go into that folder's types.ts",
     severity: 'error',
     from: { path: '^src/' },
     to: { circular: true, dependencyTypesNot: ['type-only'] },

@@ -35,12 +35,18 @@ export interface Corpus {
   listBytes: number
 }
 
-export async function buildCorpus(work: string, opts: { images: number; manyTags: number; largeMib: number }): Promise<{ layout: string; corpus: Corpus }> {
+export async function buildCorpus(
+  work: string,
+  opts: { images: number; manyTags: number; largeMib: number },
+): Promise<{ layout: string; corpus: Corpus }> {
   const layout = join(work, 'corpus')
   const bases = [2048, 1024, 512, 256].map((k) => ({ 'base.bin': layerData(k * 1024) }))
   const distinct = new Map<string, number>()
   const small = (i: number, name: string): ImageSpec => ({
-    layers: [{ files: bases[i % bases.length]! }, { files: { [`app/${name}.txt`]: `${name} ${randomBytes(2048).toString('base64')}` } }],
+    layers: [
+      { files: bases[i % bases.length]! },
+      { files: { [`app/${name}.txt`]: `${name} ${randomBytes(2048).toString('base64')}` } },
+    ],
     labels: { 'org.example.name': name },
   })
   const list: string[] = []
@@ -59,7 +65,11 @@ export async function buildCorpus(work: string, opts: { images: number; manyTags
   }
   const big = layerData(opts.largeMib * 1024 * 1024)
   await writeOciImage(layout, 'large', {
-    layers: [{ files: { 'a.bin': big } }, { files: { 'b.bin': big.subarray(0, big.length / 2) } }, { files: { 'c.bin': randomBytes(opts.largeMib * 1024 * 256) } }],
+    layers: [
+      { files: { 'a.bin': big } },
+      { files: { 'b.bin': big.subarray(0, big.length / 2) } },
+      { files: { 'c.bin': randomBytes(opts.largeMib * 1024 * 256) } },
+    ],
   })
   const listBytes = [...distinct.values()].reduce((a, b) => a + b, 0)
   return { layout, corpus: { list, manyRepo: 'bench/many', manyTags, large: 'bench/large:1', listBytes } }
@@ -75,7 +85,11 @@ export async function pushCorpus(layout: string, c: Corpus, host: string): Promi
     ['large', c.large],
   ]
   await mapLimit(pairs, 4, ([name, ref]) =>
-    copyImage(`oci:${layout}:${name}`, `docker://${host}/${ref}`, { policy: insecureAcceptAnythingPolicy(), destination: insecure, shared }),
+    copyImage(`oci:${layout}:${name}`, `docker://${host}/${ref}`, {
+      policy: insecureAcceptAnythingPolicy(),
+      destination: insecure,
+      shared,
+    }),
   )
 }
 

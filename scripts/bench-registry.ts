@@ -30,13 +30,19 @@ const root = new URL('..', import.meta.url).pathname
 
 /** Whether this build has `skiff sync` (not the "not available yet" placeholder). */
 export function skiffHasSync(skiffBin: string): boolean {
-  const r = spawnSync(skiffBin, ['sync', '--src', 'yaml', '--dest', 'docker', '/nonexistent/skiff-bench.yaml', '127.0.0.1:9'], { encoding: 'utf8' })
+  const r = spawnSync(
+    skiffBin,
+    ['sync', '--src', 'yaml', '--dest', 'docker', '/nonexistent/skiff-bench.yaml', '127.0.0.1:9'],
+    { encoding: 'utf8' },
+  )
   return !/not available in this version/.test(r.stderr) && !/unknown command/i.test(r.stderr)
 }
 
 export async function runRegistryBench(o: RegistryBenchOptions): Promise<string[]> {
   const { work, runs } = o
-  o.log(`registry corpus: ${o.images} small images (40 repos) sharing 4 base layers, ${o.manyTags} tags in one repo, 1 large image (${Math.round(o.largeMib * 2.75)} MiB)…`)
+  o.log(
+    `registry corpus: ${o.images} small images (40 repos) sharing 4 base layers, ${o.manyTags} tags in one repo, 1 large image (${Math.round(o.largeMib * 2.75)} MiB)…`,
+  )
   const { layout, corpus } = await buildCorpus(work, { images: o.images, manyTags: o.manyTags, largeMib: o.largeMib })
   const src = await startRegistry()
   const rows: string[] = []
@@ -44,7 +50,11 @@ export async function runRegistryBench(o: RegistryBenchOptions): Promise<string[
     await pushCorpus(layout, corpus, src.host)
     rmSync(layout, { recursive: true, force: true })
     const viaCli = skiffHasSync(o.skiffBin)
-    o.log(viaCli ? 'skiff: `skiff sync` (CLI)' : 'skiff: `skiff sync` not available yet; using scripts/bench-sync-driver.mjs (library, one process)')
+    o.log(
+      viaCli
+        ? 'skiff: `skiff sync` (CLI)'
+        : 'skiff: `skiff sync` not available yet; using scripts/bench-sync-driver.mjs (library, one process)',
+    )
     const yaml = join(work, 'list.yaml')
     await writeSyncYaml(yaml, src.host, [...corpus.list, corpus.large])
     const listFile = join(work, 'list.txt')
@@ -57,15 +67,29 @@ export async function runRegistryBench(o: RegistryBenchOptions): Promise<string[
     const cache = (): Record<string, string> => ({ XDG_CACHE_HOME: mkdtempSync(join(work, 'cache-')) })
     const skopeo = (argv: string[]): Cmd => ({ cmd: 'skopeo', argv: ['--insecure-policy', ...argv] })
     const skiffSync = (skopeoArgv: string[], driverArgv: string[]): Cmd =>
-      viaCli ? { cmd: o.skiffBin, argv: ['--insecure-policy', ...skopeoArgv], env: cache() } : { cmd: process.execPath, argv: [join(root, 'scripts/bench-sync-driver.mjs'), '--jobs', String(o.jobs), ...driverArgv], env: cache() }
+      viaCli
+        ? { cmd: o.skiffBin, argv: ['--insecure-policy', ...skopeoArgv], env: cache() }
+        : {
+            cmd: process.execPath,
+            argv: [join(root, 'scripts/bench-sync-driver.mjs'), '--jobs', String(o.jobs), ...driverArgv],
+            env: cache(),
+          }
     const skiffCmd = (argv: string[]): Cmd => ({ cmd: o.skiffBin, argv: ['--insecure-policy', ...argv], env: cache() })
 
     /** Runs both tools `runs` times on fresh destination registries; `pairs` of commands per run. */
-    async function compare(names: string[], targets: string[], build: (dest: Registry, tool: 'skiff' | 'skopeo') => Cmd[]): Promise<void> {
+    async function compare(
+      names: string[],
+      targets: string[],
+      build: (dest: Registry, tool: 'skiff' | 'skopeo') => Cmd[],
+    ): Promise<void> {
       const ours: Sample[][] = names.map(() => [])
       const theirs: Sample[][] = names.map(() => [])
       for (let i = 0; i < runs; i++) {
-        const order: Array<'skiff' | 'skopeo'> = o.withSkopeo ? (i % 2 ? ['skopeo', 'skiff'] : ['skiff', 'skopeo']) : ['skiff']
+        const order: Array<'skiff' | 'skopeo'> = o.withSkopeo
+          ? i % 2
+            ? ['skopeo', 'skiff']
+            : ['skiff', 'skopeo']
+          : ['skiff']
         for (const tool of order) {
           const dest = await startRegistry()
           try {
@@ -83,15 +107,32 @@ export async function runRegistryBench(o: RegistryBenchOptions): Promise<string[
     }
 
     const nList = corpus.list.length + 1
-    await compare([`list mirror registry→registry (${nList} images; skopeo: sync --src yaml)`, `no-op re-sync of the same list`], ['≤ 0.15×', ''], (dest, tool) => {
-      const argv = ['sync', '--src', 'yaml', '--dest', 'docker', ...tls, yaml, dest.host]
-      const c = tool === 'skiff' ? skiffSync(argv, ['--list', listFile, '--dest', 'docker', dest.host]) : skopeo(argv)
-      return [c, { ...c, env: c.env ?? {} }]
-    })
-    await compare([`repo sync registry→registry (${corpus.manyTags.length} tags; sync --src docker)`], ['≤ 0.8×'], (dest, tool) => {
-      const argv = ['sync', '--src', 'docker', '--dest', 'docker', ...tls, `${src.host}/${corpus.manyRepo}`, dest.host]
-      return [tool === 'skiff' ? skiffSync(argv, ['--list', manyFile, '--dest', 'docker', dest.host]) : skopeo(argv)]
-    })
+    await compare(
+      [`list mirror registry→registry (${nList} images; skopeo: sync --src yaml)`, `no-op re-sync of the same list`],
+      ['≤ 0.15×', ''],
+      (dest, tool) => {
+        const argv = ['sync', '--src', 'yaml', '--dest', 'docker', ...tls, yaml, dest.host]
+        const c = tool === 'skiff' ? skiffSync(argv, ['--list', listFile, '--dest', 'docker', dest.host]) : skopeo(argv)
+        return [c, { ...c, env: c.env ?? {} }]
+      },
+    )
+    await compare(
+      [`repo sync registry→registry (${corpus.manyTags.length} tags; sync --src docker)`],
+      ['≤ 0.8×'],
+      (dest, tool) => {
+        const argv = [
+          'sync',
+          '--src',
+          'docker',
+          '--dest',
+          'docker',
+          ...tls,
+          `${src.host}/${corpus.manyRepo}`,
+          dest.host,
+        ]
+        return [tool === 'skiff' ? skiffSync(argv, ['--list', manyFile, '--dest', 'docker', dest.host]) : skopeo(argv)]
+      },
+    )
     await compare([`list registry→dir (${nList} images; sync --dest dir)`], ['≤ 0.3×'], (_dest, tool) => {
       const d = fresh()
       const argv = ['sync', '--src', 'yaml', '--dest', 'dir', ...tls, yaml, d]
@@ -99,7 +140,12 @@ export async function runRegistryBench(o: RegistryBenchOptions): Promise<string[
     })
     const large = `docker://${src.host}/${corpus.large}`
     await compare(
-      ['large image registry→registry', 'large image registry→dir', 'large image registry→oci', 'large image registry→docker-archive'],
+      [
+        'large image registry→registry',
+        'large image registry→dir',
+        'large image registry→oci',
+        'large image registry→docker-archive',
+      ],
       ['≤ 1.0×', '≤ 1.0×', '≤ 1.0×', '≤ 1.0×'],
       (dest, tool) => {
         const mk = (argv: string[]): Cmd => (tool === 'skiff' ? skiffCmd(argv) : skopeo(argv))
@@ -114,7 +160,12 @@ export async function runRegistryBench(o: RegistryBenchOptions): Promise<string[
     if (o.withSkopeo && o.skopeoLoop) {
       const dest = await startRegistry()
       try {
-        const script = [...corpus.list, corpus.large].map((r) => `skopeo --insecure-policy copy -q ${tls.join(' ')} docker://${src.host}/${r} docker://${dest.host}/${r} || exit 1`).join('\n')
+        const script = [...corpus.list, corpus.large]
+          .map(
+            (r) =>
+              `skopeo --insecure-policy copy -q ${tls.join(' ')} docker://${src.host}/${r} docker://${dest.host}/${r} || exit 1`,
+          )
+          .join('\n')
         const s = timed({ cmd: 'sh', argv: ['-c', script] })
         const r = `| skopeo per-image copy loop (sync.sh), ${nList} images, 1 run | – | ${s.seconds.toFixed(3)} | – | | – | – |`
         rows.push(r)

@@ -18,7 +18,10 @@ const opt = (name, d) => {
   const i = args.indexOf(`--${name}`)
   return i === -1 ? d : args[i + 1]
 }
-const list = readFileSync(opt('list'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
+const list = readFileSync(opt('list'), 'utf8')
+  .split('\n')
+  .map((l) => l.trim())
+  .filter((l) => l && !l.startsWith('#'))
 const destKind = opt('dest', 'docker')
 const target = args[args.indexOf('--dest') + 2]
 const jobs = Number(opt('jobs', 4))

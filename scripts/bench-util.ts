@@ -14,7 +14,11 @@ export interface Cmd {
 
 export function timed(c: Cmd): Sample {
   const t0 = process.hrtime.bigint()
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', c.cmd, ...c.argv], { encoding: 'utf8', env: { ...process.env, ...(c.env ?? {}) }, maxBuffer: 256 * 1024 * 1024 })
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', c.cmd, ...c.argv], {
+    encoding: 'utf8',
+    env: { ...process.env, ...(c.env ?? {}) },
+    maxBuffer: 256 * 1024 * 1024,
+  })
   const wall = Number(process.hrtime.bigint() - t0) / 1e9
   if (r.status !== 0) throw new Error(`${c.cmd} ${c.argv.join(' ')} failed:\n${r.stderr.slice(-4000)}`)
   const last = r.stderr.trim().split('\n').pop()!.split(' ')
@@ -31,7 +35,10 @@ export function hasSkopeo(): boolean {
   return spawnSync('sh', ['-c', 'command -v skopeo'], { stdio: 'ignore' }).status === 0
 }
 
-export const HEADER = ['| workload | skiff median s | skopeo median s | ratio | target | skiff peak RSS MiB | skopeo peak RSS MiB |', '|---|---|---|---|---|---|---|']
+export const HEADER = [
+  '| workload | skiff median s | skopeo median s | ratio | target | skiff peak RSS MiB | skopeo peak RSS MiB |',
+  '|---|---|---|---|---|---|---|',
+]
 
 /** One table row from the samples of both tools (skopeo's may be empty when it is not installed). */
 export function row(name: string, ours: Sample[], theirs: Sample[], target = ''): string {

@@ -43,22 +43,59 @@ async function main(): Promise<void> {
     console.error(`building corpus in ${work} (large image: 3 × ${LARGE_MIB} MiB layers)…`)
     const big = layerData(LARGE_MIB * 1024 * 1024)
     await writeOciImage(join(work, 'src'), 'large', {
-      layers: [{ files: { 'a.bin': big } }, { files: { 'b.bin': big.subarray(0, big.length / 2) } }, { files: { 'c.bin': randomBytes(LARGE_MIB * 1024 * 256) } }],
+      layers: [
+        { files: { 'a.bin': big } },
+        { files: { 'b.bin': big.subarray(0, big.length / 2) } },
+        { files: { 'c.bin': randomBytes(LARGE_MIB * 1024 * 256) } },
+      ],
     })
     await writeOciImage(join(work, 'src'), 'small', smallImage('small'))
-    const prep = spawnSync(skiffBin, ['--insecure-policy', 'copy', '-q', `oci:${work}/src:large`, `docker-archive:${work}/large.tar:bench/large:1`])
+    const prep = spawnSync(skiffBin, [
+      '--insecure-policy',
+      'copy',
+      '-q',
+      `oci:${work}/src:large`,
+      `docker-archive:${work}/large.tar:bench/large:1`,
+    ])
     if (prep.status !== 0) throw new Error(prep.stderr.toString())
 
     let n = 0
     const fresh = (): string => join(work, `out-${n++}`)
     const workloads: Workload[] = [
-      { name: `oci → dir (large, ${LARGE_MIB * 2.75 | 0} MiB)`, target: '≤ 1.0×', argv: (d) => ['copy', `oci:${work}/src:large`, `dir:${d}`], fresh },
+      {
+        name: `oci → dir (large, ${(LARGE_MIB * 2.75) | 0} MiB)`,
+        target: '≤ 1.0×',
+        argv: (d) => ['copy', `oci:${work}/src:large`, `dir:${d}`],
+        fresh,
+      },
       { name: 'oci → oci (large)', argv: (d) => ['copy', `oci:${work}/src:large`, `oci:${d}:x`], fresh },
-      { name: 'oci → docker-archive (large, decompress)', argv: (d) => ['copy', `oci:${work}/src:large`, `docker-archive:${d}.tar:bench/x:1`], fresh },
-      { name: 'docker-archive → oci (large, gzip)', argv: (d) => ['copy', `docker-archive:${work}/large.tar`, `oci:${d}:x`], fresh },
-      { name: 'oci → oci-archive (large)', argv: (d) => ['copy', `oci:${work}/src:large`, `oci-archive:${d}.tar:x`], fresh },
-      { name: 'oci → dir (small image)', target: '≤ 1.0×', argv: (d) => ['copy', `oci:${work}/src:small`, `dir:${d}`], fresh },
-      { name: 'inspect (start-up + small image)', target: '≤ 1.5×', argv: () => ['inspect', `oci:${work}/src:small`], fresh },
+      {
+        name: 'oci → docker-archive (large, decompress)',
+        argv: (d) => ['copy', `oci:${work}/src:large`, `docker-archive:${d}.tar:bench/x:1`],
+        fresh,
+      },
+      {
+        name: 'docker-archive → oci (large, gzip)',
+        argv: (d) => ['copy', `docker-archive:${work}/large.tar`, `oci:${d}:x`],
+        fresh,
+      },
+      {
+        name: 'oci → oci-archive (large)',
+        argv: (d) => ['copy', `oci:${work}/src:large`, `oci-archive:${d}.tar:x`],
+        fresh,
+      },
+      {
+        name: 'oci → dir (small image)',
+        target: '≤ 1.0×',
+        argv: (d) => ['copy', `oci:${work}/src:small`, `dir:${d}`],
+        fresh,
+      },
+      {
+        name: 'inspect (start-up + small image)',
+        target: '≤ 1.5×',
+        argv: () => ['inspect', `oci:${work}/src:small`],
+        fresh,
+      },
     ]
     const withSkopeo = hasSkopeo()
     if (!withSkopeo) console.error('skopeo not installed: printing skiff’s figures only (apt-get install -y skopeo)')
@@ -88,12 +125,22 @@ async function main(): Promise<void> {
     if (!flag('no-registry')) {
       rows.push(
         ...(await runRegistryBench({
-          work, runs: opt('reg-runs', 3), images: opt('images', 120), manyTags: opt('many-tags', 30), largeMib: LARGE_MIB, jobs: opt('jobs', 4),
-          skiffBin, withSkopeo, skopeoLoop: !flag('no-skopeo-loop'), log,
+          work,
+          runs: opt('reg-runs', 3),
+          images: opt('images', 120),
+          manyTags: opt('many-tags', 30),
+          largeMib: LARGE_MIB,
+          jobs: opt('jobs', 4),
+          skiffBin,
+          withSkopeo,
+          skopeoLoop: !flag('no-skopeo-loop'),
+          log,
         })),
       )
     }
-    const skopeoVersion = withSkopeo ? spawnSync('skopeo', ['--version'], { encoding: 'utf8' }).stdout.trim() : 'no skopeo'
+    const skopeoVersion = withSkopeo
+      ? spawnSync('skopeo', ['--version'], { encoding: 'utf8' }).stdout.trim()
+      : 'no skopeo'
     const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${skopeoVersion}, ${new Date().toISOString().slice(0, 10)}`
     console.log(`\nskiff vs skopeo, alternating; local ${RUNS} runs, registry ${opt('reg-runs', 3)} runs; ${machine}\n`)
     console.log(rows.join('\n'))

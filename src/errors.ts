@@ -63,12 +63,19 @@ export class OptionMention {
       }
       if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return undefined
     }
-    return new OptionMention(m[2]!, m[1] as 'source' | 'destination' | undefined, value as string | number | boolean | undefined)
+    return new OptionMention(
+      m[2]!,
+      m[1] as 'source' | 'destination' | undefined,
+      value as string | number | boolean | undefined,
+    )
   }
 }
 
 /** `opt('registry.daemonHost', { side: 'source' })`: a mention to put in a `withOptions` message. */
-export function opt(option: string, more: { side?: 'source' | 'destination'; value?: string | number | boolean } = {}): OptionMention {
+export function opt(
+  option: string,
+  more: { side?: 'source' | 'destination'; value?: string | number | boolean } = {},
+): OptionMention {
   return new OptionMention(option, more.side, more.value)
 }
 
@@ -185,9 +192,16 @@ export function withImage(e: unknown, image: string): unknown {
   }
   const message = `${image}: ${e.message}`
   Object.defineProperty(copy, 'message', { value: message, writable: true, configurable: true, enumerable: false })
-  Object.defineProperty(copy, 'image', { value: e.image ?? image, writable: false, configurable: true, enumerable: true })
+  Object.defineProperty(copy, 'image', {
+    value: e.image ?? image,
+    writable: false,
+    configurable: true,
+    enumerable: true,
+  })
   if (e.stack !== undefined) {
-    const stack = e.stack.startsWith(`${e.name}: ${e.message}`) ? `${e.name}: ${message}${e.stack.slice(e.name.length + 2 + e.message.length)}` : e.stack
+    const stack = e.stack.startsWith(`${e.name}: ${e.message}`)
+      ? `${e.name}: ${message}${e.stack.slice(e.name.length + 2 + e.message.length)}`
+      : e.stack
     Object.defineProperty(copy, 'stack', { value: stack, writable: true, configurable: true, enumerable: false })
   }
   return copy

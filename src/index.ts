@@ -32,7 +32,11 @@ export type {
   StoredManifestQuery,
   ResourceHolder,
 } from './transports/types.js'
-export { parseNormalizedReference, parseDockerReferenceWithDefaultTag, DockerReference } from './reference/docker-reference.js'
+export {
+  parseNormalizedReference,
+  parseDockerReferenceWithDefaultTag,
+  DockerReference,
+} from './reference/docker-reference.js'
 export { parseManifest, manifestDigest, guessMediaType } from './manifest/parse.js'
 export { MT as MediaTypes } from './manifest/media-types.js'
 export type { BlobInfo, Platform, Manifest, ImageManifest, ManifestList, Schema1Manifest } from './manifest/types.js'
@@ -57,7 +61,11 @@ export interface InspectImageOptions extends Omit<InspectOptions, 'raw' | 'confi
 }
 
 /** Opens the source in `opts.context`, else in a fresh context closed at the end. */
-async function withSource<T>(image: string | ImageReference, opts: TransportOptions | undefined, fn: (src: ImageSource) => Promise<T>): Promise<T> {
+async function withSource<T>(
+  image: string | ImageReference,
+  opts: TransportOptions | undefined,
+  fn: (src: ImageSource) => Promise<T>,
+): Promise<T> {
   const ref = typeof image === 'string' ? parseImageName(image) : image
   const context = opts?.context ?? newContext()
   try {
@@ -73,7 +81,10 @@ async function withSource<T>(image: string | ImageReference, opts: TransportOpti
 }
 
 /** What `skiff inspect` prints, as a plain object (skopeo's keys). */
-export async function inspectImage(image: string | ImageReference, opts: InspectImageOptions = {}): Promise<Record<string, unknown>> {
+export async function inspectImage(
+  image: string | ImageReference,
+  opts: InspectImageOptions = {},
+): Promise<Record<string, unknown>> {
   return withSource(image, opts.source, async (src) => {
     const r = await inspectSource(src, opts)
     if (r.kind !== 'value') throw new Error('unreachable: inspect without raw/config returns a value')
@@ -82,7 +93,10 @@ export async function inspectImage(image: string | ImageReference, opts: Inspect
 }
 
 /** The top-level manifest as stored (`skiff inspect --raw`). */
-export async function getRawManifest(image: string | ImageReference, opts: { source?: TransportOptions } = {}): Promise<Buffer> {
+export async function getRawManifest(
+  image: string | ImageReference,
+  opts: { source?: TransportOptions } = {},
+): Promise<Buffer> {
   return withSource(image, opts.source, async (src) => (await src.getManifest()).bytes)
 }
 

@@ -9,7 +9,13 @@ test('withOptions renders mentions in option terms and SkiffError keeps them', (
   assert.equal(m.text, 'x: use `removeSignatures: true` or `destination.registry.daemonHost`; 3')
   const e = new SkiffError('ERR_UNSUPPORTED', m)
   assert.equal(e.message, m.text)
-  assert.deepEqual(e.options?.map((o) => [o.option, o.side, o.value]), [['removeSignatures', undefined, true], ['registry.daemonHost', 'destination', undefined]])
+  assert.deepEqual(
+    e.options?.map((o) => [o.option, o.side, o.value]),
+    [
+      ['removeSignatures', undefined, true],
+      ['registry.daemonHost', 'destination', undefined],
+    ],
+  )
   assert.equal(new SkiffError('ERR_IO', 'plain').options, undefined)
   // nested messages contribute their mentions; withImage keeps them
   const outer = withOptions`a ${withOptions`b ${opt('format', { value: 'oci' })}`} c`
@@ -22,11 +28,17 @@ test('withOptions renders mentions in option terms and SkiffError keeps them', (
 })
 
 test('OptionMention.parse is the inverse of toString, and refuses what is not a mention', () => {
-  for (const m of [opt('tmpdir'), opt('registry.tlsVerify', { side: 'source', value: false }), opt('multiArch', { value: 'index-only' }), opt('imageParallelCopies', { value: 6 })]) {
+  for (const m of [
+    opt('tmpdir'),
+    opt('registry.tlsVerify', { side: 'source', value: false }),
+    opt('multiArch', { value: 'index-only' }),
+    opt('imageParallelCopies', { value: 6 }),
+  ]) {
     const back = OptionMention.parse(String(m).slice(1, -1))
     assert.deepEqual({ ...back }, { ...m })
   }
-  for (const s of ['/tmp/a b', 'Registry.x', 'format: oci', 'format: {"a":1}', 'source.', 'x..y']) assert.equal(OptionMention.parse(s), undefined, s)
+  for (const s of ['/tmp/a b', 'Registry.x', 'format: oci', 'format: {"a":1}', 'source.', 'x..y'])
+    assert.equal(OptionMention.parse(s), undefined, s)
 })
 
 test("the CLI shows each mention as skopeo's flag, byte for byte", () => {
@@ -56,8 +68,14 @@ test("the CLI shows each mention as skopeo's flag, byte for byte", () => {
   ]
   for (const [m, flag] of cases) assert.equal(flagOf(m), flag, String(m))
   assert.equal(flagOf(opt('noSuchOption')), undefined)
-  const e = new SkiffError('ERR_UNSUPPORTED', withOptions`dir:/s has signatures, but oci:/o cannot store them; use ${opt('removeSignatures', { value: true })} to copy without them`)
-  assert.equal(flagTerms(e.message), 'dir:/s has signatures, but oci:/o cannot store them; use --remove-signatures to copy without them')
+  const e = new SkiffError(
+    'ERR_UNSUPPORTED',
+    withOptions`dir:/s has signatures, but oci:/o cannot store them; use ${opt('removeSignatures', { value: true })} to copy without them`,
+  )
+  assert.equal(
+    flagTerms(e.message),
+    'dir:/s has signatures, but oci:/o cannot store them; use --remove-signatures to copy without them',
+  )
   // text that only looks like a mention stays as it is
   assert.equal(flagTerms('a `noSuchOption` and `/tmp/x` and `format`'), 'a `noSuchOption` and `/tmp/x` and --format')
   assert.equal(flagTerms('no mentions'), 'no mentions')

@@ -46,7 +46,15 @@ export class BulkTally {
         this.total = e.total
         break
       case 'image-start':
-        this.inFlight.set(e.index, { index: e.index, label: e.label, started: now, size: 0, copied: 0, reused: 0, blobs: new Map() })
+        this.inFlight.set(e.index, {
+          index: e.index,
+          label: e.label,
+          started: now,
+          size: 0,
+          copied: 0,
+          reused: 0,
+          blobs: new Map(),
+        })
         break
       case 'copy': {
         const row = this.inFlight.get(e.index)

@@ -94,7 +94,13 @@ function shortDigest(d: string | undefined): string {
 export function dryRunLine(e: ImageResult & { position?: { n: number; of: number } }, now = new Date()): string {
   const pos = e.position ? `${e.position.n}/${e.position.of}` : `${e.index + 1}`
   const fields = { from: e.source, to: e.destination }
-  if (e.reason === 'present') return logrusLine('info', `Would have skipped image ref ${pos}: already present at the destination`, { ...fields, ...(e.digest ? { digest: e.digest } : {}) }, now)
+  if (e.reason === 'present')
+    return logrusLine(
+      'info',
+      `Would have skipped image ref ${pos}: already present at the destination`,
+      { ...fields, ...(e.digest ? { digest: e.digest } : {}) },
+      now,
+    )
   return logrusLine('info', `Would have copied image ref ${pos}`, fields, now)
 }
 
@@ -102,7 +108,8 @@ export function dryRunLine(e: ImageResult & { position?: { n: number; of: number
 export function resultLine(r: ImageResult & { label: string }): string {
   const t = humanDuration(r.ms / 1000)
   if (r.result === 'failed') return `failed  ${r.label}: ${r.error ?? 'unknown error'}`
-  if (r.result === 'skipped') return `skipped ${r.label}: ${r.reason === 'dry-run' ? 'dry run' : 'already present'}${r.digest ? ` ${shortDigest(r.digest)}` : ''}`
+  if (r.result === 'skipped')
+    return `skipped ${r.label}: ${r.reason === 'dry-run' ? 'dry run' : 'already present'}${r.digest ? ` ${shortDigest(r.digest)}` : ''}`
   return `copied  ${r.label} ${shortDigest(r.digest)} (${humanBytes(r.bytesCopied)} sent, ${humanBytes(r.bytesReused)} reused, ${t})`
 }
 
@@ -146,9 +153,17 @@ class Renderer implements BulkProgress {
     else if (e.type === 'image-done') {
       if (this.o.dryRun) {
         const shown = mode !== 'none' || e.result === 'failed'
-        this.pending.set(e.index, !shown ? '' : e.result === 'skipped' ? dryRunLine(e, new Date(now)) : `[${e.done}/${this.tally.expected}] ${resultLine(e)}`)
+        this.pending.set(
+          e.index,
+          !shown
+            ? ''
+            : e.result === 'skipped'
+              ? dryRunLine(e, new Date(now))
+              : `[${e.done}/${this.tally.expected}] ${resultLine(e)}`,
+        )
         this.flushInOrder(false)
-      } else if (mode !== 'none' || e.result === 'failed') this.above(`[${e.done}/${this.tally.expected}] ${resultLine(e)}`)
+      } else if (mode !== 'none' || e.result === 'failed')
+        this.above(`[${e.done}/${this.tally.expected}] ${resultLine(e)}`)
     }
     if (e.type === 'sync-done') this.finish()
   }
@@ -208,7 +223,9 @@ class Renderer implements BulkProgress {
     const known = r.size > 0
     const frac = known ? Math.min(1, (r.copied + r.reused) / r.size) : 0
     const full = Math.round(frac * barWidth)
-    const bar = known ? `${'='.repeat(Math.max(0, full - 1))}${full > 0 ? (frac >= 1 ? '=' : '>') : ''}${' '.repeat(barWidth - full)}` : '-'.repeat(barWidth)
+    const bar = known
+      ? `${'='.repeat(Math.max(0, full - 1))}${full > 0 ? (frac >= 1 ? '=' : '>') : ''}${' '.repeat(barWidth - full)}`
+      : '-'.repeat(barWidth)
     const sizes = known ? `${humanBytes(r.copied + r.reused)} / ${humanBytes(r.size)}` : humanBytes(r.copied + r.reused)
     const labelWidth = Math.max(10, this.width - barWidth - 30)
     const label = r.label.length > labelWidth ? `…${r.label.slice(-(labelWidth - 1))}` : r.label.padEnd(labelWidth)

@@ -18,7 +18,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'completion',
     summary: 'Generate the autocompletion script for the specified shell',
-    description: 'Generate the autocompletion script for skiff for the specified shell (bash, zsh or fish).\n\nTo load completions in your current bash session:\n\n\tsource <(skiff completion bash)',
+    description:
+      'Generate the autocompletion script for skiff for the specified shell (bash, zsh or fish).\n\nTo load completions in your current bash session:\n\n\tsource <(skiff completion bash)',
     usage: 'completion bash|zsh|fish',
     example: 'skiff completion bash > /etc/bash_completion.d/skiff',
     flags: [{ name: 'no-descriptions', kind: 'bool', help: 'disable completion descriptions' }],
@@ -51,7 +52,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'Inspect image IMAGE-NAME',
     description: `Return low-level information about "IMAGE-NAME" in a registry/transport\n${transportsText}`,
     usage: 'inspect [command options] IMAGE-NAME',
-    example: 'skiff inspect oci:/srv/layout:v1\n  skiff inspect --config oci:/srv/layout:v1\n  skiff inspect --format "Name: {{.Name}} Digest: {{.Digest}}" oci:/srv/layout:v1',
+    example:
+      'skiff inspect oci:/srv/layout:v1\n  skiff inspect --config oci:/srv/layout:v1\n  skiff inspect --format "Name: {{.Name}} Digest: {{.Digest}}" oci:/srv/layout:v1',
     flags: [
       ...sharedImageFlags,
       ...imageFlags(''),
@@ -59,7 +61,12 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: 'raw', kind: 'bool', help: 'output raw manifest or configuration' },
       { name: 'config', kind: 'bool', help: 'output configuration' },
       { name: 'format', short: 'f', kind: 'string', help: 'Format the output to a Go template' },
-      { name: 'no-tags', short: 'n', kind: 'bool', help: 'Do not list the available tags from the repository in the output' },
+      {
+        name: 'no-tags',
+        short: 'n',
+        kind: 'bool',
+        help: 'Do not list the available tags from the repository in the output',
+      },
     ],
     args: ['image'],
     load: () => import('./commands/inspect.js'),
@@ -67,7 +74,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'list-tags',
     summary: 'List tags in the transport/repository specified by the SOURCE-IMAGE',
-    description: 'Return the list of tags from the transport/repository "SOURCE-IMAGE"\n\nSupported transports:\ndocker docker-archive\n\nSee skopeo-list-tags(1) section "REPOSITORY NAMES" for the expected format',
+    description:
+      'Return the list of tags from the transport/repository "SOURCE-IMAGE"\n\nSupported transports:\ndocker docker-archive\n\nSee skopeo-list-tags(1) section "REPOSITORY NAMES" for the expected format',
     usage: 'list-tags [command options] SOURCE-IMAGE',
     example: 'skiff list-tags docker://docker.io/fedora\n  skiff list-tags docker-archive:/tmp/images.tar',
     flags: [...sharedImageFlags, ...dockerImageFlags(''), ...retryFlags],
@@ -77,7 +85,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'list-repos',
     summary: 'List the repositories of a container registry',
-    description: 'Return the repositories of the registry REGISTRY (host[:port]), from its catalog (/v2/_catalog, every page), as JSON.\nThe registry must serve the catalog (docker-registry does; many hosted registries do not, or only to some users).',
+    description:
+      'Return the repositories of the registry REGISTRY (host[:port]), from its catalog (/v2/_catalog, every page), as JSON.\nThe registry must serve the catalog (docker-registry does; many hosted registries do not, or only to some users).',
     usage: 'list-repos [command options] REGISTRY',
     example: 'skiff list-repos registry.example.com:5000',
     flags: [...sharedImageFlags, ...dockerImageFlags(''), ...retryFlags],
@@ -113,16 +122,41 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: ['file'],
     load: () => import('./commands/manifest-digest.js'),
   },
-  { name: 'generate-sigstore-key', summary: 'Generate a sigstore public/private key pair', usage: 'generate-sigstore-key [command options] --output-prefix PREFIX', flags: [], args: [], planned: true, load: planned },
-  { name: 'standalone-sign', summary: 'Create a signature using local files', usage: 'standalone-sign [command options] MANIFEST DOCKER-REFERENCE KEY-FINGERPRINT --output|-o SIGNATURE', flags: [], args: ['file'], planned: true, load: planned },
-  { name: 'standalone-verify', summary: 'Verify a signature using local files', usage: 'standalone-verify MANIFEST DOCKER-REFERENCE KEY-FINGERPRINT SIGNATURE', flags: [], args: ['file'], planned: true, load: planned },
+  {
+    name: 'generate-sigstore-key',
+    summary: 'Generate a sigstore public/private key pair',
+    usage: 'generate-sigstore-key [command options] --output-prefix PREFIX',
+    flags: [],
+    args: [],
+    planned: true,
+    load: planned,
+  },
+  {
+    name: 'standalone-sign',
+    summary: 'Create a signature using local files',
+    usage: 'standalone-sign [command options] MANIFEST DOCKER-REFERENCE KEY-FINGERPRINT --output|-o SIGNATURE',
+    flags: [],
+    args: ['file'],
+    planned: true,
+    load: planned,
+  },
+  {
+    name: 'standalone-verify',
+    summary: 'Verify a signature using local files',
+    usage: 'standalone-verify MANIFEST DOCKER-REFERENCE KEY-FINGERPRINT SIGNATURE',
+    flags: [],
+    args: ['file'],
+    planned: true,
+    load: planned,
+  },
   {
     name: 'sync',
     summary: 'Synchronize one or more images from one location to another',
     description:
       'Copy all the images from a SOURCE to a DESTINATION.\n\nAllowed SOURCE transports (specified with --src): docker, dir, yaml, oci, list, registry-storage.\nAllowed DESTINATION transports (specified with --dest): docker, dir, oci, registry-storage.\n\nSee skopeo-sync(1) for details.',
     usage: 'sync [command options] --src TRANSPORT --dest TRANSPORT SOURCE DESTINATION',
-    example: 'skiff sync --src docker --dest dir --scoped registry.example.com/busybox /media/usb\n  skiff sync --src list --src-registry docker.io --dest docker images-list.txt localhost:5000\n  skiff sync --src registry-storage --dest registry-storage --images-from release.list /var/lib/registry ./out',
+    example:
+      'skiff sync --src docker --dest dir --scoped registry.example.com/busybox /media/usb\n  skiff sync --src list --src-registry docker.io --dest docker images-list.txt localhost:5000\n  skiff sync --src registry-storage --dest registry-storage --images-from release.list /var/lib/registry ./out',
     flags: syncFlags,
     args: ['file', 'other'],
     load: () => import('./commands/sync.js'),
@@ -130,7 +164,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'untag',
     summary: 'Remove a tag from a registry repository',
-    description: 'Remove only the tag of "IMAGE-NAME" (docker://REPO:TAG); the image and its other tags stay.\nNeeds a registry that can delete tags (OCI distribution spec 1.1); registries that delete manifests by digest only (docker-registry 2.x) refuse, and nothing is changed.',
+    description:
+      'Remove only the tag of "IMAGE-NAME" (docker://REPO:TAG); the image and its other tags stay.\nNeeds a registry that can delete tags (OCI distribution spec 1.1); registries that delete manifests by digest only (docker-registry 2.x) refuse, and nothing is changed.',
     usage: 'untag [command options] IMAGE-NAME',
     example: 'skiff untag docker://registry.example.com/example/app:old',
     flags: [...sharedImageFlags, ...dockerImageFlags(''), ...retryFlags],

@@ -64,7 +64,9 @@ export class FlagValues {
 export function parseGoBool(flag: string, s: string): boolean {
   if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(s)) return true
   if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(s)) return false
-  throw new UsageError(`invalid argument "${s}" for "--${flag}" flag: strconv.ParseBool: parsing "${s}": invalid syntax`)
+  throw new UsageError(
+    `invalid argument "${s}" for "--${flag}" flag: strconv.ParseBool: parsing "${s}": invalid syntax`,
+  )
 }
 
 /** strconv.ParseInt(s, 0, 64) for the values people type: decimal, 0x…, 0o…, 0b…, with a sign. */
@@ -93,7 +95,8 @@ export function splitCsv(flag: string, s: string): string[] {
     if (s[i] === '"') {
       i++
       for (;;) {
-        if (i >= s.length) throw new UsageError(`invalid argument "${s}" for "--${flag}" flag: extraneous or missing " in quoted-field`)
+        if (i >= s.length)
+          throw new UsageError(`invalid argument "${s}" for "--${flag}" flag: extraneous or missing " in quoted-field`)
         if (s[i] === '"') {
           if (s[i + 1] === '"') {
             field += '"'
@@ -105,7 +108,8 @@ export function splitCsv(flag: string, s: string): string[] {
         }
         field += s[i++]
       }
-      if (i < s.length && s[i] !== ',') throw new UsageError(`invalid argument "${s}" for "--${flag}" flag: extraneous or missing " in quoted-field`)
+      if (i < s.length && s[i] !== ',')
+        throw new UsageError(`invalid argument "${s}" for "--${flag}" flag: extraneous or missing " in quoted-field`)
     } else {
       const j = s.indexOf(',', i)
       field = j < 0 ? s.slice(i) : s.slice(i, j)
@@ -135,7 +139,10 @@ export function parseFlagValue(spec: FlagSpec, raw: string, previous: FlagValue)
     case 'strings':
       return [...((previous as string[] | undefined) ?? []), ...splitCsv(spec.name, raw)]
     case 'ints':
-      return [...((previous as number[] | undefined) ?? []), ...splitCsv(spec.name, raw).map((x) => parseGoInt(spec.name, x.trim()))]
+      return [
+        ...((previous as number[] | undefined) ?? []),
+        ...splitCsv(spec.name, raw).map((x) => parseGoInt(spec.name, x.trim())),
+      ]
   }
 }
 

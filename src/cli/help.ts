@@ -25,7 +25,10 @@ const VERSION_FLAG: FlagSpec = { name: 'version', short: 'v', kind: 'bool', help
 
 export function rootHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length), 'help'.length) + 2
-  const cmds = [...COMMANDS.filter((c) => !c.hidden), { name: 'help', summary: 'Help about any command' } as CommandSpec]
+  const cmds = [
+    ...COMMANDS.filter((c) => !c.hidden),
+    { name: 'help', summary: 'Help about any command' } as CommandSpec,
+  ]
     .sort((a, b) => (a.name < b.name ? -1 : 1))
     .map((c) => `  ${c.name.padEnd(width)}${c.summary}${c.planned ? PLANNED_NOTE : ''}`)
   return [

@@ -41,7 +41,12 @@ export function rfc3339(d: Date): string {
 
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error' | 'fatal'
 
-export function logrusLine(level: LogLevel, msg: string, fields: Record<string, string> = {}, now: Date = new Date()): string {
+export function logrusLine(
+  level: LogLevel,
+  msg: string,
+  fields: Record<string, string> = {},
+  now: Date = new Date(),
+): string {
   const rest = Object.keys(fields)
     .sort()
     .map((k) => ` ${k}=${value(fields[k]!)}`)

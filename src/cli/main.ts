@@ -22,6 +22,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   await flushOutput()
   // Interrupted (Ctrl-C, SIGTERM): end by that signal, as Unix tools do after cleaning up (the
   // shell still sees 130/143), and so that no blocked read (a FIFO, a stalled stdin) holds the exit.
-  for (const [sig, status] of Object.entries(SIGNAL_EXIT)) if (code === status) exitBySignal(sig as NodeJS.Signals, status)
+  for (const [sig, status] of Object.entries(SIGNAL_EXIT))
+    if (code === status) exitBySignal(sig as NodeJS.Signals, status)
   process.exit(code)
 }

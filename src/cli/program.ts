@@ -19,7 +19,10 @@ export type Invocation =
   | { kind: 'exit'; exitCode: number }
 
 function toOption(s: FlagSpec): Option {
-  const o = new Option(`${s.short ? `-${s.short}, ` : ''}--${s.name} ${s.kind === 'bool' ? '[bool]' : '<value>'}`, s.help)
+  const o = new Option(
+    `${s.short ? `-${s.short}, ` : ''}--${s.name} ${s.kind === 'bool' ? '[bool]' : '<value>'}`,
+    s.help,
+  )
   // `--no-creds` is a flag of its own, not the negation of `--creds`.
   o.negate = false
   o.argParser((raw: string, prev: FlagValue) => parseFlagValue(s, raw, prev))
@@ -49,8 +52,10 @@ function usageErrorFrom(e: CommanderError, command: string | undefined): UsageEr
   const msg = e.message.replace(/^error: /, '').split('\n')[0]!
   let m: RegExpExecArray | null
   let text = msg
-  if (e.code === 'commander.unknownOption' && (m = /unknown option '([^']+)'/.exec(msg))) text = `unknown flag: ${m[1]!.replace(/=.*$/, '')}`
-  else if (e.code === 'commander.optionMissingArgument' && (m = /option '(?:-\w, )?(--[^ ']+)/.exec(msg))) text = `flag needs an argument: ${m[1]}`
+  if (e.code === 'commander.unknownOption' && (m = /unknown option '([^']+)'/.exec(msg)))
+    text = `unknown flag: ${m[1]!.replace(/=.*$/, '')}`
+  else if (e.code === 'commander.optionMissingArgument' && (m = /option '(?:-\w, )?(--[^ ']+)/.exec(msg)))
+    text = `flag needs an argument: ${m[1]}`
   return new UsageError(text, command)
 }
 
@@ -68,7 +73,11 @@ export async function parseInvocation(argv: readonly string[]): Promise<Invocati
   const program = new Command('skiff')
   program
     .exitOverride()
-    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s), outputError: () => {} })
+    .configureOutput({
+      writeOut: (s) => process.stdout.write(s),
+      writeErr: (s) => process.stderr.write(s),
+      outputError: () => {},
+    })
     .configureHelp({ formatHelp: () => rootHelp() })
     .version(versionLine().trimEnd(), '-v, --version', 'Version for skiff')
     .helpOption('-h, --help', 'help for skiff')
@@ -96,7 +105,8 @@ export async function parseInvocation(argv: readonly string[]): Promise<Invocati
     await program.parseAsync(normalized.argv, { from: 'user' })
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return { kind: 'exit', exitCode: e.exitCode }
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
+        return { kind: 'exit', exitCode: e.exitCode }
       throw usageErrorFrom(e, commandName)
     }
     if (e instanceof UsageError && e.command === undefined) e.command = commandName ?? ''

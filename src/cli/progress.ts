@@ -144,7 +144,10 @@ class BarRenderer implements ProgressRenderer {
     const barWidth = width - label.length - counts.length - 5
     if (barWidth < 10 || r.size <= 0) return `${label} ${counts}`
     const filled = Math.min(barWidth, Math.floor((r.bytes / r.size) * barWidth))
-    const body = filled >= barWidth ? '='.repeat(barWidth) : '='.repeat(Math.max(0, filled - 1)) + (filled > 0 ? '>' : '') + '-'.repeat(barWidth - filled)
+    const body =
+      filled >= barWidth
+        ? '='.repeat(barWidth)
+        : '='.repeat(Math.max(0, filled - 1)) + (filled > 0 ? '>' : '') + '-'.repeat(barWidth - filled)
     return `${label} [${body}] ${counts}`
   }
 

@@ -53,7 +53,13 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   if (global.commandTimeoutMs !== undefined) {
     const ms = global.commandTimeoutMs
     timer = setTimeout(() => {
-      stopReason = { code: 1, error: new SkiffError('ERR_TIMEOUT', `command timed out after ${formatGoDuration(ms)} (--command-timeout ${formatGoDuration(ms)}); partial output was removed`) }
+      stopReason = {
+        code: 1,
+        error: new SkiffError(
+          'ERR_TIMEOUT',
+          `command timed out after ${formatGoDuration(ms)} (--command-timeout ${formatGoDuration(ms)}); partial output was removed`,
+        ),
+      }
       controller.abort(stopReason.error)
       // give the command a moment to unwind, then stop waiting for it
       setTimeout(wake, GRACE_MS).unref()
@@ -63,9 +69,18 @@ export async function runCli(argv: readonly string[]): Promise<number> {
 
   // one context per command; --debug: the registry client's request log (credentials and tokens are redacted before writing)
   const context = newContext(global.debug ? { debugLog: (line) => stderr.write(`skiff: debug: ${line}\n`) } : {})
-  const ctx: CommandContext = { commandName: command.name, global, signal: controller.signal, stdout: process.stdout, stderr, commands: COMMANDS, context }
+  const ctx: CommandContext = {
+    commandName: command.name,
+    global,
+    signal: controller.signal,
+    stdout: process.stdout,
+    stderr,
+    commands: COMMANDS,
+    context,
+  }
   try {
-    if (command.name !== 'copy' && global.debug) stderr.write(`skiff: debug: running ${command.name} ${args.join(' ')}\n`)
+    if (command.name !== 'copy' && global.debug)
+      stderr.write(`skiff: debug: running ${command.name} ${args.join(' ')}\n`)
     const mod = await command.load()
     const work = mod.run(args, flags, ctx)
     work.catch(() => {}) // handled below; may lose the race against `stopped`

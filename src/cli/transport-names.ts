@@ -1,2 +1,11 @@
 /** The transports this version implements (kept equal to transports/registry.ts's list by a test). */
-export const SUPPORTED_TRANSPORTS = ['dir', 'docker', 'docker-archive', 'docker-daemon', 'oci', 'oci-archive', 'registry-storage', 'sif'] as const
+export const SUPPORTED_TRANSPORTS = [
+  'dir',
+  'docker',
+  'docker-archive',
+  'docker-daemon',
+  'oci',
+  'oci-archive',
+  'registry-storage',
+  'sif',
+] as const

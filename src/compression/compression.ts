@@ -82,7 +82,11 @@ function loadZstd(): ZstdModule {
     try {
       zstd = createRequire(import.meta.url)('zstd-napi') as ZstdModule
     } catch (e) {
-      throw new SkiffError('ERR_COMPRESSION', `zstd support is not available (the zstd-napi addon failed to load: ${(e as Error).message}); reinstall skiff with "npm ci"`, { cause: e })
+      throw new SkiffError(
+        'ERR_COMPRESSION',
+        `zstd support is not available (the zstd-napi addon failed to load: ${(e as Error).message}); reinstall skiff with "npm ci"`,
+        { cause: e },
+      )
     }
   }
   return zstd
@@ -99,15 +103,20 @@ export function decompressor(c: Compression, opts: ExternalOptions = {}): Transf
     case 'bzip2':
       return externalDecompressor(c, opts)
     default:
-      throw new SkiffError('ERR_COMPRESSION', `cannot decompress ${c} data; skiff reads gzip, zstd, xz, bzip2 and uncompressed data`)
+      throw new SkiffError(
+        'ERR_COMPRESSION',
+        `cannot decompress ${c} data; skiff reads gzip, zstd, xz, bzip2 and uncompressed data`,
+      )
   }
 }
 
 export function compressor(c: 'gzip' | 'zstd', level?: number): Transform {
   if (c === 'gzip') {
-    if (level !== undefined && (level < 1 || level > 9)) throw new SkiffError('ERR_INVALID_ARGUMENT', `invalid gzip compression level ${level}: use 1-9`)
+    if (level !== undefined && (level < 1 || level > 9))
+      throw new SkiffError('ERR_INVALID_ARGUMENT', `invalid gzip compression level ${level}: use 1-9`)
     return createGzip({ level: level ?? zc.Z_DEFAULT_COMPRESSION, chunkSize: ZLIB_CHUNK })
   }
-  if (level !== undefined && (level < 1 || level > 22)) throw new SkiffError('ERR_INVALID_ARGUMENT', `invalid zstd compression level ${level}: use 1-22`)
+  if (level !== undefined && (level < 1 || level > 22))
+    throw new SkiffError('ERR_INVALID_ARGUMENT', `invalid zstd compression level ${level}: use 1-22`)
   return new (loadZstd().CompressStream)(level === undefined ? {} : { compressionLevel: level })
 }

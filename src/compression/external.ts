@@ -63,7 +63,8 @@ class ExternalDecompressor extends Transform {
       if (code !== 0) this.destroy(this.corrupt())
       // bzip2 stops at data after its stream and exits 0 with a warning; Go's decoder (and so
       // skopeo) refuses such input, and so does skiff, whether or not all of it was written yet.
-      else if (/trailing garbage/.test(this.stderr)) this.destroy(this.corrupt('data after the end of the compressed stream'))
+      else if (/trailing garbage/.test(this.stderr))
+        this.destroy(this.corrupt('data after the end of the compressed stream'))
       else if (!this.flushing) this.destroy(this.corrupt('the program stopped before the end of the input'))
       else this.flushCb?.()
     })
@@ -77,16 +78,31 @@ class ExternalDecompressor extends Transform {
     const tool = TOOLS[this.format]
     const image = this.opts.image
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      return new SkiffError('ERR_UNSUPPORTED', `${this.label()}cannot decompress ${this.format} data: the "${cmd}" program is not installed; install it (Debian/Ubuntu: apt-get install ${tool.pkg})`, { ...(image ? { image } : {}), cause: e })
+      return new SkiffError(
+        'ERR_UNSUPPORTED',
+        `${this.label()}cannot decompress ${this.format} data: the "${cmd}" program is not installed; install it (Debian/Ubuntu: apt-get install ${tool.pkg})`,
+        { ...(image ? { image } : {}), cause: e },
+      )
     }
-    return new SkiffError('ERR_COMPRESSION', `${this.label()}cannot run "${cmd}" to decompress ${this.format} data: ${e.message}`, { ...(image ? { image } : {}), cause: e })
+    return new SkiffError(
+      'ERR_COMPRESSION',
+      `${this.label()}cannot run "${cmd}" to decompress ${this.format} data: ${e.message}`,
+      { ...(image ? { image } : {}), cause: e },
+    )
   }
 
   private corrupt(reason?: string): SkiffError {
     const first = this.stderr.trim().split('\n')[0] ?? ''
-    const why = reason ?? (first.replace(/^[^\s:]+: (\(stdin\):? )?/, '').replace(/[;.]$/, '') || (this.exit?.signal ? `killed by ${this.exit.signal}` : `exit status ${this.exit?.code}`))
+    const why =
+      reason ??
+      (first.replace(/^[^\s:]+: (\(stdin\):? )?/, '').replace(/[;.]$/, '') ||
+        (this.exit?.signal ? `killed by ${this.exit.signal}` : `exit status ${this.exit?.code}`))
     const image = this.opts.image
-    return new SkiffError('ERR_COMPRESSION', `${this.label()}not valid ${this.format} data (${why}); the file is truncated or corrupt`, image ? { image } : {})
+    return new SkiffError(
+      'ERR_COMPRESSION',
+      `${this.label()}not valid ${this.format} data (${why}); the file is truncated or corrupt`,
+      image ? { image } : {},
+    )
   }
 
   override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {

@@ -35,7 +35,10 @@ export const SYSTEM_CERTS_DIRS = ['/etc/containers/certs.d', '/etc/docker/certs.
 /** The directory containers/image would read for `hostPort` (the registry as written in the reference, docker.io for Docker Hub). */
 export async function certDirFor(hostPort: string, opts: TlsOptions = {}): Promise<string | undefined> {
   if (opts.certDir) return opts.certDir
-  const candidates = [join(homeDir(envOf(opts)), '.config', 'containers', 'certs.d'), ...(opts.systemCertsDirs ?? SYSTEM_CERTS_DIRS)]
+  const candidates = [
+    join(homeDir(envOf(opts)), '.config', 'containers', 'certs.d'),
+    ...(opts.systemCertsDirs ?? SYSTEM_CERTS_DIRS),
+  ]
   for (const base of candidates) {
     const dir = join(base, hostPort)
     try {
@@ -86,19 +89,29 @@ export async function readCertDir(dir: string): Promise<TlsMaterial> {
       const keyName = `${name.slice(0, -'.cert'.length)}.key`
       const keyFile = join(dir, keyName)
       if (!names.includes(keyName) && !(await exists(keyFile))) {
-        throw new SkiffError('ERR_CONFIG_INVALID', `missing key ${keyName} for client certificate ${full}: add the key, or rename the file to .crt if it is a CA certificate`)
+        throw new SkiffError(
+          'ERR_CONFIG_INVALID',
+          `missing key ${keyName} for client certificate ${full}: add the key, or rename the file to .crt if it is a CA certificate`,
+        )
       }
       const pair = { cert: await readPem(full), key: await readPem(keyFile), certFile: full, keyFile }
       try {
         tls.createSecureContext({ cert: pair.cert, key: pair.key })
       } catch (e) {
-        throw new SkiffError('ERR_CONFIG_INVALID', `client certificate ${full} and key ${keyFile} do not form a usable pair: ${(e as Error).message}`, { cause: e })
+        throw new SkiffError(
+          'ERR_CONFIG_INVALID',
+          `client certificate ${full} and key ${keyFile} do not form a usable pair: ${(e as Error).message}`,
+          { cause: e },
+        )
       }
       ;(out.clientPairs ??= []).push(pair)
     } else if (name.endsWith('.key')) {
       const certName = `${name.slice(0, -'.key'.length)}.cert`
       if (!names.includes(certName) && !(await exists(join(dir, certName)))) {
-        throw new SkiffError('ERR_CONFIG_INVALID', `missing client certificate ${certName} for key ${full}: add the certificate or remove the key`)
+        throw new SkiffError(
+          'ERR_CONFIG_INVALID',
+          `missing client certificate ${certName} for key ${full}: add the certificate or remove the key`,
+        )
       }
     }
   }

@@ -80,7 +80,11 @@ export function parseStrictJson(text: string): JsonValue {
       }
     }
     if (c === '"') return string()
-    for (const [lit, v] of [['true', true], ['false', false], ['null', null]] as const) {
+    for (const [lit, v] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ] as const) {
       if (text.startsWith(lit, i)) {
         i += lit.length
         return v
@@ -149,17 +153,24 @@ export function paranoidObject(v: JsonValue, accept: (key: string) => boolean): 
 export function exactFields(v: JsonValue, fields: string[]): Map<string, JsonValue> {
   const entries = paranoidObject(v, (k) => fields.includes(k))
   const m = new Map(entries)
-  for (const f of fields) if (!m.has(f)) throw new PolicyFormatError(`Key ${JSON.stringify(f)} missing in a JSON object`)
+  for (const f of fields)
+    if (!m.has(f)) throw new PolicyFormatError(`Key ${JSON.stringify(f)} missing in a JSON object`)
   return m
 }
 
 export function asString(v: JsonValue, field: string): string {
-  if (typeof v !== 'string') throw new PolicyFormatError(`json: cannot unmarshal ${jsonKind(v)} into Go value of type string (field ${JSON.stringify(field)})`)
+  if (typeof v !== 'string')
+    throw new PolicyFormatError(
+      `json: cannot unmarshal ${jsonKind(v)} into Go value of type string (field ${JSON.stringify(field)})`,
+    )
   return v
 }
 
 export function asStringArray(v: JsonValue, field: string): string[] {
-  if (!Array.isArray(v)) throw new PolicyFormatError(`json: cannot unmarshal ${jsonKind(v)} into Go value of type []string (field ${JSON.stringify(field)})`)
+  if (!Array.isArray(v))
+    throw new PolicyFormatError(
+      `json: cannot unmarshal ${jsonKind(v)} into Go value of type []string (field ${JSON.stringify(field)})`,
+    )
   return v.map((x) => asString(x, field))
 }
 

@@ -30,20 +30,36 @@ export async function defaultPolicyPath(home = process.env.HOME || homedir()): P
  * Reads and parses a policy file; errors are one line, name the file and say what to do.
  * `lookupTransport` validates the scopes of the transports it knows (see parsePolicy).
  */
-export async function loadPolicyFile(path: string, lookupTransport: (name: string) => PolicyScopeValidator | undefined): Promise<Policy> {
+export async function loadPolicyFile(
+  path: string,
+  lookupTransport: (name: string) => PolicyScopeValidator | undefined,
+): Promise<Policy> {
   let text: string
   try {
     text = await readFile(path, 'utf8')
   } catch (e) {
     const err = e as NodeJS.ErrnoException
-    const why = err.code === 'ENOENT' ? 'no such file or directory' : err.code === 'EACCES' ? 'permission denied' : err.code === 'EISDIR' ? 'is a directory' : err.message
-    throw new SkiffError('ERR_POLICY_INVALID', withOptions`Error loading trust policy: open ${path}: ${why}; ${HINT}`, { cause: e })
+    const why =
+      err.code === 'ENOENT'
+        ? 'no such file or directory'
+        : err.code === 'EACCES'
+          ? 'permission denied'
+          : err.code === 'EISDIR'
+            ? 'is a directory'
+            : err.message
+    throw new SkiffError('ERR_POLICY_INVALID', withOptions`Error loading trust policy: open ${path}: ${why}; ${HINT}`, {
+      cause: e,
+    })
   }
   try {
     return parsePolicy(text, lookupTransport)
   } catch (e) {
     if (e instanceof PolicyFormatError) {
-      throw new SkiffError('ERR_POLICY_INVALID', `Error loading trust policy: invalid policy in ${JSON.stringify(path)}: ${e.message}`, { cause: e })
+      throw new SkiffError(
+        'ERR_POLICY_INVALID',
+        `Error loading trust policy: invalid policy in ${JSON.stringify(path)}: ${e.message}`,
+        { cause: e },
+      )
     }
     throw e
   }

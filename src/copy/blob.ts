@@ -65,7 +65,8 @@ class UncompressedDigestTap extends Transform {
     this.side.end()
     this.sideDone.then(
       () => cb(),
-      (e: Error) => cb(new SkiffError('ERR_COMPRESSION', `layer is not valid compressed data: ${e.message}`, { cause: e })),
+      (e: Error) =>
+        cb(new SkiffError('ERR_COMPRESSION', `layer is not valid compressed data: ${e.message}`, { cause: e })),
     )
   }
   get digest(): Digest {
@@ -94,7 +95,10 @@ class ProgressTap extends Transform {
   }
 }
 
-type Op = { kind: 'keep' } | { kind: 'decompress'; from: Compression } | { kind: 'compress'; to: CompressionFormat; from: Compression }
+type Op =
+  | { kind: 'keep' }
+  | { kind: 'decompress'; from: Compression }
+  | { kind: 'compress'; to: CompressionFormat; from: Compression }
 
 export function planOp(actual: Compression, p: LayerCompressionPolicy | undefined): Op {
   if (!p || p.mode === 'preserve') return { kind: 'keep' }
@@ -133,7 +137,16 @@ export class BlobCopier {
     let p = this.inFlight.get(key)
     if (!p) {
       const store = this.dest.blobStoreId
-      p = this.shared && store ? this.shared.run(store, key, () => this.copyOnce(req), (done) => this.reuseEarlier(done, req), req.signal) : this.copyOnce(req)
+      p =
+        this.shared && store
+          ? this.shared.run(
+              store,
+              key,
+              () => this.copyOnce(req),
+              (done) => this.reuseEarlier(done, req),
+              req.signal,
+            )
+          : this.copyOnce(req)
       if (this.shared && this.dest.localBlobPath) p = p.then((done) => this.rememberLocal(done))
       this.inFlight.set(key, p)
       p.catch(() => this.inFlight.delete(key))
@@ -153,11 +166,20 @@ export class BlobCopier {
   private async reuseEarlier(done: CopiedBlob, req: BlobRequest): Promise<CopiedBlob | undefined> {
     const { info, kind } = req
     const earlierPath = await this.shared?.findLocalBlob(done.digest)
-    const reused = await this.dest.tryReusingBlob({ ...info, digest: done.digest, size: done.size }, { ...(req.signal ? { signal: req.signal } : {}), ...(earlierPath ? { earlierPath } : {}) })
+    const reused = await this.dest.tryReusingBlob(
+      { ...info, digest: done.digest, size: done.size },
+      { ...(req.signal ? { signal: req.signal } : {}), ...(earlierPath ? { earlierPath } : {}) },
+    )
     if (!reused) return undefined
     this.emit({ type: 'blob-start', kind, digest: info.digest, size: info.size })
     this.emit({ type: 'blob-done', kind, digest: info.digest, size: done.size, reused: true })
-    const out: CopiedBlob = { ...info, digest: done.digest, size: done.size, compression: done.compression, reused: true }
+    const out: CopiedBlob = {
+      ...info,
+      digest: done.digest,
+      size: done.size,
+      compression: done.compression,
+      reused: true,
+    }
     if (done.uncompressedDigest) out.uncompressedDigest = done.uncompressedDigest
     return out
   }
@@ -181,14 +203,22 @@ export class BlobCopier {
     if (declaredOp.kind === 'keep' && !req.needUncompressedDigest) {
       const sourcePath = await this.localSourcePath(info)
       const earlierPath = await this.shared?.findLocalBlob(info.digest)
-      const reused = await this.dest.tryReusingBlob(info, { signal: req.signal, ...(sourcePath ? { sourcePath } : {}), ...(earlierPath ? { earlierPath } : {}) })
+      const reused = await this.dest.tryReusingBlob(info, {
+        signal: req.signal,
+        ...(sourcePath ? { sourcePath } : {}),
+        ...(earlierPath ? { earlierPath } : {}),
+      })
       if (reused) {
         this.emit({ type: 'blob-done', kind, digest: info.digest, size: reused.size, reused: true })
         return { ...info, ...reused, compression: declared ?? 'none', reused: true }
       }
     }
     const { stream: raw, size } = await this.src.getBlob(info, { signal: req.signal })
-    const verifier = new DigestingStream({ digest: info.digest, size: info.size >= 0 ? info.size : size >= 0 ? size : undefined, what: `${kind} ${info.digest}` })
+    const verifier = new DigestingStream({
+      digest: info.digest,
+      size: info.size >= 0 ? info.size : size >= 0 ? size : undefined,
+      what: `${kind} ${info.digest}`,
+    })
     const { head, stream: input } = await peek(raw, 8)
     const actual = kind === 'config' ? 'none' : detectCompression(head)
     const op = kind === 'config' ? ({ kind: 'keep' } as Op) : planOp(actual, req.compression)
@@ -220,18 +250,32 @@ export class BlobCopier {
     const sizeKnown = op.kind === 'keep' ? (info.size >= 0 ? info.size : size) : -1
     let written: BlobInfo
     try {
-      written = await this.dest.putBlob(out, { ...info, size: sizeKnown }, { isConfig: kind === 'config', ...(op.kind === 'keep' ? { expectedDigest: info.digest } : {}), ...(req.signal ? { signal: req.signal } : {}) })
+      written = await this.dest.putBlob(
+        out,
+        { ...info, size: sizeKnown },
+        {
+          isConfig: kind === 'config',
+          ...(op.kind === 'keep' ? { expectedDigest: info.digest } : {}),
+          ...(req.signal ? { signal: req.signal } : {}),
+        },
+      )
       await flowing
     } catch (e) {
       out.destroy()
       // The pipeline's own error wins (a source failure is the cause) unless it is only the echo of
       // out.destroy() above, or the destination failed writing (ENOSPC, EPIPE, …, which also
       // destroys `out` with the raw system error): then the destination's error is the cause.
-      const err = await flowing.then(() => e, (pe: unknown) => (isTeardownError(pe) || isWriteFailure(e) ? e : pe))
+      const err = await flowing.then(
+        () => e,
+        (pe: unknown) => (isTeardownError(pe) || isWriteFailure(e) ? e : pe),
+      )
       throw describeStreamError(err, info.digest, actual)
     }
     if (op.kind === 'keep' && written.digest !== info.digest) {
-      throw new SkiffError('ERR_DIGEST_MISMATCH', `${kind} ${info.digest}: the destination stored it as ${written.digest}`)
+      throw new SkiffError(
+        'ERR_DIGEST_MISMATCH',
+        `${kind} ${info.digest}: the destination stored it as ${written.digest}`,
+      )
     }
     let uncompressedDigest: Digest | undefined
     if (tap) uncompressedDigest = tap.digest
@@ -239,7 +283,13 @@ export class BlobCopier {
     else if (outCompression === 'none') uncompressedDigest = written.digest
     else if (actual === 'none') uncompressedDigest = verifier.digest
     this.emit({ type: 'blob-done', kind, digest: info.digest, size: written.size, reused: false })
-    const result: CopiedBlob = { ...info, digest: written.digest, size: written.size, compression: outCompression, reused: false }
+    const result: CopiedBlob = {
+      ...info,
+      digest: written.digest,
+      size: written.size,
+      compression: outCompression,
+      reused: false,
+    }
     if (uncompressedDigest) result.uncompressedDigest = uncompressedDigest
     return result
   }
@@ -248,20 +298,40 @@ export class BlobCopier {
 /** Errors a stream gets only because a later stage was torn down (not a cause of their own). */
 function isTeardownError(e: unknown): boolean {
   const code = (e as { code?: unknown })?.code
-  return (e as Error)?.name === 'AbortError' || code === 'ABORT_ERR' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ERR_STREAM_DESTROYED'
+  return (
+    (e as Error)?.name === 'AbortError' ||
+    code === 'ABORT_ERR' ||
+    code === 'ERR_STREAM_PREMATURE_CLOSE' ||
+    code === 'ERR_STREAM_DESTROYED'
+  )
 }
 
 /** zlib / zstd failures become a clear ERR_COMPRESSION naming the layer. */
 function describeStreamError(e: unknown, digest: Digest, compression: Compression): unknown {
   const code = (e as { code?: unknown })?.code
   const isCodec = typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ERR_ZSTD'))
-  if (!isCodec && !(e instanceof Error && /zstd|Unknown frame descriptor|corrupted block/i.test(e.message) && compression === 'zstd')) return e
-  return new SkiffError('ERR_COMPRESSION', `layer ${digest} is not valid ${compression} data (${(e as Error).message}); the source image is corrupt`, { cause: e })
+  if (
+    !isCodec &&
+    !(e instanceof Error && /zstd|Unknown frame descriptor|corrupted block/i.test(e.message) && compression === 'zstd')
+  )
+    return e
+  return new SkiffError(
+    'ERR_COMPRESSION',
+    `layer ${digest} is not valid ${compression} data (${(e as Error).message}); the source image is corrupt`,
+    { cause: e },
+  )
 }
 
 /** Reads a whole small blob (a config) into memory, verified. */
-export async function readSmallBlob(src: ImageSource, info: BlobInfo, what: string, signal?: AbortSignal, limit = MAX_CONFIG_SIZE): Promise<Buffer> {
-  if (info.size > limit) throw new SkiffError('ERR_INVALID_ARGUMENT', `${what} is ${info.size} bytes: ${sizeLimitMessage(limit)}`)
+export async function readSmallBlob(
+  src: ImageSource,
+  info: BlobInfo,
+  what: string,
+  signal?: AbortSignal,
+  limit = MAX_CONFIG_SIZE,
+): Promise<Buffer> {
+  if (info.size > limit)
+    throw new SkiffError('ERR_INVALID_ARGUMENT', `${what} is ${info.size} bytes: ${sizeLimitMessage(limit)}`)
   const { stream } = await src.getBlob(info, signal ? { signal } : {})
   const verifier = new DigestingStream({ digest: info.digest, size: info.size >= 0 ? info.size : undefined, what })
   const chunks: Buffer[] = []

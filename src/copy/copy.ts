@@ -18,7 +18,11 @@ import type { CopyOptions, CopyResult } from './options.js'
 
 function compressionPolicy(opts: CopyOptions, desired: 'preserve' | 'compress' | 'decompress'): LayerCompressionPolicy {
   const c = opts.compression ?? {}
-  const p: LayerCompressionPolicy = { mode: c.mode && c.mode !== 'preserve' ? c.mode : desired, format: c.format ?? 'gzip', force: c.format !== undefined }
+  const p: LayerCompressionPolicy = {
+    mode: c.mode && c.mode !== 'preserve' ? c.mode : desired,
+    format: c.format ?? 'gzip',
+    force: c.format !== undefined,
+  }
   if (c.level !== undefined) p.level = c.level
   return p
 }
@@ -26,7 +30,11 @@ function compressionPolicy(opts: CopyOptions, desired: 'preserve' | 'compress' |
 /** Adds the image name to errors that do not say which image they are about (keeping their class). */
 const withContext = withImage
 
-export async function copyImage(source: ImageReference | string, destination: ImageReference | string, opts: CopyOptions): Promise<CopyResult> {
+export async function copyImage(
+  source: ImageReference | string,
+  destination: ImageReference | string,
+  opts: CopyOptions,
+): Promise<CopyResult> {
   // the caller's context, else the run's (a shared state), else one of this call's own
   const owned = (opts.context ?? opts.shared?.context) ? undefined : newContext()
   const context = opts.context ?? opts.shared?.context ?? owned!
@@ -37,19 +45,33 @@ export async function copyImage(source: ImageReference | string, destination: Im
   }
 }
 
-async function copyWithin(source: ImageReference | string, destination: ImageReference | string, opts: CopyOptions & Required<Pick<CopyOptions, 'context'>>): Promise<CopyResult> {
+async function copyWithin(
+  source: ImageReference | string,
+  destination: ImageReference | string,
+  opts: CopyOptions & Required<Pick<CopyOptions, 'context'>>,
+): Promise<CopyResult> {
   const srcRef = typeof source === 'string' ? parseImageName(source) : source
   const destRef = typeof destination === 'string' ? parseImageName(destination) : destination
   const emit = opts.onEvent ?? (() => {})
   const srcName = srcRef.toString()
   const destName = destRef.toString()
   const signal = opts.signal
-  const common = { ...(opts.source ?? {}), context: opts.source?.context ?? opts.context, ...(signal ? { signal } : {}) }
+  const common = {
+    ...(opts.source ?? {}),
+    context: opts.source?.context ?? opts.context,
+    ...(signal ? { signal } : {}),
+  }
 
   const src = await srcRef.newImageSource(common).catch((e: unknown) => Promise.reject(withContext(e, srcName)))
   try {
     await opts.policy.checkSource(srcRef, src)
-    const dest = await destRef.newImageDestination({ ...(opts.destination ?? {}), context: opts.destination?.context ?? opts.context, ...(signal ? { signal } : {}) }).catch((e: unknown) => Promise.reject(withContext(e, destName)))
+    const dest = await destRef
+      .newImageDestination({
+        ...(opts.destination ?? {}),
+        context: opts.destination?.context ?? opts.context,
+        ...(signal ? { signal } : {}),
+      })
+      .catch((e: unknown) => Promise.reject(withContext(e, destName)))
     try {
       emit({ type: 'start', source: srcName, destination: destName })
       const top = await src.getManifest()
@@ -60,7 +82,10 @@ async function copyWithin(source: ImageReference | string, destination: ImageRef
       emit({ type: 'signatures-get', ...(withInstances ? { list: true } : {}) })
       const signatures = opts.removeSignatures ? [] : await src.getSignatures()
       if (signatures.length && !dest.properties.supportsSignatures) {
-        throw new SkiffError('ERR_UNSUPPORTED', withOptions`${srcName} has signatures, but ${destName} cannot store them; use ${opt('removeSignatures', { value: true })} to copy without them`)
+        throw new SkiffError(
+          'ERR_UNSUPPORTED',
+          withOptions`${srcName} has signatures, but ${destName} cannot store them; use ${opt('removeSignatures', { value: true })} to copy without them`,
+        )
       }
       const forcedType = formatMediaType(opts.format)
       const ctx: CopyContext = {
@@ -79,13 +104,20 @@ async function copyWithin(source: ImageReference | string, destination: ImageRef
         ...(signal ? { signal } : {}),
         emit,
       }
-      if (!Number.isInteger(ctx.parallel) || ctx.parallel < 1) throw new SkiffError('ERR_INVALID_ARGUMENT', withOptions`invalid ${opt('imageParallelCopies')} ${ctx.parallel}: use a positive integer`)
+      if (!Number.isInteger(ctx.parallel) || ctx.parallel < 1)
+        throw new SkiffError(
+          'ERR_INVALID_ARGUMENT',
+          withOptions`invalid ${opt('imageParallelCopies')} ${ctx.parallel}: use a positive integer`,
+        )
       const written =
         parsed.kind === 'list'
           ? await copyList(ctx, top.bytes, parsed)
           : await copySingleImage(ctx, { bytes: top.bytes, mediaType: parsed.mediaType, asInstance: false })
       if (signatures.length && written.digest !== manifestDigest(top.bytes, parsed.mediaType)) {
-        throw new SkiffError('ERR_UNSUPPORTED', withOptions`copying ${srcName} to ${destName} changes the manifest, which would invalidate its signatures; use ${opt('removeSignatures', { value: true })}`)
+        throw new SkiffError(
+          'ERR_UNSUPPORTED',
+          withOptions`copying ${srcName} to ${destName} changes the manifest, which would invalidate its signatures; use ${opt('removeSignatures', { value: true })}`,
+        )
       }
       emit({ type: 'signatures-store', count: signatures.length, ...(withInstances ? { list: true } : {}) })
       if (signatures.length) await dest.putSignatures(signatures)

@@ -25,7 +25,11 @@ export function limiter(n: number): Limiter {
  * happened first in time (not the first by index: a later item's failure aborts its siblings, and
  * their AbortErrors must not hide the real cause).
  */
-export async function mapLimit<T, R>(items: readonly T[], n: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  n: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const limit = limiter(n)
   let first: { error: unknown } | undefined
   const results = await Promise.allSettled(

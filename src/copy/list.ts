@@ -38,7 +38,11 @@ export async function copyList(ctx: CopyContext, bytes: Buffer, list: ManifestLi
     } catch (e) {
       // skopeo copy's wording: "choosing an image from manifest list IMAGE: no image found …"
       if (e instanceof SkiffError && e.code === 'ERR_NO_MATCHING_PLATFORM') {
-        throw new SkiffError(e.code, `choosing an image from manifest list ${ctx.srcName}: ${e.message.slice(NO_MATCH_PREFIX.length)}`, { image: ctx.srcName })
+        throw new SkiffError(
+          e.code,
+          `choosing an image from manifest list ${ctx.srcName}: ${e.message.slice(NO_MATCH_PREFIX.length)}`,
+          { image: ctx.srcName },
+        )
       }
       throw e
     }
@@ -51,7 +55,12 @@ export async function copyList(ctx: CopyContext, bytes: Buffer, list: ManifestLi
       withOptions`${ctx.destName} can hold only one image, but ${ctx.srcName} is a list of ${list.manifests.length}; copy one with ${opt('multiArch', { value: 'system' })} (the default) or use dir:, oci: or docker://`,
     )
   }
-  const listType = chooseListType(list.mediaType, ctx.dest.properties.supportedManifestMediaTypes, ctx.forcedType, ctx.destName)
+  const listType = chooseListType(
+    list.mediaType,
+    ctx.dest.properties.supportedManifestMediaTypes,
+    ctx.forcedType,
+    ctx.destName,
+  )
   const flavor = flavorOf(listType)!
   const converting = listType !== list.mediaType
   const forcedType = converting ? imageTypeForList(listType) : ctx.forcedType
@@ -61,12 +70,19 @@ export async function copyList(ctx: CopyContext, bytes: Buffer, list: ManifestLi
   else if (Array.isArray(mode)) {
     for (const want of mode) {
       const hits = list.manifests.filter((e) => platformMatches(e.platform, { ...want }))
-      if (hits.length === 0) throw new SkiffError('ERR_NO_MATCHING_PLATFORM', `${ctx.srcName} has no image for platform ${formatPlatform(want)}`)
+      if (hits.length === 0)
+        throw new SkiffError(
+          'ERR_NO_MATCHING_PLATFORM',
+          `${ctx.srcName} has no image for platform ${formatPlatform(want)}`,
+        )
       hits.forEach((h) => selected.add(h))
     }
   }
   if (converting && mode === 'index-only') {
-    throw new SkiffError('ERR_UNSUPPORTED', withOptions`${ctx.srcName}: converting a list to ${listType} needs its images; ${opt('multiArch', { value: 'index-only' })} cannot convert`)
+    throw new SkiffError(
+      'ERR_UNSUPPORTED',
+      withOptions`${ctx.srcName}: converting a list to ${listType} needs its images; ${opt('multiArch', { value: 'index-only' })} cannot convert`,
+    )
   }
 
   const entries: ListEntry[] = []
@@ -86,12 +102,20 @@ export async function copyList(ctx: CopyContext, bytes: Buffer, list: ManifestLi
     const written = await copySingleImage(ctx, { ...inst, asInstance: true, ...(forcedType ? { forcedType } : {}) })
     // skopeo's per-instance step line; skiff copies the signatures of the top-level image only
     ctx.emit({ type: 'signatures-store', count: 0 })
-    const out: ListEntry = { ...entry, digest: written.digest, size: written.bytes.length, mediaType: written.mediaType }
+    const out: ListEntry = {
+      ...entry,
+      digest: written.digest,
+      size: written.bytes.length,
+      mediaType: written.mediaType,
+    }
     if (out.digest !== entry.digest || out.mediaType !== entry.mediaType) changed = true
     entries.push(out)
   }
   if (changed && ctx.preserveDigests) {
-    throw new SkiffError('ERR_PRESERVE_DIGESTS', withOptions`${ctx.srcName}: ${opt('preserveDigests')} is set but copying to ${ctx.destName} would change the list's digest; drop ${opt('preserveDigests')} or copy without conversion`)
+    throw new SkiffError(
+      'ERR_PRESERVE_DIGESTS',
+      withOptions`${ctx.srcName}: ${opt('preserveDigests')} is set but copying to ${ctx.destName} would change the list's digest; drop ${opt('preserveDigests')} or copy without conversion`,
+    )
   }
   const outBytes = changed ? rewriteList(list, flavor, entries) : bytes
   const mediaType = changed ? listType : list.mediaType
@@ -103,7 +127,11 @@ export async function copyList(ctx: CopyContext, bytes: Buffer, list: ManifestLi
   } catch (e) {
     // a registry that checks a list's references refuses one that names images it does not hold
     if (sparse && isManifestBlobUnknown(e)) {
-      throw new SkiffError('ERR_UNSUPPORTED', withOptions`${ctx.destName}: ${(e as Error).message}; the registry refuses a list naming platforms that were not copied: add ${opt('stripRemovedPlatforms', { value: true })} to write a list of the copied platforms only (its digest changes), or copy them all with ${opt('multiArch', { value: 'all' })}`, { cause: e, image: ctx.destName })
+      throw new SkiffError(
+        'ERR_UNSUPPORTED',
+        withOptions`${ctx.destName}: ${(e as Error).message}; the registry refuses a list naming platforms that were not copied: add ${opt('stripRemovedPlatforms', { value: true })} to write a list of the copied platforms only (its digest changes), or copy them all with ${opt('multiArch', { value: 'all' })}`,
+        { cause: e, image: ctx.destName },
+      )
     }
     throw e
   }

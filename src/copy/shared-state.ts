@@ -42,7 +42,13 @@ export interface SharedCopyState {
    * Runs `transfer` for (store, key) unless one ran or runs already: then waits for it and tries
    * `reuse` with its result, falling back to a transfer of its own when reuse fails.
    */
-  run(store: string, key: string, transfer: () => Promise<CopiedBlob>, reuse: (done: CopiedBlob) => Promise<CopiedBlob | undefined>, signal?: AbortSignal): Promise<CopiedBlob>
+  run(
+    store: string,
+    key: string,
+    transfer: () => Promise<CopiedBlob>,
+    reuse: (done: CopiedBlob) => Promise<CopiedBlob | undefined>,
+    signal?: AbortSignal,
+  ): Promise<CopiedBlob>
   /** Remembers where a blob this run stored can be found as a local file (`locate` says where it is now, or undefined). */
   rememberLocalBlob(digest: string, locate: () => Promise<string | undefined>): void
   /** A local file holding `digest` that an earlier copy of this run stored, if one still exists. */
@@ -86,7 +92,13 @@ class SharedState implements SharedCopyState {
     return undefined
   }
 
-  async run(store: string, key: string, transfer: () => Promise<CopiedBlob>, reuse: (done: CopiedBlob) => Promise<CopiedBlob | undefined>, signal?: AbortSignal): Promise<CopiedBlob> {
+  async run(
+    store: string,
+    key: string,
+    transfer: () => Promise<CopiedBlob>,
+    reuse: (done: CopiedBlob) => Promise<CopiedBlob | undefined>,
+    signal?: AbortSignal,
+  ): Promise<CopiedBlob> {
     const k = `${store}|${key}`
     for (;;) {
       const prev = this.transfers.get(k)

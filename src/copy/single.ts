@@ -48,7 +48,13 @@ async function copyLayers(ctx: CopyContext, layers: BlobInfo[], needUncompressed
           // Foreign layer: referenced by URL, not copied (as containers/image does).
           return { ...info, compression: 'gzip', reused: true } as CopiedBlob
         }
-        return await ctx.blobs.copy({ info, kind: 'layer', compression: ctx.compression, needUncompressedDigest: needUncompressed, signal: ac.signal })
+        return await ctx.blobs.copy({
+          info,
+          kind: 'layer',
+          compression: ctx.compression,
+          needUncompressedDigest: needUncompressed,
+          signal: ac.signal,
+        })
       } catch (e) {
         if (!ac.signal.aborted) {
           first = { error: e }
@@ -68,19 +74,39 @@ async function copyLayers(ctx: CopyContext, layers: BlobInfo[], needUncompressed
 
 export async function copySingleImage(ctx: CopyContext, input: SingleImageInput): Promise<WrittenManifest> {
   const parsed = parseManifest(input.bytes, input.mediaType, ctx.srcName)
-  if (parsed.kind === 'list') throw new SkiffError('ERR_UNSUPPORTED', `${ctx.srcName}: a list nested in a list is not supported`)
+  if (parsed.kind === 'list')
+    throw new SkiffError('ERR_UNSUPPORTED', `${ctx.srcName}: a list nested in a list is not supported`)
   const srcType = parsed.mediaType
   const needOci = ctx.compression.mode === 'compress' && ctx.compression.format === 'zstd'
-  const target = chooseImageManifestType(srcType, ctx.dest.properties.supportedManifestMediaTypes, input.forcedType ?? ctx.forcedType, needOci, ctx.destName)
+  const target = chooseImageManifestType(
+    srcType,
+    ctx.dest.properties.supportedManifestMediaTypes,
+    input.forcedType ?? ctx.forcedType,
+    needOci,
+    ctx.destName,
+  )
 
-  const out = parsed.kind === 'schema1' ? await copySchema1(ctx, parsed, input, target) : await copySchema2(ctx, parsed, input, target)
+  const out =
+    parsed.kind === 'schema1'
+      ? await copySchema1(ctx, parsed, input, target)
+      : await copySchema2(ctx, parsed, input, target)
   ctx.emit({ type: 'manifest-write', ...(input.asInstance ? { instance: out.digest } : {}) })
-  await ctx.dest.putManifest(out.bytes, out.mediaType, input.asInstance ? out.digest : undefined, await manifestSourcePath(ctx, input.bytes, out.bytes, out.digest))
+  await ctx.dest.putManifest(
+    out.bytes,
+    out.mediaType,
+    input.asInstance ? out.digest : undefined,
+    await manifestSourcePath(ctx, input.bytes, out.bytes, out.digest),
+  )
   return out
 }
 
 /** { sourcePath } when the manifest is written unchanged and the source holds it as a local file (registry-storage select). */
-export async function manifestSourcePath(ctx: CopyContext, inBytes: Buffer, outBytes: Buffer, digest: Digest): Promise<PutManifestOptions> {
+export async function manifestSourcePath(
+  ctx: CopyContext,
+  inBytes: Buffer,
+  outBytes: Buffer,
+  digest: Digest,
+): Promise<PutManifestOptions> {
   if (!ctx.src.localBlobPath || !inBytes.equals(outBytes)) return {}
   try {
     const sourcePath = await ctx.src.localBlobPath({ digest, size: outBytes.length })
@@ -91,7 +117,10 @@ export async function manifestSourcePath(ctx: CopyContext, inBytes: Buffer, outB
 }
 
 function refuseDigestChange(ctx: CopyContext, what: string): never {
-  throw new SkiffError('ERR_PRESERVE_DIGESTS', withOptions`${ctx.srcName}: ${opt('preserveDigests')} is set but copying to ${ctx.destName} would change the ${what} digest (the manifest must be converted or layers recompressed); drop ${opt('preserveDigests')} or choose a destination that takes the image as it is`)
+  throw new SkiffError(
+    'ERR_PRESERVE_DIGESTS',
+    withOptions`${ctx.srcName}: ${opt('preserveDigests')} is set but copying to ${ctx.destName} would change the ${what} digest (the manifest must be converted or layers recompressed); drop ${opt('preserveDigests')} or choose a destination that takes the image as it is`,
+  )
 }
 
 /**
@@ -105,11 +134,17 @@ function refuseChangeUpFront(ctx: CopyContext, m: ImageManifest, target: string)
   for (const l of m.layers) {
     if (l.urls?.length && ctx.dest.properties.acceptsForeignLayerURLs) continue
     const declared = compressionFromMediaType(l.mediaType)
-    if (declared !== undefined && planOp(declared, ctx.compression).kind !== 'keep') refuseDigestChange(ctx, `layer ${l.digest}`)
+    if (declared !== undefined && planOp(declared, ctx.compression).kind !== 'keep')
+      refuseDigestChange(ctx, `layer ${l.digest}`)
   }
 }
 
-async function copySchema2(ctx: CopyContext, m: ImageManifest, input: SingleImageInput, target: string): Promise<WrittenManifest> {
+async function copySchema2(
+  ctx: CopyContext,
+  m: ImageManifest,
+  input: SingleImageInput,
+  target: string,
+): Promise<WrittenManifest> {
   refuseChangeUpFront(ctx, m, target)
   const layers = await copyLayers(ctx, m.layers, false)
   const flavor = flavorOf(target)!
@@ -117,13 +152,21 @@ async function copySchema2(ctx: CopyContext, m: ImageManifest, input: SingleImag
   // Docker → OCI rewrites the config through the OCI struct, as containers/image does.
   const config =
     srcFlavor === 'docker' && flavor === 'oci' && m.config.mediaType === MT.DOCKER_CONFIG
-      ? await putConfig(ctx, dockerConfigToOci(await readSmallBlob(ctx.src, m.config, `${ctx.srcName}: config`, ctx.signal)), flavor)
+      ? await putConfig(
+          ctx,
+          dockerConfigToOci(await readSmallBlob(ctx.src, m.config, `${ctx.srcName}: config`, ctx.signal)),
+          flavor,
+        )
       : await ctx.blobs.copy({ info: m.config, kind: 'config', ...(ctx.signal ? { signal: ctx.signal } : {}) })
   const unchanged =
     target === m.mediaType &&
     layers.every((l, i) => {
       const orig = m.layers[i]!
-      return l.digest === orig.digest && l.size === orig.size && (orig.urls?.length || layerMediaType(orig.mediaType, srcFlavor, l.compression) === orig.mediaType)
+      return (
+        l.digest === orig.digest &&
+        l.size === orig.size &&
+        (orig.urls?.length || layerMediaType(orig.mediaType, srcFlavor, l.compression) === orig.mediaType)
+      )
     })
   if (unchanged) return { bytes: input.bytes, mediaType: m.mediaType, digest: manifestDigest(input.bytes, m.mediaType) }
   if (ctx.preserveDigests) refuseDigestChange(ctx, 'manifest')
@@ -133,7 +176,11 @@ async function copySchema2(ctx: CopyContext, m: ImageManifest, input: SingleImag
 
 /** Stores a config the engine generated (converted), reusing it when the destination has it. */
 async function putConfig(ctx: CopyContext, config: Buffer, flavor: 'oci' | 'docker'): Promise<BlobInfo> {
-  const info: BlobInfo = { digest: digestOf(config), size: config.length, mediaType: flavor === 'oci' ? MT.OCI_CONFIG : MT.DOCKER_CONFIG }
+  const info: BlobInfo = {
+    digest: digestOf(config),
+    size: config.length,
+    mediaType: flavor === 'oci' ? MT.OCI_CONFIG : MT.DOCKER_CONFIG,
+  }
   ctx.emit({ type: 'blob-start', kind: 'config', digest: info.digest, size: info.size })
   const reused = await ctx.dest.tryReusingBlob(info)
   if (!reused) await ctx.dest.putBlob(Readable.from([config]), info, { isConfig: true, expectedDigest: info.digest })
@@ -141,21 +188,44 @@ async function putConfig(ctx: CopyContext, config: Buffer, flavor: 'oci' | 'dock
   return info
 }
 
-async function copySchema1(ctx: CopyContext, m: Schema1Manifest, input: SingleImageInput, target: string): Promise<WrittenManifest> {
+async function copySchema1(
+  ctx: CopyContext,
+  m: Schema1Manifest,
+  input: SingleImageInput,
+  target: string,
+): Promise<WrittenManifest> {
   if (isSchema1Type(target)) {
     // Stored as it is: every fsLayer (dedup by digest), no conversion.
-    const unique = [...new Map(m.fsLayers.map((l) => [l.blobSum, { digest: l.blobSum, size: -1, mediaType: MT.DOCKER_LAYER_GZIP } as BlobInfo])).values()]
+    const unique = [
+      ...new Map(
+        m.fsLayers.map((l) => [
+          l.blobSum,
+          { digest: l.blobSum, size: -1, mediaType: MT.DOCKER_LAYER_GZIP } as BlobInfo,
+        ]),
+      ).values(),
+    ]
     const layers = await copyLayers(ctx, unique, false)
     if (layers.some((l, i) => l.digest !== unique[i]!.digest)) {
-      throw new SkiffError('ERR_UNSUPPORTED', withOptions`${ctx.srcName}: schema1 layers cannot be recompressed; copy with ${opt('format', { value: 'v2s2' })} or oci to convert`)
+      throw new SkiffError(
+        'ERR_UNSUPPORTED',
+        withOptions`${ctx.srcName}: schema1 layers cannot be recompressed; copy with ${opt('format', { value: 'v2s2' })} or oci to convert`,
+      )
     }
     return { bytes: input.bytes, mediaType: m.mediaType, digest: manifestDigest(input.bytes, m.mediaType) }
   }
   if (ctx.preserveDigests) refuseDigestChange(ctx, 'manifest')
   const all = schema1Layers(m).filter((l) => !l.empty)
-  const layers = await copyLayers(ctx, all.map((l) => ({ digest: l.digest, size: -1, mediaType: MT.DOCKER_LAYER_GZIP })), true)
+  const layers = await copyLayers(
+    ctx,
+    all.map((l) => ({ digest: l.digest, size: -1, mediaType: MT.DOCKER_LAYER_GZIP })),
+    true,
+  )
   const diffIDs = layers.map((l) => {
-    if (!l.uncompressedDigest) throw new SkiffError('ERR_COMPRESSION', `${ctx.srcName}: could not compute the uncompressed digest of layer ${l.digest}`)
+    if (!l.uncompressedDigest)
+      throw new SkiffError(
+        'ERR_COMPRESSION',
+        `${ctx.srcName}: could not compute the uncompressed digest of layer ${l.digest}`,
+      )
     return l.uncompressedDigest
   })
   const flavor = flavorOf(target)!

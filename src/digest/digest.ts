@@ -30,7 +30,10 @@ export function parseDigest(s: string): ParsedDigest {
   const alg = algorithmOf(algorithm)
   if (!alg) throw new SkiffError('ERR_UNSUPPORTED', `unsupported digest algorithm "${algorithm}" in "${s}"`)
   if (hex.length !== alg.hexLength || !/^[a-f0-9]+$/.test(hex)) {
-    throw new SkiffError('ERR_INVALID_ARGUMENT', `invalid ${algorithm} digest "${s}": expected ${alg.hexLength} lowercase hex digits`)
+    throw new SkiffError(
+      'ERR_INVALID_ARGUMENT',
+      `invalid ${algorithm} digest "${s}": expected ${alg.hexLength} lowercase hex digits`,
+    )
   }
   return { algorithm, hex }
 }

@@ -19,7 +19,12 @@ export class DigestingStream extends Transform {
    * stream before its end otherwise), so only count bytes and report this digest: saves a hash pass.
    */
   constructor(
-    private readonly expected: { digest?: Digest | undefined; size?: number | undefined; what: string; trusted?: Digest | undefined } = { what: 'blob' },
+    private readonly expected: {
+      digest?: Digest | undefined
+      size?: number | undefined
+      what: string
+      trusted?: Digest | undefined
+    } = { what: 'blob' },
   ) {
     super()
     this.algorithm = expected.digest ? parseDigest(expected.digest).algorithm : 'sha256'
@@ -30,7 +35,12 @@ export class DigestingStream extends Transform {
     this.bytes += chunk.length
     const { size } = this.expected
     if (size !== undefined && size >= 0 && this.bytes > size) {
-      cb(new SkiffError('ERR_SIZE_MISMATCH', `${this.expected.what}: more data than the expected ${size} bytes; the source is corrupt`))
+      cb(
+        new SkiffError(
+          'ERR_SIZE_MISMATCH',
+          `${this.expected.what}: more data than the expected ${size} bytes; the source is corrupt`,
+        ),
+      )
       return
     }
     if (!this.expected.trusted) this.hash.update(chunk)
@@ -41,7 +51,12 @@ export class DigestingStream extends Transform {
     this.result = this.expected.trusted ?? `${this.algorithm}:${this.hash.digest('hex')}`
     const { digest, size, what } = this.expected
     if (size !== undefined && size >= 0 && this.bytes !== size) {
-      cb(new SkiffError('ERR_SIZE_MISMATCH', `${what}: size mismatch: expected ${size} bytes, got ${this.bytes}; the source is corrupt or truncated`))
+      cb(
+        new SkiffError(
+          'ERR_SIZE_MISMATCH',
+          `${what}: size mismatch: expected ${size} bytes, got ${this.bytes}; the source is corrupt or truncated`,
+        ),
+      )
       return
     }
     if (digest !== undefined && digest !== this.result) {

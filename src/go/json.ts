@@ -68,12 +68,23 @@ function encode(v: unknown, opts: Required<MarshalOptions>, prefix: string): str
   const nl = opts.indent ? '\n' : ''
   const colon = opts.indent ? ': ' : ':'
   const wrap = (open: string, items: string[], close: string): string =>
-    items.length === 0 ? open + close : `${open}${nl}${items.map((x) => inner + x).join(',' + nl)}${nl}${prefix}${close}`
-  if (Array.isArray(v)) return wrap('[', v.map((x) => encode(x, opts, inner)), ']')
+    items.length === 0
+      ? open + close
+      : `${open}${nl}${items.map((x) => inner + x).join(',' + nl)}${nl}${prefix}${close}`
+  if (Array.isArray(v))
+    return wrap(
+      '[',
+      v.map((x) => encode(x, opts, inner)),
+      ']',
+    )
   if (v instanceof Map) {
     const entries = [...v.entries()].filter(([, x]) => x !== undefined).map(([k, x]) => [String(k), x] as const)
     entries.sort(([a], [b]) => goCompareStrings(a, b))
-    return wrap('{', entries.map(([k, x]) => goQuote(k, opts.escapeHTML) + colon + encode(x, opts, inner)), '}')
+    return wrap(
+      '{',
+      entries.map(([k, x]) => goQuote(k, opts.escapeHTML) + colon + encode(x, opts, inner)),
+      '}',
+    )
   }
   if (typeof v === 'object') {
     const meta = structMeta(v)

@@ -5,7 +5,20 @@
  */
 import { GoTime } from './values.js'
 
-const LONG_MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December']
+const LONG_MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+]
 const LONG_DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']
 
 const pad = (n: number, w: number, c = '0'): string => String(n).padStart(w, c)
@@ -43,30 +56,78 @@ export function formatGoTime(t: GoTime, layout: string): string {
     const c = layout[i]!
     switch (c) {
       case 'J':
-        if (take('January')) { out += LONG_MONTHS[t.month - 1]; continue }
-        if (take('Jan')) { out += LONG_MONTHS[t.month - 1]!.slice(0, 3); continue }
+        if (take('January')) {
+          out += LONG_MONTHS[t.month - 1]
+          continue
+        }
+        if (take('Jan')) {
+          out += LONG_MONTHS[t.month - 1]!.slice(0, 3)
+          continue
+        }
         break
       case 'M':
-        if (take('Monday')) { out += LONG_DAYS[t.weekday()]; continue }
-        if (take('Mon')) { out += LONG_DAYS[t.weekday()]!.slice(0, 3); continue }
-        if (take('MST')) { out += zoneName(t); continue }
+        if (take('Monday')) {
+          out += LONG_DAYS[t.weekday()]
+          continue
+        }
+        if (take('Mon')) {
+          out += LONG_DAYS[t.weekday()]!.slice(0, 3)
+          continue
+        }
+        if (take('MST')) {
+          out += zoneName(t)
+          continue
+        }
         break
       case '0':
-        if (take('002')) { out += pad(t.yearDay(), 3); continue }
-        if (take('01')) { out += pad(t.month, 2); continue }
-        if (take('02')) { out += pad(t.day, 2); continue }
-        if (take('03')) { out += pad(hour12, 2); continue }
-        if (take('04')) { out += pad(t.minute, 2); continue }
-        if (take('05')) { out += pad(t.second, 2); continue }
-        if (take('06')) { out += pad(t.year % 100, 2); continue }
+        if (take('002')) {
+          out += pad(t.yearDay(), 3)
+          continue
+        }
+        if (take('01')) {
+          out += pad(t.month, 2)
+          continue
+        }
+        if (take('02')) {
+          out += pad(t.day, 2)
+          continue
+        }
+        if (take('03')) {
+          out += pad(hour12, 2)
+          continue
+        }
+        if (take('04')) {
+          out += pad(t.minute, 2)
+          continue
+        }
+        if (take('05')) {
+          out += pad(t.second, 2)
+          continue
+        }
+        if (take('06')) {
+          out += pad(t.year % 100, 2)
+          continue
+        }
         break
       case '1':
-        if (take('15')) { out += pad(t.hour, 2); continue }
-        if (take('1')) { out += String(t.month); continue }
+        if (take('15')) {
+          out += pad(t.hour, 2)
+          continue
+        }
+        if (take('1')) {
+          out += String(t.month)
+          continue
+        }
         break
       case '2':
-        if (take('2006')) { out += pad(t.year, 4); continue }
-        if (take('2')) { out += String(t.day); continue }
+        if (take('2006')) {
+          out += pad(t.year, 4)
+          continue
+        }
+        if (take('2')) {
+          out += String(t.day)
+          continue
+        }
         break
       case '_':
         // "_2006" is a literal "_" then the year
@@ -75,7 +136,10 @@ export function formatGoTime(t: GoTime, layout: string): string {
           out += pad(t.day, 2, ' ')
           continue
         }
-        if (take('__2')) { out += pad(t.yearDay(), 3, ' '); continue }
+        if (take('__2')) {
+          out += pad(t.yearDay(), 3, ' ')
+          continue
+        }
         break
       case '3':
         i++
@@ -90,10 +154,16 @@ export function formatGoTime(t: GoTime, layout: string): string {
         out += String(t.second)
         continue
       case 'P':
-        if (take('PM')) { out += t.hour >= 12 ? 'PM' : 'AM'; continue }
+        if (take('PM')) {
+          out += t.hour >= 12 ? 'PM' : 'AM'
+          continue
+        }
         break
       case 'p':
-        if (take('pm')) { out += t.hour >= 12 ? 'pm' : 'am'; continue }
+        if (take('pm')) {
+          out += t.hour >= 12 ? 'pm' : 'am'
+          continue
+        }
         break
       case '-':
       case 'Z': {
@@ -157,7 +227,8 @@ function timeMethod(t: GoTime, name: string): Method | undefined {
     case 'Format':
       return (args) => {
         if (args.length !== 1) throw new MethodError(`wrong number of args for Format: want 1 got ${args.length}`)
-        if (typeof args[0] !== 'string') throw new MethodError(`wrong type for value; expected string; got ${typeof args[0]}`)
+        if (typeof args[0] !== 'string')
+          throw new MethodError(`wrong type for value; expected string; got ${typeof args[0]}`)
         return formatGoTime(t, args[0])
       }
     case 'Unix':
@@ -192,7 +263,17 @@ function timeMethod(t: GoTime, name: string): Method | undefined {
     case 'UTC':
       return noArgs(name, () => t.inOffset(0))
     case 'IsZero':
-      return noArgs(name, () => t.year === 1 && t.month === 1 && t.day === 1 && t.hour === 0 && t.minute === 0 && t.second === 0 && t.nanos === 0)
+      return noArgs(
+        name,
+        () =>
+          t.year === 1 &&
+          t.month === 1 &&
+          t.day === 1 &&
+          t.hour === 0 &&
+          t.minute === 0 &&
+          t.second === 0 &&
+          t.nanos === 0,
+      )
     case 'String':
       return noArgs(name, () => t.toString())
     default:

@@ -34,7 +34,9 @@ export function formatValue(v: unknown, plus = false, depth = 0): string {
   if (v instanceof Uint8Array) return `[${[...v].join(' ')}]`
   if (Array.isArray(v)) return `[${v.map((x) => formatValue(x, plus, depth + 1)).join(' ')}]`
   if (v instanceof Map) {
-    const keys = [...v.keys()].sort((a, b) => (typeof a === 'string' && typeof b === 'string' ? goCompareStrings(a, b) : a < b ? -1 : a > b ? 1 : 0))
+    const keys = [...v.keys()].sort((a, b) =>
+      typeof a === 'string' && typeof b === 'string' ? goCompareStrings(a, b) : a < b ? -1 : a > b ? 1 : 0,
+    )
     return `map[${keys.map((k) => `${formatValue(k, plus, depth + 1)}:${formatValue(v.get(k), plus, depth + 1)}`).join(' ')}]`
   }
   if (isStruct(v)) {
@@ -77,7 +79,8 @@ export function goQuote(s: string): string {
     else if (c === 11) out += '\\v'
     else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0')
     else if (c >= 0xd800 && c <= 0xdfff) out += '\\ufffd'
-    else if ((c >= 0x80 && c < 0xa0) || c === 0xad || c === 0x2028 || c === 0x2029 || c === 0xfeff) out += '\\u' + c.toString(16).padStart(4, '0')
+    else if ((c >= 0x80 && c < 0xa0) || c === 0xad || c === 0x2028 || c === 0x2029 || c === 0xfeff)
+      out += '\\u' + c.toString(16).padStart(4, '0')
     else out += ch
   }
   return out + '"'
@@ -115,12 +118,23 @@ function intVerb(n: number, verb: string, spec: Spec): string {
   const a = Math.abs(n)
   let body: string
   switch (verb) {
-    case 'd': body = a.toFixed(0); break
-    case 'x': body = (spec.sharp ? '0x' : '') + a.toString(16); break
-    case 'X': body = (spec.sharp ? '0X' : '') + a.toString(16).toUpperCase(); break
-    case 'o': body = (spec.sharp ? '0' : '') + a.toString(8); break
-    case 'b': body = a.toString(2); break
-    default: body = a.toFixed(0)
+    case 'd':
+      body = a.toFixed(0)
+      break
+    case 'x':
+      body = (spec.sharp ? '0x' : '') + a.toString(16)
+      break
+    case 'X':
+      body = (spec.sharp ? '0X' : '') + a.toString(16).toUpperCase()
+      break
+    case 'o':
+      body = (spec.sharp ? '0' : '') + a.toString(8)
+      break
+    case 'b':
+      body = a.toString(2)
+      break
+    default:
+      body = a.toFixed(0)
   }
   if (spec.prec !== undefined) body = body.padStart(spec.prec, '0')
   return (neg ? '-' : spec.plus ? '+' : spec.space ? ' ' : '') + body
@@ -131,7 +145,9 @@ function floatVerb(f: number, verb: string, spec: Spec): string {
   const a = Math.abs(f)
   switch (verb) {
     case 'f':
-    case 'F': body = a.toFixed(spec.prec ?? 6); break
+    case 'F':
+      body = a.toFixed(spec.prec ?? 6)
+      break
     case 'e':
     case 'E': {
       const [m, e] = a.toExponential(spec.prec ?? 6).split('e') as [string, string]
@@ -140,7 +156,8 @@ function floatVerb(f: number, verb: string, spec: Spec): string {
       if (verb === 'E') body = body.toUpperCase()
       break
     }
-    default: body = spec.prec !== undefined ? String(Number(a.toPrecision(Math.max(spec.prec, 1)))) : formatFloatG(a)
+    default:
+      body = spec.prec !== undefined ? String(Number(a.toPrecision(Math.max(spec.prec, 1)))) : formatFloatG(a)
   }
   return (f < 0 || Object.is(f, -0) ? '-' : spec.plus ? '+' : spec.space ? ' ' : '') + body
 }
@@ -148,15 +165,25 @@ function floatVerb(f: number, verb: string, spec: Spec): string {
 function formatOne(verb: string, v: unknown, spec: Spec): string {
   switch (verb) {
     case 'v':
-      if (typeof v === 'number') return pad(Number.isInteger(v) ? intVerb(v, 'd', spec) : floatVerb(v, 'g', spec), spec, true)
+      if (typeof v === 'number')
+        return pad(Number.isInteger(v) ? intVerb(v, 'd', spec) : floatVerb(v, 'g', spec), spec, true)
       return pad(formatValue(v, spec.plus), spec, false)
     case 's':
     case 'q': {
-      if (typeof v === 'number' && verb === 'q' && Number.isInteger(v)) return pad(`'${String.fromCodePoint(v)}'`, spec, false)
+      if (typeof v === 'number' && verb === 'q' && Number.isInteger(v))
+        return pad(`'${String.fromCodePoint(v)}'`, spec, false)
       if (typeof v === 'number' || typeof v === 'boolean' || v === undefined || v === null) return badVerb(verb, v)
       let s = formatValue(v)
       if (typeof v === 'string' && spec.prec !== undefined) s = [...s].slice(0, spec.prec).join('')
-      if (verb === 'q') s = typeof v === 'string' ? (spec.sharp && !v.includes('`') ? `\`${v}\`` : goQuote(s)) : Array.isArray(v) ? `[${v.map((x) => goQuote(formatValue(x))).join(' ')}]` : goQuote(s)
+      if (verb === 'q')
+        s =
+          typeof v === 'string'
+            ? spec.sharp && !v.includes('`')
+              ? `\`${v}\``
+              : goQuote(s)
+            : Array.isArray(v)
+              ? `[${v.map((x) => goQuote(formatValue(x))).join(' ')}]`
+              : goQuote(s)
       return pad(s, spec, false)
     }
     case 'd':
@@ -169,7 +196,8 @@ function formatOne(verb: string, v: unknown, spec: Spec): string {
         const hex = Buffer.from(v, 'utf8').toString('hex')
         return pad(verb === 'X' ? hex.toUpperCase() : hex, spec, false)
       }
-      if (Array.isArray(v) && verb === 'd' && v.every((x) => typeof x === 'number')) return pad(`[${v.map((x) => intVerb(x as number, 'd', spec)).join(' ')}]`, spec, false)
+      if (Array.isArray(v) && verb === 'd' && v.every((x) => typeof x === 'number'))
+        return pad(`[${v.map((x) => intVerb(x as number, 'd', spec)).join(' ')}]`, spec, false)
       return badVerb(verb, v)
     case 'c':
       if (typeof v === 'number' && Number.isInteger(v)) return pad(String.fromCodePoint(v), spec, false)
@@ -253,7 +281,13 @@ export function sprintf(format: string, args: unknown[]): string {
     out += formatOne(verb, args[argi++], spec)
   }
   if (argi < args.length) {
-    out += '%!(EXTRA ' + args.slice(argi).map((a) => (a === undefined || a === null ? '<nil>' : `${goTypeName(a)}=${formatValue(a)}`)).join(', ') + ')'
+    out +=
+      '%!(EXTRA ' +
+      args
+        .slice(argi)
+        .map((a) => (a === undefined || a === null ? '<nil>' : `${goTypeName(a)}=${formatValue(a)}`))
+        .join(', ') +
+      ')'
   }
   return out
 }

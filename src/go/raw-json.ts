@@ -70,7 +70,13 @@ export function rawObjectMembers(json: string): Map<string, string> {
   }
 }
 
-const HTML_ESCAPES: Record<string, string> = { '<': '\\u003c', '>': '\\u003e', '&': '\\u0026', '\u2028': '\\u2028', '\u2029': '\\u2029' }
+const HTML_ESCAPES: Record<string, string> = {
+  '<': '\\u003c',
+  '>': '\\u003e',
+  '&': '\\u0026',
+  '\u2028': '\\u2028',
+  '\u2029': '\\u2029',
+}
 
 /** Go's json.Compact with HTML escaping (what Marshal does to a json.RawMessage). */
 export function goCompact(raw: string): string {

@@ -44,7 +44,8 @@ export function structMeta(obj: object): StructMeta | undefined {
 
 /** A plain object (a Go struct in this model). */
 export function isStruct(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Map || v instanceof Uint8Array) return false
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Map || v instanceof Uint8Array)
+    return false
   return !(v instanceof GoNil || v instanceof GoTime || v instanceof NoValue || v instanceof GoRawJSON)
 }
 
@@ -75,7 +76,14 @@ export class GoTime {
   static parse(s: string): GoTime | undefined {
     const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:(Z)|([+-])(\d{2}):(\d{2}))$/.exec(s)
     if (!m) return undefined
-    const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number]
+    const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ]
     const dim = new Date(Date.UTC(year, month, 0)).getUTCDate()
     if (month < 1 || month > 12 || day < 1 || day > dim || hour > 23 || minute > 59 || second > 59) return undefined
     const nanos = m[7] ? Number(m[7].slice(0, 9).padEnd(9, '0')) : 0
@@ -100,7 +108,17 @@ export class GoTime {
   /** The same instant at another UTC offset (minutes east): `.UTC` is `inOffset(0)`. */
   inOffset(offset: number): GoTime {
     const d = new Date((this.unixSeconds() + offset * 60) * 1000)
-    return new GoTime(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), this.nanos, offset, true)
+    return new GoTime(
+      d.getUTCFullYear(),
+      d.getUTCMonth() + 1,
+      d.getUTCDate(),
+      d.getUTCHours(),
+      d.getUTCMinutes(),
+      d.getUTCSeconds(),
+      this.nanos,
+      offset,
+      true,
+    )
   }
 
   /** 0 = Sunday, as time.Weekday. */

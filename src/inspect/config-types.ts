@@ -30,20 +30,32 @@ export const ociImage = struct('v1.Image', [
   f('OSFeatures', 'os.features', slice(str), true),
   f('Config', 'config', imageConfig, true),
   f('RootFS', 'rootfs', struct('v1.RootFS', [f('Type', 'type', str), f('DiffIDs', 'diff_ids', slice(str))])),
-  f('History', 'history', slice(struct('v1.History', [
-    f('Created', 'created', ptr(time), true),
-    f('CreatedBy', 'created_by', str, true),
-    f('Author', 'author', str, true),
-    f('Comment', 'comment', str, true),
-    f('EmptyLayer', 'empty_layer', bool, true),
-  ])), true),
+  f(
+    'History',
+    'history',
+    slice(
+      struct('v1.History', [
+        f('Created', 'created', ptr(time), true),
+        f('CreatedBy', 'created_by', str, true),
+        f('Author', 'author', str, true),
+        f('Comment', 'comment', str, true),
+        f('EmptyLayer', 'empty_layer', bool, true),
+      ]),
+    ),
+    true,
+  ),
 ])
 
 /** The parts of containers/image's Schema2V1Image (Docker config / schema1 v1Compatibility) inspect reads. */
 export const schema2V1Image = struct('manifest.Schema2V1Image', [
   f('Created', 'created', time),
   f('DockerVersion', 'docker_version', str, true),
-  f('Config', 'config', ptr(struct('manifest.Schema2Config', [f('Labels', 'Labels', map(str)), f('Env', 'Env', slice(str))])), true),
+  f(
+    'Config',
+    'config',
+    ptr(struct('manifest.Schema2Config', [f('Labels', 'Labels', map(str)), f('Env', 'Env', slice(str))])),
+    true,
+  ),
   f('Architecture', 'architecture', str, true),
   f('Variant', 'variant', str, true),
   f('OS', 'os', str, true),

@@ -35,15 +35,24 @@ export const f = (name: string, json: string, spec: Spec, omitempty = false): Fi
 
 function goTypeOf(spec: Spec): string {
   switch (spec.k) {
-    case 'string': return 'string'
-    case 'bool': return 'bool'
-    case 'int': return 'int64'
-    case 'time': return 'time.Time'
-    case 'emptyStruct': return 'struct {}'
-    case 'slice': return `[]${goTypeOf(spec.of)}`
-    case 'map': return `map[string]${goTypeOf(spec.of)}`
-    case 'ptr': return `*${goTypeOf(spec.of)}`
-    case 'struct': return spec.name
+    case 'string':
+      return 'string'
+    case 'bool':
+      return 'bool'
+    case 'int':
+      return 'int64'
+    case 'time':
+      return 'time.Time'
+    case 'emptyStruct':
+      return 'struct {}'
+    case 'slice':
+      return `[]${goTypeOf(spec.of)}`
+    case 'map':
+      return `map[string]${goTypeOf(spec.of)}`
+    case 'ptr':
+      return `*${goTypeOf(spec.of)}`
+    case 'struct':
+      return spec.name
   }
 }
 
@@ -56,22 +65,33 @@ function jsonKind(v: unknown): string {
 /** The zero value of a type, in the go/values.ts model. */
 export function zeroOf(spec: Spec): unknown {
   switch (spec.k) {
-    case 'string': return ''
-    case 'bool': return false
-    case 'int': return 0
-    case 'time': return GoTime.zero()
-    case 'emptyStruct': return goStruct({}, {})
-    case 'slice': return NIL_SLICE
-    case 'map': return NIL_MAP
-    case 'ptr': return NIL_PTR
-    case 'struct': return decodeStruct(spec, {}, '')
+    case 'string':
+      return ''
+    case 'bool':
+      return false
+    case 'int':
+      return 0
+    case 'time':
+      return GoTime.zero()
+    case 'emptyStruct':
+      return goStruct({}, {})
+    case 'slice':
+      return NIL_SLICE
+    case 'map':
+      return NIL_MAP
+    case 'ptr':
+      return NIL_PTR
+    case 'struct':
+      return decodeStruct(spec, {}, '')
   }
 }
 
 class DecodeError extends Error {}
 
 function mismatch(v: unknown, spec: Spec, where: string): DecodeError {
-  return new DecodeError(`json: cannot unmarshal ${jsonKind(v) === 'boolean' ? 'bool' : jsonKind(v)} into Go ${where ? `struct field ${where}` : 'value'} of type ${goTypeOf(spec)}`)
+  return new DecodeError(
+    `json: cannot unmarshal ${jsonKind(v) === 'boolean' ? 'bool' : jsonKind(v)} into Go ${where ? `struct field ${where}` : 'value'} of type ${goTypeOf(spec)}`,
+  )
 }
 
 function decodeValue(spec: Spec, v: unknown, where: string): unknown {
@@ -89,7 +109,10 @@ function decodeValue(spec: Spec, v: unknown, where: string): unknown {
     case 'time': {
       if (typeof v !== 'string') throw mismatch(v, spec, where)
       const t = GoTime.parse(v)
-      if (!t) throw new DecodeError(`parsing time ${JSON.stringify(JSON.stringify(v))} as "\\"2006-01-02T15:04:05Z07:00\\"": not RFC 3339`)
+      if (!t)
+        throw new DecodeError(
+          `parsing time ${JSON.stringify(JSON.stringify(v))} as "\\"2006-01-02T15:04:05Z07:00\\"": not RFC 3339`,
+        )
       return t
     }
     case 'emptyStruct':
@@ -112,17 +135,26 @@ function decodeValue(spec: Spec, v: unknown, where: string): unknown {
   }
 }
 
-function decodeStruct(spec: Extract<Spec, { k: 'struct' }>, obj: Record<string, unknown>, where: string): Record<string, unknown> {
+function decodeStruct(
+  spec: Extract<Spec, { k: 'struct' }>,
+  obj: Record<string, unknown>,
+  where: string,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const fl of spec.fields) out[fl.name] = zeroOf(fl.spec)
   for (const [key, value] of Object.entries(obj)) {
-    const fl = spec.fields.find((x) => x.json === key) ?? spec.fields.find((x) => x.json.toLowerCase() === key.toLowerCase())
+    const fl =
+      spec.fields.find((x) => x.json === key) ?? spec.fields.find((x) => x.json.toLowerCase() === key.toLowerCase())
     if (!fl) continue
     out[fl.name] = decodeValue(fl.spec, value, `${spec.name}.${where ? where + '.' : ''}${fl.json}`)
   }
   const jsonNames: Record<string, string> = {}
   for (const fl of spec.fields) if (fl.json !== fl.name) jsonNames[fl.name] = fl.json
-  return goStruct(out, { typeName: spec.name, jsonNames, omitEmpty: new Set(spec.fields.filter((x) => x.omitempty).map((x) => x.name)) })
+  return goStruct(out, {
+    typeName: spec.name,
+    jsonNames,
+    omitEmpty: new Set(spec.fields.filter((x) => x.omitempty).map((x) => x.name)),
+  })
 }
 
 /** Parses JSON bytes and decodes them into `spec`; errors name `what` (e.g. the image). */

@@ -40,7 +40,11 @@ export async function readTopManifest(source: ImageSource): Promise<TopManifest>
 }
 
 /** Parses the top manifest and, for a list, fetches and verifies the instance for `platform`. */
-export async function chooseImage(source: ImageSource, top: TopManifest, platform?: Partial<Platform>): Promise<ChosenImage> {
+export async function chooseImage(
+  source: ImageSource,
+  top: TopManifest,
+  platform?: Partial<Platform>,
+): Promise<ChosenImage> {
   const what = source.reference.toString()
   const m: Manifest = parseManifest(top.bytes, top.mediaType, what)
   if (m.kind !== 'list') return { manifest: m, digest: top.digest }
@@ -51,7 +55,11 @@ export async function chooseImage(source: ImageSource, top: TopManifest, platfor
   if (actual !== entry.digest) verifyBytes(child.bytes, entry.digest, `manifest ${entry.digest} of ${what}`)
   const cm = parseManifest(child.bytes, childMt, what)
   if (cm.kind === 'list') {
-    throw new SkiffError('ERR_MANIFEST_INVALID', `manifest ${entry.digest} of ${what} is itself a manifest list; nested lists are not supported`, { image: what })
+    throw new SkiffError(
+      'ERR_MANIFEST_INVALID',
+      `manifest ${entry.digest} of ${what} is itself a manifest list; nested lists are not supported`,
+      { image: what },
+    )
   }
   return { manifest: cm, digest: entry.digest }
 }
@@ -59,7 +67,11 @@ export async function chooseImage(source: ImageSource, top: TopManifest, platfor
 /** Reads and verifies the config blob of an image manifest (size-limited, held in memory). */
 export async function readConfig(source: ImageSource, m: ImageManifest): Promise<Buffer> {
   const what = `config ${m.config.digest} of ${source.reference.toString()}`
-  if (m.config.size > MAX_CONFIG_SIZE) throw new SkiffError('ERR_MANIFEST_INVALID', `${what} is ${m.config.size} bytes: ${sizeLimitMessage(MAX_CONFIG_SIZE)}`)
+  if (m.config.size > MAX_CONFIG_SIZE)
+    throw new SkiffError(
+      'ERR_MANIFEST_INVALID',
+      `${what} is ${m.config.size} bytes: ${sizeLimitMessage(MAX_CONFIG_SIZE)}`,
+    )
   const { stream } = await source.getBlob(m.config)
   const chunks: Buffer[] = []
   let total = 0
@@ -74,7 +86,10 @@ export async function readConfig(source: ImageSource, m: ImageManifest): Promise
   }
   const bytes = Buffer.concat(chunks)
   if (m.config.size >= 0 && bytes.length !== m.config.size) {
-    throw new SkiffError('ERR_SIZE_MISMATCH', `${what}: size mismatch: expected ${m.config.size} bytes, got ${bytes.length}; the source is corrupt`)
+    throw new SkiffError(
+      'ERR_SIZE_MISMATCH',
+      `${what}: size mismatch: expected ${m.config.size} bytes, got ${bytes.length}; the source is corrupt`,
+    )
   }
   verifyBytes(bytes, m.config.digest, what)
   return bytes

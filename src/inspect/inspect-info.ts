@@ -30,10 +30,17 @@ export interface ImageInspectInfo {
   Env: unknown
 }
 
-function layerData(layers: Array<{ digest: string; size: number; mediaType?: string; annotations?: Record<string, string> }>): InspectLayer[] {
+function layerData(
+  layers: Array<{ digest: string; size: number; mediaType?: string; annotations?: Record<string, string> }>,
+): InspectLayer[] {
   return layers.map((l) =>
     goStruct(
-      { MIMEType: l.mediaType ?? '', Digest: l.digest, Size: l.size, Annotations: l.annotations ? goMap(l.annotations) : NIL_MAP },
+      {
+        MIMEType: l.mediaType ?? '',
+        Digest: l.digest,
+        Size: l.size,
+        Annotations: l.annotations ? goMap(l.annotations) : NIL_MAP,
+      },
       { typeName: 'types.ImageInspectLayer', types: { Digest: 'digest.Digest' } },
     ),
   )
@@ -44,7 +51,10 @@ type Obj = Record<string, unknown>
 /** The error containers/image gives for OCI artifacts whose config is not an image config. */
 export function checkNotArtifact(m: ImageManifest, what: string): void {
   if (m.mediaType === MT.OCI_MANIFEST && m.config.mediaType !== MT.OCI_CONFIG) {
-    throw new SkiffError('ERR_UNSUPPORTED', `${what}: unsupported image-specific operation on artifact with type ${JSON.stringify(m.config.mediaType ?? '')}`)
+    throw new SkiffError(
+      'ERR_UNSUPPORTED',
+      `${what}: unsupported image-specific operation on artifact with type ${JSON.stringify(m.config.mediaType ?? '')}`,
+    )
   }
 }
 
@@ -94,7 +104,12 @@ function fromSchema2V1(s: Obj, tag: string, layers: string[], data: InspectLayer
 export function schema1InspectInfo(m: Schema1Manifest, what: string): ImageInspectInfo {
   const s1 = goUnmarshal(Buffer.from(m.history[0]!.v1Compatibility), schema2V1Image, `schema1 history of ${what}`)
   const fs = [...m.fsLayers].reverse()
-  return fromSchema2V1(s1, m.tag, fs.map((l) => l.blobSum), layerData(fs.map((l) => ({ digest: l.blobSum, size: -1 }))))
+  return fromSchema2V1(
+    s1,
+    m.tag,
+    fs.map((l) => l.blobSum),
+    layerData(fs.map((l) => ({ digest: l.blobSum, size: -1 }))),
+  )
 }
 
 export interface OutputFields {

@@ -36,7 +36,6 @@ export type InspectResult =
   /** A value in the go/values.ts model, to print with jsonOutput() or a --format template. */
   | { kind: 'value'; value: Record<string, unknown> }
 
-
 export async function inspectImage(source: ImageSource, opts: InspectOptions = {}): Promise<InspectResult> {
   const what = source.reference.toString()
   const top = await readTopManifest(source)
@@ -49,7 +48,9 @@ export async function inspectImage(source: ImageSource, opts: InspectOptions = {
     if (m.kind === 'schema1') {
       // containers/image converts to schema2 without layer DiffIDs (not computed for inspect).
       if (opts.raw) return { kind: 'raw', bytes: Buffer.alloc(0) }
-      const diffIDs = schema1Layers(m).filter((l) => !l.empty).map(() => '')
+      const diffIDs = schema1Layers(m)
+        .filter((l) => !l.empty)
+        .map(() => '')
       return { kind: 'value', value: goUnmarshal(schema1ToConfig(m, diffIDs), ociImage, `config of ${what}`) }
     }
     if (!opts.raw) checkNotArtifact(m, what)
@@ -58,7 +59,8 @@ export async function inspectImage(source: ImageSource, opts: InspectOptions = {
     return { kind: 'value', value: goUnmarshal(config, ociImage, `config of ${what}`) }
   }
 
-  const info = m.kind === 'schema1' ? schema1InspectInfo(m, what) : imageInspectInfo(m, await readConfig(source, m), what)
+  const info =
+    m.kind === 'schema1' ? schema1InspectInfo(m, what) : imageInspectInfo(m, await readConfig(source, m), what)
   let repoTags: string[] = []
   // RepoTags come from sources that can list their repository's tags (registries), as in skopeo.
   if (opts.listTags !== false && source.listTags) {
@@ -67,6 +69,12 @@ export async function inspectImage(source: ImageSource, opts: InspectOptions = {
   const name = source.reference.dockerReference()?.name
   return {
     kind: 'value',
-    value: buildInspectOutput({ digest: top.digest, repoTags, info, layersData: opts.layersData, ...(name ? { name } : {}) }),
+    value: buildInspectOutput({
+      digest: top.digest,
+      repoTags,
+      info,
+      layersData: opts.layersData,
+      ...(name ? { name } : {}),
+    }),
   }
 }

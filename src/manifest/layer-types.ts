@@ -28,14 +28,21 @@ export function isLayerType(mediaType: string | undefined): boolean {
 }
 
 function isNonDistributable(mediaType: string | undefined): boolean {
-  return mediaType === MT.DOCKER_FOREIGN_LAYER_GZIP || (mediaType ?? '').startsWith('application/vnd.oci.image.layer.nondistributable.')
+  return (
+    mediaType === MT.DOCKER_FOREIGN_LAYER_GZIP ||
+    (mediaType ?? '').startsWith('application/vnd.oci.image.layer.nondistributable.')
+  )
 }
 
 /**
  * The media type of a layer in `flavor` with `compression`, keeping the foreign/nondistributable
  * nature of the original. Non-layer media types are returned unchanged.
  */
-export function layerMediaType(original: string | undefined, flavor: Flavor, compression: Compression): string | undefined {
+export function layerMediaType(
+  original: string | undefined,
+  flavor: Flavor,
+  compression: Compression,
+): string | undefined {
   if (original !== undefined && !isLayerType(original)) return original
   const nd = isNonDistributable(original)
   if (flavor === 'oci') {
@@ -47,7 +54,10 @@ export function layerMediaType(original: string | undefined, flavor: Flavor, com
     if (compression === 'none' && !nd) return MT.DOCKER_LAYER_TAR
     if (compression === 'zstd' && !nd) return MT.DOCKER_LAYER_ZSTD
   }
-  throw new SkiffError('ERR_MANIFEST_TYPE_REJECTED', `a ${nd ? 'non-distributable ' : ''}${compression} layer cannot be described in a ${flavor === 'oci' ? 'OCI' : 'Docker schema2'} manifest`)
+  throw new SkiffError(
+    'ERR_MANIFEST_TYPE_REJECTED',
+    `a ${nd ? 'non-distributable ' : ''}${compression} layer cannot be described in a ${flavor === 'oci' ? 'OCI' : 'Docker schema2'} manifest`,
+  )
 }
 
 export function configMediaType(flavor: Flavor): string {

@@ -42,7 +42,8 @@ function imageConfig(c: Obj | undefined): Obj {
   put(o, 'Cmd', strs(c.Cmd))
   put(o, 'Volumes', set(c.Volumes))
   put(o, 'WorkingDir', str(c.WorkingDir))
-  if (c.Labels && typeof c.Labels === 'object' && Object.keys(c.Labels).length) o.Labels = goMap(c.Labels as Record<string, string>)
+  if (c.Labels && typeof c.Labels === 'object' && Object.keys(c.Labels).length)
+    o.Labels = goMap(c.Labels as Record<string, string>)
   put(o, 'StopSignal', str(c.StopSignal))
   if (c.ArgsEscaped === true) o.ArgsEscaped = true
   return o
@@ -76,7 +77,10 @@ export function dockerConfigToOci(bytes: Uint8Array): Buffer {
   put(o, 'os.features', strs(c['os.features']))
   o.config = imageConfig(c.config as Obj | undefined)
   const rootfs = (c.rootfs ?? {}) as Obj
-  o.rootfs = { type: typeof rootfs.type === 'string' ? rootfs.type : '', diff_ids: Array.isArray(rootfs.diff_ids) ? rootfs.diff_ids : null }
+  o.rootfs = {
+    type: typeof rootfs.type === 'string' ? rootfs.type : '',
+    diff_ids: Array.isArray(rootfs.diff_ids) ? rootfs.diff_ids : null,
+  }
   if (Array.isArray(c.history) && c.history.length) o.history = c.history.map(history)
   return Buffer.from(goMarshal(o))
 }

@@ -10,7 +10,11 @@ import type { BlobInfo, ImageManifest, ListEntry, Manifest, ManifestList, Platfo
 
 /** Layer media types a Docker schema2 manifest may carry (containers/image SupportedSchema2MediaType, and zstd). */
 const DOCKER_SCHEMA2_LAYER_TYPES = new Set<string>([
-  MT.DOCKER_LAYER_GZIP, MT.DOCKER_LAYER_TAR, MT.DOCKER_LAYER_ZSTD, MT.DOCKER_FOREIGN_LAYER_GZIP, 'application/vnd.docker.image.rootfs.foreign.diff.tar',
+  MT.DOCKER_LAYER_GZIP,
+  MT.DOCKER_LAYER_TAR,
+  MT.DOCKER_LAYER_ZSTD,
+  MT.DOCKER_FOREIGN_LAYER_GZIP,
+  'application/vnd.docker.image.rootfs.foreign.diff.tar',
 ])
 
 function invalid(what: string, detail: string): SkiffError {
@@ -61,8 +65,10 @@ export function resolveMediaType(bytes: Uint8Array, given: string | undefined): 
 function descriptor(v: unknown, what: string, field: string): BlobInfo {
   if (!v || typeof v !== 'object') throw invalid(what, `${field} is not a descriptor`)
   const d = v as Record<string, unknown>
-  if (typeof d.digest !== 'string' || !isValidDigest(d.digest)) throw invalid(what, `${field} has an invalid digest ${JSON.stringify(d.digest)}`)
-  if (typeof d.size !== 'number' || !Number.isInteger(d.size) || d.size < -1) throw invalid(what, `${field} has an invalid size ${JSON.stringify(d.size)}`)
+  if (typeof d.digest !== 'string' || !isValidDigest(d.digest))
+    throw invalid(what, `${field} has an invalid digest ${JSON.stringify(d.digest)}`)
+  if (typeof d.size !== 'number' || !Number.isInteger(d.size) || d.size < -1)
+    throw invalid(what, `${field} has an invalid size ${JSON.stringify(d.size)}`)
   const out: BlobInfo = { digest: d.digest, size: d.size }
   if (typeof d.mediaType === 'string') out.mediaType = d.mediaType
   if (Array.isArray(d.urls)) out.urls = d.urls.filter((u): u is string => typeof u === 'string')
@@ -85,7 +91,11 @@ function platformOf(v: unknown): Platform | undefined {
  * `what` names the image for error messages.
  */
 export function parseManifest(bytes: Uint8Array, mediaType: string, what = ''): Manifest {
-  if (bytes.length > MAX_MANIFEST_SIZE) throw new SkiffError('ERR_MANIFEST_INVALID', `${what ? `${what}: ` : ''}reading manifest: ${sizeLimitMessage(MAX_MANIFEST_SIZE)}`)
+  if (bytes.length > MAX_MANIFEST_SIZE)
+    throw new SkiffError(
+      'ERR_MANIFEST_INVALID',
+      `${what ? `${what}: ` : ''}reading manifest: ${sizeLimitMessage(MAX_MANIFEST_SIZE)}`,
+    )
   const mt = resolveMediaType(bytes, mediaType)
   const m = parseJson(bytes, what)
   if (typeof m.mediaType === 'string' && m.mediaType !== '' && m.mediaType !== mt && !isSchema1Type(mt)) {
@@ -121,7 +131,8 @@ export function parseManifest(bytes: Uint8Array, mediaType: string, what = ''): 
     if (mt === MT.DOCKER_V2S2) {
       // as containers/image: a Docker schema2 manifest carries Docker layer types only (OCI ones are refused, not converted)
       for (const [i, l] of img.layers.entries()) {
-        if (!DOCKER_SCHEMA2_LAYER_TYPES.has(l.mediaType ?? '')) throw invalid(what, `layers[${i}]: unsupported docker v2s2 media type: ${JSON.stringify(l.mediaType ?? '')}`)
+        if (!DOCKER_SCHEMA2_LAYER_TYPES.has(l.mediaType ?? ''))
+          throw invalid(what, `layers[${i}]: unsupported docker v2s2 media type: ${JSON.stringify(l.mediaType ?? '')}`)
       }
     }
     if (m.annotations && typeof m.annotations === 'object') img.annotations = m.annotations as Record<string, string>
@@ -129,13 +140,18 @@ export function parseManifest(bytes: Uint8Array, mediaType: string, what = ''): 
     if (typeof m.artifactType === 'string') img.artifactType = m.artifactType
     return img
   }
-  throw new SkiffError('ERR_MANIFEST_INVALID', `unsupported manifest media type ${JSON.stringify(mt || '(unknown)')}${what ? ` for ${what}` : ''}`)
+  throw new SkiffError(
+    'ERR_MANIFEST_INVALID',
+    `unsupported manifest media type ${JSON.stringify(mt || '(unknown)')}${what ? ` for ${what}` : ''}`,
+  )
 }
 
 function parseSchema1(m: Record<string, unknown>, mt: string, what: string): Schema1Manifest {
   if (m.schemaVersion !== 1) throw invalid(what, 'schema1 manifest without schemaVersion 1')
-  if (!Array.isArray(m.fsLayers) || !Array.isArray(m.history)) throw invalid(what, 'schema1 manifest without fsLayers/history')
-  if (m.fsLayers.length !== m.history.length) throw invalid(what, 'schema1 manifest: fsLayers and history differ in length')
+  if (!Array.isArray(m.fsLayers) || !Array.isArray(m.history))
+    throw invalid(what, 'schema1 manifest without fsLayers/history')
+  if (m.fsLayers.length !== m.history.length)
+    throw invalid(what, 'schema1 manifest: fsLayers and history differ in length')
   if (m.fsLayers.length === 0) throw invalid(what, 'schema1 manifest with no layers')
   const fsLayers = m.fsLayers.map((l, i) => {
     const b = (l as Record<string, unknown>)?.blobSum

@@ -6,8 +6,27 @@ import { SkiffError, opt, withOptions } from '../errors.js'
 import type { ListEntry, ManifestList, Platform } from './types.js'
 import { MT } from './media-types.js'
 
-const ARCH: Record<string, string> = { x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', loong64: 'loong64', mips: 'mips', mipsel: 'mipsle' }
-const OS: Record<string, string> = { win32: 'windows', linux: 'linux', darwin: 'darwin', freebsd: 'freebsd', openbsd: 'openbsd', sunos: 'solaris', aix: 'aix' }
+const ARCH: Record<string, string> = {
+  x64: 'amd64',
+  ia32: '386',
+  arm64: 'arm64',
+  arm: 'arm',
+  ppc64: 'ppc64le',
+  s390x: 's390x',
+  riscv64: 'riscv64',
+  loong64: 'loong64',
+  mips: 'mips',
+  mipsel: 'mipsle',
+}
+const OS: Record<string, string> = {
+  win32: 'windows',
+  linux: 'linux',
+  darwin: 'darwin',
+  freebsd: 'freebsd',
+  openbsd: 'openbsd',
+  sunos: 'solaris',
+  aix: 'aix',
+}
 
 export function hostPlatform(): Platform {
   return goPlatform(process.arch, process.platform, (process.config.variables as Record<string, unknown>).arm_version)
@@ -48,7 +67,12 @@ function variantPreference(p: Platform): string[] {
 }
 
 export function platformMatches(entry: Platform | undefined, want: Platform): boolean {
-  return !!entry && entry.os === want.os && entry.architecture === want.architecture && variantPreference(want).includes(entry.variant ?? '')
+  return (
+    !!entry &&
+    entry.os === want.os &&
+    entry.architecture === want.architecture &&
+    variantPreference(want).includes(entry.variant ?? '')
+  )
 }
 
 /** Formats `os/arch[/variant]`. */
@@ -60,7 +84,10 @@ export function formatPlatform(p: Partial<Platform>): string {
 export function parsePlatform(s: string): Platform {
   const parts = s.trim().split('/')
   if (parts.length < 2 || parts.length > 3 || parts.some((x) => x === '')) {
-    throw new SkiffError('ERR_INVALID_ARGUMENT', `invalid platform "${s}": expected os/arch or os/arch/variant, e.g. linux/arm64`)
+    throw new SkiffError(
+      'ERR_INVALID_ARGUMENT',
+      `invalid platform "${s}": expected os/arch or os/arch/variant, e.g. linux/arm64`,
+    )
   }
   const p: Platform = { os: parts[0]!, architecture: parts[1]! }
   if (parts[2]) p.variant = parts[2]
@@ -76,13 +103,19 @@ export function chooseInstance(list: ManifestList, override?: Partial<Platform>,
   const want = wantedPlatform(override)
   for (const variant of variantPreference(want)) {
     const hit = list.manifests.find(
-      (m) => m.platform && m.platform.os === want.os && m.platform.architecture === want.architecture && (m.platform.variant ?? '') === variant,
+      (m) =>
+        m.platform &&
+        m.platform.os === want.os &&
+        m.platform.architecture === want.architecture &&
+        (m.platform.variant ?? '') === variant,
     )
     if (hit) return hit
   }
   // A wanted platform without a variant accepts any variant of that architecture.
   if (!want.variant) {
-    const hit = list.manifests.find((m) => m.platform && m.platform.os === want.os && m.platform.architecture === want.architecture)
+    const hit = list.manifests.find(
+      (m) => m.platform && m.platform.os === want.os && m.platform.architecture === want.architecture,
+    )
     if (hit) return hit
   }
   const offered = list.manifests.map((m) => (m.platform ? formatPlatform(m.platform) : '?')).join(', ')

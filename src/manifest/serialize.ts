@@ -47,7 +47,12 @@ export function serializeImageManifest(m: Omit<ImageManifest, 'kind' | 'mediaTyp
     return Buffer.from(goMarshal(o))
   }
   return Buffer.from(
-    goMarshal({ schemaVersion: 2, mediaType: MT.DOCKER_V2S2, config: dockerDescriptor(m.config), layers: m.layers.map(dockerDescriptor) }),
+    goMarshal({
+      schemaVersion: 2,
+      mediaType: MT.DOCKER_V2S2,
+      config: dockerDescriptor(m.config),
+      layers: m.layers.map(dockerDescriptor),
+    }),
   )
 }
 
@@ -65,7 +70,10 @@ export function serializeList(l: Omit<ManifestList, 'kind' | 'mediaType'>, flavo
     goMarshal({
       schemaVersion: 2,
       mediaType: MT.DOCKER_LIST,
-      manifests: l.manifests.map((e) => ({ ...dockerDescriptor(e), platform: platformObject(e.platform ?? { os: '', architecture: '' }) })),
+      manifests: l.manifests.map((e) => ({
+        ...dockerDescriptor(e),
+        platform: platformObject(e.platform ?? { os: '', architecture: '' }),
+      })),
     }),
   )
 }
@@ -82,10 +90,19 @@ export function convertImageManifest(
 ): Buffer {
   if (config.mediaType !== MT.DOCKER_CONFIG && config.mediaType !== MT.OCI_CONFIG && config.mediaType !== undefined) {
     if (flavor === 'docker') {
-      throw new SkiffError('ERR_MANIFEST_TYPE_REJECTED', `cannot convert an image whose config is ${config.mediaType} to Docker schema2 (not a container image)`)
+      throw new SkiffError(
+        'ERR_MANIFEST_TYPE_REJECTED',
+        `cannot convert an image whose config is ${config.mediaType} to Docker schema2 (not a container image)`,
+      )
     }
   }
-  const cfg: BlobInfo = { ...config, mediaType: config.mediaType === MT.DOCKER_CONFIG || config.mediaType === MT.OCI_CONFIG || config.mediaType === undefined ? configMediaType(flavor) : config.mediaType }
+  const cfg: BlobInfo = {
+    ...config,
+    mediaType:
+      config.mediaType === MT.DOCKER_CONFIG || config.mediaType === MT.OCI_CONFIG || config.mediaType === undefined
+        ? configMediaType(flavor)
+        : config.mediaType,
+  }
   const outLayers = layers.map((l) => {
     const compression = l.compression ?? compressionOfLayerType(l.mediaType) ?? 'none'
     const mediaType = layerMediaType(l.mediaType, flavor, compression)

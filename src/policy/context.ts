@@ -72,7 +72,9 @@ export function insecureAcceptAnythingPolicy(): PolicyContext {
 }
 
 /** The policy context for a copy/sync: --insecure-policy, --policy PATH, or the default file. */
-export async function loadPolicyContext(opts: { policyPath?: string; insecure?: boolean } = {}): Promise<PolicyContext> {
+export async function loadPolicyContext(
+  opts: { policyPath?: string; insecure?: boolean } = {},
+): Promise<PolicyContext> {
   if (opts.insecure) return insecureAcceptAnythingPolicy()
   const path = opts.policyPath || (await defaultPolicyPath())
   return new FilePolicyContext(await loadPolicy(path))

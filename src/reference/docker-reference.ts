@@ -138,11 +138,15 @@ export function parseNormalizedReference(input: string): DockerReference {
   if (colon > slash) {
     tag = rest.slice(colon + 1)
     rest = rest.slice(0, colon)
-    if (!TAG_RE.test(tag)) throw new InvalidReferenceError(`invalid reference "${s}": invalid tag "${tag}" (letters, digits, '_', '.', '-'; at most 128 characters)`)
+    if (!TAG_RE.test(tag))
+      throw new InvalidReferenceError(
+        `invalid reference "${s}": invalid tag "${tag}" (letters, digits, '_', '.', '-'; at most 128 characters)`,
+      )
   }
   if (rest === '') throw new InvalidReferenceError(`invalid reference "${s}": empty repository name`)
   const { domain, path } = splitDomain(rest)
-  if (!DOMAIN_RE.test(domain)) throw new InvalidReferenceError(`invalid reference "${s}": invalid registry host "${domain}"`)
+  if (!DOMAIN_RE.test(domain))
+    throw new InvalidReferenceError(`invalid reference "${s}": invalid registry host "${domain}"`)
   if (path.toLowerCase() !== path) {
     throw new InvalidReferenceError(`invalid reference "${s}": repository name must be lowercase`)
   }
@@ -153,7 +157,9 @@ export function parseNormalizedReference(input: string): DockerReference {
   }
   const name = `${domain}/${path}`
   if (name.length > NAME_TOTAL_LENGTH_MAX) {
-    throw new InvalidReferenceError(`invalid reference "${s}": repository name must not be more than ${NAME_TOTAL_LENGTH_MAX} characters`)
+    throw new InvalidReferenceError(
+      `invalid reference "${s}": repository name must not be more than ${NAME_TOTAL_LENGTH_MAX} characters`,
+    )
   }
   return new DockerReference(domain, path, tag, digest)
 }

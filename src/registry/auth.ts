@@ -58,7 +58,11 @@ export function tokenAccess(token: string): TokenCacheEntry['access'] {
     if (!Array.isArray(claims.access)) return undefined
     return claims.access
       .filter((a): a is Record<string, unknown> => !!a && typeof a === 'object')
-      .map((a) => ({ type: String(a.type ?? ''), name: String(a.name ?? ''), actions: Array.isArray(a.actions) ? a.actions.map(String) : [] }))
+      .map((a) => ({
+        type: String(a.type ?? ''),
+        name: String(a.name ?? ''),
+        actions: Array.isArray(a.actions) ? a.actions.map(String) : [],
+      }))
   } catch {
     return undefined
   }
@@ -126,7 +130,8 @@ export async function fetchToken(
   ctx: { registry: string; signal?: AbortSignal; retry?: RetryBudget },
 ): Promise<TokenCacheEntry> {
   const realm = ch.params.realm
-  if (!realm) throw new SkiffError('ERR_REGISTRY', `${ctx.registry}: the registry asked for a Bearer token without a realm`)
+  if (!realm)
+    throw new SkiffError('ERR_REGISTRY', `${ctx.registry}: the registry asked for a Bearer token without a realm`)
   let url: URL
   try {
     url = new URL(realm)
@@ -136,25 +141,53 @@ export async function fetchToken(
   const where = `${url.origin}${url.pathname}`
   const limit = {
     maxBodySize: MAX_TOKEN_RESPONSE_SIZE,
-    tooLarge: () => new SkiffError('ERR_REGISTRY', `${ctx.registry}: reading the token answer from ${where}: ${sizeLimitMessage(MAX_TOKEN_RESPONSE_SIZE)}`),
+    tooLarge: () =>
+      new SkiffError(
+        'ERR_REGISTRY',
+        `${ctx.registry}: reading the token answer from ${where}: ${sizeLimitMessage(MAX_TOKEN_RESPONSE_SIZE)}`,
+      ),
   }
   const service = ch.params.service
   let res
   if (creds?.identityToken) {
-    const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: creds.identityToken, client_id: 'skiff' })
+    const form = new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: creds.identityToken,
+      client_id: 'skiff',
+    })
     if (service) form.set('service', service)
     if (scopes.length) form.set('scope', scopes.join(' '))
-    res = await http.send({ ...limit, method: 'POST', url, body: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' }, ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.retry ? { retry: ctx.retry } : {}) })
+    res = await http.send({
+      ...limit,
+      method: 'POST',
+      url,
+      body: form.toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+      ...(ctx.retry ? { retry: ctx.retry } : {}),
+    })
   } else {
     if (service) url.searchParams.set('service', service)
     for (const s of scopes) url.searchParams.append('scope', s)
     const headers: Record<string, string> = {}
     if (creds) headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`
-    res = await http.send({ ...limit, method: 'GET', url, headers, followRedirects: true, ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.retry ? { retry: ctx.retry } : {}) })
+    res = await http.send({
+      ...limit,
+      method: 'GET',
+      url,
+      headers,
+      followRedirects: true,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+      ...(ctx.retry ? { retry: ctx.retry } : {}),
+    })
   }
   if (res.status !== 200) {
     const text = await readErrorText(res)
-    const e = registryErrorFrom(res.status, text, { image: ctx.registry, what: `getting an access token from ${where}`, registry: ctx.registry })
+    const e = registryErrorFrom(res.status, text, {
+      image: ctx.registry,
+      what: `getting an access token from ${where}`,
+      registry: ctx.registry,
+    })
     if (res.status === 401 || res.status === 403) {
       const msg = creds
         ? withOptions`${ctx.registry}: the registry rejected the credentials for ${creds.username || 'the identity token'} (the token server ${where} answered HTTP ${res.status}: invalid username/password or token); check them (skiff login ${ctx.registry}, or ${opt('registry.credentials')})`

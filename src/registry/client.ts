@@ -42,7 +42,12 @@ export interface ClientDeps {
 
 /** Deps for a client made outside any context (RegistryClient.create without deps): nothing shared. */
 function standaloneDeps(): ClientDeps {
-  return { env: process.env, log: noDebugLog, credentialSource: storedCredentials(), blobLocations: new BlobLocationCache() }
+  return {
+    env: process.env,
+    log: noDebugLog,
+    credentialSource: storedCredentials(),
+    blobLocations: new BlobLocationCache(),
+  }
 }
 
 /** The host to talk to for a registry name (docker.io is served by registry-1.docker.io). */
@@ -109,8 +114,13 @@ export class RegistryClient {
   }
 
   /** A client of its own (not pooled); `deps` from a context, else nothing is shared with other clients. */
-  static async create(registry: string, opts: RegistryClientOptions = {}, deps: ClientDeps = standaloneDeps()): Promise<RegistryClient> {
-    const tls = opts.tls ?? (await loadTlsConfig(registry, { env: deps.env, ...(opts.certDir ? { certDir: opts.certDir } : {}) }))
+  static async create(
+    registry: string,
+    opts: RegistryClientOptions = {},
+    deps: ClientDeps = standaloneDeps(),
+  ): Promise<RegistryClient> {
+    const tls =
+      opts.tls ?? (await loadTlsConfig(registry, { env: deps.env, ...(opts.certDir ? { certDir: opts.certDir } : {}) }))
     return new RegistryClient(registry, opts, tls, deps)
   }
 
@@ -142,18 +152,34 @@ export class RegistryClient {
     for (const scheme of schemes) {
       const base = new URL(`${scheme}://${host}/`)
       try {
-        const res = await this.http.send({ method: 'GET', url: new URL('/v2/', base), ...(signal ? { signal } : {}), ...(retry ? { retry } : {}) })
+        const res = await this.http.send({
+          method: 'GET',
+          url: new URL('/v2/', base),
+          ...(signal ? { signal } : {}),
+          ...(retry ? { retry } : {}),
+        })
         await discard(res)
         if (res.status === 200 || res.status === 401) {
           if (res.status === 401) this.setChallenge(res.headers)
-          this.log(() => `registry: ${this.registry} is at ${base.origin}${this.challenge ? ` (auth: ${this.challenge.scheme})` : ''}`)
+          this.log(
+            () =>
+              `registry: ${this.registry} is at ${base.origin}${this.challenge ? ` (auth: ${this.challenge.scheme})` : ''}`,
+          )
           return { base }
         }
-        lastErr = new SkiffError('ERR_REGISTRY', `${this.registry}: ${base.origin}/v2/ answered HTTP ${res.status}: this does not look like a container registry (Registry API v2)`)
+        lastErr = new SkiffError(
+          'ERR_REGISTRY',
+          `${this.registry}: ${base.origin}/v2/ answered HTTP ${res.status}: this does not look like a container registry (Registry API v2)`,
+        )
       } catch (e) {
         lastErr = e
         // a TLS server that closes without answering: it may have sent an alert (client certificate required)
-        if (scheme === 'https' && e instanceof SkiffError && e.code === 'ERR_IO' && /UND_ERR_SOCKET|ECONNRESET/.test(e.message)) {
+        if (
+          scheme === 'https' &&
+          e instanceof SkiffError &&
+          e.code === 'ERR_IO' &&
+          /UND_ERR_SOCKET|ECONNRESET/.test(e.message)
+        ) {
           const alert = await this.http.tlsAlert(base).catch(() => undefined)
           if (alert) {
             lastErr = describeNetworkError(alert, 'GET', new URL('/v2/', base)) ?? e
@@ -163,7 +189,9 @@ export class RegistryClient {
       }
     }
     if (lastErr instanceof SkiffError && !lastErr.message.includes(this.registry)) {
-      throw new SkiffError(lastErr.code, `pinging container registry ${this.registry}: ${lastErr.message}`, { cause: lastErr })
+      throw new SkiffError(lastErr.code, `pinging container registry ${this.registry}: ${lastErr.message}`, {
+        cause: lastErr,
+      })
     }
     throw lastErr
   }
@@ -181,21 +209,35 @@ export class RegistryClient {
     const key = repo ?? ''
     let p = this.creds.get(key)
     if (!p) {
-      const lookup = { ...(this.opts.authFile ? { authFile: this.opts.authFile } : {}), ...(this.opts.credentialHelpers ? { credentialHelpers: this.opts.credentialHelpers } : {}) }
+      const lookup = {
+        ...(this.opts.authFile ? { authFile: this.opts.authFile } : {}),
+        ...(this.opts.credentialHelpers ? { credentialHelpers: this.opts.credentialHelpers } : {}),
+      }
       p = this.credentialSource(this.registry, repo ?? '', lookup)
       this.creds.set(key, p)
     }
     return p
   }
 
-  private async authorization(scopes: string[], repo: string | undefined, signal?: AbortSignal, retry?: RetryBudget): Promise<string | undefined> {
+  private async authorization(
+    scopes: string[],
+    repo: string | undefined,
+    signal?: AbortSignal,
+    retry?: RetryBudget,
+  ): Promise<string | undefined> {
     if (this.opts.bearerToken) return `Bearer ${this.opts.bearerToken}`
     const ch = this.challenge
     if (!ch) return undefined
     const creds = await this.credentialsFor(repo)
     if (ch.scheme === 'basic') return creds ? basicHeader(creds) : undefined
     if (ch.scheme === 'bearer') {
-      const token = await this.tokens.obtain(scopes, () => fetchToken(this.http, ch, scopes, creds, { registry: this.registry, ...(signal ? { signal } : {}), ...(retry ? { retry } : {}) }))
+      const token = await this.tokens.obtain(scopes, () =>
+        fetchToken(this.http, ch, scopes, creds, {
+          registry: this.registry,
+          ...(signal ? { signal } : {}),
+          ...(retry ? { retry } : {}),
+        }),
+      )
       return `Bearer ${token}`
     }
     return undefined
@@ -210,9 +252,15 @@ export class RegistryClient {
     const { base } = await this.endpoint(r.signal, r.retry)
     const url = r.url ?? new URL(r.path ?? '/v2/', base)
     return this.http.send({
-      method: r.method, url, ...(r.headers ? { headers: r.headers } : {}), ...(r.body !== undefined ? { body: r.body } : {}),
-      ...(r.followRedirects ? { followRedirects: true } : {}), ...(r.signal ? { signal: r.signal } : {}), ...(r.retry ? { retry: r.retry } : {}),
-      ...(r.maxBodySize !== undefined ? { maxBodySize: r.maxBodySize } : {}), ...(r.tooLarge ? { tooLarge: r.tooLarge } : {}),
+      method: r.method,
+      url,
+      ...(r.headers ? { headers: r.headers } : {}),
+      ...(r.body !== undefined ? { body: r.body } : {}),
+      ...(r.followRedirects ? { followRedirects: true } : {}),
+      ...(r.signal ? { signal: r.signal } : {}),
+      ...(r.retry ? { retry: r.retry } : {}),
+      ...(r.maxBodySize !== undefined ? { maxBodySize: r.maxBodySize } : {}),
+      ...(r.tooLarge ? { tooLarge: r.tooLarge } : {}),
       auth: this.authProvider(r, url),
     })
   }

@@ -10,7 +10,11 @@ export interface Credentials {
 }
 
 /** Looks up stored credentials for a registry host and repository (most specific key wins). */
-export type CredentialSource = (registry: string, repository: string, opts: { authFile?: string; credentialHelpers?: string[] }) => Promise<Credentials | undefined>
+export type CredentialSource = (
+  registry: string,
+  repository: string,
+  opts: { authFile?: string; credentialHelpers?: string[] },
+) => Promise<Credentials | undefined>
 
 import { getCredentials } from '../config/auth/index.js'
 
@@ -22,7 +26,11 @@ export function storedCredentials(env: NodeJS.ProcessEnv = process.env): Credent
   return async (registry, repository, opts) => {
     const c = await getCredentials(
       { registry, repository },
-      { env, ...(opts.authFile ? { authFile: opts.authFile } : {}), ...(opts.credentialHelpers ? { credentialHelpers: opts.credentialHelpers } : {}) },
+      {
+        env,
+        ...(opts.authFile ? { authFile: opts.authFile } : {}),
+        ...(opts.credentialHelpers ? { credentialHelpers: opts.credentialHelpers } : {}),
+      },
     )
     if (!c) return undefined
     if (c.kind === 'identityToken') return { username: c.username, password: '', identityToken: c.token }

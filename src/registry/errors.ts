@@ -2,7 +2,16 @@
  * Registry error responses (`{"errors":[{"code":"…","message":"…"}]}`) turned into SkiffErrors with
  * clear one-line messages naming the image; not-found becomes ImageNotFoundError (exit 2).
  */
-import { type MessageWithOptions, ImageNotFoundError, ManifestTypeRejectedError, SkiffError, type ErrorCode, type SkiffErrorOptions, opt, withOptions } from '../errors.js'
+import {
+  type MessageWithOptions,
+  ImageNotFoundError,
+  ManifestTypeRejectedError,
+  SkiffError,
+  type ErrorCode,
+  type SkiffErrorOptions,
+  opt,
+  withOptions,
+} from '../errors.js'
 
 export interface RegistryErrorEntry {
   code: string
@@ -34,7 +43,13 @@ export class RegistryError extends SkiffError {
   readonly retryable: boolean
   /** For 401/403: who was refused what (credentials given or not, the user, granted actions). */
   readonly auth?: AuthFacts
-  constructor(code: ErrorCode, message: string | MessageWithOptions, status: number, entries: RegistryErrorEntry[], options?: SkiffErrorOptions & { auth?: AuthFacts }) {
+  constructor(
+    code: ErrorCode,
+    message: string | MessageWithOptions,
+    status: number,
+    entries: RegistryErrorEntry[],
+    options?: SkiffErrorOptions & { auth?: AuthFacts },
+  ) {
     super(code, message, options)
     this.status = status
     this.registryErrors = entries
@@ -49,7 +64,11 @@ export function parseRegistryErrors(text: string): RegistryErrorEntry[] {
     if (Array.isArray(j.errors)) {
       return j.errors
         .filter((e): e is Record<string, unknown> => !!e && typeof e === 'object')
-        .map((e) => ({ code: String(e.code ?? 'UNKNOWN'), ...(typeof e.message === 'string' ? { message: e.message } : {}), ...(e.detail !== undefined ? { detail: e.detail } : {}) }))
+        .map((e) => ({
+          code: String(e.code ?? 'UNKNOWN'),
+          ...(typeof e.message === 'string' ? { message: e.message } : {}),
+          ...(e.detail !== undefined ? { detail: e.detail } : {}),
+        }))
     }
   } catch {
     // not JSON
@@ -77,13 +96,20 @@ export interface ErrorContext {
 }
 
 /** The advice for a refused request: log in, wrong credentials, or not allowed to write. */
-function authAdvice(status: number, detail: string, head: string, host: string, a: AuthFacts | undefined): string | MessageWithOptions {
+function authAdvice(
+  status: number,
+  detail: string,
+  head: string,
+  host: string,
+  a: AuthFacts | undefined,
+): string | MessageWithOptions {
   const who = a?.username ? a.username : 'these credentials'
   const repo = a?.repository ?? 'this repository'
   const refusedAccess = (status === 403 || a?.insufficientScope) && a !== undefined && a.given !== 'none'
   if (refusedAccess && a.write) {
     const mayPull = a.granted === undefined || a.granted.includes('pull') || a.granted.includes('*')
-    if (a.action === 'delete') return `${head}: ${who} may not delete from ${repo} (${detail}); deleting needs delete permission on ${host}`
+    if (a.action === 'delete')
+      return `${head}: ${who} may not delete from ${repo} (${detail}); deleting needs delete permission on ${host}`
     return mayPull
       ? `${head}: ${who} may pull but not push to ${repo} (${detail}); ask for push access on ${host}, or push somewhere you may write`
       : `${head}: ${who} may not access ${repo} (${detail}); ask for access on ${host}`
@@ -93,11 +119,14 @@ function authAdvice(status: number, detail: string, head: string, host: string, 
     return `${head}: ${who} may not pull from ${repo} (${detail}); ask for access on ${host}`
   }
   if (status === 401) {
-    if (a?.given === 'credentials') return withOptions`${head}: the registry rejected the credentials for ${who} (${detail}); check the username and password (skiff login ${host}, or ${opt('registry.credentials')})`
-    if (a?.given === 'token') return withOptions`${head}: the registry rejected the token given with ${opt('registry.bearerToken')} (${detail}); get a new one`
+    if (a?.given === 'credentials')
+      return withOptions`${head}: the registry rejected the credentials for ${who} (${detail}); check the username and password (skiff login ${host}, or ${opt('registry.credentials')})`
+    if (a?.given === 'token')
+      return withOptions`${head}: the registry rejected the token given with ${opt('registry.bearerToken')} (${detail}); get a new one`
     return withOptions`${head}: authentication required (${detail}); log in to ${host} (skiff login ${host}) or pass ${opt('registry.credentials')}`
   }
-  if (a?.given === 'none') return withOptions`${head}: access denied (${detail}); log in to ${host} (skiff login ${host}) or pass ${opt('registry.credentials')}`
+  if (a?.given === 'none')
+    return withOptions`${head}: access denied (${detail}); log in to ${host} (skiff login ${host}) or pass ${opt('registry.credentials')}`
   return `${head}: access denied (${detail}); check that ${who} may access ${repo} on ${host}`
 }
 
@@ -109,15 +138,28 @@ export function registryErrorFrom(status: number, text: string, ctx: ErrorContex
   const head = `${ctx.image}: ${ctx.what}`
   const opts = { image: ctx.image }
   const host = ctx.registry ?? 'the registry'
-  if (codes.has('NAME_UNKNOWN') || codes.has('MANIFEST_UNKNOWN') || (status === 404 && ctx.notFound === 'image' && !codes.has('BLOB_UNKNOWN'))) {
+  if (
+    codes.has('NAME_UNKNOWN') ||
+    codes.has('MANIFEST_UNKNOWN') ||
+    (status === 404 && ctx.notFound === 'image' && !codes.has('BLOB_UNKNOWN'))
+  ) {
     return new ImageNotFoundError(`${head}: image not found (${detail})`, opts)
   }
   if (status === 401 || codes.has('UNAUTHORIZED') || status === 403 || codes.has('DENIED')) {
     const st = status === 401 || status === 403 ? status : codes.has('DENIED') ? 403 : 401
-    return new RegistryError('ERR_UNAUTHORIZED', authAdvice(st, detail, head, host, ctx.auth), status, entries, { ...opts, ...(ctx.auth ? { auth: ctx.auth } : {}) })
+    return new RegistryError('ERR_UNAUTHORIZED', authAdvice(st, detail, head, host, ctx.auth), status, entries, {
+      ...opts,
+      ...(ctx.auth ? { auth: ctx.auth } : {}),
+    })
   }
   if (status === 429 || codes.has('TOOMANYREQUESTS')) {
-    return new RegistryError('ERR_TOO_MANY_REQUESTS', withOptions`${head}: too many requests (${detail}); ${host} is rate-limiting: wait and retry, or use ${opt('registry.retryTimes')}`, status, entries, opts)
+    return new RegistryError(
+      'ERR_TOO_MANY_REQUESTS',
+      withOptions`${head}: too many requests (${detail}); ${host} is rate-limiting: wait and retry, or use ${opt('registry.retryTimes')}`,
+      status,
+      entries,
+      opts,
+    )
   }
   if (status === 415 || (codes.has('MANIFEST_INVALID') && /media ?type|unsupported/i.test(detail))) {
     return new ManifestTypeRejectedError('', `${head}: the registry rejected the manifest type (${detail})`, opts)
@@ -126,7 +168,13 @@ export function registryErrorFrom(status: number, text: string, ctx: ErrorContex
     return new RegistryError('ERR_REGISTRY', `${head}: blob unknown to the registry (${detail})`, status, entries, opts)
   }
   if (status === 405 || codes.has('UNSUPPORTED')) {
-    return new RegistryError('ERR_UNSUPPORTED', `${head}: the registry does not support this operation (${detail})`, status, entries, opts)
+    return new RegistryError(
+      'ERR_UNSUPPORTED',
+      `${head}: the registry does not support this operation (${detail})`,
+      status,
+      entries,
+      opts,
+    )
   }
   return new RegistryError('ERR_REGISTRY', `${head}: registry error (${detail})`, status, entries, opts)
 }

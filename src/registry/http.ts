@@ -94,8 +94,15 @@ export function header(h: HttpResponse['headers'], name: string): string | undef
 
 /** Whether a body can still be read (not already read, dumped or destroyed, not a HEAD answer). */
 function readable(res: HttpResponse): boolean {
-  const b = res.body as unknown as { readableEnded?: boolean; destroyed?: boolean; locked?: boolean; bodyUsed?: boolean }
-  return res.method !== 'HEAD' && res.status !== 204 && res.status !== 304 && !b.readableEnded && !b.destroyed && !b.bodyUsed
+  const b = res.body as unknown as {
+    readableEnded?: boolean
+    destroyed?: boolean
+    locked?: boolean
+    bodyUsed?: boolean
+  }
+  return (
+    res.method !== 'HEAD' && res.status !== 204 && res.status !== 304 && !b.readableEnded && !b.destroyed && !b.bodyUsed
+  )
 }
 
 /**
@@ -179,7 +186,11 @@ export class HttpClient {
    */
   async tlsAlert(url: URL): Promise<Error | undefined> {
     if (url.protocol !== 'https:') return undefined
-    const opts = { ...(this.connectOptions(url) as ConnectionOptions), host: url.hostname, port: Number(url.port || 443) }
+    const opts = {
+      ...(this.connectOptions(url) as ConnectionOptions),
+      host: url.hostname,
+      port: Number(url.port || 443),
+    }
     if (!/^[\d.]+$|:/.test(url.hostname)) opts.servername = url.hostname
     return new Promise((resolve) => {
       const s = tlsConnect(opts)
@@ -209,7 +220,11 @@ export class HttpClient {
       this.agent = new Agent({
         factory: (origin, o) =>
           new Pool(origin, {
-            ...o, connections: this.opts.connectionsPerHost ?? 6, keepAliveTimeout: 30_000, bodyTimeout: idle, headersTimeout: idle,
+            ...o,
+            connections: this.opts.connectionsPerHost ?? 6,
+            keepAliveTimeout: 30_000,
+            bodyTimeout: idle,
+            headersTimeout: idle,
             connect: this.connectOptions(new URL(String(origin))),
           }),
       })
@@ -252,7 +267,13 @@ export class HttpClient {
       const r = await this.dispatcher.request(opts)
       const answered = r.context as AnswerContext | undefined
       const url = answered?.url instanceof URL ? answered.url : req.url
-      return { method: (answered?.method as Method | undefined) ?? req.method, status: r.statusCode, headers: r.headers, body: r.body, url }
+      return {
+        method: (answered?.method as Method | undefined) ?? req.method,
+        status: r.statusCode,
+        headers: r.headers,
+        body: r.body,
+        url,
+      }
     } catch (e) {
       throw this.networkError(e, req)
     }
@@ -260,7 +281,10 @@ export class HttpClient {
 
   /** The budget of a request whose operation brought none: the client's retryTimes for this request alone. */
   requestBudget(): RetryBudget {
-    return new RetryBudget({ maxRetries: this.opts.retryTimes ?? 3, ...(this.opts.retryDelayMs !== undefined ? { delayMs: this.opts.retryDelayMs } : {}) })
+    return new RetryBudget({
+      maxRetries: this.opts.retryTimes ?? 3,
+      ...(this.opts.retryDelayMs !== undefined ? { delayMs: this.opts.retryDelayMs } : {}),
+    })
   }
 
   private networkError(e: unknown, req: HttpRequest): unknown {
@@ -290,7 +314,12 @@ function codeIn(e: unknown): string | undefined {
  * A network failure as a one-line SkiffError naming the registry and what to do (ECONNREFUSED,
  * ECONNRESET, ENOTFOUND, stalls, TLS); undefined for errors that are not network failures.
  */
-export function describeNetworkError(e: unknown, method: string, url: URL, idleTimeoutMs?: number): SkiffError | undefined {
+export function describeNetworkError(
+  e: unknown,
+  method: string,
+  url: URL,
+  idleTimeoutMs?: number,
+): SkiffError | undefined {
   if (e instanceof SkiffError) return e
   if (!e || typeof e !== 'object') return undefined
   const host = url.host
@@ -298,11 +327,26 @@ export function describeNetworkError(e: unknown, method: string, url: URL, idleT
   const opts = { cause: e }
   const tls = tlsErrorCode(e)
   const msg = (e as Error).message ?? String(e)
-  if (tls === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number|packet length too long|http request/i.test(tls ? msg : '')) {
-    return new SkiffError('ERR_TLS', withOptions`${host} answered plain HTTP, not TLS (${where}); use ${opt('registry.tlsVerify', { value: false })} for it (or mark it insecure in registries.conf)`, opts)
+  if (
+    tls === 'ERR_SSL_WRONG_VERSION_NUMBER' ||
+    /wrong version number|packet length too long|http request/i.test(tls ? msg : '')
+  ) {
+    return new SkiffError(
+      'ERR_TLS',
+      withOptions`${host} answered plain HTTP, not TLS (${where}); use ${opt('registry.tlsVerify', { value: false })} for it (or mark it insecure in registries.conf)`,
+      opts,
+    )
   }
-  if (tls === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' || tls === 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE' || tls === 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE') {
-    return new SkiffError('ERR_TLS', withOptions`TLS connection to ${host} failed: the registry requires a client certificate and did not accept one (${tls}); put client.cert and client.key in ${opt('registry.certDir')} or /etc/containers/certs.d/${host}/`, opts)
+  if (
+    tls === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' ||
+    tls === 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE' ||
+    tls === 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE'
+  ) {
+    return new SkiffError(
+      'ERR_TLS',
+      withOptions`TLS connection to ${host} failed: the registry requires a client certificate and did not accept one (${tls}); put client.cert and client.key in ${opt('registry.certDir')} or /etc/containers/certs.d/${host}/`,
+      opts,
+    )
   }
   if (tls) {
     return new SkiffError(
@@ -315,26 +359,54 @@ export function describeNetworkError(e: unknown, method: string, url: URL, idleT
   if (code === 'UND_ERR_ABORTED' || code === 'ABORT_ERR' || (e as Error).name === 'AbortError') return undefined
   switch (code) {
     case 'ECONNREFUSED':
-      return new SkiffError('ERR_IO', `cannot connect to ${host}: connection refused (${where}); check the registry name and port, and that the registry is running`, opts)
+      return new SkiffError(
+        'ERR_IO',
+        `cannot connect to ${host}: connection refused (${where}); check the registry name and port, and that the registry is running`,
+        opts,
+      )
     case 'ENOTFOUND':
-      return new SkiffError('ERR_IO', `cannot connect to ${host}: the host name ${url.hostname} does not resolve (ENOTFOUND); check the registry name (and DNS)`, opts)
+      return new SkiffError(
+        'ERR_IO',
+        `cannot connect to ${host}: the host name ${url.hostname} does not resolve (ENOTFOUND); check the registry name (and DNS)`,
+        opts,
+      )
     case 'EAI_AGAIN':
-      return new SkiffError('ERR_IO', `cannot connect to ${host}: looking up ${url.hostname} failed temporarily (EAI_AGAIN); check DNS and retry`, opts)
+      return new SkiffError(
+        'ERR_IO',
+        `cannot connect to ${host}: looking up ${url.hostname} failed temporarily (EAI_AGAIN); check DNS and retry`,
+        opts,
+      )
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
-      return new SkiffError('ERR_IO', `cannot connect to ${host}: no route to the host (${code}); check the network`, opts)
+      return new SkiffError(
+        'ERR_IO',
+        `cannot connect to ${host}: no route to the host (${code}); check the network`,
+        opts,
+      )
     case 'ECONNRESET':
     case 'EPIPE':
     case 'UND_ERR_SOCKET':
     case 'UND_ERR_CLOSED':
-      return new SkiffError('ERR_IO', withOptions`the connection to ${host} was closed unexpectedly during ${where} (${code}); a proxy or the registry dropped it: retry, or use ${opt('registry.retryTimes')}`, opts)
+      return new SkiffError(
+        'ERR_IO',
+        withOptions`the connection to ${host} was closed unexpectedly during ${where} (${code}); a proxy or the registry dropped it: retry, or use ${opt('registry.retryTimes')}`,
+        opts,
+      )
     case 'ETIMEDOUT':
     case 'UND_ERR_CONNECT_TIMEOUT':
-      return new SkiffError('ERR_TIMEOUT', `cannot connect to ${host}: the connection timed out (${code}); check the network and the registry name`, opts)
+      return new SkiffError(
+        'ERR_TIMEOUT',
+        `cannot connect to ${host}: the connection timed out (${code}); check the network and the registry name`,
+        opts,
+      )
     case 'UND_ERR_HEADERS_TIMEOUT':
     case 'UND_ERR_BODY_TIMEOUT': {
       const s = idleTimeoutMs !== undefined ? `${idleTimeoutMs / 1000} s` : 'the idle timeout'
-      return new SkiffError('ERR_TIMEOUT', withOptions`${host} stopped sending for ${s} during ${where} (the connection stalled); retry, use ${opt('registry.retryTimes')}, or raise SKIFF_IDLE_TIMEOUT`, opts)
+      return new SkiffError(
+        'ERR_TIMEOUT',
+        withOptions`${host} stopped sending for ${s} during ${where} (the connection stalled); retry, use ${opt('registry.retryTimes')}, or raise SKIFF_IDLE_TIMEOUT`,
+        opts,
+      )
     }
     default:
       if (code && /^(E[A-Z]+|UND_ERR_[A-Z_]+)$/.test(code)) {

@@ -20,22 +20,56 @@ export async function listPaginated(
   client: RegistryClient,
   path: string,
   field: 'tags' | 'repositories',
-  ctx: { scopes: string[]; repo?: string; image: string; what: string; notFound: 'image' | 'other'; signal?: AbortSignal; maxPages?: number; retry?: RetryBudget },
+  ctx: {
+    scopes: string[]
+    repo?: string
+    image: string
+    what: string
+    notFound: 'image' | 'other'
+    signal?: AbortSignal
+    maxPages?: number
+    retry?: RetryBudget
+  },
 ): Promise<string[]> {
   const out: string[] = []
   let url = new URL(path, await client.baseUrl(ctx.signal, ctx.retry))
   const seen = new Set<string>()
   for (let page = 0; page < (ctx.maxPages ?? 100_000); page++) {
     seen.add(url.href)
-    const named = (e: unknown): unknown => (e instanceof SkiffError && !e.message.includes(ctx.image) ? new SkiffError(e.code, `${ctx.image}: ${e.message}`, { cause: e, image: ctx.image }) : e)
-    const tooLarge = () => new SkiffError('ERR_REGISTRY', `${ctx.image}: ${ctx.what}: ${sizeLimitMessage(MAX_LIST_PAGE_SIZE)}`, { image: ctx.image })
-    const res = await client.request({ method: 'GET', url, scopes: ctx.scopes, maxBodySize: MAX_LIST_PAGE_SIZE, tooLarge, ...(ctx.repo ? { repo: ctx.repo } : {}), followRedirects: true, ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.retry ? { retry: ctx.retry } : {}) }).catch((e: unknown) => {
-      throw named(e)
-    })
+    const named = (e: unknown): unknown =>
+      e instanceof SkiffError && !e.message.includes(ctx.image)
+        ? new SkiffError(e.code, `${ctx.image}: ${e.message}`, { cause: e, image: ctx.image })
+        : e
+    const tooLarge = () =>
+      new SkiffError('ERR_REGISTRY', `${ctx.image}: ${ctx.what}: ${sizeLimitMessage(MAX_LIST_PAGE_SIZE)}`, {
+        image: ctx.image,
+      })
+    const res = await client
+      .request({
+        method: 'GET',
+        url,
+        scopes: ctx.scopes,
+        maxBodySize: MAX_LIST_PAGE_SIZE,
+        tooLarge,
+        ...(ctx.repo ? { repo: ctx.repo } : {}),
+        followRedirects: true,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+        ...(ctx.retry ? { retry: ctx.retry } : {}),
+      })
+      .catch((e: unknown) => {
+        throw named(e)
+      })
     if (res.status !== 200) {
       const text = await readErrorText(res)
-      const auth = res.status === 401 || res.status === 403 ? await client.authFacts(ctx.repo, ctx.scopes, res) : undefined
-      throw registryErrorFrom(res.status, text, { image: ctx.image, what: ctx.what, notFound: ctx.notFound, registry: client.registry, ...(auth ? { auth } : {}) })
+      const auth =
+        res.status === 401 || res.status === 403 ? await client.authFacts(ctx.repo, ctx.scopes, res) : undefined
+      throw registryErrorFrom(res.status, text, {
+        image: ctx.image,
+        what: ctx.what,
+        notFound: ctx.notFound,
+        registry: client.registry,
+        ...(auth ? { auth } : {}),
+      })
     }
     const text = (
       await readBody(res).catch((e: unknown) => {

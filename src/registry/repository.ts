@@ -55,10 +55,28 @@ export class Repository {
   }
 
   /** Reads the body of a failed answer (bounded; none for HEAD) and builds its error. */
-  async fail(res: HttpResponse, what: string, notFound: 'image' | 'other' = 'other', scopes: string[] = this.pullScopes): Promise<SkiffError> {
+  async fail(
+    res: HttpResponse,
+    what: string,
+    notFound: 'image' | 'other' = 'other',
+    scopes: string[] = this.pullScopes,
+  ): Promise<SkiffError> {
     const text = await readErrorText(res)
-    const auth = res.status === 401 || res.status === 403 ? await this.client.authFacts(this.name, res.method === 'GET' || res.method === 'HEAD' ? scopes : this.pushScopes, res) : undefined
-    return registryErrorFrom(res.status, text, { image: this.image, what, notFound, registry: this.registry, ...(auth ? { auth } : {}) })
+    const auth =
+      res.status === 401 || res.status === 403
+        ? await this.client.authFacts(
+            this.name,
+            res.method === 'GET' || res.method === 'HEAD' ? scopes : this.pushScopes,
+            res,
+          )
+        : undefined
+    return registryErrorFrom(res.status, text, {
+      image: this.image,
+      what,
+      notFound,
+      registry: this.registry,
+      ...(auth ? { auth } : {}),
+    })
   }
 
   /** A request through the client; network failures name the image too. */
@@ -80,10 +98,20 @@ export class Repository {
 
   async getManifest(ref: string, signal?: AbortSignal): Promise<ManifestResponse> {
     const what = `reading manifest ${ref}`
-    const tooLarge = () => new SkiffError('ERR_MANIFEST_INVALID', `${this.image}: ${what}: ${sizeLimitMessage(MAX_MANIFEST_SIZE)}`, { image: this.image })
+    const tooLarge = () =>
+      new SkiffError('ERR_MANIFEST_INVALID', `${this.image}: ${what}: ${sizeLimitMessage(MAX_MANIFEST_SIZE)}`, {
+        image: this.image,
+      })
     const res = await this.request({
-      method: 'GET', path: `/v2/${this.name}/manifests/${ref}`, headers: { accept: MANIFEST_ACCEPT }, scopes: this.pullScopes, repo: this.name, followRedirects: true,
-      maxBodySize: MAX_MANIFEST_SIZE, tooLarge, ...(signal ? { signal } : {}),
+      method: 'GET',
+      path: `/v2/${this.name}/manifests/${ref}`,
+      headers: { accept: MANIFEST_ACCEPT },
+      scopes: this.pullScopes,
+      repo: this.name,
+      followRedirects: true,
+      maxBodySize: MAX_MANIFEST_SIZE,
+      tooLarge,
+      ...(signal ? { signal } : {}),
     })
     if (res.status !== 200) throw await this.fail(res, `reading manifest ${ref}`, 'image')
     const bytes = await readBody(res).catch((e: unknown) => {
@@ -97,7 +125,12 @@ export class Repository {
   /** HEAD of a manifest: its digest, or undefined when it does not exist. */
   async headManifest(ref: string, signal?: AbortSignal): Promise<{ digest?: Digest; mediaType: string } | undefined> {
     const res = await this.request({
-      method: 'HEAD', path: `/v2/${this.name}/manifests/${ref}`, headers: { accept: MANIFEST_ACCEPT }, scopes: this.pullScopes, repo: this.name, ...(signal ? { signal } : {}),
+      method: 'HEAD',
+      path: `/v2/${this.name}/manifests/${ref}`,
+      headers: { accept: MANIFEST_ACCEPT },
+      scopes: this.pullScopes,
+      repo: this.name,
+      ...(signal ? { signal } : {}),
     })
     await discard(res)
     if (res.status === 404) return undefined
@@ -108,21 +141,41 @@ export class Repository {
 
   async putManifest(ref: string, bytes: Buffer, mediaType: string, signal?: AbortSignal): Promise<Digest | undefined> {
     const res = await this.request({
-      method: 'PUT', path: `/v2/${this.name}/manifests/${ref}`, headers: { 'content-type': mediaType, 'content-length': String(bytes.length) }, body: bytes, scopes: this.pushScopes, repo: this.name, ...(signal ? { signal } : {}),
+      method: 'PUT',
+      path: `/v2/${this.name}/manifests/${ref}`,
+      headers: { 'content-type': mediaType, 'content-length': String(bytes.length) },
+      body: bytes,
+      scopes: this.pushScopes,
+      repo: this.name,
+      ...(signal ? { signal } : {}),
     })
-    if (res.status !== 201 && res.status !== 200 && res.status !== 202) throw await this.fail(res, `writing manifest ${ref}`)
+    if (res.status !== 201 && res.status !== 200 && res.status !== 202)
+      throw await this.fail(res, `writing manifest ${ref}`)
     await discard(res)
     return header(res.headers, 'docker-content-digest')
   }
 
   /** DELETE of a manifest by digest (or tag, where the registry supports it). Returns the HTTP answer for the caller to judge. */
   async deleteManifest(ref: string, signal?: AbortSignal): Promise<HttpResponse> {
-    return this.request({ method: 'DELETE', path: `/v2/${this.name}/manifests/${ref}`, scopes: [repoScope(this.name, '*')], repo: this.name, ...(signal ? { signal } : {}) })
+    return this.request({
+      method: 'DELETE',
+      path: `/v2/${this.name}/manifests/${ref}`,
+      scopes: [repoScope(this.name, '*')],
+      repo: this.name,
+      ...(signal ? { signal } : {}),
+    })
   }
 
   /** Size of a blob in this repository, or undefined if it is not there (or the check failed). */
   async headBlob(digest: Digest, signal?: AbortSignal): Promise<number | undefined> {
-    const res = await this.request({ method: 'HEAD', path: `/v2/${this.name}/blobs/${digest}`, scopes: this.pullScopes, repo: this.name, followRedirects: true, ...(signal ? { signal } : {}) })
+    const res = await this.request({
+      method: 'HEAD',
+      path: `/v2/${this.name}/blobs/${digest}`,
+      scopes: this.pullScopes,
+      repo: this.name,
+      followRedirects: true,
+      ...(signal ? { signal } : {}),
+    })
     await discard(res)
     if (res.status === 200) {
       const n = Number(header(res.headers, 'content-length'))
@@ -136,7 +189,15 @@ export class Repository {
   async getBlob(digest: Digest, opts: { offset?: number; signal?: AbortSignal } = {}): Promise<HttpResponse> {
     const headers: Record<string, string> = {}
     if (opts.offset) headers.range = `bytes=${opts.offset}-`
-    const res = await this.request({ method: 'GET', path: `/v2/${this.name}/blobs/${digest}`, headers, scopes: this.pullScopes, repo: this.name, followRedirects: true, ...(opts.signal ? { signal: opts.signal } : {}) })
+    const res = await this.request({
+      method: 'GET',
+      path: `/v2/${this.name}/blobs/${digest}`,
+      headers,
+      scopes: this.pullScopes,
+      repo: this.name,
+      followRedirects: true,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    })
     if (res.status === 200 || (res.status === 206 && opts.offset)) return res
     throw await this.fail(res, `reading blob ${digest}`)
   }
@@ -147,7 +208,15 @@ export class Repository {
     const url = new URL(`/v2/${this.name}/blobs/uploads/`, base)
     url.searchParams.set('mount', digest)
     url.searchParams.set('from', from)
-    const res = await this.request({ method: 'POST', url, headers: { 'content-length': '0' }, body: '', scopes: [...this.pushScopes, repoScope(from, 'pull')], repo: this.name, ...(signal ? { signal } : {}) })
+    const res = await this.request({
+      method: 'POST',
+      url,
+      headers: { 'content-length': '0' },
+      body: '',
+      scopes: [...this.pushScopes, repoScope(from, 'pull')],
+      repo: this.name,
+      ...(signal ? { signal } : {}),
+    })
     await discard(res)
     if (res.status === 201) return true
     if (res.status === 202) {
@@ -160,17 +229,32 @@ export class Repository {
   }
 
   private async startUpload(signal?: AbortSignal): Promise<URL> {
-    const res = await this.request({ method: 'POST', path: `/v2/${this.name}/blobs/uploads/`, headers: { 'content-length': '0' }, body: '', scopes: this.pushScopes, repo: this.name, ...(signal ? { signal } : {}) })
+    const res = await this.request({
+      method: 'POST',
+      path: `/v2/${this.name}/blobs/uploads/`,
+      headers: { 'content-length': '0' },
+      body: '',
+      scopes: this.pushScopes,
+      repo: this.name,
+      ...(signal ? { signal } : {}),
+    })
     if (res.status !== 202) throw await this.fail(res, 'starting a blob upload')
     await discard(res)
     const loc = header(res.headers, 'location')
-    if (!loc) throw new SkiffError('ERR_REGISTRY', `${this.image}: starting a blob upload: the registry sent no Location`)
+    if (!loc)
+      throw new SkiffError('ERR_REGISTRY', `${this.image}: starting a blob upload: the registry sent no Location`)
     return new URL(loc, res.url)
   }
 
   async cancelUpload(location: URL, signal?: AbortSignal): Promise<void> {
     try {
-      const res = await this.request({ method: 'DELETE', url: location, scopes: this.pushScopes, repo: this.name, ...(signal ? { signal } : {}) })
+      const res = await this.request({
+        method: 'DELETE',
+        url: location,
+        scopes: this.pushScopes,
+        repo: this.name,
+        ...(signal ? { signal } : {}),
+      })
       await discard(res)
     } catch {
       // best effort: the registry purges abandoned uploads
@@ -181,7 +265,12 @@ export class Repository {
    * Uploads a blob. With a known size and digest: POST, then one PUT with the bytes (monolithic).
    * Otherwise: POST, PATCH with the stream, PUT ?digest=<computed>. Returns what was written.
    */
-  async uploadBlob(input: Readable | Buffer, size: number, digest: Digest | undefined, signal?: AbortSignal): Promise<{ digest: Digest; size: number }> {
+  async uploadBlob(
+    input: Readable | Buffer,
+    size: number,
+    digest: Digest | undefined,
+    signal?: AbortSignal,
+  ): Promise<{ digest: Digest; size: number }> {
     const location = await this.startUpload(signal)
     let current = location
     try {
@@ -190,7 +279,13 @@ export class Repository {
         // Digest and size known: the bytes go as they are (no second hash here; the registry
         // verifies the digest, and the copy engine has verified the stream against it).
         const res = await this.request({
-          method: 'PUT', url: withDigest(current, digest), headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) }, body: input, scopes: this.pushScopes, repo: this.name, ...sig,
+          method: 'PUT',
+          url: withDigest(current, digest),
+          headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
+          body: input,
+          scopes: this.pushScopes,
+          repo: this.name,
+          ...sig,
         })
         if (res.status !== 201) throw await this.fail(res, `uploading blob ${digest}`)
         await discard(res)
@@ -200,7 +295,13 @@ export class Repository {
       const feeding = pipeline(Buffer.isBuffer(input) ? Readable.from([input]) : input, hasher)
       feeding.catch(() => {})
       const patch = await this.request({
-        method: 'PATCH', url: current, headers: { 'content-type': 'application/octet-stream' }, body: hasher, scopes: this.pushScopes, repo: this.name, ...sig,
+        method: 'PATCH',
+        url: current,
+        headers: { 'content-type': 'application/octet-stream' },
+        body: hasher,
+        scopes: this.pushScopes,
+        repo: this.name,
+        ...sig,
       })
       await feeding
       if (patch.status !== 202 && patch.status !== 204) throw await this.fail(patch, 'uploading blob data')
@@ -209,7 +310,13 @@ export class Repository {
       if (loc) current = new URL(loc, patch.url)
       const computed = hasher.digest
       const put = await this.request({
-        method: 'PUT', url: withDigest(current, computed), headers: { 'content-length': '0' }, body: '', scopes: this.pushScopes, repo: this.name, ...sig,
+        method: 'PUT',
+        url: withDigest(current, computed),
+        headers: { 'content-length': '0' },
+        body: '',
+        scopes: this.pushScopes,
+        repo: this.name,
+        ...sig,
       })
       if (put.status !== 201) throw await this.fail(put, `completing the upload of blob ${computed}`)
       await discard(put)
@@ -224,8 +331,13 @@ export class Repository {
   listTags(opts: { pageSize?: number; signal?: AbortSignal } = {}): Promise<string[]> {
     const path = `/v2/${this.name}/tags/list${opts.pageSize ? `?n=${opts.pageSize}` : ''}`
     return listPaginated(this.client, path, 'tags', {
-      scopes: this.pullScopes, repo: this.name, image: this.image, what: 'listing tags', notFound: 'image',
-      ...(opts.signal ? { signal: opts.signal } : {}), ...(this.retry ? { retry: this.retry } : {}),
+      scopes: this.pullScopes,
+      repo: this.name,
+      image: this.image,
+      what: 'listing tags',
+      notFound: 'image',
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(this.retry ? { retry: this.retry } : {}),
     })
   }
 }

@@ -14,9 +14,7 @@ import type { SyncItem } from './types.js'
 
 /** Two (or more) planned images would be written to the same destination. */
 export class SyncCollisionError extends SkiffError {
-  constructor(
-    readonly collisions: { destination: string; sources: string[] }[],
-  ) {
+  constructor(readonly collisions: { destination: string; sources: string[] }[]) {
     const shown = collisions.slice(0, 5).map((c) => `${c.destination} from ${c.sources.join(' and ')}`)
     const more = collisions.length > shown.length ? `; and ${collisions.length - shown.length} more` : ''
     super(
@@ -48,7 +46,9 @@ export function resolvePlan(items: readonly SyncItem[]): SyncItem[] {
       seen.sources.push(src)
     }
   }
-  const collisions = [...byDest.entries()].filter(([, v]) => v.sources.length > 1).map(([destination, v]) => ({ destination, sources: v.sources }))
+  const collisions = [...byDest.entries()]
+    .filter(([, v]) => v.sources.length > 1)
+    .map(([destination, v]) => ({ destination, sources: v.sources }))
   if (collisions.length) throw new SyncCollisionError(collisions)
   return out
 }

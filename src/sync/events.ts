@@ -18,7 +18,13 @@ export type SyncEvent =
    * An image is finished: copied, skipped (present / dry-run) or failed. `done` counts finished
    * images; `position` is its place in its source group (skopeo's "image ref N/M").
    */
-  | ({ type: 'image-done'; label: string; done: number; total?: number; position?: { n: number; of: number } } & ImageResult)
+  | ({
+      type: 'image-done'
+      label: string
+      done: number
+      total?: number
+      position?: { n: number; of: number }
+    } & ImageResult)
   /** An engine event of image `index`. */
   | { type: 'copy'; index: number; event: CopyEvent }
   | { type: 'sync-done'; summary: SyncSummary }

@@ -62,7 +62,11 @@ export async function runSync(plan: AsyncIterable<SyncItem>, opts: SyncRunOption
   const given = opts.copy.context ?? opts.copy.shared?.context ?? opts.access?.context
   const context = given ?? newContext()
   const access = opts.access ?? new RegistryAccess(opts.signal, context)
-  const copyOpts: CopyOptions = { ...opts.copy, context, ...(opts.copy.destination ? { destination: inContext(opts.copy.destination, context) } : {}) }
+  const copyOpts: CopyOptions = {
+    ...opts.copy,
+    context,
+    ...(opts.copy.destination ? { destination: inContext(opts.copy.destination, context) } : {}),
+  }
   const signal = opts.signal ?? opts.copy.signal
   // every image in flight listens on the one signal (several times: requests, streams): not a leak
   if (signal) setMaxListeners(0, signal)
@@ -98,7 +102,14 @@ export async function runSync(plan: AsyncIterable<SyncItem>, opts: SyncRunOption
         const n = (seen.get(item.group) ?? 0) + 1
         seen.set(item.group, n)
         queue.push({ index, item, position: { n, of: groupSize.get(item.group)! } })
-        emit({ type: 'image-planned', index, source: item.source.toString(), destination: item.destination.toString(), label: item.label, planned })
+        emit({
+          type: 'image-planned',
+          index,
+          source: item.source.toString(),
+          destination: item.destination.toString(),
+          label: item.label,
+          planned,
+        })
       }
     } catch (e) {
       planError = e

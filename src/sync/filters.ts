@@ -33,7 +33,11 @@ export async function compileTagRegex(pattern: string, what: string): Promise<Ta
     re = RE2JS.compile(pattern)
   } catch (e) {
     const reason = (e as Error).message.replace(/^error parsing regexp: /, '')
-    throw new SkiffError('ERR_INVALID_ARGUMENT', `${what}: invalid regular expression "${pattern}": ${reason} (Go/RE2 syntax: no look-around or back-references)`, { cause: e })
+    throw new SkiffError(
+      'ERR_INVALID_ARGUMENT',
+      `${what}: invalid regular expression "${pattern}": ${reason} (Go/RE2 syntax: no look-around or back-references)`,
+      { cause: e },
+    )
   }
   return { source: pattern, test: (tag: string) => re.test(tag) }
 }

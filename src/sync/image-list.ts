@@ -33,7 +33,11 @@ export function parseImageList(text: string, file: string, defaultRegistry = 'do
     const s = (hash < 0 ? lines[i]! : lines[i]!.slice(0, hash)).trim()
     if (s === '') continue
     const where = `${file}:${i + 1}`
-    if (/\s/.test(s)) throw new SkiffError('ERR_INVALID_ARGUMENT', `${where}: "${s}" is not one image reference (one image per line: repo:tag, repo@digest or host/repo:tag)`)
+    if (/\s/.test(s))
+      throw new SkiffError(
+        'ERR_INVALID_ARGUMENT',
+        `${where}: "${s}" is not one image reference (one image per line: repo:tag, repo@digest or host/repo:tag)`,
+      )
     const slash = s.indexOf('/')
     const explicit = slash > 0 && isRegistry(s.slice(0, slash))
     const written = explicit ? s.slice(slash + 1) : s
@@ -41,10 +45,17 @@ export function parseImageList(text: string, file: string, defaultRegistry = 'do
     try {
       ref = parseNormalizedReference(explicit ? s : `${registry}/${s}`)
     } catch (e) {
-      throw new SkiffError('ERR_INVALID_REFERENCE', `${where}: invalid image reference "${s}": ${(e as Error).message}`, { cause: e })
+      throw new SkiffError(
+        'ERR_INVALID_REFERENCE',
+        `${where}: invalid image reference "${s}": ${(e as Error).message}`,
+        { cause: e },
+      )
     }
     if (ref.tag !== undefined && ref.digest !== undefined) {
-      throw new SkiffError('ERR_INVALID_REFERENCE', `${where}: "${s}" has both a tag and a digest; write either :${ref.tag} or @${ref.digest}`)
+      throw new SkiffError(
+        'ERR_INVALID_REFERENCE',
+        `${where}: "${s}" has both a tag and a digest; write either :${ref.tag} or @${ref.digest}`,
+      )
     }
     const tagged = ref.isNameOnly() ? ref.withTag(DEFAULT_TAG) : ref
     const writtenFull = ref.isNameOnly() ? `${written}:${DEFAULT_TAG}` : written
@@ -75,7 +86,9 @@ export function splitWritten(written: string): { name: string; tag?: string; dig
 
 async function listFilesBelow(dir: string): Promise<string[]> {
   const out: string[] = []
-  for (const e of (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+  for (const e of (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  )) {
     const p = join(dir, e.name)
     if (e.isDirectory()) out.push(...(await listFilesBelow(p)))
     else if (e.name.endsWith('.list')) out.push(p)
@@ -93,9 +106,17 @@ export async function readImagesFrom(path: string): Promise<SelectedImage[]> {
   try {
     files = (await stat(path)).isDirectory() ? await listFilesBelow(path) : [path]
   } catch (e) {
-    throw new SkiffError('ERR_IMAGE_NOT_FOUND', withOptions`cannot read the image list ${path} (${opt('imagesFrom')}): ${(e as Error).message}`, { cause: e })
+    throw new SkiffError(
+      'ERR_IMAGE_NOT_FOUND',
+      withOptions`cannot read the image list ${path} (${opt('imagesFrom')}): ${(e as Error).message}`,
+      { cause: e },
+    )
   }
-  if (files.length === 0) throw new SkiffError('ERR_IMAGE_NOT_FOUND', withOptions`${opt('imagesFrom')} ${path}: the folder holds no *.list files`)
+  if (files.length === 0)
+    throw new SkiffError(
+      'ERR_IMAGE_NOT_FOUND',
+      withOptions`${opt('imagesFrom')} ${path}: the folder holds no *.list files`,
+    )
   const out: SelectedImage[] = []
   const seen = new Set<string>()
   for (const file of files) {
@@ -103,7 +124,11 @@ export async function readImagesFrom(path: string): Promise<SelectedImage[]> {
     try {
       text = await readFile(file, 'utf8')
     } catch (e) {
-      throw new SkiffError('ERR_IMAGE_NOT_FOUND', withOptions`cannot read the image list ${file} (${opt('imagesFrom')}): ${(e as Error).message}`, { cause: e })
+      throw new SkiffError(
+        'ERR_IMAGE_NOT_FOUND',
+        withOptions`cannot read the image list ${file} (${opt('imagesFrom')}): ${(e as Error).message}`,
+        { cause: e },
+      )
     }
     for (const entry of parseImageList(text, file)) {
       if (seen.has(entry.written)) continue

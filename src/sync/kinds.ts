@@ -7,8 +7,17 @@ export const DEST_KINDS: readonly SyncDestKind[] = ['docker', 'dir', 'oci', 'reg
 
 export function validateSyncKinds(src: string, dest: string): void {
   if (!src) throw new SkiffError('ERR_INVALID_ARGUMENT', 'A source transport must be specified')
-  if (!(SOURCE_KINDS as readonly string[]).includes(src)) throw new SkiffError('ERR_INVALID_ARGUMENT', `"${src}" is not a valid source transport (use ${SOURCE_KINDS.join(', ')})`)
+  if (!(SOURCE_KINDS as readonly string[]).includes(src))
+    throw new SkiffError(
+      'ERR_INVALID_ARGUMENT',
+      `"${src}" is not a valid source transport (use ${SOURCE_KINDS.join(', ')})`,
+    )
   if (!dest) throw new SkiffError('ERR_INVALID_ARGUMENT', 'A destination transport must be specified')
-  if (!(DEST_KINDS as readonly string[]).includes(dest)) throw new SkiffError('ERR_INVALID_ARGUMENT', `"${dest}" is not a valid destination transport (use ${DEST_KINDS.join(', ')})`)
-  if (src === 'dir' && dest === 'dir') throw new SkiffError('ERR_UNSUPPORTED', "sync from 'dir' to 'dir' not implemented, consider using rsync instead")
+  if (!(DEST_KINDS as readonly string[]).includes(dest))
+    throw new SkiffError(
+      'ERR_INVALID_ARGUMENT',
+      `"${dest}" is not a valid destination transport (use ${DEST_KINDS.join(', ')})`,
+    )
+  if (src === 'dir' && dest === 'dir')
+    throw new SkiffError('ERR_UNSUPPORTED', "sync from 'dir' to 'dir' not implemented, consider using rsync instead")
 }

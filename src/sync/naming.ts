@@ -46,8 +46,15 @@ export function joinDest(dest: string, suffix: string): string {
 }
 
 /** The destination image for `suffix` (already scoped or not), with --append-suffix; named by the `--dest` kind (sources/). */
-export function destinationReference(dest: SyncDestSpec, suffix: string, appendSuffix = ''): { ref: ImageReference; label: string } {
+export function destinationReference(
+  dest: SyncDestSpec,
+  suffix: string,
+  appendSuffix = '',
+): { ref: ImageReference; label: string } {
   const label = posix.normalize(suffix.replace(/^\/+/, '') || '.') + appendSuffix
   const joined = joinDest(dest.target, suffix) + appendSuffix
-  return { ref: SYNC_DESTINATIONS[dest.kind].reference({ target: dest.target, suffix, appendSuffix, joined, label }), label }
+  return {
+    ref: SYNC_DESTINATIONS[dest.kind].reference({ target: dest.target, suffix, appendSuffix, joined, label }),
+    label,
+  }
 }

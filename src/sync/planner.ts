@@ -16,17 +16,30 @@ export interface PlanContext extends PlanOptions {
   access?: RegistryAccess
 }
 
-export async function* planSync(source: SyncSourceSpec, destination: SyncDestSpec, opts: PlanContext = {}): AsyncGenerator<SyncItem> {
+export async function* planSync(
+  source: SyncSourceSpec,
+  destination: SyncDestSpec,
+  opts: PlanContext = {},
+): AsyncGenerator<SyncItem> {
   validateSyncKinds(source.kind, destination.kind)
   const access = opts.access ?? new RegistryAccess(opts.signal)
-  const filter = { ...(opts.includeTags ? { include: opts.includeTags } : {}), ...(opts.excludeTags ? { exclude: opts.excludeTags } : {}) }
+  const filter = {
+    ...(opts.includeTags ? { include: opts.includeTags } : {}),
+    ...(opts.excludeTags ? { exclude: opts.excludeTags } : {}),
+  }
   try {
     for await (const raw of sourceItems(source, { access, plan: opts })) {
       opts.signal?.throwIfAborted()
       if (!tagAllowed(raw.tag, filter)) continue
       const suffix = chooseSuffix(raw.suffix, opts.scoped ?? false, destKeepsPath(destination))
       const { ref, label } = destinationReference(destination, suffix, opts.appendSuffix ?? '')
-      yield { source: raw.source, destination: ref, label, group: raw.group, ...(raw.sourceOptions ? { sourceOptions: raw.sourceOptions } : {}) }
+      yield {
+        source: raw.source,
+        destination: ref,
+        label,
+        group: raw.group,
+        ...(raw.sourceOptions ? { sourceOptions: raw.sourceOptions } : {}),
+      }
     }
   } finally {
     if (!opts.access) await access.close()

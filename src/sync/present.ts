@@ -29,7 +29,11 @@ export interface PresenceOptions {
 }
 
 /** The destination's digest when it already holds the source image; undefined when it must be copied. */
-export async function alreadyPresent(src: ImageReference, dest: ImageReference, o: PresenceOptions): Promise<string | undefined> {
+export async function alreadyPresent(
+  src: ImageReference,
+  dest: ImageReference,
+  o: PresenceOptions,
+): Promise<string | undefined> {
   let there: StoredManifest | undefined
   try {
     const complete = { allInstances: (o.multiArch ?? 'system') === 'all' }
@@ -42,7 +46,9 @@ export async function alreadyPresent(src: ImageReference, dest: ImageReference, 
   try {
     // a source named by digest holds that digest (content addressing): nothing to ask
     const pinned = src.dockerReference()?.digest
-    here = pinned ? { digest: pinned, mediaType: '' } : await src.storedManifest?.(o.access.inContext(o.source), query(o.access, { role: 'pull' }))
+    here = pinned
+      ? { digest: pinned, mediaType: '' }
+      : await src.storedManifest?.(o.access.inContext(o.source), query(o.access, { role: 'pull' }))
   } catch {
     return undefined
   }
@@ -71,7 +77,11 @@ export async function alreadyPresent(src: ImageReference, dest: ImageReference, 
  * manifest is read as the copy reads it). Asked cheaply first (storedManifest: a registry's HEAD,
  * no pull counted); only when that finds nothing is the manifest read, for the copy's own error.
  */
-export async function sourceExists(src: ImageReference, opts: TransportOptions | undefined, access: RegistryAccess): Promise<void> {
+export async function sourceExists(
+  src: ImageReference,
+  opts: TransportOptions | undefined,
+  access: RegistryAccess,
+): Promise<void> {
   if (await src.storedManifest?.(access.inContext(opts), query(access, { role: 'pull' }))) return
   const s = await src.newImageSource(opts)
   try {

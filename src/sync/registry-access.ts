@@ -33,7 +33,12 @@ export class RegistryAccess implements ResourceHolder {
     return true
   }
 
-  private async withRepo<T>(ref: DockerImageReference, opts: TransportOptions | undefined, role: 'pull' | 'push', fn: (repo: Repository) => Promise<T>): Promise<T> {
+  private async withRepo<T>(
+    ref: DockerImageReference,
+    opts: TransportOptions | undefined,
+    role: 'pull' | 'push',
+    fn: (repo: Repository) => Promise<T>,
+  ): Promise<T> {
     const { openRepository } = await import('../transports/docker/options.js')
     const { releaseClient } = await import('../registry/client.js')
     const { client, repo } = await openRepository(ref, this.inContext(opts), role)

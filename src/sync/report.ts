@@ -5,24 +5,26 @@ import type { SyncSummary } from './types.js'
 /** `{ summary, images: [{source, destination, digest, result, reason?, error?, bytesCopied, bytesReused, ms}] }`. */
 export function reportJson(s: SyncSummary): string {
   const { images, ...summary } = s
-  return JSON.stringify(
-    {
-      summary,
-      images: images.map((r) => ({
-        source: r.source,
-        destination: r.destination,
-        ...(r.digest ? { digest: r.digest } : {}),
-        result: r.result,
-        ...(r.reason ? { reason: r.reason } : {}),
-        ...(r.error !== undefined ? { error: r.error } : {}),
-        bytesCopied: r.bytesCopied,
-        bytesReused: r.bytesReused,
-        ms: r.ms,
-      })),
-    },
-    null,
-    2,
-  ) + '\n'
+  return (
+    JSON.stringify(
+      {
+        summary,
+        images: images.map((r) => ({
+          source: r.source,
+          destination: r.destination,
+          ...(r.digest ? { digest: r.digest } : {}),
+          result: r.result,
+          ...(r.reason ? { reason: r.reason } : {}),
+          ...(r.error !== undefined ? { error: r.error } : {}),
+          bytesCopied: r.bytesCopied,
+          bytesReused: r.bytesReused,
+          ms: r.ms,
+        })),
+      },
+      null,
+      2,
+    ) + '\n'
+  )
 }
 
 export async function writeReport(path: string, s: SyncSummary): Promise<void> {

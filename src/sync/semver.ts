@@ -14,7 +14,8 @@ export interface Version {
   pre: string[]
 }
 
-const VERSION_RE = /^v?([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/
+const VERSION_RE =
+  /^v?([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/
 
 /** Parses a tag as a version (Masterminds NewVersion); undefined when it is not one. */
 export function parseVersion(s: string): Version | undefined {
@@ -47,7 +48,12 @@ function comparePre(a: string[], b: string[]): number {
 }
 
 export function compareVersions(a: Version, b: Version): number {
-  return Math.sign(a.major - b.major) || Math.sign(a.minor - b.minor) || Math.sign(a.patch - b.patch) || comparePre(a.pre, b.pre)
+  return (
+    Math.sign(a.major - b.major) ||
+    Math.sign(a.minor - b.minor) ||
+    Math.sign(a.patch - b.patch) ||
+    comparePre(a.pre, b.pre)
+  )
 }
 
 type Test = (v: Version) => boolean
@@ -82,15 +88,31 @@ function parseBound(s: string, constraint: string): Bound {
 }
 
 function badConstraint(c: string): SkiffError {
-  return new SkiffError('ERR_INVALID_ARGUMENT', `improper semver constraint "${c}": use e.g. ">=1.2, <2", "~1.4", "^2.0", "1.2.x" or "1.2 - 1.4"`)
+  return new SkiffError(
+    'ERR_INVALID_ARGUMENT',
+    `improper semver constraint "${c}": use e.g. ">=1.2, <2", "~1.4", "^2.0", "1.2.x" or "1.2 - 1.4"`,
+  )
 }
 
 const bump = (v: Version, part: 'major' | 'minor' | 'patch'): Version =>
-  part === 'major' ? { major: v.major + 1, minor: 0, patch: 0, pre: [] } : part === 'minor' ? { major: v.major, minor: v.minor + 1, patch: 0, pre: [] } : { ...v, patch: v.patch + 1, pre: [] }
+  part === 'major'
+    ? { major: v.major + 1, minor: 0, patch: 0, pre: [] }
+    : part === 'minor'
+      ? { major: v.major, minor: v.minor + 1, patch: 0, pre: [] }
+      : { ...v, patch: v.patch + 1, pre: [] }
 
-const ge = (lo: Version): Test => (v) => compareVersions(v, lo) >= 0
-const lt = (hi: Version): Test => (v) => compareVersions(v, hi) < 0
-const and = (...t: Test[]): Test => (v) => t.every((f) => f(v))
+const ge =
+  (lo: Version): Test =>
+  (v) =>
+    compareVersions(v, lo) >= 0
+const lt =
+  (hi: Version): Test =>
+  (v) =>
+    compareVersions(v, hi) < 0
+const and =
+  (...t: Test[]): Test =>
+  (v) =>
+    t.every((f) => f(v))
 
 /** One `op version` term → a test on versions (without the pre-release rule, applied outside). */
 function term(op: string, b: Bound, constraint: string): Test {
@@ -146,7 +168,10 @@ export function semverMatcher(constraint: string): (tag: string) => boolean {
       tests.push(ge(lo.v), term('<=', hi, constraint))
     } else {
       // join operators to their versions ("> 1.2" → ">1.2"), then split on commas and spaces
-      const items = s.replace(/(!=|>=|<=|=<|~>|[=<>~^])\s+/g, '$1').split(/[\s,]+/).filter(Boolean)
+      const items = s
+        .replace(/(!=|>=|<=|=<|~>|[=<>~^])\s+/g, '$1')
+        .split(/[\s,]+/)
+        .filter(Boolean)
       for (const it of items) {
         const m = TERM_RE.exec(it)
         if (!m) throw badConstraint(constraint)

@@ -14,7 +14,6 @@ export type SyncSourceKind = 'docker' | 'dir' | 'oci' | 'yaml' | 'list' | 'regis
 /** `--dest`: a registry (and namespace), a directory, an OCI layout, a registry's filesystem storage. */
 export type SyncDestKind = 'docker' | 'dir' | 'oci' | 'registry-storage'
 
-
 export interface SyncSourceSpec {
   kind: SyncSourceKind
   /** The SOURCE argument: `host/repo[:tag|@digest]`, a directory, a layout, a YAML file, a list file. */

@@ -62,13 +62,18 @@ export function parseSyncYaml(text: string, file: string): RegistrySyncConfig[] 
     const b = mapField(body, file, registry) ?? {}
     for (const [repo, refs] of Object.entries(mapField(b.images, file, `${registry}.images`) ?? {})) {
       if (refs === null || refs === '') cfg.images.push({ repo, refs: [] })
-      else if (Array.isArray(refs) && refs.every((r) => typeof r === 'string')) cfg.images.push({ repo, refs: refs as string[] })
+      else if (Array.isArray(refs) && refs.every((r) => typeof r === 'string'))
+        cfg.images.push({ repo, refs: refs as string[] })
       else throw fail(file, `${registry}.images.${repo} must be a list of tags or digests ([] for every tag)`)
     }
-    for (const [repo, pattern] of Object.entries(mapField(b['images-by-tag-regex'], file, `${registry}.images-by-tag-regex`) ?? {})) {
+    for (const [repo, pattern] of Object.entries(
+      mapField(b['images-by-tag-regex'], file, `${registry}.images-by-tag-regex`) ?? {},
+    )) {
       cfg.tagRegex.push({ repo, pattern: stringField(pattern, file, `${registry}.images-by-tag-regex.${repo}`) ?? '' })
     }
-    for (const [repo, c] of Object.entries(mapField(b['images-by-semver'], file, `${registry}.images-by-semver`) ?? {})) {
+    for (const [repo, c] of Object.entries(
+      mapField(b['images-by-semver'], file, `${registry}.images-by-semver`) ?? {},
+    )) {
       cfg.semver.push({ repo, constraint: stringField(c, file, `${registry}.images-by-semver.${repo}`) ?? '' })
     }
     const creds = mapField(b.credentials, file, `${registry}.credentials`)

@@ -21,7 +21,17 @@ export function registerTransport(t: ImageTransport): void {
   transports.set(t.name, t)
 }
 
-for (const t of [dirTransport, ociLayoutTransport, ociArchiveTransport, dockerArchiveTransport, dockerTransport, dockerDaemonTransport, registryStorageTransport, sifTransport]) registerTransport(t)
+for (const t of [
+  dirTransport,
+  ociLayoutTransport,
+  ociArchiveTransport,
+  dockerArchiveTransport,
+  dockerTransport,
+  dockerDaemonTransport,
+  registryStorageTransport,
+  sifTransport,
+])
+  registerTransport(t)
 
 export function getTransport(name: string): ImageTransport | undefined {
   return transports.get(name)
@@ -47,9 +57,17 @@ export function parseImageName(imageName: string): ImageReference {
   const transport = transports.get(name)
   if (!transport) {
     if (PLANNED.has(name)) {
-      throw new SkiffError('ERR_UNKNOWN_TRANSPORT', `transport "${name}" (in "${imageName}") is not supported by this version of skiff yet`, { image: imageName })
+      throw new SkiffError(
+        'ERR_UNKNOWN_TRANSPORT',
+        `transport "${name}" (in "${imageName}") is not supported by this version of skiff yet`,
+        { image: imageName },
+      )
     }
-    throw new SkiffError('ERR_UNKNOWN_TRANSPORT', `invalid image name "${imageName}": unknown transport "${name}"; known transports: ${listTransports().join(', ')}`, { image: imageName })
+    throw new SkiffError(
+      'ERR_UNKNOWN_TRANSPORT',
+      `invalid image name "${imageName}": unknown transport "${name}"; known transports: ${listTransports().join(', ')}`,
+      { image: imageName },
+    )
   }
   return transport.parseReference(details)
 }

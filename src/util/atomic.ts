@@ -25,11 +25,23 @@ export function tempPathFor(target: string, dir = dirname(target)): string {
  */
 export function tempPrefixFor(target: string): string {
   const name = basename(target)
-  return `.${Buffer.byteLength(name) > 150 ? Buffer.from(name).subarray(0, 150).toString('utf8').replace(/\uFFFD+$/, '') : name}.`
+  return `.${
+    Buffer.byteLength(name) > 150
+      ? Buffer.from(name)
+          .subarray(0, 150)
+          .toString('utf8')
+          .replace(/\uFFFD+$/, '')
+      : name
+  }.`
 }
 
 /** Writes bytes to `target` atomically (temp + fsync + rename). */
-export async function writeFileAtomic(target: string, data: Uint8Array | string, mode = 0o644, tempDir?: string): Promise<void> {
+export async function writeFileAtomic(
+  target: string,
+  data: Uint8Array | string,
+  mode = 0o644,
+  tempDir?: string,
+): Promise<void> {
   await mkdir(dirname(target), { recursive: true })
   const tmp = tempPathFor(target, tempDir)
   registerTempPath(tmp)

@@ -29,7 +29,13 @@ export async function openBlobFile(path: string): Promise<{ stream: Readable; si
 export async function writeBlobFile(
   tempTarget: string,
   stream: Readable,
-  opts: { what: string; image: string; expectedDigest?: Digest | undefined; signal?: AbortSignal | undefined; where?: string },
+  opts: {
+    what: string
+    image: string
+    expectedDigest?: Digest | undefined
+    signal?: AbortSignal | undefined
+    where?: string
+  },
   finalPath: (digest: Digest) => Promise<string> | string,
 ): Promise<{ digest: Digest; size: number }> {
   const digesting = new DigestingStream({ what: opts.what, trusted: opts.expectedDigest })

@@ -31,7 +31,12 @@ export function sizeLimitMessage(limit: number): string {
   return `exceeded maximum allowed size of ${limit} bytes`
 }
 
-export function sizeLimitError(what: string, limit: number, code: ErrorCode = 'ERR_MANIFEST_INVALID', image?: string): SkiffError {
+export function sizeLimitError(
+  what: string,
+  limit: number,
+  code: ErrorCode = 'ERR_MANIFEST_INVALID',
+  image?: string,
+): SkiffError {
   return new SkiffError(code, `${what}: ${sizeLimitMessage(limit)}`, image !== undefined ? { image } : {})
 }
 
@@ -39,7 +44,11 @@ export function sizeLimitError(what: string, limit: number, code: ErrorCode = 'E
  * Reads a stream (or any async iterable of bytes) into memory, failing once more than `limit`
  * bytes arrived; the source is destroyed then, so nothing more is read.
  */
-export async function readAtMost(source: AsyncIterable<Uint8Array> & { destroy?: (e?: Error) => void }, limit: number, tooLarge: () => Error): Promise<Buffer> {
+export async function readAtMost(
+  source: AsyncIterable<Uint8Array> & { destroy?: (e?: Error) => void },
+  limit: number,
+  tooLarge: () => Error,
+): Promise<Buffer> {
   const chunks: Buffer[] = []
   let n = 0
   for await (const c of source) {

@@ -89,13 +89,21 @@ export interface HeldLock {
 export async function acquireLock(lockPath: string, opts: LockOptions = {}): Promise<HeldLock> {
   const timeoutMs = opts.timeoutMs ?? 60_000
   const staleMs = opts.staleMs ?? 30_000
-  const owner: LockOwner = { pid: process.pid, host: hostname(), token: randomBytes(12).toString('hex'), time: Date.now() }
+  const owner: LockOwner = {
+    pid: process.pid,
+    host: hostname(),
+    token: randomBytes(12).toString('hex'),
+    time: Date.now(),
+  }
   const started = processStartTime(process.pid)
   if (started !== undefined) owner.start = started
   const start = Date.now()
   let delay = 5
   for (;;) {
-    if (opts.signal?.aborted) throw new SkiffError('ERR_ABORTED', `aborted while waiting for the lock ${lockPath}`, { cause: opts.signal.reason })
+    if (opts.signal?.aborted)
+      throw new SkiffError('ERR_ABORTED', `aborted while waiting for the lock ${lockPath}`, {
+        cause: opts.signal.reason,
+      })
     // The owner is written to a temp file first and linked into place, so a lock file is never
     // seen (or left by a kill -9) without its owner: a dead owner's lock is broken at once.
     const tmp = `${lockPath}.${uniqueTempTag()}.tmp`

@@ -46,7 +46,8 @@ export async function resolveOutputTarget(path: string): Promise<OutputTarget> {
     const own = OWN_FD.exec(p)
     if (own && isOpenFd(Number(own[1]))) return { kind: 'fd', fd: Number(own[1]), path: p }
     if (OTHER_FD.test(p) || own) return { kind: 'in-place', path: p }
-    if ((p.startsWith('/dev/') && !p.startsWith('/dev/shm/')) || p.startsWith('/proc/')) return { kind: 'in-place', path: p }
+    if ((p.startsWith('/dev/') && !p.startsWith('/dev/shm/')) || p.startsWith('/proc/'))
+      return { kind: 'in-place', path: p }
     let st
     try {
       st = await lstat(p)
@@ -81,7 +82,9 @@ class FdWritable extends Writable {
     let delay = 1
     while (off < chunk.length) {
       try {
-        off += await new Promise<number>((res, rej) => write(this.fd, chunk, off, chunk.length - off, null, (err, n) => (err ? rej(err) : res(n))))
+        off += await new Promise<number>((res, rej) =>
+          write(this.fd, chunk, off, chunk.length - off, null, (err, n) => (err ? rej(err) : res(n))),
+        )
         delay = 1
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') {
@@ -110,7 +113,10 @@ export interface OutputFile {
  * Opens `path` for writing as resolveOutputTarget says. A stream error is kept and makes commit()
  * reject, so ENOSPC or EPIPE arrive as rejections, never as an uncaught 'error' event.
  */
-export async function openOutputFile(path: string, opts: { mode?: number; mkdirs?: boolean } = {}): Promise<OutputFile> {
+export async function openOutputFile(
+  path: string,
+  opts: { mode?: number; mkdirs?: boolean } = {},
+): Promise<OutputFile> {
   const mode = opts.mode ?? 0o644
   const target = await resolveOutputTarget(path)
   let fh: FileHandle | undefined
@@ -157,7 +163,8 @@ export async function openOutputFile(path: string, opts: { mode?: number; mkdirs
         // The file is fsync'd and closed after 'finish': its errors (ENOSPC on close, EIO) count too.
         if (fh) await closed(stream)
         if (failure !== undefined) throw failure
-        if (stream.destroyed && !stream.writableFinished) throw new Error('the output was closed before everything was written')
+        if (stream.destroyed && !stream.writableFinished)
+          throw new Error('the output was closed before everything was written')
         if (target.kind === 'atomic') {
           await rename(tmp!, target.path)
           unregisterTempPath(tmp!)
@@ -184,7 +191,11 @@ function closed(stream: Writable): Promise<void> {
 }
 
 /** Writes a whole (small) output file: atomically for regular files, in place for the rest (see above). */
-export async function writeOutputFile(path: string, data: Uint8Array | string, opts: { mode?: number; mkdirs?: boolean } = {}): Promise<void> {
+export async function writeOutputFile(
+  path: string,
+  data: Uint8Array | string,
+  opts: { mode?: number; mkdirs?: boolean } = {},
+): Promise<void> {
   const out = await openOutputFile(path, opts)
   out.stream.write(data)
   await out.commit()

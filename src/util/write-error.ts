@@ -42,7 +42,10 @@ export function writeError(e: unknown, path: string, image: string): SkiffError 
   const text = describe(code, path)
   if (text !== undefined) return new SkiffError('ERR_IO', withOptions`${image}: ${text}`, { image, cause: e })
   if (e instanceof SkiffError) return e
-  return new SkiffError('ERR_IO', `${image}: cannot write ${path}: ${(e as Error)?.message ?? String(e)}`, { image, cause: e })
+  return new SkiffError('ERR_IO', `${image}: cannot write ${path}: ${(e as Error)?.message ?? String(e)}`, {
+    image,
+    cause: e,
+  })
 }
 
 const WRITE_ONLY = new Set(['ENOSPC', 'EDQUOT', 'EPIPE', 'EROFS'])

@@ -34,7 +34,13 @@ test('shorthand groups and attached values expand to long flags', () => {
 })
 
 test('a value flag keeps its next token as is, and the command is found after global values', () => {
-  assert.deepEqual(norm('--policy', 'copy', 'copy', '--format', '--all').argv, ['--policy', 'copy', 'copy', '--format', '--all'])
+  assert.deepEqual(norm('--policy', 'copy', 'copy', '--format', '--all').argv, [
+    '--policy',
+    'copy',
+    'copy',
+    '--format',
+    '--all',
+  ])
   assert.equal(norm('--policy', 'p.json', 'copy', 'a').command, 'copy')
   assert.deepEqual(norm('--debug', 'copy').argv, ['--debug=true', 'copy'])
 })

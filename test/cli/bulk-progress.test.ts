@@ -3,20 +3,32 @@ import assert from 'node:assert/strict'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { bulkProgressMode, createBulkProgress, humanBytes, humanDuration, type BulkProgressMode } from '../../src/cli/bulk-progress.js'
+import {
+  bulkProgressMode,
+  createBulkProgress,
+  humanBytes,
+  humanDuration,
+  type BulkProgressMode,
+} from '../../src/cli/bulk-progress.js'
 import type { SyncEvent } from '../../src/sync/events.js'
 import type { ImageResult, SyncSummary } from '../../src/sync/types.js'
 import { run, withTempDir } from '../helpers/tools.js'
 
 const MiB = 1024 * 1024
- 
+
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/
 
 function harness(mode: BulkProgressMode, extra: { columns?: number; statusEveryMs?: number } = {}) {
   let t = 1_000_000
   let text = ''
   const out = { write: (s: string) => (text += s), ...(extra.columns ? { columns: extra.columns } : {}) }
-  const p = createBulkProgress({ mode, out, now: () => t, timer: false, ...(extra.statusEveryMs ? { statusEveryMs: extra.statusEveryMs } : {}) })
+  const p = createBulkProgress({
+    mode,
+    out,
+    now: () => t,
+    timer: false,
+    ...(extra.statusEveryMs ? { statusEveryMs: extra.statusEveryMs } : {}),
+  })
   return {
     p,
     advance: (ms: number) => (t += ms),
@@ -29,13 +41,27 @@ function harness(mode: BulkProgressMode, extra: { columns?: number; statusEveryM
 
 const d = (n: number) => `sha256:${String(n).repeat(64).slice(0, 64)}`
 const result = (index: number, r: Partial<ImageResult> & Pick<ImageResult, 'result'>): ImageResult => ({
-  index, source: `docker://src/app${index}:v1`, destination: `docker://dst/app${index}:v1`, bytesCopied: 0, bytesReused: 0, ms: 1500, ...r,
+  index,
+  source: `docker://src/app${index}:v1`,
+  destination: `docker://dst/app${index}:v1`,
+  bytesCopied: 0,
+  bytesReused: 0,
+  ms: 1500,
+  ...r,
 })
 
 /** Three images: one copied (10 MiB sent, 2 MiB reused), one skipped, one failed. */
 function scenario(h: ReturnType<typeof harness>): void {
   const ev = (e: SyncEvent) => h.p.onEvent(e)
-  for (let i = 1; i <= 3; i++) ev({ type: 'image-planned', index: i, source: `docker://src/app${i}:v1`, destination: `docker://dst/app${i}:v1`, label: `app${i}:v1`, planned: i })
+  for (let i = 1; i <= 3; i++)
+    ev({
+      type: 'image-planned',
+      index: i,
+      source: `docker://src/app${i}:v1`,
+      destination: `docker://dst/app${i}:v1`,
+      label: `app${i}:v1`,
+      planned: i,
+    })
   ev({ type: 'plan-done', total: 3 })
   ev({ type: 'image-start', index: 1, source: 's', destination: 'd', label: 'app1:v1' })
   ev({ type: 'image-start', index: 2, source: 's', destination: 'd', label: 'app2:v1' })
@@ -45,14 +71,46 @@ function scenario(h: ReturnType<typeof harness>): void {
   ev({ type: 'copy', index: 1, event: { type: 'blob-progress', digest: d(1), bytes: 5 * MiB } })
   h.advance(1000)
   h.p.tick()
-  ev({ type: 'copy', index: 1, event: { type: 'blob-done', kind: 'layer', digest: d(1), size: 10 * MiB, reused: false } })
-  ev({ type: 'image-done', label: 'app1:v1', done: 1, total: 3, ...result(1, { result: 'copied', digest: d(7), bytesCopied: 10 * MiB, bytesReused: 2 * MiB }) })
-  ev({ type: 'image-done', label: 'app2:v1', done: 2, total: 3, ...result(2, { result: 'skipped', reason: 'present', digest: d(8) }) })
+  ev({
+    type: 'copy',
+    index: 1,
+    event: { type: 'blob-done', kind: 'layer', digest: d(1), size: 10 * MiB, reused: false },
+  })
+  ev({
+    type: 'image-done',
+    label: 'app1:v1',
+    done: 1,
+    total: 3,
+    ...result(1, { result: 'copied', digest: d(7), bytesCopied: 10 * MiB, bytesReused: 2 * MiB }),
+  })
+  ev({
+    type: 'image-done',
+    label: 'app2:v1',
+    done: 2,
+    total: 3,
+    ...result(2, { result: 'skipped', reason: 'present', digest: d(8) }),
+  })
   h.advance(5000)
   h.p.tick()
   ev({ type: 'image-start', index: 3, source: 's', destination: 'd', label: 'app3:v1' })
-  ev({ type: 'image-done', label: 'app3:v1', done: 3, total: 3, ...result(3, { result: 'failed', error: 'docker://src/app3:v1: manifest unknown' }) })
-  const summary: SyncSummary = { images: [], copied: 1, skipped: 1, failed: 1, notStarted: 0, bytesCopied: 10 * MiB, bytesReused: 2 * MiB, ms: 6000, sources: 1 }
+  ev({
+    type: 'image-done',
+    label: 'app3:v1',
+    done: 3,
+    total: 3,
+    ...result(3, { result: 'failed', error: 'docker://src/app3:v1: manifest unknown' }),
+  })
+  const summary: SyncSummary = {
+    images: [],
+    copied: 1,
+    skipped: 1,
+    failed: 1,
+    notStarted: 0,
+    bytesCopied: 10 * MiB,
+    bytesReused: 2 * MiB,
+    ms: 6000,
+    sources: 1,
+  }
   ev({ type: 'sync-done', summary })
 }
 
@@ -83,7 +141,10 @@ describe('bulk progress renderer', () => {
     // 6 s after the start: one status line (the first tick at 1 s was too early)
     assert.equal(lines[2], 'Progress: 2/3 images, 10.0 MiB copied, 2.0 MiB reused, 1.7 MiB/s')
     assert.equal(lines[3], '[3/3] failed  app3:v1: docker://src/app3:v1: manifest unknown')
-    assert.equal(lines[4], 'Summary: 1 copied, 1 skipped, 1 failed; 10.0 MiB copied, 2.0 MiB reused in 6.0s (1.7 MiB/s)')
+    assert.equal(
+      lines[4],
+      'Summary: 1 copied, 1 skipped, 1 failed; 10.0 MiB copied, 2.0 MiB reused in 6.0s (1.7 MiB/s)',
+    )
     assert.equal(lines.length, 5)
   })
 
@@ -117,7 +178,13 @@ describe('bulk progress renderer', () => {
     h.p.tick()
     assert.ok(h.text.startsWith('\x1b[2A\x1b[J'), 'moves up over the two live lines and clears them')
     h.reset()
-    h.p.onEvent({ type: 'image-done', label: 'team/app:v1', done: 1, total: 10, ...result(1, { result: 'copied', digest: d(3), bytesCopied: 10 * MiB }) })
+    h.p.onEvent({
+      type: 'image-done',
+      label: 'team/app:v1',
+      done: 1,
+      total: 10,
+      ...result(1, { result: 'copied', digest: d(3), bytesCopied: 10 * MiB }),
+    })
     assert.match(h.text, /^\x1b\[2A\x1b\[J\[1\/10\] copied  team\/app:v1 .*\nImages 1\/10 .* ETA /)
     for (const line of h.text.split('\n')) assert.ok(line.replace(/\x1b\[[0-9]*[AJK]/g, '').length <= 99)
     h.reset()
@@ -132,7 +199,10 @@ describe('bulk progress renderer', () => {
     const events = lines.map((l) => JSON.parse(l) as SyncEvent)
     assert.equal(events.length, 16)
     assert.equal(events.at(-1)!.type, 'sync-done')
-    assert.deepEqual(events.filter((e) => e.type === 'image-done').map((e) => (e as { result: string }).result), ['copied', 'skipped', 'failed'])
+    assert.deepEqual(
+      events.filter((e) => e.type === 'image-done').map((e) => (e as { result: string }).result),
+      ['copied', 'skipped', 'failed'],
+    )
   })
 
   it('none: only failures and the summary', () => {
@@ -161,11 +231,15 @@ p.finish()
 `,
       )
       const node = `${process.execPath} --import tsx ${driver}`
-      const tty = await run('script', ['-qec', node, '/dev/null'], { cwd: fileURLToPath(new URL('../..', import.meta.url)) })
+      const tty = await run('script', ['-qec', node, '/dev/null'], {
+        cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      })
       assert.equal(tty.code, 0, tty.stderr + tty.stdout)
       assert.match(tty.stdout, /\x1b\[\d+A\x1b\[J/, 'cursor movement on a TTY')
       assert.match(tty.stdout, /Images 0\/2/)
-      const piped = await run(process.execPath, ['--import', 'tsx', driver], { cwd: fileURLToPath(new URL('../..', import.meta.url)) })
+      const piped = await run(process.execPath, ['--import', 'tsx', driver], {
+        cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      })
       assert.equal(piped.code, 0, piped.stderr)
       assert.ok(!CONTROL.test(piped.stderr.replace(/\n/g, '')), `no control codes: ${JSON.stringify(piped.stderr)}`)
       assert.match(piped.stderr, /^Progress: 0\/2 images/m)
@@ -178,11 +252,33 @@ p.finish()
 describe('bulk progress: --dry-run', () => {
   it("prints skopeo's log line per image in plan order, whatever order the checks finish in; failures as a real sync", () => {
     let text = ''
-    const p = createBulkProgress({ mode: 'lines', out: { write: (s: string) => (text += s) }, timer: false, dryRun: true })
-    for (let i = 0; i < 4; i++) p.onEvent({ type: 'image-planned', index: i, source: `docker://src/app:${i}`, destination: `dir:out/app:${i}`, label: `app:${i}`, planned: i + 1 })
+    const p = createBulkProgress({
+      mode: 'lines',
+      out: { write: (s: string) => (text += s) },
+      timer: false,
+      dryRun: true,
+    })
+    for (let i = 0; i < 4; i++)
+      p.onEvent({
+        type: 'image-planned',
+        index: i,
+        source: `docker://src/app:${i}`,
+        destination: `dir:out/app:${i}`,
+        label: `app:${i}`,
+        planned: i + 1,
+      })
     p.onEvent({ type: 'plan-done', total: 4 })
     const done = (index: number, n: number, r: Partial<ImageResult> & Pick<ImageResult, 'result'>) =>
-      p.onEvent({ type: 'image-done', label: `app:${index}`, done: n, total: 4, position: { n: index + 1, of: 4 }, ...result(index, r), source: `docker://src/app:${index}`, destination: `dir:out/app:${index}` })
+      p.onEvent({
+        type: 'image-done',
+        label: `app:${index}`,
+        done: n,
+        total: 4,
+        position: { n: index + 1, of: 4 },
+        ...result(index, r),
+        source: `docker://src/app:${index}`,
+        destination: `dir:out/app:${index}`,
+      })
     done(2, 1, { result: 'skipped', reason: 'dry-run' })
     assert.equal(text, '', 'waits for the images planned before it')
     done(0, 2, { result: 'skipped', reason: 'present', digest: d(1) })
@@ -190,9 +286,15 @@ describe('bulk progress: --dry-run', () => {
     // image 3 never ran (stopped at the first failure): the others are still printed, in order, at the end
     p.finish()
     const lines = text.trim().split('\n')
-    assert.match(lines[0]!, /^time="[^"]+" level=info msg="Would have skipped image ref 1\/4: already present at the destination" digest="sha256:1{64}" from="docker:\/\/src\/app:0" to="dir:out\/app:0"$/)
+    assert.match(
+      lines[0]!,
+      /^time="[^"]+" level=info msg="Would have skipped image ref 1\/4: already present at the destination" digest="sha256:1{64}" from="docker:\/\/src\/app:0" to="dir:out\/app:0"$/,
+    )
     assert.equal(lines[1], '[3/4] failed  app:1: docker://src/app:1: reading manifest 1: image not found')
-    assert.match(lines[2]!, /^time="[^"]+" level=info msg="Would have copied image ref 3\/4" from="docker:\/\/src\/app:2" to="dir:out\/app:2"$/)
+    assert.match(
+      lines[2]!,
+      /^time="[^"]+" level=info msg="Would have copied image ref 3\/4" from="docker:\/\/src\/app:2" to="dir:out\/app:2"$/,
+    )
     assert.match(lines[3]!, /^Summary: /)
     assert.equal(lines.length, 4)
   })

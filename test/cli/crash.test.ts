@@ -15,9 +15,16 @@ import { CLI_ARGS, CLI_SHELL, ROOT } from './run-skiff.js'
 const HOOK = join(ROOT, 'test/cli/fixtures/internal-error-hook.mjs')
 const ENTRY = CLI_ARGS
 
-function runNode(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
+function runNode(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c))
@@ -60,7 +67,9 @@ test('internal errors (in the command, uncaught, unhandled rejection): one line,
       assert.equal(r.code, 1, `${fault}: ${r.stderr}`)
       assert.equal(r.stdout, '')
       assert.equal(r.stderr, `skiff: internal error: ${message} (run with --debug for details)\n`, fault)
-      const d = await runNode(['--import', HOOK, ...ENTRY, '--debug', 'inspect', `oci:${l}:latest`], { SKIFF_TEST_FAULT: fault })
+      const d = await runNode(['--import', HOOK, ...ENTRY, '--debug', 'inspect', `oci:${l}:latest`], {
+        SKIFF_TEST_FAULT: fault,
+      })
       assert.equal(d.code, 1, `${fault}: ${d.stderr}`)
       assert.ok(d.stderr.includes(`skiff: internal error: ${message}\n`), d.stderr)
       assert.match(d.stderr, /\n {4}at /, 'the stack, with --debug')
@@ -92,8 +101,13 @@ test('the bundle: internal errors are one line; with --debug the stack is readab
       const main = join(out, 'main.js')
       const r = await runNode(['--import', HOOK, main, 'inspect', `oci:${l}:latest`], { SKIFF_TEST_FAULT: 'throw' })
       assert.equal(r.code, 1)
-      assert.equal(r.stderr, "skiff: internal error: Cannot read properties of undefined (reading 'planted') (run with --debug for details)\n")
-      const d = await runNode(['--import', HOOK, main, '--debug', 'inspect', `oci:${l}:latest`], { SKIFF_TEST_FAULT: 'throw' })
+      assert.equal(
+        r.stderr,
+        "skiff: internal error: Cannot read properties of undefined (reading 'planted') (run with --debug for details)\n",
+      )
+      const d = await runNode(['--import', HOOK, main, '--debug', 'inspect', `oci:${l}:latest`], {
+        SKIFF_TEST_FAULT: 'throw',
+      })
       assert.equal(d.code, 1)
       assert.match(d.stderr, /^ {4}at parseIndex \(.*src\/transports\/oci-layout\/layout\.ts:\d+:\d+\)$/m, d.stderr)
       // --version is still answered without loading any command chunk
@@ -131,8 +145,12 @@ test('stdout closed by its reader (| head -c 1): quiet, status 141 as skopeo; a 
     const l = await bigLayout(t)
     const skiffCmd = CLI_SHELL
     for (let i = 0; i < 3; i++) {
-      const ours = bash(`${skiffCmd} inspect --raw oci:${l}:latest 2>${t}/err | head -c 1; echo " \${PIPESTATUS[0]}"; cat ${t}/err`)
-      const theirs = bash(`skopeo inspect --raw oci:${l}:latest 2>${t}/err | head -c 1; echo " \${PIPESTATUS[0]}"; cat ${t}/err`)
+      const ours = bash(
+        `${skiffCmd} inspect --raw oci:${l}:latest 2>${t}/err | head -c 1; echo " \${PIPESTATUS[0]}"; cat ${t}/err`,
+      )
+      const theirs = bash(
+        `skopeo inspect --raw oci:${l}:latest 2>${t}/err | head -c 1; echo " \${PIPESTATUS[0]}"; cat ${t}/err`,
+      )
       assert.equal(theirs.stdout, '{ 141\n', 'skopeo: killed by SIGPIPE, no message')
       assert.equal(ours.stdout, theirs.stdout)
       assertNoTrace(ours.stdout + ours.stderr)

@@ -5,7 +5,10 @@ import { parseFlagValue, parseGoBool, parseGoInt, splitCsv, type FlagSpec } from
 test('booleans follow strconv.ParseBool', () => {
   for (const t of ['1', 't', 'T', 'TRUE', 'true', 'True']) assert.equal(parseGoBool('x', t), true)
   for (const f of ['0', 'f', 'F', 'FALSE', 'false', 'False']) assert.equal(parseGoBool('x', f), false)
-  assert.throws(() => parseGoBool('src-tls-verify', 'maybe'), /invalid argument "maybe" for "--src-tls-verify" flag: strconv.ParseBool/)
+  assert.throws(
+    () => parseGoBool('src-tls-verify', 'maybe'),
+    /invalid argument "maybe" for "--src-tls-verify" flag: strconv.ParseBool/,
+  )
 })
 
 test('integers follow strconv.ParseInt(s, 0, 64)', () => {

@@ -20,11 +20,31 @@ test('--version and -v print "skiff version X (skopeo version Y compatible)"', a
 test('--help lists the commands (planned ones marked) and the global flags', async () => {
   const r = await skiff(['--help'])
   assert.equal(r.code, 0)
-  for (const c of ['copy', 'inspect', 'manifest-digest', 'list-tags', 'list-repos', 'sync', 'delete', 'login', 'logout', 'untag', 'standalone-sign', 'standalone-verify']) {
+  for (const c of [
+    'copy',
+    'inspect',
+    'manifest-digest',
+    'list-tags',
+    'list-repos',
+    'sync',
+    'delete',
+    'login',
+    'logout',
+    'untag',
+    'standalone-sign',
+    'standalone-verify',
+  ]) {
     assert.match(r.stdout, new RegExp(`^  ${c} `, 'm'))
   }
   assert.match(r.stdout, /^  standalone-sign .*not available in this version of skiff yet/m)
-  for (const f of ['--command-timeout duration', '--insecure-policy', '--registries.d DIR', '--override-variant VARIANT', '-v, --version']) assert.ok(r.stdout.includes(f), f)
+  for (const f of [
+    '--command-timeout duration',
+    '--insecure-policy',
+    '--registries.d DIR',
+    '--override-variant VARIANT',
+    '-v, --version',
+  ])
+    assert.ok(r.stdout.includes(f), f)
   const c = await skiff(['copy', '--help'])
   assert.equal(c.code, 0)
   assert.match(c.stdout, /skiff copy \[command options\] SOURCE-IMAGE DESTINATION-IMAGE/)
@@ -74,7 +94,16 @@ test('--debug adds the stack and causes', async () => {
 test("every flag of skopeo's copy, inspect, list-tags, delete, login, logout and root is accepted and listed", async () => {
   const { skopeo } = await import('../helpers/tools.js')
   const flagsOf = (help: string) => new Set([...help.matchAll(/^\s+(?:-\w, )?(--[\w.-]+)/gm)].map((m) => m[1]!))
-  for (const cmd of [[], ['copy'], ['inspect'], ['list-tags'], ['manifest-digest'], ['delete'], ['login'], ['logout']]) {
+  for (const cmd of [
+    [],
+    ['copy'],
+    ['inspect'],
+    ['list-tags'],
+    ['manifest-digest'],
+    ['delete'],
+    ['login'],
+    ['logout'],
+  ]) {
     const theirs = flagsOf((await skopeo([...cmd, '--help'])).stdout)
     const ours = flagsOf((await skiff([...cmd, '--help'])).stdout)
     assert.ok(theirs.size > 0)

@@ -21,7 +21,20 @@ test('flags may come before or after positional arguments; globals after the com
 })
 
 test('global flags become GlobalOptions (Go durations, overrides, registries.d)', async () => {
-  const inv = await parse('--command-timeout', '1m30s', '--override-arch=arm64', '--override-variant', 'v8', '--registries.d', '/etc/r.d', '--tmpdir=/var/tmp', '--policy', '/p.json', 'inspect', 'oci:/x')
+  const inv = await parse(
+    '--command-timeout',
+    '1m30s',
+    '--override-arch=arm64',
+    '--override-variant',
+    'v8',
+    '--registries.d',
+    '/etc/r.d',
+    '--tmpdir=/var/tmp',
+    '--policy',
+    '/p.json',
+    'inspect',
+    'oci:/x',
+  )
   assert.equal(inv.global.commandTimeoutMs, 90_000)
   assert.deepEqual(inv.global.platform, { architecture: 'arm64', variant: 'v8' })
   assert.equal(inv.global.registriesDir, '/etc/r.d')
@@ -44,10 +57,19 @@ test('string slices repeat and take comma lists', async () => {
 })
 
 test('usage errors name the command', async () => {
-  await assert.rejects(parseInvocation(['copy', '--bogus', 'a', 'b']), (e: unknown) => e instanceof UsageError && e.message === 'unknown flag: --bogus' && e.command === 'copy')
-  await assert.rejects(parseInvocation(['copy', '--format']), (e: unknown) => e instanceof UsageError && /flag needs an argument: --format/.test(e.message))
+  await assert.rejects(
+    parseInvocation(['copy', '--bogus', 'a', 'b']),
+    (e: unknown) => e instanceof UsageError && e.message === 'unknown flag: --bogus' && e.command === 'copy',
+  )
+  await assert.rejects(
+    parseInvocation(['copy', '--format']),
+    (e: unknown) => e instanceof UsageError && /flag needs an argument: --format/.test(e.message),
+  )
   await assert.rejects(parseInvocation(['--command-timeout', '5', 'copy']), /missing unit in duration "5"/)
-  await assert.rejects(parseInvocation(['frobnicate']), (e: unknown) => e instanceof UsageError && /Unrecognized command `skiff frobnicate`/.test(e.message))
+  await assert.rejects(
+    parseInvocation(['frobnicate']),
+    (e: unknown) => e instanceof UsageError && /Unrecognized command `skiff frobnicate`/.test(e.message),
+  )
 })
 
 test('planned commands accept any arguments (they fail when run, not when parsed)', async () => {

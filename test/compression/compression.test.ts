@@ -52,14 +52,20 @@ test('rejects invalid levels and unsupported formats', () => {
   assert.throws(() => decompressor('none'), /cannot decompress none/)
 })
 
-for (const [format, cmd] of [['xz', 'xz'], ['bzip2', 'bzip2']] as const) {
+for (const [format, cmd] of [
+  ['xz', 'xz'],
+  ['bzip2', 'bzip2'],
+] as const) {
   test(`decompresses ${format} through the ${cmd} program, with backpressure, and refuses truncated data`, async () => {
     // 8 MiB of incompressible-ish data: more than every pipe buffer, so backpressure is exercised.
     const plain = Buffer.alloc(8 << 20)
-    for (let i = 0; i < plain.length; i += 4) plain.writeUInt32LE(((Math.imul(i, 2654435761) >>> 0) ^ (i >>> 7)) >>> 0, i)
+    for (let i = 0; i < plain.length; i += 4)
+      plain.writeUInt32LE(((Math.imul(i, 2654435761) >>> 0) ^ (i >>> 7)) >>> 0, i)
     const packed = execFileSync(cmd, ['-c', '-1'], { input: plain, maxBuffer: 64 << 20 })
     assert.equal(detectCompression(packed), format)
-    const out = await collect(Readable.from([packed.subarray(0, 1000), packed.subarray(1000)]).pipe(decompressor(format)))
+    const out = await collect(
+      Readable.from([packed.subarray(0, 1000), packed.subarray(1000)]).pipe(decompressor(format)),
+    )
     assert.ok(out.equals(plain))
     // a slow consumer: read chunk by chunk with pauses
     const slow = Readable.from([packed]).pipe(decompressor(format))
@@ -70,16 +76,30 @@ for (const [format, cmd] of [['xz', 'xz'], ['bzip2', 'bzip2']] as const) {
     }
     assert.equal(n, plain.length)
     await assert.rejects(
-      pipeline(Readable.from([packed.subarray(0, packed.length >> 1)]), decompressor(format, { what: 'layer x', image: 'dir:/i' }), async function* (s: AsyncIterable<Buffer>) {
-        for await (const _ of s) yield* []
-      }),
-      (e: SkiffError) => e.code === 'ERR_COMPRESSION' && e.image === 'dir:/i' && new RegExp(`^layer x: not valid ${format} data \\(.+\\); the file is truncated or corrupt$`).test(e.message),
+      pipeline(
+        Readable.from([packed.subarray(0, packed.length >> 1)]),
+        decompressor(format, { what: 'layer x', image: 'dir:/i' }),
+        async function* (s: AsyncIterable<Buffer>) {
+          for await (const _ of s) yield* []
+        },
+      ),
+      (e: SkiffError) =>
+        e.code === 'ERR_COMPRESSION' &&
+        e.image === 'dir:/i' &&
+        new RegExp(`^layer x: not valid ${format} data \\(.+\\); the file is truncated or corrupt$`).test(e.message),
     )
     // garbage from the first byte
-    await assert.rejects(collect(Readable.from([Buffer.from('not compressed at all')]).pipe(decompressor(format))), (e: SkiffError) => e.code === 'ERR_COMPRESSION')
+    await assert.rejects(
+      collect(Readable.from([Buffer.from('not compressed at all')]).pipe(decompressor(format))),
+      (e: SkiffError) => e.code === 'ERR_COMPRESSION',
+    )
     // data after the end of the stream (more than a pipe holds, and a little): refused, no hang
     for (const trailing of [Buffer.alloc(3 << 20, 0x41), Buffer.from('junk')]) {
-      await assert.rejects(collect(Readable.from([packed, trailing]).pipe(decompressor(format))), (e: SkiffError) => e.code === 'ERR_COMPRESSION', `${trailing.length} trailing bytes`)
+      await assert.rejects(
+        collect(Readable.from([packed, trailing]).pipe(decompressor(format))),
+        (e: SkiffError) => e.code === 'ERR_COMPRESSION',
+        `${trailing.length} trailing bytes`,
+      )
     }
     // destroying the stream early ends the program and does not hang
     const early = Readable.from([packed]).pipe(decompressor(format))

@@ -15,12 +15,78 @@ async function openssl(dir: string, args: string[]): Promise<void> {
 /** A CA, a server certificate for 127.0.0.1 and a client pair, all signed by the CA. */
 async function makePki(dir: string): Promise<void> {
   requireTool('openssl')
-  await openssl(dir, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=skiff test CA'])
+  await openssl(dir, [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=skiff test CA',
+  ])
   await writeFile(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n')
-  await openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1'])
-  await openssl(dir, ['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'san.ext'])
-  await openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=client'])
-  await openssl(dir, ['x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'client.pem', '-days', '2'])
+  await openssl(dir, [
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'server.key',
+    '-out',
+    'server.csr',
+    '-subj',
+    '/CN=127.0.0.1',
+  ])
+  await openssl(dir, [
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.pem',
+    '-days',
+    '2',
+    '-extfile',
+    'san.ext',
+  ])
+  await openssl(dir, [
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'client.key',
+    '-out',
+    'client.csr',
+    '-subj',
+    '/CN=client',
+  ])
+  await openssl(dir, [
+    'x509',
+    '-req',
+    '-in',
+    'client.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'client.pem',
+    '-days',
+    '2',
+  ])
 }
 
 async function cp(from: string, to: string): Promise<void> {
@@ -43,7 +109,13 @@ describe('certs.d', () => {
       assert.equal(m.clientPairs?.[0]?.certFile, join(certDir, 'client.cert'))
 
       const server: Server = createServer(
-        { cert: await readFile(join(dir, 'server.pem')), key: await readFile(join(dir, 'server.key')), ca: await readFile(join(dir, 'ca.pem')), requestCert: true, rejectUnauthorized: true },
+        {
+          cert: await readFile(join(dir, 'server.pem')),
+          key: await readFile(join(dir, 'server.key')),
+          ca: await readFile(join(dir, 'ca.pem')),
+          requestCert: true,
+          rejectUnauthorized: true,
+        },
         (_req, res) => res.end('ok'),
       )
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
@@ -75,10 +147,19 @@ describe('certs.d', () => {
       await makePki(dir)
       const certDir = join(dir, 'certs')
       await cp(join(dir, 'client.pem'), join(certDir, 'lonely.cert'))
-      await assert.rejects(loadTlsConfig('h', { certDir }), (e: Error & { code?: string }) => e.code === 'ERR_CONFIG_INVALID' && e.message.includes('missing key lonely.key') && e.message.includes(join(certDir, 'lonely.cert')))
+      await assert.rejects(
+        loadTlsConfig('h', { certDir }),
+        (e: Error & { code?: string }) =>
+          e.code === 'ERR_CONFIG_INVALID' &&
+          e.message.includes('missing key lonely.key') &&
+          e.message.includes(join(certDir, 'lonely.cert')),
+      )
       await rm(join(certDir, 'lonely.cert'))
       await cp(join(dir, 'client.key'), join(certDir, 'orphan.key'))
-      await assert.rejects(loadTlsConfig('h', { certDir }), /missing client certificate orphan.cert for key .*orphan.key/)
+      await assert.rejects(
+        loadTlsConfig('h', { certDir }),
+        /missing client certificate orphan.cert for key .*orphan.key/,
+      )
     })
   })
 

@@ -3,7 +3,12 @@ import assert from 'node:assert/strict'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { defaultPolicyPath } from '../../src/config/policy.js'
-import { insecureAcceptAnythingPolicy, loadPolicy, loadPolicyContext, requirementsFor } from '../../src/policy/context.js'
+import {
+  insecureAcceptAnythingPolicy,
+  loadPolicy,
+  loadPolicyContext,
+  requirementsFor,
+} from '../../src/policy/context.js'
 import { PolicyDeniedError, SkiffError } from '../../src/errors.js'
 import { parseImageName } from '../../src/transports/registry.js'
 import type { ImageSource } from '../../src/transports/types.js'
@@ -75,7 +80,11 @@ test('strict parsing: the same files skopeo rejects are rejected, with the same 
         // sigstoreSigned: skiff knows the newer key sources (keyPaths, keyDatas, fulcio, pki), so its
         // messages list them; skopeo 1.9.3 (containers/image 5.23) names only keyPath and keyData.
         const sameDetail = !JSON.stringify(policy).includes('sigstoreSigned')
-        if (sameDetail) assert.ok(e.message.startsWith(theirs), `${JSON.stringify(policy)}\n ours:   ${e.message}\n theirs: ${theirs}`)
+        if (sameDetail)
+          assert.ok(
+            e.message.startsWith(theirs),
+            `${JSON.stringify(policy)}\n ours:   ${e.message}\n theirs: ${theirs}`,
+          )
         else assert.ok(e.message.startsWith(theirs.slice(0, theirs.indexOf('": ') + 3)), e.message)
         assert.ok(!e.message.includes('\n'))
         return true
@@ -92,14 +101,49 @@ test('every requirement and identity type parses; unknown transports keep any sc
       transports: {
         docker: {
           'example.com/a': [{ type: 'signedBy', ...key, signedIdentity: { type: 'matchExact' } }],
-          'example.com/b': [{ type: 'signedBy', keyType: 'GPGKeys', keyPaths: ['/a', '/b'], signedIdentity: { type: 'matchRepoDigestOrExact' } }],
-          'example.com/c': [{ type: 'signedBy', keyType: 'GPGKeys', keyData: 'YWJj', signedIdentity: { type: 'matchRepository' } }],
-          'example.com/d': [{ type: 'signedBy', ...key, signedIdentity: { type: 'exactReference', dockerReference: 'example.com/x:1' } }],
-          'example.com/e': [{ type: 'signedBy', ...key, signedIdentity: { type: 'exactRepository', dockerRepository: 'example.com/x' } }],
-          'example.com/f': [{ type: 'signedBy', ...key, signedIdentity: { type: 'remapIdentity', prefix: 'example.com/f', signedPrefix: 'vendor.example' } }],
-          'example.com/g': [{ type: 'sigstoreSigned', keyPath: '/cosign.pub', signedIdentity: { type: 'matchRepository' } }],
+          'example.com/b': [
+            {
+              type: 'signedBy',
+              keyType: 'GPGKeys',
+              keyPaths: ['/a', '/b'],
+              signedIdentity: { type: 'matchRepoDigestOrExact' },
+            },
+          ],
+          'example.com/c': [
+            { type: 'signedBy', keyType: 'GPGKeys', keyData: 'YWJj', signedIdentity: { type: 'matchRepository' } },
+          ],
+          'example.com/d': [
+            {
+              type: 'signedBy',
+              ...key,
+              signedIdentity: { type: 'exactReference', dockerReference: 'example.com/x:1' },
+            },
+          ],
+          'example.com/e': [
+            {
+              type: 'signedBy',
+              ...key,
+              signedIdentity: { type: 'exactRepository', dockerRepository: 'example.com/x' },
+            },
+          ],
+          'example.com/f': [
+            {
+              type: 'signedBy',
+              ...key,
+              signedIdentity: { type: 'remapIdentity', prefix: 'example.com/f', signedPrefix: 'vendor.example' },
+            },
+          ],
+          'example.com/g': [
+            { type: 'sigstoreSigned', keyPath: '/cosign.pub', signedIdentity: { type: 'matchRepository' } },
+          ],
           'example.com/h': [{ type: 'sigstoreSigned', keyData: 'YWJj', rekorPublicKeyPath: '/rekor.pub' }],
-          'example.com/i': [{ type: 'sigstoreSigned', fulcio: { caData: 'YWJj', oidcIssuer: 'https://issuer', subjectEmail: 'a@b' }, rekorPublicKeyData: 'YWJj' }],
+          'example.com/i': [
+            {
+              type: 'sigstoreSigned',
+              fulcio: { caData: 'YWJj', oidcIssuer: 'https://issuer', subjectEmail: 'a@b' },
+              rekorPublicKeyData: 'YWJj',
+            },
+          ],
         },
         'no-such-transport': { 'anything goes': [accept] },
         oci: { '': [accept] },
@@ -107,8 +151,17 @@ test('every requirement and identity type parses; unknown transports keep any sc
     }
     const p = await loadPolicy(await writePolicy(dir, policy))
     const docker = p.transports.get('docker')!
-    assert.deepEqual(docker.get('example.com/a'), [{ type: 'signedBy', keyType: 'GPGKeys', keyPath: '/k.gpg', signedIdentity: { type: 'matchExact' } }])
-    assert.deepEqual(docker.get('example.com/h'), [{ type: 'sigstoreSigned', keyData: 'YWJj', rekorPublicKeyPath: '/rekor.pub', signedIdentity: { type: 'matchRepoDigestOrExact' } }])
+    assert.deepEqual(docker.get('example.com/a'), [
+      { type: 'signedBy', keyType: 'GPGKeys', keyPath: '/k.gpg', signedIdentity: { type: 'matchExact' } },
+    ])
+    assert.deepEqual(docker.get('example.com/h'), [
+      {
+        type: 'sigstoreSigned',
+        keyData: 'YWJj',
+        rekorPublicKeyPath: '/rekor.pub',
+        signedIdentity: { type: 'matchRepoDigestOrExact' },
+      },
+    ])
     assert.deepEqual(docker.get('example.com/i')![0], {
       type: 'sigstoreSigned',
       fulcio: { caData: 'YWJj', oidcIssuer: 'https://issuer', subjectEmail: 'a@b' },
@@ -122,7 +175,14 @@ test('every requirement and identity type parses; unknown transports keep any sc
     delete (policy.transports.docker as Record<string, unknown>)['example.com/i']
     const layout = join(dir, 'oci')
     await writeOciImage(layout, 't', smallImage('q'))
-    const r = await run('skopeo', ['--policy', await writePolicy(dir, policy, 'older.json'), 'copy', '-q', `oci:${layout}:t`, `dir:${join(dir, 'out')}`])
+    const r = await run('skopeo', [
+      '--policy',
+      await writePolicy(dir, policy, 'older.json'),
+      'copy',
+      '-q',
+      `oci:${layout}:t`,
+      `dir:${join(dir, 'out')}`,
+    ])
     assert.equal(r.code, 0, r.stderr)
   })
 })
@@ -154,7 +214,7 @@ test('the default policy path: $HOME/.config/containers/policy.json when it exis
   })
 })
 
-test('evaluation: accept, reject (skopeo\'s message), all requirements must pass', async () => {
+test("evaluation: accept, reject (skopeo's message), all requirements must pass", async () => {
   await withTempDir(async (dir) => {
     const layout = join(dir, 'oci')
     await writeOciImage(layout, 't', smallImage('e'))
@@ -163,20 +223,32 @@ test('evaluation: accept, reject (skopeo\'s message), all requirements must pass
     const rejectPath = await writePolicy(dir, { default: [reject] }, 'r.json')
     const theirs = await skopeoPolicyError(rejectPath, image, `dir:${join(dir, 'x')}`)
     assert.equal(theirs, `Source image rejected: Running image ${image} is rejected by policy.`)
-    await assert.rejects(checkWith(rejectPath, image), (e: unknown) => e instanceof PolicyDeniedError && e.code === 'ERR_POLICY_DENIED' && e.message === theirs)
-    await assert.rejects(checkWith(await writePolicy(dir, { default: [accept, reject] }, 'ar.json'), image), PolicyDeniedError)
+    await assert.rejects(
+      checkWith(rejectPath, image),
+      (e: unknown) => e instanceof PolicyDeniedError && e.code === 'ERR_POLICY_DENIED' && e.message === theirs,
+    )
+    await assert.rejects(
+      checkWith(await writePolicy(dir, { default: [accept, reject] }, 'ar.json'), image),
+      PolicyDeniedError,
+    )
   })
 })
 
-test('signedBy / sigstoreSigned: denied without signatures (skopeo\'s message) and never accepted with them', async () => {
+test("signedBy / sigstoreSigned: denied without signatures (skopeo's message) and never accepted with them", async () => {
   await withTempDir(async (dir) => {
     const layout = join(dir, 'oci')
     await writeOciImage(layout, 't', smallImage('s'))
     const image = `oci:${layout}:t`
-    for (const req of [{ type: 'signedBy', keyType: 'GPGKeys', keyPath: '/nonexistent.gpg' }, { type: 'sigstoreSigned', keyPath: '/nonexistent.pub' }]) {
+    for (const req of [
+      { type: 'signedBy', keyType: 'GPGKeys', keyPath: '/nonexistent.gpg' },
+      { type: 'sigstoreSigned', keyPath: '/nonexistent.pub' },
+    ]) {
       const path = await writePolicy(dir, { default: [req] }, `${req.type}.json`)
       const theirs = await skopeoPolicyError(path, image, `dir:${join(dir, 'x')}`)
-      await assert.rejects(checkWith(path, image), (e: unknown) => e instanceof PolicyDeniedError && e.message === theirs)
+      await assert.rejects(
+        checkWith(path, image),
+        (e: unknown) => e instanceof PolicyDeniedError && e.message === theirs,
+      )
     }
     // An image with a (simple-signing) signature file: skiff cannot verify it, so it must deny.
     const signed = join(dir, 'signed')
@@ -185,7 +257,11 @@ test('signedBy / sigstoreSigned: denied without signatures (skopeo\'s message) a
     await writeFile(join(signed, 'signature-1'), 'not really a signature')
     for (const type of ['signedBy', 'sigstoreSigned']) {
       const req = type === 'signedBy' ? { type, keyType: 'GPGKeys', keyPath: '/k.gpg' } : { type, keyPath: '/k.pub' }
-      const path = await writePolicy(dir, { default: [accept], transports: { dir: { [signed]: [req] } } }, `signed-${type}.json`)
+      const path = await writePolicy(
+        dir,
+        { default: [accept], transports: { dir: { [signed]: [req] } } },
+        `signed-${type}.json`,
+      )
       await assert.rejects(checkWith(path, `dir:${signed}`), (e: unknown) => {
         assert.ok(e instanceof PolicyDeniedError)
         assert.match(e.message, /signature verification is not supported/)

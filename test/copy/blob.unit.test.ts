@@ -13,7 +13,11 @@ import { FakeSource } from '../helpers/fake-source.js'
 import { buildImage, smallImage, type BuiltImage } from '../helpers/fixtures.js'
 
 const keep = { kind: 'keep' }
-const policy = (mode: LayerCompressionPolicy['mode'], format: 'gzip' | 'zstd' = 'gzip', force = false): LayerCompressionPolicy => ({ mode, format, force })
+const policy = (
+  mode: LayerCompressionPolicy['mode'],
+  format: 'gzip' | 'zstd' = 'gzip',
+  force = false,
+): LayerCompressionPolicy => ({ mode, format, force })
 
 describe('planOp', () => {
   it('preserve (or no policy) keeps every layer as it is', () => {
@@ -51,14 +55,22 @@ it('compressionFromMediaType reads the suffix of layer media types', () => {
 describe('BlobCopier', () => {
   const image = (compression: 'gzip' | 'none'): Promise<BuiltImage> =>
     buildImage({ ...smallImage('blob'), layers: smallImage('blob').layers.map((l) => ({ ...l, compression })) })
-  const infoOf = (l: BuiltImage['layers'][number]): BlobInfo => ({ digest: l.digest as BlobInfo['digest'], size: l.size, mediaType: l.mediaType })
+  const infoOf = (l: BuiltImage['layers'][number]): BlobInfo => ({
+    digest: l.digest as BlobInfo['digest'],
+    size: l.size,
+    mediaType: l.mediaType,
+  })
 
   it('reuses a blob the destination has without reading the source', async () => {
     const img = await image('gzip')
     const l = img.layers[0]!
     const src = FakeSource.of(img)
     const dest = new FakeDestination({ existing: [l.bytes] })
-    const out = await new BlobCopier(src, dest).copy({ info: infoOf(l), kind: 'layer', compression: policy('preserve') })
+    const out = await new BlobCopier(src, dest).copy({
+      info: infoOf(l),
+      kind: 'layer',
+      compression: policy('preserve'),
+    })
     assert.equal(out.reused, true)
     assert.equal(out.digest, l.digest)
     assert.equal(out.compression, 'gzip')
@@ -70,7 +82,11 @@ describe('BlobCopier', () => {
     const img = await image('none')
     const l = img.layers[0]!
     const dest = new FakeDestination({ existing: [l.bytes] })
-    const out = await new BlobCopier(FakeSource.of(img), dest).copy({ info: infoOf(l), kind: 'layer', compression: policy('compress') })
+    const out = await new BlobCopier(FakeSource.of(img), dest).copy({
+      info: infoOf(l),
+      kind: 'layer',
+      compression: policy('compress'),
+    })
     assert.equal(out.reused, false)
     assert.deepEqual(dest.calls, [`putBlob ${l.digest}`])
   })
@@ -79,8 +95,15 @@ describe('BlobCopier', () => {
     const img = await image('gzip')
     const l = img.layers[1]!
     const dest = new FakeDestination()
-    const out = await new BlobCopier(FakeSource.of(img), dest).copy({ info: infoOf(l), kind: 'layer', compression: policy('preserve') })
-    assert.deepEqual({ digest: out.digest, size: out.size, reused: out.reused, compression: out.compression }, { digest: l.digest, size: l.size, reused: false, compression: 'gzip' })
+    const out = await new BlobCopier(FakeSource.of(img), dest).copy({
+      info: infoOf(l),
+      kind: 'layer',
+      compression: policy('preserve'),
+    })
+    assert.deepEqual(
+      { digest: out.digest, size: out.size, reused: out.reused, compression: out.compression },
+      { digest: l.digest, size: l.size, reused: false, compression: 'gzip' },
+    )
     assert.ok(dest.blobs.get(l.digest)?.equals(l.bytes))
     assert.equal(dest.putOptions.get(l.digest)?.expectedDigest, l.digest)
   })
@@ -88,7 +111,12 @@ describe('BlobCopier', () => {
   it('computes the DiffID of a kept compressed layer when asked (schema1 conversion)', async () => {
     const img = await image('gzip')
     const l = img.layers[0]!
-    const out = await new BlobCopier(FakeSource.of(img), new FakeDestination()).copy({ info: infoOf(l), kind: 'layer', compression: policy('preserve'), needUncompressedDigest: true })
+    const out = await new BlobCopier(FakeSource.of(img), new FakeDestination()).copy({
+      info: infoOf(l),
+      kind: 'layer',
+      compression: policy('preserve'),
+      needUncompressedDigest: true,
+    })
     assert.equal(out.digest, l.digest)
     assert.equal(out.uncompressedDigest, l.diffID)
   })
@@ -97,7 +125,11 @@ describe('BlobCopier', () => {
     const img = await image('none')
     const l = img.layers[0]!
     const dest = new FakeDestination()
-    const out = await new BlobCopier(FakeSource.of(img), dest).copy({ info: infoOf(l), kind: 'layer', compression: policy('compress') })
+    const out = await new BlobCopier(FakeSource.of(img), dest).copy({
+      info: infoOf(l),
+      kind: 'layer',
+      compression: policy('compress'),
+    })
     assert.notEqual(out.digest, l.digest)
     assert.equal(out.compression, 'gzip')
     assert.equal(out.uncompressedDigest, l.digest)
@@ -110,7 +142,11 @@ describe('BlobCopier', () => {
     const img = await image('gzip')
     const l = img.layers[0]!
     const dest = new FakeDestination()
-    const out = await new BlobCopier(FakeSource.of(img), dest).copy({ info: infoOf(l), kind: 'layer', compression: policy('decompress') })
+    const out = await new BlobCopier(FakeSource.of(img), dest).copy({
+      info: infoOf(l),
+      kind: 'layer',
+      compression: policy('decompress'),
+    })
     assert.equal(out.digest, l.diffID)
     assert.equal(out.compression, 'none')
     assert.equal(out.uncompressedDigest, l.diffID)
@@ -120,7 +156,11 @@ describe('BlobCopier', () => {
     const img = await image('none')
     const dest = new FakeDestination()
     const info: BlobInfo = { digest: img.configDigest as BlobInfo['digest'], size: img.config.length }
-    const out = await new BlobCopier(FakeSource.of(img), dest).copy({ info, kind: 'config', compression: policy('compress', 'gzip', true) })
+    const out = await new BlobCopier(FakeSource.of(img), dest).copy({
+      info,
+      kind: 'config',
+      compression: policy('compress', 'gzip', true),
+    })
     assert.equal(out.digest, img.configDigest)
     assert.ok(dest.blobs.get(img.configDigest)?.equals(img.config))
     assert.equal(dest.putOptions.get(img.configDigest)?.isConfig, true)
@@ -145,7 +185,10 @@ describe('BlobCopier', () => {
     const wrong = Buffer.from(l.bytes)
     wrong[wrong.length - 1]! ^= 0xff // same size, other content
     const src = FakeSource.of(img, { corrupt: new Map([[l.digest, wrong]]) })
-    await assert.rejects(new BlobCopier(src, dest).copy({ info: infoOf(l), kind: 'layer', compression: policy('preserve') }), (e: SkiffError) => e.code === 'ERR_DIGEST_MISMATCH')
+    await assert.rejects(
+      new BlobCopier(src, dest).copy({ info: infoOf(l), kind: 'layer', compression: policy('preserve') }),
+      (e: SkiffError) => e.code === 'ERR_DIGEST_MISMATCH',
+    )
     assert.equal(dest.blobs.size, 0)
   })
 

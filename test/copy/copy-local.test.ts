@@ -69,7 +69,15 @@ test('Docker → OCI conversion of a realistic Docker config matches skopeo byte
           { created: '2020-05-02T09:46:31Z', created_by: 'RUN y' },
         ],
       },
-      runConfigExtra: { ExposedPorts: { '80/tcp': {}, '443/tcp': {} }, Volumes: { '/data': {} }, WorkingDir: '/app', Hostname: 'h', OnBuild: null, User: 'app', StopSignal: 'SIGTERM' },
+      runConfigExtra: {
+        ExposedPorts: { '80/tcp': {}, '443/tcp': {} },
+        Volumes: { '/data': {} },
+        WorkingDir: '/app',
+        Hostname: 'h',
+        OnBuild: null,
+        User: 'app',
+        StopSignal: 'SIGTERM',
+      },
     })
     const v2 = await skopeo(['copy', '--format', 'v2s2', `oci:${t}/src:v1`, `dir:${t}/v2`])
     assert.equal(v2.code, 0, v2.stderr)
@@ -125,11 +133,16 @@ test('a platform list writes a sparse list, or a stripped one', async () => {
       smallImage('b', { architecture: 'arm64', variant: 'v8' }),
       smallImage('c', { architecture: 's390x' }),
     ])
-    const sparse = await copy(`oci:${t}/src:multi`, `oci:${t}/sparse:m`, { multiArch: [{ os: 'linux', architecture: 'arm64' }] })
+    const sparse = await copy(`oci:${t}/src:multi`, `oci:${t}/sparse:m`, {
+      multiArch: [{ os: 'linux', architecture: 'arm64' }],
+    })
     assert.equal(sparse.manifestDigest, idx.indexDigest)
     assert.ok(existsSync(blobPath(`${t}/sparse`, idx.images[1]!.manifestDigest)))
     assert.ok(!existsSync(blobPath(`${t}/sparse`, idx.images[0]!.manifestDigest)))
-    const stripped = await copy(`oci:${t}/src:multi`, `oci:${t}/stripped:m`, { multiArch: [{ os: 'linux', architecture: 'arm64' }], stripRemovedPlatforms: true })
+    const stripped = await copy(`oci:${t}/src:multi`, `oci:${t}/stripped:m`, {
+      multiArch: [{ os: 'linux', architecture: 'arm64' }],
+      stripRemovedPlatforms: true,
+    })
     const list = JSON.parse(stripped.manifest.toString())
     assert.equal(list.manifests.length, 1)
     assert.equal(list.manifests[0].digest, idx.images[1]!.manifestDigest)
@@ -147,7 +160,10 @@ test('docker-archive: skiff writes what skopeo reads, and reads what skopeo writ
     assert.equal(r.code, 0, r.stderr)
     const info = JSON.parse(r.stdout)
     // layers were decompressed: their digests are the DiffIDs
-    assert.deepEqual(info.Layers, img.layers.map((l) => l.diffID))
+    assert.deepEqual(
+      info.Layers,
+      img.layers.map((l) => l.diffID),
+    )
     const cfg = await skopeo(['inspect', '--config', '--raw', `docker-archive:${t}/skiff.tar`])
     assert.equal(sha256(cfg.stdout), img.configDigest)
 
@@ -169,12 +185,17 @@ test('compression: --dest-compress-format zstd recompresses; skopeo reads the zs
     const img = await writeOciImage(join(t, 'src'), 'v1', smallImage('z'))
     const res = await copy(`oci:${t}/src:v1`, `oci:${t}/z:v1`, { compression: { mode: 'compress', format: 'zstd' } })
     const m = JSON.parse(res.manifest.toString())
-    assert.ok(m.layers.every((l: { mediaType: string }) => l.mediaType === 'application/vnd.oci.image.layer.v1.tar+zstd'))
+    assert.ok(
+      m.layers.every((l: { mediaType: string }) => l.mediaType === 'application/vnd.oci.image.layer.v1.tar+zstd'),
+    )
     const r = await skopeo(['copy', `oci:${t}/z:v1`, `dir:${t}/d`])
     assert.equal(r.code, 0, r.stderr)
     const dec = await copy(`oci:${t}/z:v1`, `dir:${t}/plain`, { compression: { mode: 'decompress' } })
     const dm = JSON.parse(dec.manifest.toString())
-    assert.deepEqual(dm.layers.map((l: { digest: string }) => l.digest), img.layers.map((l) => l.diffID))
+    assert.deepEqual(
+      dm.layers.map((l: { digest: string }) => l.digest),
+      img.layers.map((l) => l.diffID),
+    )
     assert.ok(dm.layers.every((l: { mediaType: string }) => l.mediaType === 'application/vnd.oci.image.layer.v1.tar'))
   })
 })
@@ -182,9 +203,15 @@ test('compression: --dest-compress-format zstd recompresses; skopeo reads the zs
 test('--preserve-digests refuses a conversion and leaves nothing behind', async () => {
   await withTempDir(async (t) => {
     await writeOciImage(join(t, 'src'), 'v1', smallImage('pd', { flavor: 'docker' }))
-    await assert.rejects(copy(`oci:${t}/src:v1`, `oci:${t}/out:v1`, { preserveDigests: true }), (e: any) => e.code === 'ERR_PRESERVE_DIGESTS' && /`preserveDigests` is set/.test(e.message))
+    await assert.rejects(
+      copy(`oci:${t}/src:v1`, `oci:${t}/out:v1`, { preserveDigests: true }),
+      (e: any) => e.code === 'ERR_PRESERVE_DIGESTS' && /`preserveDigests` is set/.test(e.message),
+    )
     assert.ok(!existsSync(join(t, 'out', 'index.json')))
-    await assert.rejects(copy(`oci:${t}/src:v1`, `docker-archive:${t}/a.tar`, { preserveDigests: true }), /`preserveDigests` is set/)
+    await assert.rejects(
+      copy(`oci:${t}/src:v1`, `docker-archive:${t}/a.tar`, { preserveDigests: true }),
+      /`preserveDigests` is set/,
+    )
     assert.ok(!existsSync(join(t, 'a.tar')))
   })
 })
@@ -202,16 +229,26 @@ test('a blob whose content does not match its digest fails the copy (digest mism
       { name: 'tar-content', layer: { files: { 'b.txt': 'plain layer content\n' }, compression: 'none' }, offset: 512 },
     ]
     for (const c of cases) {
-      const img = await writeOciImage(join(t, c.name), 'v1', smallImage('bad', { layers: [{ files: { 'ok.txt': 'fine\n' } }, c.layer] }))
+      const img = await writeOciImage(
+        join(t, c.name),
+        'v1',
+        smallImage('bad', { layers: [{ files: { 'ok.txt': 'fine\n' } }, c.layer] }),
+      )
       const p = blobPath(join(t, c.name), img.layers[1]!.digest)
       const bytes = await readFile(p)
       bytes[c.offset] ^= 0x01
       await writeFile(p, bytes)
       if (c.name === 'gzip-mtime') assert.ok(gunzipSync(bytes).length > 0, 'gunzip accepts the corrupted layer')
-      else assert.equal(bytes.subarray(512, 520).toString()[0], 'q', 'the flip lands in file content, not the tar header')
+      else
+        assert.equal(bytes.subarray(512, 520).toString()[0], 'q', 'the flip lands in file content, not the tar header')
       const out = join(t, `out-${c.name}`)
       await mkdir(out)
-      for (const dest of [`dir:${out}/d`, `oci:${out}/o:v1`, `docker-archive:${out}/a.tar`, `oci-archive:${out}/oa.tar:v1`]) {
+      for (const dest of [
+        `dir:${out}/d`,
+        `oci:${out}/o:v1`,
+        `docker-archive:${out}/a.tar`,
+        `oci-archive:${out}/oa.tar:v1`,
+      ]) {
         await assert.rejects(copy(`oci:${t}/${c.name}:v1`, dest), (e: any) => {
           assert.equal(e.code, 'ERR_DIGEST_MISMATCH', `${c.name} → ${dest}: ${e.message}`)
           assert.ok(e.message.includes(img.layers[1]!.digest), e.message)
@@ -224,15 +261,28 @@ test('a blob whose content does not match its digest fails the copy (digest mism
       assert.ok(!existsSync(join(out, 'oa.tar')))
       assert.deepEqual(await readdir(out), [], 'no temp file, no partial destination')
     }
-    assert.deepEqual((await readdir(t)).filter((n) => n.endsWith('.tmp')), [])
+    assert.deepEqual(
+      (await readdir(t)).filter((n) => n.endsWith('.tmp')),
+      [],
+    )
   })
 })
 
 test('missing images fail with ImageNotFound (exit code 2)', async () => {
   await withTempDir(async (t) => {
     await writeOciImage(join(t, 'src'), 'v1', smallImage())
-    for (const src of [`oci:${t}/src:nope`, `dir:${t}/nothing`, `oci:${t}/missing:x`, `docker-archive:${t}/none.tar`, `oci-archive:${t}/none.tar`]) {
-      await assert.rejects(copy(src, `dir:${t}/out`), (e: any) => e.code === 'ERR_IMAGE_NOT_FOUND' && e.exitCode === 2 && e.message.includes(t), src)
+    for (const src of [
+      `oci:${t}/src:nope`,
+      `dir:${t}/nothing`,
+      `oci:${t}/missing:x`,
+      `docker-archive:${t}/none.tar`,
+      `oci-archive:${t}/none.tar`,
+    ]) {
+      await assert.rejects(
+        copy(src, `dir:${t}/out`),
+        (e: any) => e.code === 'ERR_IMAGE_NOT_FOUND' && e.exitCode === 2 && e.message.includes(t),
+        src,
+      )
     }
     assert.ok(!existsSync(join(t, 'out')))
   })
@@ -242,7 +292,9 @@ test('two copies into one oci layout at once both end up in index.json', async (
   await withTempDir(async (t) => {
     await writeOciImage(join(t, 'src'), 'v1', smallImage('p'))
     await Promise.all(Array.from({ length: 8 }, (_, i) => copy(`oci:${t}/src:v1`, `oci:${t}/shared:t${i}`)))
-    const names = (await readJson(join(t, 'shared', 'index.json'))).manifests.map((m: any) => m.annotations['org.opencontainers.image.ref.name']).sort()
+    const names = (await readJson(join(t, 'shared', 'index.json'))).manifests
+      .map((m: any) => m.annotations['org.opencontainers.image.ref.name'])
+      .sort()
     assert.deepEqual(names, Array.from({ length: 8 }, (_, i) => `t${i}`).sort())
   })
 })
@@ -272,10 +324,18 @@ test('schema1 (signed): digest as skopeo computes it; converted to OCI with the 
     const theirs = await skopeo(['copy', `dir:${t}/s1`, `oci:${t}/theirs:v1`])
     assert.equal(theirs.code, 0, theirs.stderr)
     const a = JSON.parse(ours.manifest.toString())
-    const b = JSON.parse(await readFile(blobPath(`${t}/theirs`, (await readJson(join(t, 'theirs', 'index.json'))).manifests[0].digest), 'utf8'))
+    const b = JSON.parse(
+      await readFile(
+        blobPath(`${t}/theirs`, (await readJson(join(t, 'theirs', 'index.json'))).manifests[0].digest),
+        'utf8',
+      ),
+    )
     const ca = await readJson(blobPath(`${t}/ours`, a.config.digest))
     const cb = await readJson(blobPath(`${t}/theirs`, b.config.digest))
-    assert.deepEqual(ca.rootfs.diff_ids, img.layers.map((l) => l.diffID))
+    assert.deepEqual(
+      ca.rootfs.diff_ids,
+      img.layers.map((l) => l.diffID),
+    )
     assert.deepEqual(ca, cb)
     assert.equal(a.config.digest, b.config.digest)
     assert.equal(ours.manifestDigest, (await readJson(join(t, 'theirs', 'index.json'))).manifests[0].digest)

@@ -78,7 +78,11 @@ test('skiff and skopeo write the same manifest for the same pair where bytes are
     assert.equal(r.code, 0, r.stderr)
     const r2 = await skopeo(['copy', `oci:${t}/fixture:v1`, `oci-archive:${t}/src-oa.tar:v1`])
     assert.equal(r2.code, 0, r2.stderr)
-    const srcOf: Record<string, string> = { oci: `oci:${t}/fixture:v1`, dir: `dir:${t}/src-dir`, 'oci-archive': `oci-archive:${t}/src-oa.tar:v1` }
+    const srcOf: Record<string, string> = {
+      oci: `oci:${t}/fixture:v1`,
+      dir: `dir:${t}/src-dir`,
+      'oci-archive': `oci-archive:${t}/src-oa.tar:v1`,
+    }
     for (const [s, d] of pairs) {
       const ours = name(d, join(t, `ours-${s}-${d}`))
       const theirs = name(d, join(t, `theirs-${s}-${d}`))

@@ -45,7 +45,9 @@ test('mapLimit rejects with the error that happened first in time, not the first
         throw e
       }
       // the siblings fail only because of the abort
-      await new Promise((_r, reject) => ac.signal.addEventListener('abort', () => reject(new DOMException('The operation was aborted', 'AbortError'))))
+      await new Promise((_r, reject) =>
+        ac.signal.addEventListener('abort', () => reject(new DOMException('The operation was aborted', 'AbortError'))),
+      )
     }),
     /the real cause/,
   )

@@ -25,16 +25,36 @@ let images: BuiltImage[] = []
 let index: FakeManifest
 
 before(async () => {
-  images = await Promise.all(PLATFORMS.map((p) => buildImage({ ...smallImage(`list-${p.architecture}`), architecture: p.architecture, ...(p.variant ? { variant: p.variant } : {}) })))
+  images = await Promise.all(
+    PLATFORMS.map((p) =>
+      buildImage({
+        ...smallImage(`list-${p.architecture}`),
+        architecture: p.architecture,
+        ...(p.variant ? { variant: p.variant } : {}),
+      }),
+    ),
+  )
   index = fakeIndex(images.map((img, i) => ({ img, platform: PLATFORMS[i]! })))
 })
 
 function source(instances = images.map((img) => ({ bytes: img.manifest, mediaType: img.mediaType }))): FakeSource {
-  return new FakeSource({ top: index, instances, blobs: images.flatMap((img) => [img.config, ...img.layers.map((l) => l.bytes)]) })
+  return new FakeSource({
+    top: index,
+    instances,
+    blobs: images.flatMap((img) => [img.config, ...img.layers.map((l) => l.bytes)]),
+  })
 }
 
-function run(src: FakeSource, dest: FakeDestination, over: Partial<CopyContext>): Promise<{ bytes: Buffer; mediaType: string; digest: string }> {
-  return copyList(copyContext(src, dest, over), index.bytes, parseManifest(index.bytes, index.mediaType) as ManifestList)
+function run(
+  src: FakeSource,
+  dest: FakeDestination,
+  over: Partial<CopyContext>,
+): Promise<{ bytes: Buffer; mediaType: string; digest: string }> {
+  return copyList(
+    copyContext(src, dest, over),
+    index.bytes,
+    parseManifest(index.bytes, index.mediaType) as ManifestList,
+  )
 }
 
 const dest = (opts: FakeDestinationOptions = {}): FakeDestination => new FakeDestination(opts)
@@ -53,8 +73,11 @@ describe('copyList', () => {
   })
 
   it("system: no instance for the platform is skopeo's error", async () => {
-    await assert.rejects(run(source(), dest(), { multiArch: 'system', platform: { os: 'linux', architecture: 's390x' } }), (e: SkiffError) =>
-      e.code === 'ERR_NO_MATCHING_PLATFORM' && e.message.startsWith(`choosing an image from manifest list fake:source: `),
+    await assert.rejects(
+      run(source(), dest(), { multiArch: 'system', platform: { os: 'linux', architecture: 's390x' } }),
+      (e: SkiffError) =>
+        e.code === 'ERR_NO_MATCHING_PLATFORM' &&
+        e.message.startsWith(`choosing an image from manifest list fake:source: `),
     )
   })
 
@@ -70,7 +93,10 @@ describe('copyList', () => {
   it('all: a destination that holds one image refuses before anything is copied', async () => {
     const src = source()
     const d = dest({ properties: { supportsMultiImage: false } })
-    await assert.rejects(run(src, d, { multiArch: 'all' }), (e: SkiffError) => e.code === 'ERR_UNSUPPORTED' && /can hold only one image/.test(e.message))
+    await assert.rejects(
+      run(src, d, { multiArch: 'all' }),
+      (e: SkiffError) => e.code === 'ERR_UNSUPPORTED' && /can hold only one image/.test(e.message),
+    )
     assert.deepEqual(d.calls, [])
     assert.deepEqual(src.reads, [])
   })
@@ -86,11 +112,17 @@ describe('copyList', () => {
     const d = dest()
     const out = await run(source(), d, { multiArch: [PLATFORMS[1]!], stripRemovedPlatforms: true })
     assert.notEqual(out.digest, sha256(index.bytes))
-    assert.deepEqual(d.topJson().manifests!.map((m) => m.digest), [arm64().manifestDigest])
+    assert.deepEqual(
+      d.topJson().manifests!.map((m) => m.digest),
+      [arm64().manifestDigest],
+    )
   })
 
   it('platforms: one the list does not have is refused', async () => {
-    await assert.rejects(run(source(), dest(), { multiArch: [{ os: 'windows', architecture: 'amd64' }] }), (e: SkiffError) => e.code === 'ERR_NO_MATCHING_PLATFORM')
+    await assert.rejects(
+      run(source(), dest(), { multiArch: [{ os: 'windows', architecture: 'amd64' }] }),
+      (e: SkiffError) => e.code === 'ERR_NO_MATCHING_PLATFORM',
+    )
   })
 
   it('index-only: the list alone, no instance read', async () => {
@@ -108,7 +140,8 @@ describe('copyList', () => {
     const src = source(instances)
     // serve amd64's bytes when arm64's digest is asked for
     const get = src.getManifest.bind(src)
-    src.getManifest = async (instance) => (instance === arm64().manifestDigest ? get(images[0]!.manifestDigest as typeof instance) : get(instance))
+    src.getManifest = async (instance) =>
+      instance === arm64().manifestDigest ? get(images[0]!.manifestDigest as typeof instance) : get(instance)
     await assert.rejects(run(src, dest(), { multiArch: 'all' }), (e: SkiffError) => e.code === 'ERR_DIGEST_MISMATCH')
   })
 
@@ -122,10 +155,16 @@ describe('copyList', () => {
       assert.equal(m.mediaType, MT.DOCKER_V2S2)
       assert.equal(d.manifests.get(m.digest)?.mediaType, MT.DOCKER_V2S2)
     }
-    assert.deepEqual(list.manifests!.map((m) => m.platform), PLATFORMS)
+    assert.deepEqual(
+      list.manifests!.map((m) => m.platform),
+      PLATFORMS,
+    )
   })
 
   it('--preserve-digests refuses a list whose digest would change', async () => {
-    await assert.rejects(run(source(), dest(), { multiArch: [PLATFORMS[0]!], stripRemovedPlatforms: true, preserveDigests: true }), (e: SkiffError) => e.code === 'ERR_PRESERVE_DIGESTS')
+    await assert.rejects(
+      run(source(), dest(), { multiArch: [PLATFORMS[0]!], stripRemovedPlatforms: true, preserveDigests: true }),
+      (e: SkiffError) => e.code === 'ERR_PRESERVE_DIGESTS',
+    )
   })
 })

@@ -10,7 +10,12 @@ import { createSharedCopyState } from '../../src/copy/shared-state.js'
 import type { CopiedBlob } from '../../src/copy/blob.js'
 import { insecureCopy, isolateCache } from '../transports/docker/helpers.js'
 
-const blob = (digest: string): CopiedBlob => ({ digest: digest as CopiedBlob['digest'], size: 1, compression: 'none', reused: false })
+const blob = (digest: string): CopiedBlob => ({
+  digest: digest as CopiedBlob['digest'],
+  size: 1,
+  compression: 'none',
+  reused: false,
+})
 const tick = () => new Promise((r) => setImmediate(r))
 
 describe('createSharedCopyState (unit)', () => {
@@ -29,12 +34,19 @@ describe('createSharedCopyState (unit)', () => {
       reused.push(d.digest)
       return { ...d, reused: true }
     }
-    const all = [s.run('docker://r', 'k', transfer, reuse), s.run('docker://r', 'k', transfer, reuse), s.run('docker://r', 'k', transfer, reuse)]
+    const all = [
+      s.run('docker://r', 'k', transfer, reuse),
+      s.run('docker://r', 'k', transfer, reuse),
+      s.run('docker://r', 'k', transfer, reuse),
+    ]
     await tick()
     release()
     const out = await Promise.all(all)
     assert.equal(transfers, 1)
-    assert.deepEqual(out.map((b) => b.reused), [false, true, true])
+    assert.deepEqual(
+      out.map((b) => b.reused),
+      [false, true, true],
+    )
     assert.deepEqual(reused, ['sha256:a', 'sha256:a'])
     // another store is another transfer
     await s.run('docker://other', 'k', transfer, reuse)
@@ -86,10 +98,14 @@ describe('createSharedCopyState (unit)', () => {
       active--
       return blob(d)
     }
-    await Promise.all(Array.from({ length: 7 }, (_, i) => s.run('one', `k${i}`, t(`sha256:${i}`), async () => undefined)))
+    await Promise.all(
+      Array.from({ length: 7 }, (_, i) => s.run('one', `k${i}`, t(`sha256:${i}`), async () => undefined)),
+    )
     assert.equal(peak, 2)
     peak = 0
-    await Promise.all(Array.from({ length: 4 }, (_, i) => s.run(`store${i % 2}`, `k${i}`, t(`sha256:${i}`), async () => undefined)))
+    await Promise.all(
+      Array.from({ length: 4 }, (_, i) => s.run(`store${i % 2}`, `k${i}`, t(`sha256:${i}`), async () => undefined)),
+    )
     assert.equal(peak, 4)
     assert.throws(() => createSharedCopyState({ transfersPerStore: 0 }), RangeError)
   })
@@ -97,9 +113,20 @@ describe('createSharedCopyState (unit)', () => {
   it('a waiter whose signal aborts stops waiting', async () => {
     const s = createSharedCopyState()
     const never = new Promise<CopiedBlob>(() => {})
-    void s.run('st', 'k', () => never, async () => undefined)
+    void s.run(
+      'st',
+      'k',
+      () => never,
+      async () => undefined,
+    )
     const ac = new AbortController()
-    const waiting = s.run('st', 'k', () => never, async () => undefined, ac.signal)
+    const waiting = s.run(
+      'st',
+      'k',
+      () => never,
+      async () => undefined,
+      ac.signal,
+    )
     ac.abort(new Error('stop'))
     await assert.rejects(waiting, /stop/)
   })
@@ -125,7 +152,9 @@ describe('copyImage with a shared state, concurrently, into a real registry', ()
     const baseFiles = { 'base.bin': randomBytes(300 * 1024) } // incompressible: gzip keeps its size
     const images: BuiltImage[] = []
     for (let i = 0; i < N; i++) {
-      const spec: ImageSpec = { layers: [{ files: baseFiles }, { files: { [`app${i}.txt`]: `app ${i} ${randomBytes(8).toString('hex')}` } }] }
+      const spec: ImageSpec = {
+        layers: [{ files: baseFiles }, { files: { [`app${i}.txt`]: `app ${i} ${randomBytes(8).toString('hex')}` } }],
+      }
       images.push(await writeOciImage(layout, `v${i}`, spec))
     }
     const base = images[0]!.layers[0]!
@@ -133,7 +162,11 @@ describe('copyImage with a shared state, concurrently, into a real registry', ()
     return { base, images }
   }
 
-  const uploads = (p: RegistryProxy, from: number) => p.requests().slice(from).filter((r) => (r.method === 'PUT' || r.method === 'PATCH') && r.path.includes('/blobs/uploads/'))
+  const uploads = (p: RegistryProxy, from: number) =>
+    p
+      .requests()
+      .slice(from)
+      .filter((r) => (r.method === 'PUT' || r.method === 'PATCH') && r.path.includes('/blobs/uploads/'))
 
   it(`${N} images sharing a base layer into ${N} repositories: the base layer's bytes are sent once`, async () => {
     await withTempDir(async (dir) => {
@@ -141,12 +174,20 @@ describe('copyImage with a shared state, concurrently, into a real registry', ()
       const { base, images } = await corpus(layout)
       const shared = createSharedCopyState()
       const from = proxy.requests().length
-      await Promise.all(images.map((_, i) => copy(`oci:${layout}:v${i}`, `docker://${proxy.host}/many/img${i}:v1`, { ...insecureCopy, shared })))
+      await Promise.all(
+        images.map((_, i) =>
+          copy(`oci:${layout}:v${i}`, `docker://${proxy.host}/many/img${i}:v1`, { ...insecureCopy, shared }),
+        ),
+      )
       const up = uploads(proxy, from)
       const sent = up.reduce((n, r) => n + r.requestBytes, 0)
       const expected = base.size + images.reduce((n, img) => n + img.layers[1]!.size + img.config.length, 0)
       assert.equal(sent, expected, 'bytes uploaded: the base once, each unique layer and config once')
-      assert.equal(up.filter((r) => r.query.includes(encodeURIComponent(base.digest)) || r.query.includes(base.digest)).length, 1, 'one upload of the base layer')
+      assert.equal(
+        up.filter((r) => r.query.includes(encodeURIComponent(base.digest)) || r.query.includes(base.digest)).length,
+        1,
+        'one upload of the base layer',
+      )
       const reqs = proxy.requests().slice(from)
       const mounts = reqs.filter((r) => r.method === 'POST' && r.query.includes('mount=') && r.status === 201)
       assert.equal(mounts.length, N - 1, 'the other images mount it')
@@ -164,9 +205,18 @@ describe('copyImage with a shared state, concurrently, into a real registry', ()
       const { base, images } = await corpus(layout)
       const shared = createSharedCopyState()
       const from = proxy.requests().length
-      await Promise.all(images.map((_, i) => copy(`oci:${layout}:v${i}`, `docker://${proxy.host}/one/repo:t${i}`, { ...insecureCopy, shared })))
+      await Promise.all(
+        images.map((_, i) =>
+          copy(`oci:${layout}:v${i}`, `docker://${proxy.host}/one/repo:t${i}`, { ...insecureCopy, shared }),
+        ),
+      )
       const reqs = proxy.requests().slice(from)
-      const aboutBase = reqs.filter((r) => r.path.endsWith(base.digest) || r.query.includes(base.digest) || r.query.includes(encodeURIComponent(base.digest)))
+      const aboutBase = reqs.filter(
+        (r) =>
+          r.path.endsWith(base.digest) ||
+          r.query.includes(base.digest) ||
+          r.query.includes(encodeURIComponent(base.digest)),
+      )
       // one HEAD (404) and one upload PUT; nothing for the other five images
       assert.deepEqual(aboutBase.map((r) => r.method).sort(), ['HEAD', 'PUT'])
       assert.equal(reqs.filter((r) => r.method === 'POST' && r.query.includes('mount=')).length, 0)
@@ -181,7 +231,9 @@ describe('copyImage with a shared state, concurrently, into a real registry', ()
     await withTempDir(async (dir) => {
       const layout = join(dir, 'src')
       const { images } = await corpus(layout)
-      const res = await Promise.all(images.map((_, i) => copy(`oci:${layout}:v${i}`, `docker://${proxy.host}/plain/img${i}:v1`, insecureCopy)))
+      const res = await Promise.all(
+        images.map((_, i) => copy(`oci:${layout}:v${i}`, `docker://${proxy.host}/plain/img${i}:v1`, insecureCopy)),
+      )
       res.forEach((r, i) => assert.equal(r.manifestDigest, images[i]!.manifestDigest))
     })
   })

@@ -14,7 +14,11 @@ import { FakeSource } from '../helpers/fake-source.js'
 import { buildImage, sha256, smallImage, type BuiltImage, type ImageSpec } from '../helpers/fixtures.js'
 
 const fourLayers = (flavor: 'oci' | 'docker' = 'oci', compression: 'gzip' | 'none' = 'gzip'): Promise<BuiltImage> => {
-  const spec: ImageSpec = { ...smallImage('single'), flavor, layers: [1, 2, 3, 4].map((i) => ({ files: { [`f${i}`]: `layer ${i}\n` }, compression })) }
+  const spec: ImageSpec = {
+    ...smallImage('single'),
+    flavor,
+    layers: [1, 2, 3, 4].map((i) => ({ files: { [`f${i}`]: `layer ${i}\n` }, compression })),
+  }
   return buildImage(spec)
 }
 
@@ -51,7 +55,10 @@ describe('copySingleImage', () => {
     assert.equal(out.mediaType, MT.DOCKER_V2S2)
     assert.equal(m.mediaType, MT.DOCKER_V2S2)
     assert.equal(out.digest, sha256(out.bytes))
-    assert.deepEqual(m.layers!.map((l) => [l.digest, l.mediaType]), img.layers.map((l) => [l.digest, MT.DOCKER_LAYER_GZIP]))
+    assert.deepEqual(
+      m.layers!.map((l) => [l.digest, l.mediaType]),
+      img.layers.map((l) => [l.digest, MT.DOCKER_LAYER_GZIP]),
+    )
     assert.equal(m.config!.digest, img.configDigest)
   })
 
@@ -82,7 +89,10 @@ describe('copySingleImage', () => {
     const img = await fourLayers()
     const dest = new FakeDestination({ properties: { supportedManifestMediaTypes: [MT.DOCKER_V2S2] } })
     const src = FakeSource.of(img)
-    await assert.rejects(copySingleImage(copyContext(src, dest, { preserveDigests: true }), top(img)), (e: SkiffError) => e.code === 'ERR_PRESERVE_DIGESTS')
+    await assert.rejects(
+      copySingleImage(copyContext(src, dest, { preserveDigests: true }), top(img)),
+      (e: SkiffError) => e.code === 'ERR_PRESERVE_DIGESTS',
+    )
     assert.deepEqual(dest.calls, [])
     assert.deepEqual(src.reads, [])
   })
@@ -94,17 +104,28 @@ describe('copySingleImage', () => {
     wrong[wrong.length - 1]! ^= 0xff
     const dest = new FakeDestination()
     const ctx = copyContext(FakeSource.of(img, { corrupt: new Map([[bad.digest, wrong]]) }), dest)
-    await assert.rejects(copySingleImage(ctx, top(img)), (e: SkiffError) => e.code === 'ERR_DIGEST_MISMATCH' && e.message.includes(bad.digest))
+    await assert.rejects(
+      copySingleImage(ctx, top(img)),
+      (e: SkiffError) => e.code === 'ERR_DIGEST_MISMATCH' && e.message.includes(bad.digest),
+    )
     assert.equal(dest.manifests.size, 0)
   })
 
   it('references foreign layers (urls) without copying them when the destination accepts that', async () => {
     const img = await fourLayers('docker')
     const m = JSON.parse(img.manifest.toString('utf8'))
-    const foreign = { mediaType: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip', digest: sha256('not here'), size: 8, urls: ['https://example.com/layer'] }
+    const foreign = {
+      mediaType: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
+      digest: sha256('not here'),
+      size: 8,
+      urls: ['https://example.com/layer'],
+    }
     m.layers.unshift(foreign)
     const bytes = Buffer.from(JSON.stringify(m))
-    const src = new FakeSource({ top: { bytes, mediaType: MT.DOCKER_V2S2 }, blobs: [img.config, ...img.layers.map((l) => l.bytes)] })
+    const src = new FakeSource({
+      top: { bytes, mediaType: MT.DOCKER_V2S2 },
+      blobs: [img.config, ...img.layers.map((l) => l.bytes)],
+    })
     const dest = new FakeDestination({ properties: { acceptsForeignLayerURLs: true } })
     const out = await copySingleImage(copyContext(src, dest), { bytes, mediaType: MT.DOCKER_V2S2, asInstance: false })
     assert.ok(out.bytes.equals(bytes))

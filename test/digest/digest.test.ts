@@ -35,8 +35,14 @@ test('DigestingStream fails the pipeline on a wrong digest', async () => {
 })
 
 test('DigestingStream fails on short and long data', async () => {
-  await assert.rejects(pipeline(Readable.from([Buffer.from('abc')]), new DigestingStream({ size: 4, what: 'b' }), sink()), /size mismatch/)
-  await assert.rejects(pipeline(Readable.from([Buffer.from('abcde')]), new DigestingStream({ size: 4, what: 'b' }), sink()), /more data/)
+  await assert.rejects(
+    pipeline(Readable.from([Buffer.from('abc')]), new DigestingStream({ size: 4, what: 'b' }), sink()),
+    /size mismatch/,
+  )
+  await assert.rejects(
+    pipeline(Readable.from([Buffer.from('abcde')]), new DigestingStream({ size: 4, what: 'b' }), sink()),
+    /more data/,
+  )
 })
 
 test('verifyBytes', () => {
@@ -55,7 +61,11 @@ test('parseDigest: sha512, and every malformed or unsupported form is refused wi
     [`sha256:${'a'.repeat(64)}\n`, 'ERR_INVALID_ARGUMENT', /expected algorithm:hex/],
     [` sha256:${'a'.repeat(64)}`, 'ERR_INVALID_ARGUMENT', /expected algorithm:hex/],
     [`sha256:`, 'ERR_INVALID_ARGUMENT', /expected algorithm:hex/],
-    [`sha256:${'a'.repeat(63)}`, 'ERR_INVALID_ARGUMENT', /^invalid sha256 digest "sha256:a{63}": expected 64 lowercase hex digits$/],
+    [
+      `sha256:${'a'.repeat(63)}`,
+      'ERR_INVALID_ARGUMENT',
+      /^invalid sha256 digest "sha256:a{63}": expected 64 lowercase hex digits$/,
+    ],
     [`sha256:${'a'.repeat(65)}`, 'ERR_INVALID_ARGUMENT', /expected 64 lowercase hex digits/],
     [`sha256:${'g'.repeat(64)}`, 'ERR_INVALID_ARGUMENT', /expected 64 lowercase hex digits/],
     [`sha256:${'a'.repeat(63)}A`, 'ERR_INVALID_ARGUMENT', /expected 64 lowercase hex digits/],
@@ -67,7 +77,11 @@ test('parseDigest: sha512, and every malformed or unsupported form is refused wi
     [`constructor:${'a'.repeat(64)}`, 'ERR_UNSUPPORTED', /unsupported digest algorithm "constructor"/],
   ]
   for (const [s, code, msg] of cases) {
-    assert.throws(() => parseDigest(s), (e: any) => e instanceof SkiffError && e.code === code && msg.test(e.message), JSON.stringify(s))
+    assert.throws(
+      () => parseDigest(s),
+      (e: any) => e instanceof SkiffError && e.code === code && msg.test(e.message),
+      JSON.stringify(s),
+    )
     assert.equal(isValidDigest(s), false, s)
   }
   // the algorithm grammar of the spec allows separators (refused as unsupported, not as malformed)
@@ -86,8 +100,14 @@ test('digestHex, shortHex, newHasher, digestOf with sha512', () => {
   assert.equal(digestOf(Buffer.from('abc')), d)
   assert.equal(newHasher('sha512').update('abc').digest('hex'), createHash('sha512').update('abc').digest('hex'))
   assert.equal(newHasher().update('abc').digest('hex'), d.slice(7))
-  assert.throws(() => newHasher('md5'), (e: any) => e.code === 'ERR_UNSUPPORTED' && e.message === 'unsupported digest algorithm "md5"')
-  assert.throws(() => newHasher('toString'), (e: any) => e.code === 'ERR_UNSUPPORTED')
+  assert.throws(
+    () => newHasher('md5'),
+    (e: any) => e.code === 'ERR_UNSUPPORTED' && e.message === 'unsupported digest algorithm "md5"',
+  )
+  assert.throws(
+    () => newHasher('toString'),
+    (e: any) => e.code === 'ERR_UNSUPPORTED',
+  )
 })
 
 test('DigestingStream: sha512, unknown size, exact size across chunks, the error names what and sizes', async () => {
@@ -107,25 +127,50 @@ test('DigestingStream: sha512, unknown size, exact size across chunks, the error
   await pipeline(Readable.from([data.subarray(0, 5), data.subarray(5)]), exact, sink())
   assert.equal(exact.size, data.length)
   assert.equal(exact.digest, digestOf(data))
-  await assert.rejects(pipeline(Readable.from([data, Buffer.from('!')]), new DigestingStream({ size: data.length, what: 'layer L' }), sink()), (e: any) => {
-    assert.equal(e.code, 'ERR_SIZE_MISMATCH')
-    assert.equal(e.message, `layer L: more data than the expected ${data.length} bytes; the source is corrupt`)
-    return true
-  })
-  await assert.rejects(pipeline(Readable.from([data]), new DigestingStream({ size: data.length + 1, what: 'layer L' }), sink()), (e: any) => {
-    assert.equal(e.code, 'ERR_SIZE_MISMATCH')
-    assert.equal(e.message, `layer L: size mismatch: expected ${data.length + 1} bytes, got ${data.length}; the source is corrupt or truncated`)
-    return true
-  })
-  await assert.rejects(pipeline(Readable.from([data]), new DigestingStream({ digest: digestOf('other'), what: 'layer L' }), sink()), (e: any) => {
-    assert.ok(e instanceof DigestMismatchError)
-    assert.ok(e.message.includes(digestOf('other')) && e.message.includes(digestOf(data)) && e.message.includes('layer L'), e.message)
-    return true
-  })
+  await assert.rejects(
+    pipeline(
+      Readable.from([data, Buffer.from('!')]),
+      new DigestingStream({ size: data.length, what: 'layer L' }),
+      sink(),
+    ),
+    (e: any) => {
+      assert.equal(e.code, 'ERR_SIZE_MISMATCH')
+      assert.equal(e.message, `layer L: more data than the expected ${data.length} bytes; the source is corrupt`)
+      return true
+    },
+  )
+  await assert.rejects(
+    pipeline(Readable.from([data]), new DigestingStream({ size: data.length + 1, what: 'layer L' }), sink()),
+    (e: any) => {
+      assert.equal(e.code, 'ERR_SIZE_MISMATCH')
+      assert.equal(
+        e.message,
+        `layer L: size mismatch: expected ${data.length + 1} bytes, got ${data.length}; the source is corrupt or truncated`,
+      )
+      return true
+    },
+  )
+  await assert.rejects(
+    pipeline(Readable.from([data]), new DigestingStream({ digest: digestOf('other'), what: 'layer L' }), sink()),
+    (e: any) => {
+      assert.ok(e instanceof DigestMismatchError)
+      assert.ok(
+        e.message.includes(digestOf('other')) && e.message.includes(digestOf(data)) && e.message.includes('layer L'),
+        e.message,
+      )
+      return true
+    },
+  )
   // the size check comes first: a short blob is a size error even when the digest also differs
-  await assert.rejects(pipeline(Readable.from([data]), new DigestingStream({ digest: digestOf('other'), size: 99, what: 'x' }), sink()), (e: any) => e.code === 'ERR_SIZE_MISMATCH')
+  await assert.rejects(
+    pipeline(Readable.from([data]), new DigestingStream({ digest: digestOf('other'), size: 99, what: 'x' }), sink()),
+    (e: any) => e.code === 'ERR_SIZE_MISMATCH',
+  )
   // size 0 is a size: one byte is already too much
-  await assert.rejects(pipeline(Readable.from([Buffer.from('x')]), new DigestingStream({ size: 0, what: 'empty' }), sink()), (e: any) => e.code === 'ERR_SIZE_MISMATCH' && /more data than the expected 0 bytes/.test(e.message))
+  await assert.rejects(
+    pipeline(Readable.from([Buffer.from('x')]), new DigestingStream({ size: 0, what: 'empty' }), sink()),
+    (e: any) => e.code === 'ERR_SIZE_MISMATCH' && /more data than the expected 0 bytes/.test(e.message),
+  )
   // before the end there is no digest
   assert.throws(() => new DigestingStream().digest, /before end of stream/)
 })
@@ -137,7 +182,10 @@ test('DigestingStream with a trusted digest: reports it, counts bytes, still che
   await pipeline(Readable.from([data]), s, sink())
   assert.equal(s.digest, trusted)
   assert.equal(s.size, data.length)
-  await assert.rejects(pipeline(Readable.from([data]), new DigestingStream({ what: 'blob', trusted, size: 3 }), sink()), (e: any) => e.code === 'ERR_SIZE_MISMATCH')
+  await assert.rejects(
+    pipeline(Readable.from([data]), new DigestingStream({ what: 'blob', trusted, size: 3 }), sink()),
+    (e: any) => e.code === 'ERR_SIZE_MISMATCH',
+  )
   // not trusted: the real digest
   const real = new DigestingStream({ what: 'blob' })
   await pipeline(Readable.from([data]), real, sink())
@@ -146,10 +194,16 @@ test('DigestingStream with a trusted digest: reports it, counts bytes, still che
 
 test('verifyBytes: sha512 and the mismatch names both digests and what', () => {
   verifyBytes(Buffer.from('x'), digestOf('x', 'sha512'), 'm')
-  assert.throws(() => verifyBytes(Buffer.from('x'), digestOf('x', 'sha512').replace(/.$/, '0'), 'manifest M'), (e: unknown) => {
-    assert.ok(e instanceof DigestMismatchError)
-    assert.ok(e.message.includes('manifest M') && e.message.includes(digestOf('x', 'sha512')), e.message)
-    return true
-  })
-  assert.throws(() => verifyBytes(Buffer.from('x'), 'not-a-digest', 'm'), (e: any) => e.code === 'ERR_INVALID_ARGUMENT')
+  assert.throws(
+    () => verifyBytes(Buffer.from('x'), digestOf('x', 'sha512').replace(/.$/, '0'), 'manifest M'),
+    (e: unknown) => {
+      assert.ok(e instanceof DigestMismatchError)
+      assert.ok(e.message.includes('manifest M') && e.message.includes(digestOf('x', 'sha512')), e.message)
+      return true
+    },
+  )
+  assert.throws(
+    () => verifyBytes(Buffer.from('x'), 'not-a-digest', 'm'),
+    (e: any) => e.code === 'ERR_INVALID_ARGUMENT',
+  )
 })

@@ -31,14 +31,21 @@ async function inspectArchive(transport: 'oci-archive' | 'docker-archive', file:
   if (!existsSync(file)) return 'absent'
   const entries = await tarEntries(file) // throws on a truncated tar
   if (transport === 'oci-archive') {
-    for (const name of ['index.json', 'oci-layout', `blobs/sha256/${hex(img.manifestDigest)}`, `blobs/sha256/${hex(img.configDigest)}`]) {
+    for (const name of [
+      'index.json',
+      'oci-layout',
+      `blobs/sha256/${hex(img.manifestDigest)}`,
+      `blobs/sha256/${hex(img.configDigest)}`,
+    ]) {
       if (!entries.has(name)) throw new Error(`oci-archive: the archive is visible without ${name}`)
     }
     for (const l of img.layers) {
-      if (entries.get(`blobs/sha256/${hex(l.digest)}`) !== l.size) throw new Error(`oci-archive: layer ${l.digest} is missing or truncated`)
+      if (entries.get(`blobs/sha256/${hex(l.digest)}`) !== l.size)
+        throw new Error(`oci-archive: layer ${l.digest} is missing or truncated`)
     }
   } else {
-    if (!entries.has('manifest.json') || !entries.has('repositories')) throw new Error('docker-archive: the archive is visible without manifest.json')
+    if (!entries.has('manifest.json') || !entries.has('repositories'))
+      throw new Error('docker-archive: the archive is visible without manifest.json')
     for (const l of img.layers) {
       if (!entries.has(`${hex(l.diffID)}.tar`)) throw new Error(`docker-archive: layer ${l.diffID} is missing`)
     }

@@ -45,11 +45,17 @@ test('kill -9 during docker:// pushes: the tag is absent or complete; pulling it
           assert.equal(m.layers.length, img.layers.length)
           for (const l of [...m.layers, m.config]) {
             const res = await fetch(`${reg.url}/v2/big/blobs/${l.digest}`, { method: 'HEAD' })
-            if (res.status !== 200 || Number(res.headers.get('content-length')) !== l.size) throw new Error(`docker: the tag is visible but blob ${l.digest} is not (${res.status})`)
+            if (res.status !== 200 || Number(res.headers.get('content-length')) !== l.size)
+              throw new Error(`docker: the tag is visible but blob ${l.digest} is not (${res.status})`)
           }
           if (deep) {
             const pulled = join(work, 'pulled')
-            const r = await skopeo(['copy', '--src-tls-verify=false', `docker://${reg.host}/big@${img.manifestDigest}`, `dir:${pulled}`])
+            const r = await skopeo([
+              'copy',
+              '--src-tls-verify=false',
+              `docker://${reg.host}/big@${img.manifestDigest}`,
+              `dir:${pulled}`,
+            ])
             assert.equal(r.code, 0, r.stderr)
             await rm(pulled, { recursive: true, force: true })
           }
@@ -98,7 +104,8 @@ test('kill -9 during docker-daemon: loads: the daemon has no image or the comple
           if (r.status === 404) return 'absent'
           if (r.status !== 200) throw new Error(`docker-daemon: GET /images/big:1/json answered ${r.status}`)
           const layers = (r.body as { RootFS?: { Layers?: string[] } }).RootFS?.Layers ?? []
-          if (JSON.stringify(layers) !== JSON.stringify(img.layers.map((l) => l.diffID))) throw new Error(`docker-daemon: the image is listed with layers ${layers.join(',')}`)
+          if (JSON.stringify(layers) !== JSON.stringify(img.layers.map((l) => l.diffID)))
+            throw new Error(`docker-daemon: the image is listed with layers ${layers.join(',')}`)
           if (deep) {
             const i = await skopeo(['inspect', '--daemon-host', d.host, 'docker-daemon:big:1'])
             assert.equal(i.code, 0, i.stderr)

@@ -14,25 +14,52 @@ test('Go escaping: <, >, & as \\u003c…, control characters, U+2028, invalid su
 
 test('maps sort keys byte-wise (numeric-looking keys too); structs keep order and honour omitempty', () => {
   assert.equal(marshalGo(goMap({ b: 1, '10': 2, a: 3, '9': 4 })), '{"10":2,"9":4,"a":3,"b":1}')
-  const s = goStruct({ Name: '', Z: 1, A: NIL_MAP, T: GoTime.parse('2024-01-02T03:04:05.100+02:00'), P: NIL_PTR, L: NIL_SLICE }, { omitEmpty: new Set(['Name', 'P']), jsonNames: { Z: 'zed' } })
+  const s = goStruct(
+    { Name: '', Z: 1, A: NIL_MAP, T: GoTime.parse('2024-01-02T03:04:05.100+02:00'), P: NIL_PTR, L: NIL_SLICE },
+    { omitEmpty: new Set(['Name', 'P']), jsonNames: { Z: 'zed' } },
+  )
   assert.equal(marshalGo(s), '{"zed":1,"A":null,"T":"2024-01-02T03:04:05.1+02:00","L":null}')
 })
 
 test('jsonOutput is MarshalIndent with four spaces and a newline; empty containers stay inline', () => {
-  assert.equal(jsonOutput({ a: [], b: goMap({}), c: [1, { d: 'x' }] }), '{\n    "a": [],\n    "b": {},\n    "c": [\n        1,\n        {\n            "d": "x"\n        }\n    ]\n}\n')
+  assert.equal(
+    jsonOutput({ a: [], b: goMap({}), c: [1, { d: 'x' }] }),
+    '{\n    "a": [],\n    "b": {},\n    "c": [\n        1,\n        {\n            "d": "x"\n        }\n    ]\n}\n',
+  )
 })
 
 test('GoTime: RFC 3339 in, RFC3339Nano out, String() as Go prints it', () => {
   assert.equal(GoTime.parse('2024-01-02T03:04:05.000Z')!.toJSON(), '2024-01-02T03:04:05Z')
   assert.equal(GoTime.parse('2024-01-02T03:04:05+00:00')!.toJSON(), '2024-01-02T03:04:05Z')
-  assert.equal(GoTime.parse('2024-01-02T03:04:05.123456789-07:30')!.toString(), '2024-01-02 03:04:05.123456789 -0730 -0730')
+  assert.equal(
+    GoTime.parse('2024-01-02T03:04:05.123456789-07:30')!.toString(),
+    '2024-01-02 03:04:05.123456789 -0730 -0730',
+  )
   assert.equal(GoTime.zero().toJSON(), '0001-01-01T00:00:00Z')
   assert.equal(GoTime.parse('2024-02-30T00:00:00Z'), undefined)
   assert.equal(GoTime.parse('yesterday'), undefined)
 })
 
 test('one encoder for manifests too: undefined Map values and struct fields are left out, GoRawJSON is written as it is', () => {
-  assert.equal(marshalGo(new Map<string, unknown>([['b', undefined], ['a', 1]])), '{"a":1}')
+  assert.equal(
+    marshalGo(
+      new Map<string, unknown>([
+        ['b', undefined],
+        ['a', 1],
+      ]),
+    ),
+    '{"a":1}',
+  )
   assert.equal(marshalGo({ x: undefined, y: new GoRawJSON('{"k":[1,2]}') }), '{"y":{"k":[1,2]}}')
-  assert.equal(marshalGo(new Map([['z', 'x'], ['é', 'y'], ['\ue000', 'w'], ['😀', 'v']])), '{"z":"x","é":"y","\ue000":"w","😀":"v"}')
+  assert.equal(
+    marshalGo(
+      new Map([
+        ['z', 'x'],
+        ['é', 'y'],
+        ['\ue000', 'w'],
+        ['😀', 'v'],
+      ]),
+    ),
+    '{"z":"x","é":"y","\ue000":"w","😀":"v"}',
+  )
 })

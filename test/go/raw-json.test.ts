@@ -16,7 +16,10 @@ describe('Go-compatible JSON helpers', () => {
   })
 
   it('compacts like json.Compact with HTML escaping, leaving other escapes alone', () => {
-    assert.equal(goCompact('{ "a" : [ 1 , 2 ],\n "s": "x < y && z > w \\n \\u00e9" }'), '{"a":[1,2],"s":"x \\u003c y \\u0026\\u0026 z \\u003e w \\n \\u00e9"}')
+    assert.equal(
+      goCompact('{ "a" : [ 1 , 2 ],\n "s": "x < y && z > w \\n \\u00e9" }'),
+      '{"a":[1,2],"s":"x \\u003c y \\u0026\\u0026 z \\u003e w \\n \\u00e9"}',
+    )
     assert.equal(goCompact('"\u2028"'), '"\\u2028"')
   })
 

@@ -14,7 +14,12 @@ test('plain HTTP registry: skopeo pushes and inspects; the access log counts the
     const reg = await startRegistry({ deleteEnabled: true })
     try {
       assert.match(reg.url, /^http:\/\/127\.0\.0\.1:\d+$/)
-      const push = await skopeo(['copy', '--dest-tls-verify=false', `oci:${join(dir, 'layout')}:t`, `docker://${reg.host}/repo:t`])
+      const push = await skopeo([
+        'copy',
+        '--dest-tls-verify=false',
+        `oci:${join(dir, 'layout')}:t`,
+        `docker://${reg.host}/repo:t`,
+      ])
       assert.equal(push.code, 0, push.stderr)
       const inspect = await skopeo(['inspect', '--tls-verify=false', '--raw', `docker://${reg.host}/repo:t`])
       assert.equal(inspect.code, 0, inspect.stderr)
@@ -47,7 +52,13 @@ test('TLS registry: --cert-dir with the generated CA works; default verification
     try {
       assert.match(reg.url, /^https:\/\/127\.0\.0\.1:\d+$/)
       assert.deepEqual(await readdir(reg.certDir!), ['ca.crt'])
-      const push = await skopeo(['copy', '--dest-cert-dir', reg.certDir!, `oci:${join(dir, 'layout')}:t`, `docker://${reg.host}/repo:t`])
+      const push = await skopeo([
+        'copy',
+        '--dest-cert-dir',
+        reg.certDir!,
+        `oci:${join(dir, 'layout')}:t`,
+        `docker://${reg.host}/repo:t`,
+      ])
       assert.equal(push.code, 0, push.stderr)
       const inspect = await skopeo(['inspect', '--cert-dir', reg.certDir!, `docker://${reg.host}/repo:t`])
       assert.equal(inspect.code, 0, inspect.stderr)
@@ -78,7 +89,13 @@ test('client-certificate registry: certDir holds ca.crt + client.cert/client.key
     const reg = await startRegistry({ tls: { clientCerts: true } })
     try {
       assert.deepEqual((await readdir(reg.certDir!)).sort(), ['ca.crt', 'client.cert', 'client.key'])
-      const push = await skopeo(['copy', '--dest-cert-dir', reg.certDir!, `oci:${join(dir, 'layout')}:t`, `docker://${reg.host}/repo:t`])
+      const push = await skopeo([
+        'copy',
+        '--dest-cert-dir',
+        reg.certDir!,
+        `oci:${join(dir, 'layout')}:t`,
+        `docker://${reg.host}/repo:t`,
+      ])
       assert.equal(push.code, 0, push.stderr)
       const caOnly = join(dir, 'ca-only')
       await mkdir(caOnly)

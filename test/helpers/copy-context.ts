@@ -5,7 +5,11 @@ import type { CopyEvent } from '../../src/copy/events.js'
 import type { ImageDestination, ImageSource } from '../../src/transports/types.js'
 
 /** The context copyImage would build for `dest` with no flags; `events` collects what the engine emitted. */
-export function copyContext(src: ImageSource, dest: ImageDestination, over: Partial<CopyContext> = {}): CopyContext & { events: CopyEvent[] } {
+export function copyContext(
+  src: ImageSource,
+  dest: ImageDestination,
+  over: Partial<CopyContext> = {},
+): CopyContext & { events: CopyEvent[] } {
   const events: CopyEvent[] = []
   const emit = (e: CopyEvent): void => {
     events.push(e)

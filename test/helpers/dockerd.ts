@@ -71,12 +71,32 @@ export async function startDockerd(opts: { tcpTls?: DockerdTcpTls; startTimeoutM
   const socket = join(dir, 'd.sock')
   const host = `unix://${socket}`
   const args = [
-    '--storage-driver=vfs', '--iptables=false', '--ip6tables=false', '--bridge=none',
-    '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '-H', host, '--pidfile', join(dir, 'dockerd.pid'),
+    '--storage-driver=vfs',
+    '--iptables=false',
+    '--ip6tables=false',
+    '--bridge=none',
+    '--data-root',
+    join(dir, 'data'),
+    '--exec-root',
+    join(dir, 'exec'),
+    '-H',
+    host,
+    '--pidfile',
+    join(dir, 'dockerd.pid'),
   ]
   if (opts.tcpTls) {
     const t = opts.tcpTls
-    args.push('-H', `tcp://127.0.0.1:${t.port}`, '--tlsverify', '--tlscacert', t.caPath, '--tlscert', t.certPath, '--tlskey', t.keyPath)
+    args.push(
+      '-H',
+      `tcp://127.0.0.1:${t.port}`,
+      '--tlsverify',
+      '--tlscacert',
+      t.caPath,
+      '--tlscert',
+      t.certPath,
+      '--tlskey',
+      t.keyPath,
+    )
   }
   const logPath = join(dir, 'dockerd.log')
   const logFd = openSync(logPath, 'a')

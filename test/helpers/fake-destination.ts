@@ -98,7 +98,12 @@ export class FakeDestination extends StagedDestination {
   }
 
   /** The top-level manifest as stored, parsed. */
-  topJson(): { mediaType?: string; layers?: BlobInfo[]; config?: BlobInfo; manifests?: (BlobInfo & { platform?: unknown })[] } {
+  topJson(): {
+    mediaType?: string
+    layers?: BlobInfo[]
+    config?: BlobInfo
+    manifests?: (BlobInfo & { platform?: unknown })[]
+  } {
     const m = this.manifests.get('')
     if (!m) throw new Error('no top-level manifest was stored')
     return JSON.parse(m.bytes.toString('utf8'))

@@ -70,7 +70,11 @@ export class FakeSource implements ImageSource {
 
   /** A source holding one image built by test/helpers/fixtures.ts. */
   static of(img: BuiltImage, extra: Partial<FakeSourceOptions> = {}): FakeSource {
-    return new FakeSource({ top: { bytes: img.manifest, mediaType: img.mediaType }, blobs: [img.config, ...img.layers.map((l) => l.bytes)], ...extra })
+    return new FakeSource({
+      top: { bytes: img.manifest, mediaType: img.mediaType },
+      blobs: [img.config, ...img.layers.map((l) => l.bytes)],
+      ...extra,
+    })
   }
 
   async getManifest(instance?: Digest): Promise<{ bytes: Buffer; mediaType: string }> {
@@ -122,7 +126,12 @@ export function fakeIndex(
   const index = {
     schemaVersion: 2,
     mediaType,
-    manifests: images.map(({ img, platform }) => ({ mediaType: img.mediaType, digest: img.manifestDigest, size: img.manifest.length, platform })),
+    manifests: images.map(({ img, platform }) => ({
+      mediaType: img.mediaType,
+      digest: img.manifestDigest,
+      size: img.manifest.length,
+      platform,
+    })),
   }
   return { bytes: Buffer.from(JSON.stringify(index)), mediaType }
 }

@@ -67,8 +67,12 @@ export async function buildImage(spec: ImageSpec): Promise<BuiltImage> {
     const gz = (l.compression ?? 'gzip') === 'gzip'
     const bytes = gz ? gzipSync(tar) : tar
     const mediaType = docker
-      ? gz ? 'application/vnd.docker.image.rootfs.diff.tar.gzip' : 'application/vnd.docker.image.rootfs.diff.tar'
-      : gz ? 'application/vnd.oci.image.layer.v1.tar+gzip' : 'application/vnd.oci.image.layer.v1.tar'
+      ? gz
+        ? 'application/vnd.docker.image.rootfs.diff.tar.gzip'
+        : 'application/vnd.docker.image.rootfs.diff.tar'
+      : gz
+        ? 'application/vnd.oci.image.layer.v1.tar+gzip'
+        : 'application/vnd.oci.image.layer.v1.tar'
     layers.push({ digest: sha256(bytes), size: bytes.length, diffID: sha256(tar), bytes, mediaType })
   }
   const created = spec.created ?? '2024-01-02T03:04:05Z'
@@ -77,17 +81,28 @@ export async function buildImage(spec: ImageSpec): Promise<BuiltImage> {
     architecture: spec.architecture ?? 'amd64',
     os: spec.os ?? 'linux',
     ...(spec.variant ? { variant: spec.variant } : {}),
-    config: { Env: spec.env ?? ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['/bin/sh'], Labels: spec.labels ?? {}, ...(spec.runConfigExtra ?? {}) },
+    config: {
+      Env: spec.env ?? ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+      Cmd: ['/bin/sh'],
+      Labels: spec.labels ?? {},
+      ...(spec.runConfigExtra ?? {}),
+    },
     rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffID) },
     history: layers.map(() => ({ created, created_by: 'test layer' })),
     ...(spec.configExtra ?? {}),
   }
   const config = Buffer.from(JSON.stringify(configObj))
-  const mediaType = docker ? 'application/vnd.docker.distribution.manifest.v2+json' : 'application/vnd.oci.image.manifest.v1+json'
+  const mediaType = docker
+    ? 'application/vnd.docker.distribution.manifest.v2+json'
+    : 'application/vnd.oci.image.manifest.v1+json'
   const manifestObj = {
     schemaVersion: 2,
     mediaType,
-    config: { mediaType: docker ? 'application/vnd.docker.container.image.v1+json' : 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
+    config: {
+      mediaType: docker ? 'application/vnd.docker.container.image.v1+json' : 'application/vnd.oci.image.config.v1+json',
+      digest: sha256(config),
+      size: config.length,
+    },
     layers: layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })),
   }
   const manifest = Buffer.from(JSON.stringify(manifestObj))
@@ -153,7 +168,11 @@ export async function writeOciIndex(layout: string, tag: string, specs: ImageSpe
       mediaType: img.mediaType,
       digest: img.manifestDigest,
       size: img.manifest.length,
-      platform: { architecture: specs[i]!.architecture ?? 'amd64', os: specs[i]!.os ?? 'linux', ...(specs[i]!.variant ? { variant: specs[i]!.variant } : {}) },
+      platform: {
+        architecture: specs[i]!.architecture ?? 'amd64',
+        os: specs[i]!.os ?? 'linux',
+        ...(specs[i]!.variant ? { variant: specs[i]!.variant } : {}),
+      },
     })),
   }
   const index = Buffer.from(JSON.stringify(indexObj))

@@ -15,10 +15,26 @@ const DESCRIPTORS_OFFSET = 4096
 const CAPACITY = 48
 const GROUP_MASK = 0xf0000000
 
-export const DATA = { deffile: 0x4001, envvar: 0x4002, labels: 0x4003, partition: 0x4004, signature: 0x4005, generic: 0x4007 } as const
+export const DATA = {
+  deffile: 0x4001,
+  envvar: 0x4002,
+  labels: 0x4003,
+  partition: 0x4004,
+  signature: 0x4005,
+  generic: 0x4007,
+} as const
 export const FS = { squash: 1, ext3: 2, raw: 4, encryptedSquash: 5 } as const
 export const PART = { system: 1, primSys: 2, data: 3, overlay: 4 } as const
-const ARCH: Record<string, string> = { '386': '01', amd64: '02', arm: '03', arm64: '04', ppc64: '05', ppc64le: '06', s390x: '11', riscv64: '12' }
+const ARCH: Record<string, string> = {
+  '386': '01',
+  amd64: '02',
+  arm: '03',
+  arm64: '04',
+  ppc64: '05',
+  ppc64le: '06',
+  s390x: '11',
+  riscv64: '12',
+}
 
 export interface SifObject {
   type: number
@@ -141,7 +157,22 @@ export async function makeSquashfs(dir: string, files: RootFs): Promise<Buffer> 
   }
   const out = join(dir, 'rootfs.squashfs')
   await rm(out, { force: true })
-  execFileSync('mksquashfs', [root, out, '-noappend', '-all-root', '-no-progress', '-quiet', '-mkfs-time', '1600000000', '-all-time', '1600000000'], { stdio: ['ignore', 'ignore', 'pipe'] })
+  execFileSync(
+    'mksquashfs',
+    [
+      root,
+      out,
+      '-noappend',
+      '-all-root',
+      '-no-progress',
+      '-quiet',
+      '-mkfs-time',
+      '1600000000',
+      '-all-time',
+      '1600000000',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  )
   const bytes = await readFile(out)
   await rm(root, { recursive: true, force: true })
   await rm(out, { force: true })
@@ -166,11 +197,22 @@ From: busybox:latest
 `
 
 /** Writes a SIF with a deffile, an environment object and a squashfs primary partition. */
-export async function writeSif(path: string, dir: string, opts: { deffile?: string | undefined; files?: RootFs; arch?: string; modifiedAt?: number; id?: string } = {}): Promise<void> {
+export async function writeSif(
+  path: string,
+  dir: string,
+  opts: { deffile?: string | undefined; files?: RootFs; arch?: string; modifiedAt?: number; id?: string } = {},
+): Promise<void> {
   const squash = await makeSquashfs(dir, opts.files ?? singularityRoot())
   const objects: SifObject[] = []
   if (opts.deffile !== undefined) objects.push({ type: DATA.deffile, data: Buffer.from(opts.deffile) })
   objects.push({ type: DATA.envvar, data: Buffer.from('export GREETING="hello from the env object"\n') })
   objects.push({ type: DATA.partition, data: squash, fs: FS.squash, part: PART.primSys, arch: opts.arch ?? 'amd64' })
-  await writeFile(path, buildSif({ objects, ...(opts.modifiedAt !== undefined ? { modifiedAt: opts.modifiedAt } : {}), ...(opts.id ? { id: opts.id } : {}) }))
+  await writeFile(
+    path,
+    buildSif({
+      objects,
+      ...(opts.modifiedAt !== undefined ? { modifiedAt: opts.modifiedAt } : {}),
+      ...(opts.id ? { id: opts.id } : {}),
+    }),
+  )
 }

@@ -10,7 +10,12 @@ import { promisify } from 'node:util'
 
 const execFileP = promisify(execFile)
 
-const PACKAGE_OF: Record<string, string> = { skopeo: 'skopeo', umoci: 'umoci', 'docker-registry': 'docker-registry', dockerd: 'docker.io' }
+const PACKAGE_OF: Record<string, string> = {
+  skopeo: 'skopeo',
+  umoci: 'umoci',
+  'docker-registry': 'docker-registry',
+  dockerd: 'docker.io',
+}
 
 export function hasTool(name: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0
@@ -18,7 +23,9 @@ export function hasTool(name: string): boolean {
 
 export function requireTool(name: string): void {
   if (!hasTool(name)) {
-    throw new Error(`this test needs "${name}": install it with: apt-get install -y ${PACKAGE_OF[name] ?? name} (or run "bash .ci/run" as root)`)
+    throw new Error(
+      `this test needs "${name}": install it with: apt-get install -y ${PACKAGE_OF[name] ?? name} (or run "bash .ci/run" as root)`,
+    )
   }
 }
 
@@ -29,7 +36,11 @@ export interface RunResult {
 }
 
 /** Runs a command; never throws for a non-zero exit (the result says). */
-export async function run(cmd: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<RunResult> {
+export async function run(
+  cmd: string,
+  args: string[],
+  opts: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<RunResult> {
   try {
     const p = execFileP(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, maxBuffer: 64 * 1024 * 1024 })
     if (opts.input !== undefined) p.child.stdin?.end(opts.input)

@@ -27,35 +27,44 @@ test('a corrupt blob in a dir: source rejects with a DigestMismatchError naming 
     const bytes = await readFile(layer)
     bytes[bytes.length - 20]! ^= 1
     await writeFile(layer, bytes)
-    await assert.rejects(copyImage(`dir:${src}`, `oci:${t}/out:x`, { policy: insecureAcceptAnythingPolicy() }), (e: unknown) => {
-      assert.ok(e instanceof DigestMismatchError, `${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`)
-      assert.ok(e instanceof SkiffError)
-      assert.equal(e.code, 'ERR_DIGEST_MISMATCH')
-      assert.equal(e.expected, m.layers[0].digest)
-      assert.match(e.actual, /^sha256:[0-9a-f]{64}$/)
-      assert.equal(e.image, `dir:${src}`)
-      assert.ok(e.message.startsWith(`dir:${src}: `), e.message)
-      assert.equal(e.name, 'DigestMismatchError')
-      assert.match(e.stack ?? '', new RegExp(`^DigestMismatchError: dir:${src}: `))
-      return true
-    })
+    await assert.rejects(
+      copyImage(`dir:${src}`, `oci:${t}/out:x`, { policy: insecureAcceptAnythingPolicy() }),
+      (e: unknown) => {
+        assert.ok(e instanceof DigestMismatchError, `${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`)
+        assert.ok(e instanceof SkiffError)
+        assert.equal(e.code, 'ERR_DIGEST_MISMATCH')
+        assert.equal(e.expected, m.layers[0].digest)
+        assert.match(e.actual, /^sha256:[0-9a-f]{64}$/)
+        assert.equal(e.image, `dir:${src}`)
+        assert.ok(e.message.startsWith(`dir:${src}: `), e.message)
+        assert.equal(e.name, 'DigestMismatchError')
+        assert.match(e.stack ?? '', new RegExp(`^DigestMismatchError: dir:${src}: `))
+        return true
+      },
+    )
     assert.ok(!existsSync(join(t, 'out', 'index.json')))
   })
 })
 
 test('a missing image rejects with an ImageNotFoundError (exit code 2)', async () => {
   await withTempDir(async (t) => {
-    await assert.rejects(copyImage(`dir:${t}/nothing-here`, `oci:${t}/out:x`, { policy: insecureAcceptAnythingPolicy() }), (e: unknown) => {
-      assert.ok(e instanceof ImageNotFoundError, `${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`)
-      assert.equal(e.exitCode, 2)
-      assert.ok(e.message.includes(`${t}/nothing-here`), e.message)
-      return true
-    })
-    await assert.rejects(copyImage('oci:examples/hello:no-such-tag', `oci:${t}/out:x`, { policy: insecureAcceptAnythingPolicy() }), (e: unknown) => {
-      assert.ok(e instanceof ImageNotFoundError, `${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`)
-      assert.equal(e.image, 'oci:examples/hello:no-such-tag')
-      return true
-    })
+    await assert.rejects(
+      copyImage(`dir:${t}/nothing-here`, `oci:${t}/out:x`, { policy: insecureAcceptAnythingPolicy() }),
+      (e: unknown) => {
+        assert.ok(e instanceof ImageNotFoundError, `${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`)
+        assert.equal(e.exitCode, 2)
+        assert.ok(e.message.includes(`${t}/nothing-here`), e.message)
+        return true
+      },
+    )
+    await assert.rejects(
+      copyImage('oci:examples/hello:no-such-tag', `oci:${t}/out:x`, { policy: insecureAcceptAnythingPolicy() }),
+      (e: unknown) => {
+        assert.ok(e instanceof ImageNotFoundError, `${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`)
+        assert.equal(e.image, 'oci:examples/hello:no-such-tag')
+        return true
+      },
+    )
     assert.ok(!existsSync(join(t, 'out')))
   })
 })

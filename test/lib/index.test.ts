@@ -1,13 +1,25 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { copyImage, inspectImage, getRawManifest, getRawConfig, insecureAcceptAnythingPolicy, parseImageName, VERSION, manifestDigest, SkiffError } from '../../src/index.js'
+import {
+  copyImage,
+  inspectImage,
+  getRawManifest,
+  getRawConfig,
+  insecureAcceptAnythingPolicy,
+  parseImageName,
+  VERSION,
+  manifestDigest,
+  SkiffError,
+} from '../../src/index.js'
 import { withTempDir, skopeo } from '../helpers/tools.js'
 import { sha256 } from '../helpers/fixtures.js'
 
 test('the library copies and inspects like the CLI (against skopeo)', async () => {
   await withTempDir(async (t) => {
-    const res = await copyImage('oci:examples/hello:latest', parseImageName(`dir:${t}/hello`), { policy: insecureAcceptAnythingPolicy() })
+    const res = await copyImage('oci:examples/hello:latest', parseImageName(`dir:${t}/hello`), {
+      policy: insecureAcceptAnythingPolicy(),
+    })
     const raw = await getRawManifest(`dir:${t}/hello`)
     assert.equal(manifestDigest(raw), res.manifestDigest)
     const info = await inspectImage('oci:examples/hello:latest')
@@ -19,7 +31,10 @@ test('the library copies and inspects like the CLI (against skopeo)', async () =
 })
 
 test('errors are SkiffErrors with codes', async () => {
-  await assert.rejects(inspectImage('oci:/nonexistent/layout:x'), (e: unknown) => e instanceof SkiffError && e.code === 'ERR_IMAGE_NOT_FOUND' && e.exitCode === 2)
+  await assert.rejects(
+    inspectImage('oci:/nonexistent/layout:x'),
+    (e: unknown) => e instanceof SkiffError && e.code === 'ERR_IMAGE_NOT_FOUND' && e.exitCode === 2,
+  )
 })
 
 test('VERSION equals package.json version', () => {

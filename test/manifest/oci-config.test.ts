@@ -15,7 +15,8 @@ const recorded = JSON.parse(readFileSync(new URL('./oci-config.skopeo.json', imp
 
 test('dockerConfigToOci: the bytes skopeo writes', () => {
   assert.ok(recorded.cases.length >= 9)
-  for (const { docker, oci } of recorded.cases) assert.equal(dockerConfigToOci(Buffer.from(docker)).toString(), oci, docker)
+  for (const { docker, oci } of recorded.cases)
+    assert.equal(dockerConfigToOci(Buffer.from(docker)).toString(), oci, docker)
 })
 
 // skopeo refuses such configs (json: cannot unmarshal number into Go struct field …); skiff is lenient and
@@ -41,12 +42,22 @@ test('dockerConfigToOci: fields of the wrong type are left at their zero value',
 })
 
 test('dockerConfigToOci: refusals', () => {
-  assert.throws(() => dockerConfigToOci(Buffer.from('not json')),
-    (e: unknown) => e instanceof SkiffError && e.code === 'ERR_MANIFEST_INVALID' && e.message === 'image config is not JSON')
-  assert.throws(() => dockerConfigToOci(Buffer.from('{"created":"2020-01-02 03:04:05Z"}')),
-    (e: unknown) => e instanceof SkiffError && e.code === 'ERR_MANIFEST_INVALID' &&
-      e.message === 'invalid timestamp "2020-01-02 03:04:05Z" in image config')
-  assert.throws(() => dockerConfigToOci(Buffer.from('{"history":[{"created":"yesterday"}]}')), /invalid timestamp "yesterday" in image config/)
+  assert.throws(
+    () => dockerConfigToOci(Buffer.from('not json')),
+    (e: unknown) =>
+      e instanceof SkiffError && e.code === 'ERR_MANIFEST_INVALID' && e.message === 'image config is not JSON',
+  )
+  assert.throws(
+    () => dockerConfigToOci(Buffer.from('{"created":"2020-01-02 03:04:05Z"}')),
+    (e: unknown) =>
+      e instanceof SkiffError &&
+      e.code === 'ERR_MANIFEST_INVALID' &&
+      e.message === 'invalid timestamp "2020-01-02 03:04:05Z" in image config',
+  )
+  assert.throws(
+    () => dockerConfigToOci(Buffer.from('{"history":[{"created":"yesterday"}]}')),
+    /invalid timestamp "yesterday" in image config/,
+  )
 })
 
 test('goTime: RFC3339Nano as Go writes it back', () => {
@@ -62,7 +73,18 @@ test('goTime: RFC3339Nano as Go writes it back', () => {
     ['2020-01-02T03:04:05-07:30', '2020-01-02T03:04:05-07:30'],
   ]
   for (const [from, to] of cases) assert.equal(goTime(from), to, from)
-  for (const bad of ['2020-01-02T03:04:05', '2020-01-02T03:04Z', 'x2020-01-02T03:04:05Z', '2020-01-02T03:04:05Zx', '2020-01-02T03:04:05.Z', '2020-01-02T03:04:05+0200']) {
-    assert.throws(() => goTime(bad), (e: unknown) => e instanceof SkiffError && e.message === `invalid timestamp "${bad}" in image config`, bad)
+  for (const bad of [
+    '2020-01-02T03:04:05',
+    '2020-01-02T03:04Z',
+    'x2020-01-02T03:04:05Z',
+    '2020-01-02T03:04:05Zx',
+    '2020-01-02T03:04:05.Z',
+    '2020-01-02T03:04:05+0200',
+  ]) {
+    assert.throws(
+      () => goTime(bad),
+      (e: unknown) => e instanceof SkiffError && e.message === `invalid timestamp "${bad}" in image config`,
+      bad,
+    )
   }
 })

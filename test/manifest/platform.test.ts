@@ -41,7 +41,10 @@ test('chooses by override with variant preference', () => {
   assert.equal(chooseInstance(list, { os: 'linux', architecture: 'arm' }).digest, d('3'))
   assert.equal(chooseInstance(list, { os: 'linux', architecture: 'arm', variant: 'v6' }).digest, d('2'))
   // skopeo 1.9.3's wording: "image index" for an OCI index ("manifest list" for Docker's, see test/cli/contracts.test.ts)
-  assert.throws(() => chooseInstance(list, { os: 'linux', architecture: 's390x' }), /^SkiffError: choosing image instance: no image found in image index for architecture s390x, variant "", OS linux \(the list has: .*linux\/amd64/)
+  assert.throws(
+    () => chooseInstance(list, { os: 'linux', architecture: 's390x' }),
+    /^SkiffError: choosing image instance: no image found in image index for architecture s390x, variant "", OS linux \(the list has: .*linux\/amd64/,
+  )
   assert.throws(() => chooseInstance(list, { os: 'linux', architecture: 'arm', variant: 'v5' }), /no image found/)
 })
 
@@ -59,15 +62,31 @@ test('parsePlatform', () => {
 
 test('goPlatform: Node names in Go (GOOS/GOARCH) names, unknown names unchanged', () => {
   const archs: Record<string, string> = {
-    x64: 'amd64', ia32: '386', arm64: 'arm64', ppc64: 'ppc64le', s390x: 's390x',
-    riscv64: 'riscv64', loong64: 'loong64', mips: 'mips', mipsel: 'mipsle', sparc: 'sparc',
+    x64: 'amd64',
+    ia32: '386',
+    arm64: 'arm64',
+    ppc64: 'ppc64le',
+    s390x: 's390x',
+    riscv64: 'riscv64',
+    loong64: 'loong64',
+    mips: 'mips',
+    mipsel: 'mipsle',
+    sparc: 'sparc',
   }
-  for (const [node, go] of Object.entries(archs)) assert.deepEqual(goPlatform(node, 'linux'), { os: 'linux', architecture: go })
+  for (const [node, go] of Object.entries(archs))
+    assert.deepEqual(goPlatform(node, 'linux'), { os: 'linux', architecture: go })
   const oses: Record<string, string> = {
-    win32: 'windows', linux: 'linux', darwin: 'darwin', freebsd: 'freebsd', openbsd: 'openbsd',
-    sunos: 'solaris', aix: 'aix', netbsd: 'netbsd',
+    win32: 'windows',
+    linux: 'linux',
+    darwin: 'darwin',
+    freebsd: 'freebsd',
+    openbsd: 'openbsd',
+    sunos: 'solaris',
+    aix: 'aix',
+    netbsd: 'netbsd',
   }
-  for (const [node, go] of Object.entries(oses)) assert.deepEqual(goPlatform('x64', node), { os: go, architecture: 'amd64' })
+  for (const [node, go] of Object.entries(oses))
+    assert.deepEqual(goPlatform('x64', node), { os: go, architecture: 'amd64' })
   // arm takes Node's build arm_version as the variant (v7 when unknown)
   assert.deepEqual(goPlatform('arm', 'linux', '6'), { os: 'linux', architecture: 'arm', variant: 'v6' })
   assert.deepEqual(goPlatform('arm', 'linux', 8), { os: 'linux', architecture: 'arm', variant: 'v8' })
@@ -86,7 +105,11 @@ test('wantedPlatform: no override is the host; no empty variant key', () => {
   assert.deepEqual(wantedPlatform(undefined), hostPlatform())
   assert.deepEqual(wantedPlatform({}), hostPlatform())
   assert.deepEqual(wantedPlatform({ os: 'windows', architecture: 'amd64' }), { os: 'windows', architecture: 'amd64' })
-  assert.deepEqual(wantedPlatform({ os: 'linux', architecture: 'arm', variant: 'v6' }), { os: 'linux', architecture: 'arm', variant: 'v6' })
+  assert.deepEqual(wantedPlatform({ os: 'linux', architecture: 'arm', variant: 'v6' }), {
+    os: 'linux',
+    architecture: 'arm',
+    variant: 'v6',
+  })
   // the host's variant does not carry over to another architecture
   const other = hostPlatform().architecture === 's390x' ? 'ppc64le' : 's390x'
   assert.deepEqual(wantedPlatform({ os: 'linux', architecture: other }), { os: 'linux', architecture: other })
@@ -97,7 +120,11 @@ const entry = (os: string, architecture: string, variant?: string, n = '9'): Man
   size: 1,
   platform: variant ? { os, architecture, variant } : { os, architecture },
 })
-const oci = (...manifests: ManifestList['manifests']): ManifestList => ({ kind: 'list', mediaType: MT.OCI_INDEX, manifests })
+const oci = (...manifests: ManifestList['manifests']): ManifestList => ({
+  kind: 'list',
+  mediaType: MT.OCI_INDEX,
+  manifests,
+})
 const pick = (l: ManifestList, want: Partial<Platform>): string | undefined => chooseInstance(l, want).platform?.variant
 
 test('chooseInstance: arm64 prefers v8, then no variant; another wanted variant first', () => {
@@ -107,11 +134,19 @@ test('chooseInstance: arm64 prefers v8, then no variant; another wanted variant 
   assert.equal(pick(a64, { os: 'linux', architecture: 'arm64', variant: 'v9' }), 'v9')
   // a wanted variant falls back to the entry without one
   assert.equal(pick(oci(entry('linux', 'arm64')), { os: 'linux', architecture: 'arm64', variant: 'v9' }), undefined)
-  assert.equal(pick(oci(entry('linux', 'arm64', 'v9'), entry('linux', 'arm64')), { os: 'linux', architecture: 'arm64', variant: 'v8' }), undefined)
+  assert.equal(
+    pick(oci(entry('linux', 'arm64', 'v9'), entry('linux', 'arm64')), {
+      os: 'linux',
+      architecture: 'arm64',
+      variant: 'v8',
+    }),
+    undefined,
+  )
 })
 
 test('chooseInstance: arm walks down v8, v7, v6, v5, then no variant', () => {
-  const want = (variant?: string): Partial<Platform> => (variant ? { os: 'linux', architecture: 'arm', variant } : { os: 'linux', architecture: 'arm' })
+  const want = (variant?: string): Partial<Platform> =>
+    variant ? { os: 'linux', architecture: 'arm', variant } : { os: 'linux', architecture: 'arm' }
   assert.equal(pick(oci(entry('linux', 'arm', 'v7')), want('v8')), 'v7')
   assert.equal(pick(oci(entry('linux', 'arm', 'v5'), entry('linux', 'arm', 'v6')), want('v7')), 'v6')
   assert.equal(pick(oci(entry('linux', 'arm', 'v5')), want('v6')), 'v5')
@@ -127,9 +162,21 @@ test('chooseInstance: other architectures: the wanted variant, else none; no var
   const amd = oci(entry('linux', 'amd64', 'v2'), entry('linux', 'amd64'), entry('linux', 'amd64', 'v3'))
   assert.equal(pick(amd, { os: 'linux', architecture: 'amd64' }), undefined)
   assert.equal(pick(amd, { os: 'linux', architecture: 'amd64', variant: 'v3' }), 'v3')
-  assert.equal(pick(oci(entry('linux', 'amd64', 'v2'), entry('linux', 'amd64')), { os: 'linux', architecture: 'amd64', variant: 'v4' }), undefined)
+  assert.equal(
+    pick(oci(entry('linux', 'amd64', 'v2'), entry('linux', 'amd64')), {
+      os: 'linux',
+      architecture: 'amd64',
+      variant: 'v4',
+    }),
+    undefined,
+  )
   // nothing without a variant: the first of that os/architecture
-  const only = oci({ digest: d('8'), size: 1 }, entry('windows', 'amd64', 'v2'), entry('linux', 'amd64', 'v3'), entry('linux', 'amd64', 'v2'))
+  const only = oci(
+    { digest: d('8'), size: 1 },
+    entry('windows', 'amd64', 'v2'),
+    entry('linux', 'amd64', 'v3'),
+    entry('linux', 'amd64', 'v2'),
+  )
   assert.equal(pick(only, { os: 'linux', architecture: 'amd64' }), 'v3')
   assert.throws(() => chooseInstance(only, { os: 'linux', architecture: 'amd64', variant: 'v4' }), /no image found/)
 })
@@ -141,16 +188,20 @@ test('chooseInstance: the whole message, code and image', () => {
   assert.throws(
     () => chooseInstance(l, { os: 'linux', architecture: 's390x' }),
     (e: unknown) =>
-      e instanceof SkiffError && e.code === 'ERR_NO_MATCHING_PLATFORM' && e.image === undefined &&
+      e instanceof SkiffError &&
+      e.code === 'ERR_NO_MATCHING_PLATFORM' &&
+      e.image === undefined &&
       e.message === `${msg}(the list has: ?, linux/arm/v7, linux/amd64)${hint}`,
   )
   const docker: ManifestList = { kind: 'list', mediaType: MT.DOCKER_LIST, manifests: [] }
   assert.throws(
     () => chooseInstance(docker, { os: 'linux', architecture: 'arm', variant: 'v6' }, 'docker://x/y:1'),
     (e: unknown) =>
-      e instanceof SkiffError && e.image === 'docker://x/y:1' &&
-      e.message === 'choosing image instance: no image found in manifest list for architecture arm, variant "v6", OS linux ' +
-        `(docker://x/y:1 has: nothing)${hint}`,
+      e instanceof SkiffError &&
+      e.image === 'docker://x/y:1' &&
+      e.message ===
+        'choosing image instance: no image found in manifest list for architecture arm, variant "v6", OS linux ' +
+          `(docker://x/y:1 has: nothing)${hint}`,
   )
 })
 
@@ -162,8 +213,14 @@ test('platformMatches and formatPlatform', () => {
   assert.equal(platformMatches({ os: 'windows', architecture: 'arm', variant: 'v7' }, want), false)
   assert.equal(platformMatches({ os: 'linux', architecture: 'arm64', variant: 'v7' }, want), false)
   assert.equal(platformMatches(undefined, want), false)
-  assert.equal(platformMatches({ os: 'linux', architecture: 'arm64' }, { os: 'linux', architecture: 'arm64', variant: 'v9' }), true)
-  assert.equal(platformMatches({ os: 'linux', architecture: 'amd64', variant: 'v2' }, { os: 'linux', architecture: 'amd64' }), false)
+  assert.equal(
+    platformMatches({ os: 'linux', architecture: 'arm64' }, { os: 'linux', architecture: 'arm64', variant: 'v9' }),
+    true,
+  )
+  assert.equal(
+    platformMatches({ os: 'linux', architecture: 'amd64', variant: 'v2' }, { os: 'linux', architecture: 'amd64' }),
+    false,
+  )
   assert.equal(formatPlatform({ os: 'linux', architecture: 'arm', variant: 'v7' }), 'linux/arm/v7')
   assert.equal(formatPlatform({ os: 'linux', architecture: 'amd64' }), 'linux/amd64')
   assert.equal(formatPlatform({ architecture: 'amd64' }), '/amd64')
@@ -176,7 +233,8 @@ test('parsePlatform: trims; exactly 2 or 3 non-empty parts', () => {
     assert.throws(
       () => parsePlatform(bad),
       (e: unknown) =>
-        e instanceof SkiffError && e.code === 'ERR_INVALID_ARGUMENT' &&
+        e instanceof SkiffError &&
+        e.code === 'ERR_INVALID_ARGUMENT' &&
         e.message === `invalid platform "${bad}": expected os/arch or os/arch/variant, e.g. linux/arm64`,
       bad,
     )

@@ -19,7 +19,16 @@ const recorded = JSON.parse(readFileSync(new URL('./schema1.skopeo.json', import
 const d = (c: string): string => 'sha256:' + c.repeat(64)
 
 function schema1(history: unknown[], fsLayers = history.map((_, i) => ({ blobSum: d(String(i)) }))): Schema1Manifest {
-  const m = parseManifest(Buffer.from(JSON.stringify({ schemaVersion: 1, fsLayers, history: history.map((h) => ({ v1Compatibility: typeof h === 'string' ? h : JSON.stringify(h) })) })), '')
+  const m = parseManifest(
+    Buffer.from(
+      JSON.stringify({
+        schemaVersion: 1,
+        fsLayers,
+        history: history.map((h) => ({ v1Compatibility: typeof h === 'string' ? h : JSON.stringify(h) })),
+      }),
+    ),
+    '',
+  )
   assert.equal(m.kind, 'schema1')
   return m as Schema1Manifest
 }
@@ -29,8 +38,14 @@ test('schema1 → schema2: the layers (oldest first, throwaways dropped) and the
   assert.equal(m.kind, 'schema1')
   if (m.kind !== 'schema1') return
   const layers = schema1Layers(m)
-  assert.deepEqual(layers.map((l) => l.empty), [false, false, true])
-  assert.deepEqual(layers.filter((l) => !l.empty).map((l) => l.digest), recorded.skopeoLayers)
+  assert.deepEqual(
+    layers.map((l) => l.empty),
+    [false, false, true],
+  )
+  assert.deepEqual(
+    layers.filter((l) => !l.empty).map((l) => l.digest),
+    recorded.skopeoLayers,
+  )
   const diffIDs = (JSON.parse(recorded.skopeoConfig) as { rootfs: { diff_ids: string[] } }).rootfs.diff_ids
   assert.equal(schema1ToConfig(m, diffIDs).toString(), recorded.skopeoConfig)
 })
@@ -51,8 +66,25 @@ test('schema1TopCompat: the newest history entry', () => {
 
 test('schema1ToConfig: history fields only when set; fields dropped; keys sorted', () => {
   const m = schema1([
-    { id: 'x', parent: 'p', parent_id: 'q', layer_id: 'l', throwaway: false, Size: 3, os: 'linux', b: '<', a: null, container_config: { Cmd: [] } },
-    { created: '2020-01-01T00:00:00Z', author: '', comment: '', container_config: { Cmd: ['a', 'b'] }, throwaway: false },
+    {
+      id: 'x',
+      parent: 'p',
+      parent_id: 'q',
+      layer_id: 'l',
+      throwaway: false,
+      Size: 3,
+      os: 'linux',
+      b: '<',
+      a: null,
+      container_config: { Cmd: [] },
+    },
+    {
+      created: '2020-01-01T00:00:00Z',
+      author: '',
+      comment: '',
+      container_config: { Cmd: ['a', 'b'] },
+      throwaway: false,
+    },
     { created: '2019-01-01T00:00:00Z' },
   ])
   assert.equal(
@@ -66,8 +98,13 @@ test('schema1ToConfig: history fields only when set; fields dropped; keys sorted
 test('schema1: a v1Compatibility that is not JSON names its entry', () => {
   const m = schema1([{ id: 'top' }, 'not json'])
   for (const f of [() => schema1Layers(m), () => schema1ToConfig(m, [])]) {
-    assert.throws(f, (e: unknown) => e instanceof SkiffError && e.code === 'ERR_MANIFEST_INVALID' &&
-      e.message === 'invalid schema1 manifest: history[1].v1Compatibility is not JSON')
+    assert.throws(
+      f,
+      (e: unknown) =>
+        e instanceof SkiffError &&
+        e.code === 'ERR_MANIFEST_INVALID' &&
+        e.message === 'invalid schema1 manifest: history[1].v1Compatibility is not JSON',
+    )
   }
   assert.throws(() => schema1TopCompat(schema1(['{', {}])), /history\[0\]\.v1Compatibility is not JSON/)
 })

@@ -6,8 +6,19 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { convertImageManifest, rewriteList, serializeImageManifest, serializeList } from '../../src/manifest/serialize.js'
-import { compressionOfLayerType, configMediaType, flavorOf, isLayerType, layerMediaType } from '../../src/manifest/layer-types.js'
+import {
+  convertImageManifest,
+  rewriteList,
+  serializeImageManifest,
+  serializeList,
+} from '../../src/manifest/serialize.js'
+import {
+  compressionOfLayerType,
+  configMediaType,
+  flavorOf,
+  isLayerType,
+  layerMediaType,
+} from '../../src/manifest/layer-types.js'
 import { MT } from '../../src/manifest/media-types.js'
 import { parseManifest } from '../../src/manifest/parse.js'
 import { SkiffError } from '../../src/errors.js'
@@ -24,7 +35,13 @@ test('serializeImageManifest oci: field order, omitempty, sorted annotations', (
       artifactType: 'application/x-art',
       config: cfgOci,
       layers: [
-        { mediaType: MT.OCI_LAYER_GZIP, digest: d('b'), size: 20, urls: ['https://x/1'], annotations: { z: '1', a: '<&>' } },
+        {
+          mediaType: MT.OCI_LAYER_GZIP,
+          digest: d('b'),
+          size: 20,
+          urls: ['https://x/1'],
+          annotations: { z: '1', a: '<&>' },
+        },
         { digest: d('c'), size: 0, urls: [], annotations: {} },
       ],
       subject: { mediaType: MT.OCI_MANIFEST, digest: d('e'), size: 5 },
@@ -50,7 +67,13 @@ test('serializeImageManifest docker: mediaType, size, digest, urls; no OCI-only 
     {
       config: cfgDocker,
       layers: [
-        { mediaType: MT.DOCKER_FOREIGN_LAYER_GZIP, digest: d('b'), size: 20, urls: ['https://x/1'], annotations: { a: '1' } },
+        {
+          mediaType: MT.DOCKER_FOREIGN_LAYER_GZIP,
+          digest: d('b'),
+          size: 20,
+          urls: ['https://x/1'],
+          annotations: { a: '1' },
+        },
         { digest: d('c'), size: 3, urls: [] },
       ],
       subject: { mediaType: MT.OCI_MANIFEST, digest: d('e'), size: 5 },
@@ -67,7 +90,13 @@ test('serializeImageManifest docker: mediaType, size, digest, urls; no OCI-only 
   )
 })
 
-const win = { os: 'windows', architecture: 'amd64', 'os.version': '10.0.17763.1', 'os.features': ['win32k'], variant: 'v3' }
+const win = {
+  os: 'windows',
+  architecture: 'amd64',
+  'os.version': '10.0.17763.1',
+  'os.features': ['win32k'],
+  variant: 'v3',
+}
 
 test('serializeList oci: platform fields in order, entries without platform, sorted annotations', () => {
   const out = serializeList(
@@ -75,7 +104,12 @@ test('serializeList oci: platform fields in order, entries without platform, sor
       artifactType: 'application/x-art',
       manifests: [
         { mediaType: MT.OCI_MANIFEST, digest: d('1'), size: 1, platform: win, annotations: { b: '1', a: '2' } },
-        { mediaType: MT.OCI_MANIFEST, digest: d('2'), size: 2, platform: { os: 'linux', architecture: 'arm64', 'os.features': [] } },
+        {
+          mediaType: MT.OCI_MANIFEST,
+          digest: d('2'),
+          size: 2,
+          platform: { os: 'linux', architecture: 'arm64', 'os.features': [] },
+        },
         { mediaType: MT.OCI_MANIFEST, digest: d('3'), size: 3 },
       ],
       subject: { mediaType: MT.OCI_MANIFEST, digest: d('e'), size: 5 },
@@ -92,7 +126,10 @@ test('serializeList oci: platform fields in order, entries without platform, sor
       `{"mediaType":"${MT.OCI_MANIFEST}","digest":"${d('3')}","size":3}],` +
       `"subject":{"mediaType":"${MT.OCI_MANIFEST}","digest":"${d('e')}","size":5},"annotations":{"x":"2","y":"1"}}`,
   )
-  assert.equal(serializeList({ manifests: [], annotations: {} }, 'oci').toString(), `{"schemaVersion":2,"mediaType":"${MT.OCI_INDEX}","manifests":[]}`)
+  assert.equal(
+    serializeList({ manifests: [], annotations: {} }, 'oci').toString(),
+    `{"schemaVersion":2,"mediaType":"${MT.OCI_INDEX}","manifests":[]}`,
+  )
 })
 
 test('serializeList docker: every entry has a platform; no OCI-only fields', () => {
@@ -126,7 +163,11 @@ const image = (over: Partial<ImageManifest> = {}): ImageManifest => ({
 })
 
 test('convertImageManifest: Docker → OCI and back, config and layer types follow, OCI-only fields kept for OCI only', () => {
-  const extras = { annotations: { a: '1' }, subject: { mediaType: MT.OCI_MANIFEST, digest: d('e'), size: 5 }, artifactType: 'application/x-art' }
+  const extras = {
+    annotations: { a: '1' },
+    subject: { mediaType: MT.OCI_MANIFEST, digest: d('e'), size: 5 },
+    artifactType: 'application/x-art',
+  }
   const m = image(extras)
   const layers = [
     { mediaType: MT.DOCKER_LAYER_GZIP, digest: d('b'), size: 20, annotations: { k: 'v' }, urls: ['https://x/1'] },
@@ -158,21 +199,36 @@ test('convertImageManifest: Docker → OCI and back, config and layer types foll
   )
   // a config without a media type gets the flavor's; the config argument replaces the manifest's
   const noType = convertImageManifest(image(), 'oci', [], { digest: d('7'), size: 7 })
-  assert.equal(noType.toString(), `{"schemaVersion":2,"mediaType":"${MT.OCI_MANIFEST}","config":{"mediaType":"${MT.OCI_CONFIG}","digest":"${d('7')}","size":7},"layers":[]}`)
+  assert.equal(
+    noType.toString(),
+    `{"schemaVersion":2,"mediaType":"${MT.OCI_MANIFEST}","config":{"mediaType":"${MT.OCI_CONFIG}","digest":"${d('7')}","size":7},"layers":[]}`,
+  )
   const noTypeDocker = convertImageManifest(image({ config: { digest: d('7'), size: 7 } }), 'docker', [])
-  assert.equal(noTypeDocker.toString(), `{"schemaVersion":2,"mediaType":"${MT.DOCKER_V2S2}","config":{"mediaType":"${MT.DOCKER_CONFIG}","size":7,"digest":"${d('7')}"},"layers":[]}`)
+  assert.equal(
+    noTypeDocker.toString(),
+    `{"schemaVersion":2,"mediaType":"${MT.DOCKER_V2S2}","config":{"mediaType":"${MT.DOCKER_CONFIG}","size":7,"digest":"${d('7')}"},"layers":[]}`,
+  )
   // OCI → OCI keeps the config type
-  assert.match(convertImageManifest(image({ config: cfgOci }), 'oci', []).toString(), /"config":\{"mediaType":"application\/vnd\.oci\.image\.config\.v1\+json"/)
+  assert.match(
+    convertImageManifest(image({ config: cfgOci }), 'oci', []).toString(),
+    /"config":\{"mediaType":"application\/vnd\.oci\.image\.config\.v1\+json"/,
+  )
 })
 
 test('convertImageManifest: an artifact config stays in OCI and cannot become Docker schema2', () => {
   const helm = { mediaType: 'application/vnd.cncf.helm.config.v1+json', digest: d('a'), size: 10 }
   const m = image({ mediaType: MT.OCI_MANIFEST, config: helm, layers: [] })
-  assert.match(convertImageManifest(m, 'oci', []).toString(), /"config":\{"mediaType":"application\/vnd\.cncf\.helm\.config\.v1\+json"/)
+  assert.match(
+    convertImageManifest(m, 'oci', []).toString(),
+    /"config":\{"mediaType":"application\/vnd\.cncf\.helm\.config\.v1\+json"/,
+  )
   assert.throws(
     () => convertImageManifest(m, 'docker', []),
-    (e: unknown) => e instanceof SkiffError && e.code === 'ERR_MANIFEST_TYPE_REJECTED' &&
-      e.message === 'cannot convert an image whose config is application/vnd.cncf.helm.config.v1+json to Docker schema2 (not a container image)',
+    (e: unknown) =>
+      e instanceof SkiffError &&
+      e.code === 'ERR_MANIFEST_TYPE_REJECTED' &&
+      e.message ===
+        'cannot convert an image whose config is application/vnd.cncf.helm.config.v1+json to Docker schema2 (not a container image)',
   )
 })
 
@@ -185,10 +241,19 @@ test('rewriteList: new entries; OCI keeps annotations, subject, artifactType; Do
     subject: { mediaType: MT.OCI_MANIFEST, digest: d('e'), size: 5 },
     artifactType: 'application/x-art',
   }
-  const entries = [{ mediaType: MT.OCI_MANIFEST, digest: d('1'), size: 1, platform: { os: 'linux', architecture: 'amd64' } }]
+  const entries = [
+    { mediaType: MT.OCI_MANIFEST, digest: d('1'), size: 1, platform: { os: 'linux', architecture: 'amd64' } },
+  ]
   assert.deepEqual(parseManifest(rewriteList(l, 'oci', entries), MT.OCI_INDEX), { ...l, manifests: entries })
-  assert.deepEqual(parseManifest(rewriteList(l, 'docker', entries), MT.DOCKER_LIST), { kind: 'list', mediaType: MT.DOCKER_LIST, manifests: entries })
-  assert.equal(rewriteList({ kind: 'list', mediaType: MT.OCI_INDEX, manifests: [] }, 'oci', []).toString(), `{"schemaVersion":2,"mediaType":"${MT.OCI_INDEX}","manifests":[]}`)
+  assert.deepEqual(parseManifest(rewriteList(l, 'docker', entries), MT.DOCKER_LIST), {
+    kind: 'list',
+    mediaType: MT.DOCKER_LIST,
+    manifests: entries,
+  })
+  assert.equal(
+    rewriteList({ kind: 'list', mediaType: MT.OCI_INDEX, manifests: [] }, 'oci', []).toString(),
+    `{"schemaVersion":2,"mediaType":"${MT.OCI_INDEX}","manifests":[]}`,
+  )
 })
 
 test('layer media types per flavour and compression; foreign/non-distributable kept', () => {
@@ -209,22 +274,48 @@ test('layer media types per flavour and compression; foreign/non-distributable k
     ['application/x-blob', 'docker', 'gzip', 'application/x-blob'],
     ['', 'oci', 'gzip', ''],
   ]
-  for (const [from, flavor, compression, want] of cases) assert.equal(layerMediaType(from, flavor, compression), want, `${from} ${flavor} ${compression}`)
-  const refused = (from: string, flavor: 'oci' | 'docker', compression: 'gzip' | 'zstd' | 'none' | 'xz', message: string): void => {
-    assert.throws(() => layerMediaType(from, flavor, compression),
-      (e: unknown) => e instanceof SkiffError && e.code === 'ERR_MANIFEST_TYPE_REJECTED' && e.message === message, `${from} ${flavor} ${compression}`)
+  for (const [from, flavor, compression, want] of cases)
+    assert.equal(layerMediaType(from, flavor, compression), want, `${from} ${flavor} ${compression}`)
+  const refused = (
+    from: string,
+    flavor: 'oci' | 'docker',
+    compression: 'gzip' | 'zstd' | 'none' | 'xz',
+    message: string,
+  ): void => {
+    assert.throws(
+      () => layerMediaType(from, flavor, compression),
+      (e: unknown) => e instanceof SkiffError && e.code === 'ERR_MANIFEST_TYPE_REJECTED' && e.message === message,
+      `${from} ${flavor} ${compression}`,
+    )
   }
-  refused(MT.DOCKER_FOREIGN_LAYER_GZIP, 'docker', 'none', 'a non-distributable none layer cannot be described in a Docker schema2 manifest')
-  refused(MT.OCI_ND_LAYER_GZIP, 'docker', 'zstd', 'a non-distributable zstd layer cannot be described in a Docker schema2 manifest')
+  refused(
+    MT.DOCKER_FOREIGN_LAYER_GZIP,
+    'docker',
+    'none',
+    'a non-distributable none layer cannot be described in a Docker schema2 manifest',
+  )
+  refused(
+    MT.OCI_ND_LAYER_GZIP,
+    'docker',
+    'zstd',
+    'a non-distributable zstd layer cannot be described in a Docker schema2 manifest',
+  )
   refused(MT.OCI_LAYER_GZIP, 'oci', 'xz', 'a xz layer cannot be described in a OCI manifest')
   refused(MT.OCI_LAYER_GZIP, 'docker', 'xz', 'a xz layer cannot be described in a Docker schema2 manifest')
 })
 
 test('layer compression table, configMediaType, flavorOf', () => {
   const table: Array<[string, string]> = [
-    [MT.DOCKER_LAYER_GZIP, 'gzip'], [MT.DOCKER_FOREIGN_LAYER_GZIP, 'gzip'], [MT.DOCKER_LAYER_ZSTD, 'zstd'], [MT.DOCKER_LAYER_TAR, 'none'],
-    [MT.OCI_LAYER_GZIP, 'gzip'], [MT.OCI_LAYER_ZSTD, 'zstd'], [MT.OCI_LAYER_TAR, 'none'],
-    [MT.OCI_ND_LAYER_GZIP, 'gzip'], [MT.OCI_ND_LAYER_ZSTD, 'zstd'], [MT.OCI_ND_LAYER_TAR, 'none'],
+    [MT.DOCKER_LAYER_GZIP, 'gzip'],
+    [MT.DOCKER_FOREIGN_LAYER_GZIP, 'gzip'],
+    [MT.DOCKER_LAYER_ZSTD, 'zstd'],
+    [MT.DOCKER_LAYER_TAR, 'none'],
+    [MT.OCI_LAYER_GZIP, 'gzip'],
+    [MT.OCI_LAYER_ZSTD, 'zstd'],
+    [MT.OCI_LAYER_TAR, 'none'],
+    [MT.OCI_ND_LAYER_GZIP, 'gzip'],
+    [MT.OCI_ND_LAYER_ZSTD, 'zstd'],
+    [MT.OCI_ND_LAYER_TAR, 'none'],
   ]
   for (const [mt, c] of table) {
     assert.equal(compressionOfLayerType(mt), c, mt)

@@ -18,10 +18,19 @@ test('loadPolicy validates scopes with the registered transports (oci: wants abs
     await writeFile(path, JSON.stringify({ default: ACCEPT, transports: { oci: { 'relative/layout': ACCEPT } } }))
     await assert.rejects(loadPolicy(path), (e: Error & { code?: string }) => {
       assert.equal(e.code, 'ERR_POLICY_INVALID')
-      assert.match(e.message, /Unknown key "relative\/layout" \(invalid policy scope "relative\/layout" for transport oci: it must be an absolute path\)/)
+      assert.match(
+        e.message,
+        /Unknown key "relative\/layout" \(invalid policy scope "relative\/layout" for transport oci: it must be an absolute path\)/,
+      )
       return true
     })
-    await writeFile(path, JSON.stringify({ default: ACCEPT, transports: { oci: { '/srv/layout': ACCEPT }, 'no-such-transport': { 'any thing': ACCEPT } } }))
+    await writeFile(
+      path,
+      JSON.stringify({
+        default: ACCEPT,
+        transports: { oci: { '/srv/layout': ACCEPT }, 'no-such-transport': { 'any thing': ACCEPT } },
+      }),
+    )
     const p = await loadPolicy(path)
     assert.deepEqual([...p.transports.keys()], ['oci', 'no-such-transport'])
     assert.deepEqual(p.transports.get('no-such-transport')?.get('any thing'), ACCEPT)

@@ -59,7 +59,11 @@ test('rejects malformed references with clear messages', () => {
     ['bad_host:5000:1/app', /invalid/],
   ]
   for (const [input, re] of bad) {
-    assert.throws(() => parseNormalizedReference(input), (e: unknown) => e instanceof InvalidReferenceError && re.test((e as Error).message), input)
+    assert.throws(
+      () => parseNormalizedReference(input),
+      (e: unknown) => e instanceof InvalidReferenceError && re.test((e as Error).message),
+      input,
+    )
   }
 })
 
@@ -75,13 +79,22 @@ test('edge cases of the grammar: separators, 64-hex prefixes, names without a sl
   ] as const) {
     assert.equal(parseNormalizedReference(input).toString(), want, input)
   }
-  for (const bad of ['ns/a___b', 'ns/a..b', 'ns/-a', 'ns/a-']) assert.throws(() => parseNormalizedReference(bad), InvalidReferenceError, bad)
+  for (const bad of ['ns/a___b', 'ns/a..b', 'ns/-a', 'ns/a-'])
+    assert.throws(() => parseNormalizedReference(bad), InvalidReferenceError, bad)
   // the full name: 255 characters are allowed, 256 are not
   const name = (n: number) => `docker.io/ns/${'a'.repeat(n - 'docker.io/ns/'.length)}`
   assert.equal(parseNormalizedReference(name(255)).toString().length, 255)
   assert.throws(() => parseNormalizedReference(name(256)), /not be more than 255/)
-  assert.throws(() => parseNormalizedReference(''), (e: unknown) => e instanceof InvalidReferenceError && (e as Error).message === 'invalid reference: empty image name')
-  assert.throws(() => parseNormalizedReference(':v1'), (e: unknown) => e instanceof InvalidReferenceError && (e as Error).message === 'invalid reference ":v1": empty repository name')
+  assert.throws(
+    () => parseNormalizedReference(''),
+    (e: unknown) =>
+      e instanceof InvalidReferenceError && (e as Error).message === 'invalid reference: empty image name',
+  )
+  assert.throws(
+    () => parseNormalizedReference(':v1'),
+    (e: unknown) =>
+      e instanceof InvalidReferenceError && (e as Error).message === 'invalid reference ":v1": empty repository name',
+  )
   assert.throws(() => parseNormalizedReference(`@${D}`), /empty repository name/)
 })
 
@@ -91,6 +104,9 @@ test('toString / familiarString with tag and digest; withTag checks the tag', ()
   assert.equal(r.familiarString(), `quay.io/ns/app:v1@${D}`)
   assert.equal(parseNormalizedReference(`busybox@${D}`).familiarString(), `busybox@${D}`)
   assert.equal(parseNormalizedReference('busybox').withTag('1.36').toString(), 'docker.io/library/busybox:1.36')
-  assert.throws(() => parseNormalizedReference('busybox').withTag('bad tag'), (e: unknown) => e instanceof InvalidReferenceError && (e as Error).message === 'invalid tag "bad tag"')
+  assert.throws(
+    () => parseNormalizedReference('busybox').withTag('bad tag'),
+    (e: unknown) => e instanceof InvalidReferenceError && (e as Error).message === 'invalid tag "bad tag"',
+  )
   assert.throws(() => parseNormalizedReference('busybox').withTag(''), InvalidReferenceError)
 })

@@ -4,8 +4,13 @@ import { parseChallenges, repoScope, TokenCache } from '../../src/registry/auth.
 
 describe('parseChallenges', () => {
   it('parses a Bearer challenge with quoted parameters', () => {
-    const [c] = parseChallenges('Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push"')
-    assert.deepEqual(c, { scheme: 'bearer', params: { realm: 'https://auth.example/token', service: 'registry.example', scope: 'repository:a/b:pull,push' } })
+    const [c] = parseChallenges(
+      'Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push"',
+    )
+    assert.deepEqual(c, {
+      scheme: 'bearer',
+      params: { realm: 'https://auth.example/token', service: 'registry.example', scope: 'repository:a/b:pull,push' },
+    })
   })
   it('parses Basic, unquoted values, escapes and several challenges', () => {
     const cs = parseChallenges(['Basic realm="x \\"y\\""', 'Bearer realm=https://t/x, error=insufficient_scope'])

@@ -3,7 +3,12 @@ import assert from 'node:assert/strict'
 import { ImageNotFoundError, ManifestTypeRejectedError } from '../../src/errors.js'
 import { registryErrorFrom } from '../../src/registry/errors.js'
 
-const ctx = { image: 'docker://r.example/a:1', what: 'reading manifest 1', notFound: 'image' as const, registry: 'r.example' }
+const ctx = {
+  image: 'docker://r.example/a:1',
+  what: 'reading manifest 1',
+  notFound: 'image' as const,
+  registry: 'r.example',
+}
 const body = (code: string, message = 'm') => JSON.stringify({ errors: [{ code, message }] })
 
 describe('registryErrorFrom', () => {
@@ -11,7 +16,10 @@ describe('registryErrorFrom', () => {
     const nf = registryErrorFrom(404, body('MANIFEST_UNKNOWN', 'manifest unknown'), ctx)
     assert.ok(nf instanceof ImageNotFoundError)
     assert.equal(nf.exitCode, 2)
-    assert.match(nf.message, /^docker:\/\/r\.example\/a:1: reading manifest 1: image not found \(MANIFEST_UNKNOWN: manifest unknown\)$/)
+    assert.match(
+      nf.message,
+      /^docker:\/\/r\.example\/a:1: reading manifest 1: image not found \(MANIFEST_UNKNOWN: manifest unknown\)$/,
+    )
     assert.ok(registryErrorFrom(404, body('NAME_UNKNOWN'), { ...ctx, notFound: 'other' }) instanceof ImageNotFoundError)
     assert.equal(registryErrorFrom(401, body('UNAUTHORIZED'), ctx).code, 'ERR_UNAUTHORIZED')
     assert.equal(registryErrorFrom(403, body('DENIED'), ctx).code, 'ERR_UNAUTHORIZED')

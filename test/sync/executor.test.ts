@@ -29,11 +29,33 @@ before(async () => {
   work = await mkdtemp(join(tmpdir(), 'skiff-sync-exec-'))
   const layout = join(work, 'seed')
   for (const [i, name] of IMAGES.entries()) {
-    await writeOciImage(layout, `i${i}`, smallImage(`x${i}`, { layers: [{ files: { base: 'shared' } }, { files: { [`f${i}`]: `${i}` } }] }))
-    assert.equal((await skopeo(['copy', '--dest-tls-verify=false', `oci:${layout}:i${i}`, `docker://${reg.host}/src/${name}`])).code, 0)
+    await writeOciImage(
+      layout,
+      `i${i}`,
+      smallImage(`x${i}`, { layers: [{ files: { base: 'shared' } }, { files: { [`f${i}`]: `${i}` } }] }),
+    )
+    assert.equal(
+      (await skopeo(['copy', '--dest-tls-verify=false', `oci:${layout}:i${i}`, `docker://${reg.host}/src/${name}`]))
+        .code,
+      0,
+    )
   }
-  await writeOciIndex(layout, 'multi', [smallImage('amd', { architecture: 'amd64' }), smallImage('arm', { architecture: 'arm64' })])
-  assert.equal((await skopeo(['copy', '--all', '--dest-tls-verify=false', `oci:${layout}:multi`, `docker://${reg.host}/src/multi:1`])).code, 0)
+  await writeOciIndex(layout, 'multi', [
+    smallImage('amd', { architecture: 'amd64' }),
+    smallImage('arm', { architecture: 'arm64' }),
+  ])
+  assert.equal(
+    (
+      await skopeo([
+        'copy',
+        '--all',
+        '--dest-tls-verify=false',
+        `oci:${layout}:multi`,
+        `docker://${reg.host}/src/multi:1`,
+      ])
+    ).code,
+    0,
+  )
   await writeFile(join(work, 'list.txt'), IMAGES.map((i) => `src/${i}`).join('\n') + '\n')
 })
 
@@ -53,7 +75,12 @@ async function sync(src: SyncSourceSpec, dest: SyncDestSpec, o: Partial<SyncRunO
   return { summary, events }
 }
 
-const listSrc = (): SyncSourceSpec => ({ kind: 'list', input: join(work, 'list.txt'), registry: `${proxy.host}`, options: insecure })
+const listSrc = (): SyncSourceSpec => ({
+  kind: 'list',
+  input: join(work, 'list.txt'),
+  registry: `${proxy.host}`,
+  options: insecure,
+})
 
 test('skip-if-present: a second sync to a registry issues only HEADs for the manifests, no GET, no blob request', async () => {
   const dest: SyncDestSpec = { kind: 'docker', target: `${proxy.host}/skip`, options: insecure }
@@ -62,12 +89,17 @@ test('skip-if-present: a second sync to a registry issues only HEADs for the man
   const before = proxy.requests().length
   const second = await sync(listSrc(), dest)
   assert.equal(second.summary.skipped, IMAGES.length)
-  assert.ok(second.summary.images.every((r) => r.reason === 'present' && r.digest === first.summary.images[r.index]!.digest))
+  assert.ok(
+    second.summary.images.every((r) => r.reason === 'present' && r.digest === first.summary.images[r.index]!.digest),
+  )
   const reqs = proxy.requests().slice(before)
   const manifests = reqs.filter((r) => r.path.includes('/manifests/'))
   assert.equal(manifests.length, 2 * IMAGES.length, JSON.stringify(reqs.map((r) => `${r.method} ${r.path}`)))
   assert.ok(manifests.every((r) => r.method === 'HEAD'))
-  assert.deepEqual(reqs.filter((r) => r.path.includes('/blobs/')), [])
+  assert.deepEqual(
+    reqs.filter((r) => r.path.includes('/blobs/')),
+    [],
+  )
 
   const forced = await sync(listSrc(), dest, { force: true })
   assert.equal(forced.summary.copied, IMAGES.length)
@@ -102,21 +134,36 @@ test('dir destination: present images are skipped by their stored manifest diges
   const second = await sync(listSrc(), dest)
   assert.equal(second.summary.skipped, IMAGES.length)
   const reqs = proxy.requests().slice(before)
-  assert.ok(reqs.every((r) => r.method === 'HEAD' || r.path === '/v2/'), JSON.stringify(reqs.map((r) => `${r.method} ${r.path}`)))
+  assert.ok(
+    reqs.every((r) => r.method === 'HEAD' || r.path === '/v2/'),
+    JSON.stringify(reqs.map((r) => `${r.method} ${r.path}`)),
+  )
 })
 
 test('a multi-platform source copied for one platform is recognised at the destination on the next run', async () => {
   const src: SyncSourceSpec = { kind: 'docker', input: `${proxy.host}/src/multi:1`, options: insecure }
   const dest: SyncDestSpec = { kind: 'docker', target: `${proxy.host}/one`, options: insecure }
-  const copy = { policy: acceptAnything, source: insecure, destination: insecure, platform: { os: 'linux', architecture: 'arm64' } }
+  const copy = {
+    policy: acceptAnything,
+    source: insecure,
+    destination: insecure,
+    platform: { os: 'linux', architecture: 'arm64' },
+  }
   const first = await sync(src, dest, { copy })
   assert.equal(first.summary.copied, 1)
   const before = proxy.requests().length
   const second = await sync(src, dest, { copy })
   assert.equal(second.summary.skipped, 1)
   assert.equal(second.summary.images[0]!.digest, first.summary.images[0]!.digest)
-  const gets = proxy.requests().slice(before).filter((r) => r.method !== 'HEAD' && r.path !== '/v2/')
-  assert.deepEqual(gets.map((r) => `${r.method} ${r.path}`), ['GET /v2/src/multi/manifests/1'], 'one GET of the list to find the instance')
+  const gets = proxy
+    .requests()
+    .slice(before)
+    .filter((r) => r.method !== 'HEAD' && r.path !== '/v2/')
+  assert.deepEqual(
+    gets.map((r) => `${r.method} ${r.path}`),
+    ['GET /v2/src/multi/manifests/1'],
+    'one GET of the list to find the instance',
+  )
   // another platform is not "present"
   const amd = await sync(src, dest, { copy: { ...copy, platform: { os: 'linux', architecture: 'amd64' } } })
   assert.equal(amd.summary.copied, 1)
@@ -128,8 +175,20 @@ test('--dry-run writes nothing and says which images are already present', async
   const list = join(work, 'dry.txt')
   await writeFile(list, 'src/a:1\nsrc/b:2\n')
   const r = await sync({ ...listSrc(), input: list }, { ...dest, target: `${proxy.host}/dry` }, { dryRun: true })
-  assert.deepEqual(r.summary.images.map((i) => [i.result, i.reason]), [['skipped', 'dry-run'], ['skipped', 'dry-run']])
+  assert.deepEqual(
+    r.summary.images.map((i) => [i.result, i.reason]),
+    [
+      ['skipped', 'dry-run'],
+      ['skipped', 'dry-run'],
+    ],
+  )
   const again = await sync(listSrc(), dest, { dryRun: true })
   assert.ok(again.summary.images.every((i) => i.reason === 'present'))
-  assert.deepEqual(proxy.requests().slice(before).filter((q) => !['GET', 'HEAD'].includes(q.method) || q.path.includes('/blobs/')), [])
+  assert.deepEqual(
+    proxy
+      .requests()
+      .slice(before)
+      .filter((q) => !['GET', 'HEAD'].includes(q.method) || q.path.includes('/blobs/')),
+    [],
+  )
 })

@@ -57,7 +57,10 @@ test('include and exclude: a tag must match include (if any) and not match exclu
   const pass = (f: Parameters<typeof tagAllowed>[1]) => TAGS.filter((t) => tagAllowed(t, f))
   assert.deepEqual(pass({}), TAGS)
   assert.deepEqual(pass({ include }), ['v1', 'v1.2', 'v1.2.3', 'v10'])
-  assert.deepEqual(pass({ exclude }), TAGS.filter((t) => t !== 'v1.2.3'))
+  assert.deepEqual(
+    pass({ exclude }),
+    TAGS.filter((t) => t !== 'v1.2.3'),
+  )
   assert.deepEqual(pass({ include, exclude }), ['v1', 'v1.2', 'v10'])
   // an image named by digest only has no tag: filters never drop it
   assert.equal(tagAllowed(undefined, { include, exclude }), true)

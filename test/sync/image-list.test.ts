@@ -33,7 +33,10 @@ test('image list: comments, blank lines, duplicates, own registries, digests, de
 
 test('image list: docker.io by default; the same image written twice the same way collapses', () => {
   const e = parseImageList('busybox:1.31.1\ndocker.io/busybox:1.31.1\nbusybox:1.31.1\r\n', 'l.txt')
-  assert.deepEqual(e.map((x) => x.source.toString()), ['docker.io/library/busybox:1.31.1'])
+  assert.deepEqual(
+    e.map((x) => x.source.toString()),
+    ['docker.io/library/busybox:1.31.1'],
+  )
 })
 
 test('image list: a bad line names the file and line', () => {

@@ -14,17 +14,29 @@ test('naming: non-scoped takes the last element, scoped the full path; the list 
   assert.equal(chooseSuffix(s, false), 'busybox:1')
   assert.equal(chooseSuffix(s, true), 'docker.io/library/busybox:1')
   assert.equal(chooseSuffix({ ...s, unscoped: 'busybox:1' }, false), 'busybox:1')
-  assert.equal(chooseSuffix({ scoped: 'docker.io/kubesphere/kube-apiserver:v1.20.6', unscoped: 'kubesphere/kube-apiserver:v1.20.6' }, false), 'kubesphere/kube-apiserver:v1.20.6')
+  assert.equal(
+    chooseSuffix(
+      { scoped: 'docker.io/kubesphere/kube-apiserver:v1.20.6', unscoped: 'kubesphere/kube-apiserver:v1.20.6' },
+      false,
+    ),
+    'kubesphere/kube-apiserver:v1.20.6',
+  )
 })
 
 test('naming: docker, dir and oci destinations, with --append-suffix after the tag', () => {
   const d = destinationReference({ kind: 'docker', target: 'my-registry.local.lan/repo/' }, 'busybox:1', '-mirror')
   assert.equal(d.ref.toString(), 'docker://my-registry.local.lan/repo/busybox:1-mirror')
   assert.equal(d.label, 'busybox:1-mirror')
-  assert.equal(destinationReference({ kind: 'dir', target: '/media/usb' }, '/a/b:1').ref.toString(), 'dir:/media/usb/a/b:1')
+  assert.equal(
+    destinationReference({ kind: 'dir', target: '/media/usb' }, '/a/b:1').ref.toString(),
+    'dir:/media/usb/a/b:1',
+  )
   const o = destinationReference({ kind: 'oci', target: '/srv/layout' }, 'kubesphere/kube-apiserver:v1.20.6')
   assert.equal(o.ref.toString(), 'oci:/srv/layout:kubesphere/kube-apiserver:v1.20.6')
-  assert.throws(() => destinationReference({ kind: 'docker', target: 'host:5000' }, 'Bad:1'), /cannot name the destination docker:\/\/host:5000\/Bad:1/)
+  assert.throws(
+    () => destinationReference({ kind: 'docker', target: 'host:5000' }, 'Bad:1'),
+    /cannot name the destination docker:\/\/host:5000\/Bad:1/,
+  )
 })
 
 test('naming: Go path.Base edge cases', () => {
@@ -65,21 +77,39 @@ test('naming: labels are cleaned; oci and registry-storage names are checked', (
   assert.equal(destinationReference({ kind: 'dir', target: '/d' }, '').label, '.')
   assert.throws(
     () => destinationReference({ kind: 'oci', target: '/srv/layout' }, 'bad name:1'),
-    (e: any) => e.code === 'ERR_INVALID_REFERENCE' && e.message.startsWith('cannot name the image "bad name:1" in the OCI layout /srv/layout: not a valid ref name'),
+    (e: any) =>
+      e.code === 'ERR_INVALID_REFERENCE' &&
+      e.message.startsWith('cannot name the image "bad name:1" in the OCI layout /srv/layout: not a valid ref name'),
   )
-  assert.equal(destinationReference({ kind: 'oci', target: '/srv/layout' }, 'app:v1', '-m').ref.toString(), 'oci:/srv/layout:app:v1-m')
+  assert.equal(
+    destinationReference({ kind: 'oci', target: '/srv/layout' }, 'app:v1', '-m').ref.toString(),
+    'oci:/srv/layout:app:v1-m',
+  )
   const rs = destinationReference({ kind: 'registry-storage', target: '/srv/store' }, 'kubesphere/app:v1')
   assert.equal(rs.ref.toString(), 'registry-storage:/srv/store:kubesphere/app:v1')
   assert.equal(rs.label, 'kubesphere/app:v1')
   for (const target of ['', 'host:/x']) {
-    assert.throws(() => destinationReference({ kind: 'registry-storage', target }, 'app:v1'), (e: any) => e.code === 'ERR_INVALID_REFERENCE' && e.message.includes(`invalid registry-storage DESTINATION "${target}"`))
+    assert.throws(
+      () => destinationReference({ kind: 'registry-storage', target }, 'app:v1'),
+      (e: any) =>
+        e.code === 'ERR_INVALID_REFERENCE' && e.message.includes(`invalid registry-storage DESTINATION "${target}"`),
+    )
   }
   assert.throws(
     () => destinationReference({ kind: 'registry-storage', target: '/srv/store' }, 'Bad/App:v1'),
-    (e: any) => e.code === 'ERR_INVALID_REFERENCE' && e.message.startsWith('cannot name the destination registry-storage:/srv/store:Bad/App:v1 (DESTINATION /srv/store + Bad/App:v1)'),
+    (e: any) =>
+      e.code === 'ERR_INVALID_REFERENCE' &&
+      e.message.startsWith(
+        'cannot name the destination registry-storage:/srv/store:Bad/App:v1 (DESTINATION /srv/store + Bad/App:v1)',
+      ),
   )
   assert.throws(
     () => destinationReference({ kind: 'docker', target: 'host:5000/ns' }, 'Bad:1', '-s'),
-    (e: any) => e.code === 'ERR_INVALID_REFERENCE' && e.message.startsWith('cannot name the destination docker://host:5000/ns/Bad:1-s (DESTINATION host:5000/ns + Bad:1-s)') && e.cause instanceof Error,
+    (e: any) =>
+      e.code === 'ERR_INVALID_REFERENCE' &&
+      e.message.startsWith(
+        'cannot name the destination docker://host:5000/ns/Bad:1-s (DESTINATION host:5000/ns + Bad:1-s)',
+      ) &&
+      e.cause instanceof Error,
   )
 })

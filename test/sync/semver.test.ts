@@ -2,7 +2,22 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { parseVersion, semverMatcher } from '../../src/sync/semver.js'
 
-const tags = ['1.0.0', 'v1.2.3', '1.2', '1.4.0', '1.4.9', '1.5.0', '2.0.0', '2.1.0-rc.1', '3', 'latest', '1.2.3.4', 'v0.3.1', '0.3.5', '0.4.0']
+const tags = [
+  '1.0.0',
+  'v1.2.3',
+  '1.2',
+  '1.4.0',
+  '1.4.9',
+  '1.5.0',
+  '2.0.0',
+  '2.1.0-rc.1',
+  '3',
+  'latest',
+  '1.2.3.4',
+  'v0.3.1',
+  '0.3.5',
+  '0.4.0',
+]
 const pick = (c: string): string[] => tags.filter(semverMatcher(c))
 
 test('semver: versions are read leniently, as Masterminds/semver', () => {

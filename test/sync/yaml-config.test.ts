@@ -31,7 +31,10 @@ quay.io:
       registry: 'registry.example.com',
       images: [
         { repo: 'busybox', refs: [] },
-        { repo: 'redis', refs: ['1.0', '2.0', 'sha256:0000000000000000000000000000000011111111111111111111111111111111'] },
+        {
+          repo: 'redis',
+          refs: ['1.0', '2.0', 'sha256:0000000000000000000000000000000011111111111111111111111111111111'],
+        },
       ],
       tagRegex: [{ repo: 'nginx', pattern: '^1\\.13\\.[12]-alpine-perl$' }],
       semver: [{ repo: 'alpine', constraint: '>= 3.12, < 3.15' }],
@@ -39,14 +42,26 @@ quay.io:
       tlsVerify: true,
       certDir: '/home/john/certs',
     },
-    { registry: 'quay.io', images: [{ repo: 'coreos/etcd', refs: ['latest'] }], tagRegex: [], semver: [], tlsVerify: false },
+    {
+      registry: 'quay.io',
+      images: [{ repo: 'coreos/etcd', refs: ['latest'] }],
+      tagRegex: [],
+      semver: [],
+      tlsVerify: false,
+    },
   ])
 })
 
 test('yaml: empty file, null image list, errors name the file', () => {
   assert.deepEqual(parseSyncYaml('', 'e.yml'), [])
   assert.deepEqual(parseSyncYaml('r.io:\n  images:\n    app:\n', 'n.yml')[0]!.images, [{ repo: 'app', refs: [] }])
-  assert.throws(() => parseSyncYaml('r.io:\n  images:\n    app: latest\n', 'b.yml'), /Failed to unmarshal "b.yml": r\.io\.images\.app must be a list/)
-  assert.throws(() => parseSyncYaml('r.io:\n  tls-verify: maybe\n', 'b.yml'), /tls-verify: cannot read "maybe" as a boolean/)
+  assert.throws(
+    () => parseSyncYaml('r.io:\n  images:\n    app: latest\n', 'b.yml'),
+    /Failed to unmarshal "b.yml": r\.io\.images\.app must be a list/,
+  )
+  assert.throws(
+    () => parseSyncYaml('r.io:\n  tls-verify: maybe\n', 'b.yml'),
+    /tls-verify: cannot read "maybe" as a boolean/,
+  )
   assert.throws(() => parseSyncYaml('r.io: [\n', 'b.yml'), /Failed to unmarshal "b.yml"/)
 })

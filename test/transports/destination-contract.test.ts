@@ -80,7 +80,12 @@ async function skopeoSees(image: string, extra: string[] = []): Promise<boolean>
 }
 
 /** Local stores: one folder per kind holding targets and --tmpdir; state = its whole tree. */
-function local(name: string, flavor: 'oci' | 'docker', refOf: (dir: string, n: number) => string, sharedBlobs = false): Subject {
+function local(
+  name: string,
+  flavor: 'oci' | 'docker',
+  refOf: (dir: string, n: number) => string,
+  sharedBlobs = false,
+): Subject {
   const dir = (): string => join(work, name)
   return {
     name,
@@ -107,7 +112,8 @@ cases.push(local('docker-archive', 'docker', (d, n) => `docker-archive:${d}/a${n
   // registry-storage: a fresh store per reference, and one shared store that already holds an image.
   const v2 = 'docker/registry/v2'
   /** The store's folders and blob data under `store/` (what a close without commit may leave). */
-  const blobData = /^(docker\/(registry\/(v2\/(repositories\/|blobs\/(sha256\/([0-9a-f]{2}\/([0-9a-f]{64}\/(data)?)?)?)?)?)?)?)?$/
+  const blobData =
+    /^(docker\/(registry\/(v2\/(repositories\/|blobs\/(sha256\/([0-9a-f]{2}\/([0-9a-f]{64}\/(data)?)?)?)?)?)?)?)?$/
   const storeEntry = (e: string): boolean => {
     const m = /^(shared|store\d+)\/(.*)$/.exec(e)
     return m !== null && blobData.test(m[2]!)
@@ -115,7 +121,9 @@ cases.push(local('docker-archive', 'docker', (d, n) => `docker-archive:${d}/a${n
   /** The manifest a tag names, read from distribution's files (tags/TAG/current/link → blob data). */
   const tagged = async (root: string, repo: string, tag: string): Promise<boolean> => {
     try {
-      const d = (await readFile(join(root, v2, 'repositories', repo, '_manifests/tags', tag, 'current/link'), 'utf8')).trim()
+      const d = (
+        await readFile(join(root, v2, 'repositories', repo, '_manifests/tags', tag, 'current/link'), 'utf8')
+      ).trim()
       const hex = d.slice('sha256:'.length)
       return (await stat(join(root, v2, 'blobs/sha256', hex.slice(0, 2), hex, 'data'))).isFile()
     } catch {
@@ -135,7 +143,10 @@ cases.push(local('docker-archive', 'docker', (d, n) => `docker-archive:${d}/a${n
       stop: async () => undefined,
       fresh: () => {
         const n = next()
-        return { ref: parseImageName(`registry-storage:${dir()}/${shared ? 'shared' : `store${n}`}:contract/r${n}:v${n}`), opts: { tmpdir: join(dir(), 'tmp') } }
+        return {
+          ref: parseImageName(`registry-storage:${dir()}/${shared ? 'shared' : `store${n}`}:contract/r${n}:v${n}`),
+          opts: { tmpdir: join(dir(), 'tmp') },
+        }
       },
       state: () => tree(dir()),
       mayStay: storeEntry,
@@ -206,7 +217,13 @@ async function imageFor(flavor: 'oci' | 'docker'): Promise<BuiltImage> {
   let img = images.get(flavor)
   if (!img) {
     const spec = smallImage('contract', { flavor })
-    img = await buildImage({ ...spec, layers: spec.layers.map((l) => ({ ...l, compression: flavor === 'docker' ? ('none' as const) : ('gzip' as const) })) })
+    img = await buildImage({
+      ...spec,
+      layers: spec.layers.map((l) => ({
+        ...l,
+        compression: flavor === 'docker' ? ('none' as const) : ('gzip' as const),
+      })),
+    })
     images.set(flavor, img)
   }
   return img
@@ -227,10 +244,15 @@ function failingStream(bytes: Buffer): Readable {
   })
 }
 
-const blobOf = (l: { digest: string; size: number; mediaType: string }): BlobInfo => ({ digest: l.digest as BlobInfo['digest'], size: l.size, mediaType: l.mediaType })
+const blobOf = (l: { digest: string; size: number; mediaType: string }): BlobInfo => ({
+  digest: l.digest as BlobInfo['digest'],
+  size: l.size,
+  mediaType: l.mediaType,
+})
 
 async function putLayers(dest: ImageDestination, img: BuiltImage): Promise<void> {
-  for (const l of img.layers) await dest.putBlob(Readable.from([l.bytes]), blobOf(l), { expectedDigest: l.digest as BlobInfo['digest'] })
+  for (const l of img.layers)
+    await dest.putBlob(Readable.from([l.bytes]), blobOf(l), { expectedDigest: l.digest as BlobInfo['digest'] })
 }
 
 async function putImage(dest: ImageDestination, img: BuiltImage, manifest = true): Promise<void> {
@@ -241,7 +263,10 @@ async function putImage(dest: ImageDestination, img: BuiltImage, manifest = true
   await dest.putSignatures([])
 }
 
-async function withDest<T>(s: Subject, fn: (dest: ImageDestination, ref: ImageReference) => Promise<T>): Promise<{ ref: ImageReference; result: T }> {
+async function withDest<T>(
+  s: Subject,
+  fn: (dest: ImageDestination, ref: ImageReference) => Promise<T>,
+): Promise<{ ref: ImageReference; result: T }> {
   const { ref, opts } = s.fresh()
   const dest = await ref.newImageDestination(opts)
   try {
@@ -254,7 +279,11 @@ async function withDest<T>(s: Subject, fn: (dest: ImageDestination, ref: ImageRe
 /** state() after, minus what may stay, equals state() before. */
 function sameState(s: Subject, before: string[], afterState: string[], what: string): void {
   const keep = (e: string): boolean => !before.includes(e) && s.mayStay?.(e) === true
-  assert.deepEqual(afterState.filter((e) => !keep(e)), before, `${s.name}: ${what}`)
+  assert.deepEqual(
+    afterState.filter((e) => !keep(e)),
+    before,
+    `${s.name}: ${what}`,
+  )
 }
 
 describe('every destination keeps the ImageDestination contract', { timeout: 300_000 }, () => {
@@ -264,7 +293,9 @@ describe('every destination keeps the ImageDestination contract', { timeout: 300
     await writeOciImage(join(work, 'oci-shared', 'shared'), 'existing', smallImage('existing'))
     const seed = join(work, 'seed')
     await writeOciImage(seed, 'v1', smallImage('existing'))
-    const dest = await parseImageName(`registry-storage:${join(work, 'registry-storage-shared', 'shared')}:existing:v1`).newImageDestination()
+    const dest = await parseImageName(
+      `registry-storage:${join(work, 'registry-storage-shared', 'shared')}:existing:v1`,
+    ).newImageDestination()
     try {
       const src = await parseImageName(`oci:${seed}:v1`).newImageSource()
       try {
@@ -292,8 +323,14 @@ describe('every destination keeps the ImageDestination contract', { timeout: 300
         const before = await s.state()
         await withDest(s, async (dest) => {
           const l = img.layers[0]!
-          await assert.rejects(dest.putBlob(failingStream(l.bytes), { digest: l.digest as BlobInfo['digest'], size: -1 }), /dropped/)
-          await assert.rejects(dest.putBlob(failingStream(l.bytes), blobOf(l), { expectedDigest: l.digest as BlobInfo['digest'] }), /dropped/)
+          await assert.rejects(
+            dest.putBlob(failingStream(l.bytes), { digest: l.digest as BlobInfo['digest'], size: -1 }),
+            /dropped/,
+          )
+          await assert.rejects(
+            dest.putBlob(failingStream(l.bytes), blobOf(l), { expectedDigest: l.digest as BlobInfo['digest'] }),
+            /dropped/,
+          )
           assert.equal(await dest.tryReusingBlob(blobOf(l)), undefined, 'a failed blob is not reusable')
           if (dest.localBlobPath) assert.equal(await dest.localBlobPath(l.digest as BlobInfo['digest']), undefined)
         })
@@ -334,7 +371,10 @@ describe('every destination keeps the ImageDestination contract', { timeout: 300
           await putImage(dest, img, s.visibleAt === 'commit')
           await dest.close()
           await assert.rejects(dest.commit(), /after close/)
-          await assert.rejects(dest.putBlob(Readable.from([img.config]), { digest: img.configDigest as BlobInfo['digest'], size: -1 }), /after close/)
+          await assert.rejects(
+            dest.putBlob(Readable.from([img.config]), { digest: img.configDigest as BlobInfo['digest'], size: -1 }),
+            /after close/,
+          )
         })
         assert.equal(await s.visible(second.ref), false)
         sameState(s, before, await s.state(), 'after commit() refused')
@@ -344,7 +384,10 @@ describe('every destination keeps the ImageDestination contract', { timeout: 300
         const img = await imageFor(s.flavor)
         await withDest(s, async (dest) => {
           const l = img.layers[1]!
-          const stored = await dest.putBlob(Readable.from([l.bytes.subarray(0, 7), l.bytes.subarray(7)]), { digest: l.digest as BlobInfo['digest'], size: -1 })
+          const stored = await dest.putBlob(Readable.from([l.bytes.subarray(0, 7), l.bytes.subarray(7)]), {
+            digest: l.digest as BlobInfo['digest'],
+            size: -1,
+          })
           assert.equal(stored.digest, sha256(l.bytes))
           assert.equal(stored.size, l.bytes.length)
           const found = await dest.tryReusingBlob(blobOf(l))
@@ -352,7 +395,13 @@ describe('every destination keeps the ImageDestination contract', { timeout: 300
           assert.equal(found?.size, l.size)
           const missing: BlobInfo = { digest: sha256('never stored'), size: 12 }
           assert.equal(await dest.tryReusingBlob(missing), undefined)
-          assert.equal(await dest.tryReusingBlob(missing, { sourcePath: join(work, 'no', 'such', 'file'), earlierPath: join(work, 'nothing') }), undefined)
+          assert.equal(
+            await dest.tryReusingBlob(missing, {
+              sourcePath: join(work, 'no', 'such', 'file'),
+              earlierPath: join(work, 'nothing'),
+            }),
+            undefined,
+          )
           if (dest.localBlobPath) {
             const p = await dest.localBlobPath(l.digest as BlobInfo['digest'])
             assert.ok(p !== undefined && (await readFile(p)).equals(l.bytes), 'localBlobPath names the stored blob')
@@ -372,7 +421,9 @@ describe('every destination keeps the ImageDestination contract', { timeout: 300
           }
           const config: BlobInfo = { digest: img.configDigest as BlobInfo['digest'], size: img.config.length }
           await Promise.all([
-            ...img.layers.map((l) => dest.putBlob(Readable.from([l.bytes]), blobOf(l), { expectedDigest: l.digest as BlobInfo['digest'] })),
+            ...img.layers.map((l) =>
+              dest.putBlob(Readable.from([l.bytes]), blobOf(l), { expectedDigest: l.digest as BlobInfo['digest'] }),
+            ),
             dest.putBlob(Readable.from([img.config]), config, { isConfig: true }),
           ])
           await dest.putManifest(img.manifest, img.mediaType)

@@ -8,7 +8,11 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { acquireLock, withLock } from '../../src/util/lock.js'
 import { withTempDir } from '../helpers/tools.js'
 
-const exists = (p: string): Promise<boolean> => stat(p).then(() => true, () => false)
+const exists = (p: string): Promise<boolean> =>
+  stat(p).then(
+    () => true,
+    () => false,
+  )
 
 test('withLock: holders never overlap, and the lock file is gone afterwards', async () => {
   await withTempDir(async (tmp) => {
@@ -36,7 +40,12 @@ test('withLock: holders never overlap, and the lock file is gone afterwards', as
 test('withLock releases the lock when the function throws', async () => {
   await withTempDir(async (tmp) => {
     const lock = join(tmp, 'x.lock')
-    await assert.rejects(withLock(lock, async () => { throw new Error('boom') }), /boom/)
+    await assert.rejects(
+      withLock(lock, async () => {
+        throw new Error('boom')
+      }),
+      /boom/,
+    )
     assert.equal(await exists(lock), false)
     await withLock(lock, async () => undefined)
   })
@@ -48,9 +57,13 @@ test('a lock whose owner process is dead is broken', async () => {
     const dead = spawnSync(process.execPath, ['-e', '0']).pid!
     await writeFile(lock, JSON.stringify({ pid: dead, host: hostname(), token: 'old', time: Date.now() }))
     const t0 = Date.now()
-    await withLock(lock, async () => {
-      assert.notEqual(JSON.parse(await readFile(lock, 'utf8')).token, 'old')
-    }, { timeoutMs: 5000 })
+    await withLock(
+      lock,
+      async () => {
+        assert.notEqual(JSON.parse(await readFile(lock, 'utf8')).token, 'old')
+      },
+      { timeoutMs: 5000 },
+    )
     assert.ok(Date.now() - t0 < 2000)
   })
 })

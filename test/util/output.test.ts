@@ -78,7 +78,11 @@ for (const transport of ['docker-archive', 'oci-archive'] as const) {
       await symlink('/proc/self/fd/1', link)
       // Node's 'pipe' stdio is a socketpair: it cannot be opened by path, only written through the descriptor.
       const r = await new Promise<{ code: number | null; stdout: Buffer; stderr: string }>((resolve, reject) => {
-        const child = spawn(SKIFF[0]!, [...SKIFF.slice(1), '--insecure-policy', 'copy', '-q', src, `${transport}:${link}`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+        const child = spawn(
+          SKIFF[0]!,
+          [...SKIFF.slice(1), '--insecure-policy', 'copy', '-q', src, `${transport}:${link}`],
+          { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+        )
         const chunks: Buffer[] = []
         let stderr = ''
         child.stdout!.on('data', (c: Buffer) => chunks.push(c))
@@ -89,7 +93,21 @@ for (const transport of ['docker-archive', 'oci-archive'] as const) {
       assert.equal(r.code, 0, r.stderr)
       await writeFile(join(d, 'socket.tar'), r.stdout)
       // A real pipe (FIFO semantics), as `skiff … | cat > file` gives.
-      const sh = await run('sh', ['-c', `"$@" | cat > ${join(d, 'pipe.tar')}`, 'sh', ...SKIFF, '--insecure-policy', 'copy', '-q', src, `${transport}:${link}`], { cwd: ROOT })
+      const sh = await run(
+        'sh',
+        [
+          '-c',
+          `"$@" | cat > ${join(d, 'pipe.tar')}`,
+          'sh',
+          ...SKIFF,
+          '--insecure-policy',
+          'copy',
+          '-q',
+          src,
+          `${transport}:${link}`,
+        ],
+        { cwd: ROOT },
+      )
       assert.equal(sh.code, 0, sh.stderr)
       await assertStdoutLink(link)
       for (const f of ['socket.tar', 'pipe.tar']) {
@@ -131,14 +149,18 @@ test('a symlink to a regular file stays a symlink: the temp file goes beside the
     await symlink('/proc/self/fd/1', stdoutLink)
     const fd = openSync(join(d, 'digest-out'), 'w')
     try {
-      const r2 = await skiffToFd(['--insecure-policy', 'copy', '-q', '--digestfile', stdoutLink, src, `oci:${d}/copy:y`], fd)
+      const r2 = await skiffToFd(
+        ['--insecure-policy', 'copy', '-q', '--digestfile', stdoutLink, src, `oci:${d}/copy:y`],
+        fd,
+      )
       assert.equal(r2.code, 0, r2.stderr)
     } finally {
       closeSync(fd)
     }
     assert.equal(await readFile(join(d, 'digest-out'), 'utf8'), digest)
     await assertStdoutLink(stdoutLink)
-    for (const sub of ['real', 'links', '']) assert.deepEqual(await temps(join(d, sub)), [], `no temp files in ${sub || '.'}`)
+    for (const sub of ['real', 'links', ''])
+      assert.deepEqual(await temps(join(d, sub)), [], `no temp files in ${sub || '.'}`)
   })
 })
 
@@ -159,25 +181,37 @@ for (const transport of ['docker-archive', 'oci-archive'] as const) {
       await mkdir(tmp)
       const args = ['--insecure-policy', '--tmpdir', tmp, 'copy', '-q', src, `${transport}:${link}`]
       // The reader takes 100 bytes and closes its end (a socketpair here)…
-      const r = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; got: number }>((resolve, reject) => {
-        const child = spawn(SKIFF[0]!, [...SKIFF.slice(1), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-        let stderr = ''
-        let got = 0
-        child.stdout!.on('data', (c: Buffer) => {
-          got += c.length
-          if (got >= 100) child.stdout!.destroy()
-        })
-        child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c))
-        child.on('error', reject)
-        child.on('close', (code, signal) => resolve({ code, signal, stderr, got }))
-      })
+      const r = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; got: number }>(
+        (resolve, reject) => {
+          const child = spawn(SKIFF[0]!, [...SKIFF.slice(1), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+          let stderr = ''
+          let got = 0
+          child.stdout!.on('data', (c: Buffer) => {
+            got += c.length
+            if (got >= 100) child.stdout!.destroy()
+          })
+          child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c))
+          child.on('error', reject)
+          child.on('close', (code, signal) => resolve({ code, signal, stderr, got }))
+        },
+      )
       assert.ok(r.got >= 100)
       assertNoTrace(r.stderr)
       // the copy finished before the reader left, or it ended as Unix tools do: by SIGPIPE, no message
       assert.ok(r.code === 0 || r.signal === 'SIGPIPE', `code ${r.code}, signal ${r.signal}: ${r.stderr}`)
       if (r.signal === 'SIGPIPE') assert.equal(r.stderr, '')
       // …and as `| head -c 100` in a shell (a real pipe).
-      const sh = await run('bash', ['-c', `"$@" | head -c 100 > ${join(d, 'head.out')}; echo "rc=\${PIPESTATUS[0]}" >&2`, 'bash', ...SKIFF, ...args], { cwd: ROOT })
+      const sh = await run(
+        'bash',
+        [
+          '-c',
+          `"$@" | head -c 100 > ${join(d, 'head.out')}; echo "rc=\${PIPESTATUS[0]}" >&2`,
+          'bash',
+          ...SKIFF,
+          ...args,
+        ],
+        { cwd: ROOT },
+      )
       const rc = /rc=(\d+)/.exec(sh.stderr)
       assert.ok(rc, sh.stderr)
       assert.ok(rc[1] === '0' || rc[1] === '141', `status ${rc[1]} (0, or 141 for SIGPIPE): ${sh.stderr}`)
@@ -193,48 +227,76 @@ for (const transport of ['docker-archive', 'oci-archive'] as const) {
 test('a file name longer than the file system allows: one line naming the path and the image, nothing written', async () => {
   await withTempDir(async (d) => {
     const src = await source(d)
-    for (const dest of [`docker-archive:${d}/${'x'.repeat(300)}.tar`, `oci-archive:${d}/${'y'.repeat(300)}.tar`, `dir:${d}/${'z'.repeat(300)}`, `oci:${d}/${'o'.repeat(300)}:t`]) {
+    for (const dest of [
+      `docker-archive:${d}/${'x'.repeat(300)}.tar`,
+      `oci-archive:${d}/${'y'.repeat(300)}.tar`,
+      `dir:${d}/${'z'.repeat(300)}`,
+      `oci:${d}/${'o'.repeat(300)}:t`,
+    ]) {
       const r = await skiff(['--insecure-policy', 'copy', '-q', src, dest])
       assert.equal(r.code, 1, dest)
       assertNoTrace(r.stderr)
       assert.match(r.stderr, /file name too long/, dest)
       assert.ok(r.stderr.includes(src), `names the image: ${r.stderr}`)
-      assert.ok(r.stderr.includes('x'.repeat(300)) || r.stderr.includes('y'.repeat(300)) || r.stderr.includes('z'.repeat(300)) || r.stderr.includes('o'.repeat(300)), 'names the path')
+      assert.ok(
+        r.stderr.includes('x'.repeat(300)) ||
+          r.stderr.includes('y'.repeat(300)) ||
+          r.stderr.includes('z'.repeat(300)) ||
+          r.stderr.includes('o'.repeat(300)),
+        'names the path',
+      )
     }
     assert.deepEqual((await readdir(d)).sort(), ['src'])
   })
 })
 
-test('a full disk (a 2 MiB tmpfs) while writing: one line naming the path and the image, nothing left behind', { skip: !isRoot && 'needs root to mount a tmpfs' }, async () => {
-  await withTempDir(async (d) => {
-    const src = await source(d, 4)
-    const small = join(d, 'small')
-    await mkdir(small)
-    const m = await run('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', small])
-    assert.equal(m.code, 0, m.stderr)
-    try {
-      for (const dest of [`docker-archive:${small}/a.tar`, `oci-archive:${small}/b.tar`, `dir:${small}/d`, `oci:${small}/o:t`]) {
-        const r = await skiff(['--insecure-policy', '--tmpdir', small, 'copy', '-q', src, dest])
-        assert.equal(r.code, 1, `${dest}: ${r.stderr}`)
+test(
+  'a full disk (a 2 MiB tmpfs) while writing: one line naming the path and the image, nothing left behind',
+  { skip: !isRoot && 'needs root to mount a tmpfs' },
+  async () => {
+    await withTempDir(async (d) => {
+      const src = await source(d, 4)
+      const small = join(d, 'small')
+      await mkdir(small)
+      const m = await run('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', small])
+      assert.equal(m.code, 0, m.stderr)
+      try {
+        for (const dest of [
+          `docker-archive:${small}/a.tar`,
+          `oci-archive:${small}/b.tar`,
+          `dir:${small}/d`,
+          `oci:${small}/o:t`,
+        ]) {
+          const r = await skiff(['--insecure-policy', '--tmpdir', small, 'copy', '-q', src, dest])
+          assert.equal(r.code, 1, `${dest}: ${r.stderr}`)
+          assertNoTrace(r.stderr)
+          assert.match(r.stderr, /no space left on device/, dest)
+          assert.ok(r.stderr.includes(src), `names the image: ${r.stderr}`)
+          assert.ok(r.stderr.includes(small), `names the path: ${r.stderr}`)
+          assert.deepEqual(await readdir(small), [], `${dest}: nothing left behind`)
+        }
+        // Spooling a layer (decompressed on the way, size unknown) into a full --tmpdir.
+        const gz = join(d, 'gz')
+        await writeOciImage(gz, 'v1', { layers: [{ files: { 'random.bin': randomBytes(4 << 20) } }] })
+        const big = join(d, 'big')
+        await mkdir(big)
+        const r = await skiff([
+          '--insecure-policy',
+          '--tmpdir',
+          small,
+          'copy',
+          '-q',
+          `oci:${gz}:v1`,
+          `docker-archive:${big}/x.tar`,
+        ])
+        assert.equal(r.code, 1, r.stderr)
         assertNoTrace(r.stderr)
-        assert.match(r.stderr, /no space left on device/, dest)
-        assert.ok(r.stderr.includes(src), `names the image: ${r.stderr}`)
-        assert.ok(r.stderr.includes(small), `names the path: ${r.stderr}`)
-        assert.deepEqual(await readdir(small), [], `${dest}: nothing left behind`)
+        assert.match(r.stderr, new RegExp(`no space left on device writing a temp file in ${small}`))
+        assert.deepEqual(await readdir(small), [])
+        assert.deepEqual(await readdir(big), [])
+      } finally {
+        await run('umount', [small])
       }
-      // Spooling a layer (decompressed on the way, size unknown) into a full --tmpdir.
-      const gz = join(d, 'gz')
-      await writeOciImage(gz, 'v1', { layers: [{ files: { 'random.bin': randomBytes(4 << 20) } }] })
-      const big = join(d, 'big')
-      await mkdir(big)
-      const r = await skiff(['--insecure-policy', '--tmpdir', small, 'copy', '-q', `oci:${gz}:v1`, `docker-archive:${big}/x.tar`])
-      assert.equal(r.code, 1, r.stderr)
-      assertNoTrace(r.stderr)
-      assert.match(r.stderr, new RegExp(`no space left on device writing a temp file in ${small}`))
-      assert.deepEqual(await readdir(small), [])
-      assert.deepEqual(await readdir(big), [])
-    } finally {
-      await run('umount', [small])
-    }
-  })
-})
+    })
+  },
+)

@@ -12,7 +12,8 @@ const GENERATORS = { bash: bashCompletion, zsh: zshCompletion, fish: fishComplet
 export async function run(args: string[], flags: FlagValues, ctx: CommandContext): Promise<number> {
   if (args.length !== 1) throw new UsageError('Exactly one argument expected: the shell (bash, zsh or fish)')
   const shell = args[0]!
-  if (shell === 'powershell') throw new UsageError('completion for powershell is not available in skiff; use bash, zsh or fish')
+  if (shell === 'powershell')
+    throw new UsageError('completion for powershell is not available in skiff; use bash, zsh or fish')
   const gen = GENERATORS[shell as keyof typeof GENERATORS]
   if (!gen) throw new UsageError(`unknown shell "${shell}": use bash, zsh or fish`)
   ctx.stdout.write(gen(completionModel(ctx.commands, !(flags.bool('no-descriptions') ?? false))))

@@ -31,7 +31,12 @@ function checkLocalDestinationParent(dest: ImageReference): void {
   } catch {
     // missing
   }
-  if (!isDir) throw new SkiffError('ERR_INVALID_ARGUMENT', `Invalid destination name ${dest.toString()}: directory ${parent} does not exist; create it first`, { image: dest.toString() })
+  if (!isDir)
+    throw new SkiffError(
+      'ERR_INVALID_ARGUMENT',
+      `Invalid destination name ${dest.toString()}: directory ${parent} does not exist; create it first`,
+      { image: dest.toString() },
+    )
 }
 
 export async function run(args: string[], flags: FlagValues, ctx: CommandContext): Promise<number> {
@@ -53,7 +58,14 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
       try {
         const { source, destination } = req.options
         const sides = { source: withBudget(source, budget), destination: withBudget(destination, budget) }
-        return await copyImage(src, dest, { ...req.options, ...sides, policy, context: ctx.context, signal: ctx.signal, onEvent: (e) => progress.onEvent(e) })
+        return await copyImage(src, dest, {
+          ...req.options,
+          ...sides,
+          policy,
+          context: ctx.context,
+          signal: ctx.signal,
+          onEvent: (e) => progress.onEvent(e),
+        })
       } catch (e) {
         // `… docker-archive:/dev/stdout | head -c 100`: the reader went away; end quietly, no retry
         if (isBrokenPipeOn(e, 1)) throw new StdoutClosed(e)
@@ -70,7 +82,9 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
       // no trailing newline, as skopeo
       await writeOutputFile(req.digestFile, result.manifestDigest)
     } catch (e) {
-      throw new SkiffError('ERR_IO', `Failed to write digest to file "${req.digestFile}": ${(e as Error).message}`, { cause: e })
+      throw new SkiffError('ERR_IO', `Failed to write digest to file "${req.digestFile}": ${(e as Error).message}`, {
+        cause: e,
+      })
     }
   }
   return 0

@@ -15,7 +15,11 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
   const { opts, retry } = singleImageOptions(flags, ctx)
   const ref = parseImageName(args[0]!)
   if (!ref.deleteImage) {
-    throw new SkiffError('ERR_UNSUPPORTED', `deleting images is not supported for ${ref.transport.name}: images in this version of skiff (${ref.toString()}); skiff deletes from registries (docker://)`, { image: ref.toString() })
+    throw new SkiffError(
+      'ERR_UNSUPPORTED',
+      `deleting images is not supported for ${ref.transport.name}: images in this version of skiff (${ref.toString()}); skiff deletes from registries (docker://)`,
+      { image: ref.toString() },
+    )
   }
   await runWithRetry(retry, (b) => ref.deleteImage!(withBudget(opts, b)), { signal: ctx.signal })
   return 0

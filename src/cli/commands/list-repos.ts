@@ -14,7 +14,9 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
   const { opts, retry } = singleImageOptions(flags, ctx)
   const ops = await import('./registry-ops.js')
   const registry = ops.parseRegistryName(args[0]!)
-  const repos = await runWithRetry(retry, (b) => ops.listRepositories(registry, withBudget(opts, b)), { signal: ctx.signal })
+  const repos = await runWithRetry(retry, (b) => ops.listRepositories(registry, withBudget(opts, b)), {
+    signal: ctx.signal,
+  })
   ctx.stdout.write(jsonOutput({ Registry: registry, Repositories: repos }))
   return 0
 }

@@ -23,17 +23,25 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
   if (transport === 'docker') {
     const ops = await import('./registry-ops.js')
     const named = ops.parseDockerRepository(details)
-    const tags = await runWithRetry(retry, (b) => ops.listRepositoryTags(named, withBudget(opts, b)), { signal: ctx.signal })
+    const tags = await runWithRetry(retry, (b) => ops.listRepositoryTags(named, withBudget(opts, b)), {
+      signal: ctx.signal,
+    })
     ctx.stdout.write(jsonOutput({ Repository: named.name, Tags: tags }))
     return 0
   }
   if (transport !== 'docker-archive') {
-    throw new SkiffError('ERR_UNSUPPORTED', `Unsupported transport '${transport || name}' for tag listing. Only supported: docker, docker-archive`)
+    throw new SkiffError(
+      'ERR_UNSUPPORTED',
+      `Unsupported transport '${transport || name}' for tag listing. Only supported: docker, docker-archive`,
+    )
   }
   const colon = details.indexOf(':')
   const path = colon < 0 ? details : details.slice(0, colon)
   if (path === '') throw new UsageError(`invalid image name "${name}": docker-archive: needs a path`)
-  const tags = await listArchiveTags(path, { ...(ctx.global.tmpdir ? { tmpdir: ctx.global.tmpdir } : {}), signal: ctx.signal })
+  const tags = await listArchiveTags(path, {
+    ...(ctx.global.tmpdir ? { tmpdir: ctx.global.tmpdir } : {}),
+    signal: ctx.signal,
+  })
   ctx.stdout.write(jsonOutput({ Tags: tags }))
   return 0
 }

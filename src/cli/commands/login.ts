@@ -5,7 +5,13 @@
  * when configured). Messages and checks as containers/common pkg/auth Login.
  */
 import { SkiffError } from '../../errors.js'
-import { getCredentialsForKey, loginAuthFile, parseCredentialsKey, setCredentials, type CredentialOptions } from '../../config/auth/index.js'
+import {
+  getCredentialsForKey,
+  loginAuthFile,
+  parseCredentialsKey,
+  setCredentials,
+  type CredentialOptions,
+} from '../../config/auth/index.js'
 import { checkRegistryCredentials } from '../../transports/docker/check-auth.js'
 import { registriesConf } from '../../transports/docker/options.js'
 import type { TransportOptions } from '../../transports/types.js'
@@ -21,11 +27,17 @@ function invalid(msg: string): SkiffError {
 /** --authfile (or its skopeo default) and registries.conf credential-helpers, for login/logout. */
 export async function credentialOptionsFrom(flags: FlagValues, ctx: CommandContext): Promise<CredentialOptions> {
   if (flags.str('compat-auth-file')) {
-    throw new SkiffError('ERR_UNSUPPORTED', 'updating a Docker-compatible config file (--compat-auth-file) is not supported by this version of skiff yet; use --authfile, or skopeo')
+    throw new SkiffError(
+      'ERR_UNSUPPORTED',
+      'updating a Docker-compatible config file (--compat-auth-file) is not supported by this version of skiff yet; use --authfile, or skopeo',
+    )
   }
   const flag = flags.str('authfile')
   const authFile = loginAuthFile(flag ? { authFile: flag } : {})
-  const conf = await registriesConf({ context: ctx.context, ...(ctx.global.registriesConfPath ? { registry: { registriesConfPath: ctx.global.registriesConfPath } } : {}) })
+  const conf = await registriesConf({
+    context: ctx.context,
+    ...(ctx.global.registriesConfPath ? { registry: { registriesConfPath: ctx.global.registriesConfPath } } : {}),
+  })
   return { ...(authFile ? { authFile } : {}), credentialHelpers: conf.credentialHelpers }
 }
 
@@ -64,7 +76,13 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
   const check = checkAuthOptionsFrom(flags, ctx)
 
   const stored = await getCredentialsForKey(key, credOpts)
-  if (username === '' && password === '' && stored?.kind === 'basic' && stored.username !== '' && stored.password !== '') {
+  if (
+    username === '' &&
+    password === '' &&
+    stored?.kind === 'basic' &&
+    stored.username !== '' &&
+    stored.password !== ''
+  ) {
     out.write(`Authenticating with existing credentials for ${key}\n`)
     if (await checkRegistryCredentials(registry, stored, check)) {
       out.write(`Existing credentials are valid. Already logged in to ${registry}\n`)

@@ -5,7 +5,12 @@
  */
 import { stat } from 'node:fs/promises'
 import { SkiffError } from '../../errors.js'
-import { getCredentialsForKey, parseCredentialsKey, removeAllCredentials, removeCredentials } from '../../config/auth/index.js'
+import {
+  getCredentialsForKey,
+  parseCredentialsKey,
+  removeAllCredentials,
+  removeCredentials,
+} from '../../config/auth/index.js'
 import type { CommandContext } from './types.js'
 import type { FlagValues } from '../flags.js'
 import { checkRegistryCredentials } from '../../transports/docker/check-auth.js'
@@ -45,7 +50,9 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
   if (c?.kind === 'basic' && c.username !== '' && c.password !== '') {
     const valid = await checkRegistryCredentials(registry, c, checkAuthOptionsFrom(flags, ctx)).catch(() => false)
     if (valid) {
-      out.write(`Not logged into ${key} with current tool. Existing credentials were established via docker login. Please use docker logout instead.\n`)
+      out.write(
+        `Not logged into ${key} with current tool. Existing credentials were established via docker login. Please use docker logout instead.\n`,
+      )
       return 0
     }
   }

@@ -19,7 +19,11 @@ export async function run(args: string[], _flags: FlagValues, ctx: CommandContex
   try {
     digest = manifestDigest(bytes)
   } catch (e) {
-    throw new SkiffError('ERR_MANIFEST_INVALID', `Error computing digest of manifest from ${path}: ${(e as Error).message}`, { cause: e })
+    throw new SkiffError(
+      'ERR_MANIFEST_INVALID',
+      `Error computing digest of manifest from ${path}: ${(e as Error).message}`,
+      { cause: e },
+    )
   }
   ctx.stdout.write(`${digest}\n`)
   return 0

@@ -10,11 +10,15 @@ import { listRepositories, listRepositoryTags, untag } from '../../transports/do
 /** `//host/repo` (what follows `docker:`) as a repository name; a tag or digest is refused, as skopeo. */
 export function parseDockerRepository(details: string): DockerReference {
   if (!details.startsWith('//')) {
-    throw new InvalidReferenceError(`docker: image reference "${details}" does not start with "//" (write docker://${details.replace(/^\/*/, '')})`)
+    throw new InvalidReferenceError(
+      `docker: image reference "${details}" does not start with "//" (write docker://${details.replace(/^\/*/, '')})`,
+    )
   }
   const named = parseNormalizedReference(details.slice(2))
   if (!named.isNameOnly()) {
-    throw new InvalidReferenceError(`No tag or digest allowed in reference: docker:${details} (list-tags takes a repository, e.g. docker://${named.name})`)
+    throw new InvalidReferenceError(
+      `No tag or digest allowed in reference: docker:${details} (list-tags takes a repository, e.g. docker://${named.name})`,
+    )
   }
   return named
 }
@@ -31,7 +35,10 @@ export function parseRegistryName(arg: string): string {
   }
   r = r.replace(/\/+$/, '')
   if (r === '' || r.includes('/') || /\s/.test(r)) {
-    throw new SkiffError('ERR_INVALID_ARGUMENT', `"${arg}" does not name a registry: use host[:port] (e.g. registry.example.com:5000)`)
+    throw new SkiffError(
+      'ERR_INVALID_ARGUMENT',
+      `"${arg}" does not name a registry: use host[:port] (e.g. registry.example.com:5000)`,
+    )
   }
   return r === 'docker.io' || r === 'index.docker.io' ? 'docker.io' : r
 }

@@ -31,7 +31,8 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
   })
   const mode = bulkProgressMode(req.progress === 'auto' ? undefined : req.progress, ctx.stderr.isTTY)
   const progress = createBulkProgress({ mode, out: ctx.stderr, dryRun: req.dryRun })
-  if (req.dryRun && mode !== 'json' && mode !== 'none') ctx.stderr.write(`${logrusLine('warning', 'Running in dry-run mode')}\n`)
+  if (req.dryRun && mode !== 'json' && mode !== 'none')
+    ctx.stderr.write(`${logrusLine('warning', 'Running in dry-run mode')}\n`)
   const emit = (e: SyncEvent): void => progress.onEvent(inFlagTerms(e))
   // one budget per image (and per tag listing), as skopeo retries each image on its own
   const retry = <T>(fn: (budget: RetryBudget) => Promise<T>): Promise<T> =>
@@ -50,7 +51,13 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
     })
     summary = await runSync(plan, {
       // one transfer per blob across images, per-host limits: shared by every copy of this sync
-      copy: { ...req.copy, policy, context: ctx.context, signal: ctx.signal, shared: createSharedCopyState({ context: ctx.context }) },
+      copy: {
+        ...req.copy,
+        policy,
+        context: ctx.context,
+        signal: ctx.signal,
+        shared: createSharedCopyState({ context: ctx.context }),
+      },
       ...(req.jobs !== undefined ? { jobs: req.jobs } : {}),
       keepGoing: req.keepGoing,
       force: req.force,
@@ -68,14 +75,18 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
     // skopeo's closing line, counting the images it would have synced (failed checks excluded)
     const n = summary.images.filter((r) => r.result !== 'failed').length
     const present = summary.images.filter((r) => r.reason === 'present').length
-    ctx.stderr.write(`${logrusLine('info', `Would have synced ${n} images from ${summary.sources} sources (dry run: nothing was copied; ${present} already present)`)}\n`)
+    ctx.stderr.write(
+      `${logrusLine('info', `Would have synced ${n} images from ${summary.sources} sources (dry run: nothing was copied; ${present} already present)`)}\n`,
+    )
   }
   if (ctx.signal.aborted) throw ctx.signal.reason
   if (req.digestFile && !req.dryRun) {
     try {
       await writeOutputFile(req.digestFile, digestFileText(summary))
     } catch (e) {
-      throw new SkiffError('ERR_IO', `Error creating digest file "${req.digestFile}": ${(e as Error).message}`, { cause: e })
+      throw new SkiffError('ERR_IO', `Error creating digest file "${req.digestFile}": ${(e as Error).message}`, {
+        cause: e,
+      })
     }
   }
   if (req.reportFile) {
@@ -87,7 +98,9 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
   }
   if (summary.planError) return 1
   if (summary.failed > 0) {
-    ctx.stderr.write(`skiff: Sync failed due to previous reported error(s) for ${summary.failed} image${summary.failed === 1 ? '' : 's'}${req.keepGoing ? '' : ' (stopped at the first failure; --keep-going copies the others)'}\n`)
+    ctx.stderr.write(
+      `skiff: Sync failed due to previous reported error(s) for ${summary.failed} image${summary.failed === 1 ? '' : 's'}${req.keepGoing ? '' : ' (stopped at the first failure; --keep-going copies the others)'}\n`,
+    )
     return 1
   }
   return 0
@@ -102,7 +115,8 @@ function summaryInFlagTerms(s: SyncSummary): SyncSummary {
 /** An event with its messages in flag terms. */
 function inFlagTerms(e: SyncEvent): SyncEvent {
   if (e.type === 'warning') return { ...e, message: flagTerms(e.message) }
-  if ((e.type === 'image-done' || e.type === 'plan-done') && e.error !== undefined) return { ...e, error: flagTerms(e.error) }
+  if ((e.type === 'image-done' || e.type === 'plan-done') && e.error !== undefined)
+    return { ...e, error: flagTerms(e.error) }
   if (e.type === 'sync-done') return { ...e, summary: summaryInFlagTerms(e.summary) }
   return e
 }

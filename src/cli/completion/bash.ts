@@ -34,11 +34,16 @@ function valueArms(prefix: string, flags: readonly FlagSpec[]): string[] {
 }
 
 export function bashCompletion(m: CompletionModel): string {
-  const cmdNames = m.commands.filter((c) => !c.hidden).map((c) => c.name).join(' ')
+  const cmdNames = m.commands
+    .filter((c) => !c.hidden)
+    .map((c) => c.name)
+    .join(' ')
   const globalValue = valueFlagPattern(m.global)
   const argKinds = m.commands.map((c) => `        ${c.name}) kinds=(${c.args.join(' ')}) ;;`)
   const cmdFlags = m.commands.map((c) => `            ${c.name}) fl="$fl "${sq(flagWords(c.flags))} ;;`)
-  const cmdValue = m.commands.map((c) => `        ${c.name}) [[ "$1" == @(${valueFlagPattern(c.flags)}) ]] && return 0 ;;`)
+  const cmdValue = m.commands.map(
+    (c) => `        ${c.name}) [[ "$1" == @(${valueFlagPattern(c.flags)}) ]] && return 0 ;;`,
+  )
   const cmdArms = m.commands.flatMap((c) => valueArms(`${c.name}:`, c.flags))
 
   return `# bash completion for skiff                                -*- shell-script -*-

@@ -27,7 +27,13 @@ const HELP: FlagSpec = { name: 'help', short: 'h', kind: 'bool', help: 'help for
 export function completionModel(commands: readonly CommandSpec[], descriptions = true): CompletionModel {
   return {
     commands: [
-      ...commands.map((c) => ({ name: c.name, summary: c.summary, flags: [...c.flags.filter((f) => !f.hidden), HELP], args: c.args, ...(c.hidden ? { hidden: true } : {}) })),
+      ...commands.map((c) => ({
+        name: c.name,
+        summary: c.summary,
+        flags: [...c.flags.filter((f) => !f.hidden), HELP],
+        args: c.args,
+        ...(c.hidden ? { hidden: true } : {}),
+      })),
       { name: 'help', summary: 'Help about any command', flags: [], args: ['other'] },
     ],
     global: [...globalFlags, HELP, { name: 'version', short: 'v', kind: 'bool', help: 'Version for skiff' }],

@@ -13,23 +13,45 @@ function flagSpecs(flags: readonly FlagSpec[], descriptions: boolean): string[] 
     let spec: string
     if (f.kind === 'bool') spec = `--${f.name}${desc}`
     else {
-      const action = f.complete === 'file' ? '_files' : f.complete === 'dir' ? '_files -/' : Array.isArray(f.complete) ? `(${f.complete.join(' ')})` : ' '
+      const action =
+        f.complete === 'file'
+          ? '_files'
+          : f.complete === 'dir'
+            ? '_files -/'
+            : Array.isArray(f.complete)
+              ? `(${f.complete.join(' ')})`
+              : ' '
       spec = `--${f.name}=${desc}:${esc((f.argName ?? f.kind).toLowerCase())}:${action}`
     }
     const long = sq(spec)
     if (!f.short) return long
     // -f and --format are the same flag
-    const shortSpec = f.kind === 'bool' ? `-${f.short}${desc}` : `-${f.short}+${desc}:${esc((f.argName ?? f.kind).toLowerCase())}:${spec.split(':').slice(2).join(':')}`
+    const shortSpec =
+      f.kind === 'bool'
+        ? `-${f.short}${desc}`
+        : `-${f.short}+${desc}:${esc((f.argName ?? f.kind).toLowerCase())}:${spec.split(':').slice(2).join(':')}`
     return `${sq(`(-${f.short} --${f.name})`)}${long} ${sq(`(-${f.short} --${f.name})`)}${sq(shortSpec)}`
   })
 }
 
 export function zshCompletion(m: CompletionModel): string {
   const d = m.descriptions
-  const cmds = m.commands.filter((c) => !c.hidden).map((c) => sq(d ? `${c.name}:${esc(c.summary)}` : c.name)).join(' ')
+  const cmds = m.commands
+    .filter((c) => !c.hidden)
+    .map((c) => sq(d ? `${c.name}:${esc(c.summary)}` : c.name))
+    .join(' ')
   const arms = m.commands.map((c) => {
     const pos = c.args.map((k, i) => {
-      const action = k === 'image' ? '_skiff_image' : k === 'file' ? '_files' : k === 'shell' ? '(bash zsh fish)' : c.name === 'help' ? '_skiff_commands' : ' '
+      const action =
+        k === 'image'
+          ? '_skiff_image'
+          : k === 'file'
+            ? '_files'
+            : k === 'shell'
+              ? '(bash zsh fish)'
+              : c.name === 'help'
+                ? '_skiff_commands'
+                : ' '
       return sq(`${i + 1}:${k}:${action}`)
     })
     return `        ${c.name})\n            _arguments -s -S \\\n                ${[...flagSpecs(c.flags, d), ...pos].join(' \\\n                ')}\n            ;;`
@@ -47,7 +69,10 @@ _skiff_commands() {
 
 # An image argument: a transport first, then a path after "transport:".
 _skiff_image() {
-    if compset -P '(${m.transports.filter((t) => t.endsWith(':') && !t.endsWith('//')).map((t) => t.slice(0, -1)).join('|')}):'; then
+    if compset -P '(${m.transports
+      .filter((t) => t.endsWith(':') && !t.endsWith('//'))
+      .map((t) => t.slice(0, -1))
+      .join('|')}):'; then
         _files
     else
         local -a transports

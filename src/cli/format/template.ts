@@ -30,7 +30,12 @@ function enforceRange(format: string): string {
 }
 
 /** What skopeo prints for `--format FORMAT` given one output object (for inspect) or several. */
-export function renderUserFormat(format: string, data: unknown, name = 'skopeo inspect', opts: { many?: boolean } = {}): string {
+export function renderUserFormat(
+  format: string,
+  data: unknown,
+  name = 'skopeo inspect',
+  opts: { many?: boolean } = {},
+): string {
   const items = opts.many && Array.isArray(data) ? data : [data]
   let text = enforceRange(normalizeFormat(format))
   let nodes

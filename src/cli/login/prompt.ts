@@ -16,7 +16,10 @@ export async function promptUsername(stored: string | undefined, io: PromptStrea
   const input = io.input ?? (process.stdin as PromptStreams['input'] & Readable)
   const output = io.output ?? process.stdout
   if (!input?.isTTY) {
-    throw new SkiffError('ERR_INVALID_ARGUMENT', 'cannot prompt for a username: standard input is not a terminal; pass --username (and --password or --password-stdin)')
+    throw new SkiffError(
+      'ERR_INVALID_ARGUMENT',
+      'cannot prompt for a username: standard input is not a terminal; pass --username (and --password or --password-stdin)',
+    )
   }
   const rl = createInterface({ input, output, terminal: true })
   try {
@@ -35,7 +38,10 @@ export async function promptUsername(stored: string | undefined, io: PromptStrea
 export async function promptPassword(io: PromptStreams = {}): Promise<string> {
   const input = io.input ?? (process.stdin as PromptStreams['input'] & Readable)
   if (!input?.isTTY) {
-    throw new SkiffError('ERR_INVALID_ARGUMENT', 'cannot prompt for a password: standard input is not a terminal; pass --password, or --password-stdin with --username')
+    throw new SkiffError(
+      'ERR_INVALID_ARGUMENT',
+      'cannot prompt for a password: standard input is not a terminal; pass --password, or --password-stdin with --username',
+    )
   }
   // prompts go to stdout, as skopeo's
   return readPasswordFromTerminal('Password: ', { input, output: io.output ?? process.stdout })
@@ -46,7 +52,12 @@ export function readPasswordFromTerminal(prompt: string, io: PromptStreams = {})
   const input = io.input ?? (process.stdin as PromptStreams['input'] & Readable)
   const output = io.output ?? process.stderr
   if (!input?.isTTY || typeof input.setRawMode !== 'function') {
-    return Promise.reject(new SkiffError('ERR_INVALID_ARGUMENT', 'cannot prompt for a password: standard input is not a terminal; pass it with --password, --creds USER:PASS or --password-stdin'))
+    return Promise.reject(
+      new SkiffError(
+        'ERR_INVALID_ARGUMENT',
+        'cannot prompt for a password: standard input is not a terminal; pass it with --password, --creds USER:PASS or --password-stdin',
+      ),
+    )
   }
   output.write(prompt)
   return new Promise((resolve, reject) => {

@@ -10,7 +10,14 @@ import { parseNormalizedReference, type DockerReference } from '../../reference/
 import type { FlagSpec, FlagValues } from '../flags.js'
 import { UsageError } from '../usage-error.js'
 import { type GlobalOptions, withRegistriesConf } from './global.js'
-import { deprecatedTlsVerifyFlag, imageDestFlags, imageFlags, imageTransportOptions, sharedAuthFile, sharedImageFlags } from './image.js'
+import {
+  deprecatedTlsVerifyFlag,
+  imageDestFlags,
+  imageFlags,
+  imageTransportOptions,
+  sharedAuthFile,
+  sharedImageFlags,
+} from './image.js'
 import { retryFlags, retryOptionsFrom, type RetryOptions } from './retry.js'
 
 export const copyFlags: readonly FlagSpec[] = [
@@ -23,22 +30,90 @@ export const copyFlags: readonly FlagSpec[] = [
   { name: 'all', short: 'a', kind: 'bool', help: 'Copy all images if SOURCE-IMAGE is a list' },
   { name: 'quiet', short: 'q', kind: 'bool', help: 'Suppress output information when copying images' },
   { name: 'remove-signatures', kind: 'bool', help: 'Do not copy signatures from SOURCE-IMAGE' },
-  { name: 'sign-by', kind: 'string', argName: 'FINGERPRINT', help: 'Sign the image using a GPG key with the specified FINGERPRINT' },
-  { name: 'sign-by-sigstore-private-key', kind: 'string', argName: 'PATH', help: 'Sign the image using a sigstore private key at PATH', complete: 'file' },
-  { name: 'sign-by-sigstore', kind: 'string', argName: 'PARAM-FILE', help: 'Sign the image using a sigstore parameter file at PATH', complete: 'file' },
-  { name: 'sign-by-sq-fingerprint', kind: 'string', argName: 'FINGERPRINT', help: 'Sign the image using a Sequoia-PGP key with the specified FINGERPRINT' },
-  { name: 'dest-force-compress-format', kind: 'bool', help: 'Ensures that the compression algorithm set in --dest-compress-format is used exclusively' },
-  { name: 'sign-identity', kind: 'string', help: 'Identity of signed image, must be a fully specified docker reference. Defaults to the target docker reference.' },
-  { name: 'sign-passphrase-file', kind: 'string', argName: 'PATH', help: 'Read a passphrase for signing an image from PATH', complete: 'file' },
-  { name: 'digestfile', kind: 'string', help: 'Write the digest of the pushed image to the specified file', complete: 'file' },
-  { name: 'format', short: 'f', kind: 'string', help: 'MANIFEST TYPE (oci, v2s1, or v2s2) to use in the destination (default is manifest type of source, with fallbacks)', complete: ['oci', 'v2s1', 'v2s2'] },
-  { name: 'encryption-key', kind: 'strings', help: '*Experimental* key with the encryption protocol to use needed to encrypt the image (e.g. jwe:/path/to/key.pem)' },
-  { name: 'encrypt-layer', kind: 'ints', help: '*Experimental* the 0-indexed layer indices, with support for negative indexing (e.g. 0 is the first layer, -1 is the last layer)' },
+  {
+    name: 'sign-by',
+    kind: 'string',
+    argName: 'FINGERPRINT',
+    help: 'Sign the image using a GPG key with the specified FINGERPRINT',
+  },
+  {
+    name: 'sign-by-sigstore-private-key',
+    kind: 'string',
+    argName: 'PATH',
+    help: 'Sign the image using a sigstore private key at PATH',
+    complete: 'file',
+  },
+  {
+    name: 'sign-by-sigstore',
+    kind: 'string',
+    argName: 'PARAM-FILE',
+    help: 'Sign the image using a sigstore parameter file at PATH',
+    complete: 'file',
+  },
+  {
+    name: 'sign-by-sq-fingerprint',
+    kind: 'string',
+    argName: 'FINGERPRINT',
+    help: 'Sign the image using a Sequoia-PGP key with the specified FINGERPRINT',
+  },
+  {
+    name: 'dest-force-compress-format',
+    kind: 'bool',
+    help: 'Ensures that the compression algorithm set in --dest-compress-format is used exclusively',
+  },
+  {
+    name: 'sign-identity',
+    kind: 'string',
+    help: 'Identity of signed image, must be a fully specified docker reference. Defaults to the target docker reference.',
+  },
+  {
+    name: 'sign-passphrase-file',
+    kind: 'string',
+    argName: 'PATH',
+    help: 'Read a passphrase for signing an image from PATH',
+    complete: 'file',
+  },
+  {
+    name: 'digestfile',
+    kind: 'string',
+    help: 'Write the digest of the pushed image to the specified file',
+    complete: 'file',
+  },
+  {
+    name: 'format',
+    short: 'f',
+    kind: 'string',
+    help: 'MANIFEST TYPE (oci, v2s1, or v2s2) to use in the destination (default is manifest type of source, with fallbacks)',
+    complete: ['oci', 'v2s1', 'v2s2'],
+  },
+  {
+    name: 'encryption-key',
+    kind: 'strings',
+    help: '*Experimental* key with the encryption protocol to use needed to encrypt the image (e.g. jwe:/path/to/key.pem)',
+  },
+  {
+    name: 'encrypt-layer',
+    kind: 'ints',
+    help: '*Experimental* the 0-indexed layer indices, with support for negative indexing (e.g. 0 is the first layer, -1 is the last layer)',
+  },
   { name: 'decryption-key', kind: 'strings', help: '*Experimental* key needed to decrypt the image' },
-  { name: 'multi-arch', kind: 'string', help: 'How to handle multi-architecture images (system, all, index-only, or a list of OS/ARCH[/VARIANT] platforms)', complete: ['system', 'all', 'index-only'] },
-  { name: 'strip-removed-platforms', kind: 'bool', help: 'With a --multi-arch platform list, write a list holding only the copied platforms (changes the list digest)' },
+  {
+    name: 'multi-arch',
+    kind: 'string',
+    help: 'How to handle multi-architecture images (system, all, index-only, or a list of OS/ARCH[/VARIANT] platforms)',
+    complete: ['system', 'all', 'index-only'],
+  },
+  {
+    name: 'strip-removed-platforms',
+    kind: 'bool',
+    help: 'With a --multi-arch platform list, write a list holding only the copied platforms (changes the list digest)',
+  },
   { name: 'preserve-digests', kind: 'bool', help: 'Preserve digests of images and lists' },
-  { name: 'image-parallel-copies', kind: 'int', help: 'Maximum number of image layers to be copied (pulled/pushed) simultaneously (default 6)' },
+  {
+    name: 'image-parallel-copies',
+    kind: 'int',
+    help: 'Maximum number of image layers to be copied (pulled/pushed) simultaneously (default 6)',
+  },
 ]
 
 /** Everything `copy` was asked to do, typed. */
@@ -85,13 +160,17 @@ function parseAdditionalTags(tags: string[]): DockerReference[] {
     } catch (e) {
       throw new UsageError(`error parsing additional-tag '${t}': ${(e as Error).message}`)
     }
-    if (ref.tag === undefined || ref.digest !== undefined) throw new UsageError(`additional-tag '${t}' must be a tagged reference`)
+    if (ref.tag === undefined || ref.digest !== undefined)
+      throw new UsageError(`additional-tag '${t}' must be a tagged reference`)
     return ref
   })
 }
 
 function unsupported(what: string, flags: string): SkiffError {
-  return new SkiffError('ERR_UNSUPPORTED', `${what} (${flags}) is not supported by this version of skiff yet; run this copy with skopeo, or without ${flags}`)
+  return new SkiffError(
+    'ERR_UNSUPPORTED',
+    `${what} (${flags}) is not supported by this version of skiff yet; run this copy with skopeo, or without ${flags}`,
+  )
 }
 
 function compressionFrom(v: FlagValues): CompressionOptions | undefined {
@@ -103,13 +182,15 @@ function compressionFrom(v: FlagValues): CompressionOptions | undefined {
   if (decompress) c.mode = 'decompress'
   const format = v.str('dest-compress-format')
   if (format !== undefined) {
-    if (format !== 'gzip' && format !== 'zstd') throw new UsageError(`unknown compression algorithm "${format}": --dest-compress-format must be gzip or zstd`)
+    if (format !== 'gzip' && format !== 'zstd')
+      throw new UsageError(`unknown compression algorithm "${format}": --dest-compress-format must be gzip or zstd`)
     c.format = format
   }
   const level = v.int('dest-compress-level')
   if (level !== undefined) {
     const [lo, hi] = (c.format ?? 'gzip') === 'zstd' ? [1, 22] : [-1, 9]
-    if (level < lo || level > hi) throw new UsageError(`--dest-compress-level ${level} is out of range for ${c.format ?? 'gzip'} (${lo}..${hi})`)
+    if (level < lo || level > hi)
+      throw new UsageError(`--dest-compress-level ${level} is out of range for ${c.format ?? 'gzip'} (${lo}..${hi})`)
     c.level = level
   }
   return Object.keys(c).length ? c : undefined
@@ -127,7 +208,8 @@ export function copyRequestFrom(args: readonly string[], v: FlagValues, g: Globa
   let multiArch: MultiArch = all ? 'all' : 'system'
   if (multiArchFlag !== undefined) multiArch = parseMultiArch(multiArchFlag)
   const strip = v.bool('strip-removed-platforms') ?? false
-  if (strip && !Array.isArray(multiArch)) throw new UsageError('--strip-removed-platforms needs --multi-arch with a list of platforms')
+  if (strip && !Array.isArray(multiArch))
+    throw new UsageError('--strip-removed-platforms needs --multi-arch with a list of platforms')
 
   const format = v.str('format')
   const manifestFormat = format !== undefined ? parseManifestFormat(format) : undefined
@@ -135,13 +217,16 @@ export function copyRequestFrom(args: readonly string[], v: FlagValues, g: Globa
   const encryptionKeys = v.strings('encryption-key')
   const decryptionKeys = v.strings('decryption-key')
   const encryptLayers = v.ints('encrypt-layer')
-  if (encryptionKeys.length > 0 && decryptionKeys.length > 0) throw new UsageError('--encryption-key and --decryption-key cannot be specified together')
-  if (encryptLayers.length > 0 && encryptionKeys.length === 0) throw new UsageError('--encrypt-layer can only be used with --encryption-key')
+  if (encryptionKeys.length > 0 && decryptionKeys.length > 0)
+    throw new UsageError('--encryption-key and --decryption-key cannot be specified together')
+  if (encryptLayers.length > 0 && encryptionKeys.length === 0)
+    throw new UsageError('--encrypt-layer can only be used with --encryption-key')
 
   const signBy = v.str('sign-by')
   const signBySigstore = v.str('sign-by-sigstore-private-key')
   const passphraseFile = v.str('sign-passphrase-file')
-  if (passphraseFile && signBy && signBySigstore) throw new UsageError('Only one of --sign-by and sign-by-sigstore-private-key can be used with sign-passphrase-file')
+  if (passphraseFile && signBy && signBySigstore)
+    throw new UsageError('Only one of --sign-by and sign-by-sigstore-private-key can be used with sign-passphrase-file')
   const signIdentity = v.str('sign-identity')
   if (signIdentity) {
     try {
@@ -152,21 +237,34 @@ export function copyRequestFrom(args: readonly string[], v: FlagValues, g: Globa
   }
 
   const tlsVerify = v.bool('tls-verify')
-  if (tlsVerify !== undefined) warnings.push("'--tls-verify' is deprecated, instead use: --src-tls-verify, --dest-tls-verify")
+  if (tlsVerify !== undefined)
+    warnings.push("'--tls-verify' is deprecated, instead use: --src-tls-verify, --dest-tls-verify")
   const shared = sharedAuthFile(v)
-  const source = imageTransportOptions(v, { prefix: 'src-', credsAlias: 'screds', ...(shared ? { sharedAuthFile: shared } : {}), ...(tlsVerify !== undefined ? { deprecatedTlsVerify: tlsVerify } : {}) })
-  const destination = imageTransportOptions(v, { prefix: 'dest-', credsAlias: 'dcreds', ...(shared ? { sharedAuthFile: shared } : {}), ...(tlsVerify !== undefined ? { deprecatedTlsVerify: tlsVerify } : {}) })
+  const source = imageTransportOptions(v, {
+    prefix: 'src-',
+    credsAlias: 'screds',
+    ...(shared ? { sharedAuthFile: shared } : {}),
+    ...(tlsVerify !== undefined ? { deprecatedTlsVerify: tlsVerify } : {}),
+  })
+  const destination = imageTransportOptions(v, {
+    prefix: 'dest-',
+    credsAlias: 'dcreds',
+    ...(shared ? { sharedAuthFile: shared } : {}),
+    ...(tlsVerify !== undefined ? { deprecatedTlsVerify: tlsVerify } : {}),
+  })
   const additionalTags = parseAdditionalTags(v.strings('additional-tag'))
   if (additionalTags.length) destination.additionalTags = additionalTags
   if (v.bool('dest-oci-accept-uncompressed-layers')) destination.ociAcceptUncompressedLayers = true
   const compression = compressionFrom(v)
 
   const parallel = v.int('image-parallel-copies')
-  if (parallel !== undefined && parallel < 1) throw new UsageError(`--image-parallel-copies must be at least 1, got ${parallel}`)
+  if (parallel !== undefined && parallel < 1)
+    throw new UsageError(`--image-parallel-copies must be at least 1, got ${parallel}`)
   const retry = retryOptionsFrom(v)
 
   // Flags skiff accepts (so command lines stay valid) but cannot act on yet: fail, never ignore.
-  if (encryptionKeys.length || encryptLayers.length) throw unsupported('encrypting layers', '--encryption-key/--encrypt-layer')
+  if (encryptionKeys.length || encryptLayers.length)
+    throw unsupported('encrypting layers', '--encryption-key/--encrypt-layer')
   if (decryptionKeys.length) throw unsupported('decrypting layers', '--decryption-key')
   if (signBy) throw unsupported('signing with GPG', '--sign-by')
   if (signBySigstore) throw unsupported('signing with sigstore', '--sign-by-sigstore-private-key')
@@ -174,7 +272,8 @@ export function copyRequestFrom(args: readonly string[], v: FlagValues, g: Globa
   if (v.str('sign-by-sq-fingerprint')) throw unsupported('signing with Sequoia-PGP', '--sign-by-sq-fingerprint')
   // --dest-force-compress-format: whenever skiff compresses for a destination, it already recompresses
   // layers in another format into --dest-compress-format (what the flag forces in skopeo)
-  if (v.bool('dest-force-compress-format') && !v.str('dest-compress-format')) throw new UsageError('--dest-force-compress-format requires --dest-compress-format')
+  if (v.bool('dest-force-compress-format') && !v.str('dest-compress-format'))
+    throw new UsageError('--dest-force-compress-format requires --dest-compress-format')
   if (passphraseFile) throw unsupported('signing', '--sign-passphrase-file')
   if (signIdentity) throw unsupported('signing', '--sign-identity')
 
@@ -194,7 +293,14 @@ export function copyRequestFrom(args: readonly string[], v: FlagValues, g: Globa
   if (parallel !== undefined) options.imageParallelCopies = parallel
   if (Object.keys(g.platform).length) options.platform = { ...g.platform }
 
-  const req: CopyRequest = { source: args[0]!, destination: args[1]!, options, quiet: v.bool('quiet') ?? false, retry, warnings }
+  const req: CopyRequest = {
+    source: args[0]!,
+    destination: args[1]!,
+    options,
+    quiet: v.bool('quiet') ?? false,
+    retry,
+    warnings,
+  }
   const digestFile = v.str('digestfile')
   if (digestFile) req.digestFile = digestFile
   return req

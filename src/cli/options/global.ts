@@ -7,12 +7,35 @@ export const globalFlags: readonly FlagSpec[] = [
   { name: 'command-timeout', kind: 'duration', help: 'timeout for the command execution' },
   { name: 'debug', kind: 'bool', help: 'enable debug output' },
   { name: 'insecure-policy', kind: 'bool', help: 'run the tool without any policy check' },
-  { name: 'override-arch', kind: 'string', argName: 'ARCH', help: 'use ARCH instead of the architecture of the machine for choosing images' },
+  {
+    name: 'override-arch',
+    kind: 'string',
+    argName: 'ARCH',
+    help: 'use ARCH instead of the architecture of the machine for choosing images',
+  },
   { name: 'override-os', kind: 'string', argName: 'OS', help: 'use OS instead of the running OS for choosing images' },
-  { name: 'override-variant', kind: 'string', argName: 'VARIANT', help: 'use VARIANT instead of the running architecture variant for choosing images' },
+  {
+    name: 'override-variant',
+    kind: 'string',
+    argName: 'VARIANT',
+    help: 'use VARIANT instead of the running architecture variant for choosing images',
+  },
   { name: 'policy', kind: 'string', help: 'Path to a trust policy file', complete: 'file' },
-  { name: 'registries-conf', kind: 'string', argName: 'PATH', help: 'path to the registries.conf file', complete: 'file', hidden: true },
-  { name: 'registries.d', kind: 'string', argName: 'DIR', help: 'use registry configuration files in DIR (e.g. for container signature storage)', complete: 'dir' },
+  {
+    name: 'registries-conf',
+    kind: 'string',
+    argName: 'PATH',
+    help: 'path to the registries.conf file',
+    complete: 'file',
+    hidden: true,
+  },
+  {
+    name: 'registries.d',
+    kind: 'string',
+    argName: 'DIR',
+    help: 'use registry configuration files in DIR (e.g. for container signature storage)',
+    complete: 'dir',
+  },
   { name: 'tmpdir', kind: 'string', help: 'directory used to store temporary files', complete: 'dir' },
   { name: 'user-agent-prefix', kind: 'string', argName: 'PREFIX', help: 'prefix to add to the user agent string' },
 ]
@@ -35,13 +58,20 @@ export interface GlobalOptions {
 }
 
 /** Puts the global --registries-conf into a side's registry access options. */
-export function withRegistriesConf<T extends { registry?: { registriesConfPath?: string } }>(o: T, g: { registriesConfPath?: string | undefined }): T {
+export function withRegistriesConf<T extends { registry?: { registriesConfPath?: string } }>(
+  o: T,
+  g: { registriesConfPath?: string | undefined },
+): T {
   if (g.registriesConfPath) o.registry = { ...(o.registry ?? {}), registriesConfPath: g.registriesConfPath }
   return o
 }
 
 export function globalOptionsFrom(v: FlagValues): GlobalOptions {
-  const g: GlobalOptions = { debug: v.bool('debug') ?? false, insecurePolicy: v.bool('insecure-policy') ?? false, platform: {} }
+  const g: GlobalOptions = {
+    debug: v.bool('debug') ?? false,
+    insecurePolicy: v.bool('insecure-policy') ?? false,
+    platform: {},
+  }
   const policy = v.str('policy')
   if (policy) g.policyPath = policy
   const timeout = v.duration('command-timeout')

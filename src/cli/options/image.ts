@@ -14,22 +14,46 @@ import { withRegistriesConf } from './global.js'
 const AUTHFILE_HELP = 'path of the authentication file. Default is ${XDG_RUNTIME_DIR}/containers/auth.json'
 
 /** The unprefixed --authfile shared by both sides of a copy (skopeo's sharedImageFlags). */
-export const sharedImageFlags: readonly FlagSpec[] = [{ name: 'authfile', kind: 'string', help: AUTHFILE_HELP, complete: 'file' }]
+export const sharedImageFlags: readonly FlagSpec[] = [
+  { name: 'authfile', kind: 'string', help: AUTHFILE_HELP, complete: 'file' },
+]
 
 /** skopeo's dockerImageFlags: what every docker:// access needs. */
 export function dockerImageFlags(prefix: string, credsAlias?: string): FlagSpec[] {
   const f: FlagSpec[] = []
   if (prefix) f.push({ name: `${prefix}authfile`, kind: 'string', help: AUTHFILE_HELP, complete: 'file' })
   f.push(
-    { name: `${prefix}creds`, kind: 'string', argName: 'USERNAME[:PASSWORD]', help: 'Use USERNAME[:PASSWORD] for accessing the registry' },
+    {
+      name: `${prefix}creds`,
+      kind: 'string',
+      argName: 'USERNAME[:PASSWORD]',
+      help: 'Use USERNAME[:PASSWORD] for accessing the registry',
+    },
     { name: `${prefix}username`, kind: 'string', help: 'Username for accessing the registry' },
     { name: `${prefix}password`, kind: 'string', help: 'Password for accessing the registry' },
   )
-  if (credsAlias) f.push({ name: credsAlias, kind: 'string', argName: 'USERNAME[:PASSWORD]', help: `Use USERNAME[:PASSWORD] for accessing the registry (deprecated: use --${prefix}creds)`, hidden: true })
+  if (credsAlias)
+    f.push({
+      name: credsAlias,
+      kind: 'string',
+      argName: 'USERNAME[:PASSWORD]',
+      help: `Use USERNAME[:PASSWORD] for accessing the registry (deprecated: use --${prefix}creds)`,
+      hidden: true,
+    })
   f.push(
     { name: `${prefix}registry-token`, kind: 'string', help: 'Provide a Bearer token for accessing the registry' },
-    { name: `${prefix}cert-dir`, kind: 'string', argName: 'PATH', help: 'use certificates at PATH (*.crt, *.cert, *.key) to connect to the registry or daemon', complete: 'dir' },
-    { name: `${prefix}tls-verify`, kind: 'bool', help: 'require HTTPS and verify certificates when talking to the container registry or daemon' },
+    {
+      name: `${prefix}cert-dir`,
+      kind: 'string',
+      argName: 'PATH',
+      help: 'use certificates at PATH (*.crt, *.cert, *.key) to connect to the registry or daemon',
+      complete: 'dir',
+    },
+    {
+      name: `${prefix}tls-verify`,
+      kind: 'bool',
+      help: 'require HTTPS and verify certificates when talking to the container registry or daemon',
+    },
     { name: `${prefix}no-creds`, kind: 'bool', help: 'Access the registry anonymously' },
   )
   return f
@@ -39,8 +63,19 @@ export function dockerImageFlags(prefix: string, credsAlias?: string): FlagSpec[
 export function imageFlags(prefix: string, credsAlias?: string): FlagSpec[] {
   return [
     ...dockerImageFlags(prefix, credsAlias),
-    { name: `${prefix}shared-blob-dir`, kind: 'string', argName: 'DIRECTORY', help: 'DIRECTORY to use to share blobs across OCI repositories', complete: 'dir' },
-    { name: `${prefix}daemon-host`, kind: 'string', argName: 'HOST', help: 'use docker daemon host at HOST (docker-daemon: only)' },
+    {
+      name: `${prefix}shared-blob-dir`,
+      kind: 'string',
+      argName: 'DIRECTORY',
+      help: 'DIRECTORY to use to share blobs across OCI repositories',
+      complete: 'dir',
+    },
+    {
+      name: `${prefix}daemon-host`,
+      kind: 'string',
+      argName: 'HOST',
+      help: 'use docker daemon host at HOST (docker-daemon: only)',
+    },
   ]
 }
 
@@ -48,12 +83,34 @@ export function imageFlags(prefix: string, credsAlias?: string): FlagSpec[] {
 export function imageDestFlags(prefix: string, credsAlias?: string): FlagSpec[] {
   return [
     ...imageFlags(prefix, credsAlias),
-    { name: `${prefix}compress`, kind: 'bool', help: "Compress tarball image layers when saving to directory using the 'dir' transport. (default is same compression type as source)" },
-    { name: `${prefix}decompress`, kind: 'bool', help: "Decompress tarball image layers when saving to directory using the 'dir' transport. (default is same compression type as source)" },
-    { name: `${prefix}oci-accept-uncompressed-layers`, kind: 'bool', help: "Allow uncompressed image layers when saving to an OCI image using the 'oci' transport. (default is to compress things that aren't compressed)" },
-    { name: `${prefix}compress-format`, kind: 'string', argName: 'FORMAT', help: 'FORMAT to use for the compression', complete: ['gzip', 'zstd'] },
+    {
+      name: `${prefix}compress`,
+      kind: 'bool',
+      help: "Compress tarball image layers when saving to directory using the 'dir' transport. (default is same compression type as source)",
+    },
+    {
+      name: `${prefix}decompress`,
+      kind: 'bool',
+      help: "Decompress tarball image layers when saving to directory using the 'dir' transport. (default is same compression type as source)",
+    },
+    {
+      name: `${prefix}oci-accept-uncompressed-layers`,
+      kind: 'bool',
+      help: "Allow uncompressed image layers when saving to an OCI image using the 'oci' transport. (default is to compress things that aren't compressed)",
+    },
+    {
+      name: `${prefix}compress-format`,
+      kind: 'string',
+      argName: 'FORMAT',
+      help: 'FORMAT to use for the compression',
+      complete: ['gzip', 'zstd'],
+    },
     { name: `${prefix}compress-level`, kind: 'int', argName: 'LEVEL', help: 'LEVEL to use for the compression' },
-    { name: `${prefix}precompute-digests`, kind: 'bool', help: "Precompute digests to prevent uploading layers already on the registry using the 'docker' transport." },
+    {
+      name: `${prefix}precompute-digests`,
+      kind: 'bool',
+      help: "Precompute digests to prevent uploading layers already on the registry using the 'docker' transport.",
+    },
   ]
 }
 
@@ -92,10 +149,16 @@ export function registryAccessFrom(v: FlagValues, c: ImageAccessContext): Regist
   const password = v.str(`${p}password`)
   const noCreds = v.bool(`${p}no-creds`) ?? false
   if (creds !== undefined && noCreds) throw new UsageError('creds and no-creds cannot be specified at the same time')
-  if (username !== undefined && noCreds) throw new UsageError('username and no-creds cannot be specified at the same time')
-  if (creds !== undefined && username !== undefined) throw new UsageError('creds and username cannot be specified at the same time')
+  if (username !== undefined && noCreds)
+    throw new UsageError('username and no-creds cannot be specified at the same time')
+  if (creds !== undefined && username !== undefined)
+    throw new UsageError('creds and username cannot be specified at the same time')
   if ((username !== undefined) !== (password !== undefined)) {
-    throw new UsageError(username !== undefined ? 'password must be specified when username is specified' : 'username must be specified when password is specified')
+    throw new UsageError(
+      username !== undefined
+        ? 'password must be specified when username is specified'
+        : 'username must be specified when password is specified',
+    )
   }
   const r: RegistryAccessOptions = {}
   const authFile = (p ? v.str(`${p}authfile`) : undefined) ?? c.sharedAuthFile
@@ -139,10 +202,17 @@ export function sharedAuthFile(v: FlagValues): string | undefined {
  */
 export function singleImageOptions(
   v: FlagValues,
-  ctx: { global: { tmpdir?: string | undefined; registriesConfPath?: string | undefined; userAgent?: string | undefined }; signal: AbortSignal; context?: SkiffContext },
+  ctx: {
+    global: { tmpdir?: string | undefined; registriesConfPath?: string | undefined; userAgent?: string | undefined }
+    signal: AbortSignal
+    context?: SkiffContext
+  },
 ): { opts: TransportOptions; retry: RetryOptions } {
   const shared = sharedAuthFile(v)
-  const opts = withRegistriesConf(imageTransportOptions(v, { prefix: '', ...(shared ? { sharedAuthFile: shared } : {}) }), ctx.global)
+  const opts = withRegistriesConf(
+    imageTransportOptions(v, { prefix: '', ...(shared ? { sharedAuthFile: shared } : {}) }),
+    ctx.global,
+  )
   if (ctx.global.userAgent) opts.registry = { ...opts.registry, userAgent: ctx.global.userAgent }
   if (ctx.global.tmpdir) opts.tmpdir = ctx.global.tmpdir
   opts.signal = ctx.signal

@@ -1,14 +1,34 @@
 /** The flags of `login` and `logout`, as skopeo's (containers/common pkg/auth GetLoginFlags / GetLogoutFlags). */
 import type { FlagSpec } from '../flags.js'
 
-const AUTHFILE: FlagSpec = { name: 'authfile', kind: 'string', help: 'path of the authentication file. Use REGISTRY_AUTH_FILE environment variable to override', complete: 'file' }
-const COMPAT_AUTH_FILE: FlagSpec = { name: 'compat-auth-file', kind: 'string', argName: 'PATH', help: 'path of a Docker-compatible config file to update instead', complete: 'file' }
-const TLS_VERIFY: FlagSpec = { name: 'tls-verify', kind: 'bool', help: 'require HTTPS and verify certificates when accessing the registry' }
+const AUTHFILE: FlagSpec = {
+  name: 'authfile',
+  kind: 'string',
+  help: 'path of the authentication file. Use REGISTRY_AUTH_FILE environment variable to override',
+  complete: 'file',
+}
+const COMPAT_AUTH_FILE: FlagSpec = {
+  name: 'compat-auth-file',
+  kind: 'string',
+  argName: 'PATH',
+  help: 'path of a Docker-compatible config file to update instead',
+  complete: 'file',
+}
+const TLS_VERIFY: FlagSpec = {
+  name: 'tls-verify',
+  kind: 'bool',
+  help: 'require HTTPS and verify certificates when accessing the registry',
+}
 
 export const loginFlags: readonly FlagSpec[] = [
   AUTHFILE,
   COMPAT_AUTH_FILE,
-  { name: 'cert-dir', kind: 'string', help: 'use certificates at the specified path to access the registry', complete: 'dir' },
+  {
+    name: 'cert-dir',
+    kind: 'string',
+    help: 'use certificates at the specified path to access the registry',
+    complete: 'dir',
+  },
   { name: 'get-login', kind: 'bool', help: 'Return the current login user for the registry' },
   { name: 'password', short: 'p', kind: 'string', help: 'Password for registry' },
   { name: 'password-stdin', kind: 'bool', help: 'Take the password from stdin' },

@@ -28,7 +28,9 @@ export function retryOptionsFrom(v: FlagValues): RetryOptions {
   const times = v.int('retry-times')
   if (times !== undefined && times < 0) throw new UsageError(`--retry-times must not be negative, got ${times}`)
   const o: RetryOptions =
-    times !== undefined ? { maxRetries: times, wholeOperation: true, retryUnreachable: true } : { ...DEFAULT_RETRY_POLICY }
+    times !== undefined
+      ? { maxRetries: times, wholeOperation: true, retryUnreachable: true }
+      : { ...DEFAULT_RETRY_POLICY }
   const delay = v.duration('retry-delay')
   if (delay !== undefined) {
     if (delay < 0) throw new UsageError('--retry-delay must not be negative')

@@ -10,7 +10,13 @@ import type { FlagSpec, FlagValues } from '../flags.js'
 import { UsageError } from '../usage-error.js'
 import { parseManifestFormat, parseMultiArch } from './copy.js'
 import { type GlobalOptions, withRegistriesConf } from './global.js'
-import { deprecatedTlsVerifyFlag, dockerImageFlags, imageTransportOptions, sharedAuthFile, sharedImageFlags } from './image.js'
+import {
+  deprecatedTlsVerifyFlag,
+  dockerImageFlags,
+  imageTransportOptions,
+  sharedAuthFile,
+  sharedImageFlags,
+} from './image.js'
 import { retryFlags, retryOptionsFrom, type RetryOptions } from './retry.js'
 
 export const PROGRESS_MODES = ['auto', 'plain', 'json', 'tty', 'none'] as const
@@ -26,29 +32,99 @@ export const syncFlags: readonly FlagSpec[] = [
   { name: 'dest', short: 'd', kind: 'string', help: 'DESTINATION transport type', complete: DEST_KINDS },
   { name: 'scoped', kind: 'bool', help: 'Images at DESTINATION are prefix using the full source image path as scope' },
   { name: 'append-suffix', kind: 'string', help: 'String to append to DESTINATION tags' },
-  { name: 'digestfile', kind: 'string', help: 'Write the digests and Image References of the resulting images to the specified file, separated by newlines', complete: 'file' },
+  {
+    name: 'digestfile',
+    kind: 'string',
+    help: 'Write the digests and Image References of the resulting images to the specified file, separated by newlines',
+    complete: 'file',
+  },
   { name: 'all', short: 'a', kind: 'bool', help: 'Copy all images if SOURCE-IMAGE is a list' },
   { name: 'dry-run', kind: 'bool', help: 'Run without actually copying data' },
   { name: 'keep-going', kind: 'bool', help: 'Do not abort the sync if any image copy fails' },
-  { name: 'format', short: 'f', kind: 'string', help: 'MANIFEST TYPE (oci, v2s1, or v2s2) to use when syncing image(s) to a destination (default is manifest type of source, with fallbacks)', complete: ['oci', 'v2s1', 'v2s2'] },
+  {
+    name: 'format',
+    short: 'f',
+    kind: 'string',
+    help: 'MANIFEST TYPE (oci, v2s1, or v2s2) to use when syncing image(s) to a destination (default is manifest type of source, with fallbacks)',
+    complete: ['oci', 'v2s1', 'v2s2'],
+  },
   { name: 'preserve-digests', kind: 'bool', help: 'Preserve digests of images and lists' },
   { name: 'remove-signatures', kind: 'bool', help: 'Do not copy signatures from SOURCE images' },
-  { name: 'sign-by', kind: 'string', argName: 'FINGERPRINT', help: 'Sign the image using a GPG key with the specified FINGERPRINT' },
-  { name: 'sign-by-sigstore-private-key', kind: 'string', argName: 'PATH', help: 'Sign the image using a sigstore private key at PATH', complete: 'file' },
-  { name: 'sign-by-sigstore', kind: 'string', argName: 'PARAM-FILE', help: 'Sign the image using a sigstore parameter file at PATH', complete: 'file' },
-  { name: 'sign-by-sq-fingerprint', kind: 'string', argName: 'FINGERPRINT', help: 'Sign the image using a Sequoia-PGP key with the specified FINGERPRINT' },
-  { name: 'sign-passphrase-file', kind: 'string', help: 'File that contains a passphrase for the --sign-by key', complete: 'file' },
+  {
+    name: 'sign-by',
+    kind: 'string',
+    argName: 'FINGERPRINT',
+    help: 'Sign the image using a GPG key with the specified FINGERPRINT',
+  },
+  {
+    name: 'sign-by-sigstore-private-key',
+    kind: 'string',
+    argName: 'PATH',
+    help: 'Sign the image using a sigstore private key at PATH',
+    complete: 'file',
+  },
+  {
+    name: 'sign-by-sigstore',
+    kind: 'string',
+    argName: 'PARAM-FILE',
+    help: 'Sign the image using a sigstore parameter file at PATH',
+    complete: 'file',
+  },
+  {
+    name: 'sign-by-sq-fingerprint',
+    kind: 'string',
+    argName: 'FINGERPRINT',
+    help: 'Sign the image using a Sequoia-PGP key with the specified FINGERPRINT',
+  },
+  {
+    name: 'sign-passphrase-file',
+    kind: 'string',
+    help: 'File that contains a passphrase for the --sign-by key',
+    complete: 'file',
+  },
   // skiff's own
-  { name: 'src-registry', kind: 'string', argName: 'REGISTRY', help: 'With --src list: the registry (and optional namespace) for lines without one (default docker.io)' },
-  { name: 'images-from', kind: 'string', argName: 'LIST', help: 'With --src registry-storage: only sync the images named in LIST (an image-list file, or a folder of *.list files)', complete: 'file' },
+  {
+    name: 'src-registry',
+    kind: 'string',
+    argName: 'REGISTRY',
+    help: 'With --src list: the registry (and optional namespace) for lines without one (default docker.io)',
+  },
+  {
+    name: 'images-from',
+    kind: 'string',
+    argName: 'LIST',
+    help: 'With --src registry-storage: only sync the images named in LIST (an image-list file, or a folder of *.list files)',
+    complete: 'file',
+  },
   { name: 'include-tags', kind: 'string', argName: 'REGEX', help: 'Only sync tags matching REGEX' },
   { name: 'exclude-tags', kind: 'string', argName: 'REGEX', help: 'Do not sync tags matching REGEX' },
-  { name: 'multi-arch', kind: 'string', help: 'How to handle multi-architecture images (system, all, index-only, or a list of OS/ARCH[/VARIANT] platforms)', complete: ['system', 'all', 'index-only'] },
+  {
+    name: 'multi-arch',
+    kind: 'string',
+    help: 'How to handle multi-architecture images (system, all, index-only, or a list of OS/ARCH[/VARIANT] platforms)',
+    complete: ['system', 'all', 'index-only'],
+  },
   { name: 'jobs', short: 'j', kind: 'int', help: 'Number of images copied in parallel (default 4)' },
   { name: 'force', kind: 'bool', help: 'Copy images even when the destination already has them' },
-  { name: 'report', kind: 'string', argName: 'FILE', help: 'Write a JSON report (one entry per image: source, destination, digest, result, error) to FILE', complete: 'file' },
-  { name: 'progress', kind: 'string', argName: 'MODE', help: 'Progress output on stderr: auto, plain, json (NDJSON events), tty or none (default auto: bars on a terminal, lines otherwise)', complete: PROGRESS_MODES },
-  { name: 'image-parallel-copies', kind: 'int', help: 'Maximum number of image layers to be copied (pulled/pushed) simultaneously per image (default 6)' },
+  {
+    name: 'report',
+    kind: 'string',
+    argName: 'FILE',
+    help: 'Write a JSON report (one entry per image: source, destination, digest, result, error) to FILE',
+    complete: 'file',
+  },
+  {
+    name: 'progress',
+    kind: 'string',
+    argName: 'MODE',
+    help: 'Progress output on stderr: auto, plain, json (NDJSON events), tty or none (default auto: bars on a terminal, lines otherwise)',
+    complete: PROGRESS_MODES,
+  },
+  {
+    name: 'image-parallel-copies',
+    kind: 'int',
+    help: 'Maximum number of image layers to be copied (pulled/pushed) simultaneously per image (default 6)',
+  },
 ]
 
 export interface SyncRequest {
@@ -71,7 +147,10 @@ export interface SyncRequest {
 }
 
 function unsupported(what: string, flag: string): SkiffError {
-  return new SkiffError('ERR_UNSUPPORTED', `${what} (${flag}) is not supported by this version of skiff yet; run this sync with skopeo, or without ${flag}`)
+  return new SkiffError(
+    'ERR_UNSUPPORTED',
+    `${what} (${flag}) is not supported by this version of skiff yet; run this sync with skopeo, or without ${flag}`,
+  )
 }
 
 /** Turns sync's flags and arguments into a SyncRequest; throws UsageError / SkiffError on bad input. */
@@ -79,7 +158,8 @@ export function syncRequestFrom(args: readonly string[], v: FlagValues, g: Globa
   if (args.length !== 2) throw new UsageError('Exactly two arguments expected')
   const warnings: string[] = []
   const tlsVerify = v.bool('tls-verify')
-  if (tlsVerify !== undefined) warnings.push("'--tls-verify' is deprecated, instead use: --src-tls-verify, --dest-tls-verify")
+  if (tlsVerify !== undefined)
+    warnings.push("'--tls-verify' is deprecated, instead use: --src-tls-verify, --dest-tls-verify")
 
   const srcKind = v.str('src') ?? ''
   const destKind = v.str('dest') ?? ''
@@ -97,7 +177,10 @@ export function syncRequestFrom(args: readonly string[], v: FlagValues, g: Globa
   const format = v.str('format')
 
   const shared = sharedAuthFile(v)
-  const common = { ...(shared ? { sharedAuthFile: shared } : {}), ...(tlsVerify !== undefined ? { deprecatedTlsVerify: tlsVerify } : {}) }
+  const common = {
+    ...(shared ? { sharedAuthFile: shared } : {}),
+    ...(tlsVerify !== undefined ? { deprecatedTlsVerify: tlsVerify } : {}),
+  }
   const srcOpts = imageTransportOptions(v, { prefix: 'src-', credsAlias: 'screds', ...common })
   const destOpts = imageTransportOptions(v, { prefix: 'dest-', credsAlias: 'dcreds', ...common })
   const retry = retryOptionsFrom(v)
@@ -109,17 +192,21 @@ export function syncRequestFrom(args: readonly string[], v: FlagValues, g: Globa
   }
 
   const srcRegistry = v.str('src-registry')
-  if (srcRegistry !== undefined && srcKind !== 'list') throw new UsageError('--src-registry is only used with --src list')
+  if (srcRegistry !== undefined && srcKind !== 'list')
+    throw new UsageError('--src-registry is only used with --src list')
 
   const imagesFrom = v.str('images-from')
-  if (imagesFrom !== undefined && srcKind !== 'registry-storage') throw new UsageError('--images-from is only used with --src registry-storage')
+  if (imagesFrom !== undefined && srcKind !== 'registry-storage')
+    throw new UsageError('--images-from is only used with --src registry-storage')
 
   const jobs = v.int('jobs')
   if (jobs !== undefined && jobs < 1) throw new UsageError(`--jobs must be at least 1, got ${jobs}`)
   const parallel = v.int('image-parallel-copies')
-  if (parallel !== undefined && parallel < 1) throw new UsageError(`--image-parallel-copies must be at least 1, got ${parallel}`)
+  if (parallel !== undefined && parallel < 1)
+    throw new UsageError(`--image-parallel-copies must be at least 1, got ${parallel}`)
   const progress = v.str('progress') ?? 'auto'
-  if (!(PROGRESS_MODES as readonly string[]).includes(progress)) throw new UsageError(`--progress must be one of ${PROGRESS_MODES.join(', ')}, got "${progress}"`)
+  if (!(PROGRESS_MODES as readonly string[]).includes(progress))
+    throw new UsageError(`--progress must be one of ${PROGRESS_MODES.join(', ')}, got "${progress}"`)
 
   const plan: SyncRequest['plan'] = {}
   if (v.bool('scoped')) plan.scoped = true
@@ -132,7 +219,8 @@ export function syncRequestFrom(args: readonly string[], v: FlagValues, g: Globa
   if (exc !== undefined) tagPatterns.exclude = exc
 
   if (v.str('sign-by')) throw unsupported('signing with GPG', '--sign-by')
-  if (v.str('sign-by-sigstore-private-key')) throw unsupported('signing with sigstore', '--sign-by-sigstore-private-key')
+  if (v.str('sign-by-sigstore-private-key'))
+    throw unsupported('signing with sigstore', '--sign-by-sigstore-private-key')
   if (v.str('sign-by-sigstore')) throw unsupported('signing with sigstore', '--sign-by-sigstore')
   if (v.str('sign-by-sq-fingerprint')) throw unsupported('signing with Sequoia-PGP', '--sign-by-sq-fingerprint')
   if (v.str('sign-passphrase-file')) throw unsupported('signing', '--sign-passphrase-file')
@@ -144,7 +232,13 @@ export function syncRequestFrom(args: readonly string[], v: FlagValues, g: Globa
   if (parallel !== undefined) copy.imageParallelCopies = parallel
   if (Object.keys(g.platform).length) copy.platform = { ...g.platform }
 
-  const source: SyncSourceSpec = { kind: srcKind as SyncSourceKind, input: args[0]!, options: srcOpts, ...(srcRegistry !== undefined ? { registry: srcRegistry } : {}), ...(imagesFrom !== undefined ? { imagesFrom } : {}) }
+  const source: SyncSourceSpec = {
+    kind: srcKind as SyncSourceKind,
+    input: args[0]!,
+    options: srcOpts,
+    ...(srcRegistry !== undefined ? { registry: srcRegistry } : {}),
+    ...(imagesFrom !== undefined ? { imagesFrom } : {}),
+  }
   const destination: SyncDestSpec = { kind: destKind as SyncDestKind, target: args[1]!, options: destOpts }
   const req: SyncRequest = {
     source,
@@ -171,7 +265,9 @@ export function syncRequestFrom(args: readonly string[], v: FlagValues, g: Globa
  * --include-tags / --exclude-tags compiled with Go's regexp syntax (RE2, lazily loaded); a bad
  * pattern is a usage error naming the flag and the pattern.
  */
-export async function compileTagFilters(p: SyncRequest['tagPatterns']): Promise<Pick<PlanOptions, 'includeTags' | 'excludeTags'>> {
+export async function compileTagFilters(
+  p: SyncRequest['tagPatterns'],
+): Promise<Pick<PlanOptions, 'includeTags' | 'excludeTags'>> {
   const { compileTagRegex } = await import('../../sync/filters.js')
   const out: Pick<PlanOptions, 'includeTags' | 'excludeTags'> = {}
   try {

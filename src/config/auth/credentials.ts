@@ -12,7 +12,14 @@
 import { SkiffError } from '../../errors.js'
 import { type AuthEntry, type AuthFileContents, editAuthFile, readAuthFile } from './file.js'
 import { helperErase, helperGet, helperList, helperStore, type HelperCredentials } from './helper.js'
-import { authKeysForKey, DOCKER_HUB_LEGACY_KEY, normalizeAuthFileKey, normalizeRegistry, registryOfKey, validateKey } from './keys.js'
+import {
+  authKeysForKey,
+  DOCKER_HUB_LEGACY_KEY,
+  normalizeAuthFileKey,
+  normalizeRegistry,
+  registryOfKey,
+  validateKey,
+} from './keys.js'
 import { type AuthFilePath, type AuthFileOptions, authFileLookupPaths, primaryAuthFile } from './paths.js'
 
 /** The special credential-helpers entry meaning "the auth files". */
@@ -54,7 +61,12 @@ function helperServerURLs(registry: string, dockerStyleFirst: boolean): string[]
   return dockerStyleFirst ? [DOCKER_HUB_LEGACY_KEY, registry] : [registry, DOCKER_HUB_LEGACY_KEY]
 }
 
-async function getFromHelper(helper: string, registry: string, dockerStyleFirst: boolean, env: NodeJS.ProcessEnv | undefined): Promise<Credentials | undefined> {
+async function getFromHelper(
+  helper: string,
+  registry: string,
+  dockerStyleFirst: boolean,
+  env: NodeJS.ProcessEnv | undefined,
+): Promise<Credentials | undefined> {
   for (const url of helperServerURLs(registry, dockerStyleFirst)) {
     const c = await helperGet(helper, url, { env })
     if (c) return fromHelper(c, `credential helper ${helper}`)
@@ -74,14 +86,22 @@ export function decodeAuthEntry(entry: AuthEntry, source: string): Credentials |
       password = decoded.slice(colon + 1).replace(/^\0+|\0+$/g, '')
     }
   }
-  if (entry.identitytoken) return { kind: 'identityToken', username: username || '<token>', token: entry.identitytoken, source }
+  if (entry.identitytoken)
+    return { kind: 'identityToken', username: username || '<token>', token: entry.identitytoken, source }
   if (password === undefined || (username === '' && password === '')) return undefined
   return { kind: 'basic', username, password, source }
 }
 
-async function findInFile(key: string, registry: string, file: AuthFilePath, env: NodeJS.ProcessEnv | undefined): Promise<Credentials | undefined> {
+async function findInFile(
+  key: string,
+  registry: string,
+  file: AuthFilePath,
+  env: NodeJS.ProcessEnv | undefined,
+): Promise<Credentials | undefined> {
   const c = await readAuthFile(file.path, file.legacyFormat)
-  const helper = c.credHelpers[registry] ?? Object.entries(c.credHelpers).find(([k]) => normalizeAuthFileKey(k, false) === normalizeRegistry(registry))?.[1]
+  const helper =
+    c.credHelpers[registry] ??
+    Object.entries(c.credHelpers).find(([k]) => normalizeAuthFileKey(k, false) === normalizeRegistry(registry))?.[1]
   if (helper !== undefined) return getFromHelper(helper, registry, false, env)
   if (c.credsStore !== undefined) {
     try {
@@ -113,7 +133,10 @@ async function findInFile(key: string, registry: string, file: AuthFilePath, env
  * Credentials for a key (`registry`, `registry/ns`, `registry/ns/repo`), or undefined when none
  * are configured (anonymous access). Throws when a file is broken or a helper fails.
  */
-export async function getCredentialsForKey(key: string, opts: CredentialOptions = {}): Promise<Credentials | undefined> {
+export async function getCredentialsForKey(
+  key: string,
+  opts: CredentialOptions = {},
+): Promise<Credentials | undefined> {
   validateKey(key)
   const registry = registryOfKey(key)
   const errors: Error[] = []
@@ -135,7 +158,11 @@ export async function getCredentialsForKey(key: string, opts: CredentialOptions 
   }
   if (errors.length === 1) throw errors[0]
   if (errors.length > 1) {
-    throw new SkiffError('ERR_CONFIG_INVALID', `errors looking up credentials for ${key}: ${errors.map((e) => e.message).join('; ')}`, { cause: errors[0] })
+    throw new SkiffError(
+      'ERR_CONFIG_INVALID',
+      `errors looking up credentials for ${key}: ${errors.map((e) => e.message).join('; ')}`,
+      { cause: errors[0] },
+    )
   }
   return undefined
 }
@@ -153,7 +180,10 @@ function isOtherSpellingOfRegistry(k: string, registry: string): boolean {
 }
 
 function namespacedHelperError(helper: string): SkiffError {
-  return new SkiffError('ERR_INVALID_ARGUMENT', `namespaced key is not supported for credential helper ${helper}: log in to the registry itself`)
+  return new SkiffError(
+    'ERR_INVALID_ARGUMENT',
+    `namespaced key is not supported for credential helper ${helper}: log in to the registry itself`,
+  )
 }
 
 /**
@@ -162,7 +192,12 @@ function namespacedHelperError(helper: string): SkiffError {
  * (--authfile / $REGISTRY_AUTH_FILE / ${XDG_RUNTIME_DIR}/containers/auth.json).
  * Returns a human-readable description of where they went.
  */
-export async function setCredentials(key: string, username: string, password: string, opts: CredentialOptions = {}): Promise<string> {
+export async function setCredentials(
+  key: string,
+  username: string,
+  password: string,
+  opts: CredentialOptions = {},
+): Promise<string> {
   const { namespaced } = validateKey(key)
   const errors: Error[] = []
   for (const helper of helpersOf(opts)) {
@@ -193,7 +228,11 @@ export async function setCredentials(key: string, username: string, password: st
     }
   }
   if (errors.length === 1) throw errors[0]
-  throw new SkiffError('ERR_CONFIG_INVALID', `errors storing credentials for ${key}: ${errors.map((e) => e.message).join('; ')}`, { cause: errors[0] })
+  throw new SkiffError(
+    'ERR_CONFIG_INVALID',
+    `errors storing credentials for ${key}: ${errors.map((e) => e.message).join('; ')}`,
+    { cause: errors[0] },
+  )
 }
 
 /**
@@ -233,7 +272,13 @@ export async function removeCredentials(key: string, opts: CredentialOptions = {
     }
   }
   if (errors.length > 0) {
-    throw errors.length === 1 ? errors[0] : new SkiffError('ERR_CONFIG_INVALID', `errors removing credentials for ${key}: ${errors.map((e) => e.message).join('; ')}`, { cause: errors[0] })
+    throw errors.length === 1
+      ? errors[0]
+      : new SkiffError(
+          'ERR_CONFIG_INVALID',
+          `errors removing credentials for ${key}: ${errors.map((e) => e.message).join('; ')}`,
+          { cause: errors[0] },
+        )
   }
   return loggedIn
 }
@@ -274,6 +319,12 @@ export async function removeAllCredentials(opts: CredentialOptions = {}): Promis
     }
   }
   if (errors.length > 0) {
-    throw errors.length === 1 ? errors[0] : new SkiffError('ERR_CONFIG_INVALID', `errors removing all credentials: ${errors.map((e) => e.message).join('; ')}`, { cause: errors[0] })
+    throw errors.length === 1
+      ? errors[0]
+      : new SkiffError(
+          'ERR_CONFIG_INVALID',
+          `errors removing all credentials: ${errors.map((e) => e.message).join('; ')}`,
+          { cause: errors[0] },
+        )
   }
 }

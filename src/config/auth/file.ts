@@ -32,7 +32,11 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 function invalid(path: string, what: string, cause?: unknown): SkiffError {
-  return new SkiffError('ERR_CONFIG_INVALID', `reading JSON file "${path}": ${what}; fix or remove the file`, cause === undefined ? {} : { cause })
+  return new SkiffError(
+    'ERR_CONFIG_INVALID',
+    `reading JSON file "${path}": ${what}; fix or remove the file`,
+    cause === undefined ? {} : { cause },
+  )
 }
 
 /** Parses file text; `legacyFormat` files are a bare map of keys to entries. */
@@ -53,7 +57,8 @@ export function parseAuthFile(text: string, path: string, legacyFormat = false):
   for (const [k, v] of Object.entries(doc.auths)) {
     if (!isObject(v)) throw invalid(path, `"auths" entry "${k}" is not an object`)
     if (v.auth !== undefined && typeof v.auth !== 'string') throw invalid(path, `"auth" of "${k}" is not a string`)
-    if (v.identitytoken !== undefined && typeof v.identitytoken !== 'string') throw invalid(path, `"identitytoken" of "${k}" is not a string`)
+    if (v.identitytoken !== undefined && typeof v.identitytoken !== 'string')
+      throw invalid(path, `"identitytoken" of "${k}" is not a string`)
   }
   let credHelpers: Record<string, string> = {}
   if (doc.credHelpers !== undefined && doc.credHelpers !== null) {
@@ -87,7 +92,10 @@ export async function readAuthFile(path: string, legacyFormat = false): Promise<
  * Reads `path`, lets `editor` change the contents, and writes it back atomically with mode 0600
  * when the editor returns true. Parent directories are created with mode 0700.
  */
-export async function editAuthFile<T>(path: string, editor: (c: AuthFileContents) => Promise<{ changed: boolean; result: T }>): Promise<T> {
+export async function editAuthFile<T>(
+  path: string,
+  editor: (c: AuthFileContents) => Promise<{ changed: boolean; result: T }>,
+): Promise<T> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 })
   const contents = await readAuthFile(path)
   const { changed, result } = await editor(contents)

@@ -37,13 +37,25 @@ function runHelper(name: string, action: string, input: string, opts: HelperOpti
     child.stderr.on('data', (b: Buffer) => err.push(b))
     child.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT') {
-        reject(new SkiffError('ERR_CREDENTIAL_HELPER', `credential helper ${program} not found in $PATH: install it or remove "${name}" from the credential helper configuration`, { cause: e }))
+        reject(
+          new SkiffError(
+            'ERR_CREDENTIAL_HELPER',
+            `credential helper ${program} not found in $PATH: install it or remove "${name}" from the credential helper configuration`,
+            { cause: e },
+          ),
+        )
       } else {
-        reject(new SkiffError('ERR_CREDENTIAL_HELPER', `running credential helper ${program}: ${e.message}`, { cause: e }))
+        reject(
+          new SkiffError('ERR_CREDENTIAL_HELPER', `running credential helper ${program}: ${e.message}`, { cause: e }),
+        )
       }
     })
     child.on('close', (code) => {
-      resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') })
+      resolve({
+        code: code ?? 1,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      })
     })
     // A helper that exits without reading stdin must not crash us with EPIPE.
     child.stdin.on('error', () => {})
@@ -53,11 +65,18 @@ function runHelper(name: string, action: string, input: string, opts: HelperOpti
 
 function failure(name: string, action: string, r: HelperRun, what: string): SkiffError {
   const msg = (r.stdout.trim() || r.stderr.trim() || `exit status ${r.code}`).split('\n')[0]
-  return new SkiffError('ERR_CREDENTIAL_HELPER', `credential helper docker-credential-${name} ${action} ${what}: ${msg}`)
+  return new SkiffError(
+    'ERR_CREDENTIAL_HELPER',
+    `credential helper docker-credential-${name} ${action} ${what}: ${msg}`,
+  )
 }
 
 /** Credentials for `serverURL`, or undefined when the helper has none. */
-export async function helperGet(name: string, serverURL: string, opts: HelperOptions = {}): Promise<HelperCredentials | undefined> {
+export async function helperGet(
+  name: string,
+  serverURL: string,
+  opts: HelperOptions = {},
+): Promise<HelperCredentials | undefined> {
   const r = await runHelper(name, 'get', serverURL, opts)
   if (r.code !== 0) {
     if (isCredentialsNotFoundMessage(r.stdout) || isCredentialsNotFoundMessage(r.stderr)) return undefined
@@ -67,7 +86,10 @@ export async function helperGet(name: string, serverURL: string, opts: HelperOpt
   try {
     doc = JSON.parse(r.stdout)
   } catch {
-    throw new SkiffError('ERR_CREDENTIAL_HELPER', `credential helper docker-credential-${name} get for ${serverURL} did not print JSON`)
+    throw new SkiffError(
+      'ERR_CREDENTIAL_HELPER',
+      `credential helper docker-credential-${name} get for ${serverURL} did not print JSON`,
+    )
   }
   const d = doc as { ServerURL?: unknown; Username?: unknown; Secret?: unknown }
   const username = typeof d.Username === 'string' ? d.Username : ''
@@ -77,7 +99,12 @@ export async function helperGet(name: string, serverURL: string, opts: HelperOpt
 }
 
 export async function helperStore(name: string, creds: HelperCredentials, opts: HelperOptions = {}): Promise<void> {
-  const r = await runHelper(name, 'store', JSON.stringify({ ServerURL: creds.serverURL, Username: creds.username, Secret: creds.secret }), opts)
+  const r = await runHelper(
+    name,
+    'store',
+    JSON.stringify({ ServerURL: creds.serverURL, Username: creds.username, Secret: creds.secret }),
+    opts,
+  )
   if (r.code !== 0) throw failure(name, 'store', r, `for ${creds.serverURL} failed`)
 }
 
@@ -100,6 +127,9 @@ export async function helperList(name: string, opts: HelperOptions = {}): Promis
     if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new Error('not an object')
     return doc as Record<string, string>
   } catch {
-    throw new SkiffError('ERR_CREDENTIAL_HELPER', `credential helper docker-credential-${name} list did not print a JSON object`)
+    throw new SkiffError(
+      'ERR_CREDENTIAL_HELPER',
+      `credential helper docker-credential-${name} list did not print a JSON object`,
+    )
   }
 }

@@ -59,7 +59,8 @@ export function registryOfKey(key: string): string {
  * (has a path after the registry).
  */
 export function validateKey(key: string): { namespaced: boolean } {
-  if (key === '') throw new SkiffError('ERR_INVALID_ARGUMENT', 'credentials key is empty: name a registry, e.g. registry.example.com')
+  if (key === '')
+    throw new SkiffError('ERR_INVALID_ARGUMENT', 'credentials key is empty: name a registry, e.g. registry.example.com')
   if (key.startsWith('http://') || key.startsWith('https://')) {
     throw new SkiffError('ERR_INVALID_ARGUMENT', `key ${key} contains http[s]:// prefix`)
   }
@@ -89,11 +90,15 @@ export function parseCredentialsKey(arg: string, acceptRepositories = true): { k
     }
   }
   const registry = registryOfKey(key)
-  if (registry === '') throw new SkiffError('ERR_INVALID_ARGUMENT', `"${arg}" does not name a registry: use host[:port][/namespace…]`)
+  if (registry === '')
+    throw new SkiffError('ERR_INVALID_ARGUMENT', `"${arg}" does not name a registry: use host[:port][/namespace…]`)
   if (!acceptRepositories || registry === key) return { key: registry === key ? key : registry, registry }
   const path = key.slice(registry.length + 1)
   if (path.includes('@') || path.includes(':')) {
-    throw new SkiffError('ERR_INVALID_ARGUMENT', `reference "${key}" contains tag or digest: log in to a registry or repository name only`)
+    throw new SkiffError(
+      'ERR_INVALID_ARGUMENT',
+      `reference "${key}" contains tag or digest: log in to a registry or repository name only`,
+    )
   }
   if (path.split('/').some((c) => !NAME_COMPONENT.test(c))) {
     throw new SkiffError('ERR_INVALID_ARGUMENT', `parse reference from "${key}": invalid repository name "${path}"`)

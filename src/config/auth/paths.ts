@@ -67,7 +67,10 @@ export function authFileLookupPaths(opts: AuthFileOptions = {}): AuthFilePath[] 
   }
   paths.push({ path: join(xdgConfigHome(env), 'containers', 'auth.json'), legacyFormat: false })
   const dockerConfig = env.DOCKER_CONFIG
-  paths.push({ path: dockerConfig ? join(dockerConfig, 'config.json') : join(home, '.docker', 'config.json'), legacyFormat: false })
+  paths.push({
+    path: dockerConfig ? join(dockerConfig, 'config.json') : join(home, '.docker', 'config.json'),
+    legacyFormat: false,
+  })
   paths.push({ path: join(home, '.dockercfg'), legacyFormat: true })
   return paths
 }

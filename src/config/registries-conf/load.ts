@@ -55,9 +55,19 @@ export async function registriesConfLocations(opts: RegistriesConfOptions = {}):
   const systemFile = opts.systemConfPath ?? SYSTEM_REGISTRIES_CONF
   const systemDir = opts.systemConfDirPath ?? SYSTEM_REGISTRIES_CONF_DIR
   const explicit = opts.confPath || env.CONTAINERS_REGISTRIES_CONF || undefined
-  if (explicit) return { confPath: explicit, required: true, dropInDirs: opts.confDirPath ? [opts.confDirPath] : [systemDir, userDir] }
-  if (await exists(userFile)) return { confPath: userFile, required: false, dropInDirs: opts.confDirPath ? [opts.confDirPath] : [userDir] }
-  return { confPath: systemFile, required: false, dropInDirs: opts.confDirPath ? [opts.confDirPath] : [systemDir, userDir] }
+  if (explicit)
+    return {
+      confPath: explicit,
+      required: true,
+      dropInDirs: opts.confDirPath ? [opts.confDirPath] : [systemDir, userDir],
+    }
+  if (await exists(userFile))
+    return { confPath: userFile, required: false, dropInDirs: opts.confDirPath ? [opts.confDirPath] : [userDir] }
+  return {
+    confPath: systemFile,
+    required: false,
+    dropInDirs: opts.confDirPath ? [opts.confDirPath] : [systemDir, userDir],
+  }
 }
 
 async function dropIns(dirs: string[]): Promise<string[]> {
@@ -68,9 +78,14 @@ async function dropIns(dirs: string[]): Promise<string[]> {
       entries = await readdir(dir, { withFileTypes: true })
     } catch (e) {
       if (isNotFound(e)) continue
-      throw new SkiffError('ERR_CONFIG_INVALID', `reading registries.conf.d "${dir}": ${(e as Error).message}`, { cause: e })
+      throw new SkiffError('ERR_CONFIG_INVALID', `reading registries.conf.d "${dir}": ${(e as Error).message}`, {
+        cause: e,
+      })
     }
-    const names = entries.filter((d) => !d.isDirectory() && d.name.endsWith('.conf')).map((d) => d.name).sort()
+    const names = entries
+      .filter((d) => !d.isDirectory() && d.name.endsWith('.conf'))
+      .map((d) => d.name)
+      .sort()
     for (const n of names) out.push(join(dir, n))
   }
   return out
@@ -82,7 +97,9 @@ async function readConf(path: string, forceV2: boolean): Promise<ParsedConfFile 
     text = await readFile(path, 'utf8')
   } catch (e) {
     if (isNotFound(e)) return undefined
-    throw new SkiffError('ERR_CONFIG_INVALID', `loading registries configuration "${path}": ${(e as Error).message}`, { cause: e })
+    throw new SkiffError('ERR_CONFIG_INVALID', `loading registries configuration "${path}": ${(e as Error).message}`, {
+      cause: e,
+    })
   }
   return parseRegistriesConfText(text, path, { forceV2 })
 }
@@ -104,7 +121,14 @@ export function mergeConfFile(conf: RegistriesConf, update: ParsedConfFile): voi
 
 /** An empty configuration (no registries.conf at all). */
 export function emptyRegistriesConf(): RegistriesConf {
-  return { registries: [], unqualifiedSearchRegistries: [], credentialHelpers: [], shortNameMode: 'permissive', aliases: new Map(), sources: [] }
+  return {
+    registries: [],
+    unqualifiedSearchRegistries: [],
+    credentialHelpers: [],
+    shortNameMode: 'permissive',
+    aliases: new Map(),
+    sources: [],
+  }
 }
 
 /** Builds a configuration from already-parsed files, in order (main file first, then drop-ins). */
@@ -122,7 +146,10 @@ export async function loadRegistriesConf(opts: RegistriesConfOptions = {}): Prom
   const main = await readConf(loc.confPath, false)
   if (main) files.push(main)
   else if (loc.required) {
-    throw new SkiffError('ERR_CONFIG_INVALID', withOptions`loading registries configuration "${loc.confPath}": no such file; fix ${opt('registry.registriesConfPath')} or $CONTAINERS_REGISTRIES_CONF`)
+    throw new SkiffError(
+      'ERR_CONFIG_INVALID',
+      withOptions`loading registries configuration "${loc.confPath}": no such file; fix ${opt('registry.registriesConfPath')} or $CONTAINERS_REGISTRIES_CONF`,
+    )
   }
   for (const p of await dropIns(loc.dropInDirs)) {
     const f = await readConf(p, true)

@@ -35,7 +35,8 @@ export function refMatchingPrefix(ref: string, prefix: string): number {
 export function findRegistry(conf: RegistriesConf, ref: string): RegistryEntry | undefined {
   let best: RegistryEntry | undefined
   for (const r of conf.registries) {
-    if (refMatchingPrefix(ref, r.prefix) !== -1 && (best === undefined || r.prefix.length > best.prefix.length)) best = r
+    if (refMatchingPrefix(ref, r.prefix) !== -1 && (best === undefined || r.prefix.length > best.prefix.length))
+      best = r
   }
   return best
 }
@@ -46,14 +47,20 @@ export function rewriteForEndpoint(ref: DockerReference, prefix: string, endpoin
   const n = refMatchingPrefix(s, prefix)
   if (n === -1) throw new InvalidReferenceError(`invalid prefix '${prefix}' for reference '${s}'`)
   if (endpoint.location === '') {
-    if (!prefix.startsWith('*.')) throw new InvalidReferenceError(`invalid prefix '${prefix}' for empty location, should be in the format: *.example.com`)
+    if (!prefix.startsWith('*.'))
+      throw new InvalidReferenceError(
+        `invalid prefix '${prefix}' for empty location, should be in the format: *.example.com`,
+      )
     return ref
   }
   const rewritten = endpoint.location + s.slice(n)
   try {
     return parseNormalizedReference(rewritten)
   } catch (e) {
-    throw new InvalidReferenceError(`rewriting reference "${s}" to "${rewritten}" (registries.conf location "${endpoint.location}"): ${(e as Error).message}`, { cause: e })
+    throw new InvalidReferenceError(
+      `rewriting reference "${s}" to "${rewritten}" (registries.conf location "${endpoint.location}"): ${(e as Error).message}`,
+      { cause: e },
+    )
   }
 }
 
@@ -109,7 +116,9 @@ export function pullSources(conf: RegistriesConf, ref: DockerReference): PullSou
 /** `ref` at its primary location (the `location` rewrite, no mirrors). */
 export function rewriteReference(conf: RegistriesConf, ref: DockerReference): DockerReference {
   const reg = findRegistry(conf, ref.name)
-  return reg === undefined ? ref : rewriteForEndpoint(ref, reg.prefix, { location: reg.location, insecure: reg.insecure })
+  return reg === undefined
+    ? ref
+    : rewriteForEndpoint(ref, reg.prefix, { location: reg.location, insecure: reg.insecure })
 }
 
 /** registries.conf blocks `ref` (its [[registry]] says `blocked = true`). */
@@ -126,7 +135,11 @@ export function checkNotBlocked(conf: RegistriesConf, ref: DockerReference): voi
   const reg = findRegistry(conf, ref.name)
   if (reg?.blocked) {
     const where = conf.sources.length > 0 ? conf.sources.join(' or ') : 'registries.conf'
-    throw new SkiffError('ERR_POLICY_DENIED', `registry ${reg.prefix} is blocked in ${where}: docker://${ref.toString()} cannot be accessed`, { image: `docker://${ref.toString()}` })
+    throw new SkiffError(
+      'ERR_POLICY_DENIED',
+      `registry ${reg.prefix} is blocked in ${where}: docker://${ref.toString()} cannot be accessed`,
+      { image: `docker://${ref.toString()}` },
+    )
   }
 }
 

@@ -18,7 +18,9 @@ export interface ParsedConfFile {
 }
 
 const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])'
-const ANCHORED_DOMAIN_RE = new RegExp(`^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?$`)
+const ANCHORED_DOMAIN_RE = new RegExp(
+  `^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?$`,
+)
 
 function invalid(path: string, msg: string): SkiffError {
   return new SkiffError('ERR_CONFIG_INVALID', `registries configuration "${path}": ${msg}`)
@@ -52,14 +54,16 @@ class Fields {
   strings(k: string): string[] | undefined {
     const v = this.t[k]
     if (v === undefined) return undefined
-    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw invalid(this.path, `${this.where}"${k}" must be an array of strings`)
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+      throw invalid(this.path, `${this.where}"${k}" must be an array of strings`)
     return v as string[]
   }
 
   tables(k: string): TomlTable[] {
     const v = this.t[k]
     if (v === undefined) return []
-    if (!Array.isArray(v) || v.some((x) => !isTable(x))) throw invalid(this.path, `${this.where}"${k}" must be an array of tables ([[${k}]])`)
+    if (!Array.isArray(v) || v.some((x) => !isTable(x)))
+      throw invalid(this.path, `${this.where}"${k}" must be an array of tables ([[${k}]])`)
     return v as TomlTable[]
   }
 }
@@ -81,9 +85,13 @@ function parseMirror(path: string, t: TomlTable, reg: { prefix: string; mirrorBy
   const pfm = f.str('pull-from-mirror')
   if (pfm !== undefined && pfm !== '') {
     if (reg.mirrorByDigestOnly) {
-      throw invalid(path, `cannot set mirror usage mirror-by-digest-only for the registry ("${reg.prefix}") and pull-from-mirror for per-mirror ("${location}") at the same time`)
+      throw invalid(
+        path,
+        `cannot set mirror usage mirror-by-digest-only for the registry ("${reg.prefix}") and pull-from-mirror for per-mirror ("${location}") at the same time`,
+      )
     }
-    if (pfm !== 'all' && pfm !== 'digest-only' && pfm !== 'tag-only') throw invalid(path, `unsupported pull-from-mirror value "${pfm}" for mirror "${location}"`)
+    if (pfm !== 'all' && pfm !== 'digest-only' && pfm !== 'tag-only')
+      throw invalid(path, `unsupported pull-from-mirror value "${pfm}" for mirror "${location}"`)
     e.pullFromMirror = pfm as PullFromMirror
   }
   return e
@@ -103,9 +111,13 @@ function parseRegistry(path: string, t: TomlTable): RegistryEntry {
     }
   }
   if (prefix.startsWith('*.') && /[/@:]/.test(prefix)) {
-    throw invalid(path, `Wildcarded prefix should be in the format: *.example.com. Current prefix "${prefix}" is incorrectly formatted`)
+    throw invalid(
+      path,
+      `Wildcarded prefix should be in the format: *.example.com. Current prefix "${prefix}" is incorrectly formatted`,
+    )
   }
-  if ((f.str('pull-from-mirror') ?? '') !== '') throw invalid(path, `pull-from-mirror must not be set for a non-mirror registry "${prefix}"`)
+  if ((f.str('pull-from-mirror') ?? '') !== '')
+    throw invalid(path, `pull-from-mirror must not be set for a non-mirror registry "${prefix}"`)
   const mirrorByDigestOnly = f.bool('mirror-by-digest-only')
   const mirrors = f.tables('mirror').map((m) => parseMirror(path, m, { prefix, mirrorByDigestOnly }))
   return { prefix, location, insecure: f.bool('insecure'), blocked: f.bool('blocked'), mirrorByDigestOnly, mirrors }
@@ -119,8 +131,10 @@ function postProcess(path: string, regs: RegistryEntry[]): RegistryEntry[] {
     const other = byLocation.get(id)
     if (other === undefined) byLocation.set(id, r)
     else {
-      if (other.insecure !== r.insecure) throw invalid(path, `registry '${r.location}' is defined multiple times with conflicting 'insecure' setting`)
-      if (other.blocked !== r.blocked) throw invalid(path, `registry '${r.location}' is defined multiple times with conflicting 'blocked' setting`)
+      if (other.insecure !== r.insecure)
+        throw invalid(path, `registry '${r.location}' is defined multiple times with conflicting 'insecure' setting`)
+      if (other.blocked !== r.blocked)
+        throw invalid(path, `registry '${r.location}' is defined multiple times with conflicting 'blocked' setting`)
     }
   }
   const unique = new Map<string, RegistryEntry>()
@@ -139,7 +153,8 @@ function validateShortName(name: string): void {
   if (ref.tag !== undefined) throw new Error(`invalid short name "${name}": must not contain tag`)
   const slash = name.indexOf('/')
   const first = slash === -1 ? '' : name.slice(0, slash)
-  if (/[.:]/.test(first) || first === 'localhost') throw new Error(`invalid short name "${name}": must not contain registry`)
+  if (/[.:]/.test(first) || first === 'localhost')
+    throw new Error(`invalid short name "${name}": must not contain registry`)
 }
 
 /** An alias value: registry/repo, no tag or digest; returned normalized (docker.io/alpine → docker.io/library/alpine). */
@@ -154,7 +169,8 @@ export function parseShortNameValue(value: string): string {
   if (ref.tag !== undefined) throw new Error(`invalid alias "${value}": must not contain tag`)
   const slash = value.indexOf('/')
   const first = slash === -1 ? '' : value.slice(0, slash)
-  if (!(/[.:]/.test(first) || first === 'localhost')) throw new Error(`invalid alias "${value}": must contain registry and repository`)
+  if (!(/[.:]/.test(first) || first === 'localhost'))
+    throw new Error(`invalid alias "${value}": must contain registry and repository`)
   return ref.name
 }
 
@@ -179,10 +195,14 @@ function parseAliases(path: string, t: TomlValue | undefined): Map<string, Short
   return out
 }
 
-function v1Registries(path: string, root: TomlTable): { set: boolean; search?: string[]; insecure?: string[]; block?: string[] } {
+function v1Registries(
+  path: string,
+  root: TomlTable,
+): { set: boolean; search?: string[]; insecure?: string[]; block?: string[] } {
   const r = root.registries
   if (r === undefined) return { set: false }
-  if (!isTable(r)) throw invalid(path, '"registries" must be a table (v1 format: [registries.search] registries = [...])')
+  if (!isTable(r))
+    throw invalid(path, '"registries" must be a table (v1 format: [registries.search] registries = [...])')
   const get = (k: string): string[] | undefined => {
     const t = r[k]
     if (t === undefined) return undefined
@@ -192,7 +212,9 @@ function v1Registries(path: string, root: TomlTable): { set: boolean; search?: s
   const search = get('search')
   const insecure = get('insecure')
   const block = get('block')
-  const out: { set: boolean; search?: string[]; insecure?: string[]; block?: string[] } = { set: search !== undefined || insecure !== undefined || block !== undefined }
+  const out: { set: boolean; search?: string[]; insecure?: string[]; block?: string[] } = {
+    set: search !== undefined || insecure !== undefined || block !== undefined,
+  }
   if (search) out.search = search
   if (insecure) out.insecure = insecure
   if (block) out.block = block
@@ -200,7 +222,10 @@ function v1Registries(path: string, root: TomlTable): { set: boolean; search?: s
 }
 
 /** V1 → V2 (ConvertToV2): one [[registry]] per location, blocked/insecure flags; search list as is. */
-function convertV1(path: string, v1: { search?: string[]; insecure?: string[]; block?: string[] }): { registries: RegistryEntry[]; search?: string[] } {
+function convertV1(
+  path: string,
+  v1: { search?: string[]; insecure?: string[]; block?: string[] },
+): { registries: RegistryEntry[]; search?: string[] } {
   const regs = new Map<string, RegistryEntry>()
   const get = (loc: string): RegistryEntry => {
     const location = parseLocation(path, loc)
@@ -218,7 +243,14 @@ function convertV1(path: string, v1: { search?: string[]; insecure?: string[]; b
   return out
 }
 
-const V2_KEYS = ['registry', 'unqualified-search-registries', 'credential-helpers', 'short-name-mode', 'additional-layer-store-auth-helper', 'aliases']
+const V2_KEYS = [
+  'registry',
+  'unqualified-search-registries',
+  'credential-helpers',
+  'short-name-mode',
+  'additional-layer-store-auth-helper',
+  'aliases',
+]
 
 /** Parses one file's text. Drop-ins (`forceV2`) must use the v2 format. */
 export function parseRegistriesConfText(text: string, path: string, opts: { forceV2?: boolean } = {}): ParsedConfFile {
@@ -242,7 +274,11 @@ export function parseRegistriesConfText(text: string, path: string, opts: { forc
   } else {
     registries = f.tables('registry').map((t) => parseRegistry(path, t))
   }
-  const out: ParsedConfFile = { path, registries: postProcess(path, registries), aliases: parseAliases(path, root.aliases) }
+  const out: ParsedConfFile = {
+    path,
+    registries: postProcess(path, registries),
+    aliases: parseAliases(path, root.aliases),
+  }
   if (search !== undefined) {
     out.unqualifiedSearchRegistries = search.map((s) => {
       const r = parseLocation(path, s)
@@ -254,7 +290,8 @@ export function parseRegistriesConfText(text: string, path: string, opts: { forc
   if (helpers !== undefined) out.credentialHelpers = helpers
   const mode = f.str('short-name-mode')
   if (mode !== undefined && mode !== '') {
-    if (mode !== 'enforcing' && mode !== 'permissive' && mode !== 'disabled') throw invalid(path, `invalid short-name mode: "${mode}" (use enforcing, permissive or disabled)`)
+    if (mode !== 'enforcing' && mode !== 'permissive' && mode !== 'disabled')
+      throw invalid(path, `invalid short-name mode: "${mode}" (use enforcing, permissive or disabled)`)
     out.shortNameMode = mode
   }
   return out

@@ -49,13 +49,22 @@ function splitTagDigest(name: string): { repo: string; suffix: string } {
 }
 
 /** Resolves `name` (as the user typed it) to the references to try. */
-export function resolveShortName(conf: RegistriesConf, name: string, opts: ResolveShortNameOptions = {}): ShortNameResolution {
+export function resolveShortName(
+  conf: RegistriesConf,
+  name: string,
+  opts: ResolveShortNameOptions = {},
+): ShortNameResolution {
   const parsed = parseNormalizedReference(name) // validates the syntax (throws InvalidReferenceError)
   if (!isShortName(name)) return { candidates: [parsed], resolvedBy: 'qualified', needsChoice: false }
   const { repo, suffix } = splitTagDigest(name)
   const alias = conf.aliases.get(repo)
   if (alias?.value !== undefined) {
-    return { candidates: [parseNormalizedReference(alias.value + suffix)], resolvedBy: 'alias', origin: alias.origin, needsChoice: false }
+    return {
+      candidates: [parseNormalizedReference(alias.value + suffix)],
+      resolvedBy: 'alias',
+      origin: alias.origin,
+      needsChoice: false,
+    }
   }
   const registries = conf.unqualifiedSearchRegistries
   const origin = conf.unqualifiedSearchRegistriesOrigin

@@ -39,14 +39,22 @@ function redefinition(lineText: string): string {
   if (arr) return `[[${arr[1]}]] conflicts with an earlier definition of "${arr[1]}"`
   const table = /^\[\s*(.*?)\s*\]/.exec(t)
   if (table) return `table [${table[1]}] is defined more than once`
-  const key = t.slice(0, Math.max(0, t.indexOf('='))).trim().replace(/^"(.*)"$|^'(.*)'$/, '$1$2')
+  const key = t
+    .slice(0, Math.max(0, t.indexOf('=')))
+    .trim()
+    .replace(/^"(.*)"$|^'(.*)'$/, '$1$2')
   return `key "${key}" is defined more than once`
 }
 
 function translate(e: SmolTomlError, text: string): TomlError {
-  const reason = e.message.replace(/^Invalid TOML document: /, '').split('\n')[0]!.trim()
+  const reason = e.message
+    .replace(/^Invalid TOML document: /, '')
+    .split('\n')[0]!
+    .trim()
   const line = e.line || 1
-  const msg = reason.startsWith('trying to redefine') ? redefinition(text.split(/\r?\n/)[line - 1] ?? '') : (WORDING[reason] ?? reason)
+  const msg = reason.startsWith('trying to redefine')
+    ? redefinition(text.split(/\r?\n/)[line - 1] ?? '')
+    : (WORDING[reason] ?? reason)
   return new TomlError(msg, line, { cause: e })
 }
 
@@ -55,13 +63,19 @@ function plain(v: unknown, path: string, text: string): TomlValue {
   if (v instanceof TomlDate) throw dateError(path, text)
   if (Array.isArray(v)) return v.map((x, i) => plain(x, `${path}[${i}]`, text))
   if (typeof v === 'object' && v !== null) {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x, path ? `${path}.${k}` : k, text)])) as TomlTable
+    return Object.fromEntries(
+      Object.entries(v).map(([k, x]) => [k, plain(x, path ? `${path}.${k}` : k, text)]),
+    ) as TomlTable
   }
   return v as TomlValue
 }
 
 function dateError(path: string, text: string): TomlError {
-  const key = path.replace(/\[\d+\]$/, '').split('.').pop() ?? path
+  const key =
+    path
+      .replace(/\[\d+\]$/, '')
+      .split('.')
+      .pop() ?? path
   const line = text.split(/\r?\n/).findIndex((l) => l.trimStart().startsWith(key)) + 1
   return new TomlError(`"${path}": dates and times are not supported here`, line || 1)
 }

@@ -5,7 +5,17 @@
  * if/with/range (maps in sorted key order) with else, break and continue.
  */
 import { SkiffError } from '../../errors.js'
-import { GoNil, GoTime, NO_VALUE, NoValue, goCompareStrings, goTypeName, isStruct, isTrue, structMeta } from '../values.js'
+import {
+  GoNil,
+  GoTime,
+  NO_VALUE,
+  NoValue,
+  goCompareStrings,
+  goTypeName,
+  isStruct,
+  isTrue,
+  structMeta,
+} from '../values.js'
 import { MethodError, methodOf } from '../methods.js'
 import { formatValue } from '../print.js'
 import { FUNCS, FuncError, LAZY_FUNCS, hasFunc } from './funcs.js'
@@ -52,10 +62,16 @@ export class TemplateExecutor {
       this.walkList(data, nodes)
     } catch (e) {
       if (e instanceof ExecError) {
-        throw new SkiffError('ERR_INVALID_ARGUMENT', `template: ${this.location(e.pos)}: executing "${this.name}" at <${e.src}>: ${e.message}`)
+        throw new SkiffError(
+          'ERR_INVALID_ARGUMENT',
+          `template: ${this.location(e.pos)}: executing "${this.name}" at <${e.src}>: ${e.message}`,
+        )
       }
       if (e instanceof BreakSignal || e instanceof ContinueSignal) {
-        throw new SkiffError('ERR_INVALID_ARGUMENT', `template: ${this.name}: {{break}} or {{continue}} outside {{range}}`)
+        throw new SkiffError(
+          'ERR_INVALID_ARGUMENT',
+          `template: ${this.name}: {{break}} or {{continue}} outside {{range}}`,
+        )
       }
       throw e
     }
@@ -101,11 +117,18 @@ export class TemplateExecutor {
     const entries: Array<[unknown, unknown]> = []
     if (Array.isArray(v)) v.forEach((x, i) => entries.push([i, x]))
     else if (v instanceof Map) {
-      const keys = [...v.keys()].sort((a, b) => (typeof a === 'string' && typeof b === 'string' ? goCompareStrings(a, b) : a < b ? -1 : 1))
+      const keys = [...v.keys()].sort((a, b) =>
+        typeof a === 'string' && typeof b === 'string' ? goCompareStrings(a, b) : a < b ? -1 : 1,
+      )
       for (const k of keys) entries.push([k, v.get(k)])
     } else if (v === undefined || v === null || v instanceof GoNil || v instanceof NoValue) {
       // nothing to iterate: the else branch
-    } else throw new ExecError(n.pipe.pos, n.pipe.cmds.map((c) => c.src).join(' | '), `range can't iterate over ${formatValue(v)}`)
+    } else
+      throw new ExecError(
+        n.pipe.pos,
+        n.pipe.cmds.map((c) => c.src).join(' | '),
+        `range can't iterate over ${formatValue(v)}`,
+      )
     for (const [k, x] of entries) {
       const iterMark = this.vars.length
       if (n.pipe.decl.length === 1) this.vars.push({ name: n.pipe.decl[0]!, value: x })
@@ -198,7 +221,8 @@ export class TemplateExecutor {
   }
 
   private notAFunction(node: Arg, rest: Arg[], final: Final): void {
-    if (rest.length > 0 || final !== MISSING) throw new ExecError(node.pos, node.src, `can't give argument to non-function ${node.src}`)
+    if (rest.length > 0 || final !== MISSING)
+      throw new ExecError(node.pos, node.src, `can't give argument to non-function ${node.src}`)
   }
 
   private evalArg(dot: unknown, a: Arg): unknown {
@@ -226,7 +250,14 @@ export class TemplateExecutor {
     }
   }
 
-  private evalFieldChain(dot: unknown, receiver: unknown, node: Arg, names: string[], args: Arg[], final: Final): unknown {
+  private evalFieldChain(
+    dot: unknown,
+    receiver: unknown,
+    node: Arg,
+    names: string[],
+    args: Arg[],
+    final: Final,
+  ): unknown {
     let v = receiver
     /** The declared Go type of `v` when it came from a typed struct field (digest.Digest). */
     let goType: string | undefined
@@ -256,7 +287,11 @@ export class TemplateExecutor {
   private evalField(receiver: unknown, field: string, node: Arg, hasArgs: boolean): unknown {
     if (receiver instanceof NoValue) return NO_VALUE
     if (receiver === undefined || receiver === null || (receiver instanceof GoNil && receiver.kind === 'ptr')) {
-      throw new ExecError(node.pos, node.src, `nil pointer evaluating ${receiver instanceof GoNil ? '*struct' : 'interface {}'}.${field}`)
+      throw new ExecError(
+        node.pos,
+        node.src,
+        `nil pointer evaluating ${receiver instanceof GoNil ? '*struct' : 'interface {}'}.${field}`,
+      )
     }
     if (receiver instanceof Map || (receiver instanceof GoNil && receiver.kind === 'map')) {
       if (hasArgs) throw new ExecError(node.pos, node.src, `${field} is not a method but has arguments`)
@@ -279,7 +314,8 @@ export class TemplateExecutor {
     if (LAZY_FUNCS.has(name)) {
       const thunks: Array<() => unknown> = args.map((a) => () => this.evalArg(dot, a))
       if (final !== MISSING) thunks.push(() => final)
-      if (thunks.length < 1) throw new ExecError(node.pos, node.src, `wrong number of args for ${name}: want at least 1 got 0`)
+      if (thunks.length < 1)
+        throw new ExecError(node.pos, node.src, `wrong number of args for ${name}: want at least 1 got 0`)
       let v: unknown
       for (const t of thunks) {
         v = t()

@@ -34,7 +34,8 @@ function length(v: unknown): number {
 function indexOne(item: unknown, key: unknown): unknown {
   if (item instanceof GoNil && item.kind === 'map') return ''
   if (Array.isArray(item) || typeof item === 'string') {
-    if (typeof key !== 'number' || !Number.isInteger(key)) throw new FuncError(`error calling index: cannot index slice/array with type ${goTypeName(key)}`)
+    if (typeof key !== 'number' || !Number.isInteger(key))
+      throw new FuncError(`error calling index: cannot index slice/array with type ${goTypeName(key)}`)
     const len = length(item)
     if (key < 0 || key >= len) throw new FuncError(`error calling index: index out of range: ${key}`)
     return typeof item === 'string' ? Buffer.from(item, 'utf8')[key] : item[key]
@@ -43,7 +44,8 @@ function indexOne(item: unknown, key: unknown): unknown {
     if (item.has(key)) return item.get(key)
     return '' // the zero value of map[string]string's element type
   }
-  if (item === undefined || item === null || item instanceof NoValue) throw new FuncError('error calling index: index of untyped nil')
+  if (item === undefined || item === null || item instanceof NoValue)
+    throw new FuncError('error calling index: index of untyped nil')
   throw new FuncError(`error calling index: can't index item of type ${goTypeName(item)}`)
 }
 
@@ -60,7 +62,11 @@ function eq(a: unknown, ...bs: unknown[]): boolean {
     const ka = basicKind(a)
     const kb = basicKind(b)
     if (ka === 'other' || kb === 'other') {
-      if ((a === undefined || a === null || a instanceof GoNil) && (b === undefined || b === null || b instanceof GoNil)) return true
+      if (
+        (a === undefined || a === null || a instanceof GoNil) &&
+        (b === undefined || b === null || b instanceof GoNil)
+      )
+        return true
       if (isStruct(a) || isStruct(b) || Array.isArray(a) || Array.isArray(b) || a instanceof Map || b instanceof Map) {
         throw new FuncError('error calling eq: non-comparable type')
       }
@@ -68,7 +74,8 @@ function eq(a: unknown, ...bs: unknown[]): boolean {
       continue
     }
     const numeric = (k: string): boolean => k === 'int' || k === 'float'
-    if (ka !== kb && !(numeric(ka) && numeric(kb))) throw new FuncError('error calling eq: incompatible types for comparison')
+    if (ka !== kb && !(numeric(ka) && numeric(kb)))
+      throw new FuncError('error calling eq: incompatible types for comparison')
     if (a === b) return true
   }
   return false
@@ -77,15 +84,20 @@ function eq(a: unknown, ...bs: unknown[]): boolean {
 function lt(a: unknown, b: unknown, fn: string): boolean {
   const ka = basicKind(a)
   const kb = basicKind(b)
-  if (ka === 'bool' || ka === 'other' || kb === 'other') throw new FuncError(`error calling ${fn}: invalid type for comparison`)
+  if (ka === 'bool' || ka === 'other' || kb === 'other')
+    throw new FuncError(`error calling ${fn}: invalid type for comparison`)
   const numeric = (k: string): boolean => k === 'int' || k === 'float'
-  if (ka !== kb && !(numeric(ka) && numeric(kb))) throw new FuncError(`error calling ${fn}: incompatible types for comparison`)
+  if (ka !== kb && !(numeric(ka) && numeric(kb)))
+    throw new FuncError(`error calling ${fn}: incompatible types for comparison`)
   if (typeof a === 'string' && typeof b === 'string') return Buffer.compare(Buffer.from(a), Buffer.from(b)) < 0
   return (a as number) < (b as number)
 }
 
 function htmlEscape(s: string): string {
-  return s.replace(/[<>&'"\0]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&#39;', '"': '&#34;', '\0': '\ufffd' })[c]!)
+  return s.replace(
+    /[<>&'"\0]/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&#39;', '"': '&#34;', '\0': '\ufffd' })[c]!,
+  )
 }
 
 function jsEscape(s: string): string {
@@ -99,7 +111,8 @@ function jsEscape(s: string): string {
     else if (ch === '>') out += '\\u003E'
     else if (ch === '&') out += '\\u0026'
     else if (ch === '=') out += '\\u003D'
-    else if (c < 0x20 || c === 0x7f || (c >= 0x80 && c < 0xa0)) out += '\\u' + c.toString(16).toUpperCase().padStart(4, '0')
+    else if (c < 0x20 || c === 0x7f || (c >= 0x80 && c < 0xa0))
+      out += '\\u' + c.toString(16).toUpperCase().padStart(4, '0')
     else out += ch
   }
   return out
@@ -139,8 +152,10 @@ export const FUNCS: Record<string, Fn> = {
   slice: (a) => {
     if (a.length < 1) throw new FuncError('wrong number of args for slice: want at least 1 got 0')
     const [item, ...idx] = a
-    if (idx.length > 3 || (typeof item === 'string' && idx.length > 2)) throw new FuncError(`error calling slice: too many slice indexes: ${idx.length}`)
-    if (typeof item !== 'string' && !Array.isArray(item)) throw new FuncError(`error calling slice: can't slice item of type ${goTypeName(item)}`)
+    if (idx.length > 3 || (typeof item === 'string' && idx.length > 2))
+      throw new FuncError(`error calling slice: too many slice indexes: ${idx.length}`)
+    if (typeof item !== 'string' && !Array.isArray(item))
+      throw new FuncError(`error calling slice: can't slice item of type ${goTypeName(item)}`)
     const len = length(item)
     const [i = 0, j = len] = idx as number[]
     if (!(0 <= i && i <= j && j <= len)) throw new FuncError(`error calling slice: index out of range`)
@@ -172,7 +187,8 @@ export const FUNCS: Record<string, Fn> = {
     const [list, sep] = a
     want(sep, 'string', 'join', 1)
     if (list instanceof GoNil) return ''
-    if (!Array.isArray(list) || !list.every((x) => typeof x === 'string')) throw new FuncError(`wrong type for value; expected []string; got ${goTypeName(list)}`)
+    if (!Array.isArray(list) || !list.every((x) => typeof x === 'string'))
+      throw new FuncError(`wrong type for value; expected []string; got ${goTypeName(list)}`)
     return list.join(sep as string)
   },
   lower: (a) => (arity('lower', a, 1), want(a[0], 'string', 'lower', 0), (a[0] as string).toLowerCase()),

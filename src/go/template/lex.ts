@@ -4,7 +4,22 @@
  */
 import { SkiffError } from '../../errors.js'
 
-export type TokType = 'space' | 'field' | 'var' | 'dot' | 'ident' | 'string' | 'number' | 'char' | 'lparen' | 'rparen' | 'pipe' | 'comma' | 'declare' | 'assign' | 'end'
+export type TokType =
+  | 'space'
+  | 'field'
+  | 'var'
+  | 'dot'
+  | 'ident'
+  | 'string'
+  | 'number'
+  | 'char'
+  | 'lparen'
+  | 'rparen'
+  | 'pipe'
+  | 'comma'
+  | 'declare'
+  | 'assign'
+  | 'end'
 export interface Tok {
   type: TokType
   val: string
@@ -156,7 +171,9 @@ export class TemplateLexer {
   }
 
   private lexNumber(p: number, toks: Tok[]): number {
-    const m = /^[+-]?(0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(\d[\d_]*)?\.?\d*([eE][+-]?\d+)?)/.exec(this.text.slice(p))
+    const m = /^[+-]?(0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(\d[\d_]*)?\.?\d*([eE][+-]?\d+)?)/.exec(
+      this.text.slice(p),
+    )
     const val = m?.[0] ?? ''
     if (!val || /^[+-]?\.?$/.test(val) || ALNUM.test(this.text[p + val.length] ?? '')) {
       throw this.err(p, `bad number syntax: ${JSON.stringify(this.text.slice(p, p + val.length + 1))}`)
@@ -177,7 +194,18 @@ export class TemplateLexer {
         continue
       }
       const e = body[++i]
-      const simple: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', '"': '"', "'": "'" }
+      const simple: Record<string, string> = {
+        a: '\x07',
+        b: '\b',
+        f: '\f',
+        n: '\n',
+        r: '\r',
+        t: '\t',
+        v: '\v',
+        '\\': '\\',
+        '"': '"',
+        "'": "'",
+      }
       if (e !== undefined && simple[e] !== undefined) out += simple[e]
       else if (e === 'x' || e === 'u' || e === 'U') {
         const n = e === 'x' ? 2 : e === 'u' ? 4 : 8

@@ -92,7 +92,8 @@ export class TemplateParser {
           list.push({ t: kw, pos: first.pos })
           continue
         }
-        if (kw === 'define' || kw === 'template' || kw === 'block') throw this.err(first.pos, `{{${kw}}} is not supported in --format templates`)
+        if (kw === 'define' || kw === 'template' || kw === 'block')
+          throw this.err(first.pos, `{{${kw}}} is not supported in --format templates`)
         list.push({ t: 'action', pipe: this.pipeline(toks, 'command'), pos: it.pos })
       }
       if (ends.length) throw this.err(this.text.length, 'unexpected EOF')
@@ -179,7 +180,8 @@ export class TemplateParser {
         if (pipe.cmds.length === 0) throw this.err(t.pos, `missing value for ${context}`)
         return pipe
       }
-      if (t.type === 'end' || t.type === 'rparen') throw this.err(t.pos, `unexpected ${t.type === 'end' ? '}}' : ')'} in ${context}`)
+      if (t.type === 'end' || t.type === 'rparen')
+        throw this.err(t.pos, `unexpected ${t.type === 'end' ? '}}' : ')'} in ${context}`)
       pipe.cmds.push(this.command(toks, context))
       skip()
       if (toks[this.i]?.type === 'pipe') {
@@ -263,7 +265,9 @@ export class TemplateParser {
       case 'ident':
         if (t.val === 'true' || t.val === 'false') return { t: 'bool', value: t.val === 'true', pos: t.pos, src: t.val }
         if (t.val === 'nil') return { t: 'nil', pos: t.pos, src: t.val }
-        if (['if', 'else', 'end', 'range', 'with', 'break', 'continue', 'define', 'template', 'block'].includes(t.val)) {
+        if (
+          ['if', 'else', 'end', 'range', 'with', 'break', 'continue', 'define', 'template', 'block'].includes(t.val)
+        ) {
           throw this.err(t.pos, `unexpected <${t.val}> in ${context}`)
         }
         if (!hasFunc(t.val)) throw this.err(t.pos, `function ${JSON.stringify(t.val)} not defined`)

@@ -31,7 +31,14 @@ export function retries(defaults: RetryDefaults = {}): Interceptor {
         maxRetries: defaults.retryTimes ?? 3,
         ...(defaults.retryDelayMs !== undefined ? { delayMs: defaults.retryDelayMs } : {}),
       })
-    return new RetryHandler(dispatch, o, handler, budget, defaults.describe ?? ((e) => e), defaults.log ?? noDebugLog).start()
+    return new RetryHandler(
+      dispatch,
+      o,
+      handler,
+      budget,
+      defaults.describe ?? ((e) => e),
+      defaults.log ?? noDebugLog,
+    ).start()
   }
 }
 

@@ -18,7 +18,14 @@ import type { DestinationProperties, ImageReference, PutBlobOptions, ReuseOption
 import type { BlobInfo } from '../../manifest/types.js'
 import { StagedDestination } from '../shared/staged-destination.js'
 import { realPathInside, removeEmptyDirs } from './local-path.js'
-import { VERSION_CONTENT, VERSION_FILE, blobFileCandidates, blobFileName, manifestFileName, signatureFileName } from './layout.js'
+import {
+  VERSION_CONTENT,
+  VERSION_FILE,
+  blobFileCandidates,
+  blobFileName,
+  manifestFileName,
+  signatureFileName,
+} from './layout.js'
 
 type TargetState = 'missing' | 'empty' | 'layout'
 
@@ -32,7 +39,11 @@ async function inspectTarget(target: string, image: string): Promise<TargetState
     throw e
   }
   if (!st.isDirectory()) {
-    throw new SkiffError('ERR_INVALID_ARGUMENT', `${image}: ${target} exists and is not a directory; choose another path or remove it`, { image })
+    throw new SkiffError(
+      'ERR_INVALID_ARGUMENT',
+      `${image}: ${target} exists and is not a directory; choose another path or remove it`,
+      { image },
+    )
   }
   const entries = await readdir(target)
   if (entries.length === 0) return 'empty'
@@ -113,10 +124,21 @@ export class DirImageDestination extends StagedDestination {
     } catch (e) {
       unregisterTempPath(staging)
       if (createdParent) await removeEmptyDirs(parent, createdParent)
-      throw new SkiffError('ERR_IO', `${image}: cannot create a staging directory beside ${target}: ${(e as Error).message}`, { image, cause: e })
+      throw new SkiffError(
+        'ERR_IO',
+        `${image}: cannot create a staging directory beside ${target}: ${(e as Error).message}`,
+        { image, cause: e },
+      )
     }
     const device = (await stat(staging)).dev
-    return new DirImageDestination(reference, target, staging, state === 'layout' ? target : undefined, createdParent, device)
+    return new DirImageDestination(
+      reference,
+      target,
+      staging,
+      state === 'layout' ? target : undefined,
+      createdParent,
+      device,
+    )
   }
 
   private async existingSize(path: string): Promise<number | undefined> {
@@ -185,7 +207,9 @@ export class DirImageDestination extends StagedDestination {
 
   async putBlob(stream: Readable, info: BlobInfo, opts: PutBlobOptions = {}): Promise<BlobInfo> {
     this.assertOpen('putBlob()')
-    return this.writeBlob(join(this.staging, 'blob'), stream, info, opts, this.target, (digest) => join(this.staging, blobFileName(digest)))
+    return this.writeBlob(join(this.staging, 'blob'), stream, info, opts, this.target, (digest) =>
+      join(this.staging, blobFileName(digest)),
+    )
   }
 
   async putManifest(bytes: Buffer, mediaType: string, instance?: Digest): Promise<void> {

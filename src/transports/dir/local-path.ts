@@ -36,14 +36,20 @@ export function resolveExplicitPath(p: string): string {
  */
 export function validateLocalPolicyScope(transport: string, scope: string): void {
   if (!scope.startsWith('/')) {
-    throw new InvalidReferenceError(`invalid policy scope "${scope}" for transport ${transport}: it must be an absolute path`)
+    throw new InvalidReferenceError(
+      `invalid policy scope "${scope}" for transport ${transport}: it must be an absolute path`,
+    )
   }
   if (scope === '/') {
-    throw new InvalidReferenceError(`invalid policy scope "/" for transport ${transport}: use the default scope "" instead`)
+    throw new InvalidReferenceError(
+      `invalid policy scope "/" for transport ${transport}: use the default scope "" instead`,
+    )
   }
   const cleaned = normalize(scope).replace(/\/+$/, '')
   if (cleaned !== scope) {
-    throw new InvalidReferenceError(`invalid policy scope "${scope}" for transport ${transport}: not a canonical path, use "${cleaned}"`)
+    throw new InvalidReferenceError(
+      `invalid policy scope "${scope}" for transport ${transport}: not a canonical path, use "${cleaned}"`,
+    )
   }
 }
 

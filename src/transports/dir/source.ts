@@ -28,11 +28,17 @@ export class DirImageSource implements ImageSource {
     const src = new DirImageSource(reference, dir)
     try {
       const st = await stat(dir)
-      if (!st.isDirectory()) throw new SkiffError('ERR_INVALID_LAYOUT', `${reference.toString()}: ${dir} is not a directory`, { image: reference.toString() })
+      if (!st.isDirectory())
+        throw new SkiffError('ERR_INVALID_LAYOUT', `${reference.toString()}: ${dir} is not a directory`, {
+          image: reference.toString(),
+        })
       await stat(join(dir, manifestFileName()))
     } catch (e) {
       if (isNotFound(e)) {
-        throw new ImageNotFoundError(`${reference.toString()}: no image there (${dir} or its manifest.json does not exist)`, { image: reference.toString(), cause: e })
+        throw new ImageNotFoundError(
+          `${reference.toString()}: no image there (${dir} or its manifest.json does not exist)`,
+          { image: reference.toString(), cause: e },
+        )
       }
       throw e
     }
@@ -47,7 +53,9 @@ export class DirImageSource implements ImageSource {
   async getManifest(instance?: Digest): Promise<{ bytes: Buffer; mediaType: string }> {
     const name = manifestFileName(instance)
     try {
-      const bytes = await readFileAtMost(await this.safePath(name), MAX_MANIFEST_SIZE, () => sizeLimitError(`${this.image}: reading ${name}`, MAX_MANIFEST_SIZE, 'ERR_MANIFEST_INVALID', this.image))
+      const bytes = await readFileAtMost(await this.safePath(name), MAX_MANIFEST_SIZE, () =>
+        sizeLimitError(`${this.image}: reading ${name}`, MAX_MANIFEST_SIZE, 'ERR_MANIFEST_INVALID', this.image),
+      )
       return { bytes, mediaType: '' }
     } catch (e) {
       if (isNotFound(e)) {
@@ -69,10 +77,14 @@ export class DirImageSource implements ImageSource {
         lastErr = e
       }
     }
-    throw new SkiffError('ERR_INVALID_LAYOUT', `${this.image}: blob ${info.digest} is missing from the directory; the image is incomplete`, {
-      image: this.image,
-      cause: lastErr,
-    })
+    throw new SkiffError(
+      'ERR_INVALID_LAYOUT',
+      `${this.image}: blob ${info.digest} is missing from the directory; the image is incomplete`,
+      {
+        image: this.image,
+        cause: lastErr,
+      },
+    )
   }
 
   /** The blob's file (symlinks that leave the directory refused), for hardlinking; undefined if absent. */
@@ -92,7 +104,16 @@ export class DirImageSource implements ImageSource {
     const out: Buffer[] = []
     for (let i = 0; ; i++) {
       try {
-        out.push(await readFileAtMost(await this.safePath(signatureFileName(i, instance)), MAX_SIGNATURE_SIZE, () => sizeLimitError(`${this.image}: reading ${signatureFileName(i, instance)}`, MAX_SIGNATURE_SIZE, 'ERR_INVALID_LAYOUT', this.image)))
+        out.push(
+          await readFileAtMost(await this.safePath(signatureFileName(i, instance)), MAX_SIGNATURE_SIZE, () =>
+            sizeLimitError(
+              `${this.image}: reading ${signatureFileName(i, instance)}`,
+              MAX_SIGNATURE_SIZE,
+              'ERR_INVALID_LAYOUT',
+              this.image,
+            ),
+          ),
+        )
       } catch (e) {
         if (isNotFound(e)) return out
         throw e

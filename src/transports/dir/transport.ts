@@ -2,7 +2,15 @@
  * `dir:PATH` — skopeo's directory layout: manifest.json, blobs named by digest, signatures, version.
  */
 import { InvalidReferenceError } from '../../errors.js'
-import type { ImageDestination, ImageReference, ImageSource, ImageTransport, StoredManifest, StoredManifestQuery, TransportOptions } from '../types.js'
+import type {
+  ImageDestination,
+  ImageReference,
+  ImageSource,
+  ImageTransport,
+  StoredManifest,
+  StoredManifestQuery,
+  TransportOptions,
+} from '../types.js'
 import { localStoredManifest } from '../shared/local-stored-manifest.js'
 import { DirImageDestination } from './destination.js'
 import { parentNamespaces, resolveExplicitPath, validateLocalPolicyScope } from './local-path.js'
@@ -54,7 +62,8 @@ export class DirReference implements ImageReference {
 export const dirTransport: ImageTransport = {
   name: 'dir',
   parseReference(details: string): ImageReference {
-    if (details === '') throw new InvalidReferenceError('invalid image name "dir:": a directory path is required, e.g. dir:./image')
+    if (details === '')
+      throw new InvalidReferenceError('invalid image name "dir:": a directory path is required, e.g. dir:./image')
     return new DirReference(details)
   },
   validatePolicyScope(scope: string): void {

@@ -24,7 +24,10 @@ function repoTagsFor(ref: ArchiveRef, additional: DockerReference[] = []): Docke
   const out: DockerReference[] = ref.ref ? [ref.ref] : []
   for (const t of additional) {
     if (t.digest !== undefined) {
-      throw new InvalidReferenceError(`${image}: additional tag "${t.familiarString()}" must be NAME:TAG, not a digest reference`, { image })
+      throw new InvalidReferenceError(
+        `${image}: additional tag "${t.familiarString()}" must be NAME:TAG, not a digest reference`,
+        { image },
+      )
     }
     out.push(t.tagNameOnly())
   }
@@ -39,13 +42,23 @@ async function openOutput(ref: ArchiveRef): Promise<{ stream: Writable; output: 
     const target = await resolveOutputTarget(ref.path)
     if (target.kind === 'atomic') {
       const st = await stat(target.path).catch(() => undefined)
-      if (st?.isDirectory()) throw new SkiffError('ERR_INVALID_ARGUMENT', `${image}: "${ref.path}" is a directory; docker-archive: needs a file path (for a directory use dir: or oci:)`, { image })
+      if (st?.isDirectory())
+        throw new SkiffError(
+          'ERR_INVALID_ARGUMENT',
+          `${image}: "${ref.path}" is a directory; docker-archive: needs a file path (for a directory use dir: or oci:)`,
+          { image },
+        )
       await sweepStaleTemps(dirname(target.path), tempPrefixFor(target.path))
     }
     out = await openOutputFile(ref.path)
   } catch (e) {
     if (e instanceof SkiffError) throw e
-    if (isNotFound(e)) throw new SkiffError('ERR_INVALID_ARGUMENT', `${image}: cannot create "${ref.path}": its directory does not exist`, { image, cause: e })
+    if (isNotFound(e))
+      throw new SkiffError(
+        'ERR_INVALID_ARGUMENT',
+        `${image}: cannot create "${ref.path}": its directory does not exist`,
+        { image, cause: e },
+      )
     throw writeError(e, ref.path, image)
   }
   const file = out
@@ -65,7 +78,10 @@ async function openOutput(ref: ArchiveRef): Promise<{ stream: Writable; output: 
 
 export async function openArchiveDestination(ref: ArchiveRef, opts: TransportOptions): Promise<ImageDestination> {
   if (ref.sourceIndex >= 0) {
-    throw new InvalidReferenceError(`${ref.toString()}: a destination cannot name an image by index (@${ref.sourceIndex}); use docker-archive:PATH[:NAME:TAG]`, { image: ref.toString() })
+    throw new InvalidReferenceError(
+      `${ref.toString()}: a destination cannot name an image by index (@${ref.sourceIndex}); use docker-archive:PATH[:NAME:TAG]`,
+      { image: ref.toString() },
+    )
   }
   const repoTags = repoTagsFor(ref, opts.additionalTags)
   await sweepTmpdir(opts.tmpdir ?? tmpdir()) // spools a killed run left

@@ -59,14 +59,21 @@ export class DockerArchiveReference implements ArchiveRef {
   }
 
   async deleteImage(): Promise<void> {
-    throw new SkiffError('ERR_UNSUPPORTED', `${this.toString()}: deleting images from docker archives is not supported; remove the file instead`, { image: this.toString() })
+    throw new SkiffError(
+      'ERR_UNSUPPORTED',
+      `${this.toString()}: deleting images from docker archives is not supported; remove the file instead`,
+      { image: this.toString() },
+    )
   }
 }
 
 export function parseDockerArchiveReference(transport: ImageTransport, details: string): DockerArchiveReference {
   const image = `${TRANSPORT_NAME}:${details}`
   if (details === '') {
-    throw new InvalidReferenceError(`invalid reference "${image}": expected docker-archive:PATH[:NAME[:TAG]] or docker-archive:PATH:@N`, { image })
+    throw new InvalidReferenceError(
+      `invalid reference "${image}": expected docker-archive:PATH[:NAME[:TAG]] or docker-archive:PATH:@N`,
+      { image },
+    )
   }
   const colon = details.indexOf(':')
   const path = colon === -1 ? details : details.slice(0, colon)
@@ -75,10 +82,14 @@ export function parseDockerArchiveReference(transport: ImageTransport, details: 
   const rest = details.slice(colon + 1)
   if (rest.startsWith('@')) {
     if (!/^@\d+$/.test(rest)) {
-      throw new InvalidReferenceError(`invalid reference "${image}": invalid image index "${rest}"; expected @N with N a non-negative integer`, { image })
+      throw new InvalidReferenceError(
+        `invalid reference "${image}": invalid image index "${rest}"; expected @N with N a non-negative integer`,
+        { image },
+      )
     }
     const n = Number(rest.slice(1))
-    if (!Number.isSafeInteger(n)) throw new InvalidReferenceError(`invalid reference "${image}": image index "${rest}" is too large`, { image })
+    if (!Number.isSafeInteger(n))
+      throw new InvalidReferenceError(`invalid reference "${image}": image index "${rest}" is too large`, { image })
     return new DockerArchiveReference(transport, path, undefined, n)
   }
   let ref: DockerReference
@@ -88,7 +99,10 @@ export function parseDockerArchiveReference(transport: ImageTransport, details: 
     throw new InvalidReferenceError(`invalid reference "${image}": ${(e as Error).message}`, { image, cause: e })
   }
   if (ref.digest !== undefined) {
-    throw new InvalidReferenceError(`invalid reference "${image}": docker-archive does not support digest references; use NAME:TAG or @N`, { image })
+    throw new InvalidReferenceError(
+      `invalid reference "${image}": docker-archive does not support digest references; use NAME:TAG or @N`,
+      { image },
+    )
   }
   return new DockerArchiveReference(transport, path, ref.tagNameOnly(), -1)
 }

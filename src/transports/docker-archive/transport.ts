@@ -15,7 +15,10 @@ export const dockerArchiveTransport: DockerArchiveTransport = {
   validatePolicyScope(scope: string): void {
     // As containers/image: archives have no identity, so only the transport-wide default applies.
     if (scope === '') return
-    throw new SkiffError('ERR_POLICY_INVALID', `invalid policy scope "${scope}" for docker-archive: it does not support any scopes except the default "" one`)
+    throw new SkiffError(
+      'ERR_POLICY_INVALID',
+      `invalid policy scope "${scope}" for docker-archive: it does not support any scopes except the default "" one`,
+    )
   },
 }
 

@@ -12,25 +12,58 @@ import type { DaemonEndpoint } from './endpoint.js'
 /** The daemon's answers to a request are at most this big when they are JSON (errors, load status). */
 const MAX_JSON_RESPONSE = 4 << 20
 
-const CONNECT_ERRORS = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'ENOTSOCK', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNRESET'])
+const CONNECT_ERRORS = new Set([
+  'ENOENT',
+  'ECONNREFUSED',
+  'EACCES',
+  'ENOTSOCK',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ECONNRESET',
+])
 
 /** A connection-level failure as the user should read it. */
 export function connectionError(ep: DaemonEndpoint, e: unknown, image?: string): SkiffError {
   if (e instanceof SkiffError) return e
   const err = e as NodeJS.ErrnoException
-  if ((err as Error).name === 'AbortError') return new SkiffError('ERR_ABORTED', `${image ? `${image}: ` : ''}the request to the Docker daemon was aborted`, { cause: e, ...(image ? { image } : {}) })
+  if ((err as Error).name === 'AbortError')
+    return new SkiffError('ERR_ABORTED', `${image ? `${image}: ` : ''}the request to the Docker daemon was aborted`, {
+      cause: e,
+      ...(image ? { image } : {}),
+    })
   const code = err?.code ?? ''
   const prefix = image ? `${image}: ` : ''
-  if (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || code.startsWith('CERT_') || code.includes('SELF_SIGNED') || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' || code === 'EPROTO') {
+  if (
+    code.startsWith('ERR_TLS') ||
+    code.startsWith('ERR_SSL') ||
+    code.startsWith('CERT_') ||
+    code.includes('SELF_SIGNED') ||
+    code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' ||
+    code === 'EPROTO'
+  ) {
     const reason = (err as { reason?: unknown }).reason
     const why = typeof reason === 'string' && reason !== '' ? reason : err.message
-    return new SkiffError('ERR_TLS', withOptions`${prefix}TLS error talking to the Docker daemon at ${ep.host}: ${why}; check DOCKER_CERT_PATH / ${opt('registry.certDir')} (ca.pem, cert.pem, key.pem)`, { cause: e, ...(image ? { image } : {}) })
+    return new SkiffError(
+      'ERR_TLS',
+      withOptions`${prefix}TLS error talking to the Docker daemon at ${ep.host}: ${why}; check DOCKER_CERT_PATH / ${opt('registry.certDir')} (ca.pem, cert.pem, key.pem)`,
+      { cause: e, ...(image ? { image } : {}) },
+    )
   }
   if (CONNECT_ERRORS.has(code) || code === '') {
     const why = code === 'EACCES' ? ' (permission denied on the socket)' : ''
-    return new SkiffError('ERR_IO', withOptions`${prefix}cannot connect to the Docker daemon at ${ep.host}${why}; is dockerd running? (use ${ep.hostOption} / DOCKER_HOST)`, { cause: e, ...(image ? { image } : {}) })
+    return new SkiffError(
+      'ERR_IO',
+      withOptions`${prefix}cannot connect to the Docker daemon at ${ep.host}${why}; is dockerd running? (use ${ep.hostOption} / DOCKER_HOST)`,
+      { cause: e, ...(image ? { image } : {}) },
+    )
   }
-  return new SkiffError('ERR_IO', `${prefix}talking to the Docker daemon at ${ep.host}: ${err.message}`, { cause: e, ...(image ? { image } : {}) })
+  return new SkiffError('ERR_IO', `${prefix}talking to the Docker daemon at ${ep.host}: ${err.message}`, {
+    cause: e,
+    ...(image ? { image } : {}),
+  })
 }
 
 export interface DaemonRequestOptions {
@@ -39,7 +72,12 @@ export interface DaemonRequestOptions {
 }
 
 /** Starts a request; the caller writes the body (or ends it) and waits for `response`. */
-export function startRequest(ep: DaemonEndpoint, method: string, path: string, opts: DaemonRequestOptions = {}): { req: ClientRequest; response: Promise<IncomingMessage> } {
+export function startRequest(
+  ep: DaemonEndpoint,
+  method: string,
+  path: string,
+  opts: DaemonRequestOptions = {},
+): { req: ClientRequest; response: Promise<IncomingMessage> } {
   const base: RequestOptions = {
     method,
     path,
@@ -64,7 +102,12 @@ export function startRequest(ep: DaemonEndpoint, method: string, path: string, o
 }
 
 /** A request without a body. Connection failures become connectionError. */
-export async function daemonRequest(ep: DaemonEndpoint, method: string, path: string, opts: DaemonRequestOptions & { image?: string } = {}): Promise<IncomingMessage> {
+export async function daemonRequest(
+  ep: DaemonEndpoint,
+  method: string,
+  path: string,
+  opts: DaemonRequestOptions & { image?: string } = {},
+): Promise<IncomingMessage> {
   const { req, response } = startRequest(ep, method, path, opts)
   req.end()
   try {
@@ -108,11 +151,18 @@ export async function errorMessage(res: IncomingMessage): Promise<string> {
 }
 
 /** GET /_ping: fails with a clear message when the daemon cannot be reached. */
-export async function ping(ep: DaemonEndpoint, opts: { signal?: AbortSignal | undefined; image?: string } = {}): Promise<void> {
+export async function ping(
+  ep: DaemonEndpoint,
+  opts: { signal?: AbortSignal | undefined; image?: string } = {},
+): Promise<void> {
   const res = await daemonRequest(ep, 'GET', '/_ping', opts)
   if (res.statusCode !== 200) {
     const msg = await errorMessage(res)
-    throw new SkiffError('ERR_IO', `${opts.image ? `${opts.image}: ` : ''}the Docker daemon at ${ep.host} is not ready: ${msg}`, opts.image ? { image: opts.image } : {})
+    throw new SkiffError(
+      'ERR_IO',
+      `${opts.image ? `${opts.image}: ` : ''}the Docker daemon at ${ep.host} is not ready: ${msg}`,
+      opts.image ? { image: opts.image } : {},
+    )
   }
   res.resume()
 }

@@ -44,7 +44,9 @@ class LoadOutput implements TarfileOutput {
 
   private async failure(res: IncomingMessage): Promise<SkiffError> {
     const msg = await errorMessage(res)
-    return new SkiffError('ERR_IO', `${this.image}: the Docker daemon at ${this.ep.host} refused the image: ${msg}`, { image: this.image })
+    return new SkiffError('ERR_IO', `${this.image}: the Docker daemon at ${this.ep.host} refused the image: ${msg}`, {
+      image: this.image,
+    })
   }
 
   async commit(): Promise<void> {
@@ -57,7 +59,11 @@ class LoadOutput implements TarfileOutput {
     if (res.statusCode !== 200) throw this.early ?? (await this.failure(res))
     const result = parseLoadResponse((await readBody(res)).toString('utf8'))
     if (result.error !== undefined) {
-      throw new SkiffError('ERR_IO', `${this.image}: the Docker daemon at ${this.ep.host} failed to load the image: ${result.error}`, { image: this.image })
+      throw new SkiffError(
+        'ERR_IO',
+        `${this.image}: the Docker daemon at ${this.ep.host} failed to load the image: ${result.error}`,
+        { image: this.image },
+      )
     }
   }
 
@@ -65,7 +71,8 @@ class LoadOutput implements TarfileOutput {
     // A request torn down before its socket connected (nothing written yet) ends with 'close'
     // alone: no 'error', no response. Waiting for the response only would wait forever.
     const closed = this.req.closed ? Promise.resolve(undefined) : once(this.req, 'close').then(() => undefined)
-    if (!this.req.destroyed) this.req.destroy(new Error('image load aborted: the destination was closed without commit'))
+    if (!this.req.destroyed)
+      this.req.destroy(new Error('image load aborted: the destination was closed without commit'))
     const res = await Promise.race([this.response.catch(() => undefined), closed])
     res?.resume()
   }
@@ -74,13 +81,19 @@ class LoadOutput implements TarfileOutput {
 export async function openDaemonDestination(ref: DaemonRef, opts: TransportOptions): Promise<ImageDestination> {
   const image = ref.toString()
   if (ref.ref === undefined || ref.ref.tag === undefined) {
-    throw new InvalidReferenceError(`invalid destination ${image}: a destination must be NAME:TAG (image IDs and digests can only be read)`, { image })
+    throw new InvalidReferenceError(
+      `invalid destination ${image}: a destination must be NAME:TAG (image IDs and digests can only be read)`,
+      { image },
+    )
   }
   const ep = resolveEndpoint(opts.registry, 'destination')
   await sweepTmpdir(opts.tmpdir ?? tmpdir()) // spools a killed run left
   // Fail early and clearly when the daemon is not there, before any layer is read.
   await ping(ep, { signal: opts.signal, image })
-  const { req, response } = startRequest(ep, 'POST', '/images/load?quiet=1', { headers: { 'Content-Type': 'application/x-tar' }, signal: opts.signal })
+  const { req, response } = startRequest(ep, 'POST', '/images/load?quiet=1', {
+    headers: { 'Content-Type': 'application/x-tar' },
+    signal: opts.signal,
+  })
   const output = new LoadOutput(ep, image, req, response)
   return new TarfileDestination(ref, new TarWriter(req), output, { repoTags: [ref.ref], tmpdir: opts.tmpdir })
 }

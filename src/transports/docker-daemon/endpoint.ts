@@ -35,7 +35,10 @@ export interface DaemonEndpoint {
 export type DaemonSide = 'source' | 'destination'
 
 function invalidHost(host: string, why: string): SkiffError {
-  return new SkiffError('ERR_INVALID_ARGUMENT', `invalid docker daemon host "${host}": ${why}; expected unix:///path/to/docker.sock or tcp://HOST:PORT`)
+  return new SkiffError(
+    'ERR_INVALID_ARGUMENT',
+    `invalid docker daemon host "${host}": ${why}; expected unix:///path/to/docker.sock or tcp://HOST:PORT`,
+  )
 }
 
 function readPem(dir: string, name: string, required: boolean): Buffer | undefined {
@@ -43,7 +46,9 @@ function readPem(dir: string, name: string, required: boolean): Buffer | undefin
     return readFileSync(join(dir, name))
   } catch (e) {
     if (!required && (e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw new SkiffError('ERR_TLS', `docker daemon TLS: cannot read ${join(dir, name)}: ${(e as Error).message}`, { cause: e })
+    throw new SkiffError('ERR_TLS', `docker daemon TLS: cannot read ${join(dir, name)}: ${(e as Error).message}`, {
+      cause: e,
+    })
   }
 }
 
@@ -52,12 +57,22 @@ function tlsFor(reg: RegistryAccessOptions | undefined, env: NodeJS.ProcessEnv):
   const ca = readPem(dir, 'ca.pem', false)
   const cert = readPem(dir, 'cert.pem', false)
   const key = readPem(dir, 'key.pem', cert !== undefined)
-  if (key !== undefined && cert === undefined) throw new SkiffError('ERR_TLS', `docker daemon TLS: ${join(dir, 'key.pem')} has no matching cert.pem`)
-  return { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}), rejectUnauthorized: reg?.tlsVerify !== false }
+  if (key !== undefined && cert === undefined)
+    throw new SkiffError('ERR_TLS', `docker daemon TLS: ${join(dir, 'key.pem')} has no matching cert.pem`)
+  return {
+    ...(ca ? { ca } : {}),
+    ...(cert ? { cert } : {}),
+    ...(key ? { key } : {}),
+    rejectUnauthorized: reg?.tlsVerify !== false,
+  }
 }
 
 /** Resolves the daemon endpoint for one side of a copy. */
-export function resolveEndpoint(reg: RegistryAccessOptions | undefined, side: DaemonSide, env: NodeJS.ProcessEnv = process.env): DaemonEndpoint {
+export function resolveEndpoint(
+  reg: RegistryAccessOptions | undefined,
+  side: DaemonSide,
+  env: NodeJS.ProcessEnv = process.env,
+): DaemonEndpoint {
   const hostOption = opt('registry.daemonHost', { side })
   const host = reg?.daemonHost || env.DOCKER_HOST || DEFAULT_DOCKER_HOST
   const m = /^([a-z]+):\/\/(.*)$/.exec(host)
@@ -68,8 +83,11 @@ export function resolveEndpoint(reg: RegistryAccessOptions | undefined, side: Da
     if (rest === '') throw invalidHost(host, 'empty socket path')
     return { host, socketPath: rest, hostOption }
   }
-  if (scheme !== 'tcp' && scheme !== 'http' && scheme !== 'https') throw invalidHost(host, `unsupported scheme "${scheme}"`)
-  const useTls = scheme === 'https' || (scheme === 'tcp' && (!!env.DOCKER_TLS_VERIFY || reg?.certDir !== undefined || reg?.tlsVerify === true))
+  if (scheme !== 'tcp' && scheme !== 'http' && scheme !== 'https')
+    throw invalidHost(host, `unsupported scheme "${scheme}"`)
+  const useTls =
+    scheme === 'https' ||
+    (scheme === 'tcp' && (!!env.DOCKER_TLS_VERIFY || reg?.certDir !== undefined || reg?.tlsVerify === true))
   let url: URL
   try {
     url = new URL(`${useTls ? 'https' : 'http'}://${rest}`)

@@ -26,7 +26,11 @@ function asDigest(s: string, image: string): Digest | undefined {
     ok = alg === 'sha384' && /^[a-f0-9]{96}$/.test(s.slice(alg.length + 1))
   }
   if (!ok) return undefined
-  if (alg !== 'sha256') throw new InvalidReferenceError(`invalid reference "${image}": only digest algorithm sha256 is accepted for image IDs`, { image })
+  if (alg !== 'sha256')
+    throw new InvalidReferenceError(
+      `invalid reference "${image}": only digest algorithm sha256 is accepted for image IDs`,
+      { image },
+    )
   return s
 }
 
@@ -71,29 +75,49 @@ export class DockerDaemonReference implements DaemonRef {
   }
 
   async deleteImage(): Promise<void> {
-    throw new SkiffError('ERR_UNSUPPORTED', `${this.toString()}: deleting images is not implemented for docker-daemon:; use "docker rmi" instead`, { image: this.toString() })
+    throw new SkiffError(
+      'ERR_UNSUPPORTED',
+      `${this.toString()}: deleting images is not implemented for docker-daemon:; use "docker rmi" instead`,
+      { image: this.toString() },
+    )
   }
 }
 
 export function parseDockerDaemonReference(transport: ImageTransport, details: string): DockerDaemonReference {
   const image = `${TRANSPORT_NAME}:${details}`
-  if (details === '') throw new InvalidReferenceError(`invalid reference "${image}": expected docker-daemon:NAME:TAG, docker-daemon:NAME@DIGEST or docker-daemon:sha256:IMAGE-ID`, { image })
+  if (details === '')
+    throw new InvalidReferenceError(
+      `invalid reference "${image}": expected docker-daemon:NAME:TAG, docker-daemon:NAME@DIGEST or docker-daemon:sha256:IMAGE-ID`,
+      { image },
+    )
   const id = asDigest(details, image)
   if (id !== undefined) return new DockerDaemonReference(transport, id, undefined)
   let ref: DockerReference
   try {
     ref = parseNormalizedReference(details)
   } catch (e) {
-    throw new InvalidReferenceError(`invalid reference "${image}": ${(e as Error).message.replace(/^invalid reference "[^"]*": /, '')}`, { image, cause: e })
+    throw new InvalidReferenceError(
+      `invalid reference "${image}": ${(e as Error).message.replace(/^invalid reference "[^"]*": /, '')}`,
+      { image, cause: e },
+    )
   }
   if (ref.familiarName() === 'sha256') {
-    throw new InvalidReferenceError(`invalid reference "${image}": the sha256 repository name is reserved for (non-shortened) image IDs; use docker-daemon:sha256:<64 hex digits>`, { image })
+    throw new InvalidReferenceError(
+      `invalid reference "${image}": the sha256 repository name is reserved for (non-shortened) image IDs; use docker-daemon:sha256:<64 hex digits>`,
+      { image },
+    )
   }
   if (ref.isNameOnly()) {
-    throw new InvalidReferenceError(`invalid reference "${image}": ${ref.familiarString()} has neither a tag nor a digest; use docker-daemon:${ref.familiarString()}:latest`, { image })
+    throw new InvalidReferenceError(
+      `invalid reference "${image}": ${ref.familiarString()} has neither a tag nor a digest; use docker-daemon:${ref.familiarString()}:latest`,
+      { image },
+    )
   }
   if (ref.tag !== undefined && ref.digest !== undefined) {
-    throw new InvalidReferenceError(`invalid reference "${image}": references with both a tag and a digest are not supported by docker-daemon:`, { image })
+    throw new InvalidReferenceError(
+      `invalid reference "${image}": references with both a tag and a digest are not supported by docker-daemon:`,
+      { image },
+    )
   }
   return new DockerDaemonReference(transport, undefined, ref)
 }

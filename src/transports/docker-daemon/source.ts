@@ -17,7 +17,11 @@ import type { DaemonRef } from './types.js'
 const NOT_FOUND_RE = /no such image|reference does not exist|not found|failed to get digest .*no such file/i
 
 /** Whether the image exists, for classifying a failed save (`GET /images/{name}/json`). */
-async function imageExists(ep: DaemonEndpoint, name: string, signal: AbortSignal | undefined): Promise<boolean | undefined> {
+async function imageExists(
+  ep: DaemonEndpoint,
+  name: string,
+  signal: AbortSignal | undefined,
+): Promise<boolean | undefined> {
   try {
     const res = await daemonRequest(ep, 'GET', `/images/${name}/json`, { signal })
     res.resume()
@@ -37,9 +41,14 @@ export async function openDaemonSource(ref: DaemonRef, opts: TransportOptions): 
   if (res.statusCode !== 200) {
     const msg = await errorMessage(res)
     if (res.statusCode === 404 || (NOT_FOUND_RE.test(msg) && (await imageExists(ep, name, opts.signal)) === false)) {
-      throw new ImageNotFoundError(`${image}: no such image in the Docker daemon at ${ep.host} ("docker images" lists what it holds)`, { image })
+      throw new ImageNotFoundError(
+        `${image}: no such image in the Docker daemon at ${ep.host} ("docker images" lists what it holds)`,
+        { image },
+      )
     }
-    throw new SkiffError('ERR_IO', `${image}: the Docker daemon at ${ep.host} refused to export the image: ${msg}`, { image })
+    throw new SkiffError('ERR_IO', `${image}: the Docker daemon at ${ep.host} refused to export the image: ${msg}`, {
+      image,
+    })
   }
   let reader: TarfileReader
   try {

@@ -15,7 +15,10 @@ export const dockerDaemonTransport: DockerDaemonTransport = {
   validatePolicyScope(scope: string): void {
     // As containers/image: image IDs cannot be namespaced, so only the transport-wide default applies.
     if (scope === '') return
-    throw new SkiffError('ERR_POLICY_INVALID', `invalid policy scope "${scope}" for docker-daemon: it does not support any scopes except the default "" one`)
+    throw new SkiffError(
+      'ERR_POLICY_INVALID',
+      `invalid policy scope "${scope}" for docker-daemon: it does not support any scopes except the default "" one`,
+    )
   },
 }
 

@@ -31,7 +31,9 @@ export async function checkRegistryCredentials(
   const context = contextOf(opts)
   const clientOpts = await registryClientOptions(registry, { registry: access, context })
   // A client of its own (a custom credential source is never shared) that knows only these credentials.
-  const client = await (await context.clients()).acquire(registry, {
+  const client = await (
+    await context.clients()
+  ).acquire(registry, {
     ...clientOpts,
     credentials: { ...creds },
     credentialSource: async () => undefined,

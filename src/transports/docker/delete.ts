@@ -27,8 +27,15 @@ export async function deleteDockerImage(ref: DockerRef, opts?: TransportOptions)
     if (!digest) {
       const tag = ref.ref.tag ?? 'latest'
       const head = await repo.headManifest(tag, signal)
-      if (!head) throw new ImageNotFoundError(`${ref.toString()}: image not found (no manifest for tag ${tag})`, { image: ref.toString() })
-      if (!head.digest) throw new SkiffError('ERR_REGISTRY', `${ref.toString()}: the registry did not say the digest of tag ${tag} (no Docker-Content-Digest); delete by digest instead`)
+      if (!head)
+        throw new ImageNotFoundError(`${ref.toString()}: image not found (no manifest for tag ${tag})`, {
+          image: ref.toString(),
+        })
+      if (!head.digest)
+        throw new SkiffError(
+          'ERR_REGISTRY',
+          `${ref.toString()}: the registry did not say the digest of tag ${tag} (no Docker-Content-Digest); delete by digest instead`,
+        )
       digest = head.digest
     }
     const res = await repo.deleteManifest(digest, signal)
@@ -54,7 +61,10 @@ export async function untagDockerImage(ref: DockerRef, opts?: TransportOptions):
   const signal = opts?.signal
   const tag = ref.ref.tag
   if (ref.ref.digest !== undefined || tag === undefined || ref.unknownDigest) {
-    throw new SkiffError('ERR_INVALID_ARGUMENT', `${ref.toString()}: untag needs a tag (docker://REPO:TAG); to delete an image by digest use delete`)
+    throw new SkiffError(
+      'ERR_INVALID_ARGUMENT',
+      `${ref.toString()}: untag needs a tag (docker://REPO:TAG); to delete an image by digest use delete`,
+    )
   }
   const { client, repo } = await openRepository(ref, opts)
   try {
@@ -67,7 +77,8 @@ export async function untagDockerImage(ref: DockerRef, opts?: TransportOptions):
     }
     const e = await repo.fail(res, `removing tag ${tag}`)
     const detail = e.message.replace(/^.*?removing tag [^:]*: /, '')
-    if (res.status === 405 && !/UNSUPPORTED|DIGEST_INVALID/.test(detail)) throw deletesDisabled(ref, client.registry, detail)
+    if (res.status === 405 && !/UNSUPPORTED|DIGEST_INVALID/.test(detail))
+      throw deletesDisabled(ref, client.registry, detail)
     if (res.status === 400 || res.status === 405 || res.status === 404) {
       throw new SkiffError(
         'ERR_UNSUPPORTED',

@@ -95,7 +95,10 @@ export class DockerImageDestination extends StagedDestination {
     if (this.reference.unknownDigest || ref.digest !== undefined) {
       const d = manifestDigest(bytes, mediaType)
       if (ref.digest !== undefined && ref.digest !== d) {
-        throw new SkiffError('ERR_DIGEST_MISMATCH', `${this.reference.toString()}: the manifest to write has digest ${d}, not the ${ref.digest} the destination names; copy to a tag or to @@unknown-digest@@ instead`)
+        throw new SkiffError(
+          'ERR_DIGEST_MISMATCH',
+          `${this.reference.toString()}: the manifest to write has digest ${d}, not the ${ref.digest} the destination names; copy to a tag or to @@unknown-digest@@ instead`,
+        )
       }
       await this.repo.putManifest(d, bytes, mediaType, this.signal)
       return
@@ -105,7 +108,11 @@ export class DockerImageDestination extends StagedDestination {
 
   async putSignatures(signatures: Buffer[]): Promise<void> {
     this.assertOpen('putSignatures()')
-    if (signatures.length) throw new SkiffError('ERR_UNSUPPORTED', withOptions`${this.reference.toString()}: storing signatures in a registry is not supported yet; use ${opt('removeSignatures', { value: true })}`)
+    if (signatures.length)
+      throw new SkiffError(
+        'ERR_UNSUPPORTED',
+        withOptions`${this.reference.toString()}: storing signatures in a registry is not supported yet; use ${opt('removeSignatures', { value: true })}`,
+      )
   }
 
   /** The manifest PUT already made the image visible. */

@@ -13,6 +13,9 @@ import type { DockerImageReference } from './reference.js'
 
 /** Removes only a tag (`docker://REPO:TAG` or a parsed reference); see untagDockerImage. */
 export function untag(ref: string | DockerImageReference, opts?: TransportOptions): Promise<void> {
-  const r = typeof ref === 'string' ? parseDockerDetails(dockerTransport, ref.startsWith('docker:') ? ref.slice('docker:'.length) : ref) : ref
+  const r =
+    typeof ref === 'string'
+      ? parseDockerDetails(dockerTransport, ref.startsWith('docker:') ? ref.slice('docker:'.length) : ref)
+      : ref
   return untagDockerImage(r, opts)
 }

@@ -21,7 +21,14 @@ import type { RegistryClient, RegistryClientOptions } from '../../registry/clien
 import { newContext, type SkiffContext } from '../../registry/context.js'
 import { Repository } from '../../registry/repository.js'
 import { SkiffError } from '../../errors.js'
-import { checkNotBlocked, isInsecure, registryAccess, pullSources, type PullSource, type RegistriesConf } from '../../config/registries-conf/index.js'
+import {
+  checkNotBlocked,
+  isInsecure,
+  registryAccess,
+  pullSources,
+  type PullSource,
+  type RegistriesConf,
+} from '../../config/registries-conf/index.js'
 import type { DockerRef } from './types.js'
 
 /**
@@ -35,7 +42,9 @@ export function contextOf(opts: TransportOptions | undefined): SkiffContext {
 
 /** `opts` with a context (a fresh one when it has none), for an operation of several steps. */
 export function withContext(opts: TransportOptions | undefined): TransportOptions & { context: SkiffContext } {
-  return opts?.context ? (opts as TransportOptions & { context: SkiffContext }) : { ...(opts ?? {}), context: newContext() }
+  return opts?.context
+    ? (opts as TransportOptions & { context: SkiffContext })
+    : { ...(opts ?? {}), context: newContext() }
 }
 
 /**
@@ -47,7 +56,11 @@ export function registriesConf(opts: TransportOptions | undefined): Promise<Regi
 }
 
 /** Client options for one endpoint: the flags, plus registries.conf's `insecure` and credential-helpers. */
-export function clientOptions(opts: TransportOptions | undefined, insecure: boolean, conf?: RegistriesConf): RegistryClientOptions {
+export function clientOptions(
+  opts: TransportOptions | undefined,
+  insecure: boolean,
+  conf?: RegistriesConf,
+): RegistryClientOptions {
   const o: RegistryClientOptions = { ...(opts?.registry ?? {}) }
   delete o.registriesConfPath
   if (o.tlsVerify === undefined && insecure) o.tlsVerify = false
@@ -75,7 +88,10 @@ export interface DockerEndpoints {
 }
 
 /** Resolves `ref` against registries.conf; throws ERR_POLICY_DENIED when its name is blocked. */
-export async function resolveDockerEndpoints(ref: DockerRef, opts: TransportOptions | undefined): Promise<DockerEndpoints> {
+export async function resolveDockerEndpoints(
+  ref: DockerRef,
+  opts: TransportOptions | undefined,
+): Promise<DockerEndpoints> {
   const conf = await registriesConf(opts)
   checkNotBlocked(conf, ref.ref)
   return { pull: pullSources(conf, ref.ref), named: { reference: ref.ref, insecure: isInsecure(conf, ref.ref.name) } }
@@ -106,23 +122,37 @@ export async function openRepositoryAt(
  * rewritten by `location`, never a mirror (containers-registries.conf(5): redirection and mirrors
  * are for reads of images). `physical` is the reference contacted (the named one).
  */
-export async function openRepository(ref: DockerRef, options: TransportOptions | undefined, access: 'pull' | 'push' = 'pull'): Promise<OpenedRepository & { physical: DockerReference }> {
+export async function openRepository(
+  ref: DockerRef,
+  options: TransportOptions | undefined,
+  access: 'pull' | 'push' = 'pull',
+): Promise<OpenedRepository & { physical: DockerReference }> {
   const opts = withContext(options)
   const { named } = await resolveDockerEndpoints(ref, opts)
   return { ...(await openRepositoryAt(ref, named.reference, named.insecure, opts, access)), physical: named.reference }
 }
 
 /** A pooled client of `opts`'s context for a registry named directly (list-repos): see registryClientOptions. */
-export async function acquireRegistryClient(registry: string, opts: TransportOptions | undefined): Promise<RegistryClient> {
+export async function acquireRegistryClient(
+  registry: string,
+  opts: TransportOptions | undefined,
+): Promise<RegistryClient> {
   const context = contextOf(opts)
   return (await context.clients()).acquire(registry, await registryClientOptions(registry, { ...opts, context }))
 }
 
 /** Client options for a registry named directly (list-repos, login): registries.conf `insecure` / `blocked` apply. */
-export async function registryClientOptions(registry: string, opts: TransportOptions | undefined): Promise<RegistryClientOptions> {
+export async function registryClientOptions(
+  registry: string,
+  opts: TransportOptions | undefined,
+): Promise<RegistryClientOptions> {
   const conf = await registriesConf(opts)
   const a = registryAccess(conf, registry)
-  if (a.blocked) throw new SkiffError('ERR_POLICY_DENIED', `registry ${registry} is blocked in ${conf.sources.join(' or ') || 'registries.conf'}`)
+  if (a.blocked)
+    throw new SkiffError(
+      'ERR_POLICY_DENIED',
+      `registry ${registry} is blocked in ${conf.sources.join(' or ') || 'registries.conf'}`,
+    )
   return clientOptions(opts, a.insecure, conf)
 }
 

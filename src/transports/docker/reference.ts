@@ -5,7 +5,14 @@
  */
 import { InvalidReferenceError } from '../../errors.js'
 import { DockerReference, parseNormalizedReference } from '../../reference/docker-reference.js'
-import type { ImageDestination, ImageSource, ImageTransport, StoredManifest, StoredManifestQuery, TransportOptions } from '../types.js'
+import type {
+  ImageDestination,
+  ImageSource,
+  ImageTransport,
+  StoredManifest,
+  StoredManifestQuery,
+  TransportOptions,
+} from '../types.js'
 import type { DockerRef } from './types.js'
 // The HTTP client (undici and the registry code) loads only when a registry is actually used, so
 // `skiff copy oci:… dir:…` and `inspect` of local images do not pay for it at start-up.
@@ -14,10 +21,13 @@ export const UNKNOWN_DIGEST_SUFFIX = '@@unknown-digest@@'
 
 /** `name:tag` or `name@digest` (containers/image policyconfiguration.DockerReferenceIdentity). */
 export function dockerReferenceIdentity(ref: DockerReference): string {
-  if (ref.tag !== undefined && ref.digest !== undefined) throw new InvalidReferenceError(`unexpected Docker reference ${ref.familiarString()} with both a name and a digest`)
+  if (ref.tag !== undefined && ref.digest !== undefined)
+    throw new InvalidReferenceError(`unexpected Docker reference ${ref.familiarString()} with both a name and a digest`)
   if (ref.tag !== undefined) return `${ref.name}:${ref.tag}`
   if (ref.digest !== undefined) return `${ref.name}@${ref.digest}`
-  throw new InvalidReferenceError(`internal inconsistency: Docker reference ${ref.familiarString()} with neither a tag nor a digest`)
+  throw new InvalidReferenceError(
+    `internal inconsistency: Docker reference ${ref.familiarString()} with neither a tag nor a digest`,
+  )
 }
 
 /**
@@ -90,7 +100,10 @@ export class DockerImageReference implements DockerRef {
   }
 
   /** A HEAD of the manifest (never a GET, which counts as a pull): see stored-manifest.ts. */
-  async storedManifest(opts: TransportOptions | undefined, query: StoredManifestQuery): Promise<StoredManifest | undefined> {
+  async storedManifest(
+    opts: TransportOptions | undefined,
+    query: StoredManifestQuery,
+  ): Promise<StoredManifest | undefined> {
     const { dockerStoredManifest } = await import('./stored-manifest.js')
     return dockerStoredManifest(this, opts, query)
   }
@@ -99,18 +112,25 @@ export class DockerImageReference implements DockerRef {
 /** Parses what follows `docker:` (`//busybox`, `//quay.io/x/y:1`, `//host/r@sha256:…`). */
 export function parseDockerDetails(transport: ImageTransport, details: string): DockerImageReference {
   if (!details.startsWith('//')) {
-    throw new InvalidReferenceError(`docker: image reference "${details}" does not start with "//" (write docker://${details.replace(/^\/*/, '')})`)
+    throw new InvalidReferenceError(
+      `docker: image reference "${details}" does not start with "//" (write docker://${details.replace(/^\/*/, '')})`,
+    )
   }
   let rest = details.slice(2)
   if (rest.endsWith(UNKNOWN_DIGEST_SUFFIX)) {
     rest = rest.slice(0, -UNKNOWN_DIGEST_SUFFIX.length)
     const named = parseNormalizedReference(rest)
-    if (!named.isNameOnly()) throw new InvalidReferenceError(`docker://${details}: a reference with ${UNKNOWN_DIGEST_SUFFIX} must not have a tag or digest`)
+    if (!named.isNameOnly())
+      throw new InvalidReferenceError(
+        `docker://${details}: a reference with ${UNKNOWN_DIGEST_SUFFIX} must not have a tag or digest`,
+      )
     return new DockerImageReference(transport, named, true)
   }
   const ref = parseNormalizedReference(rest)
   if (ref.tag !== undefined && ref.digest !== undefined) {
-    throw new InvalidReferenceError(`docker://${rest}: references with both a tag and a digest are not supported; use either :${ref.tag} or @${ref.digest}`)
+    throw new InvalidReferenceError(
+      `docker://${rest}: references with both a tag and a digest are not supported; use either :${ref.tag} or @${ref.digest}`,
+    )
   }
   return new DockerImageReference(transport, ref.tagNameOnly())
 }

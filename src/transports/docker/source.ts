@@ -43,7 +43,10 @@ export class DockerImageSource implements ImageSource {
    */
   static async open(ref: DockerRef, options?: TransportOptions): Promise<DockerImageSource> {
     const opts = withContext(options) // one context for every endpoint tried
-    if (ref.unknownDigest) throw new InvalidReferenceError(`${ref.toString()}: an @@unknown-digest@@ reference can only be written to, not read`)
+    if (ref.unknownDigest)
+      throw new InvalidReferenceError(
+        `${ref.toString()}: an @@unknown-digest@@ reference can only be written to, not read`,
+      )
     const sources = await pullCandidates(ref, opts)
     const isNamed = (s: PullSource): boolean => !s.mirror && s.reference.name === ref.ref.name
     if (sources.length === 1 && !sources[0]!.blocked) {
@@ -54,7 +57,10 @@ export class DockerImageSource implements ImageSource {
     for (const s of sources) {
       const where = `${s.mirror ? 'mirror' : 'primary'} ${s.reference.name}`
       if (s.blocked) {
-        failures.push({ where, error: new SkiffError('ERR_POLICY_DENIED', `${s.reference.name} is blocked in registries.conf`) })
+        failures.push({
+          where,
+          error: new SkiffError('ERR_POLICY_DENIED', `${s.reference.name} is blocked in registries.conf`),
+        })
         continue
       }
       const { client, repo } = await openRepositoryAt(ref, s.reference, s.insecure, opts)
@@ -72,7 +78,11 @@ export class DockerImageSource implements ImageSource {
     const last = failures[failures.length - 1]?.error
     if (failures.every((f) => f.error instanceof ImageNotFoundError) && last) throw last
     const code = isSkiffError(last) ? last.code : 'ERR_REGISTRY'
-    throw new SkiffError(code, `${ref.toString()}: could not read the image from any source: ${failures.map((f) => `${f.where}: ${(f.error as Error).message}`).join('; ')}`, { image: ref.toString(), cause: last })
+    throw new SkiffError(
+      code,
+      `${ref.toString()}: could not read the image from any source: ${failures.map((f) => `${f.where}: ${(f.error as Error).message}`).join('; ')}`,
+      { image: ref.toString(), cause: last },
+    )
   }
 
   async getManifest(instance?: Digest): Promise<{ bytes: Buffer; mediaType: string; digest?: Digest }> {
@@ -116,7 +126,12 @@ export class DockerImageSource implements ImageSource {
     const signal = opts.signal ?? this.signal
     const first = await this.repo.getBlob(info.digest, signal ? { signal } : {})
     const len = Number(header(first.headers, 'content-length'))
-    const size = info.size >= 0 ? info.size : Number.isFinite(len) && header(first.headers, 'content-length') !== undefined ? len : -1
+    const size =
+      info.size >= 0
+        ? info.size
+        : Number.isFinite(len) && header(first.headers, 'content-length') !== undefined
+          ? len
+          : -1
     this.client.blobLocations.record(this.client.registry, this.repo.name, info.digest)
     return { stream: Readable.from(this.resumingBody(first, info.digest, size, signal), { objectMode: false }), size }
   }
@@ -126,12 +141,17 @@ export class DockerImageSource implements ImageSource {
    * break after bytes arrived is resumed at once (at most MAX_RESUMES times); a break before any
    * byte of this attempt spends a retry of the operation's budget (util/retry.ts) first.
    */
-  private async *resumingBody(first: HttpResponse, digest: Digest, size: number, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
+  private async *resumingBody(
+    first: HttpResponse,
+    digest: Digest,
+    size: number,
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<Buffer> {
     const budget = this.opts?.retry ?? this.client.http.requestBudget()
     let res = first
     let received = 0
     let skip = 0
-    for (let resumes = 0; ; ) {
+    for (let resumes = 0; ;) {
       const atStart = received
       try {
         for await (const chunk of res.body as AsyncIterable<Buffer>) {
@@ -152,7 +172,15 @@ export class DockerImageSource implements ImageSource {
         if (signal?.aborted) throw e
         const fail = (): unknown => {
           const d = describeNetworkError(e, 'GET', res.url, this.client.http.idleTimeoutMs)
-          return d ? this.repo.named(new SkiffError(d.code, `reading blob ${digest} (after ${received} bytes, ${resumes} resumes): ${d.message}`, { cause: e })) : e
+          return d
+            ? this.repo.named(
+                new SkiffError(
+                  d.code,
+                  `reading blob ${digest} (after ${received} bytes, ${resumes} resumes): ${d.message}`,
+                  { cause: e },
+                ),
+              )
+            : e
         }
         if (size >= 0 && received >= size) throw fail()
         if (received > atStart) {
@@ -163,7 +191,10 @@ export class DockerImageSource implements ImageSource {
           await sleep(delay, signal)
         }
         resumes++
-        this.client.log(() => `registry: download of ${digest} broke after ${received} bytes (${(e as Error).message}); resuming (${resumes})`)
+        this.client.log(
+          () =>
+            `registry: download of ${digest} broke after ${received} bytes (${(e as Error).message}); resuming (${resumes})`,
+        )
         res = await this.repo.getBlob(digest, { offset: received, ...(signal ? { signal } : {}) })
         if (res.status === 206) {
           const start = /^bytes\s+(\d+)-/.exec(header(res.headers, 'content-range') ?? '')

@@ -18,12 +18,7 @@ async function done(client: RegistryClient, query: StoredManifestQuery): Promise
   if (!query.holder?.keep(client, () => releaseClient(client))) await releaseClient(client)
 }
 
-async function headAtNamed(
-  ref: DockerRef,
-  opts: TransportOptions | undefined,
-  query: StoredManifestQuery,
-  head: Head,
-) {
+async function headAtNamed(ref: DockerRef, opts: TransportOptions | undefined, query: StoredManifestQuery, head: Head) {
   const { client, repo } = await openRepository(ref, opts, 'push')
   try {
     return await head(repo)

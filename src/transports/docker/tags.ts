@@ -13,9 +13,13 @@ import { dockerTransport } from './transport.js'
  * digest), from the named registry (never a mirror). A repository that does not exist →
  * ImageNotFoundError.
  */
-export async function listRepositoryTags(repository: string | DockerReference, opts: TransportOptions = {}): Promise<string[]> {
+export async function listRepositoryTags(
+  repository: string | DockerReference,
+  opts: TransportOptions = {},
+): Promise<string[]> {
   const named = typeof repository === 'string' ? parseNormalizedReference(repository) : repository
-  if (!named.isNameOnly()) throw new InvalidReferenceError(`${named.toString()}: a repository has no tag or digest (e.g. ${named.name})`)
+  if (!named.isNameOnly())
+    throw new InvalidReferenceError(`${named.toString()}: a repository has no tag or digest (e.g. ${named.name})`)
   const ref = new DockerImageReference(dockerTransport, named.tagNameOnly())
   const { client, physical } = await openRepository(ref, opts)
   try {

@@ -30,7 +30,12 @@ export class OciArchiveImageDestination extends StagedDestination {
     return this.inner.properties
   }
 
-  static async open(reference: ImageReference, file: string, sel: OciSelector, opts: TransportOptions = {}): Promise<OciArchiveImageDestination> {
+  static async open(
+    reference: ImageReference,
+    file: string,
+    sel: OciSelector,
+    opts: TransportOptions = {},
+  ): Promise<OciArchiveImageDestination> {
     checkNameLength(file, reference.toString())
     const tempDir = await makeTempDir(opts.tmpdir, 'skiff-oci-archive')
     registerTempPath(tempDir)

@@ -31,7 +31,9 @@ function entryPath(root: string, name: string, image: string): string | undefine
  * that each look harmless could otherwise lead outside `root`).
  */
 async function ensureParents(root: string, target: string, image: string, name: string, create = true): Promise<void> {
-  const parts = relative(root, dirname(target)).split(sep).filter((x) => x !== '')
+  const parts = relative(root, dirname(target))
+    .split(sep)
+    .filter((x) => x !== '')
   let cur = root
   for (const part of parts) {
     cur = join(cur, part)
@@ -43,8 +45,10 @@ async function ensureParents(root: string, target: string, image: string, name: 
       await mkdir(cur)
       continue
     }
-    if (st.isSymbolicLink()) throw unsafe(image, `entry "${name}" would be written through the symlink "${relative(root, cur)}"`)
-    if (!st.isDirectory()) throw unsafe(image, `entry "${name}" is below "${relative(root, cur)}", which is not a directory`)
+    if (st.isSymbolicLink())
+      throw unsafe(image, `entry "${name}" would be written through the symlink "${relative(root, cur)}"`)
+    if (!st.isDirectory())
+      throw unsafe(image, `entry "${name}" is below "${relative(root, cur)}", which is not a directory`)
   }
 }
 
@@ -91,7 +95,8 @@ export async function extractTar(tarPath: string, root: string, image: string): 
         if (to === undefined) throw unsafe(image, `hardlink "${h.name}" points at the archive root`)
         // The link's source must be a regular file reached without following symlinks.
         await ensureParents(root, to, image, h.name, false)
-        if (!(await lstat(to)).isFile()) throw unsafe(image, `hardlink "${h.name}" -> "${h.linkname}" does not name a regular file in the archive`)
+        if (!(await lstat(to)).isFile())
+          throw unsafe(image, `hardlink "${h.name}" -> "${h.linkname}" does not name a regular file in the archive`)
         await link(to, target)
         break
       }

@@ -25,7 +25,9 @@ async function addTree(p: Pack, root: string, rel: string): Promise<void> {
       await addTree(p, root, relPath)
     } else if (st.isFile()) {
       await new Promise<void>((resolve, reject) => {
-        const w = p.entry({ ...common, name: relPath, type: 'file', mode: 0o644, size: st.size }, (err) => (err ? reject(err) : resolve()))
+        const w = p.entry({ ...common, name: relPath, type: 'file', mode: 0o644, size: st.size }, (err) =>
+          err ? reject(err) : resolve(),
+        )
         w.on('error', reject)
         const r = createReadStream(abs, { highWaterMark: BLOB_READ_CHUNK })
         r.on('error', (e) => {

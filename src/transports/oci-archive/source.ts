@@ -22,13 +22,19 @@ export class OciArchiveImageSource implements ImageSource {
     private readonly tempDir: string,
   ) {}
 
-  static async open(reference: ImageReference, file: string, sel: OciSelector, opts: TransportOptions = {}): Promise<OciArchiveImageSource> {
+  static async open(
+    reference: ImageReference,
+    file: string,
+    sel: OciSelector,
+    opts: TransportOptions = {},
+  ): Promise<OciArchiveImageSource> {
     const image = reference.toString()
     try {
       const st = await stat(file)
       if (!st.isFile()) throw new SkiffError('ERR_INVALID_ARGUMENT', `${image}: ${file} is not a file`, { image })
     } catch (e) {
-      if (isNotFound(e)) throw new ImageNotFoundError(`${image}: the archive ${file} does not exist`, { image, cause: e })
+      if (isNotFound(e))
+        throw new ImageNotFoundError(`${image}: the archive ${file} does not exist`, { image, cause: e })
       throw e
     }
     const tempDir = await makeTempDir(opts.tmpdir, 'skiff-oci-archive')
@@ -38,10 +44,20 @@ export class OciArchiveImageSource implements ImageSource {
         await extractTar(file, tempDir, image)
       } catch (e) {
         if (e instanceof SkiffError) throw e
-        throw new SkiffError('ERR_INVALID_LAYOUT', `${image}: cannot read the archive: ${(e as Error).message}`, { image, cause: e })
+        throw new SkiffError('ERR_INVALID_LAYOUT', `${image}: cannot read the archive: ${(e as Error).message}`, {
+          image,
+          cause: e,
+        })
       }
-      if (!(await stat(join(tempDir, INDEX_FILE)).then(() => true, () => false))) {
-        throw new SkiffError('ERR_INVALID_LAYOUT', `${image}: ${file} is not an OCI archive (it has no index.json)`, { image })
+      if (
+        !(await stat(join(tempDir, INDEX_FILE)).then(
+          () => true,
+          () => false,
+        ))
+      ) {
+        throw new SkiffError('ERR_INVALID_LAYOUT', `${image}: ${file} is not an OCI archive (it has no index.json)`, {
+          image,
+        })
       }
       const inner = await OciImageSource.open(reference, tempDir, sel, {})
       return new OciArchiveImageSource(reference, inner, tempDir)

@@ -7,7 +7,14 @@
 import { mkdir, rm, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { Readable } from 'node:stream'
-import { InvalidReferenceError, ManifestTypeRejectedError, SkiffError, isNotFound, opt, withOptions } from '../../errors.js'
+import {
+  InvalidReferenceError,
+  ManifestTypeRejectedError,
+  SkiffError,
+  isNotFound,
+  opt,
+  withOptions,
+} from '../../errors.js'
 import { isValidDigest, type Digest } from '../../digest/digest.js'
 import { MT } from '../../manifest/media-types.js'
 import { resolveMediaType } from '../../manifest/parse.js'
@@ -62,15 +69,24 @@ export class OciImageDestination extends StagedDestination {
     }
   }
 
-  static async open(reference: ImageReference, layout: string, sel: OciSelector, opts: TransportOptions = {}): Promise<OciImageDestination> {
+  static async open(
+    reference: ImageReference,
+    layout: string,
+    sel: OciSelector,
+    opts: TransportOptions = {},
+  ): Promise<OciImageDestination> {
     const image = reference.toString()
     checkNameLength(layout, image)
     if (sel.sourceIndex >= 0) {
-      throw new InvalidReferenceError(`${image}: @${sel.sourceIndex} selects an existing image and cannot be written to; use oci:PATH:NAME or oci:PATH`, { image })
+      throw new InvalidReferenceError(
+        `${image}: @${sel.sourceIndex} selects an existing image and cannot be written to; use oci:PATH:NAME or oci:PATH`,
+        { image },
+      )
     }
     try {
       const st = await stat(layout)
-      if (!st.isDirectory()) throw new SkiffError('ERR_INVALID_ARGUMENT', `${image}: ${layout} exists and is not a directory`, { image })
+      if (!st.isDirectory())
+        throw new SkiffError('ERR_INVALID_ARGUMENT', `${image}: ${layout} exists and is not a directory`, { image })
       // Refuse early (before any blob is written) to add to a layout whose index.json is broken.
       await readIndex(layout, image, true)
     } catch (e) {
@@ -82,7 +98,14 @@ export class OciImageDestination extends StagedDestination {
     // Temp files a killed earlier run left (blobs being written, index.json being replaced).
     await sweepStaleTemps(join(blobRoot, 'sha256'))
     await sweepStaleTemps(layout)
-    return new OciImageDestination(reference, layout, blobRoot, sel.refName, created, opts.ociAcceptUncompressedLayers === true)
+    return new OciImageDestination(
+      reference,
+      layout,
+      blobRoot,
+      sel.refName,
+      created,
+      opts.ociAcceptUncompressedLayers === true,
+    )
   }
 
   async tryReusingBlob(info: BlobInfo): Promise<BlobInfo | undefined> {
@@ -99,11 +122,21 @@ export class OciImageDestination extends StagedDestination {
   async putBlob(stream: Readable, info: BlobInfo, opts: PutBlobOptions = {}): Promise<BlobInfo> {
     this.assertOpen('putBlob()')
     let existed = false
-    const written = await this.writeBlob(join(this.blobRoot, 'sha256', 'blob'), stream, info, opts, this.layout, async (digest) => {
-      const p = blobPath(this.blobRoot, digest)
-      existed = await stat(p).then(() => true, () => false)
-      return p
-    })
+    const written = await this.writeBlob(
+      join(this.blobRoot, 'sha256', 'blob'),
+      stream,
+      info,
+      opts,
+      this.layout,
+      async (digest) => {
+        const p = blobPath(this.blobRoot, digest)
+        existed = await stat(p).then(
+          () => true,
+          () => false,
+        )
+        return p
+      },
+    )
     if (!existed) this.written.add(blobPath(this.blobRoot, written.digest))
     return written
   }
@@ -112,13 +145,20 @@ export class OciImageDestination extends StagedDestination {
     this.assertOpen('putManifest()')
     const mt = resolveMediaType(bytes, mediaType)
     if (!SUPPORTED.includes(mt as (typeof SUPPORTED)[number])) {
-      throw new ManifestTypeRejectedError(mt, withOptions`${this.image}: OCI layouts store only OCI manifests and indexes, not ${mt || 'this manifest'}; convert it (e.g. ${opt('format', { value: 'oci' })})`, {
-        image: this.image,
-      })
+      throw new ManifestTypeRejectedError(
+        mt,
+        withOptions`${this.image}: OCI layouts store only OCI manifests and indexes, not ${mt || 'this manifest'}; convert it (e.g. ${opt('format', { value: 'oci' })})`,
+        {
+          image: this.image,
+        },
+      )
     }
     const digest = this.manifestDigest(bytes, instance)
     const p = blobPath(this.blobRoot, digest)
-    const existed = await stat(p).then(() => true, () => false)
+    const existed = await stat(p).then(
+      () => true,
+      () => false,
+    )
     await writeFileAtomic(p, bytes).catch((e: unknown) => {
       throw this.writeFailure(e, this.layout)
     })
@@ -129,7 +169,11 @@ export class OciImageDestination extends StagedDestination {
   async putSignatures(signatures: Buffer[]): Promise<void> {
     this.assertOpen('putSignatures()')
     if (signatures.length > 0) {
-      throw new SkiffError('ERR_UNSUPPORTED', withOptions`${this.image}: OCI layouts cannot store signatures; use ${opt('removeSignatures', { value: true })}`, { image: this.image })
+      throw new SkiffError(
+        'ERR_UNSUPPORTED',
+        withOptions`${this.image}: OCI layouts cannot store signatures; use ${opt('removeSignatures', { value: true })}`,
+        { image: this.image },
+      )
     }
   }
 
@@ -155,11 +199,15 @@ export class OciImageDestination extends StagedDestination {
     if (this.created === undefined) return
     // This destination created the layout and nothing was committed: take back what it wrote,
     // unless another writer committed into the new layout meanwhile.
-    const indexExists = await stat(join(this.layout, INDEX_FILE)).then(() => true, () => false)
+    const indexExists = await stat(join(this.layout, INDEX_FILE)).then(
+      () => true,
+      () => false,
+    )
     if (indexExists) return
     for (const p of this.written) await rm(p, { force: true })
     await rm(join(this.layout, OCI_LAYOUT_FILE), { force: true })
-    if (this.blobRoot === join(this.layout, 'blobs')) await removeEmptyDirs(join(this.blobRoot, 'sha256'), this.blobRoot)
+    if (this.blobRoot === join(this.layout, 'blobs'))
+      await removeEmptyDirs(join(this.blobRoot, 'sha256'), this.blobRoot)
     await removeEmptyDirs(this.layout, this.created)
   }
 }

@@ -69,12 +69,19 @@ export function parseIndex(bytes: Buffer, image: string): OciIndex {
   }
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw invalidLayout(image, 'index.json is not a JSON object')
   const idx = v as Record<string, unknown>
-  if (idx.schemaVersion !== 2) throw invalidLayout(image, `index.json has schemaVersion ${JSON.stringify(idx.schemaVersion)}, expected 2`)
+  if (idx.schemaVersion !== 2)
+    throw invalidLayout(image, `index.json has schemaVersion ${JSON.stringify(idx.schemaVersion)}, expected 2`)
   if (idx.manifests === undefined || idx.manifests === null) idx.manifests = []
   if (!Array.isArray(idx.manifests)) throw invalidLayout(image, 'index.json "manifests" is not an array')
   for (const [i, d] of (idx.manifests as unknown[]).entries()) {
     const desc = d as Record<string, unknown> | null
-    if (!desc || typeof desc !== 'object' || typeof desc.digest !== 'string' || !isValidDigest(desc.digest) || typeof desc.size !== 'number') {
+    if (
+      !desc ||
+      typeof desc !== 'object' ||
+      typeof desc.digest !== 'string' ||
+      !isValidDigest(desc.digest) ||
+      typeof desc.size !== 'number'
+    ) {
       throw invalidLayout(image, `index.json entry ${i} is not a valid descriptor`)
     }
   }
@@ -88,11 +95,16 @@ export function parseIndex(bytes: Buffer, image: string): OciIndex {
 export async function readIndex(layout: string, image: string, missingOk: boolean): Promise<OciIndex> {
   let bytes: Buffer
   try {
-    bytes = await readFileAtMost(await realPathInside(layout, join(layout, INDEX_FILE), image), MAX_INDEX_SIZE, () => sizeLimitError(`${image}: reading ${join(layout, INDEX_FILE)}`, MAX_INDEX_SIZE, 'ERR_INVALID_LAYOUT', image))
+    bytes = await readFileAtMost(await realPathInside(layout, join(layout, INDEX_FILE), image), MAX_INDEX_SIZE, () =>
+      sizeLimitError(`${image}: reading ${join(layout, INDEX_FILE)}`, MAX_INDEX_SIZE, 'ERR_INVALID_LAYOUT', image),
+    )
   } catch (e) {
     if (isNotFound(e)) {
       if (missingOk) return emptyIndex()
-      throw new ImageNotFoundError(`${image}: no OCI layout there (${join(layout, INDEX_FILE)} does not exist)`, { image, cause: e })
+      throw new ImageNotFoundError(`${image}: no OCI layout there (${join(layout, INDEX_FILE)} does not exist)`, {
+        image,
+        cause: e,
+      })
     }
     throw e
   }

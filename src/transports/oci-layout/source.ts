@@ -27,7 +27,10 @@ export function selectDescriptor(index: OciIndex, sel: OciSelector, image: strin
   if (sel.sourceIndex >= 0) {
     const d = all[sel.sourceIndex]
     if (!d) {
-      throw new ImageNotFoundError(`${image}: the layout has ${all.length} image(s) in index.json; @${sel.sourceIndex} is out of range (positions start at @0)`, { image })
+      throw new ImageNotFoundError(
+        `${image}: the layout has ${all.length} image(s) in index.json; @${sel.sourceIndex} is out of range (positions start at @0)`,
+        { image },
+      )
     }
     return d
   }
@@ -43,7 +46,8 @@ export function selectDescriptor(index: OciIndex, sel: OciSelector, image: strin
     return d
   }
   if (all.length === 1) return all[0]!
-  if (all.length === 0) throw new ImageNotFoundError(`${image}: the OCI layout holds no image (index.json is empty)`, { image })
+  if (all.length === 0)
+    throw new ImageNotFoundError(`${image}: the OCI layout holds no image (index.json is empty)`, { image })
   const names = all.map((m, i) => refNameOf(m) ?? `@${i}`)
   throw new InvalidReferenceError(
     `${image}: the OCI layout holds ${all.length} images (${names.join(', ')}); choose one with PATH:REF or PATH:@N`,
@@ -59,7 +63,12 @@ export class OciImageSource implements ImageSource {
     private readonly descriptor: OciDescriptor,
   ) {}
 
-  static async open(reference: ImageReference, layout: string, sel: OciSelector, opts: TransportOptions = {}): Promise<OciImageSource> {
+  static async open(
+    reference: ImageReference,
+    layout: string,
+    sel: OciSelector,
+    opts: TransportOptions = {},
+  ): Promise<OciImageSource> {
     const image = reference.toString()
     const index = await readIndex(layout, image, false)
     const desc = selectDescriptor(index, sel, image)
@@ -78,10 +87,14 @@ export class OciImageSource implements ImageSource {
   }
 
   private missingBlob(d: Digest, what: string, cause: unknown): SkiffError {
-    return new SkiffError('ERR_INVALID_LAYOUT', `${this.image}: ${what} ${d} is missing from ${this.blobRoot}; the layout is incomplete`, {
-      image: this.image,
-      cause,
-    })
+    return new SkiffError(
+      'ERR_INVALID_LAYOUT',
+      `${this.image}: ${what} ${d} is missing from ${this.blobRoot}; the layout is incomplete`,
+      {
+        image: this.image,
+        cause,
+      },
+    )
   }
 
   /** `digest` is what index.json (or the caller's instance) claims for the bytes; the engine verifies it. */
@@ -89,13 +102,20 @@ export class OciImageSource implements ImageSource {
     const d = instance ?? this.descriptor.digest
     let bytes: Buffer
     try {
-      bytes = await readFileAtMost(await this.safeBlobPath(d), MAX_MANIFEST_SIZE, () => sizeLimitError(`${this.image}: reading manifest ${d}`, MAX_MANIFEST_SIZE, 'ERR_MANIFEST_INVALID', this.image))
+      bytes = await readFileAtMost(await this.safeBlobPath(d), MAX_MANIFEST_SIZE, () =>
+        sizeLimitError(`${this.image}: reading manifest ${d}`, MAX_MANIFEST_SIZE, 'ERR_MANIFEST_INVALID', this.image),
+      )
     } catch (e) {
       if (!isNotFound(e)) throw e
-      if (instance !== undefined) throw new ImageNotFoundError(`${this.image}: the manifest of instance ${instance} is not in the layout`, { image: this.image, cause: e })
+      if (instance !== undefined)
+        throw new ImageNotFoundError(`${this.image}: the manifest of instance ${instance} is not in the layout`, {
+          image: this.image,
+          cause: e,
+        })
       throw this.missingBlob(d, 'manifest', e)
     }
-    const mediaType = instance === undefined && this.descriptor.mediaType ? this.descriptor.mediaType : guessMediaType(bytes)
+    const mediaType =
+      instance === undefined && this.descriptor.mediaType ? this.descriptor.mediaType : guessMediaType(bytes)
     return { bytes, mediaType, digest: d }
   }
 

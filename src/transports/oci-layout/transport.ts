@@ -3,7 +3,15 @@
  * follows is a ref name (org.opencontainers.image.ref.name) or `@N`, the N-th entry of index.json.
  */
 import { InvalidReferenceError } from '../../errors.js'
-import type { ImageDestination, ImageReference, ImageSource, ImageTransport, StoredManifest, StoredManifestQuery, TransportOptions } from '../types.js'
+import type {
+  ImageDestination,
+  ImageReference,
+  ImageSource,
+  ImageTransport,
+  StoredManifest,
+  StoredManifestQuery,
+  TransportOptions,
+} from '../types.js'
 import { localStoredManifest } from '../shared/local-stored-manifest.js'
 import { resolveExplicitPath, selfAndParentNamespaces, validateLocalPolicyScope } from '../dir/local-path.js'
 import { isValidRefName } from './layout.js'
@@ -16,12 +24,16 @@ export function parseLayoutDetails(transport: string, details: string): { path: 
   const path = i < 0 ? details : details.slice(0, i)
   const ref = i < 0 ? '' : details.slice(i + 1)
   if (path === '') {
-    throw new InvalidReferenceError(`invalid image name "${transport}:${details}": a path is required, e.g. ${transport}:./layout:tag`)
+    throw new InvalidReferenceError(
+      `invalid image name "${transport}:${details}": a path is required, e.g. ${transport}:./layout:tag`,
+    )
   }
   if (ref.startsWith('@')) {
     const n = ref.slice(1)
     if (!/^[0-9]{1,9}$/.test(n)) {
-      throw new InvalidReferenceError(`invalid image name "${transport}:${details}": "${ref}" is not @N with N a position in index.json (0, 1, …)`)
+      throw new InvalidReferenceError(
+        `invalid image name "${transport}:${details}": "${ref}" is not @N with N a position in index.json (0, 1, …)`,
+      )
     }
     return { path, sel: { refName: '', sourceIndex: Number(n) } }
   }

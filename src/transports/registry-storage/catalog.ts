@@ -32,7 +32,8 @@ export async function listRepositories(root: string): Promise<string[]> {
   const out: string[] = []
   const walk = async (dir: string, prefix: string): Promise<void> => {
     const ents = await dirEntries(dir)
-    if (prefix !== '' && ents.some((e) => e.isDir && e.name === '_manifests') && isValidRepositoryPath(prefix)) out.push(prefix)
+    if (prefix !== '' && ents.some((e) => e.isDir && e.name === '_manifests') && isValidRepositoryPath(prefix))
+      out.push(prefix)
     for (const e of ents.sort((a, b) => byCodeUnit(a.name, b.name))) {
       if (!e.isDir || e.name.startsWith('_') || e.name.startsWith('.')) continue
       await walk(join(dir, e.name), prefix === '' ? e.name : `${prefix}/${e.name}`)
@@ -61,7 +62,10 @@ export async function listStoreTags(root: string, name: string): Promise<string[
  * Every (repository, tag) in the store, repositories and tags in sorted order; `filter` chooses
  * which to yield (e.g. sync's --images-from list). For `skiff sync --src registry-storage ROOT`.
  */
-export async function* registryStorageImages(root: string, filter?: (name: string, tag: string) => boolean): AsyncIterable<{ name: string; tag: string }> {
+export async function* registryStorageImages(
+  root: string,
+  filter?: (name: string, tag: string) => boolean,
+): AsyncIterable<{ name: string; tag: string }> {
   for (const name of await listRepositories(root)) {
     for (const tag of await listStoreTags(root, name)) {
       if (!filter || filter(name, tag)) yield { name, tag }

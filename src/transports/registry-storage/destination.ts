@@ -18,7 +18,13 @@ import { isValidDigest, type Digest } from '../../digest/digest.js'
 import { tempPathFor, writeFileAtomic } from '../../util/atomic.js'
 import { registerTempPath, unregisterTempPath } from '../../util/cleanup.js'
 import { withLock } from '../../util/lock.js'
-import type { DestinationProperties, ImageReference, PutBlobOptions, PutManifestOptions, ReuseOptions } from '../types.js'
+import type {
+  DestinationProperties,
+  ImageReference,
+  PutBlobOptions,
+  PutManifestOptions,
+  ReuseOptions,
+} from '../types.js'
 import type { BlobInfo } from '../../manifest/types.js'
 import { StagedDestination } from '../shared/staged-destination.js'
 import { sweepStaleTemps } from '../../util/temp-owner.js'
@@ -55,7 +61,12 @@ const LOCK_FILE = '.skiff-commit.lock'
  * Hardlinks `source` to `target` (temp name + rename, so the target appears whole). undefined when
  * it cannot (another filesystem, no permission, size differs): the caller streams instead.
  */
-async function hardlinkBlob(source: string, target: string, size: number, tempDir: string): Promise<number | undefined> {
+async function hardlinkBlob(
+  source: string,
+  target: string,
+  size: number,
+  tempDir: string,
+): Promise<number | undefined> {
   let st
   try {
     st = await stat(source)
@@ -108,11 +119,17 @@ export class RegistryStorageDestination extends StagedDestination {
     this.blobStoreId = `registry-storage:${root}`
   }
 
-  static async open(reference: ImageReference, root: string, name: string, sel: StorageSelector): Promise<RegistryStorageDestination> {
+  static async open(
+    reference: ImageReference,
+    root: string,
+    name: string,
+    sel: StorageSelector,
+  ): Promise<RegistryStorageDestination> {
     const image = reference.toString()
     try {
       const st = await stat(root)
-      if (!st.isDirectory()) throw new SkiffError('ERR_INVALID_ARGUMENT', `${image}: ${root} exists and is not a directory`, { image })
+      if (!st.isDirectory())
+        throw new SkiffError('ERR_INVALID_ARGUMENT', `${image}: ${root} exists and is not a directory`, { image })
     } catch (e) {
       if (!isNotFound(e)) throw e
     }
@@ -129,7 +146,8 @@ export class RegistryStorageDestination extends StagedDestination {
     if (!isValidDigest(info.digest)) return undefined
     const path = blobDataPath(this.root, info.digest)
     let size = await isFileOfSize(path, info.size)
-    if (size === undefined && opts.sourcePath !== undefined) size = await hardlinkBlob(opts.sourcePath, path, info.size, uploadsPath(this.repo))
+    if (size === undefined && opts.sourcePath !== undefined)
+      size = await hardlinkBlob(opts.sourcePath, path, info.size, uploadsPath(this.repo))
     if (size === undefined) return undefined
     this.blobs.add(info.digest)
     return { ...info, size }
@@ -137,7 +155,14 @@ export class RegistryStorageDestination extends StagedDestination {
 
   async putBlob(stream: Readable, info: BlobInfo, opts: PutBlobOptions = {}): Promise<BlobInfo> {
     this.assertOpen('putBlob()')
-    const written = await this.writeBlob(join(uploadsPath(this.repo), 'blob'), stream, info, opts, this.root, (digest) => blobDataPath(this.root, digest))
+    const written = await this.writeBlob(
+      join(uploadsPath(this.repo), 'blob'),
+      stream,
+      info,
+      opts,
+      this.root,
+      (digest) => blobDataPath(this.root, digest),
+    )
     this.blobs.add(written.digest)
     return written
   }
@@ -146,14 +171,20 @@ export class RegistryStorageDestination extends StagedDestination {
     this.assertOpen('putManifest()')
     const digest = this.manifestDigest(bytes, instance)
     if (instance === undefined && this.sel.digest !== undefined && digest !== this.sel.digest) {
-      throw new DigestMismatchError(this.sel.digest, digest, `${this.image}: the manifest written differs from the digest the reference names`, { image: this.image })
+      throw new DigestMismatchError(
+        this.sel.digest,
+        digest,
+        `${this.image}: the manifest written differs from the digest the reference names`,
+        { image: this.image },
+      )
     }
     const path = blobDataPath(this.root, digest)
     if ((await isFileOfSize(path, bytes.length)) === undefined) {
       // The source's own copy of these exact bytes (another store on this filesystem): hardlink it,
       // as the seed's select does for manifests too. Checked byte for byte first (it is small).
       const same = opts.sourcePath !== undefined && (await sameSmallFile(opts.sourcePath, bytes))
-      const linked = same && (await hardlinkBlob(opts.sourcePath!, path, bytes.length, uploadsPath(this.repo))) !== undefined
+      const linked =
+        same && (await hardlinkBlob(opts.sourcePath!, path, bytes.length, uploadsPath(this.repo))) !== undefined
       if (!linked) await writeFileAtomic(path, bytes, 0o644, uploadsPath(this.repo))
     }
     this.manifests.add(digest)
@@ -163,7 +194,11 @@ export class RegistryStorageDestination extends StagedDestination {
   async putSignatures(signatures: Buffer[]): Promise<void> {
     this.assertOpen('putSignatures()')
     if (signatures.length > 0) {
-      throw new SkiffError('ERR_UNSUPPORTED', withOptions`${this.image}: registry storage cannot hold signatures; use ${opt('removeSignatures', { value: true })}`, { image: this.image })
+      throw new SkiffError(
+        'ERR_UNSUPPORTED',
+        withOptions`${this.image}: registry storage cannot hold signatures; use ${opt('removeSignatures', { value: true })}`,
+        { image: this.image },
+      )
     }
   }
 

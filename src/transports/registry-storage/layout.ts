@@ -77,7 +77,11 @@ export function uploadsPath(repo: string): string {
 export async function readLink(root: string, path: string, image: string): Promise<Digest | undefined> {
   let text: string
   try {
-    text = (await readFileAtMost(await realPathInside(root, path, image), MAX_LINK_FILE_SIZE, () => sizeLimitError(`${image}: reading link file ${path}`, MAX_LINK_FILE_SIZE, 'ERR_INVALID_LAYOUT', image))).toString('utf8')
+    text = (
+      await readFileAtMost(await realPathInside(root, path, image), MAX_LINK_FILE_SIZE, () =>
+        sizeLimitError(`${image}: reading link file ${path}`, MAX_LINK_FILE_SIZE, 'ERR_INVALID_LAYOUT', image),
+      )
+    ).toString('utf8')
   } catch (e) {
     if (isNotFound(e)) return undefined
     throw e
@@ -98,7 +102,11 @@ export async function readLinkTo(root: string, path: string, expected: Digest, i
   const d = await readLink(root, path, image)
   if (d === undefined) return false
   if (d !== expected) {
-    throw new SkiffError('ERR_INVALID_LAYOUT', `${image}: the link file ${path} names ${d}, expected ${expected}; the registry storage is damaged`, { image })
+    throw new SkiffError(
+      'ERR_INVALID_LAYOUT',
+      `${image}: the link file ${path} names ${d}, expected ${expected}; the registry storage is damaged`,
+      { image },
+    )
   }
   return true
 }

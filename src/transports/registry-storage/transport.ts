@@ -6,8 +6,21 @@
  */
 import { InvalidReferenceError } from '../../errors.js'
 import { isValidDigest } from '../../digest/digest.js'
-import { DEFAULT_TAG, NAME_TOTAL_LENGTH_MAX, isValidRepositoryPath, isValidTag } from '../../reference/docker-reference.js'
-import type { ImageDestination, ImageReference, ImageSource, ImageTransport, StoredManifest, StoredManifestQuery, TransportOptions } from '../types.js'
+import {
+  DEFAULT_TAG,
+  NAME_TOTAL_LENGTH_MAX,
+  isValidRepositoryPath,
+  isValidTag,
+} from '../../reference/docker-reference.js'
+import type {
+  ImageDestination,
+  ImageReference,
+  ImageSource,
+  ImageTransport,
+  StoredManifest,
+  StoredManifestQuery,
+  TransportOptions,
+} from '../types.js'
 import { localStoredManifest } from '../shared/local-stored-manifest.js'
 import { resolveExplicitPath, selfAndParentNamespaces, validateLocalPolicyScope } from '../dir/local-path.js'
 import { RegistryStorageSource } from './source.js'
@@ -24,19 +37,29 @@ export function parseNameAndSelector(s: string, what: string): { name: string; s
   if (at >= 0) {
     name = s.slice(0, at)
     const digest = s.slice(at + 1)
-    if (!isValidDigest(digest)) throw new InvalidReferenceError(`invalid image name "${what}": "${digest}" is not a valid digest (sha256:<64 lowercase hex>)`)
-    if (name.includes(':')) throw new InvalidReferenceError(`invalid image name "${what}": use either :TAG or @DIGEST, not both`)
+    if (!isValidDigest(digest))
+      throw new InvalidReferenceError(
+        `invalid image name "${what}": "${digest}" is not a valid digest (sha256:<64 lowercase hex>)`,
+      )
+    if (name.includes(':'))
+      throw new InvalidReferenceError(`invalid image name "${what}": use either :TAG or @DIGEST, not both`)
     sel = { digest }
   } else {
     const colon = s.indexOf(':')
     if (colon >= 0) {
       name = s.slice(0, colon)
       const tag = s.slice(colon + 1)
-      if (!isValidTag(tag)) throw new InvalidReferenceError(`invalid image name "${what}": invalid tag "${tag}" (letters, digits, '_', '.', '-'; at most 128 characters)`)
+      if (!isValidTag(tag))
+        throw new InvalidReferenceError(
+          `invalid image name "${what}": invalid tag "${tag}" (letters, digits, '_', '.', '-'; at most 128 characters)`,
+        )
       sel = { tag }
     }
   }
-  if (name === '') throw new InvalidReferenceError(`invalid image name "${what}": a repository name is required, e.g. ${NAME}:/srv/registry:library/app:v1`)
+  if (name === '')
+    throw new InvalidReferenceError(
+      `invalid image name "${what}": a repository name is required, e.g. ${NAME}:/srv/registry:library/app:v1`,
+    )
   if (!isValidRepositoryPath(name) || name.length > NAME_TOTAL_LENGTH_MAX) {
     throw new InvalidReferenceError(
       `invalid image name "${what}": invalid repository name "${name}" (lowercase letters, digits and separators '.', '_', '__', '-', '/'; no registry host)`,
@@ -107,9 +130,17 @@ export class RegistryStorageReference implements ImageReference {
 }
 
 /** A reference to NAME:TAG (or NAME@DIGEST when `tagOrDigest` is a digest) in the store at `root`. */
-export function registryStorageRef(root: string, name: string, tagOrDigest: string = DEFAULT_TAG): RegistryStorageReference {
-  if (root === '' || root.includes(':')) throw new InvalidReferenceError(`invalid ${NAME} root "${root}": a path without ':' is required`)
-  if (name.includes(':') || name.includes('@')) throw new InvalidReferenceError(`invalid repository name "${name}" for ${NAME}:${root}: it must not hold a tag or digest`)
+export function registryStorageRef(
+  root: string,
+  name: string,
+  tagOrDigest: string = DEFAULT_TAG,
+): RegistryStorageReference {
+  if (root === '' || root.includes(':'))
+    throw new InvalidReferenceError(`invalid ${NAME} root "${root}": a path without ':' is required`)
+  if (name.includes(':') || name.includes('@'))
+    throw new InvalidReferenceError(
+      `invalid repository name "${name}" for ${NAME}:${root}: it must not hold a tag or digest`,
+    )
   // Tags never contain ':'; digests always do.
   const sep = tagOrDigest.includes(':') ? '@' : ':'
   const { sel } = parseNameAndSelector(`${name}${sep}${tagOrDigest}`, `${NAME}:${root}:${name}${sep}${tagOrDigest}`)

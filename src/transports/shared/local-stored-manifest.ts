@@ -8,13 +8,7 @@ import type { Digest } from '../../digest/digest.js'
 import { isNotFound } from '../../errors.js'
 import { manifestDigest, parseManifest, resolveMediaType } from '../../manifest/parse.js'
 import type { BlobInfo } from '../../manifest/types.js'
-import type {
-  ImageReference,
-  ImageSource,
-  StoredManifest,
-  StoredManifestQuery,
-  TransportOptions,
-} from '../types.js'
+import type { ImageReference, ImageSource, StoredManifest, StoredManifestQuery, TransportOptions } from '../types.js'
 
 /**
  * Whether a local image is complete: every blob its manifest names (config and layers; for a list,

@@ -72,7 +72,10 @@ export abstract class StagedDestination implements ImageDestination {
   /** The stored top-level manifest; commit() without one is refused. */
   protected requireTopManifest(): StagedManifest {
     const top = this.topManifest
-    if (!top) throw new SkiffError('ERR_INVALID_ARGUMENT', `${this.image}: commit() before the manifest was stored`, { image: this.image })
+    if (!top)
+      throw new SkiffError('ERR_INVALID_ARGUMENT', `${this.image}: commit() before the manifest was stored`, {
+        image: this.image,
+      })
     return top
   }
 
@@ -129,7 +132,9 @@ export abstract class StagedDestination implements ImageDestination {
   commit(): Promise<void> {
     if (this.isCommitted) return Promise.resolve()
     if (this.phase !== 'open') {
-      return Promise.reject(new SkiffError('ERR_INVALID_ARGUMENT', `${this.image}: commit() after close()`, { image: this.image }))
+      return Promise.reject(
+        new SkiffError('ERR_INVALID_ARGUMENT', `${this.image}: commit() after close()`, { image: this.image }),
+      )
     }
     this.committing ??= this.publish().then(
       () => {

@@ -50,7 +50,11 @@ async function checkTools(image: string): Promise<{ fakeroot: boolean }> {
   if (missing.length) {
     const pkgs = [...new Set(missing.map((m) => PACKAGE[m] ?? m))].join(' ')
     const why = fakeroot ? ' (fakeroot is needed when not running as root)' : ''
-    throw new SkiffError('ERR_UNSUPPORTED', `${image}: converting a SIF image needs ${missing.map((m) => `"${m}"`).join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} not installed${why}; install it (Debian/Ubuntu: apt-get install ${pkgs})`, { image })
+    throw new SkiffError(
+      'ERR_UNSUPPORTED',
+      `${image}: converting a SIF image needs ${missing.map((m) => `"${m}"`).join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} not installed${why}; install it (Debian/Ubuntu: apt-get install ${pkgs})`,
+      { image },
+    )
   }
   return { fakeroot }
 }
@@ -65,7 +69,11 @@ const SCRIPT = [
   'exit $rc',
 ].join('\n')
 
-function run(cmd: string, args: string[], signal: AbortSignal | undefined): Promise<{ code: number | null; output: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  signal: AbortSignal | undefined,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(signal ? { signal } : {}) })
     let output = ''
@@ -104,9 +112,14 @@ export async function convertSquashfs(opts: {
   const squashPath = join(workDir, 'rootfs.squashfs')
   const rootPath = join(workDir, 'rootfs')
   const tarPath = join(workDir, 'rootfs.tar')
-  if (partition.size === 0) throw new SkiffError('ERR_INVALID_LAYOUT', `${image}: the SIF image's squashfs partition is empty`, { image })
+  if (partition.size === 0)
+    throw new SkiffError('ERR_INVALID_LAYOUT', `${image}: the SIF image's squashfs partition is empty`, { image })
   await pipeline(
-    createReadStream(opts.sifPath, { start: partition.offset, end: partition.offset + partition.size - 1, highWaterMark: BLOB_READ_CHUNK }),
+    createReadStream(opts.sifPath, {
+      start: partition.offset,
+      end: partition.offset + partition.size - 1,
+      highWaterMark: BLOB_READ_CHUNK,
+    }),
     createWriteStream(squashPath, { mode: 0o600 }),
     opts.signal ? { signal: opts.signal } : {},
   )
@@ -119,11 +132,17 @@ export async function convertSquashfs(opts: {
     await utimes(scriptDir, opts.scriptTime, opts.scriptTime)
   }
   const args = ['-c', SCRIPT, 'sh', rootPath, squashPath, tarPath]
-  const { code, output } = fakeroot ? await run('fakeroot', ['--', 'sh', ...args], opts.signal) : await run('sh', args, opts.signal)
+  const { code, output } = fakeroot
+    ? await run('fakeroot', ['--', 'sh', ...args], opts.signal)
+    : await run('sh', args, opts.signal)
   await rm(squashPath, { force: true })
   if (code !== 0) {
     const detail = output.trim().split('\n').filter(Boolean).slice(-3).join('; ')
-    throw new SkiffError('ERR_INVALID_LAYOUT', `${image}: converting the SIF image's squashfs root file system to a layer failed${detail ? `: ${detail}` : ` (exit status ${code})`}`, { image })
+    throw new SkiffError(
+      'ERR_INVALID_LAYOUT',
+      `${image}: converting the SIF image's squashfs root file system to a layer failed${detail ? `: ${detail}` : ` (exit status ${code})`}`,
+      { image },
+    )
   }
   const h = newHasher()
   let size = 0

@@ -29,5 +29,8 @@ export function parseDefFile(text: string): { environment: string[]; runscript: 
 export function commandFromDefFile(text: string | undefined): { command: string; script: Buffer | undefined } {
   const { environment, runscript } = text === undefined ? { environment: [], runscript: [] } : parseDefFile(text)
   if (environment.length === 0 && runscript.length === 0) return { command: 'bash', script: undefined }
-  return { command: INJECTED_SCRIPT_PATH, script: Buffer.from(`#!/bin/bash\n${environment.join('\n')}\n${runscript.join('\n')}\n`) }
+  return {
+    command: INJECTED_SCRIPT_PATH,
+    script: Buffer.from(`#!/bin/bash\n${environment.join('\n')}\n${runscript.join('\n')}\n`),
+  }
 }

@@ -90,11 +90,19 @@ async function readExactly(fh: FileHandle, size: number, offset: number): Promis
 export async function readSifHeader(fh: FileHandle, fileSize: number, image: string): Promise<SifHeader> {
   const h = await readExactly(fh, HEADER_SIZE, 0)
   if (h.length < HEADER_SIZE || !h.subarray(32, 42).equals(Buffer.from('SIF_MAGIC\0', 'latin1'))) {
-    throw new SkiffError('ERR_INVALID_LAYOUT', `${image}: not a SIF image (no SIF_MAGIC header); sif: reads Singularity/Apptainer .sif files`, { image })
+    throw new SkiffError(
+      'ERR_INVALID_LAYOUT',
+      `${image}: not a SIF image (no SIF_MAGIC header); sif: reads Singularity/Apptainer .sif files`,
+      { image },
+    )
   }
   const version = h.subarray(42, 45)
   if (!version.equals(Buffer.from('01\0', 'latin1'))) {
-    throw new SkiffError('ERR_UNSUPPORTED', `${image}: SIF version "${version.toString('latin1').replace(/\0+$/, '')}" is not supported (only version 01 is)`, { image })
+    throw new SkiffError(
+      'ERR_UNSUPPORTED',
+      `${image}: SIF version "${version.toString('latin1').replace(/\0+$/, '')}" is not supported (only version 01 is)`,
+      { image },
+    )
   }
   const archCode = h.subarray(45, 48)
   const arch = archCode[2] === 0 ? (ARCH[archCode.subarray(0, 2).toString('latin1')] ?? 'unknown') : 'unknown'
@@ -117,7 +125,8 @@ export async function readSifHeader(fh: FileHandle, fileSize: number, image: str
     const dataType = d.readInt32LE(0)
     const offset = i64(d, 17, `descriptor ${i + 1}'s offset`, image)
     const size = i64(d, 25, `descriptor ${i + 1}'s size`, image)
-    if (offset + size > fileSize) throw invalid(image, `data object ${d.readUInt32LE(5)} lies outside the file (truncated?)`)
+    if (offset + size > fileSize)
+      throw invalid(image, `data object ${d.readUInt32LE(5)} lies outside the file (truncated?)`)
     const desc: SifDescriptor = { dataType, id: d.readUInt32LE(5), offset, size }
     if (dataType === DATA_PARTITION) {
       const extra = 17 + 7 * 8 + 128
@@ -133,13 +142,21 @@ export async function readSifHeader(fh: FileHandle, fileSize: number, image: str
 export function primaryPartition(h: SifHeader, image: string): SifDescriptor {
   const prim = h.descriptors.filter((d) => d.dataType === DATA_PARTITION && d.partType === PART_PRIMSYS)
   if (prim.length === 0) {
-    throw new SkiffError('ERR_INVALID_LAYOUT', `${image}: the SIF image has no primary system partition (a squashfs root file system), so there is nothing to convert`, { image })
+    throw new SkiffError(
+      'ERR_INVALID_LAYOUT',
+      `${image}: the SIF image has no primary system partition (a squashfs root file system), so there is nothing to convert`,
+      { image },
+    )
   }
   if (prim.length > 1) throw invalid(image, 'it has more than one primary system partition')
   const p = prim[0]!
   if (p.fsType !== FS_SQUASH) {
     const fs = FS_NAMES[p.fsType ?? -1] ?? `type ${p.fsType}`
-    throw new SkiffError('ERR_UNSUPPORTED', `${image}: the SIF image's root file system is ${fs}; only squashfs partitions can be converted`, { image })
+    throw new SkiffError(
+      'ERR_UNSUPPORTED',
+      `${image}: the SIF image's root file system is ${fs}; only squashfs partitions can be converted`,
+      { image },
+    )
   }
   return p
 }

@@ -64,20 +64,32 @@ export class SifImageSource implements ImageSource {
     try {
       fh = await open(path, 'r')
     } catch (e) {
-      if (isNotFound(e)) throw new ImageNotFoundError(`${image}: SIF file "${path}" does not exist`, { image, cause: e })
+      if (isNotFound(e))
+        throw new ImageNotFoundError(`${image}: SIF file "${path}" does not exist`, { image, cause: e })
       throw new SkiffError('ERR_IO', `${image}: cannot read "${path}": ${(e as Error).message}`, { image, cause: e })
     }
     let header
     let deffile: string | undefined
     try {
       const st = await fh.stat()
-      if (st.isDirectory()) throw new SkiffError('ERR_INVALID_ARGUMENT', `${image}: "${path}" is a directory, not a SIF file`, { image })
-      if (!st.isFile()) throw new SkiffError('ERR_INVALID_ARGUMENT', `${image}: "${path}" is not a regular file; sif: needs a .sif file it can read at random`, { image })
+      if (st.isDirectory())
+        throw new SkiffError('ERR_INVALID_ARGUMENT', `${image}: "${path}" is a directory, not a SIF file`, { image })
+      if (!st.isFile())
+        throw new SkiffError(
+          'ERR_INVALID_ARGUMENT',
+          `${image}: "${path}" is not a regular file; sif: needs a .sif file it can read at random`,
+          { image },
+        )
       header = await readSifHeader(fh, st.size, image)
       primaryPartition(header, image)
       const def = deffileDescriptor(header)
       if (def) {
-        if (def.size > MAX_DEFFILE) throw new SkiffError('ERR_INVALID_LAYOUT', `${image}: the SIF definition file is ${def.size} bytes, more than ${MAX_DEFFILE}`, { image })
+        if (def.size > MAX_DEFFILE)
+          throw new SkiffError(
+            'ERR_INVALID_LAYOUT',
+            `${image}: the SIF definition file is ${def.size} bytes, more than ${MAX_DEFFILE}`,
+            { image },
+          )
         const buf = Buffer.alloc(def.size)
         const { bytesRead } = await fh.read(buf, 0, def.size, def.offset)
         deffile = buf.subarray(0, bytesRead).toString('utf8')
@@ -90,7 +102,15 @@ export class SifImageSource implements ImageSource {
     const workDir = await mkdtemp(join(opts.tmpdir ?? osTmpdir(), `skiff-sif-${process.pid}-`))
     registerTempPath(workDir)
     try {
-      const layer = await convertSquashfs({ sifPath: path, partition: primaryPartition(header, image), script, scriptTime: header.modifiedAt, workDir, image, signal: opts.signal })
+      const layer = await convertSquashfs({
+        sifPath: path,
+        partition: primaryPartition(header, image),
+        script,
+        scriptTime: header.modifiedAt,
+        workDir,
+        image,
+        signal: opts.signal,
+      })
       const created = goLocalTime(header.modifiedAt)
       const config = Buffer.from(
         goMarshal({
@@ -100,7 +120,11 @@ export class SifImageSource implements ImageSource {
           config: { Cmd: [command] },
           rootfs: { type: 'layers', diff_ids: [layer.digest] },
           history: [
-            { created, created_by: `/bin/sh -c #(nop) ADD file:${layer.digest.slice('sha256:'.length)} in /`, comment: `imported from SIF, uuid: ${header.id}` },
+            {
+              created,
+              created_by: `/bin/sh -c #(nop) ADD file:${layer.digest.slice('sha256:'.length)} in /`,
+              comment: `imported from SIF, uuid: ${header.id}`,
+            },
             // containers/image writes this CMD entry whatever the command is.
             { created, created_by: '/bin/sh -c #(nop) CMD ["bash"]', empty_layer: true },
           ],
@@ -119,7 +143,8 @@ export class SifImageSource implements ImageSource {
     } catch (e) {
       await rm(workDir, { recursive: true, force: true })
       unregisterTempPath(workDir)
-      if ((e as Error).name === 'AbortError') throw new SkiffError('ERR_ABORTED', `${image}: converting the SIF image was aborted`, { image, cause: e })
+      if ((e as Error).name === 'AbortError')
+        throw new SkiffError('ERR_ABORTED', `${image}: converting the SIF image was aborted`, { image, cause: e })
       if (e instanceof SkiffError) throw e
       throw new SkiffError('ERR_IO', `${image}: converting the SIF image: ${(e as Error).message}`, { image, cause: e })
     }
@@ -127,7 +152,11 @@ export class SifImageSource implements ImageSource {
 
   async getManifest(instance?: Digest): Promise<{ bytes: Buffer; mediaType: string }> {
     if (instance !== undefined) {
-      throw new SkiffError('ERR_UNSUPPORTED', `${this.image}: SIF images hold a single image, not a list; there is no instance ${instance}`, { image: this.image })
+      throw new SkiffError(
+        'ERR_UNSUPPORTED',
+        `${this.image}: SIF images hold a single image, not a list; there is no instance ${instance}`,
+        { image: this.image },
+      )
     }
     return { bytes: this.manifest, mediaType: MT.OCI_MANIFEST }
   }
@@ -137,7 +166,13 @@ export class SifImageSource implements ImageSource {
     if (info.digest === this.configDigest) return { stream: Readable.from([this.config]), size: this.config.length }
     if (info.digest === this.layer.digest) {
       await stat(this.layer.path)
-      return { stream: createReadStream(this.layer.path, { highWaterMark: BLOB_READ_CHUNK, ...(opts.signal ? { signal: opts.signal } : {}) }), size: this.layer.size }
+      return {
+        stream: createReadStream(this.layer.path, {
+          highWaterMark: BLOB_READ_CHUNK,
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        }),
+        size: this.layer.size,
+      }
     }
     throw new ImageNotFoundError(`${this.image}: no blob ${info.digest} in this SIF image`, { image: this.image })
   }
@@ -154,6 +189,9 @@ export class SifImageSource implements ImageSource {
   }
 
   private checkOpen(): void {
-    if (this.closed) throw new SkiffError('ERR_INVALID_ARGUMENT', `${this.image}: the source was already closed`, { image: this.image })
+    if (this.closed)
+      throw new SkiffError('ERR_INVALID_ARGUMENT', `${this.image}: the source was already closed`, {
+        image: this.image,
+      })
   }
 }

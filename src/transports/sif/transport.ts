@@ -45,18 +45,27 @@ export class SifReference implements ImageReference {
   }
 
   async newImageDestination(): Promise<ImageDestination> {
-    throw new SkiffError('ERR_UNSUPPORTED', `${this.toString()}: "sif:" locations can only be read from, not written to`, { image: this.toString() })
+    throw new SkiffError(
+      'ERR_UNSUPPORTED',
+      `${this.toString()}: "sif:" locations can only be read from, not written to`,
+      { image: this.toString() },
+    )
   }
 
   async deleteImage(): Promise<void> {
-    throw new SkiffError('ERR_UNSUPPORTED', `${this.toString()}: deleting images is not supported for sif: images; remove the file instead`, { image: this.toString() })
+    throw new SkiffError(
+      'ERR_UNSUPPORTED',
+      `${this.toString()}: deleting images is not supported for sif: images; remove the file instead`,
+      { image: this.toString() },
+    )
   }
 }
 
 export const sifTransport: ImageTransport = {
   name: TRANSPORT_NAME,
   parseReference(details: string): SifReference {
-    if (details === '') throw new InvalidReferenceError('invalid image name "sif:": a SIF file path is required, e.g. sif:./image.sif')
+    if (details === '')
+      throw new InvalidReferenceError('invalid image name "sif:": a SIF file path is required, e.g. sif:./image.sif')
     return new SifReference(details)
   },
   validatePolicyScope(scope: string): void {

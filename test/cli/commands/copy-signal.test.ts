@@ -24,12 +24,18 @@ test('Ctrl-C during a copy aborts it, removes partial output and ends by SIGINT 
     await rm(fifo)
     assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo')
     const dst = join(dir, 'dst')
-    const child = spawn(process.execPath, [...CLI_ARGS, '--insecure-policy', 'copy', `oci:${layout}:v1`, `oci:${dst}:v1`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(
+      process.execPath,
+      [...CLI_ARGS, '--insecure-policy', 'copy', `oci:${layout}:v1`, `oci:${dst}:v1`],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    )
     let stderr = ''
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c))
     let exited = false
     // after cleaning up skiff ends by the signal itself, as Unix tools do (the shell shows 130)
-    const closed = new Promise<string>((resolve) => child.on('close', (c, sig) => ((exited = true), resolve(sig ?? `exit ${c}`))))
+    const closed = new Promise<string>((resolve) =>
+      child.on('close', (c, sig) => ((exited = true), resolve(sig ?? `exit ${c}`))),
+    )
     const killer = setTimeout(() => child.kill('SIGKILL'), 60_000)
     // Resolves once skiff opens the blob for reading; the write completes once it has taken the
     // bytes (a pipe holds at most 64 KiB), so skiff is mid-layer when the signal goes.
@@ -52,7 +58,10 @@ test('Ctrl-C during a copy aborts it, removes partial output and ends by SIGINT 
     assert.doesNotMatch(stderr, /Copying config/, 'the layers were not finished (the config is copied after them)')
     assert.ok(!existsSync(join(dst, 'index.json')), 'no image visible at the destination')
     const leftovers = existsSync(join(dst, 'blobs', 'sha256')) ? await readdir(join(dst, 'blobs', 'sha256')) : []
-    assert.ok(!leftovers.some((n) => n.includes('tmp') || n.startsWith('.')), `temp files left: ${leftovers.join(', ')}`)
+    assert.ok(
+      !leftovers.some((n) => n.includes('tmp') || n.startsWith('.')),
+      `temp files left: ${leftovers.join(', ')}`,
+    )
     assert.ok(!leftovers.includes(layer.digest.slice(7)), 'the unfinished layer is not stored')
   })
 })

@@ -12,14 +12,28 @@ test('copy: progress on stderr, nothing on stdout, --digestfile without a newlin
     const layout = join(dir, 'src')
     const img = await writeOciImage(layout, 'v1', smallImage('cp'))
     const digestFile = join(dir, 'digest')
-    const r = await skiff(['--insecure-policy', 'copy', '--digestfile', digestFile, `oci:${layout}:v1`, `dir:${join(dir, 'out')}`])
+    const r = await skiff([
+      '--insecure-policy',
+      'copy',
+      '--digestfile',
+      digestFile,
+      `oci:${layout}:v1`,
+      `dir:${join(dir, 'out')}`,
+    ])
     assert.equal(r.code, 0, r.stderr)
     assert.equal(r.stdout, '')
     assert.match(r.stderr, /^Getting image source signatures\n/)
     // skopeo's non-TTY lines (its progress goes to stdout; skiff keeps stdout for data)
     assert.equal(
       r.stderr,
-      ['Getting image source signatures', ...img.layers.map((l) => `Copying blob ${l.digest}`), `Copying config ${img.configDigest}`, 'Writing manifest to image destination', 'Storing signatures', ''].join('\n'),
+      [
+        'Getting image source signatures',
+        ...img.layers.map((l) => `Copying blob ${l.digest}`),
+        `Copying config ${img.configDigest}`,
+        'Writing manifest to image destination',
+        'Storing signatures',
+        '',
+      ].join('\n'),
     )
     const written = await readFile(join(dir, 'out', 'manifest.json'))
     assert.equal(await readFile(digestFile, 'utf8'), sha256(written))
@@ -56,7 +70,14 @@ test('copy: --command-timeout aborts with a clear message and exit 1', async () 
   await withTempDir(async (dir) => {
     const layout = join(dir, 'src')
     await writeOciImage(layout, 'v1', smallImage('t'))
-    const r = await skiff(['--insecure-policy', '--command-timeout', '1ns', 'copy', `oci:${layout}:v1`, `oci:${join(dir, 'dst')}:v1`])
+    const r = await skiff([
+      '--insecure-policy',
+      '--command-timeout',
+      '1ns',
+      'copy',
+      `oci:${layout}:v1`,
+      `oci:${join(dir, 'dst')}:v1`,
+    ])
     assert.equal(r.code, 1)
     assert.match(r.stderr, /skiff: command timed out after [^\n]*\(--command-timeout/)
     assert.ok(!existsSync(join(dir, 'dst', 'index.json')), 'nothing visible at the destination')
@@ -74,7 +95,16 @@ test('copy: a corrupt layer is a one-line digest-mismatch error naming it, exit 
     // The corrupt layer is the second: the first one's write is aborted when it fails (that abort
     // once crashed the process with an unhandled 'error' event, and was reported instead of the cause).
     const layout = join(dir, 'src')
-    const img = await writeOciImage(layout, 'v1', smallImage('bad', { layers: [{ files: { 'ok.txt': 'fine\n' } }, { files: { 'b.txt': 'plain layer content\n' }, compression: 'none' }] }))
+    const img = await writeOciImage(
+      layout,
+      'v1',
+      smallImage('bad', {
+        layers: [
+          { files: { 'ok.txt': 'fine\n' } },
+          { files: { 'b.txt': 'plain layer content\n' }, compression: 'none' },
+        ],
+      }),
+    )
     const bad = img.layers[1]!.digest
     const p = join(layout, 'blobs', 'sha256', bad.slice(7))
     const bytes = await readFile(p)
@@ -83,7 +113,12 @@ test('copy: a corrupt layer is a one-line digest-mismatch error naming it, exit 
     for (const dest of [`oci:${join(dir, 'o')}:v1`, `dir:${join(dir, 'd')}`]) {
       const r = await skiff(['--insecure-policy', 'copy', `oci:${layout}:v1`, dest])
       assert.equal(r.code, 1, r.stderr)
-      assert.match(r.stderr, new RegExp(`^Getting image source signatures\\n(Copying blob sha256:[0-9a-f]{64}\\n)*skiff: oci:${layout}:v1: layer ${bad}: digest mismatch: expected ${bad}, got sha256:[0-9a-f]{64}; the source is corrupt or was modified while reading\\n$`))
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^Getting image source signatures\\n(Copying blob sha256:[0-9a-f]{64}\\n)*skiff: oci:${layout}:v1: layer ${bad}: digest mismatch: expected ${bad}, got sha256:[0-9a-f]{64}; the source is corrupt or was modified while reading\\n$`,
+        ),
+      )
     }
     assert.ok(!existsSync(join(dir, 'o', 'index.json')))
     assert.ok(!existsSync(join(dir, 'd', 'manifest.json')))

@@ -42,7 +42,11 @@ describe('stored credentials: auth file fallbacks and registries.conf credential
     for (const f of Object.values(files())) await rm(f, { force: true })
   }
   /** inspect --no-tags with skiff and skopeo; both exit codes. */
-  const both = async (args: string[], extraEnv: NodeJS.ProcessEnv = {}, conf = insecureConf): Promise<[number, number, string]> => {
+  const both = async (
+    args: string[],
+    extraEnv: NodeJS.ProcessEnv = {},
+    conf = insecureConf,
+  ): Promise<[number, number, string]> => {
     const full = ['--registries-conf', conf, 'inspect', '--no-tags', ...args, `docker://${reg.host}/team/app:1`]
     const ours = await skiff(full, { env: { ...env, ...extraEnv } })
     const theirs = await run('skopeo', ['--insecure-policy', ...full], { env: { ...process.env, ...env, ...extraEnv } })
@@ -53,14 +57,28 @@ describe('stored credentials: auth file fallbacks and registries.conf credential
     requireTool('skopeo')
     reg = await startRegistry({ htpasswd: { dora: 'd0ra-secret' } })
     home = await mkdtemp(join(tmpdir(), 'skiff-cli-creds-'))
-    env = { ...(await isolatedEnv(home)).env, PATH: `${join(home, 'bin')}:${process.env.PATH ?? '/usr/bin:/bin'}`, HELPER_STORE: join(home, 'store'), HELPER_LOG: join(home, 'helper.log') }
+    env = {
+      ...(await isolatedEnv(home)).env,
+      PATH: `${join(home, 'bin')}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+      HELPER_STORE: join(home, 'store'),
+      HELPER_LOG: join(home, 'helper.log'),
+    }
     await mkdir(join(home, 'bin'), { recursive: true })
     await mkdir(join(home, 'store'), { recursive: true })
     insecureConf = join(home, 'insecure.conf')
     await writeFile(insecureConf, `[[registry]]\nlocation = "${reg.host}"\ninsecure = true\n`)
     layout = join(home, 'layout')
     await writeOciImage(layout, 'v1', smallImage('creds'))
-    const p = await run('skopeo', ['--insecure-policy', 'copy', '-q', '--dest-tls-verify=false', '--dest-creds', 'dora:d0ra-secret', `oci:${layout}:v1`, `docker://${reg.host}/team/app:1`])
+    const p = await run('skopeo', [
+      '--insecure-policy',
+      'copy',
+      '-q',
+      '--dest-tls-verify=false',
+      '--dest-creds',
+      'dora:d0ra-secret',
+      `oci:${layout}:v1`,
+      `docker://${reg.host}/team/app:1`,
+    ])
     assert.equal(p.code, 0, p.stderr)
   })
   after(async () => {
@@ -70,13 +88,21 @@ describe('stored credentials: auth file fallbacks and registries.conf credential
 
   it('--authfile lacking the registry falls back to ~/.config/containers/auth.json, ~/.docker/config.json, ~/.dockercfg', async () => {
     const f = files()
-    for (const [where, legacy] of [[f.config, false], [f.docker, false], [f.dockercfg, true]] as const) {
+    for (const [where, legacy] of [
+      [f.config, false],
+      [f.docker, false],
+      [f.dockercfg, true],
+    ] as const) {
       await clear()
       await put(f.own, undefined)
       await put(where, good, legacy)
       assert.deepEqual(await both(['--authfile', f.own]).then((r) => r.slice(0, 2)), [0, 0], `${where}`)
       // $REGISTRY_AUTH_FILE is the same override
-      assert.deepEqual(await both([], { REGISTRY_AUTH_FILE: f.own }).then((r) => r.slice(0, 2)), [0, 0], `${where} via REGISTRY_AUTH_FILE`)
+      assert.deepEqual(
+        await both([], { REGISTRY_AUTH_FILE: f.own }).then((r) => r.slice(0, 2)),
+        [0, 0],
+        `${where} via REGISTRY_AUTH_FILE`,
+      )
     }
     // A missing --authfile is no error for reading: the fallbacks still apply.
     await clear()
@@ -112,7 +138,10 @@ describe('stored credentials: auth file fallbacks and registries.conf credential
     await clear()
     await put(f.config, good)
     const before = await readFile(f.config, 'utf8')
-    const login = await skiff(['--registries-conf', insecureConf, 'login', '--authfile', f.own, '-u', 'dora', '-p', 'd0ra-secret', reg.host], { env })
+    const login = await skiff(
+      ['--registries-conf', insecureConf, 'login', '--authfile', f.own, '-u', 'dora', '-p', 'd0ra-secret', reg.host],
+      { env },
+    )
     assert.equal(login.code, 0, login.stderr)
     assert.equal(JSON.parse(await readFile(f.own, 'utf8')).auths[reg.host].auth, good.auth)
     await assert.rejects(readFile(f.runtime), { code: 'ENOENT' })
@@ -127,9 +156,16 @@ describe('stored credentials: auth file fallbacks and registries.conf credential
     const f = files()
     await clear()
     const helperOnly = join(home, 'helper.conf')
-    await writeFile(helperOnly, `credential-helpers = ["skiffcred"]\n[[registry]]\nlocation = "${reg.host}"\ninsecure = true\n`)
+    await writeFile(
+      helperOnly,
+      `credential-helpers = ["skiffcred"]\n[[registry]]\nlocation = "${reg.host}"\ninsecure = true\n`,
+    )
     // skopeo login stores in the helper (the oracle writes, skiff reads)
-    const stored = await run('skopeo', ['--registries-conf', helperOnly, 'login', '-u', 'dora', '-p', 'd0ra-secret', reg.host], { env: { ...process.env, ...env } })
+    const stored = await run(
+      'skopeo',
+      ['--registries-conf', helperOnly, 'login', '-u', 'dora', '-p', 'd0ra-secret', reg.host],
+      { env: { ...process.env, ...env } },
+    )
     assert.equal(stored.code, 0, stored.stderr)
     await rm(env.HELPER_LOG!, { force: true })
     assert.deepEqual(await both([], {}, helperOnly).then((r) => r.slice(0, 2)), [0, 0])
@@ -138,11 +174,17 @@ describe('stored credentials: auth file fallbacks and registries.conf credential
     await put(f.own, bad)
     assert.deepEqual(await both(['--authfile', f.own], {}, helperOnly).then((r) => r.slice(0, 2)), [0, 0])
     // a push with the helper's credentials
-    const push = await skiff(['--registries-conf', helperOnly, 'copy', '-q', `oci:${layout}:v1`, `docker://${reg.host}/team/app:helper`], { env })
+    const push = await skiff(
+      ['--registries-conf', helperOnly, 'copy', '-q', `oci:${layout}:v1`, `docker://${reg.host}/team/app:helper`],
+      { env },
+    )
     assert.equal(push.code, 0, push.stderr)
     // ["containers-auth.json", helper]: the auth files first — a wrong entry there decides; none → the helper
     const ordered = join(home, 'ordered.conf')
-    await writeFile(ordered, `credential-helpers = ["containers-auth.json", "skiffcred"]\n[[registry]]\nlocation = "${reg.host}"\ninsecure = true\n`)
+    await writeFile(
+      ordered,
+      `credential-helpers = ["containers-auth.json", "skiffcred"]\n[[registry]]\nlocation = "${reg.host}"\ninsecure = true\n`,
+    )
     await put(f.runtime, bad)
     assert.deepEqual(await both([], {}, ordered).then((r) => r.slice(0, 2)), [1, 1])
     await rm(f.runtime)

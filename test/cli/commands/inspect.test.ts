@@ -10,7 +10,12 @@ test('inspect --raw, --config --raw, --config and --format match skopeo', async 
     const layout = join(dir, 'layout')
     await writeOciImage(layout, 'v1', smallImage('insp'))
     const ref = `oci:${layout}:v1`
-    for (const args of [['--raw'], ['--config', '--raw'], ['--config'], ['--format', '{{.Digest}} {{.Architecture}} {{.Labels}}']]) {
+    for (const args of [
+      ['--raw'],
+      ['--config', '--raw'],
+      ['--config'],
+      ['--format', '{{.Digest}} {{.Architecture}} {{.Labels}}'],
+    ]) {
       const ours = await skiff(['inspect', ...args, ref])
       const theirs = await skopeo(['inspect', ...args, ref])
       assert.equal(ours.code, 0, ours.stderr)

@@ -10,7 +10,13 @@ test('list-tags docker-archive: prints the same JSON as skopeo', async () => {
     const layout = join(dir, 'layout')
     await writeOciImage(layout, 'v1', smallImage('one'))
     const archive = join(dir, 'a.tar')
-    const made = await skopeo(['copy', '--additional-tag', 'example.com/x:2', `oci:${layout}:v1`, `docker-archive:${archive}:foo/bar:1`])
+    const made = await skopeo([
+      'copy',
+      '--additional-tag',
+      'example.com/x:2',
+      `oci:${layout}:v1`,
+      `docker-archive:${archive}:foo/bar:1`,
+    ])
     assert.equal(made.code, 0, made.stderr)
     const theirs = await skopeo(['list-tags', `docker-archive:${archive}`])
     const ours = await skiff(['list-tags', `docker-archive:${archive}`])

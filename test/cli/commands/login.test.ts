@@ -18,7 +18,8 @@ describe('login / logout against an htpasswd registry', () => {
   after(async () => {
     await reg?.close()
   })
-  const skopeoIn = (env: NodeJS.ProcessEnv, args: string[], input?: string) => run('skopeo', args, { env: { ...process.env, ...env }, ...(input !== undefined ? { input } : {}) })
+  const skopeoIn = (env: NodeJS.ProcessEnv, args: string[], input?: string) =>
+    run('skopeo', args, { env: { ...process.env, ...env }, ...(input !== undefined ? { input } : {}) })
 
   it('checks the password before writing; writes 0600; skopeo reads it; logout removes it', async () => {
     await withTempDir(async (dir) => {
@@ -56,7 +57,10 @@ describe('login / logout against an htpasswd registry', () => {
       // the stored credentials are used by copy
       const layout = join(dir, 'l')
       await writeOciImage(layout, 'v1', smallImage('login'))
-      const cp = await skiff(['copy', '-q', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${reg.host}/login/app:1`], { env })
+      const cp = await skiff(
+        ['copy', '-q', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${reg.host}/login/app:1`],
+        { env },
+      )
       assert.equal(cp.code, 0, cp.stderr)
 
       const out = await skiff(['logout', reg.host], { env })
@@ -84,7 +88,17 @@ describe('login / logout against an htpasswd registry', () => {
       const { env } = await isolatedEnv(dir)
       const authFile = join(dir, 'my-auth.json')
       for (const key of [reg.host, `${reg.host}/ns/repo`]) {
-        const l = await skopeoIn(env, ['login', '--tls-verify=false', '--authfile', authFile, '-u', 'alice', '-p', PASSWORD, key])
+        const l = await skopeoIn(env, [
+          'login',
+          '--tls-verify=false',
+          '--authfile',
+          authFile,
+          '-u',
+          'alice',
+          '-p',
+          PASSWORD,
+          key,
+        ])
         assert.equal(l.code, 0, l.stderr)
       }
       const skopeoFile = await readFile(authFile, 'utf8')
@@ -93,7 +107,10 @@ describe('login / logout against an htpasswd registry', () => {
       // logging in again with skiff writes what skopeo wrote
       await skiff(['logout', '--authfile', authFile, '--all'], { env })
       for (const key of [reg.host, `${reg.host}/ns/repo`]) {
-        const l = await skiff(['login', '--tls-verify=false', '--authfile', authFile, '-u', 'alice', '-p', PASSWORD, key], { env })
+        const l = await skiff(
+          ['login', '--tls-verify=false', '--authfile', authFile, '-u', 'alice', '-p', PASSWORD, key],
+          { env },
+        )
         assert.equal(l.stdout, 'Login Succeeded!\n', l.stderr)
       }
       assert.deepEqual(JSON.parse(await readFile(authFile, 'utf8')), JSON.parse(skopeoFile))
@@ -110,16 +127,25 @@ describe('login / logout against an htpasswd registry', () => {
   it('--password-stdin, argument errors, and no prompt without a terminal', async () => {
     await withTempDir(async (dir) => {
       const { env, authFile } = await isolatedEnv(dir)
-      const stdin = await skiff(['login', '--tls-verify=false', '-u', 'alice', '--password-stdin', reg.host], { env, input: `${PASSWORD}\n` })
+      const stdin = await skiff(['login', '--tls-verify=false', '-u', 'alice', '--password-stdin', reg.host], {
+        env,
+        input: `${PASSWORD}\n`,
+      })
       assert.equal(stdin.code, 0, stdin.stderr)
       assert.equal(stdin.stdout, 'Login Succeeded!\n')
       await skiff(['logout', '--all'], { env })
 
       const cases: [string[], string][] = [
-        [['login', '--password-stdin', reg.host], "skiff: Must provide --username with --password-stdin\n"],
-        [['login', '-u', 'alice', '-p', 'x', '--password-stdin', reg.host], "skiff: Can't specify both --password-stdin and --password\n"],
+        [['login', '--password-stdin', reg.host], 'skiff: Must provide --username with --password-stdin\n'],
+        [
+          ['login', '-u', 'alice', '-p', 'x', '--password-stdin', reg.host],
+          "skiff: Can't specify both --password-stdin and --password\n",
+        ],
         [['login', '-u', 'alice', '-p', 'x'], 'skiff: please provide a registry to login to\n'],
-        [['login', '-u', 'alice', '-p', 'x', 'a.example', 'b.example'], 'skiff: login accepts only one registry to login to\n'],
+        [
+          ['login', '-u', 'alice', '-p', 'x', 'a.example', 'b.example'],
+          'skiff: login accepts only one registry to login to\n',
+        ],
         [['logout'], 'skiff: please provide a registry to logout from\n'],
         [['logout', '--all', reg.host], 'skiff: --all takes no arguments\n'],
       ]
@@ -132,7 +158,10 @@ describe('login / logout against an htpasswd registry', () => {
       const nf = await skiff(['logout', '--authfile', missing, reg.host], { env })
       const nfSkopeo = await skopeoIn(env, ['logout', '--authfile', missing, reg.host])
       assert.equal(nf.code, 1)
-      assert.ok(nfSkopeo.stderr.includes(nf.stderr.replace(/^skiff: /, '').trim()), `${nf.stderr} vs ${nfSkopeo.stderr}`)
+      assert.ok(
+        nfSkopeo.stderr.includes(nf.stderr.replace(/^skiff: /, '').trim()),
+        `${nf.stderr} vs ${nfSkopeo.stderr}`,
+      )
 
       const noTty = await skiff(['login', '--tls-verify=false', '-u', 'alice', reg.host], { env })
       assert.equal(noTty.code, 1)
@@ -152,9 +181,35 @@ describe('login / logout against an htpasswd registry', () => {
       const basic = Buffer.from(`alice:${PASSWORD}`).toString('base64')
       const runs = [
         await skiff(['--debug', 'login', '--tls-verify=false', '-u', 'alice', '-p', PASSWORD, reg.host], { env }),
-        await skiff(['--debug', 'copy', '-q', '--dest-tls-verify=false', '--dest-creds', `alice:${PASSWORD}`, `oci:${layout}:v1`, `docker://${reg.host}/debug/app:1`], { env }),
-        await skiff(['--debug', 'inspect', '--tls-verify=false', '--username', 'alice', '--password', PASSWORD, `docker://${reg.host}/debug/app:1`], { env }),
-        await skiff(['--debug', 'login', '--tls-verify=false', '-u', 'alice', '-p', `${PASSWORD}-wrong`, reg.host], { env }),
+        await skiff(
+          [
+            '--debug',
+            'copy',
+            '-q',
+            '--dest-tls-verify=false',
+            '--dest-creds',
+            `alice:${PASSWORD}`,
+            `oci:${layout}:v1`,
+            `docker://${reg.host}/debug/app:1`,
+          ],
+          { env },
+        ),
+        await skiff(
+          [
+            '--debug',
+            'inspect',
+            '--tls-verify=false',
+            '--username',
+            'alice',
+            '--password',
+            PASSWORD,
+            `docker://${reg.host}/debug/app:1`,
+          ],
+          { env },
+        ),
+        await skiff(['--debug', 'login', '--tls-verify=false', '-u', 'alice', '-p', `${PASSWORD}-wrong`, reg.host], {
+          env,
+        }),
       ]
       for (const r of runs.slice(0, 3)) assert.equal(r.code, 0, r.stderr)
       assert.equal(runs[3]!.code, 1)

@@ -27,21 +27,38 @@ function signedSchema1(): { bytes: Buffer; payload: Buffer } {
       tag: 'latest',
       architecture: 'amd64',
       fsLayers: [{ blobSum: 'sha256:a3ed95caeb02ffe68cdd9fd84406680ae93d633cb16422d00e8a7c22955b46d4' }],
-      history: [{ v1Compatibility: '{"id":"e45a5af57b00862e5ef5782a9925979a02ba2b12dff832fd0991335f4a11e5c5","created":"2014-12-31T22:23:56.943403668Z","container_config":{"Cmd":null}}' }],
+      history: [
+        {
+          v1Compatibility:
+            '{"id":"e45a5af57b00862e5ef5782a9925979a02ba2b12dff832fd0991335f4a11e5c5","created":"2014-12-31T22:23:56.943403668Z","container_config":{"Cmd":null}}',
+        },
+      ],
     },
     null,
     3,
   )
   const formatLength = payloadText.lastIndexOf('\n}')
   const formatTail = Buffer.from(payloadText.slice(formatLength)).toString('base64url')
-  const protectedHeader = Buffer.from(JSON.stringify({ formatLength, formatTail, time: '2015-01-01T00:00:00Z' })).toString('base64url')
+  const protectedHeader = Buffer.from(
+    JSON.stringify({ formatLength, formatTail, time: '2015-01-01T00:00:00Z' }),
+  ).toString('base64url')
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
   const jwk = publicKey.export({ format: 'jwk' })
   const kid = libtrustKeyID(publicKey.export({ format: 'der', type: 'spki' }))
   const signingInput = `${protectedHeader}.${Buffer.from(payloadText).toString('base64url')}`
-  const signature = sign('sha256', Buffer.from(signingInput), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url')
-  const sig = { header: { jwk: { crv: 'P-256', kid, kty: 'EC', x: jwk.x, y: jwk.y }, alg: 'ES256' }, signature, protected: protectedHeader }
-  const signed = payloadText.slice(0, formatLength) + ',\n   "signatures": ' + JSON.stringify([sig], null, 3).replace(/\n/g, '\n   ') + payloadText.slice(formatLength)
+  const signature = sign('sha256', Buffer.from(signingInput), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString(
+    'base64url',
+  )
+  const sig = {
+    header: { jwk: { crv: 'P-256', kid, kty: 'EC', x: jwk.x, y: jwk.y }, alg: 'ES256' },
+    signature,
+    protected: protectedHeader,
+  }
+  const signed =
+    payloadText.slice(0, formatLength) +
+    ',\n   "signatures": ' +
+    JSON.stringify([sig], null, 3).replace(/\n/g, '\n   ') +
+    payloadText.slice(formatLength)
   return { bytes: Buffer.from(signed), payload: Buffer.from(payloadText) }
 }
 
@@ -50,7 +67,11 @@ test('manifest-digest prints what skopeo prints, for OCI, schema2 and signed sch
     const oci = await buildImage({ layers: [{ files: { a: 'a' } }] })
     const docker = await buildImage({ layers: [{ files: { b: 'b' } }], flavor: 'docker' })
     const s1 = signedSchema1()
-    const cases: [string, Buffer][] = [['oci.json', oci.manifest], ['docker.json', docker.manifest], ['schema1.json', s1.bytes]]
+    const cases: [string, Buffer][] = [
+      ['oci.json', oci.manifest],
+      ['docker.json', docker.manifest],
+      ['schema1.json', s1.bytes],
+    ]
     for (const [name, bytes] of cases) {
       const p = join(dir, name)
       await writeFile(p, bytes)

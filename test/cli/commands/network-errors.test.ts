@@ -54,28 +54,47 @@ describe('network failures', () => {
     const img = `docker://127.0.0.1:${port}/app:1`
     const line = errorLine(await skiff(['inspect', '--tls-verify=false', img]), 'refused')
     assert.ok(line.startsWith(`skiff: ${img}: `), line)
-    assert.match(line, new RegExp(`cannot connect to 127\\.0\\.0\\.1:${port}: connection refused.*check the registry name and port, and that the registry is running`))
+    assert.match(
+      line,
+      new RegExp(
+        `cannot connect to 127\\.0\\.0\\.1:${port}: connection refused.*check the registry name and port, and that the registry is running`,
+      ),
+    )
   })
 
   it('connection reset, after the retries', async () => {
     const img = `docker://127.0.0.1:${resetPort}/app:1`
-    const line = errorLine(await skiff(['inspect', '--tls-verify=false', '--retry-times', '1', '--retry-delay', '100ms', img]), 'reset')
+    const line = errorLine(
+      await skiff(['inspect', '--tls-verify=false', '--retry-times', '1', '--retry-delay', '100ms', img]),
+      'reset',
+    )
     assert.ok(line.startsWith(`skiff: ${img}: `), line)
-    assert.match(line, new RegExp(`the connection to 127\\.0\\.0\\.1:${resetPort} was closed unexpectedly .*\\((ECONNRESET|UND_ERR_SOCKET)\\).*retry`))
+    assert.match(
+      line,
+      new RegExp(
+        `the connection to 127\\.0\\.0\\.1:${resetPort} was closed unexpectedly .*\\((ECONNRESET|UND_ERR_SOCKET)\\).*retry`,
+      ),
+    )
   })
 
   it('a host name that does not resolve (.invalid)', async () => {
     const img = 'docker://registry.skiff-test.invalid/app:1'
     const line = errorLine(await skiff(['inspect', img]), 'ENOTFOUND')
     assert.ok(line.startsWith(`skiff: ${img}: `), line)
-    assert.match(line, /the host name registry\.skiff-test\.invalid does not resolve \((ENOTFOUND|EAI_AGAIN)\); check the registry name/)
+    assert.match(
+      line,
+      /the host name registry\.skiff-test\.invalid does not resolve \((ENOTFOUND|EAI_AGAIN)\); check the registry name/,
+    )
   })
 
   it('TLS against a plain-HTTP registry: "answered plain HTTP; use --tls-verify=false"; skopeo fails too', async () => {
     const img = `docker://${plain.host}/app:1`
     const line = errorLine(await skiff(['inspect', img]), 'plain HTTP')
     assert.ok(line.startsWith(`skiff: ${img}: `), line)
-    assert.match(line, new RegExp(`${plain.host.replace(/\./g, '\\.')} answered plain HTTP, not TLS .*use --tls-verify=false for it`))
+    assert.match(
+      line,
+      new RegExp(`${plain.host.replace(/\./g, '\\.')} answered plain HTTP, not TLS .*use --tls-verify=false for it`),
+    )
     const sk = await skopeo(['inspect', img])
     assert.equal(sk.code, 1)
     assert.match(sk.stderr, /server gave HTTP response to HTTPS client/)
@@ -95,7 +114,10 @@ describe('network failures', () => {
 
   it('library: the client-certificate failure is ERR_TLS', async () => {
     const { inspectImage } = await import('../../../src/index.js')
-    await assert.rejects(inspectImage(`docker://${mtls.host}/app:1`, { source: { registry: { certDir: join(certs, 'ca-only') } } }), (e: unknown) => (e as { code?: string }).code === 'ERR_TLS')
+    await assert.rejects(
+      inspectImage(`docker://${mtls.host}/app:1`, { source: { registry: { certDir: join(certs, 'ca-only') } } }),
+      (e: unknown) => (e as { code?: string }).code === 'ERR_TLS',
+    )
   })
 
   it('docker://UPPER/case: "repository name must be lowercase", no lookup; as skopeo', async () => {

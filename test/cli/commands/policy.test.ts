@@ -24,13 +24,21 @@ before(async () => {
   work = await mkdtemp(join(tmpdir(), 'skiff-policy-cli-'))
   await writeOciImage(join(work, 'src'), 'v1', smallImage('pol'))
   for (const repo of ['ok/app', 'denied/tool']) {
-    const r = await skopeo(['copy', '--dest-tls-verify=false', `oci:${join(work, 'src')}:v1`, `docker://${reg.host}/${repo}:v1`])
+    const r = await skopeo([
+      'copy',
+      '--dest-tls-verify=false',
+      `oci:${join(work, 'src')}:v1`,
+      `docker://${reg.host}/${repo}:v1`,
+    ])
     assert.equal(r.code, 0, r.stderr)
   }
   await writeFile(join(work, 'reject.json'), JSON.stringify({ default: [{ type: 'reject' }] }))
   await writeFile(
     join(work, 'scoped.json'),
-    JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }], transports: { docker: { [`${reg.host}/denied`]: [{ type: 'reject' }] } } }),
+    JSON.stringify({
+      default: [{ type: 'insecureAcceptAnything' }],
+      transports: { docker: { [`${reg.host}/denied`]: [{ type: 'reject' }] } },
+    }),
   )
 })
 
@@ -53,7 +61,7 @@ async function both(args: string[], cwd: string) {
   return { s, k }
 }
 
-test('--policy with a reject default: copy exits 1 with skopeo\'s message and creates nothing', async () => {
+test("--policy with a reject default: copy exits 1 with skopeo's message and creates nothing", async () => {
   const cwd = await mkdtemp(join(work, 'copy-'))
   await writeOciImage(join(cwd, 'src'), 'v1', smallImage('pol'))
   const cases: [string, string, string][] = [
@@ -62,7 +70,10 @@ test('--policy with a reject default: copy exits 1 with skopeo\'s message and cr
     [`docker://${reg.host}/ok/app:v1`, 'oci:out-reg:v1', 'out-reg'],
   ]
   for (const [src, dest, created] of cases) {
-    const { s, k } = await both(['--policy', join(work, 'reject.json'), 'copy', '--src-tls-verify=false', src, dest], cwd)
+    const { s, k } = await both(
+      ['--policy', join(work, 'reject.json'), 'copy', '--src-tls-verify=false', src, dest],
+      cwd,
+    )
     assert.equal(s.code, 1, s.stderr)
     const msg = skopeoFatal(s.stderr)
     assert.match(msg, /^Source image rejected: Running image .* is rejected by policy\.$/)
@@ -84,7 +95,17 @@ test('--policy with a reject default: sync exits 1 naming the refused image, and
   const cwd = await mkdtemp(join(work, 'sync-'))
   const cases: string[][] = [
     ['sync', '--src', 'docker', '--dest', 'dir', '--src-tls-verify=false', `${reg.host}/ok/app`, 'out'],
-    ['sync', '--src', 'docker', '--dest', 'docker', '--src-tls-verify=false', '--dest-tls-verify=false', `${reg.host}/ok/app`, `${reg.host}/mirror`],
+    [
+      'sync',
+      '--src',
+      'docker',
+      '--dest',
+      'docker',
+      '--src-tls-verify=false',
+      '--dest-tls-verify=false',
+      `${reg.host}/ok/app`,
+      `${reg.host}/mirror`,
+    ],
   ]
   for (const args of cases) {
     const { s, k } = await both(['--policy', join(work, 'reject.json'), ...args], cwd)
@@ -97,7 +118,21 @@ test('--policy with a reject default: sync exits 1 naming the refused image, and
     assert.match(k.stderr, /Summary: 0 copied, 0 skipped, 1 failed/)
     await rm(join(cwd, 'out'), { recursive: true, force: true })
   }
-  const k = await skiff(['--policy', join(work, 'reject.json'), 'sync', '--src', 'docker', '--dest', 'dir', '--src-tls-verify=false', `${reg.host}/ok/app`, 'fresh'], { cwd })
+  const k = await skiff(
+    [
+      '--policy',
+      join(work, 'reject.json'),
+      'sync',
+      '--src',
+      'docker',
+      '--dest',
+      'dir',
+      '--src-tls-verify=false',
+      `${reg.host}/ok/app`,
+      'fresh',
+    ],
+    { cwd },
+  )
   assert.equal(k.code, 1, k.stderr)
   assert.deepEqual(await readdir(cwd), [])
   const mirror = await fetch(`${reg.url}/v2/mirror/app/tags/list`)
@@ -107,14 +142,23 @@ test('--policy with a reject default: sync exits 1 naming the refused image, and
 test('a policy that rejects one registry scope: that scope is refused (as skopeo), others are copied', async () => {
   const cwd = await mkdtemp(join(work, 'scoped-'))
   const policy = join(work, 'scoped.json')
-  const denied = await both(['--policy', policy, 'copy', '--src-tls-verify=false', `docker://${reg.host}/denied/tool:v1`, 'dir:denied'], cwd)
+  const denied = await both(
+    ['--policy', policy, 'copy', '--src-tls-verify=false', `docker://${reg.host}/denied/tool:v1`, 'dir:denied'],
+    cwd,
+  )
   assert.equal(denied.s.code, 1, denied.s.stderr)
-  assert.equal(skopeoFatal(denied.s.stderr), `Source image rejected: Running image docker://${reg.host}/denied/tool:v1 is rejected by policy.`)
+  assert.equal(
+    skopeoFatal(denied.s.stderr),
+    `Source image rejected: Running image docker://${reg.host}/denied/tool:v1 is rejected by policy.`,
+  )
   assert.equal(denied.k.code, 1, denied.k.stderr)
   assert.equal(denied.k.stderr, `skiff: ${skopeoFatal(denied.s.stderr)}\n`)
   assert.equal(existsSync(join(cwd, 'denied', 'manifest.json')), false)
 
-  const ok = await skiff(['--policy', policy, 'copy', '-q', '--src-tls-verify=false', `docker://${reg.host}/ok/app:v1`, 'dir:ok'], { cwd })
+  const ok = await skiff(
+    ['--policy', policy, 'copy', '-q', '--src-tls-verify=false', `docker://${reg.host}/ok/app:v1`, 'dir:ok'],
+    { cwd },
+  )
   assert.equal(ok.code, 0, ok.stderr)
   const check = await skopeo(['inspect', '--raw', `dir:${join(cwd, 'ok')}`])
   assert.equal(check.code, 0, check.stderr)
@@ -122,9 +166,17 @@ test('a policy that rejects one registry scope: that scope is refused (as skopeo
   // sync of both repositories with --keep-going: ok/app lands, denied/tool is refused
   const yaml = `${reg.host}:\n  tls-verify: false\n  images:\n    ok/app: [v1]\n    denied/tool: [v1]\n`
   await writeFile(join(cwd, 'sync.yaml'), yaml)
-  const sync = await skiff(['--policy', policy, 'sync', '--keep-going', '--src', 'yaml', '--dest', 'dir', 'sync.yaml', 'mirror'], { cwd })
+  const sync = await skiff(
+    ['--policy', policy, 'sync', '--keep-going', '--src', 'yaml', '--dest', 'dir', 'sync.yaml', 'mirror'],
+    { cwd },
+  )
   assert.equal(sync.code, 1, sync.stderr)
-  assert.ok(sync.stderr.includes(`Source image rejected: Running image docker://${reg.host}/denied/tool:v1 is rejected by policy.`), sync.stderr)
+  assert.ok(
+    sync.stderr.includes(
+      `Source image rejected: Running image docker://${reg.host}/denied/tool:v1 is rejected by policy.`,
+    ),
+    sync.stderr,
+  )
   assert.match(sync.stderr, /Summary: 1 copied, 0 skipped, 1 failed/)
   assert.deepEqual(await readdir(join(cwd, 'mirror')), ['app:v1'])
   const synced = await skopeo(['inspect', '--raw', `dir:${join(cwd, 'mirror', 'app:v1')}`])

@@ -40,7 +40,11 @@ describe('registries.conf: rewrites, mirrors and insecure for every command (as 
 
   before(async () => {
     requireTool('skopeo')
-    ;[named, located, mirror] = await Promise.all([startRegistry({ deleteEnabled: true }), startRegistry({ deleteEnabled: true }), startRegistry()])
+    ;[named, located, mirror] = await Promise.all([
+      startRegistry({ deleteEnabled: true }),
+      startRegistry({ deleteEnabled: true }),
+      startRegistry(),
+    ])
     closed = `127.0.0.1:${await freePort()}`
     home = await mkdtemp(join(tmpdir(), 'skiff-cli-regconf-'))
     env = (await isolatedEnv(home)).env
@@ -48,7 +52,13 @@ describe('registries.conf: rewrites, mirrors and insecure for every command (as 
       const layout = join(home, 'layouts', name)
       digests[name] = (await writeOciImage(layout, 'v1', smallImage(name))).manifestDigest
       for (const ref of refs) {
-        const r = await skopeo(['copy', '-q', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${reg.host}/${ref}`])
+        const r = await skopeo([
+          'copy',
+          '-q',
+          '--dest-tls-verify=false',
+          `oci:${layout}:v1`,
+          `docker://${reg.host}/${ref}`,
+        ])
         assert.equal(r.code, 0, r.stderr)
       }
     }
@@ -67,13 +77,25 @@ describe('registries.conf: rewrites, mirrors and insecure for every command (as 
   })
 
   it('a `location` rewrite is for pulls only: push, delete, list-tags, RepoTags and sync listing go to the named registry', async () => {
-    const c = ['--registries-conf', await conf('rewrite.conf', `[[registry]]\nprefix = "${named.host}"\nlocation = "${located.host}"\ninsecure = true\n`)]
+    const c = [
+      '--registries-conf',
+      await conf(
+        'rewrite.conf',
+        `[[registry]]\nprefix = "${named.host}"\nlocation = "${located.host}"\ninsecure = true\n`,
+      ),
+    ]
     const repo = `docker://${named.host}/r`
 
     // push: into the named registry, not the rewritten one (skopeo does the same)
     const ours = await sk([...c, 'copy', '-q', `oci:${join(home, 'layouts', 'push-skiff')}:v1`, `${repo}:pushed-skiff`])
     assert.equal(ours.code, 0, ours.stderr)
-    const theirs = await skopeo([...c, 'copy', '-q', `oci:${join(home, 'layouts', 'push-skopeo')}:v1`, `${repo}:pushed-skopeo`])
+    const theirs = await skopeo([
+      ...c,
+      'copy',
+      '-q',
+      `oci:${join(home, 'layouts', 'push-skopeo')}:v1`,
+      `${repo}:pushed-skopeo`,
+    ])
     assert.equal(theirs.code, 0, theirs.stderr)
     assert.deepEqual(await tagsAt(named, 'r'), ['common', 'named-only', 'pushed-skiff', 'pushed-skopeo'])
     assert.deepEqual(await tagsAt(located, 'r'), ['common', 'located-only'])
@@ -104,16 +126,32 @@ describe('registries.conf: rewrites, mirrors and insecure for every command (as 
       assert.equal(s.code, 0, s.stderr)
       const t = await skopeo([...c, 'sync', '--src', 'docker', '--dest', 'dir', `${named.host}/s`, join(dir, 'theirs')])
       assert.equal(t.code, 0, t.stderr)
-      const digestOf = async (p: string) => (await run('skopeo', ['manifest-digest', join(p, 'manifest.json')])).stdout.trim()
+      const digestOf = async (p: string) =>
+        (await run('skopeo', ['manifest-digest', join(p, 'manifest.json')])).stdout.trim()
       for (const side of ['ours', 'theirs']) {
         assert.deepEqual((await readdir(join(dir, side))).sort(), ['s:t1'], side)
         assert.equal(await digestOf(join(dir, side, 's:t1')), digests['located-common'], side)
       }
       // a re-run finds it present: the skip check asks the rewritten location for the source's digest, as a copy would
-      const again = await sk([...c, 'sync', '--src', 'docker', '--dest', 'dir', '--report', join(dir, 'report.json'), `${named.host}/s`, join(dir, 'ours')])
+      const again = await sk([
+        ...c,
+        'sync',
+        '--src',
+        'docker',
+        '--dest',
+        'dir',
+        '--report',
+        join(dir, 'report.json'),
+        `${named.host}/s`,
+        join(dir, 'ours'),
+      ])
       assert.equal(again.code, 0, again.stderr)
       const report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8'))
-      assert.deepEqual(report.images.map((i: { result: string; reason?: string }) => [i.result, i.reason]), [['skipped', 'present']], JSON.stringify(report))
+      assert.deepEqual(
+        report.images.map((i: { result: string; reason?: string }) => [i.result, i.reason]),
+        [['skipped', 'present']],
+        JSON.stringify(report),
+      )
     })
 
     // delete: from the named registry (deleting by digest there); the rewritten one keeps its images
@@ -126,7 +164,13 @@ describe('registries.conf: rewrites, mirrors and insecure for every command (as 
   })
 
   it("a rewrite to a plain-HTTP registry: the entry's insecure = true serves copy, inspect and sync alike", async () => {
-    const c = ['--registries-conf', await conf('insecure.conf', `[[registry]]\nprefix = "${closed}/app"\nlocation = "${located.host}/r"\ninsecure = true\n`)]
+    const c = [
+      '--registries-conf',
+      await conf(
+        'insecure.conf',
+        `[[registry]]\nprefix = "${closed}/app"\nlocation = "${located.host}/r"\ninsecure = true\n`,
+      ),
+    ]
     const ref = `docker://${closed}/app:located-only`
     await withTempDir(async (dir) => {
       const cp = await sk([...c, 'copy', '-q', ref, `dir:${join(dir, 'copy')}`])
@@ -137,11 +181,32 @@ describe('registries.conf: rewrites, mirrors and insecure for every command (as 
       assert.equal(ins.code, 0, ins.stderr)
       assert.equal(JSON.parse(ins.stdout).Digest, digests['located-only'])
       assert.equal(JSON.parse(ins.stdout).Name, `${closed}/app`)
-      const sy = await sk([...c, 'sync', '--src', 'docker', '--dest', 'dir', `${closed}/app:located-only`, join(dir, 'sync')])
+      const sy = await sk([
+        ...c,
+        'sync',
+        '--src',
+        'docker',
+        '--dest',
+        'dir',
+        `${closed}/app:located-only`,
+        join(dir, 'sync'),
+      ])
       assert.equal(sy.code, 0, sy.stderr)
-      const syTheirs = await skopeo([...c, 'sync', '--src', 'docker', '--dest', 'dir', `${closed}/app:located-only`, join(dir, 'sync-skopeo')])
+      const syTheirs = await skopeo([
+        ...c,
+        'sync',
+        '--src',
+        'docker',
+        '--dest',
+        'dir',
+        `${closed}/app:located-only`,
+        join(dir, 'sync-skopeo'),
+      ])
       assert.equal(syTheirs.code, 0, syTheirs.stderr)
-      assert.deepEqual(await readFile(join(dir, 'sync', 'app:located-only', 'manifest.json')), await readFile(join(dir, 'sync-skopeo', 'app:located-only', 'manifest.json')))
+      assert.deepEqual(
+        await readFile(join(dir, 'sync', 'app:located-only', 'manifest.json')),
+        await readFile(join(dir, 'sync-skopeo', 'app:located-only', 'manifest.json')),
+      )
     })
     // Tag lists go to the named registry — nothing listens there — for skopeo too.
     const lt = await sk([...c, 'list-tags', `docker://${closed}/app`])
@@ -149,10 +214,20 @@ describe('registries.conf: rewrites, mirrors and insecure for every command (as 
     assert.match(lt.stderr, new RegExp(closed.replace(/\./g, '\\.')))
     assert.notEqual((await skopeo([...c, 'list-tags', `docker://${closed}/app`])).code, 0)
     // Without insecure on the entry, the rewritten plain-HTTP registry is refused (TLS required).
-    const strict = ['--registries-conf', await conf('strict.conf', `[[registry]]\nprefix = "${closed}/app"\nlocation = "${located.host}/r"\n[[registry]]\nlocation = "${located.host}"\ninsecure = true\n`)]
+    const strict = [
+      '--registries-conf',
+      await conf(
+        'strict.conf',
+        `[[registry]]\nprefix = "${closed}/app"\nlocation = "${located.host}/r"\n[[registry]]\nlocation = "${located.host}"\ninsecure = true\n`,
+      ),
+    ]
     const ours = await sk([...strict, 'inspect', '--no-tags', ref])
     const theirs = await skopeo([...strict, 'inspect', '--no-tags', ref])
-    assert.notEqual(theirs.code, 0, 'skopeo requires TLS: the rewritten name matching another insecure [[registry]] does not count')
+    assert.notEqual(
+      theirs.code,
+      0,
+      'skopeo requires TLS: the rewritten name matching another insecure [[registry]] does not count',
+    )
     assert.notEqual(ours.code, 0, ours.stdout)
   })
 
@@ -163,7 +238,10 @@ describe('registries.conf: rewrites, mirrors and insecure for every command (as 
       `[[registry.mirror]]\nlocation = "${mirror.host}"\ninsecure = true`,
     ].join('\n')
     const c = ['--registries-conf', await conf('mirror.conf', text + '\n')]
-    for (const [tag, digest] of [['mirror-only', digests['mirror-only']], ['named-only', digests['named-only']]] as const) {
+    for (const [tag, digest] of [
+      ['mirror-only', digests['mirror-only']],
+      ['named-only', digests['named-only']],
+    ] as const) {
       const ins = await sk([...c, 'inspect', `docker://${named.host}/r:${tag}`])
       assert.equal(ins.code, 0, ins.stderr)
       const theirs = await skopeo([...c, 'inspect', `docker://${named.host}/r:${tag}`])
@@ -182,7 +260,15 @@ describe('registries.conf: rewrites, mirrors and insecure for every command (as 
     assert.deepEqual([...JSON.parse(lt.stdout).Tags].sort(), await tagsAt(named, 'r'))
     // located has "common" too, but it is not insecure: the copy reads "common" from the named registry.
     await withTempDir(async (dir) => {
-      const cp = await sk([...c, 'copy', '-q', '--digestfile', join(dir, 'd'), `docker://${named.host}/r:common`, `dir:${join(dir, 'x')}`])
+      const cp = await sk([
+        ...c,
+        'copy',
+        '-q',
+        '--digestfile',
+        join(dir, 'd'),
+        `docker://${named.host}/r:common`,
+        `dir:${join(dir, 'x')}`,
+      ])
       assert.equal(cp.code, 0, cp.stderr)
       assert.equal(await readFile(join(dir, 'd'), 'utf8'), digests['named-common'])
     })
@@ -192,19 +278,58 @@ describe('registries.conf: rewrites, mirrors and insecure for every command (as 
     const locked = await startRegistry({ htpasswd: { erin: 'er1n-secret' } })
     const proxy = await startProxy(locked)
     try {
-      const seeded = await skopeo(['copy', '-q', '--dest-tls-verify=false', '--dest-creds', 'erin:er1n-secret', `oci:${join(home, 'layouts', 'named-only')}:v1`, `docker://${locked.host}/r:named-only`])
+      const seeded = await skopeo([
+        'copy',
+        '-q',
+        '--dest-tls-verify=false',
+        '--dest-creds',
+        'erin:er1n-secret',
+        `oci:${join(home, 'layouts', 'named-only')}:v1`,
+        `docker://${locked.host}/r:named-only`,
+      ])
       assert.equal(seeded.code, 0, seeded.stderr)
-      const c = ['--registries-conf', await conf('creds-mirror.conf', `[[registry]]\nlocation = "${named.host}"\ninsecure = true\n[[registry.mirror]]\nlocation = "${proxy.host}"\ninsecure = true\n`)]
+      const c = [
+        '--registries-conf',
+        await conf(
+          'creds-mirror.conf',
+          `[[registry]]\nlocation = "${named.host}"\ninsecure = true\n[[registry.mirror]]\nlocation = "${proxy.host}"\ninsecure = true\n`,
+        ),
+      ]
       await withTempDir(async (dir) => {
         // The mirror asks for credentials and gets none (401), so the image comes from the named registry.
-        const ours = await sk([...c, 'copy', '-q', '--src-creds', 'erin:er1n-secret', `docker://${named.host}/r:named-only`, `dir:${join(dir, 'ours')}`])
+        const ours = await sk([
+          ...c,
+          'copy',
+          '-q',
+          '--src-creds',
+          'erin:er1n-secret',
+          `docker://${named.host}/r:named-only`,
+          `dir:${join(dir, 'ours')}`,
+        ])
         assert.equal(ours.code, 0, ours.stderr)
-        const theirs = await skopeo([...c, 'copy', '-q', '--src-creds', 'erin:er1n-secret', `docker://${named.host}/r:named-only`, `dir:${join(dir, 'theirs')}`])
+        const theirs = await skopeo([
+          ...c,
+          'copy',
+          '-q',
+          '--src-creds',
+          'erin:er1n-secret',
+          `docker://${named.host}/r:named-only`,
+          `dir:${join(dir, 'theirs')}`,
+        ])
         assert.equal(theirs.code, 0, theirs.stderr)
       })
-      assert.ok(proxy.requests().some((e) => e.path.includes('/manifests/named-only')), 'the mirror was tried')
+      assert.ok(
+        proxy.requests().some((e) => e.path.includes('/manifests/named-only')),
+        'the mirror was tried',
+      )
       // (skopeo sends an empty "Basic Og==" after the 401; the user's credentials never)
-      const leaked = proxy.requests().filter((e) => e.authorization !== undefined && Buffer.from(e.authorization.replace(/^Basic /, ''), 'base64').toString().includes('erin'))
+      const leaked = proxy.requests().filter(
+        (e) =>
+          e.authorization !== undefined &&
+          Buffer.from(e.authorization.replace(/^Basic /, ''), 'base64')
+            .toString()
+            .includes('erin'),
+      )
       assert.deepEqual(leaked, [], 'the credentials never reached the mirror')
     } finally {
       await proxy.close()
@@ -213,7 +338,10 @@ describe('registries.conf: rewrites, mirrors and insecure for every command (as 
   })
 
   it('blocked applies to pushes, deletes and tag lists of the named registry too', async () => {
-    const c = ['--registries-conf', await conf('blocked.conf', `[[registry]]\nlocation = "${named.host}"\ninsecure = true\nblocked = true\n`)]
+    const c = [
+      '--registries-conf',
+      await conf('blocked.conf', `[[registry]]\nlocation = "${named.host}"\ninsecure = true\nblocked = true\n`),
+    ]
     const before = (await named.requests()).length
     for (const args of [
       ['copy', '-q', `oci:${join(home, 'layouts', 'push-skiff')}:v1`, `docker://${named.host}/r:blocked`],
@@ -238,24 +366,53 @@ describe('registries.conf: rewrites, mirrors and insecure for every command (as 
       await writeFile(join(dropIns, '50-insecure.conf'), `[[registry]]\nlocation = "${named.host}"\ninsecure = true\n`)
       const ours = await sk(['--registries-conf', main, 'inspect', '--no-tags', `docker://${named.host}/r:named-only`])
       assert.equal(ours.code, 0, ours.stderr)
-      const theirs = await skopeo(['--registries-conf', main, 'inspect', '--no-tags', `docker://${named.host}/r:named-only`])
+      const theirs = await skopeo([
+        '--registries-conf',
+        main,
+        'inspect',
+        '--no-tags',
+        `docker://${named.host}/r:named-only`,
+      ])
       assert.equal(theirs.code, 0, theirs.stderr)
       assert.equal(JSON.parse(ours.stdout).Digest, JSON.parse(theirs.stdout).Digest)
       // A later drop-in replaces the [[registry]] of the same prefix.
       await writeFile(join(dropIns, '60-strict.conf'), `[[registry]]\nlocation = "${named.host}"\ninsecure = false\n`)
-      assert.notEqual((await sk(['--registries-conf', main, 'inspect', '--no-tags', `docker://${named.host}/r:named-only`])).code, 0)
-      assert.notEqual((await skopeo(['--registries-conf', main, 'inspect', '--no-tags', `docker://${named.host}/r:named-only`])).code, 0)
+      assert.notEqual(
+        (await sk(['--registries-conf', main, 'inspect', '--no-tags', `docker://${named.host}/r:named-only`])).code,
+        0,
+      )
+      assert.notEqual(
+        (await skopeo(['--registries-conf', main, 'inspect', '--no-tags', `docker://${named.host}/r:named-only`])).code,
+        0,
+      )
     } finally {
       await rm(dropIns, { recursive: true, force: true })
     }
     // A --registries-conf that does not exist is an error naming it (skopeo: the same).
-    const missing = await sk(['--registries-conf', join(home, 'missing.conf'), 'inspect', '--no-tags', `docker://${named.host}/r:named-only`])
+    const missing = await sk([
+      '--registries-conf',
+      join(home, 'missing.conf'),
+      'inspect',
+      '--no-tags',
+      `docker://${named.host}/r:named-only`,
+    ])
     assert.equal(missing.code, 1)
     assert.match(missing.stderr, /missing\.conf/)
     // skiff (like podman and buildah) also reads $CONTAINERS_REGISTRIES_CONF; the flag wins over it.
-    const viaEnv = await skiff(['inspect', '--no-tags', `docker://${named.host}/r:named-only`], { env: { ...env, CONTAINERS_REGISTRIES_CONF: await conf('env.conf', `[[registry]]\nlocation = "${named.host}"\ninsecure = true\n`) } })
+    const viaEnv = await skiff(['inspect', '--no-tags', `docker://${named.host}/r:named-only`], {
+      env: {
+        ...env,
+        CONTAINERS_REGISTRIES_CONF: await conf(
+          'env.conf',
+          `[[registry]]\nlocation = "${named.host}"\ninsecure = true\n`,
+        ),
+      },
+    })
     assert.equal(viaEnv.code, 0, viaEnv.stderr)
-    const flagWins = await skiff(['--registries-conf', main, 'inspect', '--no-tags', `docker://${named.host}/r:named-only`], { env: { ...env, CONTAINERS_REGISTRIES_CONF: join(home, 'env.conf') } })
+    const flagWins = await skiff(
+      ['--registries-conf', main, 'inspect', '--no-tags', `docker://${named.host}/r:named-only`],
+      { env: { ...env, CONTAINERS_REGISTRIES_CONF: join(home, 'env.conf') } },
+    )
     assert.notEqual(flagWins.code, 0)
   })
 })

@@ -18,7 +18,11 @@ const SRC = 'oci:examples/hello:latest'
 
 function oneLineFailure(r: SkiffResult, what: string): string {
   assert.equal(r.code, 1, `${what}: exit code\n${r.stderr}`)
-  assert.doesNotMatch(r.stderr, /TypeError|kConsume|\n\s+at |node:internal/, `${what}: no crash or stack trace\n${r.stderr}`)
+  assert.doesNotMatch(
+    r.stderr,
+    /TypeError|kConsume|\n\s+at |node:internal/,
+    `${what}: no crash or stack trace\n${r.stderr}`,
+  )
   const lines = r.stderr.split('\n').filter((l) => l.startsWith('skiff: ') && !l.startsWith('skiff: warning'))
   assert.equal(lines.length, 1, `${what}: one error line\n${r.stderr}`)
   return lines[0]!
@@ -35,7 +39,13 @@ describe('auth failures: htpasswd registry', () => {
     await reg?.close()
     rmSync(home, { recursive: true, force: true })
   })
-  const env = () => ({ HOME: home, XDG_RUNTIME_DIR: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_CACHE_HOME: join(home, '.cache'), REGISTRY_AUTH_FILE: join(home, 'none.json') })
+  const env = () => ({
+    HOME: home,
+    XDG_RUNTIME_DIR: home,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    XDG_CACHE_HOME: join(home, '.cache'),
+    REGISTRY_AUTH_FILE: join(home, 'none.json'),
+  })
   const run = (args: string[]) => skiff(['--insecure-policy', ...args], { env: env() })
 
   it('no credentials: "authentication required", log in or pass --creds; skopeo fails too', async () => {
@@ -100,7 +110,12 @@ describe('auth failures: token server', () => {
   before(async () => {
     reg = await startRegistry({
       deleteEnabled: true,
-      token: { users: { alice: { password: 'alice-pass', access: { 'team-a/*': ['*'], 'shared/*': ['pull'] } }, bob: 'bob-pass' } },
+      token: {
+        users: {
+          alice: { password: 'alice-pass', access: { 'team-a/*': ['*'], 'shared/*': ['pull'] } },
+          bob: 'bob-pass',
+        },
+      },
     })
     home = mkdtempSync(join(tmpdir(), 'skiff-auth-home-'))
   })
@@ -108,13 +123,22 @@ describe('auth failures: token server', () => {
     await reg?.close()
     rmSync(home, { recursive: true, force: true })
   })
-  const env = () => ({ HOME: home, XDG_RUNTIME_DIR: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_CACHE_HOME: join(home, '.cache'), REGISTRY_AUTH_FILE: join(home, 'none.json') })
+  const env = () => ({
+    HOME: home,
+    XDG_RUNTIME_DIR: home,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    XDG_CACHE_HOME: join(home, '.cache'),
+    REGISTRY_AUTH_FILE: join(home, 'none.json'),
+  })
   const run = (args: string[]) => skiff(['--insecure-policy', ...args], { env: env() })
 
   it('no, wrong and right credentials for copy, delete, inspect and list-tags', async () => {
     const img = `docker://${reg.host}/team-a/app:1`
     const repo = `docker://${reg.host}/team-a/app`
-    const variants: [string, string[]][] = [['none', []], ['wrong', ['alice:wrong']]]
+    const variants: [string, string[]][] = [
+      ['none', []],
+      ['wrong', ['alice:wrong']],
+    ]
     for (const [kind, creds] of variants) {
       const c = creds.length ? ['--creds', creds[0]!] : []
       const dc = creds.length ? ['--dest-creds', creds[0]!] : []
@@ -149,21 +173,40 @@ describe('auth failures: token server', () => {
     assert.equal((await run(['copy', '--dest-tls-verify=false', '--dest-creds', 'bob:bob-pass', SRC, img])).code, 0)
     const pull = await run(['inspect', '--tls-verify=false', '--creds', 'alice:alice-pass', img])
     assert.equal(pull.code, 0, pull.stderr)
-    const push = await run(['copy', '--dest-tls-verify=false', '--dest-creds', 'alice:alice-pass', SRC, `docker://${reg.host}/shared/app:2`])
+    const push = await run([
+      'copy',
+      '--dest-tls-verify=false',
+      '--dest-creds',
+      'alice:alice-pass',
+      SRC,
+      `docker://${reg.host}/shared/app:2`,
+    ])
     const line = oneLineFailure(push, 'push to a pull-only repository')
     assert.match(line, /alice may pull but not push to shared\/app/)
     assert.doesNotMatch(line, /or pass --creds/)
   })
 
   it('valid credentials without access to the repository: "alice may not pull from other/app"', async () => {
-    const r = await run(['inspect', '--tls-verify=false', '--creds', 'alice:alice-pass', `docker://${reg.host}/other/app:1`])
+    const r = await run([
+      'inspect',
+      '--tls-verify=false',
+      '--creds',
+      'alice:alice-pass',
+      `docker://${reg.host}/other/app:1`,
+    ])
     const line = oneLineFailure(r, 'no access')
     assert.match(line, /alice may not pull from other\/app/)
     assert.doesNotMatch(line, /rejected the credentials/)
   })
 
   it('a rejected --registry-token says so', async () => {
-    const r = await run(['inspect', '--tls-verify=false', '--registry-token', 'not-a-valid-token', `docker://${reg.host}/team-a/app:1`])
+    const r = await run([
+      'inspect',
+      '--tls-verify=false',
+      '--registry-token',
+      'not-a-valid-token',
+      `docker://${reg.host}/team-a/app:1`,
+    ])
     const line = oneLineFailure(r, 'bad token')
     assert.match(line, /rejected the token given with --registry-token/)
   })
@@ -171,10 +214,15 @@ describe('auth failures: token server', () => {
   it('library: the error carries who was refused what', async () => {
     const { RegistryError } = await import('../../../src/registry/errors.js')
     const authFile = join(home, 'alice.json')
-    writeFileSync(authFile, JSON.stringify({ auths: { [reg.host]: { auth: Buffer.from('alice:alice-pass').toString('base64') } } }))
+    writeFileSync(
+      authFile,
+      JSON.stringify({ auths: { [reg.host]: { auth: Buffer.from('alice:alice-pass').toString('base64') } } }),
+    )
     let err: unknown
     try {
-      await copy(SRC, `docker://${reg.host}/shared/app:3`, { destination: { registry: { tlsVerify: false, authFile } } })
+      await copy(SRC, `docker://${reg.host}/shared/app:3`, {
+        destination: { registry: { tlsVerify: false, authFile } },
+      })
     } catch (e) {
       err = e
     }

@@ -17,7 +17,10 @@ describe('list-tags, list-repos, inspect, untag and delete on docker:// through 
   let manifestDigest: string
   const skopeo = (args: string[]) => run('skopeo', ['--insecure-policy', ...args], { env: { ...process.env, ...env } })
   before(async () => {
-    ;[reg, plain] = await Promise.all([startRegistry({ htpasswd: { carol: 'c4r0l-secret' }, deleteEnabled: true }), startRegistry()])
+    ;[reg, plain] = await Promise.all([
+      startRegistry({ htpasswd: { carol: 'c4r0l-secret' }, deleteEnabled: true }),
+      startRegistry(),
+    ])
     const { mkdtemp } = await import('node:fs/promises')
     const { tmpdir } = await import('node:os')
     home = await mkdtemp(join(tmpdir(), 'skiff-cli-registry-'))
@@ -25,9 +28,23 @@ describe('list-tags, list-repos, inspect, untag and delete on docker:// through 
     const layout = join(home, 'layout')
     manifestDigest = (await writeOciImage(layout, 'v1', smallImage('cli-registry'))).manifestDigest
     for (const tag of ['1', '2']) {
-      const p = await skiff(['copy', '-q', '--dest-tls-verify=false', '--dest-creds', CREDS, `oci:${layout}:v1`, `docker://${reg.host}/team/app:${tag}`], { env })
+      const p = await skiff(
+        [
+          'copy',
+          '-q',
+          '--dest-tls-verify=false',
+          '--dest-creds',
+          CREDS,
+          `oci:${layout}:v1`,
+          `docker://${reg.host}/team/app:${tag}`,
+        ],
+        { env },
+      )
       assert.equal(p.code, 0, p.stderr)
-      const q = await skiff(['copy', '-q', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${plain.host}/team/app:${tag}`], { env })
+      const q = await skiff(
+        ['copy', '-q', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${plain.host}/team/app:${tag}`],
+        { env },
+      )
       assert.equal(q.code, 0, q.stderr)
     }
   })
@@ -38,14 +55,37 @@ describe('list-tags, list-repos, inspect, untag and delete on docker:// through 
 
   it('copy oci → docker:// (--dest-creds) and back (--src-creds): skopeo sees the same digest', async () => {
     await withTempDir(async (dir) => {
-      const raw = await skopeo(['inspect', '--raw', '--tls-verify=false', '--creds', CREDS, `docker://${reg.host}/team/app:1`])
+      const raw = await skopeo([
+        'inspect',
+        '--raw',
+        '--tls-verify=false',
+        '--creds',
+        CREDS,
+        `docker://${reg.host}/team/app:1`,
+      ])
       assert.equal(raw.code, 0, raw.stderr)
       assert.equal(sha256(raw.stdout), manifestDigest)
-      const back = await skiff(['copy', '-q', '--src-tls-verify=false', '--src-creds', CREDS, '--digestfile', join(dir, 'digest'), `docker://${reg.host}/team/app:1`, `oci:${join(dir, 'back')}:v1`], { env })
+      const back = await skiff(
+        [
+          'copy',
+          '-q',
+          '--src-tls-verify=false',
+          '--src-creds',
+          CREDS,
+          '--digestfile',
+          join(dir, 'digest'),
+          `docker://${reg.host}/team/app:1`,
+          `oci:${join(dir, 'back')}:v1`,
+        ],
+        { env },
+      )
       assert.equal(back.code, 0, back.stderr)
       const { readFile } = await import('node:fs/promises')
       assert.equal(await readFile(join(dir, 'digest'), 'utf8'), manifestDigest)
-      const noCreds = await skiff(['copy', '-q', '--src-tls-verify=false', `docker://${reg.host}/team/app:1`, `oci:${join(dir, 'x')}:v1`], { env })
+      const noCreds = await skiff(
+        ['copy', '-q', '--src-tls-verify=false', `docker://${reg.host}/team/app:1`, `oci:${join(dir, 'x')}:v1`],
+        { env },
+      )
       assert.equal(noCreds.code, 1)
       assert.match(noCreds.stderr, /authentication required/)
     })
@@ -59,8 +99,15 @@ describe('list-tags, list-repos, inspect, untag and delete on docker:// through 
     await withTempDir(async (dir) => {
       const authFile = join(dir, 'auth.json')
       const { writeFile } = await import('node:fs/promises')
-      await writeFile(authFile, JSON.stringify({ auths: { [reg.host]: { auth: Buffer.from(CREDS).toString('base64') } } }))
-      for (const flags of [['--creds', CREDS], ['--username', user, '--password', pass], ['--authfile', authFile]]) {
+      await writeFile(
+        authFile,
+        JSON.stringify({ auths: { [reg.host]: { auth: Buffer.from(CREDS).toString('base64') } } }),
+      )
+      for (const flags of [
+        ['--creds', CREDS],
+        ['--username', user, '--password', pass],
+        ['--authfile', authFile],
+      ]) {
         const ours = await skiff(['list-tags', '--tls-verify=false', ...flags, repo], { env })
         assert.equal(ours.code, 0, ours.stderr)
         assert.equal(ours.stdout, theirs.stdout)
@@ -69,7 +116,10 @@ describe('list-tags, list-repos, inspect, untag and delete on docker:// through 
       assert.equal(anon.code, 1)
       assert.match(anon.stderr, /authentication required/)
     })
-    assert.deepEqual(JSON.parse(theirs.stdout), { Repository: `${reg.host}/team/app`, Tags: JSON.parse(theirs.stdout).Tags })
+    assert.deepEqual(JSON.parse(theirs.stdout), {
+      Repository: `${reg.host}/team/app`,
+      Tags: JSON.parse(theirs.stdout).Tags,
+    })
     const missing = await skiff(['list-tags', '--tls-verify=false', `docker://${plain.host}/team/nope`], { env })
     assert.equal(missing.code, 2)
     assert.match(missing.stderr, /^skiff: docker:\/\/127\.0\.0\.1:\d+\/team\/nope: listing tags: image not found/)
@@ -90,25 +140,42 @@ describe('list-tags, list-repos, inspect, untag and delete on docker:// through 
     }
     const before = reg.requests().length
     await skiff(['inspect', '--tls-verify=false', '--creds', CREDS, '--no-tags', img], { env })
-    assert.ok(!reg.requests().slice(before).some((r) => r.path.endsWith('/tags/list')), '--no-tags lists no tags')
+    assert.ok(
+      !reg
+        .requests()
+        .slice(before)
+        .some((r) => r.path.endsWith('/tags/list')),
+      '--no-tags lists no tags',
+    )
   })
 
   it('list-repos prints the catalog', async () => {
     const r = await skiff(['list-repos', '--tls-verify=false', '--creds', CREDS, reg.host], { env })
     assert.equal(r.code, 0, r.stderr)
-    const res = await fetch(`${reg.url}/v2/_catalog`, { headers: { authorization: `Basic ${Buffer.from(CREDS).toString('base64')}` } })
+    const res = await fetch(`${reg.url}/v2/_catalog`, {
+      headers: { authorization: `Basic ${Buffer.from(CREDS).toString('base64')}` },
+    })
     const catalog = (await res.json()) as { repositories: string[] }
-    assert.equal(r.stdout, `{\n    "Registry": "${reg.host}",\n    "Repositories": [\n${catalog.repositories.map((x) => `        "${x}"`).join(',\n')}\n    ]\n}\n`)
+    assert.equal(
+      r.stdout,
+      `{\n    "Registry": "${reg.host}",\n    "Repositories": [\n${catalog.repositories.map((x) => `        "${x}"`).join(',\n')}\n    ]\n}\n`,
+    )
     assert.ok(catalog.repositories.includes('team/app'))
     const bad = await skiff(['list-repos', 'not a registry'], { env })
     assert.equal(bad.code, 1)
   })
 
   it('untag on docker-registry 2.8 refuses clearly and changes nothing', async () => {
-    for (const [r, flags] of [[reg, ['--creds', CREDS]], [plain, []]] as const) {
+    for (const [r, flags] of [
+      [reg, ['--creds', CREDS]],
+      [plain, []],
+    ] as const) {
       const u = await skiff(['untag', '--tls-verify=false', ...flags, `docker://${r.host}/team/app:1`], { env })
       assert.equal(u.code, 1)
-      assert.match(u.stderr, /^skiff: docker:\/\/127\.0\.0\.1:\d+\/team\/app:1: the registry 127\.0\.0\.1:\d+ (cannot remove just a tag|has deletes disabled)/)
+      assert.match(
+        u.stderr,
+        /^skiff: docker:\/\/127\.0\.0\.1:\d+\/team\/app:1: the registry 127\.0\.0\.1:\d+ (cannot remove just a tag|has deletes disabled)/,
+      )
       const tags = await skiff(['list-tags', '--tls-verify=false', ...flags, `docker://${r.host}/team/app`], { env })
       assert.deepEqual(JSON.parse(tags.stdout).Tags.sort(), ['1', '2'])
     }
@@ -122,7 +189,10 @@ describe('list-tags, list-repos, inspect, untag and delete on docker:// through 
       const img = `docker://${proxy.host}/team/app:1`
       const none = await skiff(['inspect', '--raw', '--tls-verify=false', '--retry-times', '0', img], { env })
       assert.equal(none.code, 1, 'no retry with --retry-times 0')
-      const some = await skiff(['inspect', '--raw', '--tls-verify=false', '--retry-times', '2', '--retry-delay', '10ms', img], { env })
+      const some = await skiff(
+        ['inspect', '--raw', '--tls-verify=false', '--retry-times', '2', '--retry-delay', '10ms', img],
+        { env },
+      )
       assert.equal(some.code, 0, some.stderr)
       assert.equal(sha256(some.stdout), manifestDigest)
       assert.equal(proxy.requests().filter((e) => e.fault === 'unavailable').length, 2)
@@ -135,17 +205,27 @@ describe('list-tags, list-repos, inspect, untag and delete on docker:// through 
     const off = await skiff(['delete', '--tls-verify=false', `docker://${plain.host}/team/app:1`], { env })
     assert.equal(off.code, 1)
     assert.match(off.stderr, /has deletes disabled .*storage\.delete\.enabled/)
-    const missing = await skiff(['delete', '--tls-verify=false', '--creds', CREDS, `docker://${reg.host}/team/app:nope`], { env })
+    const missing = await skiff(
+      ['delete', '--tls-verify=false', '--creds', CREDS, `docker://${reg.host}/team/app:nope`],
+      { env },
+    )
     assert.equal(missing.code, 2)
 
-    const del = await skiff(['delete', '--tls-verify=false', '--creds', CREDS, `docker://${reg.host}/team/app:1`], { env })
+    const del = await skiff(['delete', '--tls-verify=false', '--creds', CREDS, `docker://${reg.host}/team/app:1`], {
+      env,
+    })
     assert.equal(del.code, 0, del.stderr)
     assert.equal(del.stdout, '')
     for (const tag of ['1', '2']) {
-      const gone = await skiff(['inspect', '--tls-verify=false', '--creds', CREDS, `docker://${reg.host}/team/app:${tag}`], { env })
+      const gone = await skiff(
+        ['inspect', '--tls-verify=false', '--creds', CREDS, `docker://${reg.host}/team/app:${tag}`],
+        { env },
+      )
       assert.equal(gone.code, 2, `tag ${tag} pointed at the deleted manifest`)
     }
-    const ours = await skiff(['list-tags', '--tls-verify=false', '--creds', CREDS, `docker://${reg.host}/team/app`], { env })
+    const ours = await skiff(['list-tags', '--tls-verify=false', '--creds', CREDS, `docker://${reg.host}/team/app`], {
+      env,
+    })
     const theirs = await skopeo(['list-tags', '--tls-verify=false', '--creds', CREDS, `docker://${reg.host}/team/app`])
     assert.equal(ours.stdout, theirs.stdout)
     const local = await skiff(['delete', 'oci:/tmp/x:1'], { env })

@@ -36,7 +36,18 @@ describe('credentials per repository namespace, two pulls in one process', () =>
         const layout = join(dir, team)
         const img = await writeOciImage(layout, 'v1', smallImage(team))
         digests[team] = img.manifestDigest
-        const r = await skiff(['--insecure-policy', 'copy', '--dest-tls-verify=false', '--dest-creds', 'admin:admin-pw', `oci:${layout}:v1`, `docker://${reg.host}/${team}/app:1`], { env })
+        const r = await skiff(
+          [
+            '--insecure-policy',
+            'copy',
+            '--dest-tls-verify=false',
+            '--dest-creds',
+            'admin:admin-pw',
+            `oci:${layout}:v1`,
+            `docker://${reg.host}/${team}/app:1`,
+          ],
+          { env },
+        )
         assert.equal(r.code, 0, r.stderr)
       }
     })
@@ -50,24 +61,63 @@ describe('credentials per repository namespace, two pulls in one process', () =>
     await withTempDir(async (dir) => {
       const { env } = await isolatedEnv(dir)
       const authFile = join(dir, 'auth.json')
-      await writeFile(authFile, JSON.stringify({ auths: { [`${reg.host}/team-a`]: { auth: b64('alice:alice-pw') }, [`${reg.host}/team-b`]: { auth: b64('bob:bob-pw') } } }))
+      await writeFile(
+        authFile,
+        JSON.stringify({
+          auths: {
+            [`${reg.host}/team-a`]: { auth: b64('alice:alice-pw') },
+            [`${reg.host}/team-b`]: { auth: b64('bob:bob-pw') },
+          },
+        }),
+      )
       const yaml = join(dir, 'sync.yaml')
-      await writeFile(yaml, `${reg.host}:\n  tls-verify: false\n  images:\n    team-a/app: ["1"]\n    team-b/app: ["1"]\n`)
+      await writeFile(
+        yaml,
+        `${reg.host}:\n  tls-verify: false\n  images:\n    team-a/app: ["1"]\n    team-b/app: ["1"]\n`,
+      )
       const tokensBefore = ts.requests().length
       const logBefore = reg.requests().length
-      const r = await skiff(['--insecure-policy', 'sync', '--scoped', '--src', 'yaml', '--dest', 'dir', '--src-authfile', authFile, yaml, join(dir, 'out')], { env })
+      const r = await skiff(
+        [
+          '--insecure-policy',
+          'sync',
+          '--scoped',
+          '--src',
+          'yaml',
+          '--dest',
+          'dir',
+          '--src-authfile',
+          authFile,
+          yaml,
+          join(dir, 'out'),
+        ],
+        { env },
+      )
       assert.equal(r.code, 0, r.stderr)
       for (const team of ['team-a', 'team-b']) {
         const m = await readFile(join(dir, 'out', reg.host, team, 'app:1', 'manifest.json'))
         assert.equal(sha256(m), digests[team], `${team} pulled`)
       }
       const tokens = ts.requests().slice(tokensBefore)
-      const byRepo = (team: string) => tokens.filter((t) => t.scopes.some((s) => s.startsWith(`repository:${team}/app:`)))
-      assert.ok(byRepo('team-a').length >= 1 && byRepo('team-a').every((t) => t.account === 'alice' && t.status === 200), JSON.stringify(byRepo('team-a')))
-      assert.ok(byRepo('team-b').length >= 1 && byRepo('team-b').every((t) => t.account === 'bob' && t.status === 200), JSON.stringify(byRepo('team-b')))
-      assert.ok(tokens.every((t) => t.scopes.every((s) => !s.includes('team-a') || !s.includes('team-b'))), 'no token for both repositories')
+      const byRepo = (team: string) =>
+        tokens.filter((t) => t.scopes.some((s) => s.startsWith(`repository:${team}/app:`)))
+      assert.ok(
+        byRepo('team-a').length >= 1 && byRepo('team-a').every((t) => t.account === 'alice' && t.status === 200),
+        JSON.stringify(byRepo('team-a')),
+      )
+      assert.ok(
+        byRepo('team-b').length >= 1 && byRepo('team-b').every((t) => t.account === 'bob' && t.status === 200),
+        JSON.stringify(byRepo('team-b')),
+      )
+      assert.ok(
+        tokens.every((t) => t.scopes.every((s) => !s.includes('team-a') || !s.includes('team-b'))),
+        'no token for both repositories',
+      )
       // each token was used for its own repository only: no repository request was refused
-      const refused = reg.requests().slice(logBefore).filter((e) => e.path.startsWith('/v2/team-') && e.status === 401)
+      const refused = reg
+        .requests()
+        .slice(logBefore)
+        .filter((e) => e.path.startsWith('/v2/team-') && e.status === 401)
       assert.deepEqual(refused, [], 'a token or credentials of one repository were used for the other')
       // one token per repository for the whole pull (cached per scope)
       assert.equal(byRepo('team-a').length, 1, JSON.stringify(tokens.map((t) => t.scopes)))
@@ -84,8 +134,23 @@ describe('credentials per repository namespace, two pulls in one process', () =>
     try {
       await withTempDir(async (dir) => {
         const { env } = await isolatedEnv(dir)
-        const r = await skiff(['--debug', 'inspect', '--raw', '--tls-verify=false', '--creds', 'admin:admin-pw', `docker://${withUserinfo.host}/team-a/app:1`], { env })
-        assert.match(r.stderr, /skiff: debug: registry: > GET http:\/\/<redacted>@127\.0\.0\.1:\d+\/token/, 'the token request is logged, user-info redacted')
+        const r = await skiff(
+          [
+            '--debug',
+            'inspect',
+            '--raw',
+            '--tls-verify=false',
+            '--creds',
+            'admin:admin-pw',
+            `docker://${withUserinfo.host}/team-a/app:1`,
+          ],
+          { env },
+        )
+        assert.match(
+          r.stderr,
+          /skiff: debug: registry: > GET http:\/\/<redacted>@127\.0\.0\.1:\d+\/token/,
+          'the token request is logged, user-info redacted',
+        )
         assert.ok(!r.stderr.includes('realm-S3cret-pw'), 'the password in the URL never appears')
         assert.ok(!r.stderr.includes('svc-user:'), 'nor the user-info')
         assert.ok(!r.stderr.includes(b64('admin:admin-pw')), 'nor the Basic credentials')

@@ -30,7 +30,12 @@ interface Served {
 }
 
 /** A fake registry: /v2/ answers 200; `routes` answer with `total` bytes of filler, with or without Content-Length. */
-async function startFake(routes: Record<string, { status?: number; total: number; contentLength: boolean; type?: string; headers?: Record<string, string> }>): Promise<{ host: string; served: Served[]; close(): Promise<void> }> {
+async function startFake(
+  routes: Record<
+    string,
+    { status?: number; total: number; contentLength: boolean; type?: string; headers?: Record<string, string> }
+  >,
+): Promise<{ host: string; served: Served[]; close(): Promise<void> }> {
   const served: Served[] = []
   const sockets = new Set<Socket>()
   const server: Server = createServer((req, res) => {
@@ -83,9 +88,16 @@ async function startFake(routes: Record<string, { status?: number; total: number
 }
 
 /** Runs the CLI under /usr/bin/time -v: exit code, stderr, peak RSS in bytes. */
-function skiffMeasured(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stderr: string; maxRss: number }> {
+function skiffMeasured(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stderr: string; maxRss: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/time', ['-v', process.execPath, ...CLI_ARGS, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn('/usr/bin/time', ['-v', process.execPath, ...CLI_ARGS, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stderr = ''
     child.stdout.resume()
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c))
@@ -95,7 +107,11 @@ function skiffMeasured(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ c
       clearTimeout(timer)
       const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)
       const exit = /Exit status: (\d+)/.exec(stderr)
-      resolve({ code: exit ? Number(exit[1]) : code, stderr: stderr.split('\n\tCommand being timed')[0]!, maxRss: m ? Number(m[1]) * 1024 : NaN })
+      resolve({
+        code: exit ? Number(exit[1]) : code,
+        stderr: stderr.split('\n\tCommand being timed')[0]!,
+        maxRss: m ? Number(m[1]) * 1024 : NaN,
+      })
     })
   })
 }
@@ -127,19 +143,34 @@ describe('size limits on reads from a registry', () => {
   })
   after(() => fake?.close())
 
-  for (const [name, contentLength] of [['big', 'with Content-Length'], ['chunked', 'without Content-Length']] as const) {
+  for (const [name, contentLength] of [
+    ['big', 'with Content-Length'],
+    ['chunked', 'without Content-Length'],
+  ] as const) {
     it(`a 100 MB manifest (${contentLength}) fails fast with skopeo's wording, in little memory`, async () => {
       const before = fake.served.length
-      const r = await skiffMeasured(['inspect', '--tls-verify=false', '--retry-times', '0', `docker://${fake.host}/${name}:1`])
+      const r = await skiffMeasured([
+        'inspect',
+        '--tls-verify=false',
+        '--retry-times',
+        '0',
+        `docker://${fake.host}/${name}:1`,
+      ])
       assert.equal(r.code, 1, r.stderr)
-      assert.match(r.stderr, /^skiff: docker:\/\/127\.0\.0\.1:\d+\/\w+:1: reading manifest 1: exceeded maximum allowed size of 4194304 bytes$/m)
+      assert.match(
+        r.stderr,
+        /^skiff: docker:\/\/127\.0\.0\.1:\d+\/\w+:1: reading manifest 1: exceeded maximum allowed size of 4194304 bytes$/m,
+      )
       const more = await extra(fake.host, r.maxRss)
       assert.ok(more < 40, `peak RSS ${Math.round(r.maxRss / MB)} MiB, ${Math.round(more)} MiB more than a 404`)
       const s = fake.served.slice(before).filter((e) => e.path.includes('/manifests/'))
       assert.equal(s.length, 1, 'one GET, no retry of a hopeless answer')
       // the client stopped reading soon after the limit: at most the limit plus socket buffers were sent
       assert.ok(s[0]!.bytes < LIMIT + 24 * MB, `the server sent ${Math.round(s[0]!.bytes / MB)} MiB`)
-      assert.ok(s[0]!.ended !== undefined && s[0]!.ended - s[0]!.started < 1000, `connection closed ${s[0]!.ended! - s[0]!.started} ms after the GET`)
+      assert.ok(
+        s[0]!.ended !== undefined && s[0]!.ended - s[0]!.started < 1000,
+        `connection closed ${s[0]!.ended! - s[0]!.started} ms after the GET`,
+      )
     })
   }
 
@@ -155,13 +186,22 @@ describe('size limits on reads from a registry', () => {
     assert.match(tags.stderr, /listing tags: exceeded maximum allowed size of 33554432 bytes/)
     const more = await extra(fake.host, tags.maxRss)
     assert.ok(more < 90, `peak RSS ${Math.round(tags.maxRss / MB)} MiB, ${Math.round(more)} MiB more than a 404`)
-    const err = await skiffMeasured(['inspect', '--tls-verify=false', '--retry-times', '0', `docker://${fake.host}/err:1`])
+    const err = await skiffMeasured([
+      'inspect',
+      '--tls-verify=false',
+      '--retry-times',
+      '0',
+      `docker://${fake.host}/err:1`,
+    ])
     assert.equal(err.code, 1, err.stderr)
     assert.match(err.stderr, /reading manifest 1: registry error \(HTTP 500/)
     const more2 = await extra(fake.host, err.maxRss)
     assert.ok(more2 < 40, `peak RSS ${Math.round(err.maxRss / MB)} MiB, ${Math.round(more2)} MiB more than a 404`)
     const s = fake.served.filter((e) => e.path === '/v2/err/manifests/1')
-    assert.ok(s.every((e) => e.bytes < 1 * MB + 24 * MB), `error bodies sent: ${s.map((e) => e.bytes)}`)
+    assert.ok(
+      s.every((e) => e.bytes < 1 * MB + 24 * MB),
+      `error bodies sent: ${s.map((e) => e.bytes)}`,
+    )
   })
 })
 
@@ -172,7 +212,10 @@ describe('size limits on a token answer', () => {
   before(async () => {
     tokenSrv = await startFake({ '/token': { total: 50 * MB, contentLength: false } })
     reg = createServer((req, res) => {
-      res.writeHead(401, { 'www-authenticate': `Bearer realm="http://${tokenSrv.host}/token",service="fake"`, 'content-type': 'application/json' })
+      res.writeHead(401, {
+        'www-authenticate': `Bearer realm="http://${tokenSrv.host}/token",service="fake"`,
+        'content-type': 'application/json',
+      })
       res.end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}')
     })
     await new Promise<void>((resolve) => reg.listen(0, '127.0.0.1', resolve))
@@ -189,22 +232,51 @@ describe('size limits on a token answer', () => {
     assert.equal(r.code, 1, r.stderr)
     assert.match(r.stderr, /reading the token answer from .*: exceeded maximum allowed size of 1048576 bytes/)
     const more = (r.maxRss - baselineRss) / MB
-    assert.ok(!baselineRss || more < 40, `peak RSS ${Math.round(r.maxRss / MB)} MiB, ${Math.round(more)} MiB more than a 404`)
+    assert.ok(
+      !baselineRss || more < 40,
+      `peak RSS ${Math.round(r.maxRss / MB)} MiB, ${Math.round(more)} MiB more than a 404`,
+    )
   })
 })
 
 const sha = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`
 
 /** A dir: image whose config carries `configPad` bytes of label and whose manifest carries `manifestPad` spaces. */
-async function writeDirImage(dir: string, opts: { configPad?: number; manifestPad?: number; docker?: boolean }): Promise<void> {
+async function writeDirImage(
+  dir: string,
+  opts: { configPad?: number; manifestPad?: number; docker?: boolean },
+): Promise<void> {
   await mkdir(dir, { recursive: true })
   const layer = Buffer.alloc(1024) // an empty tar: two zero blocks
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Labels: { pad: 'x'.repeat(opts.configPad ?? 0) } }, rootfs: { type: 'layers', diff_ids: [sha(layer)] } }))
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      config: { Labels: { pad: 'x'.repeat(opts.configPad ?? 0) } },
+      rootfs: { type: 'layers', diff_ids: [sha(layer)] },
+    }),
+  )
   const manifest = Buffer.from(
     JSON.stringify(
       opts.docker
-        ? { schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: sha(config), size: config.length }, layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar', digest: sha(layer), size: layer.length }] }
-        : { schemaVersion: 2, mediaType: OCI, config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length }, layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha(layer), size: layer.length }] },
+        ? {
+            schemaVersion: 2,
+            mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+            config: {
+              mediaType: 'application/vnd.docker.container.image.v1+json',
+              digest: sha(config),
+              size: config.length,
+            },
+            layers: [
+              { mediaType: 'application/vnd.docker.image.rootfs.diff.tar', digest: sha(layer), size: layer.length },
+            ],
+          }
+        : {
+            schemaVersion: 2,
+            mediaType: OCI,
+            config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
+            layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha(layer), size: layer.length }],
+          },
     ) + ' '.repeat(opts.manifestPad ?? 0),
   )
   await writeFile(join(dir, 'version'), 'Directory Transport Version: 1.1\n')
@@ -226,7 +298,14 @@ describe('size limits on local stores', () => {
       assert.match(c.stderr, /config sha256:[0-9a-f]{64}.*exceeded maximum allowed size of 4194304 bytes/)
       // the copy engine converts Docker configs to OCI in memory: the same limit
       await writeDirImage(join(tmp, 'bigd'), { configPad: 5 * MB, docker: true })
-      const cp = await skiff(['--insecure-policy', 'copy', '--format', 'oci', `dir:${join(tmp, 'bigd')}`, `dir:${join(tmp, 'out')}`])
+      const cp = await skiff([
+        '--insecure-policy',
+        'copy',
+        '--format',
+        'oci',
+        `dir:${join(tmp, 'bigd')}`,
+        `dir:${join(tmp, 'out')}`,
+      ])
       assert.equal(cp.code, 1, cp.stderr)
       assert.match(cp.stderr, /exceeded maximum allowed size of 4194304 bytes/)
       await writeDirImage(join(tmp, 'ok'), { configPad: 3 * MB, manifestPad: 3 * MB })
@@ -245,7 +324,20 @@ describe('size limits on local stores', () => {
       await mkdir(join(l, 'blobs', 'sha256'), { recursive: true })
       await writeFile(join(l, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}')
       await writeFile(join(l, 'blobs', 'sha256', sha(manifest).slice(7)), manifest)
-      await writeFile(join(l, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: OCI, digest: sha(manifest), size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': 'v1' } }] }))
+      await writeFile(
+        join(l, 'index.json'),
+        JSON.stringify({
+          schemaVersion: 2,
+          manifests: [
+            {
+              mediaType: OCI,
+              digest: sha(manifest),
+              size: manifest.length,
+              annotations: { 'org.opencontainers.image.ref.name': 'v1' },
+            },
+          ],
+        }),
+      )
       const r = await skiff(['inspect', `oci:${l}:v1`])
       assert.equal(r.code, 1, r.stderr)
       assert.match(r.stderr, /exceeded maximum allowed size of 4194304 bytes/)
@@ -256,11 +348,19 @@ describe('size limits on local stores', () => {
     await withTempDir(async (tmp) => {
       const file = join(tmp, 'big.tar')
       const layer = Buffer.alloc(1024)
-      const config = JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Labels: { pad: 'x'.repeat(5 * MB) } }, rootfs: { type: 'layers', diff_ids: [sha(layer)] } })
+      const config = JSON.stringify({
+        architecture: 'amd64',
+        os: 'linux',
+        config: { Labels: { pad: 'x'.repeat(5 * MB) } },
+        rootfs: { type: 'layers', diff_ids: [sha(layer)] },
+      })
       const pack = tar.pack()
       const out = createWriteStream(file)
       pack.pipe(out)
-      pack.entry({ name: 'manifest.json' }, JSON.stringify([{ Config: 'c.json', RepoTags: ['x:1'], Layers: ['l.tar'] }]))
+      pack.entry(
+        { name: 'manifest.json' },
+        JSON.stringify([{ Config: 'c.json', RepoTags: ['x:1'], Layers: ['l.tar'] }]),
+      )
       pack.entry({ name: 'c.json' }, config)
       pack.entry({ name: 'l.tar' }, layer)
       pack.finalize()

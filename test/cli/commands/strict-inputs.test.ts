@@ -18,12 +18,29 @@ import { skiff } from '../run-skiff.js'
 const sha = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`
 const V2S2 = 'application/vnd.docker.distribution.manifest.v2+json'
 
-async function writeMixed(dir: string, layerType: string): Promise<{ manifest: Buffer; config: Buffer; layer: Buffer }> {
+async function writeMixed(
+  dir: string,
+  layerType: string,
+): Promise<{ manifest: Buffer; config: Buffer; layer: Buffer }> {
   await mkdir(dir, { recursive: true })
   const tar = Buffer.alloc(1024)
   const layer = gzipSync(tar)
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [sha(tar)] } }))
-  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: V2S2, config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: sha(config), size: config.length }, layers: [{ mediaType: layerType, digest: sha(layer), size: layer.length }] }))
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      config: {},
+      rootfs: { type: 'layers', diff_ids: [sha(tar)] },
+    }),
+  )
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: V2S2,
+      config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: sha(config), size: config.length },
+      layers: [{ mediaType: layerType, digest: sha(layer), size: layer.length }],
+    }),
+  )
   await writeFile(join(dir, 'version'), 'Directory Transport Version: 1.1\n')
   await writeFile(join(dir, 'manifest.json'), manifest)
   await writeFile(join(dir, sha(config).slice(7)), config)
@@ -58,7 +75,10 @@ describe('Docker schema2 with OCI layer types', () => {
         assert.match(cp.stderr, MSG)
         assert.equal(cp.stderr.split('\n').filter((l) => l.startsWith('skiff: ')).length, 1, cp.stderr)
       }
-      assert.ok(!existsSync(join(tmp, 'out-dir', 'manifest.json')) && !existsSync(join(tmp, 'out-oci', 'index.json')), 'nothing written')
+      assert.ok(
+        !existsSync(join(tmp, 'out-dir', 'manifest.json')) && !existsSync(join(tmp, 'out-oci', 'index.json')),
+        'nothing written',
+      )
       const skc = await skopeo(['copy', '--insecure-policy', `dir:${src}`, `oci:${join(tmp, 'sk')}:x`])
       assert.equal(skc.code, 1)
       assert.match(skc.stderr, SKOPEO_MSG)
@@ -80,12 +100,26 @@ describe('Docker schema2 with OCI layer types', () => {
         const post = await fetch(`${reg.url}/v2/mixed/blobs/uploads/`, { method: 'POST' })
         const loc = new URL(post.headers.get('location')!, reg.url)
         loc.searchParams.set('digest', sha(blob))
-        const put = await fetch(loc, { method: 'PUT', body: new Uint8Array(blob), headers: { 'content-type': 'application/octet-stream' } })
+        const put = await fetch(loc, {
+          method: 'PUT',
+          body: new Uint8Array(blob),
+          headers: { 'content-type': 'application/octet-stream' },
+        })
         assert.equal(put.status, 201)
       }
-      const put = await fetch(`${reg.url}/v2/mixed/manifests/1`, { method: 'PUT', body: new Uint8Array(manifest), headers: { 'content-type': V2S2 } })
+      const put = await fetch(`${reg.url}/v2/mixed/manifests/1`, {
+        method: 'PUT',
+        body: new Uint8Array(manifest),
+        headers: { 'content-type': V2S2 },
+      })
       assert.equal(put.status, 201, await put.text())
-      const cp = await skiff(['--insecure-policy', 'copy', '--src-tls-verify=false', `docker://${reg.host}/mixed:1`, `dir:${join(tmp, 'out')}`])
+      const cp = await skiff([
+        '--insecure-policy',
+        'copy',
+        '--src-tls-verify=false',
+        `docker://${reg.host}/mixed:1`,
+        `dir:${join(tmp, 'out')}`,
+      ])
       assert.equal(cp.code, 1, cp.stderr)
       assert.match(cp.stderr, MSG)
       const sk = await skopeo(['inspect', '--tls-verify=false', `docker://${reg.host}/mixed:1`])

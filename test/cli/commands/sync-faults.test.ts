@@ -38,11 +38,17 @@ describe('sync of 100 images through faulty proxies', () => {
         for (let t = 0; t < TAGS; t++) {
           const tag = `t${t}`
           const img = await writeOciImage(layout, `${repoName(r)}-${tag}`, {
-            layers: [{ files: { 'base.bin': base } }, { files: { 'own.bin': randomBytes(80_000), 'name.txt': `${r}/${t}\n` } }],
+            layers: [
+              { files: { 'base.bin': base } },
+              { files: { 'own.bin': randomBytes(80_000), 'name.txt': `${r}/${t}\n` } },
+            ],
           })
           digests.set(`${repoName(r)}:${tag}`, img.manifestDigest)
           jobs.push(async () => {
-            await copy(`oci:${layout}:${repoName(r)}-${tag}`, `docker://${src.host}/fleet/${repoName(r)}:${tag}`, { source: plain, destination: plain })
+            await copy(`oci:${layout}:${repoName(r)}-${tag}`, `docker://${src.host}/fleet/${repoName(r)}:${tag}`, {
+              source: plain,
+              destination: plain,
+            })
           })
         }
       }
@@ -68,15 +74,37 @@ describe('sync of 100 images through faulty proxies', () => {
       const { env } = await isolatedEnv(dir)
       const yaml = join(dir, 'src.yaml')
       const tags = Array.from({ length: TAGS }, (_, t) => `"t${t}"`).join(', ')
-      await writeFile(yaml, `${pullProxy.host}:\n  tls-verify: false\n  images:\n${Array.from({ length: REPOS }, (_, r) => `    fleet/${repoName(r)}: [${tags}]\n`).join('')}`)
-      const r = await skiff(['--insecure-policy', 'sync', '--src', 'yaml', '--dest', 'docker', '--dest-tls-verify=false', '--retry-times', '3', '--retry-delay', '200ms', yaml, `${pushProxy.host}/mirror`], { env, timeoutMs: 240_000 })
+      await writeFile(
+        yaml,
+        `${pullProxy.host}:\n  tls-verify: false\n  images:\n${Array.from({ length: REPOS }, (_, r) => `    fleet/${repoName(r)}: [${tags}]\n`).join('')}`,
+      )
+      const r = await skiff(
+        [
+          '--insecure-policy',
+          'sync',
+          '--src',
+          'yaml',
+          '--dest',
+          'docker',
+          '--dest-tls-verify=false',
+          '--retry-times',
+          '3',
+          '--retry-delay',
+          '200ms',
+          yaml,
+          `${pushProxy.host}/mirror`,
+        ],
+        { env, timeoutMs: 240_000 },
+      )
       assert.equal(r.code, 0, r.stderr.slice(-4000))
 
       const gets = pullProxy.requests().filter((e) => e.method === 'GET' && /\/blobs\/sha256:/.test(e.path))
       const faulted = gets.filter((e) => e.fault === 'reset')
       // a cut lands 1..64 KiB in: small blobs (configs) end before it, so fewer GETs are really cut
       const cutGets = faulted.filter((e) => !e.completed)
-      const uploads = pushProxy.requests().filter((e) => (e.method === 'PUT' || e.method === 'PATCH') && e.path.includes('/blobs/uploads/'))
+      const uploads = pushProxy
+        .requests()
+        .filter((e) => (e.method === 'PUT' || e.method === 'PATCH') && e.path.includes('/blobs/uploads/'))
       const cutUploads = uploads.filter((e) => e.fault === 'upload-reset')
       assert.ok(faulted.length >= 0.2 * gets.length, `blob GETs faulted: ${faulted.length} of ${gets.length}`)
       assert.ok(cutGets.length >= 20, `blob GETs cut mid-stream: ${cutGets.length} of ${gets.length}`)
@@ -84,7 +112,10 @@ describe('sync of 100 images through faulty proxies', () => {
 
       // skopeo reads everything back straight from the destination registry, verifying each blob
       const back = join(dir, 'back.yaml')
-      await writeFile(back, `${dst.host}:\n  tls-verify: false\n  images:\n${Array.from({ length: REPOS }, (_, i) => `    mirror/${repoName(i)}: [${tags}]\n`).join('')}`)
+      await writeFile(
+        back,
+        `${dst.host}:\n  tls-verify: false\n  images:\n${Array.from({ length: REPOS }, (_, i) => `    mirror/${repoName(i)}: [${tags}]\n`).join('')}`,
+      )
       const sk = await skopeo(['sync', '--scoped', '--src', 'yaml', '--dest', 'dir', back, join(dir, 'out')])
       assert.equal(sk.code, 0, sk.stderr.slice(-2000))
       let checked = 0

@@ -19,10 +19,18 @@ import { skiff } from '../run-skiff.js'
 let reg: Registry
 let work: string
 /** The seed's list, shortened: repositories with namespaces, an official image, two tags of one repo. */
-const IMAGES = ['kubesphere/kube-apiserver:v1.20.6', 'kubesphere/kube-apiserver:v1.19.9', 'calico/cni:v3.16.3', 'busybox:1.31.1', 'alpine:3.14', 'prom/prometheus:v2.26.0']
+const IMAGES = [
+  'kubesphere/kube-apiserver:v1.20.6',
+  'kubesphere/kube-apiserver:v1.19.9',
+  'calico/cni:v3.16.3',
+  'busybox:1.31.1',
+  'alpine:3.14',
+  'prom/prometheus:v2.26.0',
+]
 const LIST = `##kubesphere-images\n${IMAGES.join('\n')}\n# duplicates collapse\nbusybox:1.31.1\n`
 const TLS = ['--src-tls-verify=false', '--dest-tls-verify=false']
-const ACCEPT = 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json'
+const ACCEPT =
+  'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json'
 /** image → digest in the registry */
 const pushed = new Map<string, string>()
 let store: string
@@ -33,15 +41,34 @@ before(async () => {
   const layout = join(work, 'seed')
   for (const [i, image] of IMAGES.entries()) {
     // every image shares the base layer; the apiserver tags share a second one
-    const layers: LayerSpec[] = [{ files: { 'base.txt': 'shared base layer\n' } }, ...(image.startsWith('kubesphere/') ? [{ files: { 'k8s.txt': 'kube\n' } }] : []), { files: { [`own${i}`]: `image ${i}\n` } }]
+    const layers: LayerSpec[] = [
+      { files: { 'base.txt': 'shared base layer\n' } },
+      ...(image.startsWith('kubesphere/') ? [{ files: { 'k8s.txt': 'kube\n' } }] : []),
+      { files: { [`own${i}`]: `image ${i}\n` } },
+    ]
     await writeOciImage(layout, `i${i}`, smallImage(`img${i}`, { layers }))
-    assert.equal((await skopeo(['copy', '--dest-tls-verify=false', `oci:${layout}:i${i}`, `docker://${reg.host}/${image}`])).code, 0)
+    assert.equal(
+      (await skopeo(['copy', '--dest-tls-verify=false', `oci:${layout}:i${i}`, `docker://${reg.host}/${image}`])).code,
+      0,
+    )
     pushed.set(image, (await headDigest(reg, image))!)
   }
   await writeFile(join(work, 'images-list.txt'), LIST)
   // the pool every other test selects from: the convert step of the first test, done once here
   store = join(work, 'store')
-  const r = await skiff(['--insecure-policy', 'sync', '--src', 'list', '--src-registry', reg.host, ...TLS, '--dest', 'registry-storage', join(work, 'images-list.txt'), store])
+  const r = await skiff([
+    '--insecure-policy',
+    'sync',
+    '--src',
+    'list',
+    '--src-registry',
+    reg.host,
+    ...TLS,
+    '--dest',
+    'registry-storage',
+    join(work, 'images-list.txt'),
+    store,
+  ])
   assert.equal(r.code, 0, r.stderr)
 })
 
@@ -52,7 +79,10 @@ after(async () => {
 
 async function headDigest(r: Registry, image: string): Promise<string | undefined> {
   const i = image.lastIndexOf(':')
-  const res = await fetch(`${r.url}/v2/${image.slice(0, i)}/manifests/${image.slice(i + 1)}`, { method: 'HEAD', headers: { accept: ACCEPT } })
+  const res = await fetch(`${r.url}/v2/${image.slice(0, i)}/manifests/${image.slice(i + 1)}`, {
+    method: 'HEAD',
+    headers: { accept: ACCEPT },
+  })
   return res.status === 200 ? (res.headers.get('docker-content-digest') ?? undefined) : undefined
 }
 
@@ -68,7 +98,10 @@ function dataPath(root: string, digest: string): string {
 
 async function currentLink(root: string, image: string): Promise<string | undefined> {
   const i = image.lastIndexOf(':')
-  return readFile(join(root, V2, 'repositories', image.slice(0, i), '_manifests/tags', image.slice(i + 1), 'current/link'), 'utf8').catch(() => undefined)
+  return readFile(
+    join(root, V2, 'repositories', image.slice(0, i), '_manifests/tags', image.slice(i + 1), 'current/link'),
+    'utf8',
+  ).catch(() => undefined)
 }
 
 /** Config and layer digests of a stored manifest. */
@@ -97,27 +130,62 @@ async function assertServed(root: string, images: string[], want: Map<string, st
     const repos = [...new Set(images.map((i) => i.slice(0, i.lastIndexOf(':'))))].sort()
     assert.deepEqual(await catalog(served), repos)
     for (const image of images) {
-      const r = await skopeo(['inspect', '--tls-verify=false', '--format', '{{.Digest}}', `docker://${served.host}/${image}`])
+      const r = await skopeo([
+        'inspect',
+        '--tls-verify=false',
+        '--format',
+        '{{.Digest}}',
+        `docker://${served.host}/${image}`,
+      ])
       assert.equal(r.code, 0, `${image}: ${r.stderr}`)
       assert.equal(r.stdout.trim(), want.get(image), image)
     }
     // and pulls every blob
     await withTempDir(async (d) => {
-      for (const image of images) assert.equal((await skopeo(['copy', '--src-tls-verify=false', `docker://${served.host}/${image}`, `oci:${d}/pulled:${image.replace(/[/:]/g, '_')}`])).code, 0, image)
+      for (const image of images)
+        assert.equal(
+          (
+            await skopeo([
+              'copy',
+              '--src-tls-verify=false',
+              `docker://${served.host}/${image}`,
+              `oci:${d}/pulled:${image.replace(/[/:]/g, '_')}`,
+            ])
+          ).code,
+          0,
+          image,
+        )
     })
   } finally {
     await served.close()
   }
 }
 
-test('convert: list → registry-storage keeps the repository paths; docker-registry serves the store with the registry\'s digests', async () => {
+test("convert: list → registry-storage keeps the repository paths; docker-registry serves the store with the registry's digests", async () => {
   for (const image of IMAGES) assert.equal(await currentLink(store, image), pushed.get(image), image)
   await assertServed(store, IMAGES, pushed)
   // a re-run skips everything (the store's tag links are read, nothing is fetched)
-  const again = await skiff(['--insecure-policy', 'sync', '--src', 'list', '--src-registry', reg.host, ...TLS, '--dest', 'registry-storage', '--report', join(work, 'again.json'), join(work, 'images-list.txt'), store])
+  const again = await skiff([
+    '--insecure-policy',
+    'sync',
+    '--src',
+    'list',
+    '--src-registry',
+    reg.host,
+    ...TLS,
+    '--dest',
+    'registry-storage',
+    '--report',
+    join(work, 'again.json'),
+    join(work, 'images-list.txt'),
+    store,
+  ])
   assert.equal(again.code, 0, again.stderr)
   const rep = JSON.parse(await readFile(join(work, 'again.json'), 'utf8'))
-  assert.deepEqual(rep.images.map((i: { result: string }) => i.result), IMAGES.map(() => 'skipped'))
+  assert.deepEqual(
+    rep.images.map((i: { result: string }) => i.result),
+    IMAGES.map(() => 'skipped'),
+  )
 })
 
 test('convert from dir and oci: seed-style image folders and ref names → registry-storage, blobs hardlinked', async () => {
@@ -126,21 +194,59 @@ test('convert from dir and oci: seed-style image folders and ref names → regis
     const layout = join(d, 'layout')
     for (const image of IMAGES.slice(0, 3)) {
       await mkdir(join(dirs, image, '..'), { recursive: true })
-      assert.equal((await skopeo(['copy', '--src-tls-verify=false', `docker://${reg.host}/${image}`, `dir:${dirs}/${image}`])).code, 0)
-      assert.equal((await skopeo(['copy', '--src-tls-verify=false', `docker://${reg.host}/${image}`, `oci:${layout}:${image}`])).code, 0)
+      assert.equal(
+        (await skopeo(['copy', '--src-tls-verify=false', `docker://${reg.host}/${image}`, `dir:${dirs}/${image}`]))
+          .code,
+        0,
+      )
+      assert.equal(
+        (await skopeo(['copy', '--src-tls-verify=false', `docker://${reg.host}/${image}`, `oci:${layout}:${image}`]))
+          .code,
+        0,
+      )
     }
     const fromDir = join(d, 'from-dir')
-    const r = await skiff(['--insecure-policy', 'sync', '--src', 'dir', '--dest', 'registry-storage', '--report', join(d, 'dir.json'), dirs, fromDir])
+    const r = await skiff([
+      '--insecure-policy',
+      'sync',
+      '--src',
+      'dir',
+      '--dest',
+      'registry-storage',
+      '--report',
+      join(d, 'dir.json'),
+      dirs,
+      fromDir,
+    ])
     assert.equal(r.code, 0, r.stderr)
     const fromOci = join(d, 'from-oci')
-    const ro = await skiff(['--insecure-policy', 'sync', '--src', 'oci', '--dest', 'registry-storage', '--report', join(d, 'oci.json'), layout, fromOci])
+    const ro = await skiff([
+      '--insecure-policy',
+      'sync',
+      '--src',
+      'oci',
+      '--dest',
+      'registry-storage',
+      '--report',
+      join(d, 'oci.json'),
+      layout,
+      fromOci,
+    ])
     assert.equal(ro.code, 0, ro.stderr)
-    for (const [out, report] of [[fromDir, 'dir.json'], [fromOci, 'oci.json']] as const) {
-      assert.equal(JSON.parse(await readFile(join(d, report), 'utf8')).summary.bytesCopied, 0, `${report}: every blob hardlinked`)
+    for (const [out, report] of [
+      [fromDir, 'dir.json'],
+      [fromOci, 'oci.json'],
+    ] as const) {
+      assert.equal(
+        JSON.parse(await readFile(join(d, report), 'utf8')).summary.bytesCopied,
+        0,
+        `${report}: every blob hardlinked`,
+      )
       for (const image of IMAGES.slice(0, 3)) {
         const digest = await currentLink(out, image)
         assert.equal(digest, pushed.get(image), `${out} ${image}`)
-        for (const b of await blobsOf(out, digest!)) assert.ok((await stat(dataPath(out, b))).nlink > 1, `${b} hardlinked`)
+        for (const b of await blobsOf(out, digest!))
+          assert.ok((await stat(dataPath(out, b))).nlink > 1, `${b} hardlinked`)
       }
     }
     await assertServed(fromDir, IMAGES.slice(0, 3), pushed)
@@ -152,15 +258,34 @@ test('select: store → store with --images-from copies only the listed images, 
     const wanted = ['kubesphere/kube-apiserver:v1.20.6', 'busybox:1.31.1', 'prom/prometheus:v2.26.0']
     const lists = join(d, 'lists')
     await rm(lists, { recursive: true, force: true })
-    await writeFile(join(d, 'selection.list'), `# release 3.1\n${wanted[0]}\n${wanted[1]}\n\n${wanted[2]}\n${wanted[1]}\n`)
+    await writeFile(
+      join(d, 'selection.list'),
+      `# release 3.1\n${wanted[0]}\n${wanted[1]}\n\n${wanted[2]}\n${wanted[1]}\n`,
+    )
     const out = join(d, 'out')
-    const r = await skiff(['--insecure-policy', 'sync', '--src', 'registry-storage', '--dest', 'registry-storage', '--images-from', join(d, 'selection.list'), '--report', join(d, 'report.json'), store, out])
+    const r = await skiff([
+      '--insecure-policy',
+      'sync',
+      '--src',
+      'registry-storage',
+      '--dest',
+      'registry-storage',
+      '--images-from',
+      join(d, 'selection.list'),
+      '--report',
+      join(d, 'report.json'),
+      store,
+      out,
+    ])
     assert.equal(r.code, 0, r.stderr)
     const report = JSON.parse(await readFile(join(d, 'report.json'), 'utf8'))
     assert.equal(report.summary.copied, 3)
     assert.equal(report.summary.bytesCopied, 0, 'no blob bytes streamed')
     assert.ok(report.summary.bytesReused > 0)
-    assert.deepEqual(report.images.map((i: { destination: string }) => i.destination), wanted.map((w) => `registry-storage:${out}:${w}`))
+    assert.deepEqual(
+      report.images.map((i: { destination: string }) => i.destination),
+      wanted.map((w) => `registry-storage:${out}:${w}`),
+    )
     for (const image of wanted) {
       const digest = await currentLink(out, image)
       assert.equal(digest, pushed.get(image))
@@ -178,7 +303,8 @@ test('select: store → store with --images-from copies only the listed images, 
       const [a, c] = [await stat(join(store, V2, 'blobs', f)), await stat(join(out, V2, 'blobs', f))]
       assert.equal(c.ino, a.ino, `${f}: same inode as the store's`)
     }
-    for (const image of IMAGES.filter((i) => !wanted.includes(i))) assert.equal(await currentLink(out, image), undefined, `${image} not selected`)
+    for (const image of IMAGES.filter((i) => !wanted.includes(i)))
+      assert.equal(await currentLink(out, image), undefined, `${image} not selected`)
     assert.ok(!existsSync(join(out, V2, 'repositories/calico')))
     await assertServed(out, wanted, pushed)
 
@@ -192,7 +318,19 @@ test('select: store → store with --images-from copies only the listed images, 
 
     // a listed image the store lacks: that image fails, with --keep-going the others complete
     await writeFile(join(d, 'bad.list'), 'alpine:3.14\nnot/there:v1\n')
-    const bad = await skiff(['--insecure-policy', 'sync', '--keep-going', '--src', 'registry-storage', '--dest', 'registry-storage', '--images-from', join(d, 'bad.list'), store, join(d, 'out2')])
+    const bad = await skiff([
+      '--insecure-policy',
+      'sync',
+      '--keep-going',
+      '--src',
+      'registry-storage',
+      '--dest',
+      'registry-storage',
+      '--images-from',
+      join(d, 'bad.list'),
+      store,
+      join(d, 'out2'),
+    ])
     assert.equal(bad.code, 1)
     assert.match(bad.stderr, /not\/there:v1.*the store has no repository "not\/there"/)
     assert.equal(await currentLink(join(d, 'out2'), 'alpine:3.14'), pushed.get('alpine:3.14'))
@@ -200,23 +338,68 @@ test('select: store → store with --images-from copies only the listed images, 
 })
 
 test('install: registry-storage → docker pushes every image; skopeo sees identical digests', async () => {
-  const r = await skiff(['--insecure-policy', 'sync', '--src', 'registry-storage', '--dest', 'docker', ...TLS, store, `${reg.host}/installed`])
+  const r = await skiff([
+    '--insecure-policy',
+    'sync',
+    '--src',
+    'registry-storage',
+    '--dest',
+    'docker',
+    ...TLS,
+    store,
+    `${reg.host}/installed`,
+  ])
   assert.equal(r.code, 0, r.stderr)
   for (const image of IMAGES) {
-    const i = await skopeo(['inspect', '--tls-verify=false', '--format', '{{.Digest}}', `docker://${reg.host}/installed/${image}`])
+    const i = await skopeo([
+      'inspect',
+      '--tls-verify=false',
+      '--format',
+      '{{.Digest}}',
+      `docker://${reg.host}/installed/${image}`,
+    ])
     assert.equal(i.code, 0, i.stderr)
     assert.equal(i.stdout.trim(), pushed.get(image), image)
   }
   // --include-tags narrows the store's images
-  const inc = await skiff(['--insecure-policy', 'sync', '--src', 'registry-storage', '--dest', 'docker', ...TLS, '--include-tags', '^v1\\.20', store, `${reg.host}/inc`])
+  const inc = await skiff([
+    '--insecure-policy',
+    'sync',
+    '--src',
+    'registry-storage',
+    '--dest',
+    'docker',
+    ...TLS,
+    '--include-tags',
+    '^v1\\.20',
+    store,
+    `${reg.host}/inc`,
+  ])
   assert.equal(inc.code, 0, inc.stderr)
-  assert.deepEqual((await catalog(reg)).filter((x) => x.startsWith('inc/')), ['inc/kubesphere/kube-apiserver'])
+  assert.deepEqual(
+    (await catalog(reg)).filter((x) => x.startsWith('inc/')),
+    ['inc/kubesphere/kube-apiserver'],
+  )
 })
 
 test('--dest dir hardlinks blobs shared between the image directories of one sync; skopeo reads every directory', async () => {
   await withTempDir(async (d) => {
     const out = join(d, 'dirs')
-    const r = await skiff(['--insecure-policy', 'sync', '--src', 'list', '--src-registry', reg.host, ...TLS, '--dest', 'dir', '--report', join(d, 'r.json'), join(work, 'images-list.txt'), out])
+    const r = await skiff([
+      '--insecure-policy',
+      'sync',
+      '--src',
+      'list',
+      '--src-registry',
+      reg.host,
+      ...TLS,
+      '--dest',
+      'dir',
+      '--report',
+      join(d, 'r.json'),
+      join(work, 'images-list.txt'),
+      out,
+    ])
     assert.equal(r.code, 0, r.stderr)
     const report = JSON.parse(await readFile(join(d, 'r.json'), 'utf8'))
     // the shared base layer: one inode in every image folder
@@ -240,7 +423,11 @@ test('--dest dir hardlinks blobs shared between the image directories of one syn
     const theirs = join(d, 'skopeo')
     for (const image of IMAGES) {
       await mkdir(join(theirs, image, '..'), { recursive: true })
-      assert.equal((await skopeo(['copy', '--src-tls-verify=false', `docker://${reg.host}/${image}`, `dir:${theirs}/${image}`])).code, 0)
+      assert.equal(
+        (await skopeo(['copy', '--src-tls-verify=false', `docker://${reg.host}/${image}`, `dir:${theirs}/${image}`]))
+          .code,
+        0,
+      )
     }
     assert.deepEqual(await files(out), await files(theirs))
   })
@@ -250,7 +437,16 @@ test('usage: --images-from needs --src registry-storage; a registry-storage DEST
   const a = await skiff(['sync', '--src', 'dir', '--dest', 'registry-storage', '--images-from', 'x.list', '/a', '/b'])
   assert.equal(a.code, 1)
   assert.match(a.stderr, /--images-from is only used with --src registry-storage/)
-  const b = await skiff(['--insecure-policy', 'sync', '--src', 'registry-storage', '--dest', 'registry-storage', store, '/tmp/a:b'])
+  const b = await skiff([
+    '--insecure-policy',
+    'sync',
+    '--src',
+    'registry-storage',
+    '--dest',
+    'registry-storage',
+    store,
+    '/tmp/a:b',
+  ])
   assert.equal(b.code, 1)
   assert.match(b.stderr, /rootdirectory/)
 })

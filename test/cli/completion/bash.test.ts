@@ -37,12 +37,20 @@ test('the bash script is valid bash and completes commands, flags, values and tr
     assert.deepEqual(await complete(script, 'skiff copy --format ', dir), ['oci', 'v2s1', 'v2s2'])
     assert.deepEqual(await complete(script, 'skiff copy --multi-arch=in', dir), ['index-only'])
     assert.deepEqual(await complete(script, 'skiff copy o', dir), ['oci:', 'oci-archive:'])
-    assert.deepEqual(await complete(script, 'skiff copy oci:/x:v1 d', dir), ['dir:', 'docker://', 'docker-archive:', 'docker-daemon:'])
+    assert.deepEqual(await complete(script, 'skiff copy oci:/x:v1 d', dir), [
+      'dir:',
+      'docker://',
+      'docker-archive:',
+      'docker-daemon:',
+    ])
     // after "oci:" bash replaces only what follows the ':' (COMP_WORDBREAKS)
     assert.deepEqual(await complete(script, 'skiff inspect oci:la', dir), ['layout/'])
     assert.deepEqual(await complete(script, 'skiff completion ', dir), ['bash', 'zsh', 'fish'])
     assert.ok((await complete(script, 'skiff --', dir)).includes('--insecure-policy'))
-    assert.ok(!(await complete(script, 'skiff --', dir)).includes('--src-creds'), 'command flags only after the command')
+    assert.ok(
+      !(await complete(script, 'skiff --', dir)).includes('--src-creds'),
+      'command flags only after the command',
+    )
   })
 })
 

@@ -52,14 +52,23 @@ test('functions: json, join, index, len, printf, print, upper/lower/title, split
   assert.equal(r('{{join .RepoTags ","}}'), '1.0,latest')
   assert.equal(r('{{index .Labels "b.key"}}|{{index .Labels "zz"}}|{{index .RepoTags 1}}'), 'B||latest')
   assert.equal(r('{{len .Layers}} {{len .Labels}} {{len "héllo"}}'), '2 2 6')
-  assert.equal(r('{{printf "%s has %d layers (%v) %q %5.1f|%-4s|%x" .Digest (len .Layers) .Layers "q" 3.14159 "ab" 255}}'), 'sha256:abc has 2 layers ([l1 l2]) "q"   3.1|ab  |ff')
+  assert.equal(
+    r('{{printf "%s has %d layers (%v) %q %5.1f|%-4s|%x" .Digest (len .Layers) .Layers "q" 3.14159 "ab" 255}}'),
+    'sha256:abc has 2 layers ([l1 l2]) "q"   3.1|ab  |ff',
+  )
   assert.equal(r('{{printf "%d %s"  "x"}}'), '%!d(string=x) %!s(MISSING)')
   assert.equal(r('{{print 1 2 "a" "b" 3}}|{{println "x" 1}}'), '1 2ab3|x 1\n')
   assert.equal(r('{{upper "abc"}} {{lower "ABC"}} {{title "hello world"}}'), 'ABC abc Hello World')
   assert.equal(r('{{split "a,b,c" ","}} {{pad "x" 2 1}}| {{truncate "abcdef" 3}}'), '[a b c]   x | abc')
-  assert.equal(r('{{eq .Size 42}} {{ne "a" "b"}} {{lt 1 2}} {{le 2 2}} {{gt "b" "a"}} {{ge 1 2}} {{eq "x" "y" "x"}}'), 'true true true true true false true')
+  assert.equal(
+    r('{{eq .Size 42}} {{ne "a" "b"}} {{lt 1 2}} {{le 2 2}} {{gt "b" "a"}} {{ge 1 2}} {{eq "x" "y" "x"}}'),
+    'true true true true true false true',
+  )
   assert.equal(r('{{and 1 0 "x"}}|{{or "" "y"}}|{{not .Env}}|{{and .Name .Nope}}'), '0|y|true|')
-  assert.equal(r('{{html "<a href=\'x\'>"}} {{js "a\'b<"}} {{urlquery "a b&c"}}'), '&lt;a href=&#39;x&#39;&gt; a\\\'b\\u003C a+b%26c')
+  assert.equal(
+    r('{{html "<a href=\'x\'>"}} {{js "a\'b<"}} {{urlquery "a b&c"}}'),
+    "&lt;a href=&#39;x&#39;&gt; a\\'b\\u003C a+b%26c",
+  )
   assert.equal(r('{{slice "abcdef" 1 3}} {{slice .Layers 1}}'), 'bc [l2]')
   assert.throws(() => r('{{index .RepoTags 5}}'), /error calling index: index out of range: 5/)
   assert.throws(() => r('{{upper 5}}'), /wrong type for value; expected string; got int/)
@@ -107,7 +116,10 @@ test('renderUserFormat: skopeo normalization (\\n, \\t, trailing newline), range
   assert.equal(renderUserFormat('{{range .}}{{.Digest}}{{end}}', data), 'sha256:abc\n')
   assert.ok(isJsonFormat('json') && isJsonFormat('{{json .}}') && isJsonFormat(' {{ json }} '))
   assert.ok(!isJsonFormat('{{json .Labels}}'))
-  assert.throws(() => renderUserFormat('{{.Foo}}', data), /template: skopeo inspect:1:14: executing "skopeo inspect" at <\.Foo>: can't evaluate field Foo in type interface \{\}/)
+  assert.throws(
+    () => renderUserFormat('{{.Foo}}', data),
+    /template: skopeo inspect:1:14: executing "skopeo inspect" at <\.Foo>: can't evaluate field Foo in type interface \{\}/,
+  )
 })
 
 test('--format output equals skopeo inspect --format on the same image', async () => {
@@ -147,7 +159,11 @@ test('--format output equals skopeo inspect --format on the same image', async (
       const want = await skopeo(['inspect', '--format', t, img])
       assert.notEqual(want.code, 0)
       const msg = /msg="(.*)"/.exec(want.stderr)![1]!.replace(/\\"/g, '"')
-      assert.throws(() => renderUserFormat(t, value), (e: Error) => e.message === msg, `${t}: expected ${msg}`)
+      assert.throws(
+        () => renderUserFormat(t, value),
+        (e: Error) => e.message === msg,
+        `${t}: expected ${msg}`,
+      )
     }
   })
 })

@@ -5,14 +5,23 @@ import { readPasswordFromTerminal, readPasswordStdin } from '../../../src/cli/lo
 
 describe('login prompts', () => {
   it('reads a password from a terminal without echo, with backspace', async () => {
-    const input = Object.assign(new PassThrough(), { isTTY: true, modes: [] as boolean[], setRawMode(this: { modes: boolean[] }, raw: boolean) { this.modes.push(raw) } })
+    const input = Object.assign(new PassThrough(), {
+      isTTY: true,
+      modes: [] as boolean[],
+      setRawMode(this: { modes: boolean[] }, raw: boolean) {
+        this.modes.push(raw)
+      },
+    })
     const output = new PassThrough()
     const p = readPasswordFromTerminal('Password for bob: ', { input, output })
     input.write('sx\u007fecret\r')
     assert.equal(await p, 'secret')
     assert.deepEqual(input.modes, [true, false])
     assert.equal(output.read().toString(), 'Password for bob: \n')
-    await assert.rejects(readPasswordFromTerminal('P: ', { input: Object.assign(new PassThrough(), { isTTY: false }), output }), /not a terminal/)
+    await assert.rejects(
+      readPasswordFromTerminal('P: ', { input: Object.assign(new PassThrough(), { isTTY: false }), output }),
+      /not a terminal/,
+    )
   })
 
   it('--password-stdin joins the lines', async () => {

@@ -11,7 +11,10 @@ async function flagsOf(...argv: string[]) {
 
 test('--retry-times / --retry-delay also set the per-request registry retries', async () => {
   for (const cmd of ['inspect', 'list-tags', 'delete', 'list-repos', 'untag']) {
-    const o = imageTransportOptions(await flagsOf(cmd, '--retry-times', '2', '--retry-delay', '150ms', 'docker://x.example/a'), { prefix: '' })
+    const o = imageTransportOptions(
+      await flagsOf(cmd, '--retry-times', '2', '--retry-delay', '150ms', 'docker://x.example/a'),
+      { prefix: '' },
+    )
     assert.equal(o.registry?.retryTimes, 2, cmd)
     assert.equal(o.registry?.retryDelayMs, 150, cmd)
   }
@@ -22,7 +25,7 @@ test('--retry-times / --retry-delay also set the per-request registry retries', 
   assert.equal(imageTransportOptions(copy, { prefix: 'dest-' }).registry?.retryTimes, 1)
 })
 
-test('login/logout flags parse as skopeo\'s (-u, -p, -v is --verbose there, -a)', async () => {
+test("login/logout flags parse as skopeo's (-u, -p, -v is --verbose there, -a)", async () => {
   const l = await flagsOf('login', '-u', 'me', '-p', 'pw', '-v', '--get-login', 'r.example')
   assert.equal(l.str('username'), 'me')
   assert.equal(l.str('password'), 'pw')
@@ -42,9 +45,15 @@ test('--creds splits at the first colon; the username must not be empty', () => 
 
 test('credential flags: stored by default, --no-creds keeps --registry-token, --username with --password', async () => {
   assert.deepEqual(registryAccessFrom(await flagsOf('inspect', 'docker://x.example/a'), { prefix: '' }), {})
-  const anon = registryAccessFrom(await flagsOf('inspect', '--no-creds', '--registry-token', 't', 'docker://x.example/a'), { prefix: '' })
+  const anon = registryAccessFrom(
+    await flagsOf('inspect', '--no-creds', '--registry-token', 't', 'docker://x.example/a'),
+    { prefix: '' },
+  )
   assert.deepEqual(anon, { anonymous: true, bearerToken: 't' })
-  const up = registryAccessFrom(await flagsOf('inspect', '--username', 'a', '--password', 'b', 'docker://x.example/a'), { prefix: '' })
+  const up = registryAccessFrom(
+    await flagsOf('inspect', '--username', 'a', '--password', 'b', 'docker://x.example/a'),
+    { prefix: '' },
+  )
   assert.deepEqual(up, { credentials: { username: 'a', password: 'b' } })
   const user = registryAccessFrom(await flagsOf('inspect', '--creds', 'a', 'docker://x.example/a'), { prefix: '' })
   assert.deepEqual(user, { credentials: { username: 'a', password: '' } })

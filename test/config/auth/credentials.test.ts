@@ -2,7 +2,13 @@ import assert from 'node:assert/strict'
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { authFileLookupPaths, getCredentials, getCredentialsForKey, loginAuthFile, primaryAuthFile } from '../../../src/config/auth/index.js'
+import {
+  authFileLookupPaths,
+  getCredentials,
+  getCredentialsForKey,
+  loginAuthFile,
+  primaryAuthFile,
+} from '../../../src/config/auth/index.js'
 import { run, withTempDir } from '../../helpers/tools.js'
 import { b64, makeEnv, writeJson } from './fixtures.js'
 
@@ -56,7 +62,10 @@ describe('auth lookup order', () => {
       await writeJson(join(dir, 'xdg', 'containers', 'auth.json'), { auths: { 'r.example': entry('xdg') } })
       const env2 = { ...env, XDG_CONFIG_HOME: join(dir, 'xdg') }
       assert.equal((await getCredentialsForKey('r.example', { env: env2 }))?.username, 'xdg')
-      assert.equal((await getCredentialsForKey('r.example', { env: env2, authFile: loginAuthFile({ env: env2 }) }))?.username, 'dockerconfig')
+      assert.equal(
+        (await getCredentialsForKey('r.example', { env: env2, authFile: loginAuthFile({ env: env2 }) }))?.username,
+        'dockerconfig',
+      )
       assert.equal(await skopeoLogin(env2, 'r.example'), 'dockerconfig')
       const env3 = { ...t.env, XDG_CONFIG_HOME: join(dir, 'xdg') }
       assert.equal(loginAuthFile({ env: env3 }), undefined)
@@ -78,11 +87,19 @@ describe('auth lookup order', () => {
       assert.equal(await getCredentialsForKey('r.example', { env }), undefined)
       assert.equal(primaryAuthFile({ env }), own)
       // --authfile beats the variable
-      assert.equal((await getCredentialsForKey('r.example', { env, authFile: join(t.run, 'containers', 'auth.json') }))?.username, 'primary')
+      assert.equal(
+        (await getCredentialsForKey('r.example', { env, authFile: join(t.run, 'containers', 'auth.json') }))?.username,
+        'primary',
+      )
       // the fallbacks after the override (containers-auth.json(5)); the runtime file is not among them
       assert.deepEqual(
         authFileLookupPaths({ env: t.env, authFile: own }).map((p) => p.path),
-        [own, join(t.home, '.config', 'containers', 'auth.json'), join(t.home, '.docker', 'config.json'), join(t.home, '.dockercfg')],
+        [
+          own,
+          join(t.home, '.config', 'containers', 'auth.json'),
+          join(t.home, '.docker', 'config.json'),
+          join(t.home, '.dockercfg'),
+        ],
       )
       await writeJson(join(t.home, '.docker', 'config.json'), { auths: { 'r.example': entry('docker') } })
       assert.equal((await getCredentialsForKey('r.example', { env: t.env, authFile: own }))?.username, 'docker')
@@ -123,7 +140,11 @@ describe('auth keys', () => {
         ['other', 'registry'],
       ]
       for (const [repository, want] of cases) {
-        assert.equal((await getCredentials({ registry: 'reg.example.com', repository }, { env: t.env }))?.username, want, repository)
+        assert.equal(
+          (await getCredentials({ registry: 'reg.example.com', repository }, { env: t.env }))?.username,
+          want,
+          repository,
+        )
         assert.equal(await skopeoLogin(t.env, `reg.example.com/${repository}`), want, `skopeo ${repository}`)
       }
     })
@@ -133,8 +154,13 @@ describe('auth keys', () => {
     await withTempDir(async (dir) => {
       const t = await makeEnv(dir)
       const f = join(t.home, '.docker', 'config.json')
-      await writeJson(f, { auths: { 'https://index.docker.io/v1/': entry('hub'), 'http://reg.example.com:5000/v2/': entry('url') } })
-      assert.equal((await getCredentials({ registry: 'docker.io', repository: 'library/busybox' }, { env: t.env }))?.username, 'hub')
+      await writeJson(f, {
+        auths: { 'https://index.docker.io/v1/': entry('hub'), 'http://reg.example.com:5000/v2/': entry('url') },
+      })
+      assert.equal(
+        (await getCredentials({ registry: 'docker.io', repository: 'library/busybox' }, { env: t.env }))?.username,
+        'hub',
+      )
       assert.equal(await skopeoLogin(t.env, 'docker.io'), 'hub')
       assert.equal((await getCredentialsForKey('reg.example.com:5000/x', { env: t.env }))?.username, 'url')
       assert.equal(await skopeoLogin(t.env, 'reg.example.com:5000'), 'url')
@@ -152,9 +178,25 @@ describe('auth keys', () => {
     await withTempDir(async (dir) => {
       const t = await makeEnv(dir)
       const f = join(t.run, 'containers', 'auth.json')
-      await writeJson(f, { auths: { 'tok.example': { auth: b64('me:'), identitytoken: 'refresh-123' }, 'bare.example': { identitytoken: 'r2' }, 'marker.example': {} } })
-      assert.deepEqual(await getCredentialsForKey('tok.example', { env: t.env }), { kind: 'identityToken', username: 'me', token: 'refresh-123', source: f })
-      assert.deepEqual(await getCredentialsForKey('bare.example', { env: t.env }), { kind: 'identityToken', username: '<token>', token: 'r2', source: f })
+      await writeJson(f, {
+        auths: {
+          'tok.example': { auth: b64('me:'), identitytoken: 'refresh-123' },
+          'bare.example': { identitytoken: 'r2' },
+          'marker.example': {},
+        },
+      })
+      assert.deepEqual(await getCredentialsForKey('tok.example', { env: t.env }), {
+        kind: 'identityToken',
+        username: 'me',
+        token: 'refresh-123',
+        source: f,
+      })
+      assert.deepEqual(await getCredentialsForKey('bare.example', { env: t.env }), {
+        kind: 'identityToken',
+        username: '<token>',
+        token: 'r2',
+        source: f,
+      })
       assert.equal(await getCredentialsForKey('marker.example', { env: t.env }), undefined)
     })
   })
@@ -174,7 +216,10 @@ describe('auth keys', () => {
       const f = join(t.run, 'containers', 'auth.json')
       await mkdir(join(t.run, 'containers'), { recursive: true })
       await writeFile(f, '{"auths": ')
-      await assert.rejects(getCredentialsForKey('r.example', { env: t.env }), (e: Error & { code?: string }) => e.code === 'ERR_CONFIG_INVALID' && e.message.includes(f))
+      await assert.rejects(
+        getCredentialsForKey('r.example', { env: t.env }),
+        (e: Error & { code?: string }) => e.code === 'ERR_CONFIG_INVALID' && e.message.includes(f),
+      )
       await writeFile(f, '')
       await assert.rejects(getCredentialsForKey('r.example', { env: t.env }), /not valid JSON/)
     })

@@ -21,7 +21,13 @@ export async function makeEnv(dir: string): Promise<AuthTestEnv> {
   await mkdir(store, { recursive: true })
   await mkdir(join(dir, 'bin'), { recursive: true })
   const log = join(dir, 'helper.log')
-  const env: NodeJS.ProcessEnv = { HOME: home, XDG_RUNTIME_DIR: run, PATH: `${join(dir, 'bin')}:${process.env.PATH ?? '/usr/bin:/bin'}`, HELPER_STORE: store, HELPER_LOG: log }
+  const env: NodeJS.ProcessEnv = {
+    HOME: home,
+    XDG_RUNTIME_DIR: run,
+    PATH: `${join(dir, 'bin')}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+    HELPER_STORE: store,
+    HELPER_LOG: log,
+  }
   return { env, home, run, store, log }
 }
 

@@ -27,7 +27,12 @@ describe('credential helpers (docker-credential-<name>)', () => {
       // nothing written into the file
       assert.deepEqual(JSON.parse(await readFile(file, 'utf8')).auths, {})
       const c = await getCredentialsForKey('reg.example.com/ns/app', { env: t.env })
-      assert.deepEqual(c, { kind: 'basic', username: 'carol', password: 'pa ss', source: 'credential helper testhelper' })
+      assert.deepEqual(c, {
+        kind: 'basic',
+        username: 'carol',
+        password: 'pa ss',
+        source: 'credential helper testhelper',
+      })
       const r = await run('skopeo', ['login', '--get-login', 'reg.example.com'], { env: t.env })
       assert.equal(r.stdout.trim(), 'carol', r.stderr)
       assert.equal(await removeCredentials('reg.example.com', { env: t.env }), true)
@@ -46,15 +51,20 @@ describe('credential helpers (docker-credential-<name>)', () => {
     await withTempDir(async (dir) => {
       const t = await makeEnv(dir)
       await installHelper(dir)
-      await writeJson(join(t.run, 'containers', 'auth.json'), { auths: { 'reg.example.com': { auth: b64('stale:x') } }, credHelpers: { 'reg.example.com': 'testhelper' } })
+      await writeJson(join(t.run, 'containers', 'auth.json'), {
+        auths: { 'reg.example.com': { auth: b64('stale:x') } },
+        credHelpers: { 'reg.example.com': 'testhelper' },
+      })
       assert.equal(await getCredentialsForKey('reg.example.com', { env: t.env }), undefined)
       // ...but a later file may still answer (as containers/image)
-      await writeJson(join(t.home, '.docker', 'config.json'), { auths: { 'reg.example.com': { auth: b64('docker:y') } } })
+      await writeJson(join(t.home, '.docker', 'config.json'), {
+        auths: { 'reg.example.com': { auth: b64('docker:y') } },
+      })
       assert.equal((await getCredentialsForKey('reg.example.com', { env: t.env }))?.username, 'docker')
     })
   })
 
-  it('credsStore (Docker): used for every registry, docker.io under Docker\'s URL key; falls back to auths', async () => {
+  it("credsStore (Docker): used for every registry, docker.io under Docker's URL key; falls back to auths", async () => {
     await withTempDir(async (dir) => {
       const t = await makeEnv(dir)
       await installHelper(dir)
@@ -75,7 +85,10 @@ describe('credential helpers (docker-credential-<name>)', () => {
   it('a credsStore that is not installed is ignored (the file entries are used)', async () => {
     await withTempDir(async (dir) => {
       const t = await makeEnv(dir)
-      await writeJson(join(t.home, '.docker', 'config.json'), { auths: { 'r.example': { auth: b64('u:p') } }, credsStore: 'desktop-not-here' })
+      await writeJson(join(t.home, '.docker', 'config.json'), {
+        auths: { 'r.example': { auth: b64('u:p') } },
+        credsStore: 'desktop-not-here',
+      })
       assert.equal((await getCredentialsForKey('r.example', { env: t.env }))?.username, 'u')
     })
   })
@@ -84,7 +97,11 @@ describe('credential helpers (docker-credential-<name>)', () => {
     await withTempDir(async (dir) => {
       const t = await makeEnv(dir)
       await writeJson(join(t.run, 'containers', 'auth.json'), { auths: {}, credHelpers: { 'r.example': 'nothere' } })
-      await assert.rejects(getCredentialsForKey('r.example', { env: t.env }), (e: Error & { code?: string }) => e.code === 'ERR_CREDENTIAL_HELPER' && /docker-credential-nothere not found/.test(e.message))
+      await assert.rejects(
+        getCredentialsForKey('r.example', { env: t.env }),
+        (e: Error & { code?: string }) =>
+          e.code === 'ERR_CREDENTIAL_HELPER' && /docker-credential-nothere not found/.test(e.message),
+      )
     })
   })
 
@@ -103,7 +120,11 @@ describe('credential helpers (docker-credential-<name>)', () => {
       const t = await makeEnv(dir)
       await installHelper(dir)
       await setCredentials('t.example', '<token>', 'refresh-xyz', { env: t.env, credentialHelpers: ['testhelper'] })
-      assert.deepEqual(await helperGet('testhelper', 't.example', { env: t.env }), { serverURL: 't.example', username: '<token>', secret: 'refresh-xyz' })
+      assert.deepEqual(await helperGet('testhelper', 't.example', { env: t.env }), {
+        serverURL: 't.example',
+        username: '<token>',
+        secret: 'refresh-xyz',
+      })
       assert.deepEqual(await getCredentialsForKey('t.example/app', { env: t.env, credentialHelpers: ['testhelper'] }), {
         kind: 'identityToken',
         username: '<token>',
@@ -119,13 +140,22 @@ describe('credential helpers (docker-credential-<name>)', () => {
       await installHelper(dir)
       const helpers = ['testhelper', 'containers-auth.json']
       await writeJson(join(t.run, 'containers', 'auth.json'), { auths: { 'f.example': { auth: b64('fromfile:p') } } })
-      assert.equal((await getCredentialsForKey('f.example', { env: t.env, credentialHelpers: helpers }))?.username, 'fromfile')
+      assert.equal(
+        (await getCredentialsForKey('f.example', { env: t.env, credentialHelpers: helpers }))?.username,
+        'fromfile',
+      )
       await setCredentials('f.example', 'fromhelper', 'p', { env: t.env, credentialHelpers: helpers })
-      assert.equal((await getCredentialsForKey('f.example', { env: t.env, credentialHelpers: helpers }))?.username, 'fromhelper')
+      assert.equal(
+        (await getCredentialsForKey('f.example', { env: t.env, credentialHelpers: helpers }))?.username,
+        'fromhelper',
+      )
       // a namespaced key cannot go to the helper, so it lands in the auth file (next in the list)
       const where = await setCredentials('f.example/ns', 'ns', 'p', { env: t.env, credentialHelpers: helpers })
       assert.equal(where, join(t.run, 'containers', 'auth.json'))
-      await assert.rejects(setCredentials('f.example/ns', 'ns', 'p', { env: t.env, credentialHelpers: ['testhelper'] }), /namespaced key is not supported/)
+      await assert.rejects(
+        setCredentials('f.example/ns', 'ns', 'p', { env: t.env, credentialHelpers: ['testhelper'] }),
+        /namespaced key is not supported/,
+      )
       await removeAllCredentials({ env: t.env, credentialHelpers: helpers })
       assert.deepEqual(await helperList('testhelper', { env: t.env }), {})
       assert.equal(await getCredentialsForKey('f.example', { env: t.env, credentialHelpers: helpers }), undefined)

@@ -1,10 +1,20 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { authKeysForKey, normalizeAuthFileKey, parseCredentialsKey, validateKey } from '../../../src/config/auth/index.js'
+import {
+  authKeysForKey,
+  normalizeAuthFileKey,
+  parseCredentialsKey,
+  validateKey,
+} from '../../../src/config/auth/index.js'
 
 describe('auth keys', () => {
   it('lists parent keys from most to least specific', () => {
-    assert.deepEqual(authKeysForKey('quay.io/repo/ns/image'), ['quay.io/repo/ns/image', 'quay.io/repo/ns', 'quay.io/repo', 'quay.io'])
+    assert.deepEqual(authKeysForKey('quay.io/repo/ns/image'), [
+      'quay.io/repo/ns/image',
+      'quay.io/repo/ns',
+      'quay.io/repo',
+      'quay.io',
+    ])
     assert.deepEqual(authKeysForKey('localhost:5000'), ['localhost:5000'])
   })
 
@@ -24,7 +34,10 @@ describe('auth keys', () => {
   })
 
   it('turns login arguments into keys as containers/common does', () => {
-    assert.deepEqual(parseCredentialsKey('https://r.example:5000/v2/'), { key: 'r.example:5000', registry: 'r.example:5000' })
+    assert.deepEqual(parseCredentialsKey('https://r.example:5000/v2/'), {
+      key: 'r.example:5000',
+      registry: 'r.example:5000',
+    })
     assert.deepEqual(parseCredentialsKey('r.example/ns/app'), { key: 'r.example/ns/app', registry: 'r.example' })
     assert.deepEqual(parseCredentialsKey('r.example/ns/app', false), { key: 'r.example', registry: 'r.example' })
     assert.throws(() => parseCredentialsKey('r.example/ns/app:1'), /contains tag or digest/)

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict'
 import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { getCredentialsForKey, removeAllCredentials, removeCredentials, setCredentials } from '../../../src/config/auth/index.js'
+import {
+  getCredentialsForKey,
+  removeAllCredentials,
+  removeCredentials,
+  setCredentials,
+} from '../../../src/config/auth/index.js'
 import { run, withTempDir } from '../../helpers/tools.js'
 import { b64, makeEnv, writeJson } from './fixtures.js'
 
@@ -71,7 +76,9 @@ describe('setCredentials / removeCredentials (login / logout)', () => {
     await withTempDir(async (dir) => {
       const t = await makeEnv(dir)
       const file = join(dir, 'config.json')
-      await writeJson(file, { auths: { 'https://index.docker.io/v1/': { auth: b64('d:p') }, 'docker.io/ns': { auth: b64('n:p') } } })
+      await writeJson(file, {
+        auths: { 'https://index.docker.io/v1/': { auth: b64('d:p') }, 'docker.io/ns': { auth: b64('n:p') } },
+      })
       assert.equal(await removeCredentials('docker.io', { env: t.env, authFile: file }), true)
       assert.deepEqual(JSON.parse(await readFile(file, 'utf8')).auths, { 'docker.io/ns': { auth: b64('n:p') } })
     })
@@ -81,7 +88,10 @@ describe('setCredentials / removeCredentials (login / logout)', () => {
     await withTempDir(async (dir) => {
       const t = await makeEnv(dir)
       const file = join(t.run, 'containers', 'auth.json')
-      await writeJson(file, { auths: { 'a.example': { auth: b64('a:b') }, 'b.example/x': { auth: b64('c:d') } }, other: 1 })
+      await writeJson(file, {
+        auths: { 'a.example': { auth: b64('a:b') }, 'b.example/x': { auth: b64('c:d') } },
+        other: 1,
+      })
       await removeAllCredentials({ env: t.env })
       assert.deepEqual(JSON.parse(await readFile(file, 'utf8')), { auths: {}, other: 1 })
       assert.equal(await mode(file), 0o600)
@@ -91,14 +101,20 @@ describe('setCredentials / removeCredentials (login / logout)', () => {
   it('refuses to write when $XDG_RUNTIME_DIR does not exist, and leaves nothing behind on a read-only directory', async () => {
     await withTempDir(async (dir) => {
       const t = await makeEnv(dir)
-      await assert.rejects(setCredentials('a.example', 'u', 'p', { env: { ...t.env, XDG_RUNTIME_DIR: join(dir, 'nope') } }), /XDG_RUNTIME_DIR does not exist/)
+      await assert.rejects(
+        setCredentials('a.example', 'u', 'p', { env: { ...t.env, XDG_RUNTIME_DIR: join(dir, 'nope') } }),
+        /XDG_RUNTIME_DIR does not exist/,
+      )
       if (process.getuid?.() === 0) return // root writes anywhere
       const ro = join(dir, 'ro')
       await mkdir(ro)
       await writeFile(join(ro, 'auth.json'), '{"auths":{}}')
       await chmod(ro, 0o500)
       try {
-        await assert.rejects(setCredentials('a.example', 'u', 'p', { env: t.env, authFile: join(ro, 'auth.json') }), /writing to file/)
+        await assert.rejects(
+          setCredentials('a.example', 'u', 'p', { env: t.env, authFile: join(ro, 'auth.json') }),
+          /writing to file/,
+        )
         assert.deepEqual(await readdir(ro), ['auth.json'])
       } finally {
         await chmod(ro, 0o700)

@@ -13,10 +13,18 @@ export async function write(path: string, text: string): Promise<void> {
  * `Trying to access "…"` debug lines; endpoints in the tests refuse connections at once),
  * or the error when it refuses before any attempt (blocked registry, invalid configuration).
  */
-export async function skopeoPullOrder(conf: string, ref: string, home: string): Promise<{ tried: string[]; error: string }> {
-  const r = await run('skopeo', ['--registries-conf', conf, '--debug', 'inspect', '--retry-times', '0', `docker://${ref}`], {
-    env: { PATH: process.env.PATH, HOME: home },
-  })
+export async function skopeoPullOrder(
+  conf: string,
+  ref: string,
+  home: string,
+): Promise<{ tried: string[]; error: string }> {
+  const r = await run(
+    'skopeo',
+    ['--registries-conf', conf, '--debug', 'inspect', '--retry-times', '0', `docker://${ref}`],
+    {
+      env: { PATH: process.env.PATH, HOME: home },
+    },
+  )
   const tried = [...r.stderr.matchAll(/Trying to access \\"([^"\\]+)\\"/g)].map((m) => m[1]!)
   const fatal = /level=fatal msg="(.*)"/.exec(r.stderr)?.[1] ?? ''
   return { tried, error: fatal }

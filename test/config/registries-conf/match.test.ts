@@ -99,10 +99,29 @@ describe('registries.conf matching', () => {
         assert.deepEqual(ours, theirs.tried, `${s}: ${theirs.error}`)
       }
       const srcs = pullSources(c, parseNormalizedReference(`example.com/foo/img@${DIGEST}`))
-      assert.deepEqual(srcs.map((s) => [s.mirror, s.insecure, s.blocked]), [[true, false, false], [true, true, false], [false, false, false]])
+      assert.deepEqual(
+        srcs.map((s) => [s.mirror, s.insecure, s.blocked]),
+        [
+          [true, false, false],
+          [true, true, false],
+          [false, false, false],
+        ],
+      )
       // insecure belongs to the endpoint (and to the [[registry]] its rewritten name matches), not to its mirrors
-      assert.deepEqual(pullSources(c, parseNormalizedReference(`127.0.0.6:9/app@${DIGEST}`)).map((s) => [s.reference.domain, s.insecure]), [['127.0.0.7:9', false], ['127.0.0.6:9', true]])
-      assert.equal(rewriteReference(c, parseNormalizedReference('example.com/foo/a/b:t')).toString(), '127.0.0.1:9/bar/a/b:t')
+      assert.deepEqual(
+        pullSources(c, parseNormalizedReference(`127.0.0.6:9/app@${DIGEST}`)).map((s) => [
+          s.reference.domain,
+          s.insecure,
+        ]),
+        [
+          ['127.0.0.7:9', false],
+          ['127.0.0.6:9', true],
+        ],
+      )
+      assert.equal(
+        rewriteReference(c, parseNormalizedReference('example.com/foo/a/b:t')).toString(),
+        '127.0.0.1:9/bar/a/b:t',
+      )
       assert.equal(rewriteReference(c, parseNormalizedReference('a.wild.test/x')).toString(), 'a.wild.test/x')
       assert.equal(findRegistry(c, 'example.com/foo/deeper/x')?.location, '127.0.0.5:9/deep')
       assert.equal(isInsecure(c, 'x.wild.test'), true)
@@ -115,12 +134,23 @@ describe('registries.conf matching', () => {
     await withTempDir(async (dir) => {
       const conf = join(dir, 'registries.conf')
       await write(conf, CONF)
-      const c = await loadRegistriesConf({ confPath: conf, env: { HOME: join(dir, 'home') }, systemConfDirPath: join(dir, 'none') })
+      const c = await loadRegistriesConf({
+        confPath: conf,
+        env: { HOME: join(dir, 'home') },
+        systemConfDirPath: join(dir, 'none'),
+      })
       const ref = parseNormalizedReference('blocked.test/bad/app:1')
       assert.equal(isBlocked(c, ref), true)
       assert.equal(isBlocked(c, parseNormalizedReference('blocked.test/good/app:1')), false)
-      assert.throws(() => checkNotBlocked(c, ref), (e: Error & { code?: string }) => e.code === 'ERR_POLICY_DENIED' && e.message.includes(`registry blocked.test/bad is blocked in ${conf}`))
-      assert.deepEqual(pullSources(c, ref).map((s) => s.blocked), [true])
+      assert.throws(
+        () => checkNotBlocked(c, ref),
+        (e: Error & { code?: string }) =>
+          e.code === 'ERR_POLICY_DENIED' && e.message.includes(`registry blocked.test/bad is blocked in ${conf}`),
+      )
+      assert.deepEqual(
+        pullSources(c, ref).map((s) => s.blocked),
+        [true],
+      )
       assert.deepEqual(registryAccess(c, 'blocked.test/bad/app'), { insecure: false, blocked: true })
       const theirs = await skopeoPullOrder(conf, 'blocked.test/bad/app:1', join(dir, 'home'))
       assert.match(theirs.error, /registry blocked.test\/bad is blocked in/)

@@ -48,13 +48,18 @@ fedora = """registry.fedoraproject.org/fedora"""
   })
 
   it('parses dotted keys, numbers, multi-line strings and nested arrays', () => {
-    assert.deepEqual(parseToml('a.b.c = 1\na.d = -2.5e1\nx = [[1, 2], ["s"]]\nm = """\nline1\\\n   line2"""\nl = \'\'\'\nraw\\n\'\'\'\nhex = 0x1F\n'), {
-      a: { b: { c: 1 }, d: -25 },
-      x: [[1, 2], ['s']],
-      m: 'line1line2',
-      l: 'raw\\n',
-      hex: 31,
-    })
+    assert.deepEqual(
+      parseToml(
+        'a.b.c = 1\na.d = -2.5e1\nx = [[1, 2], ["s"]]\nm = """\nline1\\\n   line2"""\nl = \'\'\'\nraw\\n\'\'\'\nhex = 0x1F\n',
+      ),
+      {
+        a: { b: { c: 1 }, d: -25 },
+        x: [[1, 2], ['s']],
+        m: 'line1line2',
+        l: 'raw\\n',
+        hex: 31,
+      },
+    )
     assert.deepEqual(parseToml('s = """a""""'), { s: 'a"' })
   })
 

@@ -37,8 +37,23 @@ export async function createCa(dir: string, name = 'ca', commonName = 'skiff tes
   const certPath = join(dir, `${name}.crt`)
   const keyPath = join(dir, `${name}.key`)
   await openssl(
-    ['req', '-x509', ...KEY, '-keyout', keyPath, '-out', certPath, '-days', '2', '-subj', `/CN=${commonName} ${randomBytes(4).toString('hex')}`,
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature'],
+    [
+      'req',
+      '-x509',
+      ...KEY,
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${commonName} ${randomBytes(4).toString('hex')}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
+    ],
     dir,
   )
   return { certPath, keyPath }
@@ -48,13 +63,32 @@ export async function createCa(dir: string, name = 'ca', commonName = 'skiff tes
  * A leaf certificate signed by `ca`: `server` ones carry subjectAltName IP:127.0.0.1 and
  * DNS:localhost; `client` ones carry extendedKeyUsage clientAuth.
  */
-export async function issueCert(ca: CertificateAuthority, dir: string, name: string, kind: 'server' | 'client', certExt = 'crt'): Promise<KeyPair> {
+export async function issueCert(
+  ca: CertificateAuthority,
+  dir: string,
+  name: string,
+  kind: 'server' | 'client',
+  certExt = 'crt',
+): Promise<KeyPair> {
   await mkdir(dir, { recursive: true })
   const keyPath = join(dir, `${name}.key`)
   const certPath = join(dir, `${name}.${certExt}`)
   const csr = join(dir, `${name}.csr`)
   const ext = join(dir, `${name}.ext`)
-  await openssl(['req', '-new', ...KEY, '-keyout', keyPath, '-out', csr, '-subj', kind === 'server' ? '/CN=127.0.0.1' : '/CN=skiff-test-client'], dir)
+  await openssl(
+    [
+      'req',
+      '-new',
+      ...KEY,
+      '-keyout',
+      keyPath,
+      '-out',
+      csr,
+      '-subj',
+      kind === 'server' ? '/CN=127.0.0.1' : '/CN=skiff-test-client',
+    ],
+    dir,
+  )
   await writeFile(
     ext,
     [
@@ -66,7 +100,24 @@ export async function issueCert(ca: CertificateAuthority, dir: string, name: str
     ].join('\n'),
   )
   await openssl(
-    ['x509', '-req', '-in', csr, '-CA', ca.certPath, '-CAkey', ca.keyPath, '-set_serial', '0x' + randomBytes(8).toString('hex'), '-days', '2', '-extfile', ext, '-out', certPath],
+    [
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      ca.certPath,
+      '-CAkey',
+      ca.keyPath,
+      '-set_serial',
+      '0x' + randomBytes(8).toString('hex'),
+      '-days',
+      '2',
+      '-extfile',
+      ext,
+      '-out',
+      certPath,
+    ],
     dir,
   )
   await rm(csr, { force: true })

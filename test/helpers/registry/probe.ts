@@ -14,13 +14,16 @@ function probeOnce(url: string, tls: ProbeTls | undefined): Promise<boolean> {
   return new Promise((resolve) => {
     const u = new URL(url)
     const common = { method: 'GET', headers: { 'User-Agent': PROBE_USER_AGENT }, timeout: 1000, agent: false as const }
-    const req = u.protocol === 'https:'
-      ? httpsRequest(u, {
-        ...common,
-        rejectUnauthorized: false,
-        ...(tls?.clientCertPath && tls.clientKeyPath ? { cert: readFileSync(tls.clientCertPath), key: readFileSync(tls.clientKeyPath) } : {}),
-      })
-      : httpRequest(u, common)
+    const req =
+      u.protocol === 'https:'
+        ? httpsRequest(u, {
+            ...common,
+            rejectUnauthorized: false,
+            ...(tls?.clientCertPath && tls.clientKeyPath
+              ? { cert: readFileSync(tls.clientCertPath), key: readFileSync(tls.clientKeyPath) }
+              : {}),
+          })
+        : httpRequest(u, common)
     req.on('response', (res) => {
       res.resume()
       res.on('end', () => resolve(true))
@@ -33,7 +36,10 @@ function probeOnce(url: string, tls: ProbeTls | undefined): Promise<boolean> {
 }
 
 /** Polls `url` until it answers; fails when `stillRunning()` turns false or after `timeoutMs`. */
-export async function waitForHttp(url: string, opts: { tls?: ProbeTls; timeoutMs?: number; stillRunning: () => boolean }): Promise<void> {
+export async function waitForHttp(
+  url: string,
+  opts: { tls?: ProbeTls; timeoutMs?: number; stillRunning: () => boolean },
+): Promise<void> {
   const deadline = Date.now() + (opts.timeoutMs ?? 15000)
   for (;;) {
     if (!opts.stillRunning()) throw new Error(`server for ${url} exited before answering`)

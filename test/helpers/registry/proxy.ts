@@ -64,7 +64,16 @@ export interface ProxyBehaviour {
   randomFaults?: { blobGets?: number; uploads?: number; seed?: number }
 }
 
-export type Fault = 'request-reset' | 'reset' | 'too-many-requests' | 'unavailable' | 'redirect' | 'stall' | 'range-ignored' | 'padded' | 'upload-reset'
+export type Fault =
+  | 'request-reset'
+  | 'reset'
+  | 'too-many-requests'
+  | 'unavailable'
+  | 'redirect'
+  | 'stall'
+  | 'range-ignored'
+  | 'padded'
+  | 'upload-reset'
 
 export interface ProxyEntry extends RequestInfo {
   /** status sent to the client (0 until the response starts) */
@@ -154,11 +163,22 @@ function trackSockets(server: Server): Set<Socket> {
 }
 
 /** Sends an error answer once the request body has been read (so clients never see EPIPE). */
-function answerAfterBody(req: IncomingMessage, res: ServerResponse, status: number, headers: Record<string, string>, body: unknown, onBytes: (n: number) => void): void {
+function answerAfterBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string>,
+  body: unknown,
+  onBytes: (n: number) => void,
+): void {
   req.on('data', (c: Buffer) => onBytes(c.length))
   req.on('end', () => {
     const text = JSON.stringify(body)
-    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)), ...headers })
+    res.writeHead(status, {
+      'Content-Type': 'application/json',
+      'Content-Length': String(Buffer.byteLength(text)),
+      ...headers,
+    })
     res.end(text)
   })
   req.resume()
@@ -174,16 +194,29 @@ interface Upstream {
  * Forwards `req` upstream and streams the answer to `res`. With `resetAfter`, the connection is
  * destroyed once that many body bytes have been sent.
  */
-function forward(up: Upstream, req: IncomingMessage, res: ServerResponse, headers: IncomingMessage['headers'], hooks: {
-  onRequestBytes(n: number): void
-  onStatus(s: number): void
-  onResponseBytes(n: number): void
-  onDone(completed: boolean): void
-  resetAfter?: number
-  stallAfter?: number
-  pad?: number
-}): void {
-  const upReq = request({ hostname: up.hostname, port: up.port, method: req.method, path: req.url, headers, agent: up.agent })
+function forward(
+  up: Upstream,
+  req: IncomingMessage,
+  res: ServerResponse,
+  headers: IncomingMessage['headers'],
+  hooks: {
+    onRequestBytes(n: number): void
+    onStatus(s: number): void
+    onResponseBytes(n: number): void
+    onDone(completed: boolean): void
+    resetAfter?: number
+    stallAfter?: number
+    pad?: number
+  },
+): void {
+  const upReq = request({
+    hostname: up.hostname,
+    port: up.port,
+    method: req.method,
+    path: req.url,
+    headers,
+    agent: up.agent,
+  })
   upReq.on('response', (upRes) => {
     hooks.onStatus(upRes.statusCode ?? 502)
     let raw = filteredRawHeaders(upRes.rawHeaders)
@@ -280,12 +313,26 @@ function forward(up: Upstream, req: IncomingMessage, res: ServerResponse, header
 }
 
 /** Fetches the full tag list upstream and answers one page of it, with a Link to the next. */
-function paginateTags(up: Upstream, req: IncomingMessage, res: ServerResponse, info: RequestInfo, pageSize: number, done: (status: number) => void): void {
+function paginateTags(
+  up: Upstream,
+  req: IncomingMessage,
+  res: ServerResponse,
+  info: RequestInfo,
+  pageSize: number,
+  done: (status: number) => void,
+): void {
   const q = new URLSearchParams(info.query)
   const n = Math.min(pageSize, Number(q.get('n') ?? pageSize) || pageSize)
   const last = q.get('last')
   const headers = { ...req.headers }
-  const upReq = request({ hostname: up.hostname, port: up.port, method: 'GET', path: info.path, headers, agent: up.agent })
+  const upReq = request({
+    hostname: up.hostname,
+    port: up.port,
+    method: 'GET',
+    path: info.path,
+    headers,
+    agent: up.agent,
+  })
   upReq.on('response', (upRes) => {
     const chunks: Buffer[] = []
     upRes.on('data', (c: Buffer) => chunks.push(c))
@@ -316,16 +363,24 @@ function paginateTags(up: Upstream, req: IncomingMessage, res: ServerResponse, i
   upReq.end()
 }
 
-export async function startProxy(target: string | { url: string }, behaviour: ProxyBehaviour = {}): Promise<RegistryProxy> {
+export async function startProxy(
+  target: string | { url: string },
+  behaviour: ProxyBehaviour = {},
+): Promise<RegistryProxy> {
   const targetUrl = new URL(typeof target === 'string' ? target : target.url)
-  if (targetUrl.protocol !== 'http:') throw new Error(`startProxy: only plain-HTTP targets are supported (${targetUrl.href})`)
-  const up: Upstream = { hostname: targetUrl.hostname, port: Number(targetUrl.port || 80), agent: new Agent({ keepAlive: true }) }
+  if (targetUrl.protocol !== 'http:')
+    throw new Error(`startProxy: only plain-HTTP targets are supported (${targetUrl.href})`)
+  const up: Upstream = {
+    hostname: targetUrl.hostname,
+    port: Number(targetUrl.port || 80),
+    agent: new Agent({ keepAlive: true }),
+  }
 
-  let requestResetsLeft = behaviour.resetRequests ? behaviour.resetRequests.times ?? Infinity : 0
+  let requestResetsLeft = behaviour.resetRequests ? (behaviour.resetRequests.times ?? Infinity) : 0
   const isRequestReset = matcherOf(behaviour.resetRequests?.match, () => true)
   let unavailableLeft = behaviour.unavailable?.times ?? 0
-  let tooManyLeft = behaviour.tooManyRequests ? behaviour.tooManyRequests.times ?? 1 : 0
-  let resetsLeft = behaviour.resetBlobGet ? behaviour.resetBlobGet.times ?? 1 : 0
+  let tooManyLeft = behaviour.tooManyRequests ? (behaviour.tooManyRequests.times ?? 1) : 0
+  let resetsLeft = behaviour.resetBlobGet ? (behaviour.resetBlobGet.times ?? 1) : 0
   const isUnavailable = matcherOf(behaviour.unavailable?.match, () => true)
   const isTooMany = matcherOf(behaviour.tooManyRequests?.match, () => true)
   const isResetTarget = matcherOf(behaviour.resetBlobGet?.match, isBlobGet)
@@ -337,9 +392,13 @@ export async function startProxy(target: string | { url: string }, behaviour: Pr
     return undefined
   }
 
-  let stallsLeft = behaviour.stallBlobGet ? behaviour.stallBlobGet.times ?? 1 : 0
+  let stallsLeft = behaviour.stallBlobGet ? (behaviour.stallBlobGet.times ?? 1) : 0
   const isStallTarget = matcherOf(behaviour.stallBlobGet?.match, isBlobGet)
-  const ignoreRangeOpts = behaviour.ignoreRange ? (behaviour.ignoreRange === true ? {} : behaviour.ignoreRange) : undefined
+  const ignoreRangeOpts = behaviour.ignoreRange
+    ? behaviour.ignoreRange === true
+      ? {}
+      : behaviour.ignoreRange
+    : undefined
   const isIgnoreRangeTarget = matcherOf(ignoreRangeOpts?.match, isBlobGet)
   const isPadTarget = matcherOf(behaviour.padBlobGet?.match, isBlobGet)
   // mulberry32: a small seeded generator, so a faulty run can be repeated
@@ -357,14 +416,24 @@ export async function startProxy(target: string | { url: string }, behaviour: Pr
   const log: ProxyEntry[] = []
   const redirectLog: RedirectEntry[] = []
   const signed = new Map<string, { authorization?: string }>()
-  const redirectOpts = behaviour.redirectBlobGets ? (behaviour.redirectBlobGets === true ? {} : behaviour.redirectBlobGets) : undefined
+  const redirectOpts = behaviour.redirectBlobGets
+    ? behaviour.redirectBlobGets === true
+      ? {}
+      : behaviour.redirectBlobGets
+    : undefined
 
   // The redirect target: another port, addressed by another host name.
   let redirect: { server: Server; sockets: Set<Socket>; port: number; base: string } | undefined
   if (redirectOpts) {
     const server = createServer((req, res) => {
       const info = infoOf(req)
-      const entry: RedirectEntry = { ...info, status: 0, responseBytes: 0, authorization: req.headers.authorization, range: req.headers.range }
+      const entry: RedirectEntry = {
+        ...info,
+        status: 0,
+        responseBytes: 0,
+        authorization: req.headers.authorization,
+        range: req.headers.range,
+      }
       redirectLog.push(entry)
       const sig = new URLSearchParams(info.query).get('sig') ?? ''
       const grant = signed.get(sig)
@@ -373,7 +442,10 @@ export async function startProxy(target: string | { url: string }, behaviour: Pr
         res.writeHead(403, { 'Content-Type': 'text/plain' })
         return res.end('redirect target: unknown or missing signature')
       }
-      const headers: IncomingMessage['headers'] = { host: `${up.hostname}:${up.port}`, 'user-agent': 'skiff-test-redirect-target' }
+      const headers: IncomingMessage['headers'] = {
+        host: `${up.hostname}:${up.port}`,
+        'user-agent': 'skiff-test-redirect-target',
+      }
       if (grant.authorization) headers.authorization = grant.authorization
       if (req.headers.range) headers.range = req.headers.range
       const resetAfter = takeReset(info)
@@ -394,7 +466,15 @@ export async function startProxy(target: string | { url: string }, behaviour: Pr
 
   const server = createServer((req, res) => {
     const info = infoOf(req)
-    const entry: ProxyEntry = { ...info, status: 0, requestBytes: 0, responseBytes: 0, completed: false, authorization: req.headers.authorization, range: req.headers.range }
+    const entry: ProxyEntry = {
+      ...info,
+      status: 0,
+      requestBytes: 0,
+      responseBytes: 0,
+      completed: false,
+      authorization: req.headers.authorization,
+      range: req.headers.range,
+    }
     log.push(entry)
     const countIn = (n: number) => (entry.requestBytes += n)
     const finish = (status: number, fault: Fault) => {
@@ -412,19 +492,40 @@ export async function startProxy(target: string | { url: string }, behaviour: Pr
       unavailableLeft--
       const status = behaviour.unavailable!.status ?? 503
       finish(status, 'unavailable')
-      return answerAfterBody(req, res, status, {}, { errors: [{ code: 'UNAVAILABLE', message: 'service unavailable (injected by the test proxy)' }] }, countIn)
+      return answerAfterBody(
+        req,
+        res,
+        status,
+        {},
+        { errors: [{ code: 'UNAVAILABLE', message: 'service unavailable (injected by the test proxy)' }] },
+        countIn,
+      )
     }
     if (tooManyLeft > 0 && isTooMany(info)) {
       tooManyLeft--
       finish(429, 'too-many-requests')
       const retryAfter = String(behaviour.tooManyRequests!.retryAfter ?? 1)
-      return answerAfterBody(req, res, 429, { 'Retry-After': retryAfter }, { errors: [{ code: 'TOOMANYREQUESTS', message: 'too many requests (injected by the test proxy)' }] }, countIn)
+      return answerAfterBody(
+        req,
+        res,
+        429,
+        { 'Retry-After': retryAfter },
+        { errors: [{ code: 'TOOMANYREQUESTS', message: 'too many requests (injected by the test proxy)' }] },
+        countIn,
+      )
     }
     if (redirect && isBlobGet(info)) {
       const sig = randomBytes(12).toString('hex')
       signed.set(sig, { authorization: req.headers.authorization })
       finish(redirectOpts!.status ?? 307, 'redirect')
-      return answerAfterBody(req, res, redirectOpts!.status ?? 307, { Location: `${redirect.base}${info.path}?sig=${sig}` }, { redirect: true }, countIn)
+      return answerAfterBody(
+        req,
+        res,
+        redirectOpts!.status ?? 307,
+        { Location: `${redirect.base}${info.path}?sig=${sig}` },
+        { redirect: true },
+        countIn,
+      )
     }
     if (behaviour.paginateTags && req.method === 'GET' && /^\/v2\/.+\/tags\/list$/.test(info.path)) {
       return paginateTags(up, req, res, info, behaviour.paginateTags.pageSize, (status) => {
@@ -454,7 +555,13 @@ export async function startProxy(target: string | { url: string }, behaviour: Pr
       entry.fault = 'reset'
     }
     const uploadKey = new URLSearchParams(info.query).get('digest') ?? info.path
-    if (rf?.uploads && isUpload(info) && Number(req.headers['content-length'] ?? 1) > 0 && !uploadsCut.has(uploadKey) && random() < rf.uploads) {
+    if (
+      rf?.uploads &&
+      isUpload(info) &&
+      Number(req.headers['content-length'] ?? 1) > 0 &&
+      !uploadsCut.has(uploadKey) &&
+      random() < rf.uploads
+    ) {
       uploadsCut.add(uploadKey)
       entry.fault = 'upload-reset'
       const cutAt = Math.floor(random() * Math.max(1, Number(req.headers['content-length'] ?? 4096)))
@@ -487,7 +594,14 @@ export async function startProxy(target: string | { url: string }, behaviour: Pr
     port,
     requests: () => [...log],
     ...(redirect
-      ? { redirectTarget: { url: redirect.base, host: `${LOOPBACK}:${redirect.port}`, port: redirect.port, requests: () => [...redirectLog] } }
+      ? {
+          redirectTarget: {
+            url: redirect.base,
+            host: `${LOOPBACK}:${redirect.port}`,
+            port: redirect.port,
+            requests: () => [...redirectLog],
+          },
+        }
       : {}),
     close() {
       closing ??= (async () => {

@@ -80,7 +80,10 @@ function deepMerge(a: Json, b: Json): Json {
   const out: Json = { ...a }
   for (const [k, v] of Object.entries(b)) {
     const cur = out[k]
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && cur && typeof cur === 'object' && !Array.isArray(cur) ? deepMerge(cur as Json, v as Json) : v
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && cur && typeof cur === 'object' && !Array.isArray(cur)
+        ? deepMerge(cur as Json, v as Json)
+        : v
   }
   return out
 }
@@ -95,7 +98,8 @@ function tail(path: string, lines = 15): string {
 }
 
 export async function startRegistry(opts: RegistryOptions = {}): Promise<Registry> {
-  if (!existsSync(REGISTRY_BINARY)) throw new Error(`this test needs ${REGISTRY_BINARY}: install it with: apt-get install -y docker-registry`)
+  if (!existsSync(REGISTRY_BINARY))
+    throw new Error(`this test needs ${REGISTRY_BINARY}: install it with: apt-get install -y docker-registry`)
   const dir = makeTempDir('skiff-registry-')
   let child: Child | undefined
   let ownToken: TokenServer | undefined
@@ -145,7 +149,14 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
     } else if (opts.token) {
       if (isTokenServer(opts.token)) tokenServer = opts.token
       else tokenServer = ownToken = await startTokenServer(opts.token)
-      auth = { token: { realm: tokenServer.realm, service: tokenServer.service, issuer: tokenServer.issuer, rootcertbundle: tokenServer.rootCertBundle } }
+      auth = {
+        token: {
+          realm: tokenServer.realm,
+          service: tokenServer.service,
+          issuer: tokenServer.issuer,
+          rootcertbundle: tokenServer.rootCertBundle,
+        },
+      }
     }
 
     const scheme = tlsOpts ? 'https' : 'http'

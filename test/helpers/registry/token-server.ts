@@ -86,7 +86,14 @@ export interface TokenServer {
 const LEEWAY = 60
 
 function matches(pattern: string, value: string): boolean {
-  const re = new RegExp('^' + pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$')
+  const re = new RegExp(
+    '^' +
+      pattern
+        .split('*')
+        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*') +
+      '$',
+  )
   return re.test(value)
 }
 
@@ -95,7 +102,14 @@ export function parseScope(scope: string): ResourceAccess | undefined {
   const first = scope.indexOf(':')
   const last = scope.lastIndexOf(':')
   if (first < 0 || last === first) return undefined
-  return { type: scope.slice(0, first), name: scope.slice(first + 1, last), actions: scope.slice(last + 1).split(',').filter(Boolean) }
+  return {
+    type: scope.slice(0, first),
+    name: scope.slice(first + 1, last),
+    actions: scope
+      .slice(last + 1)
+      .split(',')
+      .filter(Boolean),
+  }
 }
 
 export function grant(table: AccessTable, scopes: string[]): ResourceAccess[] {
@@ -137,12 +151,15 @@ export async function startTokenServer(opts: TokenServerOptions = {}): Promise<T
     const expiresIn = opts.expiresIn ?? 300
     const lifetime = opts.tokenLifetime ?? expiresIn
     const users = new Map<string, TokenUser>()
-    for (const [name, u] of Object.entries(opts.users ?? {})) users.set(name, typeof u === 'string' ? { password: u } : u)
+    for (const [name, u] of Object.entries(opts.users ?? {}))
+      users.set(name, typeof u === 'string' ? { password: u } : u)
     const refreshTokens = new Map<string, string>()
     const log: TokenRequest[] = []
 
     const tableOf = (account: string): AccessTable =>
-      account === '' ? opts.anonymous ?? {} : users.get(account)?.access ?? { '*': ['*'], 'registry:catalog': ['*'] }
+      account === ''
+        ? (opts.anonymous ?? {})
+        : (users.get(account)?.access ?? { '*': ['*'], 'registry:catalog': ['*'] })
 
     const issue = (account: string, scopes: string[], rec: TokenRequest) => {
       const nowMs = Date.now()
@@ -150,7 +167,15 @@ export async function startTokenServer(opts: TokenServerOptions = {}): Promise<T
       rec.granted = grant(tableOf(account), scopes)
       // valid for at least `lifetime` and less than `lifetime + 1` seconds from now
       const exp = Math.ceil(nowMs / 1000 + lifetime) - LEEWAY
-      rec.token = signer.sign({ iss: issuer, sub: account, aud: service, iat: now, nbf: now - 1, exp, access: rec.granted })
+      rec.token = signer.sign({
+        iss: issuer,
+        sub: account,
+        aud: service,
+        iat: now,
+        nbf: now - 1,
+        exp,
+        access: rec.granted,
+      })
       return { access_token: rec.token, expires_in: expiresIn, issued_at: new Date(now * 1000).toISOString() }
     }
 
@@ -165,14 +190,29 @@ export async function startTokenServer(opts: TokenServerOptions = {}): Promise<T
 
     const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1')
-      const rec: TokenRequest = { method: req.method === 'POST' ? 'POST' : 'GET', credentials: 'none', scopes: [], offline: false, status: 0, granted: [], headers: { ...req.headers } }
+      const rec: TokenRequest = {
+        method: req.method === 'POST' ? 'POST' : 'GET',
+        credentials: 'none',
+        scopes: [],
+        offline: false,
+        status: 0,
+        granted: [],
+        headers: { ...req.headers },
+      }
       log.push(rec)
-      if (url.pathname !== '/token' || (req.method !== 'GET' && req.method !== 'POST') || (req.method === 'POST' && opts.disablePost)) {
+      if (
+        url.pathname !== '/token' ||
+        (req.method !== 'GET' && req.method !== 'POST') ||
+        (req.method === 'POST' && opts.disablePost)
+      ) {
         return send(res, rec, 404, { errors: [{ code: 'NOT_FOUND', message: 'not found' }] })
       }
       if (req.method === 'GET') {
         rec.service = url.searchParams.get('service') ?? undefined
-        rec.scopes = url.searchParams.getAll('scope').flatMap((s) => s.split(' ')).filter(Boolean)
+        rec.scopes = url.searchParams
+          .getAll('scope')
+          .flatMap((s) => s.split(' '))
+          .filter(Boolean)
         rec.offline = url.searchParams.get('offline_token') === 'true'
         rec.clientId = url.searchParams.get('client_id') ?? undefined
         const auth = req.headers.authorization
@@ -182,7 +222,8 @@ export async function startTokenServer(opts: TokenServerOptions = {}): Promise<T
           const decoded = Buffer.from(auth.slice(6), 'base64').toString('utf8')
           const colon = decoded.indexOf(':')
           const user = decoded.slice(0, colon)
-          if (colon < 0 || !checkPassword(user, decoded.slice(colon + 1))) return send(res, rec, 401, { details: 'incorrect username or password' })
+          if (colon < 0 || !checkPassword(user, decoded.slice(colon + 1)))
+            return send(res, rec, 401, { details: 'incorrect username or password' })
           account = user
         } else if (opts.anonymous === undefined) {
           return send(res, rec, 401, { details: 'authentication required' })
@@ -207,19 +248,24 @@ export async function startTokenServer(opts: TokenServerOptions = {}): Promise<T
       if (rec.grantType === 'password') {
         rec.credentials = 'password'
         const user = form.get('username') ?? ''
-        if (!checkPassword(user, form.get('password') ?? '')) return send(res, rec, 401, { error: 'invalid_grant', error_description: 'incorrect username or password' })
+        if (!checkPassword(user, form.get('password') ?? ''))
+          return send(res, rec, 401, { error: 'invalid_grant', error_description: 'incorrect username or password' })
         account = user
       } else if (rec.grantType === 'refresh_token') {
         rec.credentials = 'refresh_token'
         const owner = refreshTokens.get(form.get('refresh_token') ?? '')
-        if (owner === undefined) return send(res, rec, 401, { error: 'invalid_grant', error_description: 'unknown refresh token' })
+        if (owner === undefined)
+          return send(res, rec, 401, { error: 'invalid_grant', error_description: 'unknown refresh token' })
         account = owner
         rec.refreshToken = form.get('refresh_token') ?? undefined
       } else {
         return send(res, rec, 400, { error: 'unsupported_grant_type' })
       }
       rec.account = account
-      const body: Record<string, unknown> = { ...issue(account, rec.scopes, rec), scope: rec.granted.map((g) => `${g.type}:${g.name}:${g.actions.join(',')}`).join(' ') }
+      const body: Record<string, unknown> = {
+        ...issue(account, rec.scopes, rec),
+        scope: rec.granted.map((g) => `${g.type}:${g.name}:${g.actions.join(',')}`).join(' '),
+      }
       if (rec.grantType === 'password' && rec.offline) {
         rec.refreshToken = randomBytes(16).toString('hex')
         refreshTokens.set(rec.refreshToken, account)

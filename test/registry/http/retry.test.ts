@@ -17,7 +17,10 @@ describe('retry interceptor', () => {
       await assert.rejects(d.request({ origin, path: '/v2/', method: 'GET', retry: quiet } as never), /ECONNREFUSED/)
       assert.equal(quiet.spent, 0, 'a wrong host or port is not retried by default')
       const persistent = new RetryBudget({ maxRetries: 2, delayMs: 1, retryUnreachable: true })
-      await assert.rejects(d.request({ origin, path: '/v2/', method: 'GET', retry: persistent } as never), /ECONNREFUSED/)
+      await assert.rejects(
+        d.request({ origin, path: '/v2/', method: 'GET', retry: persistent } as never),
+        /ECONNREFUSED/,
+      )
       assert.equal(persistent.spent, 2)
     } finally {
       await close()

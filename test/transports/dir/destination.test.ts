@@ -114,7 +114,9 @@ test('dir destination refuses a non-empty directory that is not a dir layout, an
     assert.deepEqual((await readdir(tmp)).sort(), ['precious'])
     // a file in the way is refused too
     await writeFile(join(tmp, 'file'), 'x')
-    await assert.rejects(parseImageName(`dir:${join(tmp, 'file')}`).newImageDestination(), { code: 'ERR_INVALID_ARGUMENT' })
+    await assert.rejects(parseImageName(`dir:${join(tmp, 'file')}`).newImageDestination(), {
+      code: 'ERR_INVALID_ARGUMENT',
+    })
   })
 })
 

@@ -21,7 +21,9 @@ export async function sha256OfStream(s: Readable): Promise<{ digest: string; siz
 }
 
 /** Every blob an image (or each image of a list) refers to, with the manifests of list instances. */
-export async function collect(src: ImageSource): Promise<{ top: Buffer; topType: string; instances: Map<string, Buffer>; blobs: Map<string, number> }> {
+export async function collect(
+  src: ImageSource,
+): Promise<{ top: Buffer; topType: string; instances: Map<string, Buffer>; blobs: Map<string, number> }> {
   const { bytes: top, mediaType: topType } = await src.getManifest()
   const instances = new Map<string, Buffer>()
   const blobs = new Map<string, number>()
@@ -48,7 +50,8 @@ export async function copyThrough(src: ImageSource, dest: ImageDestination): Pro
     if (await dest.tryReusingBlob({ digest, size })) continue
     const { stream } = await src.getBlob({ digest, size })
     const stored = await dest.putBlob(stream, { digest, size })
-    if (stored.digest !== digest || stored.size !== size) throw new Error(`stored ${stored.digest}/${stored.size}, expected ${digest}/${size}`)
+    if (stored.digest !== digest || stored.size !== size)
+      throw new Error(`stored ${stored.digest}/${stored.size}, expected ${digest}/${size}`)
   }
   for (const [digest, bytes] of instances) await dest.putManifest(bytes, '', digest)
   await dest.putManifest(top, topType)

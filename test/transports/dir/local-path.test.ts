@@ -37,7 +37,10 @@ test('realPathInside accepts inside symlinks and refuses escaping ones', async (
     await symlink('f', join(root, 'in'))
     await symlink('../outside', join(root, 'out'))
     assert.equal(await realPathInside(root, join(root, 'in'), 'dir:x'), join(root, 'f'))
-    await assert.rejects(realPathInside(root, join(root, 'out'), 'dir:x'), (e: any) => e.code === 'ERR_UNSAFE_PATH' && e.message.startsWith('dir:x'))
+    await assert.rejects(
+      realPathInside(root, join(root, 'out'), 'dir:x'),
+      (e: any) => e.code === 'ERR_UNSAFE_PATH' && e.message.startsWith('dir:x'),
+    )
     // a root that is itself a symlink is resolved first
     await symlink(root, join(tmp, 'rootlink'))
     assert.equal(await realPathInside(join(tmp, 'rootlink'), join(tmp, 'rootlink', 'f'), 'dir:x'), join(root, 'f'))

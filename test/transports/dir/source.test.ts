@@ -9,7 +9,11 @@ import { collect, sha256OfStream } from './interface-copy.js'
 
 async function skopeoDir(tmp: string, all = false): Promise<string> {
   const layout = join(tmp, 'layout')
-  if (all) await writeOciIndex(layout, 'multi', [smallImage('amd', { architecture: 'amd64' }), smallImage('arm', { architecture: 'arm64', variant: 'v8' })])
+  if (all)
+    await writeOciIndex(layout, 'multi', [
+      smallImage('amd', { architecture: 'amd64' }),
+      smallImage('arm', { architecture: 'arm64', variant: 'v8' }),
+    ])
   else await writeOciImage(layout, 'tag', smallImage('one'))
   const out = join(tmp, 'out')
   const r = await skopeo(['copy', ...(all ? ['--all'] : []), `oci:${layout}:${all ? 'multi' : 'tag'}`, `dir:${out}`])
@@ -51,7 +55,8 @@ test('dir source reads the instances of a list that skopeo --all wrote', async (
       assert.equal(top.toString(), raw.stdout)
       assert.equal(instances.size, 2)
       for (const [d, bytes] of instances) assert.equal(sha256(bytes), d)
-      for (const [digest, size] of blobs) assert.deepEqual(await sha256OfStream((await src.getBlob({ digest, size })).stream), { digest, size })
+      for (const [digest, size] of blobs)
+        assert.deepEqual(await sha256OfStream((await src.getBlob({ digest, size })).stream), { digest, size })
     } finally {
       await src.close()
     }
@@ -94,7 +99,9 @@ test('dir source refuses a blob symlinked outside the directory', async () => {
     await symlink(join(tmp, 'secret'), join(out, layer))
     const src = await parseImageName(`dir:${out}`).newImageSource()
     try {
-      await assert.rejects(src.getBlob({ digest: m.layers[0].digest, size: m.layers[0].size }), { code: 'ERR_UNSAFE_PATH' })
+      await assert.rejects(src.getBlob({ digest: m.layers[0].digest, size: m.layers[0].size }), {
+        code: 'ERR_UNSAFE_PATH',
+      })
       // a symlink that stays inside is fine
       await rm(join(out, layer))
       await writeFile(join(out, 'inside'), 'x')

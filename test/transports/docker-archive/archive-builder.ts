@@ -23,9 +23,15 @@ export async function tarEntries(entries: RawEntry[]): Promise<Buffer> {
     p.on('error', reject)
   })
   for (const e of entries) {
-    const h: Partial<Header> & { name: string } = { name: e.name, mtime: new Date(0), mode: 0o644, type: e.type ?? 'file' }
+    const h: Partial<Header> & { name: string } = {
+      name: e.name,
+      mtime: new Date(0),
+      mode: 0o644,
+      type: e.type ?? 'file',
+    }
     if (e.linkname !== undefined) h.linkname = e.linkname
-    if ((e.type ?? 'file') === 'file') p.entry(h, typeof e.data === 'string' ? Buffer.from(e.data) : (e.data ?? Buffer.alloc(0)))
+    if ((e.type ?? 'file') === 'file')
+      p.entry(h, typeof e.data === 'string' ? Buffer.from(e.data) : (e.data ?? Buffer.alloc(0)))
     else p.entry(h)
   }
   p.finalize()
@@ -40,7 +46,9 @@ export interface ArchiveImage {
 
 /** Builds images with UNCOMPRESSED layers (what docker save stores) unless the spec says gzip. */
 export async function buildImages(images: ArchiveImage[]): Promise<BuiltImage[]> {
-  return Promise.all(images.map((i) => buildImage({ ...i.spec, layers: i.spec.layers.map((l) => ({ compression: 'none', ...l })) })))
+  return Promise.all(
+    images.map((i) => buildImage({ ...i.spec, layers: i.spec.layers.map((l) => ({ compression: 'none', ...l })) })),
+  )
 }
 
 /**
@@ -55,7 +63,11 @@ export async function legacyArchive(images: ArchiveImage[]): Promise<{ tar: Buff
     const layers = img.layers.map((l, j) => {
       const id = sha256(`${i}/${j}/${l.digest}`).slice(7)
       const path = `${id}/layer.tar`
-      entries.push({ name: `${id}/`, type: 'directory' }, { name: `${id}/VERSION`, data: '1.0' }, { name: `${id}/json`, data: JSON.stringify({ id }) })
+      entries.push(
+        { name: `${id}/`, type: 'directory' },
+        { name: `${id}/VERSION`, data: '1.0' },
+        { name: `${id}/json`, data: JSON.stringify({ id }) },
+      )
       const first = stored.get(l.digest)
       if (first) entries.push({ name: path, type: 'symlink', linkname: `../${first}` })
       else {
@@ -74,7 +86,10 @@ export async function legacyArchive(images: ArchiveImage[]): Promise<{ tar: Buff
 /** OCI-style layout (Docker ≥ 25): blobs/sha256/<hex>, oci-layout, index.json, manifest.json. */
 export async function ociStyleArchive(images: ArchiveImage[]): Promise<{ tar: Buffer; built: BuiltImage[] }> {
   const built = await buildImages(images)
-  const entries: RawEntry[] = [{ name: 'blobs/', type: 'directory' }, { name: 'blobs/sha256/', type: 'directory' }]
+  const entries: RawEntry[] = [
+    { name: 'blobs/', type: 'directory' },
+    { name: 'blobs/sha256/', type: 'directory' },
+  ]
   const seen = new Set<string>()
   const blob = (d: string, data: Buffer): string => {
     if (!seen.has(d)) entries.push({ name: `blobs/sha256/${d.slice(7)}`, data })
@@ -91,7 +106,14 @@ export async function ociStyleArchive(images: ArchiveImage[]): Promise<{ tar: Bu
   entries.push({ name: 'oci-layout', data: '{"imageLayoutVersion":"1.0.0"}' })
   entries.push({
     name: 'index.json',
-    data: JSON.stringify({ schemaVersion: 2, manifests: built.map((img) => ({ mediaType: img.mediaType, digest: img.manifestDigest, size: img.manifest.length })) }),
+    data: JSON.stringify({
+      schemaVersion: 2,
+      manifests: built.map((img) => ({
+        mediaType: img.mediaType,
+        digest: img.manifestDigest,
+        size: img.manifest.length,
+      })),
+    }),
   })
   entries.push({ name: 'manifest.json', data: JSON.stringify(manifest) })
   return { tar: await tarEntries(entries), built }

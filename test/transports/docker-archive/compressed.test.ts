@@ -35,7 +35,13 @@ async function filesOf(dir: string): Promise<Map<string, string>> {
   const out = new Map<string, string>()
   for (const name of (await readdir(dir, { recursive: true })).sort()) {
     const p = join(dir, name)
-    if ((await stat(p)).isFile()) out.set(name, createHash('sha256').update(await readFile(p)).digest('hex'))
+    if ((await stat(p)).isFile())
+      out.set(
+        name,
+        createHash('sha256')
+          .update(await readFile(p))
+          .digest('hex'),
+      )
   }
   return out
 }
@@ -63,7 +69,10 @@ async function sk(args: string[]): Promise<string> {
 async function ociLayerDiffIDs(layout: string): Promise<{ config: string; diffIDs: string[] }> {
   const index = JSON.parse(await readFile(join(layout, 'index.json'), 'utf8')) as { manifests: { digest: string }[] }
   const blob = (d: string): Promise<Buffer> => readFile(join(layout, 'blobs/sha256', d.slice(7)))
-  const m = JSON.parse((await blob(index.manifests[0]!.digest)).toString()) as { config: { digest: string }; layers: { digest: string; mediaType: string }[] }
+  const m = JSON.parse((await blob(index.manifests[0]!.digest)).toString()) as {
+    config: { digest: string }
+    layers: { digest: string; mediaType: string }[]
+  }
   const diffIDs: string[] = []
   for (const l of m.layers) {
     const bytes = await blob(l.digest)
@@ -87,10 +96,19 @@ describe('compressed docker-archive sources, compared with skopeo', () => {
         // manifest.json: unexpected EOF"); for gzip the oracle is its reading of the plain archive.
         const oracle = tool === 'gzip' ? `docker-archive:${plain}` : name
 
-        assert.deepEqual(JSON.parse(await ok(['--tmpdir', tmp, 'list-tags', name])), JSON.parse(await sk(['list-tags', oracle])))
-        assert.deepEqual(withoutLayersData(await ok(['--tmpdir', tmp, 'inspect', name])), withoutLayersData(await sk(['inspect', oracle])))
+        assert.deepEqual(
+          JSON.parse(await ok(['--tmpdir', tmp, 'list-tags', name])),
+          JSON.parse(await sk(['list-tags', oracle])),
+        )
+        assert.deepEqual(
+          withoutLayersData(await ok(['--tmpdir', tmp, 'inspect', name])),
+          withoutLayersData(await sk(['inspect', oracle])),
+        )
         assert.equal(await ok(['--tmpdir', tmp, 'inspect', '--raw', name]), await sk(['inspect', '--raw', oracle]))
-        assert.equal(await ok(['--tmpdir', tmp, 'inspect', '--config', '--raw', name]), await sk(['inspect', '--config', '--raw', oracle]))
+        assert.equal(
+          await ok(['--tmpdir', tmp, 'inspect', '--config', '--raw', name]),
+          await sk(['inspect', '--config', '--raw', oracle]),
+        )
 
         // dir: every blob (config and layers) byte-identical to skopeo's copy. The manifests differ
         // only in the uncompressed layers' labels: skiff writes the honest …diff.tar, skopeo keeps
@@ -102,8 +120,12 @@ describe('compressed docker-archive sources, compared with skopeo', () => {
         mine.delete('manifest.json')
         theirs.delete('manifest.json')
         assert.deepEqual(mine, theirs)
-        const mm = JSON.parse(await readFile(join(dir, 'skiff-dir/manifest.json'), 'utf8')) as { layers: { mediaType: string }[] }
-        const tm = JSON.parse(await readFile(join(dir, 'skopeo-dir/manifest.json'), 'utf8')) as { layers: { mediaType: string }[] }
+        const mm = JSON.parse(await readFile(join(dir, 'skiff-dir/manifest.json'), 'utf8')) as {
+          layers: { mediaType: string }[]
+        }
+        const tm = JSON.parse(await readFile(join(dir, 'skopeo-dir/manifest.json'), 'utf8')) as {
+          layers: { mediaType: string }[]
+        }
         for (const l of tm.layers) l.mediaType = 'application/vnd.docker.image.rootfs.diff.tar'
         assert.deepEqual(mm, tm)
 
@@ -129,14 +151,26 @@ describe('compressed docker-archive sources, compared with skopeo', () => {
       try {
         const loaded = await d.docker(['load', '-i', await skopeoArchive(dir)])
         assert.equal(loaded.code, 0, loaded.stderr)
-        for (const [tool, ext] of [['xz', 'xz'], ['bzip2', 'bz2']] as const) {
+        for (const [tool, ext] of [
+          ['xz', 'xz'],
+          ['bzip2', 'bz2'],
+        ] as const) {
           const path = join(dir, `saved.tar.${ext}`)
-          const saved = await run('sh', ['-c', `docker -H "$1" save example.com/hello:1 | ${tool} > "$2"`, 'sh', d.host, path])
+          const saved = await run('sh', [
+            '-c',
+            `docker -H "$1" save example.com/hello:1 | ${tool} > "$2"`,
+            'sh',
+            d.host,
+            path,
+          ])
           assert.equal(saved.code, 0, saved.stderr)
           const name = `docker-archive:${path}`
           assert.deepEqual(JSON.parse(await ok(['list-tags', name])), JSON.parse(await sk(['list-tags', name])))
           assert.equal(await ok(['inspect', '--raw', name]), await sk(['inspect', '--raw', name]))
-          assert.deepEqual(withoutLayersData(await ok(['inspect', name])), withoutLayersData(await sk(['inspect', name])))
+          assert.deepEqual(
+            withoutLayersData(await ok(['inspect', name])),
+            withoutLayersData(await sk(['inspect', name])),
+          )
           await ok(['copy', '-q', name, `dir:${join(dir, `skiff-${ext}`)}`])
           await sk(['copy', '-q', name, `dir:${join(dir, `skopeo-${ext}`)}`])
           const mine = await filesOf(join(dir, `skiff-${ext}`))
@@ -163,7 +197,10 @@ describe('compressed docker-archive sources, compared with skopeo', () => {
       const layers = manifest[0]!.Layers
       assert.ok(layers.length >= 2, 'the example has two layers')
       // the first layer file xz-compressed, the second bzip2-compressed, names unchanged
-      for (const [i, tool] of [[0, 'xz'], [1, 'bzip2']] as const) {
+      for (const [i, tool] of [
+        [0, 'xz'],
+        [1, 'bzip2'],
+      ] as const) {
         const p = join(x, layers[i]!)
         assert.equal((await run('sh', ['-c', `${tool} -c "$1" > "$1.c" && mv "$1.c" "$1"`, 'sh', p])).code, 0)
       }
@@ -203,11 +240,23 @@ describe('compressed docker-archive sources, compared with skopeo', () => {
       await writeFile(corrupt, cb)
       const tmp = join(dir, 'tmp')
       await mkdir(tmp)
-      for (const [path, fmt] of [[truncated, 'xz'], [corrupt, 'bzip2']] as const) {
-        for (const args of [['copy', `docker-archive:${path}`, `dir:${join(dir, 'dest')}`], ['inspect', `docker-archive:${path}`], ['list-tags', `docker-archive:${path}`]]) {
+      for (const [path, fmt] of [
+        [truncated, 'xz'],
+        [corrupt, 'bzip2'],
+      ] as const) {
+        for (const args of [
+          ['copy', `docker-archive:${path}`, `dir:${join(dir, 'dest')}`],
+          ['inspect', `docker-archive:${path}`],
+          ['list-tags', `docker-archive:${path}`],
+        ]) {
           const r = await skiff(['--tmpdir', tmp, ...args])
           assert.equal(r.code, 1, r.stderr)
-          assert.match(r.stderr, new RegExp(`^skiff: .*docker-archive:${path.replace(/[.]/g, '\\.')}: not valid ${fmt} data \\(.+\\); the file is truncated or corrupt\\n$`))
+          assert.match(
+            r.stderr,
+            new RegExp(
+              `^skiff: .*docker-archive:${path.replace(/[.]/g, '\\.')}: not valid ${fmt} data \\(.+\\); the file is truncated or corrupt\\n$`,
+            ),
+          )
           assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace')
           assert.deepEqual(await readdir(tmp), [], 'no spool left')
         }
@@ -224,7 +273,10 @@ describe('compressed docker-archive sources, compared with skopeo', () => {
       await mkdir(empty)
       const r = await skiff(['inspect', `docker-archive:${xz}`], { env: { PATH: empty } })
       assert.equal(r.code, 1, r.stderr)
-      assert.match(r.stderr, /^skiff: docker-archive:.*img\.tar\.xz: cannot decompress xz data: the "xz" program is not installed; install it \(Debian\/Ubuntu: apt-get install xz-utils\)\n$/)
+      assert.match(
+        r.stderr,
+        /^skiff: docker-archive:.*img\.tar\.xz: cannot decompress xz data: the "xz" program is not installed; install it \(Debian\/Ubuntu: apt-get install xz-utils\)\n$/,
+      )
     })
   })
 
@@ -239,17 +291,23 @@ describe('compressed docker-archive sources, compared with skopeo', () => {
       await writeFile(big, Buffer.concat(Array.from({ length: 64 }, () => chunk)))
       const tmp = join(dir, 'tmp')
       await mkdir(tmp)
-      const child = spawn(process.execPath, [...CLI_ARGS, '--tmpdir', tmp, 'inspect', `docker-archive:${big}`], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] })
+      const child = spawn(process.execPath, [...CLI_ARGS, '--tmpdir', tmp, 'inspect', `docker-archive:${big}`], {
+        cwd: ROOT,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      })
       let stderr = ''
       child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s))
       // killed by SIGINT after cleaning up, as Unix tools end (the shell shows 130)
-      const exited = new Promise<string>((resolve) => child.on('close', (code, signal) => resolve(signal ?? `exit ${code}`)))
+      const exited = new Promise<string>((resolve) =>
+        child.on('close', (code, signal) => resolve(signal ?? `exit ${code}`)),
+      )
       try {
         const deadline = Date.now() + 30_000
         let spooling = false
         while (!spooling && Date.now() < deadline) {
           await new Promise((r) => setTimeout(r, 50))
-          for (const f of await readdir(tmp)) if ((await stat(join(tmp, f)).catch(() => undefined))?.size) spooling = true
+          for (const f of await readdir(tmp))
+            if ((await stat(join(tmp, f)).catch(() => undefined))?.size) spooling = true
         }
         assert.ok(spooling, `the spool appeared under --tmpdir (${stderr})`)
         child.kill('SIGINT')

@@ -11,7 +11,14 @@ import { InvalidReferenceError, ManifestTypeRejectedError, SkiffError } from '..
 import { parseNormalizedReference } from '../../../src/reference/docker-reference.js'
 import { dockerArchiveTransport } from '../../../src/transports/docker-archive/transport.js'
 import type { ImageDestination, TransportOptions } from '../../../src/transports/types.js'
-import { buildImage, sha256, smallImage, writeOciImage, type BuiltImage, type ImageSpec } from '../../helpers/fixtures.js'
+import {
+  buildImage,
+  sha256,
+  smallImage,
+  writeOciImage,
+  type BuiltImage,
+  type ImageSpec,
+} from '../../helpers/fixtures.js'
 import { run, skopeo, withTempDir } from '../../helpers/tools.js'
 
 interface TarFile {
@@ -44,7 +51,11 @@ async function readTar(path: string): Promise<Map<string, TarFile>> {
 
 /** The fixture as a docker schema2 image with UNCOMPRESSED layers (what the engine feeds a 'decompress' destination). */
 function dockerImage(spec: ImageSpec = smallImage()): Promise<BuiltImage> {
-  return buildImage({ ...spec, flavor: 'docker', layers: spec.layers.map((l) => ({ ...l, compression: 'none' as const })) })
+  return buildImage({
+    ...spec,
+    flavor: 'docker',
+    layers: spec.layers.map((l) => ({ ...l, compression: 'none' as const })),
+  })
 }
 
 /** Feeds an image to a destination the way the copy engine does; layer `unknownSize` goes with size -1. */
@@ -56,7 +67,11 @@ async function feed(dest: ImageDestination, img: BuiltImage, unknownSize = 1): P
         : await dest.putBlob(Readable.from([l.bytes]), { digest: l.digest, size: l.size }, { expectedDigest: l.digest })
     assert.deepEqual({ digest: got.digest, size: got.size }, { digest: l.digest, size: l.size })
   }
-  const c = await dest.putBlob(Readable.from([img.config]), { digest: img.configDigest, size: img.config.length }, { isConfig: true })
+  const c = await dest.putBlob(
+    Readable.from([img.config]),
+    { digest: img.configDigest, size: img.config.length },
+    { isConfig: true },
+  )
   assert.equal(c.digest, img.configDigest)
   await dest.putManifest(img.manifest, img.mediaType)
   await dest.putSignatures([])
@@ -77,21 +92,34 @@ describe('docker-archive destination', () => {
     await withTempDir(async (dir) => {
       const img = await dockerImage()
       const out = join(dir, 'out.tar')
-      await write(`${out}:example.com/app:v1`, img, { additionalTags: [parseNormalizedReference('other/name:v2'), parseNormalizedReference('busybox')] })
+      await write(`${out}:example.com/app:v1`, img, {
+        additionalTags: [parseNormalizedReference('other/name:v2'), parseNormalizedReference('busybox')],
+      })
       const tags = await skopeo(['list-tags', `docker-archive:${out}`])
       assert.equal(tags.code, 0, tags.stderr)
-      assert.deepEqual((JSON.parse(tags.stdout) as { Tags: string[] }).Tags, ['example.com/app:v1', 'docker.io/other/name:v2', 'docker.io/library/busybox:latest'])
+      assert.deepEqual((JSON.parse(tags.stdout) as { Tags: string[] }).Tags, [
+        'example.com/app:v1',
+        'docker.io/other/name:v2',
+        'docker.io/library/busybox:latest',
+      ])
       const inspect = await skopeo(['inspect', `docker-archive:${out}:other/name:v2`])
       assert.equal(inspect.code, 0, inspect.stderr)
-      assert.deepEqual((JSON.parse(inspect.stdout) as { Layers: string[] }).Layers, img.layers.map((l) => l.diffID))
-      const raw = JSON.parse((await skopeo(['inspect', '--raw', `docker-archive:${out}`])).stdout) as { config: { digest: string } }
+      assert.deepEqual(
+        (JSON.parse(inspect.stdout) as { Layers: string[] }).Layers,
+        img.layers.map((l) => l.diffID),
+      )
+      const raw = JSON.parse((await skopeo(['inspect', '--raw', `docker-archive:${out}`])).stdout) as {
+        config: { digest: string }
+      }
       assert.equal(raw.config.digest, img.configDigest)
 
       const oci = join(dir, 'oci')
       const cp = await skopeo(['copy', `docker-archive:${out}:busybox`, `oci:${oci}:t`])
       assert.equal(cp.code, 0, cp.stderr)
       const index = JSON.parse(await readFile(join(oci, 'index.json'), 'utf8')) as { manifests: { digest: string }[] }
-      const m = JSON.parse(await readFile(join(oci, 'blobs/sha256', index.manifests[0]!.digest.slice(7)), 'utf8')) as { config: { digest: string } }
+      const m = JSON.parse(await readFile(join(oci, 'blobs/sha256', index.manifests[0]!.digest.slice(7)), 'utf8')) as {
+        config: { digest: string }
+      }
       assert.equal(m.config.digest, img.configDigest)
       // Nothing but the archive is left in the folder.
       assert.deepEqual((await readdir(dir)).sort(), ['oci', 'out.tar'])
@@ -139,7 +167,10 @@ describe('docker-archive destination', () => {
       try {
         assert.equal(await dest.tryReusingBlob({ digest: img.layers[0]!.digest, size: -1 }), undefined)
         await feed(dest, img, 2)
-        assert.deepEqual(await dest.tryReusingBlob({ digest: img.layers[0]!.digest, size: -1 }), { digest: img.layers[0]!.digest, size: img.layers[0]!.size })
+        assert.deepEqual(await dest.tryReusingBlob({ digest: img.layers[0]!.digest, size: -1 }), {
+          digest: img.layers[0]!.digest,
+          size: img.layers[0]!.size,
+        })
         await dest.commit()
       } finally {
         await dest.close()
@@ -203,8 +234,13 @@ describe('docker-archive destination', () => {
       const l = img.layers[0]!
       const wrong = Buffer.from(l.bytes)
       wrong[wrong.length - 1] = 1
-      await assert.rejects(dest.putBlob(Readable.from([wrong]), { digest: l.digest, size: l.size }, { expectedDigest: l.digest }), (e: SkiffError) => e.code === 'ERR_DIGEST_MISMATCH')
-      await assert.rejects(dest.putBlob(Readable.from([l.bytes]), { digest: l.digest, size: l.size }, { expectedDigest: l.digest }))
+      await assert.rejects(
+        dest.putBlob(Readable.from([wrong]), { digest: l.digest, size: l.size }, { expectedDigest: l.digest }),
+        (e: SkiffError) => e.code === 'ERR_DIGEST_MISMATCH',
+      )
+      await assert.rejects(
+        dest.putBlob(Readable.from([l.bytes]), { digest: l.digest, size: l.size }, { expectedDigest: l.digest }),
+      )
       await dest.close()
       assert.deepEqual(await readdir(dir), [])
     })
@@ -214,8 +250,14 @@ describe('docker-archive destination', () => {
     await withTempDir(async (dir) => {
       const out = join(dir, 'r.tar')
       assert.throws(() => dockerArchiveTransport.parseReference(`${out}:busybox@${sha256('x')}`), InvalidReferenceError)
-      await assert.rejects(dockerArchiveTransport.parseReference(`${out}:@0`).newImageDestination(), InvalidReferenceError)
-      const oci = await buildImage({ ...smallImage(), layers: smallImage().layers.map((l) => ({ ...l, compression: 'none' as const })) })
+      await assert.rejects(
+        dockerArchiveTransport.parseReference(`${out}:@0`).newImageDestination(),
+        InvalidReferenceError,
+      )
+      const oci = await buildImage({
+        ...smallImage(),
+        layers: smallImage().layers.map((l) => ({ ...l, compression: 'none' as const })),
+      })
       const dest = await dockerArchiveTransport.parseReference(out).newImageDestination()
       try {
         for (const l of oci.layers) await dest.putBlob(Readable.from([l.bytes]), { digest: l.digest, size: l.size })
@@ -226,7 +268,10 @@ describe('docker-archive destination', () => {
       } finally {
         await dest.close()
       }
-      await assert.rejects(dockerArchiveTransport.parseReference(join(dir, 'no/such/dir.tar')).newImageDestination(), (e: SkiffError) => e.code === 'ERR_INVALID_ARGUMENT')
+      await assert.rejects(
+        dockerArchiveTransport.parseReference(join(dir, 'no/such/dir.tar')).newImageDestination(),
+        (e: SkiffError) => e.code === 'ERR_INVALID_ARGUMENT',
+      )
       assert.deepEqual(await readdir(dir), [])
     })
   })

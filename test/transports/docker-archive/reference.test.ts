@@ -32,7 +32,17 @@ describe('docker-archive references', () => {
   })
 
   it('rejects digests, bad indexes, bad names and an empty path', () => {
-    for (const bad of [`x.tar:busybox@${sha256('a')}`, `x.tar:busybox:1@${sha256('a')}`, 'x.tar:@', 'x.tar:@-1', 'x.tar:@1x', 'x.tar:UPPER', '', ':busybox', 'x.tar:']) {
+    for (const bad of [
+      `x.tar:busybox@${sha256('a')}`,
+      `x.tar:busybox:1@${sha256('a')}`,
+      'x.tar:@',
+      'x.tar:@-1',
+      'x.tar:@1x',
+      'x.tar:UPPER',
+      '',
+      ':busybox',
+      'x.tar:',
+    ]) {
       assert.throws(() => dockerArchiveTransport.parseReference(bad), InvalidReferenceError, bad)
     }
     assert.throws(() => dockerArchiveTransport.parseReference(`x.tar:busybox@${sha256('a')}`), /digest/)
@@ -43,10 +53,16 @@ describe('docker-archive references', () => {
     assert.equal(r.policyConfigurationIdentity(), '')
     assert.deepEqual(r.policyConfigurationNamespaces(), [])
     dockerArchiveTransport.validatePolicyScope('')
-    assert.throws(() => dockerArchiveTransport.validatePolicyScope('/tmp/x.tar'), (e: SkiffError) => e.code === 'ERR_POLICY_INVALID')
+    assert.throws(
+      () => dockerArchiveTransport.validatePolicyScope('/tmp/x.tar'),
+      (e: SkiffError) => e.code === 'ERR_POLICY_INVALID',
+    )
   })
 
   it('refuses deletion', async () => {
-    await assert.rejects(dockerArchiveTransport.parseReference('x.tar').deleteImage(), (e: SkiffError) => e.code === 'ERR_UNSUPPORTED')
+    await assert.rejects(
+      dockerArchiveTransport.parseReference('x.tar').deleteImage(),
+      (e: SkiffError) => e.code === 'ERR_UNSUPPORTED',
+    )
   })
 })

@@ -22,7 +22,10 @@ async function open(name: string, opts = {}): Promise<ImageSource> {
   return dockerArchiveTransport.parseReference(name).newImageSource(opts)
 }
 
-async function blobDigest(src: ImageSource, digest: string): Promise<{ digest: string; size: number; reported: number }> {
+async function blobDigest(
+  src: ImageSource,
+  digest: string,
+): Promise<{ digest: string; size: number; reported: number }> {
   const { stream, size } = await src.getBlob({ digest, size: -1 })
   const h = createHash('sha256')
   let n = 0
@@ -60,12 +63,24 @@ describe('docker-archive source', () => {
         const src = await open(name)
         try {
           const m = await manifestOf(src)
-          assert.deepEqual(m.layers.map((l) => l.digest), img.layers.map((l) => l.diffID))
-          assert.deepEqual(m.layers.map((l) => l.digest), raw.layers.map((l) => l.digest))
-          assert.deepEqual(m.layers.map((l) => l.size), raw.layers.map((l) => l.size))
+          assert.deepEqual(
+            m.layers.map((l) => l.digest),
+            img.layers.map((l) => l.diffID),
+          )
+          assert.deepEqual(
+            m.layers.map((l) => l.digest),
+            raw.layers.map((l) => l.digest),
+          )
+          assert.deepEqual(
+            m.layers.map((l) => l.size),
+            raw.layers.map((l) => l.size),
+          )
           assert.deepEqual(m.config, raw.config)
           // labelled exactly as skopeo labels them (.tar.gzip even though uncompressed)
-          assert.deepEqual(m.layers.map((l) => l.mediaType), raw.layers.map((l) => l.mediaType))
+          assert.deepEqual(
+            m.layers.map((l) => l.mediaType),
+            raw.layers.map((l) => l.mediaType),
+          )
           await assertBlobsHash(src, m)
           // Deterministic: the same archive always gives the same bytes.
           const again = await open(name)
@@ -109,10 +124,15 @@ describe('docker-archive source', () => {
         assert.match(e.message, /:@N/)
         return true
       })
-      await assert.rejects(open(`${path}:busybox:1.0`), (e: unknown) => e instanceof ImageNotFoundError && /busybox:1\.0/.test(e.message) && e.message.includes(path))
+      await assert.rejects(
+        open(`${path}:busybox:1.0`),
+        (e: unknown) => e instanceof ImageNotFoundError && /busybox:1\.0/.test(e.message) && e.message.includes(path),
+      )
       await assert.rejects(open(`${path}:@3`), ImageNotFoundError)
       // skopeo agrees on which image is which.
-      const sk = JSON.parse((await skopeo(['inspect', '--raw', `docker-archive:${path}:quay.io/org/two:v2`])).stdout) as Schema2
+      const sk = JSON.parse(
+        (await skopeo(['inspect', '--raw', `docker-archive:${path}:quay.io/org/two:v2`])).stdout,
+      ) as Schema2
       assert.equal(sk.config.digest, a.built[1]!.configDigest)
     })
   })
@@ -145,7 +165,10 @@ describe('docker-archive source', () => {
       const src = await open(`${path}:b:1`)
       try {
         const m = await manifestOf(src)
-        assert.deepEqual(m.layers.map((l) => l.digest), a.built[1]!.layers.map((l) => l.diffID))
+        assert.deepEqual(
+          m.layers.map((l) => l.digest),
+          a.built[1]!.layers.map((l) => l.diffID),
+        )
         await assertBlobsHash(src, m)
       } finally {
         await src.close()
@@ -162,7 +185,10 @@ describe('docker-archive source', () => {
       try {
         const m = await manifestOf(src)
         assert.equal(m.config.digest, a.built[0]!.configDigest)
-        assert.deepEqual(m.layers.map((l) => l.digest), a.built[0]!.layers.map((l) => l.diffID))
+        assert.deepEqual(
+          m.layers.map((l) => l.digest),
+          a.built[0]!.layers.map((l) => l.diffID),
+        )
         await assertBlobsHash(src, m)
       } finally {
         await src.close()
@@ -172,7 +198,12 @@ describe('docker-archive source', () => {
 
   it('names a gzip-compressed layer file by its own digest with the gzip media type', async () => {
     await withTempDir(async (dir) => {
-      const a = await legacyArchive([{ spec: { layers: [{ files: { 'z.txt': 'zipped' }, compression: 'gzip' }, { files: { 'p.txt': 'plain' } }] }, repoTags: ['z:1'] }])
+      const a = await legacyArchive([
+        {
+          spec: { layers: [{ files: { 'z.txt': 'zipped' }, compression: 'gzip' }, { files: { 'p.txt': 'plain' } }] },
+          repoTags: ['z:1'],
+        },
+      ])
       const path = join(dir, 'gz.tar')
       await writeArchive(path, a)
       const src = await open(path)
@@ -240,14 +271,29 @@ describe('docker-archive source', () => {
   it('rejects bad input clearly', async () => {
     await withTempDir(async (dir) => {
       const missing = join(dir, 'missing.tar')
-      await assert.rejects(open(missing), (e: unknown) => e instanceof ImageNotFoundError && e.exitCode === 2 && e.message.includes(missing))
+      await assert.rejects(
+        open(missing),
+        (e: unknown) => e instanceof ImageNotFoundError && e.exitCode === 2 && e.message.includes(missing),
+      )
 
       const evil = join(dir, 'evil.tar')
-      await writeFile(evil, await tarEntries([{ name: 'manifest.json', data: '[]' }, { name: '../evil', data: 'x' }]))
+      await writeFile(
+        evil,
+        await tarEntries([
+          { name: 'manifest.json', data: '[]' },
+          { name: '../evil', data: 'x' },
+        ]),
+      )
       await assert.rejects(open(evil), (e: SkiffError) => e.code === 'ERR_UNSAFE_PATH')
 
       const abs = join(dir, 'abs.tar')
-      await writeFile(abs, await tarEntries([{ name: '/etc/passwd', data: 'x' }, { name: 'manifest.json', data: '[]' }]))
+      await writeFile(
+        abs,
+        await tarEntries([
+          { name: '/etc/passwd', data: 'x' },
+          { name: 'manifest.json', data: '[]' },
+        ]),
+      )
       await assert.rejects(open(abs), (e: SkiffError) => e.code === 'ERR_UNSAFE_PATH')
 
       // A layer symlink pointing outside the archive, and manifest.json naming a path outside it.
@@ -260,14 +306,22 @@ describe('docker-archive source', () => {
           { name: cfg, data: img.config },
           { name: 'l1/layer.tar', type: 'symlink', linkname: '../../../etc/passwd' },
           { name: 'l2/layer.tar', data: img.layers[1]!.bytes },
-          { name: 'manifest.json', data: JSON.stringify([{ Config: cfg, RepoTags: ['l:1'], Layers: ['l1/layer.tar', 'l2/layer.tar'] }]) },
+          {
+            name: 'manifest.json',
+            data: JSON.stringify([{ Config: cfg, RepoTags: ['l:1'], Layers: ['l1/layer.tar', 'l2/layer.tar'] }]),
+          },
         ]),
       )
       const src = await open(esc)
       await assert.rejects(src.getManifest(), (e: SkiffError) => e.code === 'ERR_UNSAFE_PATH')
       await src.close()
       const esc2 = join(dir, 'escape2.tar')
-      await writeFile(esc2, await tarEntries([{ name: 'manifest.json', data: JSON.stringify([{ Config: '../x.json', RepoTags: [], Layers: [] }]) }]))
+      await writeFile(
+        esc2,
+        await tarEntries([
+          { name: 'manifest.json', data: JSON.stringify([{ Config: '../x.json', RepoTags: [], Layers: [] }]) },
+        ]),
+      )
       const src2 = await open(esc2)
       await assert.rejects(src2.getManifest(), (e: SkiffError) => e.code === 'ERR_UNSAFE_PATH')
       await src2.close()
@@ -279,7 +333,10 @@ describe('docker-archive source', () => {
       const good = join(dir, 'good.tar')
       await writeArchive(good, await legacyArchive([{ spec: smallImage('g'), repoTags: ['g:1'] }]))
       const s = await open(good)
-      await assert.rejects(s.getBlob({ digest: sha256('nope'), size: -1 }), (e: SkiffError) => e.code === 'ERR_INVALID_ARGUMENT' && e.message.includes(good))
+      await assert.rejects(
+        s.getBlob({ digest: sha256('nope'), size: -1 }),
+        (e: SkiffError) => e.code === 'ERR_INVALID_ARGUMENT' && e.message.includes(good),
+      )
       await s.close()
     })
   })

@@ -11,7 +11,9 @@ describe('docker-daemon: endpoint', () => {
     assert.equal(resolveEndpoint(undefined, 'source', {}).socketPath, '/var/run/docker.sock')
     assert.equal(resolveEndpoint(undefined, 'source', {}).host, DEFAULT_DOCKER_HOST)
     assert.equal(resolveEndpoint(undefined, 'source', { DOCKER_HOST: 'unix:///run/x.sock' }).socketPath, '/run/x.sock')
-    const ep = resolveEndpoint({ daemonHost: 'unix:///tmp/y.sock' }, 'destination', { DOCKER_HOST: 'unix:///run/x.sock' })
+    const ep = resolveEndpoint({ daemonHost: 'unix:///tmp/y.sock' }, 'destination', {
+      DOCKER_HOST: 'unix:///run/x.sock',
+    })
     assert.equal(ep.socketPath, '/tmp/y.sock')
     assert.deepEqual({ ...ep.hostOption }, { option: 'registry.daemonHost', side: 'destination', value: undefined })
     assert.equal(String(resolveEndpoint(undefined, 'source', {}).hostOption), '`source.registry.daemonHost`')
@@ -38,7 +40,11 @@ describe('docker-daemon: endpoint', () => {
       assert.equal(ep.tls?.cert?.toString(), 'CERT')
       assert.equal(ep.tls?.key?.toString(), 'KEY')
       assert.equal(ep.tls?.rejectUnauthorized, true)
-      const viaFlag = resolveEndpoint({ daemonHost: 'tcp://daemon.example', certDir: certs, tlsVerify: false }, 'source', {})
+      const viaFlag = resolveEndpoint(
+        { daemonHost: 'tcp://daemon.example', certDir: certs, tlsVerify: false },
+        'source',
+        {},
+      )
       assert.equal(viaFlag.port, 2376)
       assert.equal(viaFlag.tls?.rejectUnauthorized, false)
       // Only a CA: server verification without a client certificate.
@@ -49,13 +55,20 @@ describe('docker-daemon: endpoint', () => {
       assert.equal(ca.tls?.cert, undefined)
       // A certificate without its key is an error.
       await writeFile(join(onlyCa, 'cert.pem'), 'CERT')
-      assert.throws(() => resolveEndpoint({ daemonHost: 'https://h:1', certDir: onlyCa }, 'source', {}), (e: unknown) => e instanceof SkiffError && e.code === 'ERR_TLS')
+      assert.throws(
+        () => resolveEndpoint({ daemonHost: 'https://h:1', certDir: onlyCa }, 'source', {}),
+        (e: unknown) => e instanceof SkiffError && e.code === 'ERR_TLS',
+      )
     })
   })
 
   it('refuses malformed hosts', () => {
     for (const h of ['/var/run/docker.sock', 'ssh://me@host', 'unix://', 'tcp://h:1/path', 'npipe:////./pipe/docker']) {
-      assert.throws(() => resolveEndpoint({ daemonHost: h }, 'source', {}), (e: unknown) => e instanceof SkiffError && /invalid docker daemon host/.test((e as Error).message), h)
+      assert.throws(
+        () => resolveEndpoint({ daemonHost: h }, 'source', {}),
+        (e: unknown) => e instanceof SkiffError && /invalid docker daemon host/.test((e as Error).message),
+        h,
+      )
     }
   })
 })

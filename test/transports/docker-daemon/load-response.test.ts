@@ -9,7 +9,8 @@ describe('docker-daemon: /images/load response', () => {
   })
 
   it('reports the first errorDetail (or error) message', () => {
-    const body = '{"status":"Loading layer","progressDetail":{}}\r\n{"errorDetail":{"message":"open /x: no such file"},"error":"open /x: no such file"}\r\n{"error":"later"}\r\n'
+    const body =
+      '{"status":"Loading layer","progressDetail":{}}\r\n{"errorDetail":{"message":"open /x: no such file"},"error":"open /x: no such file"}\r\n{"error":"later"}\r\n'
     assert.equal(parseLoadResponse(body).error, 'open /x: no such file')
     assert.equal(parseLoadResponse('{"error":"only error"}').error, 'only error')
     assert.equal(parseLoadResponse('plain text failure').error, 'plain text failure')

@@ -14,7 +14,10 @@ describe('docker-daemon: references', () => {
     assert.equal(r.id, undefined)
     const d = dockerDaemonTransport.parseReference(`example.com/app@${ID}`)
     assert.equal(d.stringWithinTransport(), `example.com/app@${ID}`)
-    assert.equal(parseImageName('docker-daemon:example.com:5000/a/b:v1').toString(), 'docker-daemon:example.com:5000/a/b:v1')
+    assert.equal(
+      parseImageName('docker-daemon:example.com:5000/a/b:v1').toString(),
+      'docker-daemon:example.com:5000/a/b:v1',
+    )
   })
 
   it('parses sha256:ID as an image ID without a Docker reference', () => {
@@ -36,7 +39,11 @@ describe('docker-daemon: references', () => {
       ['ab'.repeat(32), /64-byte hexadecimal/],
     ]
     for (const [s, re] of bad) {
-      assert.throws(() => dockerDaemonTransport.parseReference(s), (e: unknown) => e instanceof InvalidReferenceError && re.test((e as Error).message), s)
+      assert.throws(
+        () => dockerDaemonTransport.parseReference(s),
+        (e: unknown) => e instanceof InvalidReferenceError && re.test((e as Error).message),
+        s,
+      )
     }
   })
 
@@ -45,13 +52,24 @@ describe('docker-daemon: references', () => {
     assert.equal(r.policyConfigurationIdentity(), '')
     assert.deepEqual(r.policyConfigurationNamespaces(), [])
     dockerDaemonTransport.validatePolicyScope('')
-    assert.throws(() => dockerDaemonTransport.validatePolicyScope('docker.io/library/busybox'), /only|except the default/)
+    assert.throws(
+      () => dockerDaemonTransport.validatePolicyScope('docker.io/library/busybox'),
+      /only|except the default/,
+    )
   })
 
   it('refuses image IDs and digests as destinations, and deleting', async () => {
     for (const s of [ID, `busybox@${ID}`]) {
-      await assert.rejects(dockerDaemonTransport.parseReference(s).newImageDestination({ registry: { daemonHost: 'unix:///nonexistent/d.sock' } }), (e: unknown) => e instanceof InvalidReferenceError && /must be NAME:TAG/.test((e as Error).message))
+      await assert.rejects(
+        dockerDaemonTransport
+          .parseReference(s)
+          .newImageDestination({ registry: { daemonHost: 'unix:///nonexistent/d.sock' } }),
+        (e: unknown) => e instanceof InvalidReferenceError && /must be NAME:TAG/.test((e as Error).message),
+      )
     }
-    await assert.rejects(dockerDaemonTransport.parseReference('busybox:latest').deleteImage!(), (e: unknown) => e instanceof SkiffError && e.code === 'ERR_UNSUPPORTED')
+    await assert.rejects(
+      dockerDaemonTransport.parseReference('busybox:latest').deleteImage!(),
+      (e: unknown) => e instanceof SkiffError && e.code === 'ERR_UNSUPPORTED',
+    )
   })
 })

@@ -29,9 +29,18 @@ describe('docker:// with htpasswd Basic auth', () => {
     await withTempDir(async (dir) => {
       const layout = join(dir, 'l')
       const img = await writeOciImage(layout, 'v1', smallImage('basic'))
-      const opts: TransportOptions = { registry: { tlsVerify: false, credentials: { username: 'alice', password: 's3cret-pass' } } }
+      const opts: TransportOptions = {
+        registry: { tlsVerify: false, credentials: { username: 'alice', password: 's3cret-pass' } },
+      }
       await copy(`oci:${layout}:v1`, `docker://${reg.host}/basic:1`, both(opts))
-      const raw = await skopeo(['inspect', '--raw', '--tls-verify=false', '--creds', 'alice:s3cret-pass', `docker://${reg.host}/basic:1`])
+      const raw = await skopeo([
+        'inspect',
+        '--raw',
+        '--tls-verify=false',
+        '--creds',
+        'alice:s3cret-pass',
+        `docker://${reg.host}/basic:1`,
+      ])
       assert.equal(sha256(raw.stdout), img.manifestDigest)
       const back = await copy(`docker://${reg.host}/basic:1`, `dir:${join(dir, 'd')}`, both(opts))
       assert.equal(back.manifestDigest, img.manifestDigest)
@@ -42,19 +51,41 @@ describe('docker:// with htpasswd Basic auth', () => {
     await withTempDir(async (dir) => {
       const authFile = join(dir, 'auth.json')
       const { writeFile } = await import('node:fs/promises')
-      await writeFile(authFile, JSON.stringify({ auths: { [reg.host]: { auth: Buffer.from('alice:s3cret-pass').toString('base64') } } }))
-      const res = await copy(`docker://${reg.host}/basic:1`, `dir:${join(dir, 'd')}`, both({ registry: { tlsVerify: false, authFile } }))
+      await writeFile(
+        authFile,
+        JSON.stringify({ auths: { [reg.host]: { auth: Buffer.from('alice:s3cret-pass').toString('base64') } } }),
+      )
+      const res = await copy(
+        `docker://${reg.host}/basic:1`,
+        `dir:${join(dir, 'd')}`,
+        both({ registry: { tlsVerify: false, authFile } }),
+      )
       assert.match(res.manifestDigest, /^sha256:/)
       // --no-creds ignores it
-      await assert.rejects(copy(`docker://${reg.host}/basic:1`, `dir:${join(dir, 'e')}`, both({ registry: { tlsVerify: false, authFile, anonymous: true } })), code('ERR_UNAUTHORIZED'))
+      await assert.rejects(
+        copy(
+          `docker://${reg.host}/basic:1`,
+          `dir:${join(dir, 'e')}`,
+          both({ registry: { tlsVerify: false, authFile, anonymous: true } }),
+        ),
+        code('ERR_UNAUTHORIZED'),
+      )
     })
   })
 
   it('a wrong password or none fails with ERR_UNAUTHORIZED naming the image', async () => {
     await withTempDir(async (dir) => {
-      const bad: TransportOptions = { registry: { tlsVerify: false, credentials: { username: 'alice', password: 'wrong' } } }
-      await assert.rejects(copy(`docker://${reg.host}/basic:1`, `dir:${join(dir, 'a')}`, both(bad)), (e: unknown) => code('ERR_UNAUTHORIZED')(e) && (e as Error).message.includes(`${reg.host}/basic`))
-      await assert.rejects(copy(`docker://${reg.host}/basic:1`, `dir:${join(dir, 'b')}`, both(insecure)), code('ERR_UNAUTHORIZED'))
+      const bad: TransportOptions = {
+        registry: { tlsVerify: false, credentials: { username: 'alice', password: 'wrong' } },
+      }
+      await assert.rejects(
+        copy(`docker://${reg.host}/basic:1`, `dir:${join(dir, 'a')}`, both(bad)),
+        (e: unknown) => code('ERR_UNAUTHORIZED')(e) && (e as Error).message.includes(`${reg.host}/basic`),
+      )
+      await assert.rejects(
+        copy(`docker://${reg.host}/basic:1`, `dir:${join(dir, 'b')}`, both(insecure)),
+        code('ERR_UNAUTHORIZED'),
+      )
     })
   })
 })
@@ -70,7 +101,9 @@ describe('docker:// with token auth', () => {
     await reg?.close()
     restore()
   })
-  const bob: TransportOptions = { registry: { tlsVerify: false, credentials: { username: 'bob', password: 'tok-pass-123' } } }
+  const bob: TransportOptions = {
+    registry: { tlsVerify: false, credentials: { username: 'bob', password: 'tok-pass-123' } },
+  }
 
   it('pushes and pulls with a token per scope, fetched once and cached', async () => {
     await withTempDir(async (dir) => {
@@ -89,7 +122,14 @@ describe('docker:// with token auth', () => {
       const pull = ts.requests().slice(mid)
       assert.equal(pull.length, 1, `one token for the whole pull: ${JSON.stringify(pull.map((r) => r.scopes))}`)
       assert.deepEqual(pull[0]!.scopes, ['repository:private/app:pull'])
-      const raw = await skopeo(['inspect', '--raw', '--tls-verify=false', '--creds', 'bob:tok-pass-123', `docker://${reg.host}/private/app:1`])
+      const raw = await skopeo([
+        'inspect',
+        '--raw',
+        '--tls-verify=false',
+        '--creds',
+        'bob:tok-pass-123',
+        `docker://${reg.host}/private/app:1`,
+      ])
       assert.equal(sha256(raw.stdout), img.manifestDigest)
     })
   })
@@ -101,20 +141,30 @@ describe('docker:// with token auth', () => {
       await copy(`oci:${layout}:v1`, `docker://${reg.host}/public/app:1`, both(bob))
       const anon = await copy(`docker://${reg.host}/public/app:1`, `dir:${join(dir, 'd')}`, both(insecure))
       assert.equal(anon.manifestDigest, img.manifestDigest)
-      await assert.rejects(copy(`oci:${layout}:v1`, `docker://${reg.host}/public/app:2`, both(insecure)), code('ERR_UNAUTHORIZED'))
+      await assert.rejects(
+        copy(`oci:${layout}:v1`, `docker://${reg.host}/public/app:2`, both(insecure)),
+        code('ERR_UNAUTHORIZED'),
+      )
     })
   })
 
   it('a wrong password fails at the token server with ERR_UNAUTHORIZED', async () => {
     await withTempDir(async (dir) => {
-      const bad: TransportOptions = { registry: { tlsVerify: false, credentials: { username: 'bob', password: 'nope' } } }
-      await assert.rejects(copy(`docker://${reg.host}/private/app:1`, `dir:${join(dir, 'x')}`, both(bad)), (e: unknown) => code('ERR_UNAUTHORIZED')(e) && /invalid username\/password/.test((e as Error).message))
+      const bad: TransportOptions = {
+        registry: { tlsVerify: false, credentials: { username: 'bob', password: 'nope' } },
+      }
+      await assert.rejects(
+        copy(`docker://${reg.host}/private/app:1`, `dir:${join(dir, 'x')}`, both(bad)),
+        (e: unknown) => code('ERR_UNAUTHORIZED')(e) && /invalid username\/password/.test((e as Error).message),
+      )
     })
   })
 
   it('exchanges an identity (refresh) token with an OAuth2 POST', async () => {
     const ts = reg.tokenServer!
-    const r = await fetch(`${ts.realm}?service=${encodeURIComponent(ts.service)}&offline_token=true&client_id=test`, { headers: { authorization: `Basic ${Buffer.from('bob:tok-pass-123').toString('base64')}` } })
+    const r = await fetch(`${ts.realm}?service=${encodeURIComponent(ts.service)}&offline_token=true&client_id=test`, {
+      headers: { authorization: `Basic ${Buffer.from('bob:tok-pass-123').toString('base64')}` },
+    })
     const refresh = ((await r.json()) as { refresh_token: string }).refresh_token
     assert.ok(refresh)
     await withTempDir(async (dir) => {
@@ -122,7 +172,10 @@ describe('docker:// with token auth', () => {
       const opts: TransportOptions = { registry: { tlsVerify: false } }
       const { RegistryClient } = await import('../../../src/registry/client.js')
       const { Repository } = await import('../../../src/registry/repository.js')
-      const client = await RegistryClient.create(reg.host, { ...opts.registry, credentialSource: async () => ({ username: '<token>', password: '', identityToken: refresh }) })
+      const client = await RegistryClient.create(reg.host, {
+        ...opts.registry,
+        credentialSource: async () => ({ username: '<token>', password: '', identityToken: refresh }),
+      })
       try {
         const repo = new Repository(client, 'private/app', `docker://${reg.host}/private/app:1`)
         const m = await repo.getManifest('1')
@@ -131,7 +184,11 @@ describe('docker:// with token auth', () => {
         await client.close()
       }
       const used = ts.requests().slice(before)
-      assert.ok(used.length >= 1 && used.every((x) => x.method === 'POST' && x.credentials === 'refresh_token' && x.status === 200), JSON.stringify(used.map((x) => [x.method, x.credentials, x.status])))
+      assert.ok(
+        used.length >= 1 &&
+          used.every((x) => x.method === 'POST' && x.credentials === 'refresh_token' && x.status === 200),
+        JSON.stringify(used.map((x) => [x.method, x.credentials, x.status])),
+      )
       void dir
     })
   })
@@ -144,12 +201,22 @@ describe('docker:// with token auth', () => {
         const ts = reg.tokenServer!
         const before = ts.requests().length
         await copy(`docker://${reg.host}/private/app:1`, `dir:${join(dir, 'd')}`, { ...both(bob), context })
-        const tokens = ts.requests().slice(before).map((r) => r.token).filter((t): t is string => !!t)
+        const tokens = ts
+          .requests()
+          .slice(before)
+          .map((r) => r.token)
+          .filter((t): t is string => !!t)
         assert.ok(tokens.length > 0, 'tokens were issued')
-        assert.ok(lines.length > 5 && lines.some((l) => /authorization/i.test(l)), 'debug lines were written, with (redacted) Authorization headers')
+        assert.ok(
+          lines.length > 5 && lines.some((l) => /authorization/i.test(l)),
+          'debug lines were written, with (redacted) Authorization headers',
+        )
         const all = lines.join('\n')
         assert.ok(!all.includes('tok-pass-123'), 'the password leaked into the debug log')
-        assert.ok(!all.includes(Buffer.from('bob:tok-pass-123').toString('base64')), 'Basic credentials leaked into the debug log')
+        assert.ok(
+          !all.includes(Buffer.from('bob:tok-pass-123').toString('base64')),
+          'Basic credentials leaked into the debug log',
+        )
         for (const t of tokens) {
           assert.ok(!all.includes(t), 'a token leaked into the debug log')
           assert.ok(!all.includes(t.slice(-20)), 'a token signature leaked into the debug log')
@@ -178,7 +245,9 @@ describe('docker:// token refresh on 401', () => {
     await withTempDir(async (dir) => {
       const layout = join(dir, 'l')
       const img = await writeOciImage(layout, 'v1', smallImage('refresh'))
-      const opts: TransportOptions = { registry: { tlsVerify: false, credentials: { username: 'carol', password: 'pw-carol-9' } } }
+      const opts: TransportOptions = {
+        registry: { tlsVerify: false, credentials: { username: 'carol', password: 'pw-carol-9' } },
+      }
       const { parseImageName } = await import('../../../src/transports/registry.js')
       await copy(`oci:${layout}:v1`, `docker://${reg.host}/r/app:1`, both(opts))
       const src = await parseImageName(`docker://${reg.host}/r/app:1`).newImageSource(opts)

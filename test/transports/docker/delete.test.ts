@@ -33,25 +33,45 @@ describe('docker:// delete and untag', () => {
 
   it('says clearly when the registry has deletes disabled', async () => {
     const ref = parseImageName(`docker://${noDeletes.host}/d/app:1`)
-    await assert.rejects(ref.deleteImage!(insecure), (e: unknown) => isSkiffError(e) && e.code === 'ERR_UNSUPPORTED' && /deletes disabled/.test(e.message) && /storage\.delete\.enabled/.test(e.message) && e.message.includes('d/app'))
+    await assert.rejects(
+      ref.deleteImage!(insecure),
+      (e: unknown) =>
+        isSkiffError(e) &&
+        e.code === 'ERR_UNSUPPORTED' &&
+        /deletes disabled/.test(e.message) &&
+        /storage\.delete\.enabled/.test(e.message) &&
+        e.message.includes('d/app'),
+    )
     // nothing changed
     const still = await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${noDeletes.host}/d/app:1`])
     assert.equal(still.code, 0)
   })
 
   it('deleting a missing tag is ImageNotFoundError', async () => {
-    await assert.rejects(parseImageName(`docker://${deletes.host}/d/app:nope`).deleteImage!(insecure), ImageNotFoundError)
+    await assert.rejects(
+      parseImageName(`docker://${deletes.host}/d/app:nope`).deleteImage!(insecure),
+      ImageNotFoundError,
+    )
   })
 
   it('untag on distribution 2.x fails clearly and changes nothing', async () => {
     for (const r of [noDeletes, deletes]) {
-      await assert.rejects(untag(`docker://${r.host}/d/app:1`, insecure), (e: unknown) => isSkiffError(e) && e.code === 'ERR_UNSUPPORTED' && /cannot remove just a tag|deletes disabled/.test(e.message))
+      await assert.rejects(
+        untag(`docker://${r.host}/d/app:1`, insecure),
+        (e: unknown) =>
+          isSkiffError(e) &&
+          e.code === 'ERR_UNSUPPORTED' &&
+          /cannot remove just a tag|deletes disabled/.test(e.message),
+      )
       for (const t of ['1', '2']) {
         const still = await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${r.host}/d/app:${t}`])
         assert.equal(still.code, 0, `tag ${t} still there on ${r.host}`)
       }
     }
-    await assert.rejects(untag(`docker://${deletes.host}/d/app@sha256:${'0'.repeat(64)}`, insecure), (e: unknown) => isSkiffError(e) && e.code === 'ERR_INVALID_ARGUMENT')
+    await assert.rejects(
+      untag(`docker://${deletes.host}/d/app@sha256:${'0'.repeat(64)}`, insecure),
+      (e: unknown) => isSkiffError(e) && e.code === 'ERR_INVALID_ARGUMENT',
+    )
   })
 
   it('delete by tag removes the manifest (and so every tag pointing at it)', async () => {

@@ -30,12 +30,22 @@ describe('docker:// cross-repository mounts and the catalog', () => {
       assert.equal(res.manifestDigest, img.manifestDigest)
       const reqs = reg.requests().slice(seen)
       const uploads = reqs.filter((r) => r.path.startsWith('/v2/team/b/blobs/uploads/'))
-      const mounts = uploads.filter((r) => r.method === 'POST' && r.query.includes('mount=') && r.query.includes('from=team%2Fa'))
+      const mounts = uploads.filter(
+        (r) => r.method === 'POST' && r.query.includes('mount=') && r.query.includes('from=team%2Fa'),
+      )
       assert.equal(mounts.length, img.layers.length + 1, JSON.stringify(uploads))
       assert.ok(mounts.every((m) => m.status === 201))
-      assert.deepEqual(uploads.filter((r) => r.method === 'PUT' || r.method === 'PATCH'), [])
+      assert.deepEqual(
+        uploads.filter((r) => r.method === 'PUT' || r.method === 'PATCH'),
+        [],
+      )
       // no blob bytes were read from team/a either
-      assert.deepEqual(reqs.filter((r) => r.method === 'GET' && /\/blobs\/sha256:/.test(r.path) && r.path.includes(img.layers[0]!.digest)), [])
+      assert.deepEqual(
+        reqs.filter(
+          (r) => r.method === 'GET' && /\/blobs\/sha256:/.test(r.path) && r.path.includes(img.layers[0]!.digest),
+        ),
+        [],
+      )
       const oracle = await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/team/b:1`])
       assert.equal(oracle.code, 0, oracle.stderr)
     })
@@ -45,15 +55,31 @@ describe('docker:// cross-repository mounts and the catalog', () => {
     await withTempDir(async (dir) => {
       const layout = join(dir, 'layout')
       const img = await writeOciImage(layout, 'v1', smallImage('skopeo-src'))
-      const pushed = await skopeo(['copy', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${reg.host}/sk/src:1`])
+      const pushed = await skopeo([
+        'copy',
+        '--dest-tls-verify=false',
+        `oci:${layout}:v1`,
+        `docker://${reg.host}/sk/src:1`,
+      ])
       assert.equal(pushed.code, 0, pushed.stderr)
       const seen = reg.requests().length
       const res = await copy(`docker://${reg.host}/sk/src:1`, `docker://${reg.host}/sk/dst:1`, insecureCopy)
       assert.equal(res.manifestDigest, img.manifestDigest)
       const reqs = reg.requests().slice(seen)
-      assert.equal(reqs.filter((r) => r.method === 'POST' && r.query.includes('mount=') && r.status === 201).length, img.layers.length + 1)
-      assert.deepEqual(reqs.filter((r) => r.method === 'GET' && r.path.includes('/blobs/')), [], 'no blob was downloaded')
-      assert.deepEqual(reqs.filter((r) => (r.method === 'PUT' || r.method === 'PATCH') && r.path.includes('/blobs/uploads/')), [], 'no blob was uploaded')
+      assert.equal(
+        reqs.filter((r) => r.method === 'POST' && r.query.includes('mount=') && r.status === 201).length,
+        img.layers.length + 1,
+      )
+      assert.deepEqual(
+        reqs.filter((r) => r.method === 'GET' && r.path.includes('/blobs/')),
+        [],
+        'no blob was downloaded',
+      )
+      assert.deepEqual(
+        reqs.filter((r) => (r.method === 'PUT' || r.method === 'PATCH') && r.path.includes('/blobs/uploads/')),
+        [],
+        'no blob was uploaded',
+      )
     })
   })
 
@@ -71,7 +97,10 @@ describe('docker:// cross-repository mounts and the catalog', () => {
       const seen = reg.requests().length
       const repos = await listRepositories(reg.host, { ...insecure, pageSize: 10 })
       assert.deepEqual([...repos].sort(), [...expected].sort())
-      const pages = reg.requests().slice(seen).filter((r) => r.path === '/v2/_catalog')
+      const pages = reg
+        .requests()
+        .slice(seen)
+        .filter((r) => r.path === '/v2/_catalog')
       assert.ok(pages.length >= 11, `expected at least 11 catalog pages, saw ${pages.length}`)
     })
   })

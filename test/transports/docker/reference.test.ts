@@ -10,7 +10,10 @@ describe('docker:// references', () => {
     assert.equal(r.toString(), 'docker://busybox:latest')
     assert.equal(r.dockerReference()!.toString(), 'docker.io/library/busybox:latest')
     assert.equal(r.policyConfigurationIdentity(), 'docker.io/library/busybox:latest')
-    assert.equal(parseImageName('docker://quay.io/a/b@sha256:' + 'a'.repeat(64)).policyConfigurationIdentity(), `quay.io/a/b@sha256:${'a'.repeat(64)}`)
+    assert.equal(
+      parseImageName('docker://quay.io/a/b@sha256:' + 'a'.repeat(64)).policyConfigurationIdentity(),
+      `quay.io/a/b@sha256:${'a'.repeat(64)}`,
+    )
   })
   it('lists policy namespaces as containers/image (repo, parents, host:port, *.domain)', () => {
     assert.deepEqual(parseImageName('docker://reg.example.com:5000/ns/sub/app:1').policyConfigurationNamespaces(), [
@@ -21,7 +24,12 @@ describe('docker:// references', () => {
       '*.example.com',
       '*.com',
     ])
-    assert.deepEqual(parseImageName('docker://busybox').policyConfigurationNamespaces(), ['docker.io/library/busybox', 'docker.io/library', 'docker.io', '*.io'])
+    assert.deepEqual(parseImageName('docker://busybox').policyConfigurationNamespaces(), [
+      'docker.io/library/busybox',
+      'docker.io/library',
+      'docker.io',
+      '*.io',
+    ])
   })
   it('refuses a missing //, a tag with a digest, and invalid names', () => {
     assert.throws(() => parseImageName('docker:busybox'), InvalidReferenceError)

@@ -55,12 +55,20 @@ describe('docker:// with registries.conf', () => {
       `[[registry]]\nprefix = "example.test/app"\nlocation = "${primary.host}/real/app"\ninsecure = true\n[[registry.mirror]]\nlocation = "${mirror.host}/mirrored/app"\ninsecure = true\n`,
       async (opts) => {
         await withTempDir(async (dir) => {
-          const viaMirror = await copy('docker://example.test/app:only-on-mirror', `dir:${join(dir, 'm')}`, { source: opts })
+          const viaMirror = await copy('docker://example.test/app:only-on-mirror', `dir:${join(dir, 'm')}`, {
+            source: opts,
+          })
           assert.equal(viaMirror.manifestDigest, manifestDigest)
           const n = mirror.requests().length
           const viaPrimary = await copy('docker://example.test/app:1', `dir:${join(dir, 'p')}`, { source: opts })
           assert.equal(viaPrimary.manifestDigest, manifestDigest)
-          assert.ok(mirror.requests().slice(n).some((r) => r.path === '/v2/mirrored/app/manifests/1' && r.status === 404), 'the mirror was asked first')
+          assert.ok(
+            mirror
+              .requests()
+              .slice(n)
+              .some((r) => r.path === '/v2/mirrored/app/manifests/1' && r.status === 404),
+            'the mirror was asked first',
+          )
         })
       },
     )
@@ -69,7 +77,12 @@ describe('docker:// with registries.conf', () => {
   it('refuses blocked registries', async () => {
     await withConf(`[[registry]]\nlocation = "${primary.host}"\nblocked = true\n`, async (opts) => {
       await withTempDir(async (dir) => {
-        await assert.rejects(copy(`docker://${primary.host}/real/app:1`, `dir:${join(dir, 'd')}`, { source: { registry: { ...opts.registry, tlsVerify: false } } }), (e: unknown) => isSkiffError(e) && e.code === 'ERR_POLICY_DENIED' && /blocked/.test(e.message))
+        await assert.rejects(
+          copy(`docker://${primary.host}/real/app:1`, `dir:${join(dir, 'd')}`, {
+            source: { registry: { ...opts.registry, tlsVerify: false } },
+          }),
+          (e: unknown) => isSkiffError(e) && e.code === 'ERR_POLICY_DENIED' && /blocked/.test(e.message),
+        )
       })
     })
   })

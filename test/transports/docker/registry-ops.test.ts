@@ -6,7 +6,15 @@ import { startRegistry, type Registry } from '../../helpers/registry/index.js'
 import { smallImage, writeOciImage } from '../../helpers/fixtures.js'
 import { copy } from '../../helpers/skiff.js'
 import { withTempDir } from '../../helpers/tools.js'
-import { checkRegistryCredentials, ImageNotFoundError, InvalidReferenceError, isSkiffError, listRepositories, listRepositoryTags, untag } from '../../../src/index.js'
+import {
+  checkRegistryCredentials,
+  ImageNotFoundError,
+  InvalidReferenceError,
+  isSkiffError,
+  listRepositories,
+  listRepositoryTags,
+  untag,
+} from '../../../src/index.js'
 import { parseNormalizedReference } from '../../../src/reference/docker-reference.js'
 import { insecure, insecureCopy, isolateCache } from './helpers.js'
 
@@ -20,7 +28,8 @@ describe('registry operations as library functions', () => {
     await withTempDir(async (dir) => {
       const layout = join(dir, 'l')
       await writeOciImage(layout, 'v1', smallImage('ops'))
-      for (const tag of ['1', '2', 'b']) await copy(`oci:${layout}:v1`, `docker://${open.host}/ops/app:${tag}`, insecureCopy)
+      for (const tag of ['1', '2', 'b'])
+        await copy(`oci:${layout}:v1`, `docker://${open.host}/ops/app:${tag}`, insecureCopy)
       await copy(`oci:${layout}:v1`, `docker://${open.host}/other:x`, insecureCopy)
     })
   })
@@ -46,11 +55,17 @@ describe('registry operations as library functions', () => {
     assert.equal(await checkRegistryCredentials(locked.host, { username: 'alice', password: 'nope' }, insecure), false)
     assert.equal(await checkRegistryCredentials(locked.host, { username: 'bob', password: 'wonder' }, insecure), false)
     // without tlsVerify: false the client speaks TLS to a plain-HTTP registry
-    await assert.rejects(checkRegistryCredentials(locked.host, { username: 'alice', password: 'wonder' }), (e: unknown) => isSkiffError(e) && e.code === 'ERR_TLS')
+    await assert.rejects(
+      checkRegistryCredentials(locked.host, { username: 'alice', password: 'wonder' }),
+      (e: unknown) => isSkiffError(e) && e.code === 'ERR_TLS',
+    )
   })
 
   it('untag: distribution 2.x cannot remove just a tag, and the tag stays', async () => {
-    await assert.rejects(untag(`docker://${open.host}/ops/app:b`, insecure), (e: unknown) => isSkiffError(e) && e.code === 'ERR_UNSUPPORTED')
+    await assert.rejects(
+      untag(`docker://${open.host}/ops/app:b`, insecure),
+      (e: unknown) => isSkiffError(e) && e.code === 'ERR_UNSUPPORTED',
+    )
     assert.ok((await listRepositoryTags(`${open.host}/ops/app`, insecure)).includes('b'))
   })
 })

@@ -43,7 +43,14 @@ describe('docker:// round trips on a plain-HTTP registry', () => {
     await withTempDir(async (dir) => {
       const layout = join(dir, 'layout')
       await writeOciImage(layout, 'v1', smallImage('skopeo-pushed'))
-      const pushed = await skopeo(['copy', '--format', 'v2s2', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${reg.host}/from-skopeo:1`])
+      const pushed = await skopeo([
+        'copy',
+        '--format',
+        'v2s2',
+        '--dest-tls-verify=false',
+        `oci:${layout}:v1`,
+        `docker://${reg.host}/from-skopeo:1`,
+      ])
       assert.equal(pushed.code, 0, pushed.stderr)
       const raw = await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/from-skopeo:1`])
       const out = join(dir, 'out')
@@ -54,7 +61,11 @@ describe('docker:// round trips on a plain-HTTP registry', () => {
       assert.equal(m.mediaType, 'application/vnd.docker.distribution.manifest.v2+json')
       for (const l of m.layers) assert.equal(sha256(await readFile(join(out, l.digest.slice(7)))), l.digest)
       // by digest too
-      const byDigest = await copy(`docker://${reg.host}/from-skopeo@${res.manifestDigest}`, `dir:${join(dir, 'bd')}`, insecureCopy)
+      const byDigest = await copy(
+        `docker://${reg.host}/from-skopeo@${res.manifestDigest}`,
+        `dir:${join(dir, 'bd')}`,
+        insecureCopy,
+      )
       assert.equal(byDigest.manifestDigest, res.manifestDigest)
     })
   })
@@ -62,18 +73,32 @@ describe('docker:// round trips on a plain-HTTP registry', () => {
   it('copies a multi-arch index with multiArch all; skopeo sees the same index', async () => {
     await withTempDir(async (dir) => {
       const layout = join(dir, 'layout')
-      const idx = await writeOciIndex(layout, 'multi', [smallImage('amd', { architecture: 'amd64' }), smallImage('arm', { architecture: 'arm64', variant: 'v8' })])
-      const res = await copy(`oci:${layout}:multi`, `docker://${reg.host}/multi:all`, { ...insecureCopy, multiArch: 'all' })
+      const idx = await writeOciIndex(layout, 'multi', [
+        smallImage('amd', { architecture: 'amd64' }),
+        smallImage('arm', { architecture: 'arm64', variant: 'v8' }),
+      ])
+      const res = await copy(`oci:${layout}:multi`, `docker://${reg.host}/multi:all`, {
+        ...insecureCopy,
+        multiArch: 'all',
+      })
       assert.equal(res.manifestDigest, idx.indexDigest)
       const raw = await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/multi:all`])
       assert.equal(sha256(raw.stdout), idx.indexDigest)
       for (const img of idx.images) {
-        const one = await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/multi@${img.manifestDigest}`])
+        const one = await skopeo([
+          'inspect',
+          '--raw',
+          '--tls-verify=false',
+          `docker://${reg.host}/multi@${img.manifestDigest}`,
+        ])
         assert.equal(one.code, 0, one.stderr)
         assert.equal(sha256(one.stdout), img.manifestDigest)
       }
       // and back: registry → oci with every instance
-      const back = await copy(`docker://${reg.host}/multi:all`, `oci:${join(dir, 'back')}:m`, { ...insecureCopy, multiArch: 'all' })
+      const back = await copy(`docker://${reg.host}/multi:all`, `oci:${join(dir, 'back')}:m`, {
+        ...insecureCopy,
+        multiArch: 'all',
+      })
       assert.equal(back.manifestDigest, idx.indexDigest)
     })
   })
@@ -83,10 +108,20 @@ describe('docker:// round trips on a plain-HTTP registry', () => {
       const layout = join(dir, 'layout')
       const img = await writeOciImage(layout, 'v1', smallImage('bydigest'))
       await copy(`oci:${layout}:v1`, `docker://${reg.host}/bydigest@@unknown-digest@@`, insecureCopy)
-      const raw = await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/bydigest@${img.manifestDigest}`])
+      const raw = await skopeo([
+        'inspect',
+        '--raw',
+        '--tls-verify=false',
+        `docker://${reg.host}/bydigest@${img.manifestDigest}`,
+      ])
       assert.equal(raw.code, 0, raw.stderr)
       await copy(`oci:${layout}:v1`, `docker://${reg.host}/bydigest2@${img.manifestDigest}`, insecureCopy)
-      const raw2 = await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/bydigest2@${img.manifestDigest}`])
+      const raw2 = await skopeo([
+        'inspect',
+        '--raw',
+        '--tls-verify=false',
+        `docker://${reg.host}/bydigest2@${img.manifestDigest}`,
+      ])
       assert.equal(raw2.code, 0, raw2.stderr)
     })
   })
@@ -95,12 +130,18 @@ describe('docker:// round trips on a plain-HTTP registry', () => {
     const ref = parseImageName(`docker://${reg.host}/nothing/here:nope`)
     const src = await ref.newImageSource(insecure)
     try {
-      await assert.rejects(src.getManifest(), (e: unknown) => e instanceof ImageNotFoundError && e.exitCode === 2 && e.message.includes('nothing/here'))
+      await assert.rejects(
+        src.getManifest(),
+        (e: unknown) => e instanceof ImageNotFoundError && e.exitCode === 2 && e.message.includes('nothing/here'),
+      )
     } finally {
       await src.close()
     }
     await withTempDir(async (dir) => {
-      await assert.rejects(copy(`docker://${reg.host}/push/app:missing-tag`, `dir:${join(dir, 'x')}`, insecureCopy), ImageNotFoundError)
+      await assert.rejects(
+        copy(`docker://${reg.host}/push/app:missing-tag`, `dir:${join(dir, 'x')}`, insecureCopy),
+        ImageNotFoundError,
+      )
     })
   })
 

@@ -31,7 +31,13 @@ describe('docker:// blob downloads: stalls, ignored Range, padding', () => {
     await withTempDir(async (dir) => {
       const layout = join(dir, 'l')
       // an incompressible ~6 MiB layer (stored gzip, so ~6 MiB on the wire)
-      const img = await writeOciImage(layout, 'v1', smallImage('stall', { layers: [{ files: { 'noise.bin': randomBytes(6 * MB) } }, { files: { 'a.txt': 'a\n' } }] }))
+      const img = await writeOciImage(
+        layout,
+        'v1',
+        smallImage('stall', {
+          layers: [{ files: { 'noise.bin': randomBytes(6 * MB) } }, { files: { 'a.txt': 'a\n' } }],
+        }),
+      )
       big = img.layers[0]!
       manifestDigest = img.manifestDigest
       // setup only: a push under heavy machine load has been seen to drop once; try it again then
@@ -56,7 +62,16 @@ describe('docker:// blob downloads: stalls, ignored Range, padding', () => {
     try {
       await withTempDir(async (dir) => {
         const t0 = Date.now()
-        const r = await skiff(['--insecure-policy', 'copy', '--src-tls-verify=false', `docker://${proxy.host}/s/app:1`, `dir:${join(dir, 'd')}`], { env: { SKIFF_IDLE_TIMEOUT: '1', XDG_CACHE_HOME: join(dir, 'cache') } })
+        const r = await skiff(
+          [
+            '--insecure-policy',
+            'copy',
+            '--src-tls-verify=false',
+            `docker://${proxy.host}/s/app:1`,
+            `dir:${join(dir, 'd')}`,
+          ],
+          { env: { SKIFF_IDLE_TIMEOUT: '1', XDG_CACHE_HOME: join(dir, 'cache') } },
+        )
         const took = Date.now() - t0
         assert.equal(r.code, 0, r.stderr)
         assert.ok(took < 30_000, `took ${took} ms`)
@@ -101,7 +116,16 @@ describe('docker:// blob downloads: stalls, ignored Range, padding', () => {
     try {
       await withTempDir(async (dir) => {
         const t0 = Date.now()
-        const r = await skiff(['--insecure-policy', 'copy', '--src-tls-verify=false', `docker://${proxy.host}/s/app:1`, `dir:${join(dir, 'd')}`], { env: { SKIFF_IDLE_TIMEOUT: '1', XDG_CACHE_HOME: join(dir, 'cache') } })
+        const r = await skiff(
+          [
+            '--insecure-policy',
+            'copy',
+            '--src-tls-verify=false',
+            `docker://${proxy.host}/s/app:1`,
+            `dir:${join(dir, 'd')}`,
+          ],
+          { env: { SKIFF_IDLE_TIMEOUT: '1', XDG_CACHE_HOME: join(dir, 'cache') } },
+        )
         const took = Date.now() - t0
         assert.equal(r.code, 1, r.stderr)
         assert.ok(took < 40_000, `took ${took} ms`)
@@ -116,7 +140,10 @@ describe('docker:// blob downloads: stalls, ignored Range, padding', () => {
   })
 
   it('a registry that ignores Range on the resumed GET (200, whole body): the copy still gets the right digest', async () => {
-    const proxy = await startProxy(reg, { resetBlobGet: { afterBytes: 3 * MB, match: bigGet }, ignoreRange: { match: bigGet } })
+    const proxy = await startProxy(reg, {
+      resetBlobGet: { afterBytes: 3 * MB, match: bigGet },
+      ignoreRange: { match: bigGet },
+    })
     try {
       await withTempDir(async (dir) => {
         const res = await copy(`docker://${proxy.host}/s/app:1`, `dir:${join(dir, 'd')}`, { source: plain })
@@ -141,10 +168,17 @@ describe('docker:// blob downloads: stalls, ignored Range, padding', () => {
       await withTempDir(async (dir) => {
         await assert.rejects(
           copy(`docker://${proxy.host}/s/app:1`, `dir:${join(dir, 'd')}`, { source: plain }),
-          (e: unknown) => isSkiffError(e) && e.code === 'ERR_SIZE_MISMATCH' && /more data than the expected/.test(e.message),
+          (e: unknown) =>
+            isSkiffError(e) && e.code === 'ERR_SIZE_MISMATCH' && /more data than the expected/.test(e.message),
         )
-        const sent = proxy.requests().filter(bigGet).reduce((n, e) => n + e.responseBytes, 0)
-        assert.ok(sent < big.size + 16 * MB, `the proxy sent ${Math.round(sent / MB)} MiB for a ${Math.round(big.size / MB)} MiB blob padded by ${pad / MB} MiB`)
+        const sent = proxy
+          .requests()
+          .filter(bigGet)
+          .reduce((n, e) => n + e.responseBytes, 0)
+        assert.ok(
+          sent < big.size + 16 * MB,
+          `the proxy sent ${Math.round(sent / MB)} MiB for a ${Math.round(big.size / MB)} MiB blob padded by ${pad / MB} MiB`,
+        )
       })
     } finally {
       await proxy.close()

@@ -56,7 +56,11 @@ test('oci-archive source refuses entries and links that escape the extraction fo
     for (const [what, entries] of cases) {
       const archive = join(tmp, 'evil.tar')
       await writeFile(archive, await tarWith(entries))
-      await assert.rejects(parseImageName(`oci-archive:${archive}`).newImageSource({ tmpdir: work }), { code: 'ERR_UNSAFE_PATH' }, what)
+      await assert.rejects(
+        parseImageName(`oci-archive:${archive}`).newImageSource({ tmpdir: work }),
+        { code: 'ERR_UNSAFE_PATH' },
+        what,
+      )
       assert.deepEqual(await readdir(work), [], what)
       assert.deepEqual((await readdir(tmp)).sort(), ['evil.tar', 'work'], what)
     }
@@ -69,10 +73,15 @@ test('oci-archive source: a file that is not a tar of an OCI layout is a clear e
     await mkdir(work)
     const garbage = join(tmp, 'garbage.tar')
     await writeFile(garbage, Buffer.alloc(4096, 7))
-    await assert.rejects(parseImageName(`oci-archive:${garbage}`).newImageSource({ tmpdir: work }), { code: 'ERR_INVALID_LAYOUT' })
+    await assert.rejects(parseImageName(`oci-archive:${garbage}`).newImageSource({ tmpdir: work }), {
+      code: 'ERR_INVALID_LAYOUT',
+    })
     const notLayout = join(tmp, 'plain.tar')
     await writeFile(notLayout, await tarWith([{ header: { name: 'hello.txt' }, body: 'hi' }]))
-    await assert.rejects(parseImageName(`oci-archive:${notLayout}`).newImageSource({ tmpdir: work }), (e: any) => e.code === 'ERR_INVALID_LAYOUT' && /not an OCI archive/.test(e.message))
+    await assert.rejects(
+      parseImageName(`oci-archive:${notLayout}`).newImageSource({ tmpdir: work }),
+      (e: any) => e.code === 'ERR_INVALID_LAYOUT' && /not an OCI archive/.test(e.message),
+    )
     assert.deepEqual(await readdir(work), [])
   })
 })

@@ -24,19 +24,25 @@ test('oci-archive source reads what skopeo wrote, and removes its temp folder on
         assert.equal((await readdir(work)).length, 1)
         const { top, blobs } = await collect(src)
         assert.equal(top.toString(), raw.stdout)
-        for (const [digest, size] of blobs) assert.deepEqual(await sha256OfStream((await src.getBlob({ digest, size })).stream), { digest, size })
+        for (const [digest, size] of blobs)
+          assert.deepEqual(await sha256OfStream((await src.getBlob({ digest, size })).stream), { digest, size })
       } finally {
         await src.close()
       }
       assert.deepEqual(await readdir(work), [])
     }
-    await assert.rejects(parseImageName(`oci-archive:${archive}:nope`).newImageSource({ tmpdir: work }), { code: 'ERR_IMAGE_NOT_FOUND' })
+    await assert.rejects(parseImageName(`oci-archive:${archive}:nope`).newImageSource({ tmpdir: work }), {
+      code: 'ERR_IMAGE_NOT_FOUND',
+    })
     assert.deepEqual(await readdir(work), [])
   })
 })
 
 test('oci-archive source: a missing archive is ImageNotFound', async () => {
   await withTempDir(async (tmp) => {
-    await assert.rejects(parseImageName(`oci-archive:${tmp}/none.tar`).newImageSource(), (e: any) => e.code === 'ERR_IMAGE_NOT_FOUND' && e.message.includes('none.tar'))
+    await assert.rejects(
+      parseImageName(`oci-archive:${tmp}/none.tar`).newImageSource(),
+      (e: any) => e.code === 'ERR_IMAGE_NOT_FOUND' && e.message.includes('none.tar'),
+    )
   })
 })

@@ -15,10 +15,16 @@ import { LOCK_FILE } from '../../../src/transports/oci-layout/layout.js'
 
 const WRITER = fileURLToPath(new URL('./concurrent-writer.ts', import.meta.url))
 
-function runWriter(fixture: string, layout: string, tags: string[]): { done: Promise<{ code: number | null; stderr: string }>; exited: () => boolean } {
+function runWriter(
+  fixture: string,
+  layout: string,
+  tags: string[],
+): { done: Promise<{ code: number | null; stderr: string }>; exited: () => boolean } {
   let exited = false
   const done = new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WRITER, fixture, layout, ...tags], { stdio: ['ignore', 'ignore', 'pipe'] })
+    const child = spawn(process.execPath, ['--import', 'tsx', WRITER, fixture, layout, ...tags], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
     let stderr = ''
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
     const timer = setTimeout(() => child.kill('SIGKILL'), 120_000)
@@ -47,7 +53,8 @@ test('two processes adding images to one oci layout at the same time lose no ind
     const a = Array.from({ length: n }, (_, i) => `a${i}`)
     const b = Array.from({ length: n }, (_, i) => `b${i}`)
     const digests = new Map<string, string>()
-    for (const tag of ['seed', ...a, ...b]) digests.set(tag, (await writeOciImage(fixture, tag, smallImage(tag))).manifestDigest)
+    for (const tag of ['seed', ...a, ...b])
+      digests.set(tag, (await writeOciImage(fixture, tag, smallImage(tag))).manifestDigest)
     const layout = join(tmp, 'shared-layout')
     await copy(`oci:${fixture}:seed`, `oci:${layout}:seed`)
 
@@ -65,9 +72,14 @@ test('two processes adding images to one oci layout at the same time lose no ind
       // While the lock is held no writer can get past its first commit, so none can have finished.
       for (const w of writers.filter((w) => w.exited())) {
         const r = await w.done
-        assert.fail(`a writer finished (exit ${r.code}) while another process held the index lock${r.stderr ? `: ${r.stderr}` : ''}`)
+        assert.fail(
+          `a writer finished (exit ${r.code}) while another process held the index lock${r.stderr ? `: ${r.stderr}` : ''}`,
+        )
       }
-      assert.ok(firstManifests.every((p) => existsSync(p)), 'both writers reached their first commit')
+      assert.ok(
+        firstManifests.every((p) => existsSync(p)),
+        'both writers reached their first commit',
+      )
       // Give a writer that ignores the lock time to finish its commits (one that respects it waits).
       for (let i = 0; i < 100 && !writers.every((w) => w.exited()); i++) await sleep(10)
       held.manifests.push({ ...held.manifests[0], annotations: { 'org.opencontainers.image.ref.name': 'held' } })
@@ -81,7 +93,9 @@ test('two processes adding images to one oci layout at the same time lose no ind
     const results = await Promise.all(writers.map((w) => w.done))
     for (const r of results) assert.equal(r.code, 0, r.stderr)
     const index = JSON.parse(await readFile(join(layout, 'index.json'), 'utf8'))
-    const byName = new Map<string, string>(index.manifests.map((m: any) => [m.annotations['org.opencontainers.image.ref.name'], m.digest]))
+    const byName = new Map<string, string>(
+      index.manifests.map((m: any) => [m.annotations['org.opencontainers.image.ref.name'], m.digest]),
+    )
     digests.set('held', digests.get('seed')!)
     assert.equal(index.manifests.length, 2 * n + 2, `entries: ${[...byName.keys()].join(' ')}`)
     assert.deepEqual(byName, digests)

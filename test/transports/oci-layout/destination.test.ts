@@ -31,7 +31,12 @@ test('oci destination: umoci accepts the layout, skopeo reads and copies it with
     assert.equal(index.schemaVersion, 2)
     assert.equal(index.mediaType, 'application/vnd.oci.image.index.v1+json')
     assert.deepEqual(index.manifests, [
-      { mediaType: img.mediaType, digest: img.manifestDigest, size: img.manifest.length, annotations: { 'org.opencontainers.image.ref.name': 'v1' } },
+      {
+        mediaType: img.mediaType,
+        digest: img.manifestDigest,
+        size: img.manifest.length,
+        annotations: { 'org.opencontainers.image.ref.name': 'v1' },
+      },
     ])
     const stat = await run('umoci', ['stat', '--image', `${out}:v1`])
     assert.equal(stat.code, 0, stat.stderr)
@@ -80,7 +85,10 @@ test('oci destination updates index.json as skopeo does (same tag twice, no tag,
     const theirs = JSON.parse(await readFile(join(tmp, 'theirs', 'index.json'), 'utf8'))
     const ours = JSON.parse(await readFile(join(tmp, 'ours', 'index.json'), 'utf8'))
     assert.deepEqual(ours.manifests, theirs.manifests)
-    assert.deepEqual((await listTree(join(tmp, 'ours'))).filter((p) => !p.startsWith('.')), await listTree(join(tmp, 'theirs')))
+    assert.deepEqual(
+      (await listTree(join(tmp, 'ours'))).filter((p) => !p.startsWith('.')),
+      await listTree(join(tmp, 'theirs')),
+    )
   })
 })
 
@@ -134,7 +142,10 @@ test('oci destination: properties, rejected manifest types, signatures, @N', asy
     await assert.rejects(parseImageName(`oci:${out}:@0`).newImageDestination(), { code: 'ERR_INVALID_REFERENCE' })
     const d = await parseImageName(`oci:${out}:t`).newImageDestination()
     try {
-      assert.deepEqual(d.properties.supportedManifestMediaTypes, ['application/vnd.oci.image.manifest.v1+json', 'application/vnd.oci.image.index.v1+json'])
+      assert.deepEqual(d.properties.supportedManifestMediaTypes, [
+        'application/vnd.oci.image.manifest.v1+json',
+        'application/vnd.oci.image.index.v1+json',
+      ])
       assert.equal(d.properties.supportsSignatures, false)
       assert.equal(d.properties.desiredLayerCompression, 'compress')
       const docker = await buildImage(smallImage('d', { flavor: 'docker' }))

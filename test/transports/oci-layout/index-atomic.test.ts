@@ -41,7 +41,13 @@ test('oci: index.json is replaced atomically: polling readers never see invalid 
     // would leave open (truncated, then partly written) for the readers below.
     const seeded = JSON.parse(await readFile(index, 'utf8'))
     const t0 = seeded.manifests[0]
-    for (let i = 0; i < 2000; i++) seeded.manifests.push({ mediaType: t0.mediaType, digest: t0.digest, size: t0.size, annotations: { 'test.pad': String(i) } })
+    for (let i = 0; i < 2000; i++)
+      seeded.manifests.push({
+        mediaType: t0.mediaType,
+        digest: t0.digest,
+        size: t0.size,
+        annotations: { 'test.pad': String(i) },
+      })
     await writeFile(index, JSON.stringify(seeded))
 
     const stop = join(tmp, 'stop')
@@ -52,14 +58,19 @@ test('oci: index.json is replaced atomically: polling readers never see invalid 
     let polling = true
     const skopeoRuns: { code: number; stderr: string }[] = []
     const skopeoLoop = (async () => {
-      while (polling) skopeoRuns.push(await run('skopeo', ['--insecure-policy', 'inspect', '--raw', `oci:${layout}:t0`]))
+      while (polling)
+        skopeoRuns.push(await run('skopeo', ['--insecure-policy', 'inspect', '--raw', `oci:${layout}:t0`]))
     })()
     try {
       let ino = (await stat(index)).ino
       for (let i = 1; i < n; i++) {
         await copy(`oci:${fixture}:t${i}`, `oci:${layout}:t${i}`)
         const next = (await stat(index)).ino
-        assert.notEqual(next, ino, `commit ${i} rewrote index.json in place (same inode ${ino}) instead of renaming a new file over it`)
+        assert.notEqual(
+          next,
+          ino,
+          `commit ${i} rewrote index.json in place (same inode ${ino}) instead of renaming a new file over it`,
+        )
         ino = next
       }
     } finally {

@@ -87,9 +87,15 @@ test('oci source: several images and no ref is a clear error naming them', async
 
 test('oci source: missing layout, ref or position is ImageNotFound', async () => {
   await withTempDir(async (tmp) => {
-    await assert.rejects(parseImageName(`oci:${tmp}/none:x`).newImageSource(), (e: any) => e.code === 'ERR_IMAGE_NOT_FOUND' && e.message.includes(`oci:${tmp}/none:x`))
+    await assert.rejects(
+      parseImageName(`oci:${tmp}/none:x`).newImageSource(),
+      (e: any) => e.code === 'ERR_IMAGE_NOT_FOUND' && e.message.includes(`oci:${tmp}/none:x`),
+    )
     const out = await skopeoLayout(tmp)
-    await assert.rejects(parseImageName(`oci:${out}:zzz`).newImageSource(), (e: any) => e.code === 'ERR_IMAGE_NOT_FOUND' && /it has: a, b/.test(e.message))
+    await assert.rejects(
+      parseImageName(`oci:${out}:zzz`).newImageSource(),
+      (e: any) => e.code === 'ERR_IMAGE_NOT_FOUND' && /it has: a, b/.test(e.message),
+    )
     await assert.rejects(parseImageName(`oci:${out}:@2`).newImageSource(), { code: 'ERR_IMAGE_NOT_FOUND' })
   })
 })
@@ -130,7 +136,8 @@ test('oci source reads blobs from a shared blob directory (--src-shared-blob-dir
     try {
       const { top, blobs } = await collect(src)
       assert.equal(top.toString(), raw.stdout)
-      for (const [digest, size] of blobs) assert.deepEqual(await sha256OfStream((await src.getBlob({ digest, size })).stream), { digest, size })
+      for (const [digest, size] of blobs)
+        assert.deepEqual(await sha256OfStream((await src.getBlob({ digest, size })).stream), { digest, size })
     } finally {
       await src.close()
     }

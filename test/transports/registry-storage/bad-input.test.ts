@@ -58,7 +58,10 @@ test('a link file holding garbage is a clear error naming the file', async () =>
     await writeFile(tagLink, img.manifestDigest)
     const layerLink = join(repoPath(store, 'apps/app'), `_layers/sha256/${img.layers[0]!.digest.slice(7)}/link`)
     await writeFile(layerLink, img.layers[1]!.digest)
-    await assert.rejects(copy(`registry-storage:${store}:apps/app:v1`, `oci:${t}/out:x`), /names sha256:.*expected sha256:.*damaged/)
+    await assert.rejects(
+      copy(`registry-storage:${store}:apps/app:v1`, `oci:${t}/out:x`),
+      /names sha256:.*expected sha256:.*damaged/,
+    )
   })
 })
 
@@ -81,7 +84,10 @@ test('blob data that does not match its digest → DigestMismatch from the engin
     m[m.length - 2] = 0x20
     await rm(dataPath(store, img.manifestDigest))
     await writeFile(dataPath(store, img.manifestDigest), m)
-    await assert.rejects(copy(`registry-storage:${store}:apps/app:v1`, `registry-storage:${t}/other:apps/app:v1`), (e: any) => e.code === 'ERR_DIGEST_MISMATCH')
+    await assert.rejects(
+      copy(`registry-storage:${store}:apps/app:v1`, `registry-storage:${t}/other:apps/app:v1`),
+      (e: any) => e.code === 'ERR_DIGEST_MISMATCH',
+    )
     assert.equal(existsSync(join(repoPath(join(t, 'other'), 'apps/app'), '_manifests')), false)
 
     // repository scoping: a blob the repository does not link is not served, even if its data exists
@@ -102,11 +108,18 @@ test('close without commit leaves no link and no repository (new or existing); t
     const store = join(t, 'store')
     const dest = await registryStorageRef(store, 'apps/app', 'v1').newImageDestination()
     for (const l of img.layers) await dest.putBlob(Readable.from([l.bytes]), { digest: l.digest, size: l.size })
-    await dest.putBlob(Readable.from([img.config]), { digest: img.configDigest, size: img.config.length }, { isConfig: true })
+    await dest.putBlob(
+      Readable.from([img.config]),
+      { digest: img.configDigest, size: img.config.length },
+      { isConfig: true },
+    )
     await dest.putManifest(img.manifest, img.mediaType)
     await dest.close()
     assert.equal(existsSync(repoPath(store, 'apps')), false, 'the repository folders it created are gone')
-    assert.ok(existsSync(dataPath(store, img.layers[0]!.digest)), 'blob data stays (unreferenced; garbage-collect removes it)')
+    assert.ok(
+      existsSync(dataPath(store, img.layers[0]!.digest)),
+      'blob data stays (unreferenced; garbage-collect removes it)',
+    )
     const links = (await readdir(join(store, V2), { recursive: true })).filter((p) => String(p).endsWith('link'))
     assert.deepEqual(links, [])
 
@@ -117,7 +130,11 @@ test('close without commit leaves no link and no repository (new or existing); t
     await d2.close()
     assert.deepEqual(await listStoreTags(store, 'apps/app'), ['v1'])
     assert.equal(existsSync(join(repoPath(store, 'apps/app'), '_manifests/tags/v2')), false)
-    assert.equal(existsSync(join(repoPath(store, 'apps/app'), '_uploads')), true, 'an existing repository keeps its folders')
+    assert.equal(
+      existsSync(join(repoPath(store, 'apps/app'), '_uploads')),
+      true,
+      'an existing repository keeps its folders',
+    )
   })
 })
 
@@ -138,17 +155,24 @@ test('commit writes tags last: a layer or revision link that cannot be written l
       { tag: 'v2', path: join(repo, `_manifests/revisions/sha256/${img.manifestDigest.slice(7)}`), before: ['v1'] },
     ]
     for (const b of blockers) {
-      if (b.tag === 'v2') await rm(join(repo, `_manifests/revisions/sha256/${img.manifestDigest.slice(7)}`), { recursive: true })
+      if (b.tag === 'v2')
+        await rm(join(repo, `_manifests/revisions/sha256/${img.manifestDigest.slice(7)}`), { recursive: true })
       await mkdir(dirname(b.path), { recursive: true })
       await writeFile(b.path, 'in the way')
-      await assert.rejects(copy(`oci:${t}/src:v1`, `registry-storage:${store}:apps/app:${b.tag}`), (e: any) => /ENOTDIR|EEXIST|not a directory|file already exists/i.test(`${e.code} ${e.message}`))
+      await assert.rejects(copy(`oci:${t}/src:v1`, `registry-storage:${store}:apps/app:${b.tag}`), (e: any) =>
+        /ENOTDIR|EEXIST|not a directory|file already exists/i.test(`${e.code} ${e.message}`),
+      )
       await sleep(200) // nothing written late either
-      assert.equal(existsSync(join(repo, `_manifests/tags/${b.tag}`)), false, `${b.path}: the tag was written although a link failed`)
+      assert.equal(
+        existsSync(join(repo, `_manifests/tags/${b.tag}`)),
+        false,
+        `${b.path}: the tag was written although a link failed`,
+      )
       assert.deepEqual(await listStoreTags(store, 'apps/app'), b.before)
       const reg = await startRegistry({ rootDir: store })
       try {
         const r = await fetch(`${reg.url}/v2/apps/app/tags/list`)
-        const body = r.status === 200 ? ((await r.json()) as { tags: string[] | null }).tags ?? [] : []
+        const body = r.status === 200 ? (((await r.json()) as { tags: string[] | null }).tags ?? []) : []
         assert.deepEqual(body, b.before, 'docker-registry serves no new tag')
       } finally {
         await reg.close()
@@ -166,8 +190,16 @@ test('writing by digest: the manifest must match; no tag is written', async () =
     const store = join(t, 'store')
     await copy(`oci:${t}/src:v1`, `registry-storage:${store}:apps/app@${img.manifestDigest}`)
     assert.deepEqual(await listStoreTags(store, 'apps/app'), [])
-    assert.equal(await readText(join(repoPath(store, 'apps/app'), `_manifests/revisions/sha256/${img.manifestDigest.slice(7)}/link`)), img.manifestDigest)
-    await assert.rejects(copy(`oci:${t}/src:v1`, `registry-storage:${store}:apps/b@sha256:${'1'.repeat(64)}`), (e: any) => e.code === 'ERR_DIGEST_MISMATCH')
+    assert.equal(
+      await readText(
+        join(repoPath(store, 'apps/app'), `_manifests/revisions/sha256/${img.manifestDigest.slice(7)}/link`),
+      ),
+      img.manifestDigest,
+    )
+    await assert.rejects(
+      copy(`oci:${t}/src:v1`, `registry-storage:${store}:apps/b@sha256:${'1'.repeat(64)}`),
+      (e: any) => e.code === 'ERR_DIGEST_MISMATCH',
+    )
   })
 })
 
@@ -180,7 +212,10 @@ test('parallel writers into one repository never lose a tag and leave no lock be
     await Promise.all(imgs.map((_, i) => copy(`oci:${layout}:v${i}`, `registry-storage:${store}:apps/app:t${i}`)))
     assert.deepEqual(await listStoreTags(store, 'apps/app'), ['t0', 't1', 't2', 't3'])
     for (const [i, img] of imgs.entries()) {
-      assert.equal(await readText(join(repoPath(store, 'apps/app'), `_manifests/tags/t${i}/current/link`)), img.manifestDigest)
+      assert.equal(
+        await readText(join(repoPath(store, 'apps/app'), `_manifests/tags/t${i}/current/link`)),
+        img.manifestDigest,
+      )
     }
     assert.deepEqual(await readdir(join(repoPath(store, 'apps/app'), '_uploads')), [])
   })

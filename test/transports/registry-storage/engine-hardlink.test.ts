@@ -30,20 +30,32 @@ test('the engine hardlinks what localBlobPath names, and streams (verified) when
       const dest = await registryStorageRef(store, 'e', 'v1').newImageDestination()
       try {
         // 1. the real path: hardlinked
-        const a = await new BlobCopier(src, dest).copy({ info: { digest: l0!.digest, size: l0!.size, mediaType: l0!.mediaType }, kind: 'layer' })
+        const a = await new BlobCopier(src, dest).copy({
+          info: { digest: l0!.digest, size: l0!.size, mediaType: l0!.mediaType },
+          kind: 'layer',
+        })
         assert.equal(a.reused, true)
-        assert.equal((await stat(dataPath(store, l0!.digest))).ino, (await stat(join(t, 'src/blobs/sha256', l0!.digest.slice(7)))).ino)
+        assert.equal(
+          (await stat(dataPath(store, l0!.digest))).ino,
+          (await stat(join(t, 'src/blobs/sha256', l0!.digest.slice(7)))).ino,
+        )
         // 2. localBlobPath throws: the copy streams
         const throwing = withLocalPath(src, async () => {
           throw new Error('boom')
         })
-        const b = await new BlobCopier(throwing, dest).copy({ info: { digest: l1!.digest, size: l1!.size, mediaType: l1!.mediaType }, kind: 'layer' })
+        const b = await new BlobCopier(throwing, dest).copy({
+          info: { digest: l1!.digest, size: l1!.size, mediaType: l1!.mediaType },
+          kind: 'layer',
+        })
         assert.equal(b.reused, false)
         assert.equal((await stat(dataPath(store, l1!.digest))).nlink, 1)
         // 3. a path whose size differs: not linked; the streamed bytes are verified
         const wrong = join(t, 'wrong')
         await writeFile(wrong, 'not the config')
-        const c = await new BlobCopier(withLocalPath(src, async () => wrong), dest).copy({ info: { digest: img.configDigest, size: img.config.length }, kind: 'config' })
+        const c = await new BlobCopier(
+          withLocalPath(src, async () => wrong),
+          dest,
+        ).copy({ info: { digest: img.configDigest, size: img.config.length }, kind: 'config' })
         assert.equal(c.reused, false)
         assert.equal((await stat(dataPath(store, img.configDigest))).nlink, 1)
       } finally {

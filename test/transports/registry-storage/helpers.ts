@@ -6,7 +6,14 @@ import assert from 'node:assert/strict'
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { dirname, join, relative } from 'node:path'
 import { skopeo } from '../../helpers/tools.js'
-import { sha256, smallImage, writeOciImage, writeOciIndex, type BuiltImage, type BuiltIndex } from '../../helpers/fixtures.js'
+import {
+  sha256,
+  smallImage,
+  writeOciImage,
+  writeOciIndex,
+  type BuiltImage,
+  type BuiltIndex,
+} from '../../helpers/fixtures.js'
 
 export const V2 = 'docker/registry/v2'
 
@@ -52,11 +59,19 @@ export async function readText(p: string): Promise<string> {
  * A layout with images that share layers: `base` (2 layers), `app` (base's layers + 1), `tool`
  * (one of base's layers + its own), and `multi` (an OCI index of two platforms).
  */
-export async function sharedLayerFixtures(layout: string): Promise<{ base: BuiltImage; app: BuiltImage; tool: BuiltImage; multi: BuiltIndex }> {
+export async function sharedLayerFixtures(
+  layout: string,
+): Promise<{ base: BuiltImage; app: BuiltImage; tool: BuiltImage; multi: BuiltIndex }> {
   const baseLayers = smallImage('base').layers
   const base = await writeOciImage(layout, 'base', { ...smallImage('base'), layers: baseLayers })
-  const app = await writeOciImage(layout, 'app', { ...smallImage('app'), layers: [...baseLayers, { files: { 'app/run': '#!/bin/sh\necho app\n' } }] })
-  const tool = await writeOciImage(layout, 'tool', { ...smallImage('tool'), layers: [baseLayers[0]!, { files: { 'tool/bin': 'tool\n' } }] })
+  const app = await writeOciImage(layout, 'app', {
+    ...smallImage('app'),
+    layers: [...baseLayers, { files: { 'app/run': '#!/bin/sh\necho app\n' } }],
+  })
+  const tool = await writeOciImage(layout, 'tool', {
+    ...smallImage('tool'),
+    layers: [baseLayers[0]!, { files: { 'tool/bin': 'tool\n' } }],
+  })
   const multi = await writeOciIndex(layout, 'multi', [
     { ...smallImage('m-amd64'), architecture: 'amd64', layers: [baseLayers[0]!, { files: { 'm.txt': 'amd64\n' } }] },
     { ...smallImage('m-arm64'), architecture: 'arm64', variant: 'v8', layers: [{ files: { 'm.txt': 'arm64\n' } }] },
@@ -75,19 +90,39 @@ export async function servedManifest(host: string, image: string): Promise<strin
 export async function pullWithSkopeo(host: string, image: string, layoutRef: string, all = false): Promise<void> {
   const path = layoutRef.slice(layoutRef.indexOf(':') + 1).split(':')[0]!
   await mkdir(dirname(path), { recursive: true })
-  const r = await skopeo(['copy', ...(all ? ['--all'] : []), '--src-tls-verify=false', `docker://${host}/${image}`, layoutRef])
+  const r = await skopeo([
+    'copy',
+    ...(all ? ['--all'] : []),
+    '--src-tls-verify=false',
+    `docker://${host}/${image}`,
+    layoutRef,
+  ])
   assert.equal(r.code, 0, `skopeo copy docker://${host}/${image} ${layoutRef}: ${r.stderr}`)
 }
 
 /** Pushes with skopeo to docker://HOST/IMAGE. */
 export async function pushWithSkopeo(src: string, host: string, image: string, all = false): Promise<void> {
-  const r = await skopeo(['copy', ...(all ? ['--all'] : []), '--dest-tls-verify=false', src, `docker://${host}/${image}`])
+  const r = await skopeo([
+    'copy',
+    ...(all ? ['--all'] : []),
+    '--dest-tls-verify=false',
+    src,
+    `docker://${host}/${image}`,
+  ])
   assert.equal(r.code, 0, `skopeo copy ${src} docker://${host}/${image}: ${r.stderr}`)
 }
 
 /** A docker-registry config for `garbage-collect` on `root` (JSON is YAML). */
 export async function writeGcConfig(path: string, root: string): Promise<void> {
-  await writeFile(path, JSON.stringify({ version: '0.1', log: { level: 'warn' }, storage: { filesystem: { rootdirectory: root } }, http: { addr: '127.0.0.1:0' } }))
+  await writeFile(
+    path,
+    JSON.stringify({
+      version: '0.1',
+      log: { level: 'warn' },
+      storage: { filesystem: { rootdirectory: root } },
+      http: { addr: '127.0.0.1:0' },
+    }),
+  )
 }
 
 export { sha256 }

@@ -65,11 +65,13 @@ test('a store written by docker-registry is read by skiff with identical digests
 
     // skiff writing the same images: the same tree, the same link contents
     const ours = join(t, 'ours')
-    for (const [s, dest, all] of IMAGES) await copy(`oci:${t}/src:${s}`, `registry-storage:${ours}:${dest}`, all ? { multiArch: 'all' } : {})
+    for (const [s, dest, all] of IMAGES)
+      await copy(`oci:${t}/src:${s}`, `registry-storage:${ours}:${dest}`, all ? { multiArch: 'all' } : {})
     const a = comparable(await tree(theirs))
     const b = comparable(await tree(ours))
     assert.deepEqual(b, a)
-    for (const p of a.filter((x) => x.endsWith('/link'))) assert.equal(await readText(join(ours, p)), await readText(join(theirs, p)), p)
+    for (const p of a.filter((x) => x.endsWith('/link')))
+      assert.equal(await readText(join(ours, p)), await readText(join(theirs, p)), p)
     assert.ok(a.some((p) => p.startsWith(`${V2}/repositories/multi/_manifests/revisions/`)))
   })
 })

@@ -34,7 +34,10 @@ test('select: store → store on one filesystem hardlinks every blob and manifes
     const out = join(t, 'out')
     const events: CopyEvent[] = []
     for await (const { name, tag } of registryStorageImages(pool, (n, tg) => wanted.has(`${n}:${tg}`))) {
-      await copy(`registry-storage:${pool}:${name}:${tag}`, `registry-storage:${out}:${name}:${tag}`, { multiArch: 'all', onEvent: (e) => events.push(e) })
+      await copy(`registry-storage:${pool}:${name}:${tag}`, `registry-storage:${out}:${name}:${tag}`, {
+        multiArch: 'all',
+        onEvent: (e) => events.push(e),
+      })
     }
     const { reused, copied } = blobEvents(events)
     assert.equal(copied, 0, 'no blob bytes copied')
@@ -42,7 +45,12 @@ test('select: store → store on one filesystem hardlinks every blob and manifes
 
     const src = await dataFiles(pool)
     const dst = await dataFiles(out)
-    const manifests = new Set([fx.app.manifestDigest, fx.tool.manifestDigest, fx.multi.indexDigest, ...fx.multi.images.map((i) => i.manifestDigest)])
+    const manifests = new Set([
+      fx.app.manifestDigest,
+      fx.tool.manifestDigest,
+      fx.multi.indexDigest,
+      ...fx.multi.images.map((i) => i.manifestDigest),
+    ])
     for (const [d, f] of dst) {
       assert.ok(src.has(d), `${d} came from the pool`)
       assert.equal(f.ino, src.get(d)!.ino, `${d} is a hardlink${manifests.has(d) ? ' (a manifest)' : ''}`)
@@ -78,7 +86,11 @@ test('dir: and oci: images on the same filesystem are hardlinked into a store', 
     const e2: CopyEvent[] = []
     await copy(`dir:${t}/dir`, `registry-storage:${store}:app:1`, { onEvent: (e) => e2.push(e) })
     assert.equal(blobEvents(e2).copied, 0)
-    for (const l of fx.tool.layers) assert.equal((await stat(dataPath(store, l.digest))).ino, (await stat(join(t, 'src/blobs/sha256', l.digest.slice(7)))).ino)
+    for (const l of fx.tool.layers)
+      assert.equal(
+        (await stat(dataPath(store, l.digest))).ino,
+        (await stat(join(t, 'src/blobs/sha256', l.digest.slice(7)))).ino,
+      )
     for (const l of fx.app.layers) assert.ok((await stat(dataPath(store, l.digest))).nlink > 1)
   })
 })

@@ -12,8 +12,23 @@ import { run, withTempDir } from '../../helpers/tools.js'
 import { copy, readJson } from '../../helpers/skiff.js'
 import { smallImage, writeOciImage } from '../../helpers/fixtures.js'
 import { startRegistry, REGISTRY_BINARY } from '../../helpers/registry/index.js'
-import { listRepositories, listStoreTags, registryStorageImages, registryStorageRef } from '../../../src/transports/registry-storage/index.js'
-import { sha256, dataFiles, dataPath, pullWithSkopeo, readText, repoPath, servedManifest, sharedLayerFixtures, writeGcConfig } from './helpers.js'
+import {
+  listRepositories,
+  listStoreTags,
+  registryStorageImages,
+  registryStorageRef,
+} from '../../../src/transports/registry-storage/index.js'
+import {
+  sha256,
+  dataFiles,
+  dataPath,
+  pullWithSkopeo,
+  readText,
+  repoPath,
+  servedManifest,
+  sharedLayerFixtures,
+  writeGcConfig,
+} from './helpers.js'
 
 /** Writes base, app (two tags), tool (default tag) and the multi-platform list into `store`. */
 async function writeStore(t: string, store: string) {
@@ -42,8 +57,14 @@ test('a store written by skiff is served by docker-registry; skopeo pulls every 
     // the layout, as distribution writes it: links hold the digest with no newline
     const app = repoPath(store, 'apps/app')
     assert.equal(await readText(join(app, '_manifests/tags/stable/current/link')), fx.app.manifestDigest)
-    assert.equal(await readText(join(app, `_manifests/tags/1.0/index/sha256/${fx.app.manifestDigest.slice(7)}/link`)), fx.app.manifestDigest)
-    assert.equal(await readText(join(app, `_manifests/revisions/sha256/${fx.app.manifestDigest.slice(7)}/link`)), fx.app.manifestDigest)
+    assert.equal(
+      await readText(join(app, `_manifests/tags/1.0/index/sha256/${fx.app.manifestDigest.slice(7)}/link`)),
+      fx.app.manifestDigest,
+    )
+    assert.equal(
+      await readText(join(app, `_manifests/revisions/sha256/${fx.app.manifestDigest.slice(7)}/link`)),
+      fx.app.manifestDigest,
+    )
     for (const d of [fx.app.configDigest, ...fx.app.layers.map((l) => l.digest)]) {
       assert.equal(await readText(join(app, `_layers/sha256/${d.slice(7)}/link`)), d)
     }
@@ -51,7 +72,8 @@ test('a store written by skiff is served by docker-registry; skopeo pulls every 
     // shared layers are stored once
     const data = await dataFiles(store)
     const distinct = new Set<string>()
-    for (const img of [fx.base, fx.app, fx.tool, ...fx.multi.images]) [img.manifestDigest, img.configDigest, ...img.layers.map((l) => l.digest)].forEach((d) => distinct.add(d))
+    for (const img of [fx.base, fx.app, fx.tool, ...fx.multi.images])
+      [img.manifestDigest, img.configDigest, ...img.layers.map((l) => l.digest)].forEach((d) => distinct.add(d))
     distinct.add(fx.multi.indexDigest)
     assert.deepEqual([...data.keys()].sort(), [...distinct].sort())
 
@@ -62,7 +84,8 @@ test('a store written by skiff is served by docker-registry; skopeo pulls every 
     for await (const { name, tag } of registryStorageImages(store)) all.push(`${name}:${tag}`)
     assert.deepEqual(all, ['apps/app:1.0', 'apps/app:stable', 'library/base:1', 'multi:m', 'tool:latest'])
     const some: string[] = []
-    for await (const { name, tag } of registryStorageImages(store, (n) => n.startsWith('apps/'))) some.push(`${name}:${tag}`)
+    for await (const { name, tag } of registryStorageImages(store, (n) => n.startsWith('apps/')))
+      some.push(`${name}:${tag}`)
     assert.deepEqual(some, ['apps/app:1.0', 'apps/app:stable'])
 
     const reg = await startRegistry({ rootDir: store })
@@ -103,7 +126,11 @@ test('docker-registry garbage-collect on a skiff store removes only what no imag
     const gc = await run(REGISTRY_BINARY, ['garbage-collect', config])
     assert.equal(gc.code, 0, gc.stderr + gc.stdout)
     const after = await dataFiles(store)
-    assert.deepEqual([...after.keys()].sort(), [...before.keys()].filter((d) => d !== l.digest).sort(), 'gc removed exactly the orphan')
+    assert.deepEqual(
+      [...after.keys()].sort(),
+      [...before.keys()].filter((d) => d !== l.digest).sort(),
+      'gc removed exactly the orphan',
+    )
 
     const reg = await startRegistry({ rootDir: store })
     try {
@@ -129,7 +156,8 @@ test('multi-arch: every instance gets a revision link, every instance blob a _la
       assert.equal(existsSync(join(repo, `_layers/sha256/${d.slice(7)}`)), false, 'manifests are not layers')
     }
     for (const img of fx.multi.images) {
-      for (const d of [img.configDigest, ...img.layers.map((l) => l.digest)]) assert.equal(await readText(join(repo, `_layers/sha256/${d.slice(7)}/link`)), d)
+      for (const d of [img.configDigest, ...img.layers.map((l) => l.digest)])
+        assert.equal(await readText(join(repo, `_layers/sha256/${d.slice(7)}/link`)), d)
     }
     // read back by skiff: the list and an instance
     const back = await copy(`registry-storage:${store}:multi:m`, `oci:${t}/back:m`, { multiArch: 'all' })

@@ -4,7 +4,11 @@ import assert from 'node:assert/strict'
 import { realpathSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { parseImageName, listTransports } from '../../../src/transports/registry.js'
-import { registryStorageRef, registryStorageTransport, RegistryStorageReference } from '../../../src/transports/registry-storage/index.js'
+import {
+  registryStorageRef,
+  registryStorageTransport,
+  RegistryStorageReference,
+} from '../../../src/transports/registry-storage/index.js'
 
 const D = `sha256:${'a'.repeat(64)}`
 
@@ -41,7 +45,11 @@ test('bad references are InvalidReference with a hint', () => {
     ['registry-storage:/srv/reg:app@sha256:xyz', /not a valid digest/],
     [`registry-storage:/srv/reg:app:v1@${D}`, /either :TAG or @DIGEST/],
   ] as const) {
-    assert.throws(() => parseImageName(s), (e: any) => e.code === 'ERR_INVALID_REFERENCE' && msg.test(e.message), s)
+    assert.throws(
+      () => parseImageName(s),
+      (e: any) => e.code === 'ERR_INVALID_REFERENCE' && msg.test(e.message),
+      s,
+    )
   }
 })
 
@@ -51,7 +59,12 @@ test('policy identity is ROOT:NAME:TAG; namespaces are the repository, its paren
   assert.equal(ref.toString(), `registry-storage:${root}/store:team/apps/web:v2`)
   assert.equal(ref.policyConfigurationIdentity(), `${root}/store:team/apps/web:v2`)
   const ns = ref.policyConfigurationNamespaces()
-  assert.deepEqual(ns.slice(0, 4), [`${root}/store:team/apps/web`, `${root}/store:team/apps`, `${root}/store:team`, `${root}/store`])
+  assert.deepEqual(ns.slice(0, 4), [
+    `${root}/store:team/apps/web`,
+    `${root}/store:team/apps`,
+    `${root}/store:team`,
+    `${root}/store`,
+  ])
   assert.equal(ns.at(-1), `/${root.split('/')[1]}`)
   assert.equal(registryStorageRef('/s', 'a', D).policyConfigurationIdentity(), `/s:a@${D}`)
   assert.equal(registryStorageRef('/s', 'a').toString(), 'registry-storage:/s:a:latest')

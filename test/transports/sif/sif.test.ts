@@ -17,7 +17,16 @@ import { describe, it } from 'node:test'
 import { extract } from 'tar-stream'
 import { CLI_ARGS, skiff } from '../../cli/run-skiff.js'
 import { hasTool, requireTool, run, skopeo, withTempDir } from '../../helpers/tools.js'
-import { buildSif, DATA, DEFFILE_WITH_RUNSCRIPT, FS, makeSquashfs, PART, singularityRoot, writeSif } from '../../helpers/sif.js'
+import {
+  buildSif,
+  DATA,
+  DEFFILE_WITH_RUNSCRIPT,
+  FS,
+  makeSquashfs,
+  PART,
+  singularityRoot,
+  writeSif,
+} from '../../helpers/sif.js'
 
 interface Entry {
   name: string
@@ -45,7 +54,20 @@ async function tarEntries(path: string): Promise<Entry[]> {
       stream.on('end', () => {
         const pax = { ...((h as { pax?: Record<string, string> }).pax ?? {}) }
         delete pax['ctime']
-        out.push({ name: h.name, type: h.type ?? 'file', mode: h.mode ?? 0, uid: h.uid ?? 0, gid: h.gid ?? 0, uname: h.uname ?? '', gname: h.gname ?? '', size: h.size ?? 0, mtime: h.mtime?.getTime() ?? 0, linkname: h.linkname ?? null, pax, sha: hash.digest('hex') })
+        out.push({
+          name: h.name,
+          type: h.type ?? 'file',
+          mode: h.mode ?? 0,
+          uid: h.uid ?? 0,
+          gid: h.gid ?? 0,
+          uname: h.uname ?? '',
+          gname: h.gname ?? '',
+          size: h.size ?? 0,
+          mtime: h.mtime?.getTime() ?? 0,
+          linkname: h.linkname ?? null,
+          pax,
+          sha: hash.digest('hex'),
+        })
         next()
       })
     })
@@ -67,7 +89,12 @@ interface DirImage {
 async function readDirImage(dir: string): Promise<DirImage> {
   const manifest = await readFile(join(dir, 'manifest.json'), 'utf8')
   const m = JSON.parse(manifest) as { config: { digest: string }; layers: { digest: string }[] }
-  return { manifest, config: await readFile(join(dir, m.config.digest.slice(7)), 'utf8'), layerDigest: m.layers[0]!.digest, layerPath: join(dir, m.layers[0]!.digest.slice(7)) }
+  return {
+    manifest,
+    config: await readFile(join(dir, m.config.digest.slice(7)), 'utf8'),
+    layerDigest: m.layers[0]!.digest,
+    layerPath: join(dir, m.layers[0]!.digest.slice(7)),
+  }
 }
 
 function sha(s: string): string {
@@ -111,9 +138,22 @@ describe('sif: compared with skopeo', () => {
       assert.deepEqual(await tarEntries(mine.layerPath), await tarEntries(theirs.layerPath))
       assert.equal(mine.config, substitute(theirs.config, theirs.layerDigest, mine.layerDigest))
       const theirsConfigDigest = sha(substitute(theirs.config, theirs.layerDigest, mine.layerDigest))
-      assert.equal(mine.manifest, substitute(theirs.manifest, sha(theirs.config), theirsConfigDigest).split(theirs.layerDigest.slice(7)).join(mine.layerDigest.slice(7)))
-      const cfg = JSON.parse(mine.config) as { created: string; architecture: string; os: string; config: { Cmd: string[] } }
-      assert.deepEqual([cfg.created, cfg.architecture, cfg.os, cfg.config.Cmd], ['2023-11-14T22:13:20Z', 'amd64', 'linux', ['bash']])
+      assert.equal(
+        mine.manifest,
+        substitute(theirs.manifest, sha(theirs.config), theirsConfigDigest)
+          .split(theirs.layerDigest.slice(7))
+          .join(mine.layerDigest.slice(7)),
+      )
+      const cfg = JSON.parse(mine.config) as {
+        created: string
+        architecture: string
+        os: string
+        config: { Cmd: string[] }
+      }
+      assert.deepEqual(
+        [cfg.created, cfg.architecture, cfg.os, cfg.config.Cmd],
+        ['2023-11-14T22:13:20Z', 'amd64', 'linux', ['bash']],
+      )
       assert.deepEqual(await readdir(tmp), [], 'the conversion directory is removed')
 
       // skiff's conversion is reproducible (skopeo's is not: ctime)
@@ -123,9 +163,16 @@ describe('sif: compared with skopeo', () => {
       // oci: the same config; the layer gzip-compressed, as skopeo's oci: destination does too
       await ok(['copy', '-q', `sif:${sif}`, `oci:${join(dir, 'oci')}:busybox`])
       await skopeoOk(['copy', '-q', `sif:${sif}`, `oci:${join(dir, 'skopeo-oci')}:busybox`])
-      for (const [layout, layer] of [['oci', mine.layerDigest], ['skopeo-oci', undefined]] as const) {
-        const index = JSON.parse(await readFile(join(dir, layout, 'index.json'), 'utf8')) as { manifests: { digest: string }[] }
-        const m = JSON.parse(await readFile(join(dir, layout, 'blobs/sha256', index.manifests[0]!.digest.slice(7)), 'utf8')) as { config: { digest: string }; layers: { mediaType: string }[] }
+      for (const [layout, layer] of [
+        ['oci', mine.layerDigest],
+        ['skopeo-oci', undefined],
+      ] as const) {
+        const index = JSON.parse(await readFile(join(dir, layout, 'index.json'), 'utf8')) as {
+          manifests: { digest: string }[]
+        }
+        const m = JSON.parse(
+          await readFile(join(dir, layout, 'blobs/sha256', index.manifests[0]!.digest.slice(7)), 'utf8'),
+        ) as { config: { digest: string }; layers: { mediaType: string }[] }
         assert.equal(m.layers[0]!.mediaType, 'application/vnd.oci.image.layer.v1.tar+gzip', layout)
         const config = await readFile(join(dir, layout, 'blobs/sha256', m.config.digest.slice(7)), 'utf8')
         const diffID = (JSON.parse(config) as { rootfs: { diff_ids: string[] } }).rootfs.diff_ids[0]!
@@ -135,7 +182,7 @@ describe('sif: compared with skopeo', () => {
     })
   })
 
-  it('runs the definition file\'s %environment and %runscript as /podman/runscript, as skopeo does', async () => {
+  it("runs the definition file's %environment and %runscript as /podman/runscript, as skopeo does", async () => {
     requireSifTools()
     await withTempDir(async (dir) => {
       const sif = join(dir, 'def.sif')
@@ -146,7 +193,10 @@ describe('sif: compared with skopeo', () => {
       const theirs = await readDirImage(join(dir, 'skopeo'))
       assert.equal(mine.config, substitute(theirs.config, theirs.layerDigest, mine.layerDigest))
       const cfg = JSON.parse(mine.config) as { architecture: string; config: { Cmd: string[] }; created: string }
-      assert.deepEqual([cfg.architecture, cfg.config.Cmd, cfg.created], ['arm64', ['/podman/runscript'], '2024-03-09T16:00:00Z'])
+      assert.deepEqual(
+        [cfg.architecture, cfg.config.Cmd, cfg.created],
+        ['arm64', ['/podman/runscript'], '2024-03-09T16:00:00Z'],
+      )
 
       const a = await tarEntries(mine.layerPath)
       const b = await tarEntries(theirs.layerPath)
@@ -155,10 +205,14 @@ describe('sif: compared with skopeo', () => {
       assert.equal(script.sha, b.find((e) => e.name === './podman/runscript')!.sha)
       assert.equal(script.mtime, 1710000000 * 1000, "skiff pins the script's time to the SIF's")
       // skopeo gives /podman and its script the wall-clock time; all else is identical
-      const unpin = (es: Entry[]): Entry[] => es.map((e) => (e.name.startsWith('./podman/') ? { ...e, mtime: 0, pax: {} } : e))
+      const unpin = (es: Entry[]): Entry[] =>
+        es.map((e) => (e.name.startsWith('./podman/') ? { ...e, mtime: 0, pax: {} } : e))
       assert.deepEqual(unpin(a), unpin(b))
       const text = (await run('tar', ['-xOf', mine.layerPath, './podman/runscript'])).stdout
-      assert.equal(text, '#!/bin/bash\nexport GREETING="hello from the deffile"\nexport LANG=C\necho "$GREETING"\nexec /bin/sh "$@"\n\n')
+      assert.equal(
+        text,
+        '#!/bin/bash\nexport GREETING="hello from the deffile"\nexport LANG=C\necho "$GREETING"\nexec /bin/sh "$@"\n\n',
+      )
     })
   })
 
@@ -189,13 +243,49 @@ describe('sif: compared with skopeo', () => {
       await mkdir(tmp)
       const squash = await makeSquashfs(dir, singularityRoot())
       const cases: { name: string; bytes: Buffer; code: number; message: RegExp }[] = [
-        { name: 'plain.txt', bytes: Buffer.from('hello, not a SIF\n'.repeat(20)), code: 1, message: /: not a SIF image \(no SIF_MAGIC header\); sif: reads Singularity\/Apptainer \.sif files$/ },
-        { name: 'nopart.sif', bytes: buildSif({ objects: [{ type: DATA.deffile, data: Buffer.from('Bootstrap: docker\n') }] }), code: 1, message: /: the SIF image has no primary system partition \(a squashfs root file system\), so there is nothing to convert$/ },
-        { name: 'datapart.sif', bytes: buildSif({ objects: [{ type: DATA.partition, data: squash, part: PART.data }] }), code: 1, message: /no primary system partition/ },
-        { name: 'ext3.sif', bytes: buildSif({ objects: [{ type: DATA.partition, data: Buffer.alloc(8192), fs: FS.ext3 }] }), code: 1, message: /: the SIF image's root file system is ext3; only squashfs partitions can be converted$/ },
-        { name: 'version.sif', bytes: buildSif({ objects: [{ type: DATA.partition, data: squash }], version: '02' }), code: 1, message: /: SIF version "02" is not supported/ },
-        { name: 'truncated.sif', bytes: buildSif({ objects: [{ type: DATA.partition, data: squash }] }).subarray(0, 32768 + 100), code: 1, message: /: not a valid SIF image: data object 1 lies outside the file \(truncated\?\)$/ },
-        { name: 'garbage.sif', bytes: buildSif({ objects: [{ type: DATA.partition, data: Buffer.alloc(8192, 7) }] }), code: 1, message: /: converting the SIF image's squashfs root file system to a layer failed: / },
+        {
+          name: 'plain.txt',
+          bytes: Buffer.from('hello, not a SIF\n'.repeat(20)),
+          code: 1,
+          message: /: not a SIF image \(no SIF_MAGIC header\); sif: reads Singularity\/Apptainer \.sif files$/,
+        },
+        {
+          name: 'nopart.sif',
+          bytes: buildSif({ objects: [{ type: DATA.deffile, data: Buffer.from('Bootstrap: docker\n') }] }),
+          code: 1,
+          message:
+            /: the SIF image has no primary system partition \(a squashfs root file system\), so there is nothing to convert$/,
+        },
+        {
+          name: 'datapart.sif',
+          bytes: buildSif({ objects: [{ type: DATA.partition, data: squash, part: PART.data }] }),
+          code: 1,
+          message: /no primary system partition/,
+        },
+        {
+          name: 'ext3.sif',
+          bytes: buildSif({ objects: [{ type: DATA.partition, data: Buffer.alloc(8192), fs: FS.ext3 }] }),
+          code: 1,
+          message: /: the SIF image's root file system is ext3; only squashfs partitions can be converted$/,
+        },
+        {
+          name: 'version.sif',
+          bytes: buildSif({ objects: [{ type: DATA.partition, data: squash }], version: '02' }),
+          code: 1,
+          message: /: SIF version "02" is not supported/,
+        },
+        {
+          name: 'truncated.sif',
+          bytes: buildSif({ objects: [{ type: DATA.partition, data: squash }] }).subarray(0, 32768 + 100),
+          code: 1,
+          message: /: not a valid SIF image: data object 1 lies outside the file \(truncated\?\)$/,
+        },
+        {
+          name: 'garbage.sif',
+          bytes: buildSif({ objects: [{ type: DATA.partition, data: Buffer.alloc(8192, 7) }] }),
+          code: 1,
+          message: /: converting the SIF image's squashfs root file system to a layer failed: /,
+        },
       ]
       for (const c of cases) {
         const path = join(dir, c.name)
@@ -204,7 +294,10 @@ describe('sif: compared with skopeo', () => {
         assert.equal(r.code, c.code, `${c.name}: ${r.stderr}`)
         const line = r.stderr.trimEnd()
         assert.ok(!line.includes('\n'), `${c.name}: one line: ${r.stderr}`)
-        assert.ok(line.startsWith(`skiff: sif:${path}`) || line.includes(`sif:${path}: `), `${c.name} names the image: ${line}`)
+        assert.ok(
+          line.startsWith(`skiff: sif:${path}`) || line.includes(`sif:${path}: `),
+          `${c.name} names the image: ${line}`,
+        )
         assert.match(line, c.message, c.name)
         await assert.rejects(stat(join(dir, 'dest')), { code: 'ENOENT' }, c.name)
         assert.deepEqual(await readdir(tmp), [], `${c.name}: no temp files`)
@@ -235,24 +328,56 @@ describe('sif: compared with skopeo', () => {
       }
       const r = await skiff(['inspect', `sif:${sif}`], { env: { PATH: bin } })
       assert.equal(r.code, 1, r.stderr)
-      assert.match(r.stderr, /^skiff: sif:.*a\.sif: converting a SIF image needs "unsquashfs", which is not installed; install it \(Debian\/Ubuntu: apt-get install squashfs-tools\)\n$/)
+      assert.match(
+        r.stderr,
+        /^skiff: sif:.*a\.sif: converting a SIF image needs "unsquashfs", which is not installed; install it \(Debian\/Ubuntu: apt-get install squashfs-tools\)\n$/,
+      )
     })
   })
 
-  it('converts under fakeroot when not root, to the same layer', { skip: process.getuid?.() !== 0 || !hasTool('setpriv') || !hasTool('fakeroot') ? 'needs root (to drop to nobody), setpriv and fakeroot' : false }, async () => {
-    requireSifTools()
-    await withTempDir(async (dir) => {
-      const sif = join(dir, 'u.sif')
-      await writeSif(sif, dir, { deffile: DEFFILE_WITH_RUNSCRIPT })
-      await ok(['copy', '-q', `sif:${sif}`, `dir:${join(dir, 'as-root')}`])
-      const out = join(dir, 'as-nobody')
-      const tmp = join(dir, 'tmp')
-      await mkdir(tmp)
-      await run('chmod', ['-R', 'a+rwX', dir])
-      const r = await run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...CLI_ARGS, '--tmpdir', tmp, 'copy', '-q', `sif:${sif}`, `dir:${out}`], { cwd: join(import.meta.dirname, '../../..'), env: { ...process.env, HOME: tmp } })
-      assert.equal(r.code, 0, r.stderr)
-      assert.equal((await readDirImage(out)).manifest, (await readDirImage(join(dir, 'as-root'))).manifest, 'files owned by root in the layer, not by nobody')
-      assert.deepEqual(await readdir(tmp), [])
-    })
-  })
+  it(
+    'converts under fakeroot when not root, to the same layer',
+    {
+      skip:
+        process.getuid?.() !== 0 || !hasTool('setpriv') || !hasTool('fakeroot')
+          ? 'needs root (to drop to nobody), setpriv and fakeroot'
+          : false,
+    },
+    async () => {
+      requireSifTools()
+      await withTempDir(async (dir) => {
+        const sif = join(dir, 'u.sif')
+        await writeSif(sif, dir, { deffile: DEFFILE_WITH_RUNSCRIPT })
+        await ok(['copy', '-q', `sif:${sif}`, `dir:${join(dir, 'as-root')}`])
+        const out = join(dir, 'as-nobody')
+        const tmp = join(dir, 'tmp')
+        await mkdir(tmp)
+        await run('chmod', ['-R', 'a+rwX', dir])
+        const r = await run(
+          'setpriv',
+          [
+            '--reuid=65534',
+            '--regid=65534',
+            '--clear-groups',
+            process.execPath,
+            ...CLI_ARGS,
+            '--tmpdir',
+            tmp,
+            'copy',
+            '-q',
+            `sif:${sif}`,
+            `dir:${out}`,
+          ],
+          { cwd: join(import.meta.dirname, '../../..'), env: { ...process.env, HOME: tmp } },
+        )
+        assert.equal(r.code, 0, r.stderr)
+        assert.equal(
+          (await readDirImage(out)).manifest,
+          (await readDirImage(join(dir, 'as-root'))).manifest,
+          'files owned by root in the layer, not by nobody',
+        )
+        assert.deepEqual(await readdir(tmp), [])
+      })
+    },
+  )
 })

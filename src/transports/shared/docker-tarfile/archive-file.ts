@@ -46,9 +46,17 @@ async function removeTemp(p: string): Promise<void> {
 }
 
 async function copyTo(src: string, dst: string, compression: DetectedCompression, opts: PrepareOptions): Promise<void> {
-  const steps: NodeJS.ReadWriteStream[] = compression === 'none' ? [] : [decompressor(compression, { what: opts.image, image: opts.image })]
+  const steps: NodeJS.ReadWriteStream[] =
+    compression === 'none' ? [] : [decompressor(compression, { what: opts.image, image: opts.image })]
   try {
-    await pipeline([createReadStream(src, { highWaterMark: BLOB_READ_CHUNK }), ...steps, createWriteStream(dst, { mode: 0o600 })] as NodeJS.ReadWriteStream[], opts.signal ? { signal: opts.signal } : {})
+    await pipeline(
+      [
+        createReadStream(src, { highWaterMark: BLOB_READ_CHUNK }),
+        ...steps,
+        createWriteStream(dst, { mode: 0o600 }),
+      ] as NodeJS.ReadWriteStream[],
+      opts.signal ? { signal: opts.signal } : {},
+    )
   } catch (e) {
     throw describeDecompressError(e, compression, opts)
   }
@@ -59,7 +67,11 @@ function describeDecompressError(e: unknown, compression: DetectedCompression, o
   if (e instanceof SkiffError || compression === 'none' || (e as Error).name === 'AbortError') return e
   const code = (e as { code?: unknown }).code
   if (typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ERR_ZSTD') || code === 'ERR_ZLIB')) {
-    return new SkiffError('ERR_COMPRESSION', `${opts.image}: not valid ${compression} data (${(e as Error).message}); the file is truncated or corrupt`, { image: opts.image, cause: e })
+    return new SkiffError(
+      'ERR_COMPRESSION',
+      `${opts.image}: not valid ${compression} data (${(e as Error).message}); the file is truncated or corrupt`,
+      { image: opts.image, cause: e },
+    )
   }
   return e
 }
@@ -70,11 +82,19 @@ export async function prepareArchiveFile(path: string, opts: PrepareOptions): Pr
   try {
     st = await stat(path)
   } catch (e) {
-    if (isNotFound(e)) throw new ImageNotFoundError(`${opts.image}: archive "${path}" does not exist`, { image: opts.image, cause: e })
-    throw new SkiffError('ERR_IO', `${opts.image}: cannot read "${path}": ${(e as Error).message}`, { image: opts.image, cause: e })
+    if (isNotFound(e))
+      throw new ImageNotFoundError(`${opts.image}: archive "${path}" does not exist`, { image: opts.image, cause: e })
+    throw new SkiffError('ERR_IO', `${opts.image}: cannot read "${path}": ${(e as Error).message}`, {
+      image: opts.image,
+      cause: e,
+    })
   }
   if (st.isDirectory()) {
-    throw new SkiffError('ERR_INVALID_ARGUMENT', `${opts.image}: "${path}" is a directory, not a docker archive (for a directory use dir: or oci:)`, { image: opts.image })
+    throw new SkiffError(
+      'ERR_INVALID_ARGUMENT',
+      `${opts.image}: "${path}" is a directory, not a docker archive (for a directory use dir: or oci:)`,
+      { image: opts.image },
+    )
   }
   const created: string[] = []
   try {
@@ -103,8 +123,15 @@ export async function prepareArchiveFile(path: string, opts: PrepareOptions): Pr
   } catch (e) {
     for (const p of created) await removeTemp(p)
     if (e instanceof SkiffError) throw e
-    if ((e as Error).name === 'AbortError') throw new SkiffError('ERR_ABORTED', `${opts.image}: reading the archive was aborted`, { image: opts.image, cause: e })
-    throw new SkiffError('ERR_IO', `${opts.image}: reading "${path}": ${(e as Error).message}`, { image: opts.image, cause: e })
+    if ((e as Error).name === 'AbortError')
+      throw new SkiffError('ERR_ABORTED', `${opts.image}: reading the archive was aborted`, {
+        image: opts.image,
+        cause: e,
+      })
+    throw new SkiffError('ERR_IO', `${opts.image}: reading "${path}": ${(e as Error).message}`, {
+      image: opts.image,
+      cause: e,
+    })
   }
 }
 
@@ -121,7 +148,14 @@ export async function prepareArchiveStream(stream: Readable, opts: PrepareOption
   } catch (e) {
     await removeTemp(raw)
     if (e instanceof SkiffError) throw e
-    if ((e as Error).name === 'AbortError') throw new SkiffError('ERR_ABORTED', `${opts.image}: reading the archive was aborted`, { image: opts.image, cause: e })
-    throw new SkiffError('ERR_IO', `${opts.image}: reading the archive: ${(e as Error).message}`, { image: opts.image, cause: e })
+    if ((e as Error).name === 'AbortError')
+      throw new SkiffError('ERR_ABORTED', `${opts.image}: reading the archive was aborted`, {
+        image: opts.image,
+        cause: e,
+      })
+    throw new SkiffError('ERR_IO', `${opts.image}: reading the archive: ${(e as Error).message}`, {
+      image: opts.image,
+      cause: e,
+    })
   }
 }

@@ -13,7 +13,15 @@ import type { DestinationProperties, ImageReference, PutBlobOptions, ReuseOption
 import type { BlobInfo } from '../../../manifest/types.js'
 import { StagedDestination } from '../staged-destination.js'
 import { goMarshalMap, type GoValue } from '../../../go/raw-json.js'
-import { configPath, LEGACY_CONFIG_FILE, LEGACY_LAYER_FILE, LEGACY_VERSION, LEGACY_VERSION_FILE, legacyLayers, physicalLayerPath } from './legacy.js'
+import {
+  configPath,
+  LEGACY_CONFIG_FILE,
+  LEGACY_LAYER_FILE,
+  LEGACY_VERSION,
+  LEGACY_VERSION_FILE,
+  legacyLayers,
+  physicalLayerPath,
+} from './legacy.js'
 import { MANIFEST_JSON, REPOSITORIES, type ManifestItem } from './manifest-json.js'
 import { spoolBlob } from './spool.js'
 import { isWriteFailure } from '../../../util/write-error.js'
@@ -106,7 +114,8 @@ export class TarfileDestination extends StagedDestination {
     const size = this.blobs.get(info.digest)
     if (size !== undefined) return { digest: info.digest, size }
     const u = opts.uncompressedDigest
-    if (opts.canSubstitute && u !== undefined && this.blobs.has(u)) return { digest: u, size: this.blobs.get(u)!, mediaType: MT.DOCKER_LAYER_TAR }
+    if (opts.canSubstitute && u !== undefined && this.blobs.has(u))
+      return { digest: u, size: this.blobs.get(u)!, mediaType: MT.DOCKER_LAYER_TAR }
     return undefined
   }
 
@@ -116,7 +125,8 @@ export class TarfileDestination extends StagedDestination {
     if (opts.isConfig) {
       const bytes = await readAll(stream, MAX_CONFIG_SIZE, `${this.image}: image config`)
       const digest = digestOf(bytes)
-      if (opts.expectedDigest !== undefined && opts.expectedDigest !== digest) throw new DigestMismatchError(opts.expectedDigest, digest, what)
+      if (opts.expectedDigest !== undefined && opts.expectedDigest !== digest)
+        throw new DigestMismatchError(opts.expectedDigest, digest, what)
       return this.locked(async () => {
         this.configs.set(digest, bytes)
         if (!this.blobs.has(digest)) {
@@ -134,12 +144,23 @@ export class TarfileDestination extends StagedDestination {
           stream.resume()
           return { digest: expected, size: this.blobs.get(expected)! }
         }
-        await this.writer.addFile(physicalLayerPath(expected), info.size, verifying(stream, expected, what), opts.signal)
+        await this.writer.addFile(
+          physicalLayerPath(expected),
+          info.size,
+          verifying(stream, expected, what),
+          opts.signal,
+        )
         this.blobs.set(expected, info.size)
         return { digest: expected, size: info.size }
       })
     }
-    const spooled = await spoolBlob(stream, { tmpdir: this.opts.tmpdir, signal: opts.signal, expectedDigest: expected, what, image: this.image })
+    const spooled = await spoolBlob(stream, {
+      tmpdir: this.opts.tmpdir,
+      signal: opts.signal,
+      expectedDigest: expected,
+      what,
+      image: this.image,
+    })
     try {
       return await this.locked(async () => {
         if (!this.blobs.has(spooled.digest)) {
@@ -156,23 +177,44 @@ export class TarfileDestination extends StagedDestination {
   async putManifest(bytes: Buffer, mediaType: string, instance?: Digest): Promise<void> {
     this.assertOpen('putManifest()')
     if (instance !== undefined) {
-      throw new SkiffError('ERR_UNSUPPORTED', withOptions`${this.image}: docker archives cannot store manifest lists; copy one image (${opt('multiArch', { value: 'all' })} is not supported here)`, { image: this.image })
+      throw new SkiffError(
+        'ERR_UNSUPPORTED',
+        withOptions`${this.image}: docker archives cannot store manifest lists; copy one image (${opt('multiArch', { value: 'all' })} is not supported here)`,
+        { image: this.image },
+      )
     }
     let m: { schemaVersion?: number; mediaType?: string; config?: BlobInfo; layers?: BlobInfo[] }
     try {
       m = JSON.parse(bytes.toString('utf8'))
     } catch (e) {
-      throw new SkiffError('ERR_MANIFEST_INVALID', `${this.image}: manifest is not valid JSON`, { image: this.image, cause: e })
+      throw new SkiffError('ERR_MANIFEST_INVALID', `${this.image}: manifest is not valid JSON`, {
+        image: this.image,
+        cause: e,
+      })
     }
     const type = m.mediaType ?? mediaType
     if (m.schemaVersion !== 2 || type !== MT.DOCKER_V2S2 || !m.config || !Array.isArray(m.layers)) {
-      throw new ManifestTypeRejectedError(type || mediaType, `${this.image}: docker archives store only Docker schema2 manifests (${MT.DOCKER_V2S2}), not ${type || 'this manifest'}`, { image: this.image })
+      throw new ManifestTypeRejectedError(
+        type || mediaType,
+        `${this.image}: docker archives store only Docker schema2 manifests (${MT.DOCKER_V2S2}), not ${type || 'this manifest'}`,
+        { image: this.image },
+      )
     }
     const config = this.configs.get(m.config.digest)
-    if (!config) throw new SkiffError('ERR_INVALID_ARGUMENT', `${this.image}: the manifest's config ${m.config.digest} was not written to the archive`, { image: this.image })
+    if (!config)
+      throw new SkiffError(
+        'ERR_INVALID_ARGUMENT',
+        `${this.image}: the manifest's config ${m.config.digest} was not written to the archive`,
+        { image: this.image },
+      )
     const layers = m.layers.map((l) => l.digest)
     for (const d of layers) {
-      if (!this.blobs.has(d)) throw new SkiffError('ERR_INVALID_ARGUMENT', `${this.image}: the manifest's layer ${d} was not written to the archive`, { image: this.image })
+      if (!this.blobs.has(d))
+        throw new SkiffError(
+          'ERR_INVALID_ARGUMENT',
+          `${this.image}: the manifest's layer ${d} was not written to the archive`,
+          { image: this.image },
+        )
     }
     await this.locked(async () => {
       const legacy = legacyLayers(layers, config)
@@ -194,7 +236,11 @@ export class TarfileDestination extends StagedDestination {
           this.repositories.set(r.name, tags)
         }
       }
-      this.items.push({ Config: configPath(m.config!.digest), RepoTags: repoTags, Layers: layers.map(physicalLayerPath) })
+      this.items.push({
+        Config: configPath(m.config!.digest),
+        RepoTags: repoTags,
+        Layers: layers.map(physicalLayerPath),
+      })
     })
     this.topManifest = { digest: digestOf(bytes), mediaType: type, size: bytes.length }
   }
@@ -202,7 +248,11 @@ export class TarfileDestination extends StagedDestination {
   async putSignatures(signatures: Buffer[], instance?: Digest): Promise<void> {
     this.assertOpen('putSignatures()')
     if (signatures.length > 0 || instance !== undefined) {
-      throw new SkiffError('ERR_UNSUPPORTED', withOptions`${this.image}: docker archives cannot store signatures; use ${opt('removeSignatures', { value: true })}`, { image: this.image })
+      throw new SkiffError(
+        'ERR_UNSUPPORTED',
+        withOptions`${this.image}: docker archives cannot store signatures; use ${opt('removeSignatures', { value: true })}`,
+        { image: this.image },
+      )
     }
   }
 

@@ -12,7 +12,15 @@ export const LEGACY_VERSION_FILE = 'VERSION'
 export const LEGACY_VERSION = '1.0'
 
 /** Attributes of the image config copied into the top layer's legacy json. */
-const TOP_LAYER_ATTRS = ['architecture', 'config', 'container', 'container_config', 'created', 'docker_version', 'os'] as const
+const TOP_LAYER_ATTRS = [
+  'architecture',
+  'config',
+  'container',
+  'container_config',
+  'created',
+  'docker_version',
+  'os',
+] as const
 
 export interface LegacyLayer {
   id: string

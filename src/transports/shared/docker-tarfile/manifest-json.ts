@@ -33,16 +33,26 @@ export function parseManifestJson(bytes: Buffer, image: string): ManifestItem[] 
   try {
     parsed = JSON.parse(bytes.toString('utf8'))
   } catch (e) {
-    throw new SkiffError('ERR_INVALID_LAYOUT', `${image}: manifest.json is not valid JSON: ${(e as Error).message}`, { image, cause: e })
+    throw new SkiffError('ERR_INVALID_LAYOUT', `${image}: manifest.json is not valid JSON: ${(e as Error).message}`, {
+      image,
+      cause: e,
+    })
   }
-  if (!Array.isArray(parsed)) throw new SkiffError('ERR_INVALID_LAYOUT', `${image}: manifest.json must hold a JSON array of images`, { image })
+  if (!Array.isArray(parsed))
+    throw new SkiffError('ERR_INVALID_LAYOUT', `${image}: manifest.json must hold a JSON array of images`, { image })
   return parsed.map((raw, i) => {
     const it = raw as Partial<ManifestItem> | null
     if (!it || typeof it !== 'object' || typeof it.Config !== 'string' || !isStringArray(it.Layers ?? [])) {
-      throw new SkiffError('ERR_INVALID_LAYOUT', `${image}: manifest.json item @${i} is malformed (needs "Config" and "Layers")`, { image })
+      throw new SkiffError(
+        'ERR_INVALID_LAYOUT',
+        `${image}: manifest.json item @${i} is malformed (needs "Config" and "Layers")`,
+        { image },
+      )
     }
     if (it.RepoTags != null && !isStringArray(it.RepoTags)) {
-      throw new SkiffError('ERR_INVALID_LAYOUT', `${image}: manifest.json item @${i} has malformed "RepoTags"`, { image })
+      throw new SkiffError('ERR_INVALID_LAYOUT', `${image}: manifest.json item @${i} has malformed "RepoTags"`, {
+        image,
+      })
     }
     return { ...it, Config: it.Config, RepoTags: it.RepoTags ?? null, Layers: it.Layers ?? [] }
   })
@@ -59,7 +69,11 @@ export function archiveTagList(items: ManifestItem[]): string[] {
 }
 
 /** Picks the image `sel` names; with neither tag nor index, the only one (or undefined when several). */
-export function chooseManifestItem(items: ManifestItem[], sel: ImageSelection, image: string): { item: ManifestItem; index: number } | undefined {
+export function chooseManifestItem(
+  items: ManifestItem[],
+  sel: ImageSelection,
+  image: string,
+): { item: ManifestItem; index: number } | undefined {
   if (sel.ref) {
     const want = sel.ref.toString()
     for (let i = 0; i < items.length; i++) {
@@ -68,21 +82,32 @@ export function chooseManifestItem(items: ManifestItem[], sel: ImageSelection, i
         try {
           normalized = parseNormalizedReference(tag).toString()
         } catch (e) {
-          throw new SkiffError('ERR_INVALID_LAYOUT', `${image}: invalid tag "${tag}" in manifest.json item @${i}: ${(e as Error).message}`, { image, cause: e })
+          throw new SkiffError(
+            'ERR_INVALID_LAYOUT',
+            `${image}: invalid tag "${tag}" in manifest.json item @${i}: ${(e as Error).message}`,
+            { image, cause: e },
+          )
         }
         if (normalized === want) return { item: items[i]!, index: i }
       }
     }
     const have = archiveTagList(items)
-    throw new ImageNotFoundError(`${image}: no image tagged "${sel.ref.familiarString()}" in the archive (it holds: ${have.join(', ') || 'nothing'})`, { image })
+    throw new ImageNotFoundError(
+      `${image}: no image tagged "${sel.ref.familiarString()}" in the archive (it holds: ${have.join(', ') || 'nothing'})`,
+      { image },
+    )
   }
   if (sel.index >= 0) {
     if (sel.index >= items.length) {
-      throw new ImageNotFoundError(`${image}: no image @${sel.index}: the archive holds ${items.length} image(s) (@0…@${items.length - 1})`, { image })
+      throw new ImageNotFoundError(
+        `${image}: no image @${sel.index}: the archive holds ${items.length} image(s) (@0…@${items.length - 1})`,
+        { image },
+      )
     }
     return { item: items[sel.index]!, index: sel.index }
   }
-  if (items.length === 0) throw new ImageNotFoundError(`${image}: the archive holds no image (manifest.json is empty)`, { image })
+  if (items.length === 0)
+    throw new ImageNotFoundError(`${image}: the archive holds no image (manifest.json is empty)`, { image })
   if (items.length === 1) return { item: items[0]!, index: 0 }
   return undefined
 }

@@ -8,7 +8,14 @@ import { Readable, addAbortSignal } from 'node:stream'
 import { SkiffError } from '../../../errors.js'
 import type { Platform } from '../../../manifest/types.js'
 import { prepareArchiveFile, prepareArchiveStream, type LocalArchive, type PrepareOptions } from './archive-file.js'
-import { ambiguousImageError, chooseManifestItem, MANIFEST_JSON, parseManifestJson, type ImageSelection, type ManifestItem } from './manifest-json.js'
+import {
+  ambiguousImageError,
+  chooseManifestItem,
+  MANIFEST_JSON,
+  parseManifestJson,
+  type ImageSelection,
+  type ManifestItem,
+} from './manifest-json.js'
 import { safeEntryName, scanTar, type TarEntry, type TarIndex } from './tar-index.js'
 import { BLOB_READ_CHUNK } from '../../../util/io.js'
 import { MAX_CONFIG_SIZE, MAX_INDEX_SIZE, sizeLimitMessage } from '../../../util/limits.js'
@@ -42,7 +49,11 @@ export class TarfileReader {
       const index = await scanTar(local.path)
       const reader = new TarfileReader(local, index, [], opts.image)
       if (!index.lookup(MANIFEST_JSON)) {
-        throw new SkiffError('ERR_INVALID_LAYOUT', `${opts.image}: not a docker archive (no manifest.json); for an OCI archive use oci-archive:`, { image: opts.image })
+        throw new SkiffError(
+          'ERR_INVALID_LAYOUT',
+          `${opts.image}: not a docker archive (no manifest.json); for an OCI archive use oci-archive:`,
+          { image: opts.image },
+        )
       }
       const items = parseManifestJson(await reader.readEntry(MANIFEST_JSON, 'manifest.json'), opts.image)
       return new TarfileReader(local, index, items, opts.image)
@@ -56,13 +67,23 @@ export class TarfileReader {
   entry(name: string, what: string): TarEntry {
     const safe = safeEntryName(name, what)
     const e = this.index.resolve(safe)
-    if (!e) throw new SkiffError('ERR_INVALID_LAYOUT', `${this.image}: ${what} "${name}" is missing from the archive; the archive is incomplete or corrupt`, { image: this.image })
+    if (!e)
+      throw new SkiffError(
+        'ERR_INVALID_LAYOUT',
+        `${this.image}: ${what} "${name}" is missing from the archive; the archive is incomplete or corrupt`,
+        { image: this.image },
+      )
     return e
   }
 
   async readEntry(name: string, what: string, limit = MAX_JSON_SIZE): Promise<Buffer> {
     const e = this.entry(name, what)
-    if (e.size > limit) throw new SkiffError('ERR_INVALID_LAYOUT', `${this.image}: reading ${what} "${name}": ${sizeLimitMessage(limit)}`, { image: this.image })
+    if (e.size > limit)
+      throw new SkiffError(
+        'ERR_INVALID_LAYOUT',
+        `${this.image}: reading ${what} "${name}": ${sizeLimitMessage(limit)}`,
+        { image: this.image },
+      )
     return this.readRange(e.offset, e.size)
   }
 
@@ -72,7 +93,8 @@ export class TarfileReader {
     try {
       const buf = Buffer.alloc(size)
       const { bytesRead } = await fh.read(buf, 0, size, offset)
-      if (bytesRead !== size) throw new SkiffError('ERR_INVALID_LAYOUT', `${this.image}: truncated archive`, { image: this.image })
+      if (bytesRead !== size)
+        throw new SkiffError('ERR_INVALID_LAYOUT', `${this.image}: truncated archive`, { image: this.image })
       return buf
     } finally {
       await fh.close()
@@ -82,7 +104,14 @@ export class TarfileReader {
   /** Streams an entry's bytes from its range in the file. */
   openStream(e: TarEntry, signal?: AbortSignal): Readable {
     this.checkOpen()
-    const s = e.size === 0 ? Readable.from([]) : createReadStream(this.local.path, { start: e.offset, end: e.offset + e.size - 1, highWaterMark: BLOB_READ_CHUNK })
+    const s =
+      e.size === 0
+        ? Readable.from([])
+        : createReadStream(this.local.path, {
+            start: e.offset,
+            end: e.offset + e.size - 1,
+            highWaterMark: BLOB_READ_CHUNK,
+          })
     return signal ? addAbortSignal(signal, s) : s
   }
 
@@ -101,7 +130,9 @@ export class TarfileReader {
     if (platform && (platform.os || platform.architecture)) {
       const matches: number[] = []
       for (let i = 0; i < this.items.length; i++) {
-        const cfg = JSON.parse((await this.readEntry(this.items[i]!.Config, 'image config', MAX_CONFIG_SIZE)).toString('utf8')) as Partial<Platform>
+        const cfg = JSON.parse(
+          (await this.readEntry(this.items[i]!.Config, 'image config', MAX_CONFIG_SIZE)).toString('utf8'),
+        ) as Partial<Platform>
         if (platform.os && cfg.os !== platform.os) continue
         if (platform.architecture && cfg.architecture !== platform.architecture) continue
         if (platform.variant && cfg.variant !== platform.variant) continue
@@ -119,6 +150,9 @@ export class TarfileReader {
   }
 
   private checkOpen(): void {
-    if (this.closed) throw new SkiffError('ERR_INVALID_ARGUMENT', `${this.image}: the archive was already closed`, { image: this.image })
+    if (this.closed)
+      throw new SkiffError('ERR_INVALID_ARGUMENT', `${this.image}: the archive was already closed`, {
+        image: this.image,
+      })
   }
 }

@@ -55,7 +55,13 @@ export class TarfileSource implements ImageSource {
   ) {}
 
   /** Opens the image `sel` names in `reader`. */
-  static async create(reference: ImageReference, reader: TarfileReader, sel: ImageSelection, platform?: Partial<Platform>, ownsReader = true): Promise<TarfileSource> {
+  static async create(
+    reference: ImageReference,
+    reader: TarfileReader,
+    sel: ImageSelection,
+    platform?: Partial<Platform>,
+    ownsReader = true,
+  ): Promise<TarfileSource> {
     const { item } = await reader.chooseImage(sel, platform)
     return new TarfileSource(reference, reader, item, ownsReader)
   }
@@ -76,13 +82,24 @@ export class TarfileSource implements ImageSource {
     try {
       diffIDs = (JSON.parse(config.toString('utf8')) as { rootfs?: { diff_ids?: unknown } }).rootfs?.diff_ids
     } catch (e) {
-      throw new SkiffError('ERR_INVALID_LAYOUT', `${image}: image config "${this.item.Config}" is not valid JSON`, { image, cause: e })
+      throw new SkiffError('ERR_INVALID_LAYOUT', `${image}: image config "${this.item.Config}" is not valid JSON`, {
+        image,
+        cause: e,
+      })
     }
     if (!Array.isArray(diffIDs) || !diffIDs.every((d) => typeof d === 'string' && isValidDigest(d))) {
-      throw new SkiffError('ERR_INVALID_LAYOUT', `${image}: image config "${this.item.Config}" has no valid rootfs.diff_ids`, { image })
+      throw new SkiffError(
+        'ERR_INVALID_LAYOUT',
+        `${image}: image config "${this.item.Config}" has no valid rootfs.diff_ids`,
+        { image },
+      )
     }
     if (diffIDs.length !== this.item.Layers.length) {
-      throw new SkiffError('ERR_INVALID_LAYOUT', `${image}: inconsistent layer count: ${this.item.Layers.length} in manifest.json, ${diffIDs.length} in the config`, { image })
+      throw new SkiffError(
+        'ERR_INVALID_LAYOUT',
+        `${image}: inconsistent layer count: ${this.item.Layers.length} in manifest.json, ${diffIDs.length} in the config`,
+        { image },
+      )
     }
     const configDigest = digestOf(config)
     const blobs = new Map<Digest, LayerFile>()
@@ -102,7 +119,9 @@ export class TarfileSource implements ImageSource {
       const digest = compression === 'none' ? (diffIDs[i] as Digest) : await this.hashEntry(entry)
       const known = blobs.get(digest)
       if (known && known.entry !== entry && compression === 'none' && known.size !== entry.size) {
-        throw new SkiffError('ERR_INVALID_LAYOUT', `${image}: two different layer files claim DiffID ${digest}`, { image })
+        throw new SkiffError('ERR_INVALID_LAYOUT', `${image}: two different layer files claim DiffID ${digest}`, {
+          image,
+        })
       }
       if (!known) blobs.set(digest, { entry, size: entry.size })
       layers.push({ mediaType: LAYER_TYPE[compression], size: entry.size, digest })
@@ -126,7 +145,11 @@ export class TarfileSource implements ImageSource {
     }
     const actual: Digest = `sha256:${h.digest('hex')}`
     if (actual !== diffID) {
-      throw new SkiffError('ERR_DIGEST_MISMATCH', `${this.image}: layer "${entry.name}" decompresses to ${actual}, but the config names DiffID ${diffID}; the archive is corrupt`, { image: this.image })
+      throw new SkiffError(
+        'ERR_DIGEST_MISMATCH',
+        `${this.image}: layer "${entry.name}" decompresses to ${actual}, but the config names DiffID ${diffID}; the archive is corrupt`,
+        { image: this.image },
+      )
     }
     return size
   }
@@ -144,7 +167,11 @@ export class TarfileSource implements ImageSource {
 
   async getManifest(instance?: Digest): Promise<{ bytes: Buffer; mediaType: string }> {
     if (instance !== undefined) {
-      throw new SkiffError('ERR_UNSUPPORTED', `${this.image}: docker archives hold single-image manifests, not lists; there is no instance ${instance}`, { image: this.image })
+      throw new SkiffError(
+        'ERR_UNSUPPORTED',
+        `${this.image}: docker archives hold single-image manifests, not lists; there is no instance ${instance}`,
+        { image: this.image },
+      )
     }
     const d = await this.load()
     return { bytes: d.manifest, mediaType: MT.DOCKER_V2S2 }
@@ -155,9 +182,14 @@ export class TarfileSource implements ImageSource {
     if (info.digest === d.configDigest) return { stream: Readable.from([d.config]), size: d.config.length }
     const layer = d.blobs.get(info.digest)
     if (!layer) {
-      throw new SkiffError('ERR_INVALID_ARGUMENT', `${this.image}: blob ${info.digest} is not part of this image in the archive`, { image: this.image })
+      throw new SkiffError(
+        'ERR_INVALID_ARGUMENT',
+        `${this.image}: blob ${info.digest} is not part of this image in the archive`,
+        { image: this.image },
+      )
     }
-    if (layer.decompress) return { stream: this.decompressedStream(layer.entry, layer.decompress, opts.signal), size: layer.size }
+    if (layer.decompress)
+      return { stream: this.decompressedStream(layer.entry, layer.decompress, opts.signal), size: layer.size }
     return { stream: this.reader.openStream(layer.entry, opts.signal), size: layer.size }
   }
 

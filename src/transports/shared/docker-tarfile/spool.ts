@@ -23,7 +23,13 @@ export interface SpooledBlob {
 
 export async function spoolBlob(
   stream: Readable,
-  opts: { tmpdir?: string | undefined; signal?: AbortSignal | undefined; expectedDigest?: Digest | undefined; what: string; image?: string },
+  opts: {
+    tmpdir?: string | undefined
+    signal?: AbortSignal | undefined
+    expectedDigest?: Digest | undefined
+    what: string
+    image?: string
+  },
 ): Promise<SpooledBlob> {
   const path = newTempPath(opts.tmpdir, 'skiff-blob')
   const remove = async (): Promise<void> => {
@@ -37,5 +43,10 @@ export async function spoolBlob(
     await remove()
     throw isWriteFailure(e) ? writeError(e, `a temp file in ${dirname(path)}`, opts.image ?? opts.what) : e
   }
-  return { digest: hasher.digest, size: hasher.size, open: () => createReadStream(path, { highWaterMark: BLOB_READ_CHUNK }), remove }
+  return {
+    digest: hasher.digest,
+    size: hasher.size,
+    open: () => createReadStream(path, { highWaterMark: BLOB_READ_CHUNK }),
+    remove,
+  }
 }

@@ -33,7 +33,8 @@ function parseNumeric(buf: Buffer, start: number, end: number, what: string): nu
   }
   const s = cString(buf, start, end).trim()
   if (s === '') return 0
-  if (!/^[0-7]+$/.test(s)) throw new SkiffError('ERR_INVALID_LAYOUT', `invalid tar header: ${what} "${s}" is not an octal number`)
+  if (!/^[0-7]+$/.test(s))
+    throw new SkiffError('ERR_INVALID_LAYOUT', `invalid tar header: ${what} "${s}" is not an octal number`)
   return parseInt(s, 8)
 }
 

@@ -27,7 +27,10 @@ const MAX_LINK_DEPTH = 16
  */
 export function safeEntryName(name: string, what = 'entry'): string {
   if (name.startsWith('/')) {
-    throw new SkiffError('ERR_UNSAFE_PATH', `unsafe tar ${what} "${name}": absolute paths are not allowed in an image archive`)
+    throw new SkiffError(
+      'ERR_UNSAFE_PATH',
+      `unsafe tar ${what} "${name}": absolute paths are not allowed in an image archive`,
+    )
   }
   const n = posix.normalize(name)
   if (n === '..' || n.startsWith('../')) {
@@ -63,9 +66,15 @@ export class TarIndex {
       if (entry.type === 'file') return entry
       if (entry.type === 'symlink') {
         if (entry.linkname.startsWith('/')) {
-          throw new SkiffError('ERR_UNSAFE_PATH', `unsafe symbolic link "${entry.name}" -> "${entry.linkname}" in ${this.path}: absolute targets are not allowed`)
+          throw new SkiffError(
+            'ERR_UNSAFE_PATH',
+            `unsafe symbolic link "${entry.name}" -> "${entry.linkname}" in ${this.path}: absolute targets are not allowed`,
+          )
         }
-        const target = safeEntryName(posix.join(posix.dirname(entry.name), entry.linkname), `link target of "${entry.name}"`)
+        const target = safeEntryName(
+          posix.join(posix.dirname(entry.name), entry.linkname),
+          `link target of "${entry.name}"`,
+        )
         entry = this.entries.get(target)
       } else if (entry.type === 'hardlink') {
         entry = this.entries.get(safeEntryName(entry.linkname, `link target of "${entry.name}"`))
@@ -73,7 +82,8 @@ export class TarIndex {
         throw new SkiffError('ERR_INVALID_LAYOUT', `"${entry.name}" in ${this.path} is not a regular file`)
       }
     }
-    if (entry) throw new SkiffError('ERR_INVALID_LAYOUT', `too many levels of links resolving "${name}" in ${this.path}`)
+    if (entry)
+      throw new SkiffError('ERR_INVALID_LAYOUT', `too many levels of links resolving "${name}" in ${this.path}`)
     return undefined
   }
 }
@@ -99,7 +109,8 @@ export async function scanTar(path: string): Promise<TarIndex> {
       const h = decodeHeader(block)
       const dataAt = pos + BLOCK
       pos = dataAt + paddedSize(h.size)
-      if (dataAt + h.size > fileSize) throw new SkiffError('ERR_INVALID_LAYOUT', `${path}: truncated tar archive (entry "${h.name}")`)
+      if (dataAt + h.size > fileSize)
+        throw new SkiffError('ERR_INVALID_LAYOUT', `${path}: truncated tar archive (entry "${h.name}")`)
       if (h.typeflag === 'L' || h.typeflag === 'K' || h.typeflag === 'x' || h.typeflag === 'g') {
         if (h.size > MAX_META_SIZE) throw new SkiffError('ERR_INVALID_LAYOUT', `${path}: tar extended header too large`)
         const data = Buffer.alloc(h.size)
@@ -118,7 +129,8 @@ export async function scanTar(path: string): Promise<TarIndex> {
         const paxSize = pax.get('size')
         if (paxSize !== undefined) {
           size = Number(paxSize)
-          if (!Number.isSafeInteger(size) || size < 0) throw new SkiffError('ERR_INVALID_LAYOUT', `${path}: invalid PAX size for "${name}"`)
+          if (!Number.isSafeInteger(size) || size < 0)
+            throw new SkiffError('ERR_INVALID_LAYOUT', `${path}: invalid PAX size for "${name}"`)
           pos = dataAt + paddedSize(size)
         }
       }

@@ -29,7 +29,12 @@ export class TarWriter {
   }
 
   /** Writes a file entry of exactly `size` bytes from `stream`. */
-  async addFile(name: string, size: number, stream: Readable | AsyncIterable<Buffer> | Iterable<Buffer>, signal?: AbortSignal): Promise<void> {
+  async addFile(
+    name: string,
+    size: number,
+    stream: Readable | AsyncIterable<Buffer> | Iterable<Buffer>,
+    signal?: AbortSignal,
+  ): Promise<void> {
     this.check()
     const entryDone = this.entryPromise()
     const entry = this.pack.entry({ ...BASE, name, size, type: 'file' }, entryDone.callback)
@@ -41,10 +46,15 @@ export class TarWriter {
         const chunk = c as Buffer
         signal?.throwIfAborted()
         written += chunk.length
-        if (written > size) throw new SkiffError('ERR_SIZE_MISMATCH', `${name}: more data than the expected ${size} bytes`)
+        if (written > size)
+          throw new SkiffError('ERR_SIZE_MISMATCH', `${name}: more data than the expected ${size} bytes`)
         if (!entry.write(chunk)) await this.race(new Promise<void>((r) => entry.once('drain', () => r(undefined))))
       }
-      if (written !== size) throw new SkiffError('ERR_SIZE_MISMATCH', `${name}: got ${written} bytes, expected ${size}; the source is truncated`)
+      if (written !== size)
+        throw new SkiffError(
+          'ERR_SIZE_MISMATCH',
+          `${name}: got ${written} bytes, expected ${size}; the source is truncated`,
+        )
       entry.end(undefined)
       await this.race(entryDone.promise)
     } catch (e) {
@@ -83,7 +93,11 @@ export class TarWriter {
 
   private check(): void {
     if (this.failure !== undefined) {
-      throw new SkiffError('ERR_IO', `writing the archive failed earlier: ${(this.failure as Error).message ?? String(this.failure)}`, { cause: this.failure })
+      throw new SkiffError(
+        'ERR_IO',
+        `writing the archive failed earlier: ${(this.failure as Error).message ?? String(this.failure)}`,
+        { cause: this.failure },
+      )
     }
     if (this.finished) throw new SkiffError('ERR_INVALID_ARGUMENT', 'the archive is already finished')
   }

@@ -21,9 +21,15 @@ describe('TarfileReader.fromStream', () => {
         const tmp = join(dir, 'tmp')
         await mkdir(tmp)
         const a = await legacyArchive([{ spec: smallImage('s'), repoTags: ['s:1'] }])
-        const reader = await TarfileReader.fromStream(Readable.from([encode(a.tar)]), { tmpdir: tmp, image: 'docker-daemon:s:1' })
+        const reader = await TarfileReader.fromStream(Readable.from([encode(a.tar)]), {
+          tmpdir: tmp,
+          image: 'docker-daemon:s:1',
+        })
         try {
-          assert.deepEqual(reader.items.map((i) => i.RepoTags), [['s:1']])
+          assert.deepEqual(
+            reader.items.map((i) => i.RepoTags),
+            [['s:1']],
+          )
           const cfg = await reader.readEntry(reader.items[0]!.Config, 'config')
           assert.ok(cfg.equals(a.built[0]!.config))
           assert.equal((await readdir(tmp)).length, 1)

@@ -56,7 +56,13 @@ describe('tar index', () => {
     await withTempDir(async (dir) => {
       const long = `${'p'.repeat(120)}/${'q'.repeat(120)}.bin`
       const path = join(dir, 'pax.tar')
-      await writeFile(path, await tarEntries([{ name: long, data: 'pax long name' }, { name: 'after', data: 'next entry' }]))
+      await writeFile(
+        path,
+        await tarEntries([
+          { name: long, data: 'pax long name' },
+          { name: 'after', data: 'next entry' },
+        ]),
+      )
       const index = await scanTar(path)
       assert.equal(await contentOf(index, long), 'pax long name')
       assert.equal(await contentOf(index, 'after'), 'next entry')
@@ -68,7 +74,11 @@ describe('tar index', () => {
     assert.equal(safeEntryName('./a//b/'), 'a/b')
     assert.equal(safeEntryName('a/../b'), 'b')
     for (const bad of ['/etc/passwd', '../x', 'a/../../x', '..']) {
-      assert.throws(() => safeEntryName(bad), (e: SkiffError) => e.code === 'ERR_UNSAFE_PATH', bad)
+      assert.throws(
+        () => safeEntryName(bad),
+        (e: SkiffError) => e.code === 'ERR_UNSAFE_PATH',
+        bad,
+      )
     }
     await withTempDir(async (dir) => {
       const path = join(dir, 'links.tar')
@@ -83,10 +93,22 @@ describe('tar index', () => {
         ]),
       )
       const index = await scanTar(path)
-      assert.throws(() => index.resolve('out'), (e: SkiffError) => e.code === 'ERR_UNSAFE_PATH')
-      assert.throws(() => index.resolve('abs'), (e: SkiffError) => e.code === 'ERR_UNSAFE_PATH')
-      assert.throws(() => index.resolve('loop1'), (e: SkiffError) => e.code === 'ERR_INVALID_LAYOUT')
-      assert.throws(() => index.resolve('dir'), (e: SkiffError) => e.code === 'ERR_INVALID_LAYOUT')
+      assert.throws(
+        () => index.resolve('out'),
+        (e: SkiffError) => e.code === 'ERR_UNSAFE_PATH',
+      )
+      assert.throws(
+        () => index.resolve('abs'),
+        (e: SkiffError) => e.code === 'ERR_UNSAFE_PATH',
+      )
+      assert.throws(
+        () => index.resolve('loop1'),
+        (e: SkiffError) => e.code === 'ERR_INVALID_LAYOUT',
+      )
+      assert.throws(
+        () => index.resolve('dir'),
+        (e: SkiffError) => e.code === 'ERR_INVALID_LAYOUT',
+      )
     })
   })
 
@@ -95,7 +117,10 @@ describe('tar index', () => {
       const good = await tarEntries([{ name: 'big', data: Buffer.alloc(5000, 1) }])
       const cut = join(dir, 'cut.tar')
       await writeFile(cut, good.subarray(0, 2048))
-      await assert.rejects(scanTar(cut), (e: SkiffError) => e.code === 'ERR_INVALID_LAYOUT' && /truncated/.test(e.message))
+      await assert.rejects(
+        scanTar(cut),
+        (e: SkiffError) => e.code === 'ERR_INVALID_LAYOUT' && /truncated/.test(e.message),
+      )
       const junk = join(dir, 'junk.tar')
       await writeFile(junk, Buffer.alloc(1024, 0x41))
       await assert.rejects(scanTar(junk), (e: SkiffError) => e.code === 'ERR_INVALID_LAYOUT')
