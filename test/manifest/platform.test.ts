@@ -184,7 +184,8 @@ test('chooseInstance: other architectures: the wanted variant, else none; no var
 test('chooseInstance: the whole message, code and image', () => {
   const l = oci({ digest: d('8'), size: 1 }, entry('linux', 'arm', 'v7'), entry('linux', 'amd64'))
   const msg = 'choosing image instance: no image found in image index for architecture s390x, variant "", OS linux '
-  const hint = '; choose one with --override-os/--override-arch/--override-variant or copy all with --all'
+  // the library names options; the CLI shows them as --override-os/--override-arch/--override-variant and --all
+  const hint = '; choose one with `platform` or copy all with `multiArch: "all"`'
   assert.throws(
     () => chooseInstance(l, { os: 'linux', architecture: 's390x' }),
     (e: unknown) =>

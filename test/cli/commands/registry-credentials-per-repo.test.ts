@@ -148,8 +148,9 @@ describe('credentials per repository namespace, two pulls in one process', () =>
         )
         assert.match(
           r.stderr,
-          /skiff: debug: registry: > GET http:\/\/<redacted>@127\.0\.0\.1:\d+\/token/,
-          'the token request is logged, user-info redacted',
+          // the HTTP layer logs origin + path, so a realm's user-info is not even there to redact
+          /skiff: debug: registry: > GET http:\/\/127\.0\.0\.1:\d+\/token/,
+          'the token request is logged, without user-info',
         )
         assert.ok(!r.stderr.includes('realm-S3cret-pw'), 'the password in the URL never appears')
         assert.ok(!r.stderr.includes('svc-user:'), 'nor the user-info')
