@@ -11,9 +11,23 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObj
 
 export class PolicyFormatError extends Error {}
 
-function describe(c: string | undefined): string {
-  if (c === undefined) return 'end of input'
-  return `character ${JSON.stringify(c).replace(/^"|"$/g, "'")}`
+const GO_ESCAPES: Record<number, string> = { 7: 'a', 8: 'b', 9: 't', 10: 'n', 11: 'v', 12: 'f', 13: 'r', 0x5c: '\\' }
+
+/**
+ * The character at `text[i]` as encoding/json's quoteChar prints it: Go's scanner works on bytes, so
+ * a non-ASCII character is its first UTF-8 byte read as a rune (é → 'Ã'); `'` is `'\''`, `"` is
+ * `'"'`, and strconv.Quote's escapes (\t, \x01, \\) stand for what is not printable.
+ */
+function quoteChar(text: string, i: number): string {
+  const c = text[i]!
+  if (c === "'") return "'\\''"
+  if (c === '"') return `'"'`
+  const b = Buffer.from(String.fromCodePoint(text.codePointAt(i)!))[0]!
+  const hex = b.toString(16).padStart(2, '0')
+  // a UTF-8 lead byte is 0xc2–0xf4, a printable rune in Go: only ASCII needs escapes
+  const q =
+    GO_ESCAPES[b] !== undefined ? `\\${GO_ESCAPES[b]}` : b < 0x20 || b === 0x7f ? `\\x${hex}` : String.fromCharCode(b)
+  return `'${q}'`
 }
 
 /** Parses JSON text; throws PolicyFormatError with Go-like messages. */
@@ -24,7 +38,7 @@ export function parseStrictJson(text: string): JsonValue {
   }
   const fail = (context: string): never => {
     if (i >= text.length) throw new PolicyFormatError('unexpected end of JSON input')
-    throw new PolicyFormatError(`invalid ${describe(text[i])} ${context}`)
+    throw new PolicyFormatError(`invalid character ${quoteChar(text, i)} ${context}`)
   }
   const value = (): JsonValue => {
     ws()
@@ -91,7 +105,7 @@ export function parseStrictJson(text: string): JsonValue {
       }
     }
     const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i))
-    if (m && m[0] !== '' && m[0] !== '-') {
+    if (m) {
       i += m[0].length
       return Number(m[0])
     }
@@ -105,7 +119,7 @@ export function parseStrictJson(text: string): JsonValue {
       else if (text.charCodeAt(i) < 0x20) fail('in string literal')
       i++
     }
-    if (i >= text.length) fail('in string literal')
+    if (i >= text.length) throw new PolicyFormatError('unexpected end of JSON input')
     i++
     try {
       return JSON.parse(text.slice(start, i)) as string

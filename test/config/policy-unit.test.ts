@@ -513,6 +513,8 @@ test('parsing: the strict reader takes escapes, numbers and literals as JSON doe
     '-0',
     '10',
     '-1.5',
+    '1.25',
+    '-0.125e3',
     '2e10',
     '2E+10',
     '2e-10',
@@ -601,4 +603,27 @@ test('parsing: identities as parsed, field names in messages, "type" anywhere, w
     '{"default":[{"type":"insecureAcceptAnything"}],"transports":{"oci":{"/a":[{"type":"reject"}],"/a":[]}}}',
     'Duplicate key "/a"',
   )
+})
+
+test("parsing: syntax errors name the character as Go's encoding/json quotes it (recorded with skopeo 1.9.3)", () => {
+  // skopeo --policy F copy …: "Error loading trust policy: invalid policy in \"F\": MESSAGE"
+  const cases: Array<[string, string]> = [
+    ['{"default" "x"}', `invalid character '"' after object key`],
+    ["{'a': 1}", `invalid character '\\'' looking for beginning of object key string`],
+    ['{"a\x01": 1}', `invalid character '\\x01' in string literal`],
+    ['{\\}', `invalid character '\\\\' looking for beginning of object key string`],
+    ['{é}', `invalid character 'Ã' looking for beginning of object key string`],
+    ['{"a": "\t"}', `invalid character '\\t' in string literal`],
+    ['{"a": \x7f}', `invalid character '\\x7f' looking for beginning of value`],
+    ['{"default": [{"type": "reject", "x": 1.25e3x}]}', `invalid character 'x' after object key:value pair`],
+    ['{"default": "x', 'unexpected end of JSON input'],
+    ['{"default"', 'unexpected end of JSON input'],
+  ]
+  for (const [text, message] of cases) {
+    assert.throws(
+      () => parsePolicy(text, getTransport),
+      (e: unknown) => e instanceof PolicyFormatError && e.message === message,
+      JSON.stringify(text),
+    )
+  }
 })
