@@ -12,10 +12,11 @@ type Obj = Record<string, unknown>
 
 /** Go's time.Time JSON round trip: RFC3339Nano, trailing fractional zeros trimmed, +00:00 → Z. */
 export function goTime(s: string): string {
-  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$/i.exec(s)
+  // case-sensitive, as Go's time.Parse(RFC3339): a lower-case "t" or "z" is refused
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$/.exec(s)
   if (!m) throw new SkiffError('ERR_MANIFEST_INVALID', `invalid timestamp "${s}" in image config`)
   const frac = (m[2] ?? '').slice(0, 9).replace(/0+$/, '')
-  const zone = m[3]!.toUpperCase() === 'Z' || m[3] === '+00:00' || m[3] === '-00:00' ? 'Z' : m[3]!
+  const zone = m[3] === '+00:00' || m[3] === '-00:00' ? 'Z' : m[3]!
   return `${m[1]}${frac ? `.${frac}` : ''}${zone}`
 }
 

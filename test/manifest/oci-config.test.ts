@@ -80,6 +80,9 @@ test('goTime: RFC3339Nano as Go writes it back', () => {
     '2020-01-02T03:04:05Zx',
     '2020-01-02T03:04:05.Z',
     '2020-01-02T03:04:05+0200',
+    // Go's time.Parse(RFC3339) is case-sensitive
+    '2020-01-02T03:04:05z',
+    '2020-01-02t03:04:05Z',
   ]) {
     assert.throws(
       () => goTime(bad),
