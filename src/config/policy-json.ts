@@ -143,7 +143,7 @@ export function jsonKind(v: JsonValue | undefined): string {
 /** The first JSON token of a value as Go's %#v prints it (json.Delim('[') is "["). */
 function goToken(v: JsonValue): string {
   if (Array.isArray(v)) return '"["'
-  if (v === null) return '<nil>'
+  if (v === null) return '"%!s(<nil>)"' // fmt's %s of a nil json.Token, inside the message's quotes
   if (typeof v === 'string') return JSON.stringify(v)
   return String(v)
 }

@@ -27,7 +27,9 @@ import {
 const KEY_TYPES = ['GPGKeys', 'signedByGPGKeys', 'X509Certificates', 'signedByX509CAs'] as const
 
 function typeOf(v: JsonValue): string {
-  // newPolicyRequirementFromJSON reads "type" leniently first, then parses strictly by type.
+  // newPolicyRequirementFromJSON reads "type" leniently first, then parses strictly by type; Go
+  // unmarshals null into that struct without error, so null has type "" (refused as unknown)
+  if (v === null) return ''
   const entries = paranoidObject(v, () => true)
   const t = entries.find(([k]) => k === 'type')?.[1]
   if (t === undefined || t === null) return ''
@@ -272,11 +274,12 @@ export function parsePolicy(text: string, lookupTransport: (name: string) => Pol
   for (const [k, v] of paranoidObject(root, (key) => key === 'default' || key === 'transports')) {
     if (k === 'default') def = parseRequirements(v)
     else {
-      if (v === null) continue
+      // policyTransportsMap and policyTransportScopes unmarshal null through
+      // paranoidUnmarshalJSONObject too, which refuses it ("JSON object expected")
       for (const [name, scopesJson] of paranoidObject(v, () => true)) {
         const transport = lookupTransport(name)
         const scopes = new Map<string, PolicyRequirement[]>()
-        if (scopesJson !== null) {
+        {
           let reason = ''
           const valid = (scope: string): boolean => {
             if (scope === '' || !transport) return true
