@@ -63,7 +63,8 @@ export function schema1ToConfig(m: Schema1Manifest, diffIDs: string[]): Buffer {
   }
   const out: Record<string, unknown> = { ...raw }
   for (const k of ['id', 'parent', 'parent_id', 'layer_id', 'throwaway', 'Size']) delete out[k]
-  out.rootfs = { type: 'layers', diff_ids: diffIDs }
+  // Schema2RootFS's diff_ids is omitempty: an image of throwaway layers only has none
+  out.rootfs = diffIDs.length ? { type: 'layers', diff_ids: diffIDs } : { type: 'layers' }
   out.history = history
   return Buffer.from(goMarshal(goMap(out)))
 }

@@ -95,6 +95,14 @@ test('schema1ToConfig: history fields only when set; fields dropped; keys sorted
   )
 })
 
+test('schema1ToConfig: an image of throwaway layers only has no diff_ids (Schema2RootFS: omitempty)', () => {
+  const m = schema1([{ id: 'top', os: 'linux', throwaway: true }])
+  assert.equal(
+    schema1ToConfig(m, []).toString(),
+    '{"history":[{"created":"0001-01-01T00:00:00Z","empty_layer":true}],"os":"linux","rootfs":{"type":"layers"}}',
+  )
+})
+
 test('schema1: a v1Compatibility that is not JSON names its entry', () => {
   const m = schema1([{ id: 'top' }, 'not json'])
   for (const f of [() => schema1Layers(m), () => schema1ToConfig(m, [])]) {
