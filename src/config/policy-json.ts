@@ -19,9 +19,7 @@ const GO_ESCAPES: Record<number, string> = { 7: 'a', 8: 'b', 9: 't', 10: 'n', 11
  * `'"'`, and strconv.Quote's escapes (\t, \x01, \\) stand for what is not printable.
  */
 function quoteChar(text: string, i: number): string {
-  const c = text[i]!
-  if (c === "'") return "'\\''"
-  if (c === '"') return `'"'`
+  if (text[i] === "'") return "'\\''"
   const b = Buffer.from(String.fromCodePoint(text.codePointAt(i)!))[0]!
   const hex = b.toString(16).padStart(2, '0')
   // a UTF-8 lead byte is 0xc2–0xf4, a printable rune in Go: only ASCII needs escapes
@@ -172,7 +170,9 @@ export function exactFields(v: JsonValue, fields: string[]): Map<string, JsonVal
   return m
 }
 
+/** A string field; null leaves Go's zero value (""), as encoding/json does. */
 export function asString(v: JsonValue, field: string): string {
+  if (v === null) return ''
   if (typeof v !== 'string')
     throw new PolicyFormatError(
       `json: cannot unmarshal ${jsonKind(v)} into Go value of type string (field ${JSON.stringify(field)})`,
@@ -180,7 +180,9 @@ export function asString(v: JsonValue, field: string): string {
   return v
 }
 
+/** A []string field; null is a nil slice, as encoding/json does. */
 export function asStringArray(v: JsonValue, field: string): string[] {
+  if (v === null) return []
   if (!Array.isArray(v))
     throw new PolicyFormatError(
       `json: cannot unmarshal ${jsonKind(v)} into Go value of type []string (field ${JSON.stringify(field)})`,

@@ -614,6 +614,13 @@ test("parsing: syntax errors name the character as Go's encoding/json quotes it 
     ['{\\}', `invalid character '\\\\' looking for beginning of object key string`],
     ['{é}', `invalid character 'Ã' looking for beginning of object key string`],
     ['{"a": "\t"}', `invalid character '\\t' in string literal`],
+    // strconv.Quote's escapes (the other control characters cannot be between tokens: whitespace or invalid)
+    ['{"a": "\x07\b\n\v\f\r"}', `invalid character '\\a' in string literal`],
+    ['{"a": "\b"}', `invalid character '\\b' in string literal`],
+    ['{"a": "\n"}', `invalid character '\\n' in string literal`],
+    ['{"a": "\v"}', `invalid character '\\v' in string literal`],
+    ['{"a": "\f"}', `invalid character '\\f' in string literal`],
+    ['{"a": "\r"}', `invalid character '\\r' in string literal`],
     ['{"a": \x7f}', `invalid character '\\x7f' looking for beginning of value`],
     ['{"default": [{"type": "reject", "x": 1.25e3x}]}', `invalid character 'x' after object key:value pair`],
     ['{"default": "x', 'unexpected end of JSON input'],
