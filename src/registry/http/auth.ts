@@ -7,7 +7,13 @@
  */
 import { MAX_ERROR_BODY_SIZE } from '../../util/limits.js'
 import { withHeader } from './headers.js'
-import { Relay, type Controller, type Handler, type Interceptor, type SkiffDispatchOptions } from './types.js'
+import {
+  ReDispatchingHandler,
+  type Controller,
+  type Handler,
+  type Interceptor,
+  type SkiffDispatchOptions,
+} from './types.js'
 
 type Headers = Record<string, string | string[] | undefined>
 
@@ -35,9 +41,7 @@ function replayable(body: SkiffDispatchOptions['body']): boolean {
   return body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array
 }
 
-class AuthHandler implements Handler {
-  private readonly relay = new Relay()
-  private started = false
+class AuthHandler extends ReDispatchingHandler {
   private second = false
   /** A 401 held back while the provider decides: its status line, headers and (bounded) body. */
   private held:
@@ -48,8 +52,10 @@ class AuthHandler implements Handler {
     private readonly dispatch: (opts: SkiffDispatchOptions, handler: Handler) => boolean,
     private readonly opts: AuthDispatchOptions,
     private readonly auth: AuthProvider,
-    private readonly handler: Handler,
-  ) {}
+    handler: Handler,
+  ) {
+    super(handler)
+  }
 
   send(): void {
     this.auth.header().then(
@@ -60,22 +66,6 @@ class AuthHandler implements Handler {
       },
       (e: unknown) => this.handler.onResponseError?.(this.relay, e as Error),
     )
-  }
-
-  onRequestStart(c: Controller, context: unknown): void {
-    this.relay.attach(c)
-    if (this.started) return
-    this.started = true
-    this.handler.onRequestStart?.(this.relay, context)
-  }
-
-  onRequestUpgrade(
-    c: Controller,
-    status: number,
-    headers: Headers,
-    socket: Parameters<NonNullable<Handler['onRequestUpgrade']>>[3],
-  ): void {
-    this.handler.onRequestUpgrade?.(this.relay, status, headers, socket)
   }
 
   onResponseStart(_c: Controller, status: number, headers: Headers, message?: string): void {

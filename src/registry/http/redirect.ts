@@ -7,7 +7,7 @@
 import { SkiffError } from '../../errors.js'
 import { withoutHeaders } from './headers.js'
 import {
-  Relay,
+  ReDispatchingHandler,
   urlOf,
   type AnswerContext,
   type Controller,
@@ -27,12 +27,10 @@ export function redirects(): Interceptor {
   }
 }
 
-class RedirectHandler implements Handler {
-  private readonly relay = new Relay()
+class RedirectHandler extends ReDispatchingHandler {
   private readonly context: AnswerContext
   private readonly firstOrigin: string
   private hops = 0
-  private started = false
   /** Where the current answer sends us (its body is dropped); undefined: forward the answer. */
   private next: URL | undefined
   private seeOther = false
@@ -40,8 +38,9 @@ class RedirectHandler implements Handler {
   constructor(
     private readonly dispatch: (opts: SkiffDispatchOptions, handler: Handler) => boolean,
     private opts: SkiffDispatchOptions,
-    private readonly handler: Handler,
+    handler: Handler,
   ) {
+    super(handler)
     const url = urlOf(opts)
     this.firstOrigin = url.origin
     this.context = { url, method: opts.method }
@@ -51,20 +50,9 @@ class RedirectHandler implements Handler {
     return this.dispatch(this.opts, this)
   }
 
-  onRequestStart(c: Controller): void {
-    this.relay.attach(c)
-    if (this.started) return
-    this.started = true
-    this.handler.onRequestStart?.(this.relay, this.context)
-  }
-
-  onRequestUpgrade(
-    c: Controller,
-    status: number,
-    headers: Parameters<NonNullable<Handler['onRequestUpgrade']>>[2],
-    socket: Parameters<NonNullable<Handler['onRequestUpgrade']>>[3],
-  ): void {
-    this.handler.onRequestUpgrade?.(this.relay, status, headers, socket)
+  /** The handler above learns which URL and method answered (send() reads it). */
+  protected override contextFor(): unknown {
+    return this.context
   }
 
   onResponseStart(

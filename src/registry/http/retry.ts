@@ -8,7 +8,14 @@
  */
 import { noDebugLog, type DebugLog } from '../log.js'
 import { isRetryable, isRetryableStatus, isUnreachable, retryAfterMs, RetryBudget, sleep } from '../../util/retry.js'
-import { Relay, urlOf, type Controller, type Handler, type Interceptor, type SkiffDispatchOptions } from './types.js'
+import {
+  ReDispatchingHandler,
+  urlOf,
+  type Controller,
+  type Handler,
+  type Interceptor,
+  type SkiffDispatchOptions,
+} from './types.js'
 
 export interface RetryDefaults {
   /** Retries of a request that brings no budget (default 3). */
@@ -47,9 +54,7 @@ function replayable(body: SkiffDispatchOptions['body']): boolean {
   return body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array
 }
 
-class RetryHandler implements Handler {
-  private readonly relay = new Relay()
-  private started = false
+class RetryHandler extends ReDispatchingHandler {
   /** The current answer was passed on to the handler above. */
   private forwarding = false
   /** The current answer is being dropped for a retry after this many ms. */
@@ -58,11 +63,13 @@ class RetryHandler implements Handler {
   constructor(
     private readonly dispatch: (opts: SkiffDispatchOptions, handler: Handler) => boolean,
     private readonly opts: SkiffDispatchOptions,
-    private readonly handler: Handler,
+    handler: Handler,
     private readonly budget: RetryBudget,
     private readonly describe: (e: unknown, opts: SkiffDispatchOptions) => unknown,
     private readonly log: DebugLog,
-  ) {}
+  ) {
+    super(handler)
+  }
 
   start(): boolean {
     return this.dispatch(this.opts, this)
@@ -84,22 +91,6 @@ class RetryHandler implements Handler {
       },
       (e: unknown) => this.handler.onResponseError?.(this.relay, e as Error),
     )
-  }
-
-  onRequestStart(c: Controller, context: unknown): void {
-    this.relay.attach(c)
-    if (this.started) return
-    this.started = true
-    this.handler.onRequestStart?.(this.relay, context)
-  }
-
-  onRequestUpgrade(
-    c: Controller,
-    status: number,
-    headers: Headers,
-    socket: Parameters<NonNullable<Handler['onRequestUpgrade']>>[3],
-  ): void {
-    this.handler.onRequestUpgrade?.(this.relay, status, headers, socket)
   }
 
   onResponseStart(_c: Controller, status: number, headers: Headers, message?: string): void {

@@ -75,3 +75,35 @@ export class Relay implements Controller {
 export function urlOf(opts: Dispatcher.DispatchOptions): URL {
   return new URL(opts.path, opts.origin)
 }
+
+/**
+ * The base of a handler that may dispatch its request more than once (auth, retry, redirect): the
+ * handler above sees one Relay controller and one onRequestStart, whatever the attempts.
+ */
+export abstract class ReDispatchingHandler implements Handler {
+  protected readonly relay = new Relay()
+  private started = false
+
+  constructor(protected readonly handler: Handler) {}
+
+  /** The request context the handler above is given (default: the first attempt's). */
+  protected contextFor(context: unknown): unknown {
+    return context
+  }
+
+  onRequestStart(c: Controller, context: unknown): void {
+    this.relay.attach(c)
+    if (this.started) return
+    this.started = true
+    this.handler.onRequestStart?.(this.relay, this.contextFor(context))
+  }
+
+  onRequestUpgrade(
+    _c: Controller,
+    status: number,
+    headers: Parameters<NonNullable<Handler['onRequestUpgrade']>>[2],
+    socket: Parameters<NonNullable<Handler['onRequestUpgrade']>>[3],
+  ): void {
+    this.handler.onRequestUpgrade?.(this.relay, status, headers, socket)
+  }
+}
