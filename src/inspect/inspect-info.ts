@@ -5,7 +5,7 @@
 import { SkiffError } from '../errors.js'
 import { MT } from '../manifest/media-types.js'
 import type { ImageManifest, Schema1Manifest } from '../manifest/types.js'
-import { GoTime, NIL_MAP, NIL_PTR, NIL_SLICE, goMap, goStruct } from '../go/values.js'
+import { type GoNil, GoTime, NIL_MAP, NIL_PTR, NIL_SLICE, goMap, goStruct } from '../go/values.js'
 import { goUnmarshal } from './go-decode.js'
 import { ociImage, schema2V1Image } from './config-types.js'
 
@@ -116,7 +116,8 @@ export interface OutputFields {
   /** The Docker reference name (repository, no tag) when the transport has one. */
   name?: string
   digest: string
-  repoTags: string[]
+  /** The repository's tags; Go's nil slice (null) when the registry refused the list. */
+  repoTags: string[] | GoNil
   info: ImageInspectInfo
   /** Include LayersData (upstream skopeo ≥ 1.6 does; Debian's skopeo 1.9.3 build has no such field). */
   layersData?: boolean

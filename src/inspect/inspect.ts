@@ -11,6 +11,8 @@ import { chooseImage, readConfig, readTopManifest } from './image-data.js'
 import { goUnmarshal } from './go-decode.js'
 import { ociImage } from './config-types.js'
 import { buildInspectOutput, checkNotArtifact, imageInspectInfo, schema1InspectInfo } from './inspect-info.js'
+import { type GoNil, NIL_SLICE } from '../go/values.js'
+import { registryErrorEntries } from '../registry/errors.js'
 
 export { buildInspectOutput } from './inspect-info.js'
 
@@ -28,6 +30,8 @@ export interface InspectOptions {
   listTags?: boolean
   /** Include LayersData in the inspect object (default true, as upstream skopeo). */
   layersData?: boolean
+  /** Problems that do not stop the inspection (skopeo logs them as warnings). */
+  onWarning?: (message: string) => void
 }
 
 export type InspectResult =
@@ -61,10 +65,18 @@ export async function inspectImage(source: ImageSource, opts: InspectOptions = {
 
   const info =
     m.kind === 'schema1' ? schema1InspectInfo(m, what) : imageInspectInfo(m, await readConfig(source, m), what)
-  let repoTags: string[] = []
+  let repoTags: string[] | GoNil = []
   // RepoTags come from sources that can list their repository's tags (registries), as in skopeo.
   if (opts.listTags !== false && source.listTags) {
-    repoTags = await source.listTags()
+    try {
+      repoTags = await source.listTags()
+    } catch (e) {
+      // Registries that block the tag list (ECR without ecr:ListImages: DENIED) or do not implement
+      // it (public.ecr.aws: 404 page not found) do not stop inspect; skopeo warns and prints null.
+      if (!isTagListRefusal(e)) throw e
+      opts.onWarning?.('Registry disallows tag list retrieval; skipping')
+      repoTags = NIL_SLICE
+    }
   }
   const name = source.reference.dockerReference()?.name
   return {
@@ -77,4 +89,39 @@ export async function inspectImage(source: ImageSource, opts: InspectOptions = {
       ...(name ? { name } : {}),
     }),
   }
+}
+
+/** The error codes docker/distribution's errcode package knows; any other code parses as UNKNOWN. */
+const KNOWN_CODES = new Set([
+  'UNKNOWN',
+  'UNSUPPORTED',
+  'UNAUTHORIZED',
+  'DENIED',
+  'UNAVAILABLE',
+  'TOOMANYREQUESTS',
+  'DIGEST_INVALID',
+  'SIZE_INVALID',
+  'NAME_INVALID',
+  'TAG_INVALID',
+  'NAME_UNKNOWN',
+  'MANIFEST_UNKNOWN',
+  'MANIFEST_INVALID',
+  'MANIFEST_UNVERIFIED',
+  'MANIFEST_BLOB_UNKNOWN',
+  'BLOB_UNKNOWN',
+  'BLOB_UPLOAD_UNKNOWN',
+  'BLOB_UPLOAD_INVALID',
+  'PAGINATION_NUMBER_INVALID',
+  'RANGE_INVALID',
+])
+
+/**
+ * skopeo's test of a tag-list failure inspect may skip: the first error entry is DENIED, or an
+ * unknown code (UNKNOWN after Go's parse) whose message is exactly "404 page not found".
+ */
+function isTagListRefusal(e: unknown): boolean {
+  const first = registryErrorEntries(e)?.[0]
+  if (!first) return false
+  if (first.code === 'DENIED') return true
+  return (first.code === 'UNKNOWN' || !KNOWN_CODES.has(first.code)) && first.message === '404 page not found'
 }

@@ -58,6 +58,22 @@ export class RegistryError extends SkiffError {
   }
 }
 
+/** A not-found answer (exit 2) that keeps what the registry said, as RegistryError does. */
+export class RegistryImageNotFoundError extends ImageNotFoundError {
+  readonly status: number
+  readonly registryErrors: RegistryErrorEntry[]
+  constructor(message: string, status: number, entries: RegistryErrorEntry[], options?: SkiffErrorOptions) {
+    super(message, options)
+    this.status = status
+    this.registryErrors = entries
+  }
+}
+
+/** The error entries of a registry's answer behind `e`, if `e` is one. */
+export function registryErrorEntries(e: unknown): RegistryErrorEntry[] | undefined {
+  return e instanceof RegistryError || e instanceof RegistryImageNotFoundError ? e.registryErrors : undefined
+}
+
 export function parseRegistryErrors(text: string): RegistryErrorEntry[] {
   try {
     const j = JSON.parse(text) as { errors?: unknown }
@@ -143,7 +159,7 @@ export function registryErrorFrom(status: number, text: string, ctx: ErrorContex
     codes.has('MANIFEST_UNKNOWN') ||
     (status === 404 && ctx.notFound === 'image' && !codes.has('BLOB_UNKNOWN'))
   ) {
-    return new ImageNotFoundError(`${head}: image not found (${detail})`, opts)
+    return new RegistryImageNotFoundError(`${head}: image not found (${detail})`, status, entries, opts)
   }
   if (status === 401 || codes.has('UNAUTHORIZED') || status === 403 || codes.has('DENIED')) {
     const st = status === 401 || status === 403 ? status : codes.has('DENIED') ? 403 : 401

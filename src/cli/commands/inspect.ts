@@ -11,6 +11,7 @@ import { isJsonFormat, renderUserFormat } from '../format/template.js'
 import { singleImageOptions } from '../options/image.js'
 import { runWithRetry, withBudget } from '../options/retry.js'
 import { UsageError } from '../usage-error.js'
+import { logrusLine } from '../logrus-line.js'
 
 export async function run(args: string[], flags: FlagValues, ctx: CommandContext): Promise<number> {
   if (args.length !== 1) throw new UsageError('Exactly one argument expected')
@@ -30,6 +31,7 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
           raw: flags.bool('raw') ?? false,
           config: flags.bool('config') ?? false,
           listTags: !(flags.bool('no-tags') ?? false),
+          onWarning: (message) => ctx.stderr.write(`${logrusLine('warning', message)}\n`),
           ...(platform ? { platform } : {}),
         })
       } finally {

@@ -28,6 +28,11 @@ export interface ProxyBehaviour {
   resetRequests?: { times?: number; match?: RequestMatcher }
   /** Blob GETs (default matcher): send `afterBytes` body bytes, then destroy the connection. */
   resetBlobGet?: { afterBytes: number; /** default 1 */ times?: number; match?: RequestMatcher }
+  /**
+   * Answer every matching request with `status` and `body` (JSON), without forwarding: a registry
+   * that refuses one endpoint, as ECR refuses the tag list without ecr:ListImages.
+   */
+  refuse?: { status: number; body: unknown; match: RequestMatcher }
   /** Answer 429 with Retry-After (default "1") `times` times (default 1); default matcher: every request. */
   tooManyRequests?: { times?: number; retryAfter?: number | string; match?: RequestMatcher }
   /** Answer `status` (default 503) `times` times, then pass; default matcher: every request. */
@@ -74,6 +79,7 @@ export type Fault =
   | 'range-ignored'
   | 'padded'
   | 'upload-reset'
+  | 'refused'
 
 export interface ProxyEntry extends RequestInfo {
   /** status sent to the client (0 until the response starts) */
@@ -382,6 +388,7 @@ export async function startProxy(
   let tooManyLeft = behaviour.tooManyRequests ? (behaviour.tooManyRequests.times ?? 1) : 0
   let resetsLeft = behaviour.resetBlobGet ? (behaviour.resetBlobGet.times ?? 1) : 0
   const isUnavailable = matcherOf(behaviour.unavailable?.match, () => true)
+  const isRefused = matcherOf(behaviour.refuse?.match, () => false)
   const isTooMany = matcherOf(behaviour.tooManyRequests?.match, () => true)
   const isResetTarget = matcherOf(behaviour.resetBlobGet?.match, isBlobGet)
   const takeReset = (info: RequestInfo): number | undefined => {
@@ -487,6 +494,10 @@ export async function startProxy(
       entry.fault = 'request-reset'
       req.socket.resetAndDestroy()
       return
+    }
+    if (behaviour.refuse && isRefused(info)) {
+      finish(behaviour.refuse.status, 'refused')
+      return answerAfterBody(req, res, behaviour.refuse.status, {}, behaviour.refuse.body, countIn)
     }
     if (unavailableLeft > 0 && isUnavailable(info)) {
       unavailableLeft--
