@@ -93,7 +93,7 @@ export class TemplateParser {
           continue
         }
         if (kw === 'define' || kw === 'template' || kw === 'block')
-          throw this.err(first.pos, `{{${kw}}} is not supported in --format templates`)
+          throw this.err(first.pos, `{{${kw}}} is not supported in templates (skiff implements no named templates)`)
         list.push({ t: 'action', pipe: this.pipeline(toks, 'command'), pos: it.pos })
       }
       if (ends.length) throw this.err(this.text.length, 'unexpected EOF')

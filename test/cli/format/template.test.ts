@@ -92,6 +92,8 @@ test('control structures: if/else if/else, with, range over slices and maps, var
   assert.throws(() => r('{{$y}}'), /undefined variable "\$y"/)
   assert.throws(() => r('{{if .Name}}'), /unexpected EOF/)
   assert.throws(() => r('{{end}}'), /unexpected \{\{end\}\}/)
+  for (const kw of ['define "x"', 'template "x"', 'block "x" .'])
+    assert.throws(() => r(`{{${kw}}}{{end}}`), /is not supported in templates \(skiff implements no named templates\)/)
 })
 
 test('whitespace trimming, comments, string escapes, parenthesized pipelines, pipes', () => {
