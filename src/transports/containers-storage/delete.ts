@@ -1,0 +1,16 @@
+/** `skopeo delete containers-storage:…`: the image and the layers no other image or container uses. */
+import type { TransportOptions } from '../types.js'
+import { runStoreCli } from './cli.js'
+import type { ContainersStorageReference } from './reference.js'
+import { requireStore } from './source.js'
+import { findImage, listImages, notResolved } from './store-model.js'
+
+export async function deleteStorageImage(reference: ContainersStorageReference, opts: TransportOptions): Promise<void> {
+  await requireStore(reference)
+  const run = { image: reference.toString(), signal: opts.signal }
+  const images = await listImages(reference.store, run)
+  const ref = reference.expand(images)
+  const image = findImage(ref, images)
+  if (!image) throw notResolved(ref)
+  await runStoreCli(reference.store, ['delete-image', image.id], run)
+}
