@@ -1,11 +1,11 @@
 /** `skopeo delete containers-storage:…`: the image and the layers no other image or container uses. */
 import type { TransportOptions } from '../types.js'
 import { runStoreCli } from './cli.js'
-import type { ContainersStorageReference } from './reference.js'
+import type { StorageRef } from './types.js'
 import { requireStore } from './source.js'
 import { findImage, listImages, notResolved } from './store-model.js'
 
-export async function deleteStorageImage(reference: ContainersStorageReference, opts: TransportOptions): Promise<void> {
+export async function deleteStorageImage(reference: StorageRef, opts: TransportOptions): Promise<void> {
   await requireStore(reference)
   const run = { image: reference.toString(), signal: opts.signal }
   const images = await listImages(reference.store, run)

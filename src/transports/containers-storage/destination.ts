@@ -35,15 +35,8 @@ import { StagedDestination } from '../shared/staged-destination.js'
 import type { DestinationProperties, PutBlobOptions, ReuseOptions, TransportOptions } from '../types.js'
 import { CliError, runStoreCli, runStoreCliJson, type RunOptions } from './cli.js'
 import { runCommit, type BigDataItem } from './commit-script.js'
-import type { ContainersStorageReference } from './reference.js'
-import {
-  DEFAULT_MANIFEST_KEY,
-  listImages,
-  listLayers,
-  manifestKey,
-  signatureKey,
-  type LayerRecord,
-} from './store-model.js'
+import type { LayerRecord, StorageRef } from './types.js'
+import { DEFAULT_MANIFEST_KEY, listImages, listLayers, manifestKey, signatureKey } from './store-model.js'
 
 interface Staged {
   file: string
@@ -68,7 +61,7 @@ class StorageImageDestination extends StagedDestination {
   private signatures: { blob: Buffer; sizes: number[] } | undefined
 
   constructor(
-    override readonly reference: ContainersStorageReference,
+    override readonly reference: StorageRef,
     private readonly dir: string,
     private layers: LayerRecord[],
     private readonly opts: TransportOptions,
@@ -292,7 +285,7 @@ class StorageImageDestination extends StagedDestination {
 }
 
 export async function openStorageDestination(
-  reference: ContainersStorageReference,
+  reference: StorageRef,
   opts: TransportOptions,
 ): Promise<StorageImageDestination> {
   const run = { image: reference.toString(), signal: opts.signal }

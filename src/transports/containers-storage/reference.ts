@@ -8,16 +8,16 @@
 import { ImageNotFoundError, InvalidReferenceError } from '../../errors.js'
 import { isValidDigest } from '../../digest/digest.js'
 import { parseDockerReferenceWithDefaultTag, type DockerReference } from '../../reference/docker-reference.js'
-import type { ImageDestination, ImageSource, ImageTransport, TransportOptions, ImageReference } from '../types.js'
+import type { ImageDestination, ImageSource, ImageTransport, TransportOptions } from '../types.js'
 import { storePolicyString, storeString, type Store } from './store-spec.js'
-import type { ImageRecord } from './store-model.js'
+import type { ImageRecord, StorageRef } from './types.js'
 
 export const TRANSPORT_NAME = 'containers-storage'
 
 const FULL_ID = /^[a-f0-9]{64}$/
 const MIN_TRUNCATED_ID = 3
 
-export class ContainersStorageReference implements ImageReference {
+export class ContainersStorageReference implements StorageRef {
   constructor(
     readonly transport: ImageTransport,
     readonly store: Store,

@@ -21,7 +21,7 @@ import { registerTempPath, unregisterTempPath } from '../../util/cleanup.js'
 import { makeTempDir } from '../../util/temp-owner.js'
 import type { ImageSource, TransportOptions } from '../types.js'
 import { runStoreCli, type RunOptions } from './cli.js'
-import type { ContainersStorageReference } from './reference.js'
+import type { ImageRecord, LayerRecord, StorageRef } from './types.js'
 import {
   DEFAULT_MANIFEST_KEY,
   findImage,
@@ -31,8 +31,6 @@ import {
   manifestKey,
   notResolved,
   signatureKey,
-  type ImageRecord,
-  type LayerRecord,
 } from './store-model.js'
 
 /** Big-data items other than manifests and signatures (the config) read into memory: 16 MiB. */
@@ -44,7 +42,7 @@ interface SignatureMetadata {
 }
 
 /** Fails clearly when the graph root is not there (reading must never create a store). */
-export async function requireStore(ref: ContainersStorageReference): Promise<void> {
+export async function requireStore(ref: StorageRef): Promise<void> {
   try {
     const st = await stat(ref.store.graphRoot)
     if (st.isDirectory()) return
@@ -63,7 +61,7 @@ class StorageImageSource implements ImageSource {
   private n = 0
 
   constructor(
-    readonly reference: ContainersStorageReference,
+    readonly reference: StorageRef,
     private readonly image: ImageRecord,
     private readonly opts: TransportOptions,
   ) {}
@@ -206,10 +204,7 @@ class StorageImageSource implements ImageSource {
   }
 }
 
-export async function openStorageSource(
-  reference: ContainersStorageReference,
-  opts: TransportOptions,
-): Promise<ImageSource> {
+export async function openStorageSource(reference: StorageRef, opts: TransportOptions): Promise<ImageSource> {
   await requireStore(reference)
   const images = await listImages(reference.store, { image: reference.toString(), signal: opts.signal })
   const ref = reference.expand(images)

@@ -8,30 +8,8 @@
 import { ImageNotFoundError } from '../../errors.js'
 import { parseNormalizedReference } from '../../reference/docker-reference.js'
 import { runStoreCliJson, type RunOptions } from './cli.js'
-import type { ContainersStorageReference } from './reference.js'
+import type { ImageRecord, LayerRecord, StorageRef } from './types.js'
 import type { Store } from './store-spec.js'
-
-export interface ImageRecord {
-  id: string
-  digest?: string
-  names?: string[]
-  layer?: string
-  metadata?: string
-  'big-data-names'?: string[]
-  'big-data-sizes'?: Record<string, number>
-  'big-data-digests'?: Record<string, string>
-  created?: string
-}
-
-export interface LayerRecord {
-  id: string
-  parent?: string
-  'compressed-diff-digest'?: string
-  'compressed-size'?: number
-  'diff-digest'?: string
-  'diff-size'?: number
-  flags?: Record<string, unknown>
-}
 
 /** Big-data key of the manifest with `digest` (storage.ImageDigestManifestBigDataNamePrefix). */
 export function manifestKey(digest: string): string {
@@ -77,7 +55,7 @@ function matchesRepo(img: ImageRecord, repo: string): boolean {
   })
 }
 
-export function notResolved(ref: ContainersStorageReference): ImageNotFoundError {
+export function notResolved(ref: StorageRef): ImageNotFoundError {
   return new ImageNotFoundError(
     `reference "${ref.stringWithinTransport()}" does not resolve to an image ID: identifier is not an image`,
     { image: ref.toString() },
@@ -85,7 +63,7 @@ export function notResolved(ref: ContainersStorageReference): ImageNotFoundError
 }
 
 /** The image `ref` names, or undefined when there is none (resolveImage's ErrNoSuchImage). */
-export function findImage(ref: ContainersStorageReference, images: ImageRecord[]): ImageRecord | undefined {
+export function findImage(ref: StorageRef, images: ImageRecord[]): ImageRecord | undefined {
   let found: ImageRecord | undefined
   if (ref.id === undefined && ref.named) {
     const name = ref.named.toString()
