@@ -24,7 +24,7 @@ import { runStoreCli, type RunOptions } from './cli.js'
 import type { ImageRecord, LayerRecord, StorageRef } from './types.js'
 import {
   DEFAULT_MANIFEST_KEY,
-  findImage,
+  resolveImage,
   layerChain,
   listImages,
   listLayers,
@@ -208,7 +208,6 @@ export async function openStorageSource(reference: StorageRef, opts: TransportOp
   await requireStore(reference)
   const images = await listImages(reference.store, { image: reference.toString(), signal: opts.signal })
   const ref = reference.expand(images)
-  const image = findImage(ref, images)
-  if (!image) throw notResolved(ref)
+  const image = resolveImage(ref, images)
   return new StorageImageSource(ref, image, opts)
 }

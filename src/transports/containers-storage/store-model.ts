@@ -62,8 +62,12 @@ export function notResolved(ref: StorageRef): ImageNotFoundError {
   )
 }
 
-/** The image `ref` names, or undefined when there is none (resolveImage's ErrNoSuchImage). */
-export function findImage(ref: StorageRef, images: ImageRecord[]): ImageRecord | undefined {
+/**
+ * The image `ref` names (containers/image's resolveImage), or ImageNotFoundError with its message:
+ * "does not resolve to an image ID" for a name, "image not known" for an ID, "identifier is not an
+ * image" for an image of another repository.
+ */
+export function resolveImage(ref: StorageRef, images: ImageRecord[]): ImageRecord {
   let found: ImageRecord | undefined
   if (ref.id === undefined && ref.named) {
     const name = ref.named.toString()
@@ -73,9 +77,21 @@ export function findImage(ref: StorageRef, images: ImageRecord[]): ImageRecord |
       found = images.find((i) => imageDigests(i).includes(d) && matchesRepo(i, ref.named!.name))
     }
   }
-  if (!found && ref.id !== undefined) found = images.find((i) => i.id === ref.id)
-  if (!found) return undefined
-  if (ref.named && !matchesRepo(found, ref.named.name)) return undefined
+  if (!found) {
+    if (ref.id === undefined) throw notResolved(ref)
+    found = images.find((i) => i.id === ref.id)
+    if (!found)
+      throw new ImageNotFoundError(`reading image "${ref.id}": locating image with ID "${ref.id}": image not known`, {
+        image: ref.toString(),
+      })
+  }
+  if (ref.named && !matchesRepo(found, ref.named.name))
+    throw new ImageNotFoundError(
+      `${ref.toString()}: identifier is not an image (no image of ${ref.named.name} has that ID)`,
+      {
+        image: ref.toString(),
+      },
+    )
   return found
 }
 
