@@ -256,8 +256,9 @@ class StorageImageDestination extends StagedDestination {
     await writeFile(files.manifest, bytes)
     await writeFile(files.sig, sig.blob)
     const bigData: BigDataItem[] = [
-      { key: manifestKey(digest), file: files.manifest },
+      // "manifest" first: what podman reads of every image it lists.
       { key: DEFAULT_MANIFEST_KEY, file: files.manifest },
+      { key: manifestKey(digest), file: files.manifest },
       { key: m.config.digest, file: files.config },
     ]
     if (sig.sizes.length > 0) bigData.push({ key: 'signatures', file: files.sig })

@@ -3,11 +3,15 @@
  * missing image exits 2 with skopeo's message, a store that does not exist is not created by a read.
  */
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { makeTestStore, type TestStore } from '../../helpers/containers-storage.js'
 import { skopeo } from '../../helpers/tools.js'
+import { getRawManifest } from '../../../src/index.js'
+import { ImageNotFoundError } from '../../../src/errors.js'
 import { skiff } from '../../cli/run-skiff.js'
 import { storeSuite } from './suite.js'
 
@@ -52,5 +56,35 @@ describe('containers-storage: errors as the CLI reports them', { timeout: 60_000
     const empty = await skiff(['inspect', `containers-storage:${store.spec}`])
     assert.equal(empty.code, 1)
     assert.match(empty.stderr, /"" is an empty reference: invalid reference/)
+  })
+
+  it("waits while another process holds the store's lock (a POSIX fcntl lock, as podman takes)", async () => {
+    await store.cs(['images'])
+    const lockFile = join(store.graphRoot, 'vfs-images', 'images.lock')
+    // perl (Debian's perl-base, always there) takes the write lock podman takes while it changes images.json.
+    const holder = spawn(
+      'perl',
+      [
+        '-e',
+        'use Fcntl; open(my $fh, "+<", $ARGV[0]) or die "open: $!"; my $lk = pack("s s x4 q q i x4", F_WRLCK, 0, 0, 0, 0); fcntl($fh, F_SETLKW, $lk) or die "lock: $!"; $|=1; print "locked\\n"; sleep 60',
+        lockFile,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    )
+    try {
+      await Promise.race([
+        once(holder.stdout!, 'data'),
+        once(holder, 'exit').then(() => assert.fail('the lock holder could not take the lock')),
+      ])
+      let settled = false
+      const read = getRawManifest(store.ref('busybox:locked')).finally(() => (settled = true))
+      read.catch(() => undefined)
+      await new Promise((r) => setTimeout(r, 1500))
+      assert.equal(settled, false, 'the read waits for the lock')
+      holder.kill('SIGKILL')
+      await assert.rejects(read, ImageNotFoundError)
+    } finally {
+      holder.kill('SIGKILL')
+    }
   })
 })
