@@ -5,7 +5,7 @@
  * one, what it leaves out comes from storage.conf's graph root / run root, and a missing driver is
  * the driver the graph root already holds (a non-empty overlay/btrfs/zfs/… folder), else overlay.
  */
-import { readdirSync } from 'node:fs'
+import { statSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
 import { InvalidReferenceError } from '../../errors.js'
 import { loadStoreDefaults, type StorageConfOptions } from '../../config/storage-conf.js'
@@ -34,18 +34,17 @@ function invalid(input: string, why = 'invalid reference'): InvalidReferenceErro
   })
 }
 
-/** Drivers containers/storage prefers when the graph root already holds their data (vfs never counts). */
+/** Drivers containers/storage picks when the graph root already has their folder (scanPriorDrivers: vfs never counts). */
 const PRIOR_DRIVERS = ['overlay', 'btrfs', 'zfs', 'aufs', 'devicemapper']
 
 function priorDriver(graphRoot: string): string | undefined {
-  for (const d of PRIOR_DRIVERS) {
+  return PRIOR_DRIVERS.find((d) => {
     try {
-      if (readdirSync(resolve(graphRoot, d)).length > 0) return d
+      return statSync(resolve(graphRoot, d)).isDirectory()
     } catch {
-      // not there
+      return false
     }
-  }
-  return undefined
+  })
 }
 
 /**
