@@ -11,7 +11,8 @@ import { after, before, describe, it } from 'node:test'
 import { makeTestStore, type TestStore } from '../../helpers/containers-storage.js'
 import { skopeo } from '../../helpers/tools.js'
 import { getRawManifest } from '../../../src/index.js'
-import { ImageNotFoundError } from '../../../src/errors.js'
+import { ImageNotFoundError, SkiffError } from '../../../src/errors.js'
+import { smallImage, writeOciImage } from '../../helpers/fixtures.js'
 import { skiff } from '../../cli/run-skiff.js'
 import { storeSuite } from './suite.js'
 
@@ -85,6 +86,38 @@ describe('containers-storage: errors as the CLI reports them', { timeout: 60_000
       await assert.rejects(read, ImageNotFoundError)
     } finally {
       holder.kill('SIGKILL')
+    }
+  })
+
+  it('delete removes the image (podman no longer lists it); deleting it again exits 2', async () => {
+    const name = store.ref('localhost/to-delete:v1')
+    const layout = join(store.dir, 'del-layout')
+    await writeOciImage(layout, 'v1', smallImage('to-delete'))
+    const c = await skiff(['--insecure-policy', 'copy', '-q', `oci:${layout}:v1`, name])
+    assert.equal(c.code, 0, c.stderr)
+    const d = await skiff(['delete', name])
+    assert.equal(d.code, 0, d.stderr)
+    const list = await store.podman(['images', '--format', '{{.Repository}}:{{.Tag}}'])
+    assert.equal(list.code, 0, list.stderr)
+    assert.ok(!list.stdout.includes('localhost/to-delete'), list.stdout)
+    const again = await skiff(['delete', name])
+    assert.equal(again.code, 2, again.stderr)
+    assert.match(again.stderr, /does not resolve to an image ID/)
+  })
+
+  it('without the containers-storage program: one line naming the package', async () => {
+    const saved = process.env.PATH
+    process.env.PATH = join(store.dir, 'empty-path')
+    try {
+      await assert.rejects(
+        getRawManifest(store.ref('busybox:1')),
+        (e: unknown) =>
+          e instanceof SkiffError &&
+          e.code === 'ERR_UNSUPPORTED' &&
+          /needs the "containers-storage" program .*apt-get install -y containers-storage$/.test(e.message),
+      )
+    } finally {
+      process.env.PATH = saved
     }
   })
 })
