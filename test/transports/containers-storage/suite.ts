@@ -243,5 +243,46 @@ export function storeSuite(driver: 'vfs' | 'overlay'): void {
       ])
       assert.equal(cs.toString('utf8'), docker.manifest.toString('utf8'))
     })
+
+    it('an image stored with uncompressed layers comes out unchanged: the same manifest bytes, as skopeo', async () => {
+      const plain = join(store.dir, 'plain-layout')
+      const spec = whiteoutImage('oci')
+      const img = await writeOciImage(plain, 'v1', {
+        ...spec,
+        layers: spec.layers.map((l) => ({ ...l, compression: 'none' as const })),
+      })
+      const name = store.ref('localhost/plain:v1')
+      await copy(`oci:${plain}:v1`, name)
+      const out = join(store.dir, 'plain-out')
+      await copy(name, `dir:${out}`)
+      assert.equal(await readFile(join(out, 'manifest.json'), 'utf8'), img.manifest.toString('utf8'))
+      const theirs = join(store.dir, 'plain-skopeo')
+      const s = await skopeo(['copy', name, `dir:${theirs}`])
+      assert.equal(s.code, 0, s.stderr)
+      assert.equal(await readFile(join(theirs, 'manifest.json'), 'utf8'), img.manifest.toString('utf8'))
+    })
+
+    it('a layer the store holds on another parent is stored again under its new chain ID', async () => {
+      const mixed = join(store.dir, 'mixed-layout')
+      const first = whiteoutImage('oci').layers[0]!
+      const img = await writeOciImage(mixed, 'v1', { layers: [{ files: { 'base.txt': 'base\n' } }, first] })
+      // the second layer's blob is already in the store, as the base of the whiteout image
+      assert.equal(img.layers[1]!.digest, oci.layers[0]!.digest)
+      const name = 'localhost/mixed:v1'
+      await copy(`oci:${mixed}:v1`, store.ref(name))
+      const insp = await store.podman(['image', 'inspect', name])
+      assert.equal(insp.code, 0, insp.stderr)
+      assert.deepEqual(
+        (JSON.parse(insp.stdout)[0] as { RootFS: { Layers: string[] } }).RootFS.Layers,
+        img.layers.map((l) => l.diffID),
+      )
+      const mount = await store.podman(['image', 'mount', name])
+      assert.equal(mount.code, 0, mount.stderr)
+      try {
+        assert.deepEqual((await readdir(mount.stdout.trim())).sort(), ['base.txt', 'hello.txt', 'keep.txt'])
+      } finally {
+        assert.equal((await store.podman(['image', 'unmount', name])).code, 0)
+      }
+    })
   })
 }
