@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { makeTestStore, type TestStore } from '../../helpers/containers-storage.js'
 import { skopeo } from '../../helpers/tools.js'
+import { copy } from '../../helpers/skiff.js'
 import { getRawManifest } from '../../../src/index.js'
 import { ImageNotFoundError, SkiffError } from '../../../src/errors.js'
 import { smallImage, writeOciImage } from '../../helpers/fixtures.js'
@@ -119,5 +120,23 @@ describe('containers-storage: errors as the CLI reports them', { timeout: 60_000
     } finally {
       process.env.PATH = saved
     }
+  })
+
+  it('a config whose diff IDs lie: the copy fails naming the layer, and the store keeps neither the layer nor an image', async () => {
+    const layout = join(store.dir, 'lying-layout')
+    const wrong = `sha256:${'0'.repeat(64)}`
+    await writeOciImage(layout, 'v1', {
+      layers: [{ files: { 'x.txt': 'x\n' } }],
+      configExtra: { rootfs: { type: 'layers', diff_ids: [wrong] } },
+    })
+    const layersBefore = await store.cs(['layers', '--json'])
+    await assert.rejects(
+      copy(`oci:${layout}:v1`, store.ref('localhost/lying:v1')),
+      (e: unknown) => e instanceof SkiffError && e.code === 'ERR_DIGEST_MISMATCH' && e.message.includes(wrong),
+    )
+    assert.equal((await store.cs(['layers', '--json'])).stdout, layersBefore.stdout)
+    const images = await store.podman(['images', '--format', '{{.Repository}}'])
+    assert.equal(images.code, 0, images.stderr)
+    assert.ok(!images.stdout.includes('localhost/lying'))
   })
 })
