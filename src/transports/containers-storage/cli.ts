@@ -21,10 +21,6 @@ export interface RunOptions {
   signal?: AbortSignal | undefined
   /** The image the operation is for (messages). */
   image: string
-  /** Keep the process out of our process group (a commit that must finish even if skiff is killed). */
-  detached?: boolean
-  /** Where the program's stdout and stderr go instead of a pipe (file descriptors). */
-  stdio?: [number, number]
 }
 
 export class CliError extends SkiffError {
@@ -74,15 +70,14 @@ export function runStoreCli(store: Store, args: string[], opts: RunOptions): Pro
   return new Promise((resolvePromise, reject) => {
     const argv = [...storeArgs(store), ...args]
     const child = spawn(PROGRAM, argv, {
-      stdio: opts.stdio ? ['ignore', opts.stdio[0], opts.stdio[1]] : ['ignore', 'pipe', 'pipe'],
-      detached: opts.detached ?? false,
-      ...(opts.signal && !opts.detached ? { signal: opts.signal } : {}),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(opts.signal ? { signal: opts.signal } : {}),
     })
     const out: Buffer[] = []
     let outLen = 0
     let err = ''
     let failed: Error | undefined
-    child.stdout?.on('data', (c: Buffer) => {
+    child.stdout.on('data', (c: Buffer) => {
       outLen += c.length
       if (outLen > MAX_OUTPUT) {
         failed ??= new SkiffError(
@@ -97,7 +92,7 @@ export function runStoreCli(store: Store, args: string[], opts: RunOptions): Pro
       }
       out.push(c)
     })
-    child.stderr?.on('data', (c: Buffer) => {
+    child.stderr.on('data', (c: Buffer) => {
       if (err.length < MAX_STDERR) err += c.toString('utf8')
     })
     child.on('error', (e: NodeJS.ErrnoException) => {

@@ -19,7 +19,7 @@
  * leaves them (the next copy of the same layers reuses them; `podman image prune` does not see them,
  * `containers-storage delete-layer` removes them).
  */
-import { rm, writeFile } from 'node:fs/promises'
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { DigestMismatchError, SkiffError } from '../../errors.js'
@@ -27,7 +27,6 @@ import { digestHex, digestOf, type Digest } from '../../digest/digest.js'
 import { manifestDigest, parseManifest } from '../../manifest/parse.js'
 import { MT } from '../../manifest/media-types.js'
 import type { BlobInfo } from '../../manifest/types.js'
-import { readFile } from 'node:fs/promises'
 import { MAX_CONFIG_SIZE } from '../../util/limits.js'
 import { registerTempPath, unregisterTempPath } from '../../util/cleanup.js'
 import { makeTempDir, uniqueTempTag } from '../../util/temp-owner.js'
@@ -129,9 +128,9 @@ class StorageImageDestination extends StagedDestination {
   private async diffIDs(configDigest: Digest, layerCount: number): Promise<Digest[]> {
     const staged = this.staged.get(configDigest)
     if (!staged) throw new SkiffError('ERR_IO', `${this.image}: the image config was not stored`, { image: this.image })
-    const bytes = await readFile(staged.file)
-    if (bytes.length > MAX_CONFIG_SIZE)
+    if (staged.size > MAX_CONFIG_SIZE)
       throw new SkiffError('ERR_MANIFEST_INVALID', `${this.image}: the config is too large`, { image: this.image })
+    const bytes = await readFile(staged.file)
     let ids: unknown
     try {
       ids = (JSON.parse(bytes.toString('utf8')) as { rootfs?: { diff_ids?: unknown } }).rootfs?.diff_ids

@@ -10,7 +10,7 @@
 import { createReadStream } from 'node:fs'
 import { rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Readable } from 'node:stream'
+import { Readable } from 'node:stream'
 import { ImageNotFoundError, SkiffError } from '../../errors.js'
 import type { Digest } from '../../digest/digest.js'
 import { parseManifest } from '../../manifest/parse.js'
@@ -156,7 +156,6 @@ class StorageImageSource implements ImageSource {
     }
     if (this.has(info.digest)) {
       const bytes = await this.bigData(info.digest, MAX_BIG_DATA, `blob ${info.digest}`)
-      const { Readable } = await import('node:stream')
       return { stream: Readable.from([bytes]), size: bytes.length }
     }
     throw new ImageNotFoundError(`${this.name}: blob ${info.digest} is not in the store`, { image: this.name })
