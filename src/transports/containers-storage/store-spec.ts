@@ -86,7 +86,7 @@ export function parseStoreSpec(details: string, conf: StorageConfOptions = {}): 
   if ((graphRoot !== '' && !isAbsolute(graphRoot)) || (runRoot !== '' && !isAbsolute(runRoot)))
     throw invalid(details, 'path name is not absolute')
   if (graphRoot === '' && runRoot === '')
-    throw invalid(details, 'no storage runroot or graphroot specified: incomplete options')
+    throw invalid(details, 'no storage runroot or graphroot specified: missing necessary StoreOptions')
   if (graphRoot === '' || runRoot === '') {
     const d = loadStoreDefaults(conf)
     graphRoot ||= d.graphRoot
