@@ -1,5 +1,6 @@
 /** The transports this version implements (kept equal to transports/registry.ts's list by a test). */
 export const SUPPORTED_TRANSPORTS = [
+  'containers-storage',
   'dir',
   'docker',
   'docker-archive',

@@ -146,7 +146,8 @@ async function copySchema2(
   target: string,
 ): Promise<WrittenManifest> {
   refuseChangeUpFront(ctx, m, target)
-  const layers = await copyLayers(ctx, m.layers, false)
+  const physical = await layerInfosForCopy(ctx, m, input)
+  const layers = await copyLayers(ctx, physical, false)
   const flavor = flavorOf(target)!
   const srcFlavor = flavorOf(m.mediaType)!
   // Docker → OCI rewrites the config through the OCI struct, as containers/image does.
@@ -172,6 +173,25 @@ async function copySchema2(
   if (ctx.preserveDigests) refuseDigestChange(ctx, 'manifest')
   const bytes = convertImageManifest(m, flavor, layers, { ...m.config, digest: config.digest, size: config.size })
   return { bytes, mediaType: target, digest: digestOf(bytes) }
+}
+
+/**
+ * The layers to copy: the manifest's, or what the source says it can really serve
+ * (ImageSource.layerInfosForCopy: containers-storage serves uncompressed tars under their diff
+ * IDs). Different layers make the manifest change, as with containers/image's LayerInfosForCopy.
+ */
+async function layerInfosForCopy(ctx: CopyContext, m: ImageManifest, input: SingleImageInput): Promise<BlobInfo[]> {
+  if (!ctx.src.layerInfosForCopy) return m.layers
+  const physical = await ctx.src.layerInfosForCopy(input.asInstance ? digestOf(input.bytes) : undefined)
+  if (physical === undefined) return m.layers
+  if (physical.length !== m.layers.length)
+    throw new SkiffError(
+      'ERR_MANIFEST_INVALID',
+      `${ctx.srcName}: the manifest lists ${m.layers.length} layers but the source holds ${physical.length}`,
+    )
+  if (ctx.preserveDigests && physical.some((l, i) => l.digest !== m.layers[i]!.digest))
+    refuseDigestChange(ctx, 'manifest')
+  return physical
 }
 
 /** Stores a config the engine generated (converted), reusing it when the destination has it. */

@@ -11,11 +11,12 @@ import { dockerTransport } from './docker/transport.js'
 import { registryStorageTransport } from './registry-storage/transport.js'
 import { dockerDaemonTransport } from './docker-daemon/transport.js'
 import { sifTransport } from './sif/transport.js'
+import { containersStorageTransport } from './containers-storage/transport.js'
 
 const transports = new Map<string, ImageTransport>()
 
 /** Transports skopeo knows that skiff does not implement yet: a clear error instead of "unknown". */
-const PLANNED = new Set(['containers-storage', 'tarball', 'ostree'])
+const PLANNED = new Set(['tarball', 'ostree'])
 
 export function registerTransport(t: ImageTransport): void {
   transports.set(t.name, t)
@@ -30,6 +31,7 @@ for (const t of [
   dockerDaemonTransport,
   registryStorageTransport,
   sifTransport,
+  containersStorageTransport,
 ])
   registerTransport(t)
 

@@ -112,6 +112,14 @@ export interface ImageSource {
   getBlob(info: BlobInfo, opts?: { signal?: AbortSignal }): Promise<{ stream: Readable; size: number }>
   /** Signatures stored with the image (raw bytes), for `instance` or the top level. */
   getSignatures(instance?: Digest): Promise<Buffer[]>
+  /**
+   * Optional: the layer blobs this source can really serve for the image (`instance`: a list's
+   * child), when they differ from what its manifest lists, in the manifest's order — e.g.
+   * containers-storage keeps no compressed blobs and serves each layer as its uncompressed tar under
+   * the diff ID and the uncompressed media type. The engine copies these instead and writes a
+   * manifest naming them (containers/image's LayerInfosForCopy). undefined: the manifest's layers.
+   */
+  layerInfosForCopy?(instance?: Digest): Promise<BlobInfo[] | undefined>
   /** Tags known for this repository, when the source can list them cheaply (inspect RepoTags). */
   listTags?(): Promise<string[]>
   /**

@@ -53,7 +53,8 @@ const CASES: Case[] = [
     name: 'unknown transport',
     args: (t) => ['copy', 'foo:bar', `dir:${t}/out`],
     code: 1,
-    message: /^skiff: invalid image name "foo:bar": unknown transport "foo"; known transports: dir, docker, /,
+    message:
+      /^skiff: invalid image name "foo:bar": unknown transport "foo"; known transports: containers-storage, dir, docker, /,
   },
   {
     name: 'no transport',

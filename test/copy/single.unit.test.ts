@@ -133,3 +133,69 @@ describe('copySingleImage', () => {
     assert.ok(!dest.calls.some((c) => c.includes(foreign.digest)))
   })
 })
+
+/** A source that, like containers-storage, serves each layer uncompressed under its diff ID. */
+class UncompressedLayersSource extends FakeSource {
+  readonly asked: (Digest | undefined)[] = []
+  constructor(
+    private readonly img: BuiltImage,
+    private readonly tars: Buffer[],
+    private readonly count = tars.length,
+  ) {
+    super({ top: { bytes: img.manifest, mediaType: img.mediaType }, blobs: [img.config, ...tars] })
+  }
+  async layerInfosForCopy(instance?: Digest): Promise<{ digest: Digest; size: number; mediaType: string }[]> {
+    this.asked.push(instance)
+    return this.tars
+      .slice(0, this.count)
+      .map((t) => ({ digest: sha256(t), size: t.length, mediaType: MT.OCI_LAYER_TAR }))
+  }
+}
+
+describe('copySingleImage with ImageSource.layerInfosForCopy', () => {
+  const tarsOf = async (img: BuiltImage): Promise<Buffer[]> => {
+    const { gunzipSync } = await import('node:zlib')
+    return img.layers.map((l) => gunzipSync(l.bytes))
+  }
+
+  it('copies the layers the source serves and writes a manifest naming them (as containers/image)', async () => {
+    const img = await fourLayers()
+    const tars = await tarsOf(img)
+    const src = new UncompressedLayersSource(img, tars)
+    const dest = new FakeDestination()
+    const out = await copySingleImage(copyContext(src, dest), top(img))
+    const m = dest.topJson()
+    assert.deepEqual(
+      m.layers!.map((l) => [l.digest, l.size, l.mediaType]),
+      img.layers.map((l) => [l.diffID, tars[img.layers.indexOf(l)]!.length, MT.OCI_LAYER_TAR]),
+    )
+    assert.equal(m.config!.digest, img.configDigest)
+    assert.notEqual(out.digest, img.manifestDigest)
+    for (const l of img.layers) assert.ok(dest.blobs.has(l.diffID), 'stored under the diff ID')
+    assert.deepEqual(src.asked, [undefined])
+  })
+
+  it('asks for an instance of a list by its digest', async () => {
+    const img = await fourLayers()
+    const src = new UncompressedLayersSource(img, await tarsOf(img))
+    await copySingleImage(copyContext(src, new FakeDestination()), top(img, true))
+    assert.deepEqual(src.asked, [img.manifestDigest])
+  })
+
+  it('refuses a layer count that differs from the manifest, and --preserve-digests before anything is written', async () => {
+    const img = await fourLayers()
+    const tars = await tarsOf(img)
+    const short = new FakeDestination()
+    await assert.rejects(
+      copySingleImage(copyContext(new UncompressedLayersSource(img, tars, 3), short), top(img)),
+      (e: SkiffError) => e.code === 'ERR_MANIFEST_INVALID' && /lists 4 layers but the source holds 3/.test(e.message),
+    )
+    const kept = new FakeDestination()
+    await assert.rejects(
+      copySingleImage(copyContext(new UncompressedLayersSource(img, tars), kept, { preserveDigests: true }), top(img)),
+      (e: SkiffError) => e.code === 'ERR_PRESERVE_DIGESTS',
+    )
+    assert.equal(kept.blobs.size, 0)
+    assert.equal(short.blobs.size, 0)
+  })
+})

@@ -14,9 +14,12 @@
 //   SKIFF_KILL_AT=d:N      SIGKILL just before the N-th data write;
 //   SKIFF_KILL_AT=X:N+Dms  SIGKILL D ms after that step started (for the wait that follows the last
 //                          step, e.g. a daemon loading what was sent).
+//   SKIFF_KILL_SPAWN=1     also count starting a program (child_process.spawn) as a step, named
+//                          `spawn` with the command line (the containers-storage transport's steps).
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import net from 'node:net'
+import childProcess from 'node:child_process'
 import { syncBuiltinESMExports } from 'node:module'
 import { performance } from 'node:perf_hooks'
 
@@ -121,6 +124,11 @@ net.Socket.prototype.write = function (chunk, ...rest) {
   step(line ? 'request' : 'send', line ? `${line[1]} ${line[2]}` : '', size(chunk))
   return socketWrite.call(this, chunk, ...rest)
 }
+if (process.env.SKIFF_KILL_SPAWN === '1')
+  wrap(childProcess, 'spawn', (cmd, args) => [
+    'spawn',
+    [cmd, ...(Array.isArray(args) ? args : [])].join(' ').slice(0, 300),
+  ])
 syncBuiltinESMExports()
 
 if (tracePath) {

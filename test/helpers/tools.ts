@@ -15,6 +15,8 @@ const PACKAGE_OF: Record<string, string> = {
   umoci: 'umoci',
   'docker-registry': 'docker-registry',
   dockerd: 'docker.io',
+  podman: 'podman',
+  'containers-storage': 'containers-storage',
 }
 
 export function hasTool(name: string): boolean {

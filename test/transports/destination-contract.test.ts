@@ -14,7 +14,8 @@
  * registry, a shared oci: layout) may stay, unreferenced: another writer may be reusing them.
  * registry-storage leaves unreferenced blob data (and the store's folders) even in a store it
  * created, as distribution does (`garbage-collect` removes it; test/transports/registry-storage/
- * bad-input.test.ts asserts this). Everything else must go.
+ * bad-input.test.ts asserts this). containers-storage: touches the store only in commit (what is
+ * staged before lives in --tmpdir), so there too everything must go. Everything else must go.
  */
 import assert from 'node:assert/strict'
 import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
@@ -30,6 +31,7 @@ import { buildImage, sha256, smallImage, writeOciImage, type BuiltImage } from '
 import { startRegistry, type Registry } from '../helpers/registry/index.js'
 import { skopeo } from '../helpers/tools.js'
 import { isolateCache } from './docker/helpers.js'
+import { makeTestStore, type TestStore } from '../helpers/containers-storage.js'
 
 /** Every path under `root` (files, folders, symlinks), relative, sorted; [] when it does not exist. */
 async function tree(root: string): Promise<string[]> {
@@ -208,6 +210,38 @@ cases.push(local('docker-archive', 'docker', (d, n) => `docker-archive:${d}/a${n
       return [...r.stdout.split('\n').filter((l) => l !== ''), ...(await tree(dir())).map((p) => `tmpdir ${p}`)].sort()
     },
     visible: async (ref) => (await d!.docker(['image', 'inspect', ref.stringWithinTransport()])).code === 0,
+  })
+}
+
+{
+  let store: TestStore | undefined
+  const tmp = (): string => join(store!.dir, 'tmp')
+  cases.push({
+    name: 'containers-storage',
+    flavor: 'oci',
+    visibleAt: 'commit',
+    start: async () => {
+      store = await makeTestStore('vfs')
+      await mkdir(tmp())
+    },
+    stop: async () => {
+      await store?.close()
+    },
+    fresh: () => ({ ref: parseImageName(store!.ref(`localhost/contract/c${next()}:latest`)), opts: { tmpdir: tmp() } }),
+    // The store's images (with their names) and layers, as containers-storage lists them, and --tmpdir.
+    state: async () => {
+      const list = async (what: string): Promise<{ id: string; names?: string[] }[]> => {
+        const r = await store!.cs([what, '--json'])
+        assert.equal(r.code, 0, r.stderr)
+        return (JSON.parse(r.stdout.trim() || 'null') ?? []) as { id: string; names?: string[] }[]
+      }
+      return [
+        ...(await list('images')).map((i) => `image ${i.id} ${(i.names ?? []).join(',')}`),
+        ...(await list('layers')).map((l) => `layer ${l.id}`),
+        ...(await tree(tmp())).map((p) => `tmpdir ${p}`),
+      ].sort()
+    },
+    visible: (ref) => skopeoSees(ref.toString()),
   })
 }
 
