@@ -6,7 +6,7 @@
  */
 import { Readable } from 'node:stream'
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls'
-import { Agent, Pool, type Dispatcher } from 'undici'
+import type { Dispatcher } from 'undici'
 import { SkiffError, causeChain, opt, withOptions } from '../errors.js'
 import { VERSION } from '../version.js'
 import { caWithSystemRoots } from '../config/certs.js'
@@ -20,6 +20,7 @@ import { sizeLimits } from './http/size-limit.js'
 import type { AnswerContext } from './http/types.js'
 import { authentication, type AuthDispatchOptions, type AuthProvider } from './http/auth.js'
 import { userAgent } from './http/user-agent.js'
+import { Agent, Pool, request } from './http/undici-parts.js'
 import { noDebugLog, type DebugLog } from './log.js'
 
 export { retryAfterMs }
@@ -264,7 +265,7 @@ export class HttpClient {
       ...(req.auth ? { auth: req.auth } : {}),
     }
     try {
-      const r = await this.dispatcher.request(opts)
+      const r = await request(this.dispatcher, opts)
       const answered = r.context as AnswerContext | undefined
       const url = answered?.url instanceof URL ? answered.url : req.url
       return {
