@@ -5,7 +5,7 @@
  * sent to another origin).
  */
 import { Readable } from 'node:stream'
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls'
+import type { ConnectionOptions } from 'node:tls'
 import type { Dispatcher } from 'undici'
 import { SkiffError, causeChain, opt, withOptions } from '../errors.js'
 import { VERSION } from '../version.js'
@@ -20,10 +20,13 @@ import { sizeLimits } from './http/size-limit.js'
 import type { AnswerContext } from './http/types.js'
 import { authentication, type AuthDispatchOptions, type AuthProvider } from './http/auth.js'
 import { userAgent } from './http/user-agent.js'
+import { lazyBuiltin } from '../util/lazy-builtin.js'
 import { Agent, Pool, request } from './http/undici-parts.js'
 import { noDebugLog, type DebugLog } from './log.js'
 
 export { retryAfterMs }
+
+const tls = lazyBuiltin<typeof import('node:tls')>('node:tls')
 
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 export type Body = Buffer | string | Readable | undefined
@@ -194,7 +197,7 @@ export class HttpClient {
     }
     if (!/^[\d.]+$|:/.test(url.hostname)) opts.servername = url.hostname
     return new Promise((resolve) => {
-      const s = tlsConnect(opts)
+      const s = tls().connect(opts)
       const done = (e: Error | undefined): void => {
         clearTimeout(t)
         s.destroy()
