@@ -1,0 +1,84 @@
+/**
+ * A delaying TCP proxy for `npm run bench --latency-ms N`: listens on 127.0.0.1 (a free port) and
+ * forwards every connection to 127.0.0.1:upstreamPort, holding each chunk for N/2 ms in each
+ * direction, so every round trip through it takes N ms longer (a registry "far away"). Loopback
+ * only: it never connects anywhere else. Order is kept (one FIFO per direction); half-closes and
+ * resets are passed on after the same delay.
+ */
+import { createServer, connect, type Server, type Socket } from 'node:net'
+
+export interface DelayProxy {
+  /** 127.0.0.1:PORT, to use instead of the upstream's host */
+  host: string
+  close(): Promise<void>
+}
+
+/** Forwards `from` → `to`, each chunk (and the end) `delayMs` later than it arrived. */
+function pipeDelayed(from: Socket, to: Socket, delayMs: number): void {
+  const queue: Array<{ at: number; chunk: Buffer | null }> = []
+  let timer: NodeJS.Timeout | undefined
+  const drain = (): void => {
+    timer = undefined
+    const now = Date.now()
+    while (queue.length && queue[0]!.at <= now) {
+      const { chunk } = queue.shift()!
+      if (to.destroyed) return
+      if (chunk === null) to.end()
+      else if (!to.write(chunk)) {
+        from.pause()
+        to.once('drain', () => from.resume())
+      }
+    }
+    if (queue.length) timer = setTimeout(drain, queue[0]!.at - now)
+  }
+  const push = (chunk: Buffer | null): void => {
+    queue.push({ at: Date.now() + delayMs, chunk })
+    timer ??= setTimeout(drain, delayMs)
+  }
+  from.on('data', (c: Buffer) => push(c))
+  from.on('end', () => push(null))
+  from.on('close', () => {
+    // a reset (not a clean end) reaches the other side after the delay too
+    if (!from.readableEnded) setTimeout(() => to.destroy(), delayMs)
+  })
+}
+
+export async function startDelayProxy(upstreamPort: number, latencyMs: number): Promise<DelayProxy> {
+  const oneWay = latencyMs / 2
+  const sockets = new Set<Socket>()
+  const server: Server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (client) => {
+    sockets.add(client)
+    client.on('close', () => sockets.delete(client))
+    client.on('error', () => client.destroy())
+    // the connection itself costs a round trip (SYN, SYN-ACK): nothing passes before it
+    setTimeout(() => {
+      if (client.destroyed) return
+      const upstream = connect({ host: '127.0.0.1', port: upstreamPort, allowHalfOpen: true })
+      sockets.add(upstream)
+      upstream.on('close', () => sockets.delete(upstream))
+      for (const s of [client, upstream]) {
+        s.setNoDelay(true)
+        s.on('error', () => {
+          client.destroy()
+          upstream.destroy()
+        })
+      }
+      pipeDelayed(client, upstream, oneWay)
+      pipeDelayed(upstream, client, oneWay)
+      client.resume()
+    }, latencyMs)
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => resolve())
+  })
+  const port = (server.address() as { port: number }).port
+  return {
+    host: `127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy()
+        server.close(() => resolve())
+      }),
+  }
+}
