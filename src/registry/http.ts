@@ -314,6 +314,16 @@ function codeIn(e: unknown): string | undefined {
   return undefined
 }
 
+/** Whether a TLS handshake failed because the server answered in plain HTTP (not a TLS server). */
+export function answeredPlainHttp(e: unknown): boolean {
+  const tls = tlsErrorCode(e)
+  const msg = (e as Error | undefined)?.message ?? ''
+  return (
+    tls === 'ERR_SSL_WRONG_VERSION_NUMBER' ||
+    (tls !== undefined && /wrong version number|packet length too long|http request/i.test(msg))
+  )
+}
+
 /**
  * A network failure as a one-line SkiffError naming the registry and what to do (ECONNREFUSED,
  * ECONNRESET, ENOTFOUND, stalls, TLS); undefined for errors that are not network failures.
@@ -331,10 +341,7 @@ export function describeNetworkError(
   const opts = { cause: e }
   const tls = tlsErrorCode(e)
   const msg = (e as Error).message ?? String(e)
-  if (
-    tls === 'ERR_SSL_WRONG_VERSION_NUMBER' ||
-    /wrong version number|packet length too long|http request/i.test(tls ? msg : '')
-  ) {
+  if (answeredPlainHttp(e)) {
     return new SkiffError(
       'ERR_TLS',
       withOptions`${host} answered plain HTTP, not TLS (${where}); use ${opt('registry.tlsVerify', { value: false })} for it (or mark it insecure in registries.conf)`,
