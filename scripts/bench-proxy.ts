@@ -4,8 +4,14 @@
  * direction, so every round trip through it takes N ms longer (a registry "far away"). Loopback
  * only: it never connects anywhere else. Order is kept (one FIFO per direction); half-closes and
  * resets are passed on after the same delay.
+ *
+ * It runs in a child process of its own (`startDelayProxy`): the bench times commands with
+ * spawnSync, which blocks the bench's own event loop — a proxy there would forward nothing.
+ *   node --import tsx scripts/bench-proxy.ts UPSTREAM_PORT LATENCY_MS   (prints "listening HOST")
  */
+import { spawn } from 'node:child_process'
 import { createServer, connect, type Server, type Socket } from 'node:net'
+import { fileURLToPath } from 'node:url'
 
 export interface DelayProxy {
   /** 127.0.0.1:PORT, to use instead of the upstream's host */
@@ -43,7 +49,7 @@ function pipeDelayed(from: Socket, to: Socket, delayMs: number): void {
   })
 }
 
-export async function startDelayProxy(upstreamPort: number, latencyMs: number): Promise<DelayProxy> {
+async function serveDelayProxy(upstreamPort: number, latencyMs: number): Promise<string> {
   const oneWay = latencyMs / 2
   const sockets = new Set<Socket>()
   const server: Server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (client) => {
@@ -72,13 +78,40 @@ export async function startDelayProxy(upstreamPort: number, latencyMs: number): 
     server.once('error', reject)
     server.listen(0, '127.0.0.1', () => resolve())
   })
-  const port = (server.address() as { port: number }).port
+  return `127.0.0.1:${(server.address() as { port: number }).port}`
+}
+
+/** Starts the proxy in a child process; `close()` ends it. */
+export async function startDelayProxy(upstreamPort: number, latencyMs: number): Promise<DelayProxy> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(import.meta.url), String(upstreamPort), String(latencyMs)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  const host = await new Promise<string>((resolve, reject) => {
+    let out = ''
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString()
+      const m = /listening (\S+)\n/.exec(out)
+      if (m) resolve(m[1]!)
+    })
+    child.once('exit', (code) => reject(new Error(`the delay proxy exited (${code}) before listening`)))
+  })
   return {
-    host: `127.0.0.1:${port}`,
+    host,
     close: () =>
       new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy()
-        server.close(() => resolve())
+        if (child.exitCode !== null) return resolve()
+        child.once('exit', () => resolve())
+        child.kill()
       }),
   }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [port, latency] = process.argv.slice(2).map(Number)
+  if (!port || !(latency! >= 0)) throw new Error('usage: bench-proxy.ts UPSTREAM_PORT LATENCY_MS')
+  const host = await serveDelayProxy(port, latency!)
+  process.stdout.write(`listening ${host}\n`)
+  process.on('SIGTERM', () => process.exit(0))
 }
