@@ -130,6 +130,19 @@ export async function runSeedBench(o: SeedBenchOptions): Promise<string[]> {
         fifteen.map((img) => ['inspect', '--tls-verify=false', `docker://${src}/${img}`]),
       ),
     )
+    // the floor of any Node CLI: the same number of processes that only start Node (`node -e 0`)
+    await compare(
+      `floor: ${fifteen.length} \`node -e 0\` processes (skopeo: its ${fifteen.length} inspects)`,
+      '',
+      o.runs,
+      (tool) =>
+        tool === 'skiff'
+          ? { cmd: 'sh', argv: ['-c', fifteen.map(() => `${q(process.execPath)} -e 0`).join(' && ')] }
+          : script(
+              tool,
+              fifteen.map((img) => ['inspect', '--tls-verify=false', `docker://${src}/${img}`]),
+            ),
+    )
     const repos = busiestRepositories(corpus.images, 15)
     const tagCount = corpus.images.filter((i) => repos.includes(i.slice(0, i.lastIndexOf(':')))).length
     const perRepo = (tool: Tool, kind: 'docker' | 'dir', dest: string, flags: string[]): Cmd =>
