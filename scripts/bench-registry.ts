@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { startRegistry, type Registry } from '../test/helpers/registry/index.js'
 import { buildCorpus, pushCorpus, writeSyncYaml, type Corpus } from './bench-corpus.js'
 import { row, timed, type Cmd, type Sample } from './bench-util.js'
+import { startDelayProxy, type DelayProxy } from './bench-proxy.js'
 
 export interface RegistryBenchOptions {
   work: string
@@ -21,6 +22,8 @@ export interface RegistryBenchOptions {
   jobs: number
   skiffBin: string
   withSkopeo: boolean
+  /** extra round trip to the source registry, ms (0: none; scripts/bench-proxy.ts) */
+  latencyMs: number
   /** Also time skopeo's per-image copy loop (the seed's sync.sh), once. */
   skopeoLoop: boolean
   log: (s: string) => void
@@ -46,8 +49,11 @@ export async function runRegistryBench(o: RegistryBenchOptions): Promise<string[
   const { layout, corpus } = await buildCorpus(work, { images: o.images, manyTags: o.manyTags, largeMib: o.largeMib })
   const src = await startRegistry()
   const rows: string[] = []
+  let proxy: DelayProxy | undefined
   try {
     await pushCorpus(layout, corpus, src.host)
+    if (o.latencyMs > 0) proxy = await startDelayProxy(src.port, o.latencyMs)
+    const srcHost = proxy?.host ?? src.host
     rmSync(layout, { recursive: true, force: true })
     const viaCli = skiffHasSync(o.skiffBin)
     o.log(
@@ -56,11 +62,11 @@ export async function runRegistryBench(o: RegistryBenchOptions): Promise<string[
         : 'skiff: `skiff sync` not available yet; using scripts/bench-sync-driver.mjs (library, one process)',
     )
     const yaml = join(work, 'list.yaml')
-    await writeSyncYaml(yaml, src.host, [...corpus.list, corpus.large])
+    await writeSyncYaml(yaml, srcHost, [...corpus.list, corpus.large])
     const listFile = join(work, 'list.txt')
-    writeFileSync(listFile, [...corpus.list, corpus.large].map((r) => `${src.host}/${r}`).join('\n') + '\n')
+    writeFileSync(listFile, [...corpus.list, corpus.large].map((r) => `${srcHost}/${r}`).join('\n') + '\n')
     const manyFile = join(work, 'many.txt')
-    writeFileSync(manyFile, corpus.manyTags.map((t) => `${src.host}/${corpus.manyRepo}:${t}`).join('\n') + '\n')
+    writeFileSync(manyFile, corpus.manyTags.map((t) => `${srcHost}/${corpus.manyRepo}:${t}`).join('\n') + '\n')
     const tls = ['--src-tls-verify=false', '--dest-tls-verify=false']
     let n = 0
     const fresh = (): string => join(work, `r-${n++}`)
@@ -120,16 +126,7 @@ export async function runRegistryBench(o: RegistryBenchOptions): Promise<string[
       [`repo sync registry→registry (${corpus.manyTags.length} tags; sync --src docker)`],
       ['≤ 0.8×'],
       (dest, tool) => {
-        const argv = [
-          'sync',
-          '--src',
-          'docker',
-          '--dest',
-          'docker',
-          ...tls,
-          `${src.host}/${corpus.manyRepo}`,
-          dest.host,
-        ]
+        const argv = ['sync', '--src', 'docker', '--dest', 'docker', ...tls, `${srcHost}/${corpus.manyRepo}`, dest.host]
         return [tool === 'skiff' ? skiffSync(argv, ['--list', manyFile, '--dest', 'docker', dest.host]) : skopeo(argv)]
       },
     )
@@ -138,7 +135,7 @@ export async function runRegistryBench(o: RegistryBenchOptions): Promise<string[
       const argv = ['sync', '--src', 'yaml', '--dest', 'dir', ...tls, yaml, d]
       return [tool === 'skiff' ? skiffSync(argv, ['--list', listFile, '--dest', 'dir', d]) : skopeo(argv)]
     })
-    const large = `docker://${src.host}/${corpus.large}`
+    const large = `docker://${srcHost}/${corpus.large}`
     await compare(
       [
         'large image registry→registry',
@@ -163,11 +160,11 @@ export async function runRegistryBench(o: RegistryBenchOptions): Promise<string[
         const script = [...corpus.list, corpus.large]
           .map(
             (r) =>
-              `skopeo --insecure-policy copy -q ${tls.join(' ')} docker://${src.host}/${r} docker://${dest.host}/${r} || exit 1`,
+              `skopeo --insecure-policy copy -q ${tls.join(' ')} docker://${srcHost}/${r} docker://${dest.host}/${r} || exit 1`,
           )
           .join('\n')
         const s = timed({ cmd: 'sh', argv: ['-c', script] })
-        const r = `| skopeo per-image copy loop (sync.sh), ${nList} images, 1 run | – | ${s.seconds.toFixed(3)} | – | | – | – |`
+        const r = `| skopeo per-image copy loop (sync.sh), ${nList} images, 1 run | – | ${s.seconds.toFixed(3)} | – | | – | ${s.cpuSeconds.toFixed(2)} | – | ${(s.maxRssKiB / 1024).toFixed(0)} |`
         rows.push(r)
         o.log(r)
       } finally {
@@ -175,6 +172,7 @@ export async function runRegistryBench(o: RegistryBenchOptions): Promise<string[
       }
     }
   } finally {
+    await proxy?.close()
     await src.close()
   }
   return rows

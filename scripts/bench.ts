@@ -4,19 +4,26 @@
  *
  *   npm run bench [-- --runs N] [--reg-runs N] [--large-mib N] [--images N] [--many-tags N]
  *                 [--jobs N] [--no-local] [--no-registry] [--no-skopeo-loop]
+ *                 [--no-seed] [--seed-images N] [--seed-base-kib N] [--loop-runs N] [--latency-ms N]
  *
  * Local workloads: oci/docker-archive/dir conversions and `inspect` start-up. Registry workloads
  * (scripts/bench-registry.ts): list mirror, repo sync, registry→dir/oci/docker-archive, no-op re-sync.
+ * The seed's workloads (scripts/bench-seed.ts): its 143-image list in one process, its sync.sh (one
+ * copy process per image), 15 inspect processes, one sync process per repository. `--latency-ms N`
+ * puts a delaying TCP proxy (loopback) in front of the source registry of the registry and seed
+ * workloads. A quick run: `npm run bench -- --runs 1 --reg-runs 1 --loop-runs 1 --seed-images 30
+ * --large-mib 8 --images 24 --no-skopeo-loop`.
  */
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir, cpus, totalmem } from 'node:os'
+import { tmpdir, cpus, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { writeOciImage, smallImage } from '../test/helpers/fixtures.js'
 import { layerData } from './bench-corpus.js'
 import { HEADER, hasSkopeo, row, timed, type Sample } from './bench-util.js'
 import { runRegistryBench } from './bench-registry.js'
+import { runSeedBench } from './bench-seed.js'
 
 const args = process.argv.slice(2)
 const opt = (name: string, d: number): number => {
@@ -134,6 +141,22 @@ async function main(): Promise<void> {
           skiffBin,
           withSkopeo,
           skopeoLoop: !flag('no-skopeo-loop'),
+          latencyMs: opt('latency-ms', 0),
+          log,
+        })),
+      )
+    }
+    if (!flag('no-seed')) {
+      rows.push(
+        ...(await runSeedBench({
+          work,
+          runs: opt('reg-runs', 3),
+          loopRuns: opt('loop-runs', 1),
+          images: opt('seed-images', 143),
+          baseKib: opt('seed-base-kib', 1024),
+          latencyMs: opt('latency-ms', 0),
+          skiffBin,
+          withSkopeo,
           log,
         })),
       )
@@ -142,7 +165,12 @@ async function main(): Promise<void> {
       ? spawnSync('skopeo', ['--version'], { encoding: 'utf8' }).stdout.trim()
       : 'no skopeo'
     const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${skopeoVersion}, ${new Date().toISOString().slice(0, 10)}`
-    console.log(`\nskiff vs skopeo, alternating; local ${RUNS} runs, registry ${opt('reg-runs', 3)} runs; ${machine}\n`)
+    const latency = opt('latency-ms', 0) ? `, source registry +${opt('latency-ms', 0)} ms round trip` : ''
+    console.log(
+      `\nskiff vs skopeo, alternating; local ${RUNS} runs, registry ${opt('reg-runs', 3)} runs, loops ${opt('loop-runs', 1)} run(s)${latency}; load average at the end ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}; ${machine}\n`,
+    )
     console.log(rows.join('\n'))
   } finally {
     rmSync(work, { recursive: true, force: true })

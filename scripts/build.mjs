@@ -6,8 +6,39 @@
 // --debug (`process.setSourceMapsEnabled`), so a normal start never reads them. Measured start-up
 // (CPU time, 20 runs each, `--version` and `inspect oci:examples/hello:latest`): no difference
 // within noise between whitespace-minified, syntax-only minified, unminified and with maps.
-import { rmSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { build } from 'esbuild'
+
+// Node built-ins that dependencies require when they load but skiff seldom uses, made lazy (each
+// `eager` statement must exist: the build fails when a dependency changes, never silently):
+// - commander requires node:child_process for executable subcommands (skiff has none): that
+//   pulls child_process, net and dgram into every start. Its one use, spawn, loads on first call.
+// - undici's client requires its HTTP/2 half (and so node:http2 and node:tls) for every plain
+//   http/1.1 connection; it now loads when a connection negotiates h2.
+const LAZY = [
+  {
+    file: /[\\/]commander[\\/]lib[\\/]command\.js$/,
+    eager: "const childProcess = require('node:child_process');",
+    lazy: "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };",
+  },
+  {
+    file: /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/,
+    eager: "const connectH2 = require('./client-h2.js')",
+    lazy: "const connectH2 = (...a) => require('./client-h2.js')(...a)",
+  },
+]
+const lazyRequires = {
+  name: 'lazy-requires',
+  setup(b) {
+    for (const { file, eager, lazy } of LAZY) {
+      b.onLoad({ filter: file }, (args) => {
+        const src = readFileSync(args.path, 'utf8')
+        if (!src.includes(eager)) throw new Error(`${args.path}: "${eager}" not found; update scripts/build.mjs`)
+        return { contents: src.replace(eager, lazy), loader: 'js' }
+      })
+    }
+  },
+}
 
 // `node scripts/build.mjs [--outdir DIR]` (tests build a bundle of their own elsewhere)
 const i = process.argv.indexOf('--outdir')
@@ -32,4 +63,5 @@ await build({
   // maps point at src/*.ts (file:line in --debug stacks) without a copy of the sources
   sourcesContent: false,
   logLevel: 'warning',
+  plugins: [lazyRequires],
 })

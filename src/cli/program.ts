@@ -95,7 +95,9 @@ export async function parseInvocation(argv: readonly string[]): Promise<Invocati
     sub.configureHelp({ formatHelp: () => commandHelp(spec) })
     sub.helpOption('-h, --help', `help for ${spec.name}`)
     if (spec.planned) sub.allowUnknownOption(true)
-    const options = addFlags(sub, spec.flags)
+    // start-up: commander checks every option it registers against the ones before it, so only the
+    // command being run gets its flags (all of them when no known command was named: help, errors)
+    const options = commandName === undefined || commandName === spec.name ? addFlags(sub, spec.flags) : new Map()
     sub.action((args: string[], _opts: unknown, cmd: Command) => {
       chosen = { spec, cmd, options, args }
     })

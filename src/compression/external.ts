@@ -7,9 +7,12 @@
  * error (ERR_COMPRESSION), never a short but "successful" stream. A missing program is an
  * ERR_UNSUPPORTED naming the Debian package to install.
  */
-import { spawn, type ChildProcessByStdio } from 'node:child_process'
+import type { ChildProcessByStdio } from 'node:child_process'
 import { Transform, type Readable, type TransformCallback, type Writable } from 'node:stream'
 import { SkiffError } from '../errors.js'
+import { lazyBuiltin } from '../util/lazy-builtin.js'
+
+const childProcess = lazyBuiltin<typeof import('node:child_process')>('node:child_process')
 
 export type ExternalFormat = 'xz' | 'bzip2'
 
@@ -43,7 +46,7 @@ class ExternalDecompressor extends Transform {
     super()
     const tool = TOOLS[format]
     const cmd = tool.cmd
-    this.child = spawn(cmd, tool.args, { stdio: ['pipe', 'pipe', 'pipe'] })
+    this.child = childProcess().spawn(cmd, tool.args, { stdio: ['pipe', 'pipe', 'pipe'] })
     this.child.on('error', (e) => {
       this.spawnError = e
       this.destroy(this.describeSpawnError(e, cmd))

@@ -7,9 +7,12 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import * as tls from 'node:tls'
+import { lazyBuiltin } from '../util/lazy-builtin.js'
 import { isNotFound, SkiffError } from '../errors.js'
 import { type ConfigEnvOptions, envOf, homeDir } from './env.js'
+
+// https only: a plain-http registry (or a local copy) never loads tls
+const tls = lazyBuiltin<typeof import('node:tls')>('node:tls')
 
 export interface TlsMaterial {
   /** Extra CA certificates (PEM) from *.crt, in file-name order; undefined when there are none. */
@@ -96,7 +99,7 @@ export async function readCertDir(dir: string): Promise<TlsMaterial> {
       }
       const pair = { cert: await readPem(full), key: await readPem(keyFile), certFile: full, keyFile }
       try {
-        tls.createSecureContext({ cert: pair.cert, key: pair.key })
+        tls().createSecureContext({ cert: pair.cert, key: pair.key })
       } catch (e) {
         throw new SkiffError(
           'ERR_CONFIG_INVALID',
@@ -135,8 +138,8 @@ export async function loadTlsConfig(hostPort: string, opts: TlsOptions = {}): Pr
  */
 export function caWithSystemRoots(extra: Buffer[] | undefined): (string | Buffer)[] | undefined {
   if (!extra || extra.length === 0) return undefined
-  const getCA = (tls as unknown as { getCACertificates?: (type?: string) => string[] }).getCACertificates
-  const base = new Set<string>(getCA ? [...getCA('default'), ...safe(() => getCA('system'))] : tls.rootCertificates)
+  const getCA = (tls() as unknown as { getCACertificates?: (type?: string) => string[] }).getCACertificates
+  const base = new Set<string>(getCA ? [...getCA('default'), ...safe(() => getCA('system'))] : tls().rootCertificates)
   return [...base, ...extra]
 }
 

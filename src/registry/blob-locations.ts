@@ -1,21 +1,33 @@
 /**
  * Where blobs are known to live, per registry: repositories a digest was pulled from or pushed to.
- * Used for cross-repository mounts. Kept in `$XDG_CACHE_HOME/skiff/blob-locations.json`
- * (default ~/.cache/skiff), merged with what is on disk and written atomically. Never fails a copy.
- * Also remembers, for its context only, blobs confirmed present (so they need no HEAD again).
- * One per context (src/registry/context.ts), shared by every registry client of that context.
+ * Used for cross-repository mounts. Never fails a copy. One per context (src/registry/context.ts),
+ * shared by every registry client of that context. Also remembers, for its context only, blobs
+ * confirmed present (so they need no HEAD again).
+ *
+ * On disk it is an index, so that start-up cost does not grow with history: under
+ * `$XDG_CACHE_HOME/skiff/blob-locations/` (default ~/.cache/skiff) one folder per registry and in
+ * it one small file per digest prefix (the first two hex digits: 256 shards, each at most
+ * MAX_BLOBS_PER_SHARD digests, the least recently recorded dropped first). Nothing is read at
+ * start: a shard is read the first time a mount candidate in it is asked for, and a flush reads,
+ * merges and rewrites only the shards this process recorded something in. A process that only
+ * reads (inspect) and records a handful of digests touches a handful of files of a few KB.
+ * The format-1 single file (blob-locations.json, which grew with every image ever copied) is
+ * no longer read; a flush removes it.
  */
-import { readFile } from 'node:fs/promises'
+import { readFile, rm } from 'node:fs/promises'
 import { homedir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { tempPrefixFor, writeFileAtomic } from '../util/atomic.js'
 import { sweepStaleTemps } from '../util/temp-owner.js'
 import { noDebugLog, type DebugLog } from './log.js'
 
-type Locations = Record<string, Record<string, string[]>>
+/** digest → repositories, most recent first */
+type Blobs = Record<string, string[]>
 
 const MAX_REPOS_PER_BLOB = 5
-const MAX_BLOBS_PER_REGISTRY = 20_000
+/** 256 shards × 128 = 32,768 digests per registry; a shard file stays below ~20 KB. */
+export const MAX_BLOBS_PER_SHARD = 128
+const FORMAT = 2
 
 /** skiff's cache folder: $XDG_CACHE_HOME/skiff (when absolute), else ~/.cache/skiff. */
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -23,39 +35,92 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(xdg && xdg.startsWith('/') ? xdg : join(env.HOME || homedir(), '.cache'), 'skiff')
 }
 
+/** The shard a digest belongs to: the first two hex digits of its encoded part ("_" when it has none). */
+export function shardOf(digest: string): string {
+  const hex = digest.slice(digest.indexOf(':') + 1, digest.indexOf(':') + 3).toLowerCase()
+  return /^[0-9a-f]{2}$/.test(hex) ? hex : '_'
+}
+
+/** A registry name as one path component ("host:port" keeps its colon; "/" and "%" are escaped). */
+function registryFolder(registry: string): string {
+  const s = encodeURIComponent(registry).replace(/%3A/gi, ':')
+  return s === '.' || s === '..' ? encodeURIComponent(s).replace(/\./g, '%2E') : s
+}
+
+class Shard {
+  /** What the file held when first read (read lazily, once). */
+  private disk: Promise<Blobs> | undefined
+  /** Recorded by this process, digest → repos (most recent first); insertion order = recording order. */
+  readonly mine = new Map<string, string[]>()
+  /** `digest repo` pairs this process found wrong. */
+  readonly forgotten = new Set<string>()
+  dirty = false
+
+  constructor(readonly file: string) {}
+
+  read(): Promise<Blobs> {
+    this.disk ??= readShard(this.file)
+    return this.disk
+  }
+
+  view(digest: string, disk: Blobs): string[] {
+    const theirs = (disk[digest] ?? []).filter((r) => !this.forgotten.has(`${digest} ${r}`))
+    const mine = this.mine.get(digest) ?? []
+    return [...mine, ...theirs.filter((r) => !mine.includes(r))].slice(0, MAX_REPOS_PER_BLOB)
+  }
+
+  /** What to write: the file as it is now (other processes may have written it) with this process's changes on top. */
+  merged(now: Blobs): Blobs {
+    const out: Blobs = {}
+    for (const [d, repos] of Object.entries(now)) {
+      if (this.mine.has(d) || !Array.isArray(repos)) continue
+      const kept = repos.filter((r) => typeof r === 'string' && !this.forgotten.has(`${d} ${r}`))
+      if (kept.length) out[d] = kept.slice(0, MAX_REPOS_PER_BLOB)
+    }
+    // recorded now: most recent, so last (the oldest keys are dropped first)
+    for (const [d, mine] of this.mine) {
+      const theirs = Array.isArray(now[d]) ? now[d]!.filter((r) => !this.forgotten.has(`${d} ${r}`)) : []
+      const repos = [...mine, ...theirs.filter((r) => !mine.includes(r))].slice(0, MAX_REPOS_PER_BLOB)
+      if (repos.length) out[d] = repos
+    }
+    const keys = Object.keys(out)
+    for (const k of keys.slice(0, Math.max(0, keys.length - MAX_BLOBS_PER_SHARD))) delete out[k]
+    return out
+  }
+}
+
 export class BlobLocationCache {
-  /** `file`: the cache file (default blob-locations.json in cacheDir()). */
+  /** `dir`: the cache folder (default blob-locations/ in cacheDir()). */
   constructor(
-    readonly file: string = join(cacheDir(), 'blob-locations.json'),
+    readonly dir: string = join(cacheDir(), 'blob-locations'),
     private readonly log: DebugLog = noDebugLog,
   ) {}
 
-  private data: Locations = {}
-  private loaded: Promise<void> | undefined
-  private dirty = false
+  private readonly shards = new Map<string, Shard>()
   private readonly present = new Set<string>()
 
-  private load(): Promise<void> {
-    this.loaded ??= readLocations(this.file).then((d) => {
-      this.data = merge(d, this.data)
-    })
-    return this.loaded
+  private shard(registry: string, digest: string): Shard {
+    const file = join(this.dir, registryFolder(registry), `${shardOf(digest)}.json`)
+    let s = this.shards.get(file)
+    if (!s) this.shards.set(file, (s = new Shard(file)))
+    return s
   }
 
   /** Repositories of `registry` known to hold `digest`, most recent first, excluding `exceptRepo`. */
   async candidates(registry: string, digest: string, exceptRepo: string): Promise<string[]> {
-    await this.load()
-    return (this.data[registry]?.[digest] ?? []).filter((r) => r !== exceptRepo)
+    const s = this.shard(registry, digest)
+    return s.view(digest, await s.read()).filter((r) => r !== exceptRepo)
   }
 
   /** Records that `repo` on `registry` holds `digest`. */
   record(registry: string, repo: string, digest: string): void {
-    void this.load()
-    const reg = (this.data[registry] ??= {})
-    const list = reg[digest] ?? []
+    const s = this.shard(registry, digest)
+    const list = s.mine.get(digest) ?? []
+    s.forgotten.delete(`${digest} ${repo}`)
     if (list[0] === repo) return
-    reg[digest] = [repo, ...list.filter((r) => r !== repo)].slice(0, MAX_REPOS_PER_BLOB)
-    this.dirty = true
+    s.mine.delete(digest) // re-inserted last: the most recently recorded
+    s.mine.set(digest, [repo, ...list.filter((r) => r !== repo)].slice(0, MAX_REPOS_PER_BLOB))
+    s.dirty = true
   }
 
   /** In-memory: this process saw the blob in that repository (uploaded, mounted or HEAD 200). */
@@ -70,11 +135,15 @@ export class BlobLocationCache {
 
   /** Forgets a location that turned out to be wrong. */
   forget(registry: string, repo: string, digest: string): void {
-    const reg = this.data[registry]
-    const list = reg?.[digest]
-    if (!reg || !list) return
-    reg[digest] = list.filter((r) => r !== repo)
-    this.dirty = true
+    const s = this.shard(registry, digest)
+    s.forgotten.add(`${digest} ${repo}`)
+    const list = s.mine.get(digest)
+    if (list?.includes(repo))
+      s.mine.set(
+        digest,
+        list.filter((r) => r !== repo),
+      )
+    s.dirty = true
   }
 
   private flushTimer: NodeJS.Timeout | undefined
@@ -84,7 +153,7 @@ export class BlobLocationCache {
    * merge and write per image). Unflushed entries are written by the next flush() (client close).
    */
   flushSoon(): void {
-    if (!this.dirty || this.flushTimer) return
+    if (this.flushTimer || ![...this.shards.values()].some((s) => s.dirty)) return
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined
       void this.flush()
@@ -92,53 +161,53 @@ export class BlobLocationCache {
     this.flushTimer.unref()
   }
 
-  /** Writes the cache (merged with what other processes wrote meanwhile). Errors are ignored. */
+  private legacyRemoved = false
+
+  /** Writes the shards this process changed (each merged with what other processes wrote meanwhile). Errors are ignored. */
   async flush(): Promise<void> {
     if (this.flushTimer) {
       clearTimeout(this.flushTimer)
       this.flushTimer = undefined
     }
-    if (!this.dirty) return
-    this.dirty = false
-    const f = this.file
-    try {
-      await this.load()
-      const merged = merge(await readLocations(f), this.data)
-      for (const reg of Object.values(merged)) {
-        const keys = Object.keys(reg)
-        for (const k of keys.slice(0, Math.max(0, keys.length - MAX_BLOBS_PER_REGISTRY))) delete reg[k]
-      }
-      this.data = merged
-      await sweepStaleTemps(dirname(f), tempPrefixFor(f)) // what a killed run left
-      await writeFileAtomic(f, JSON.stringify({ version: 1, registries: merged }))
-    } catch (e) {
-      this.log(() => `registry: could not write the blob location cache ${f}: ${(e as Error).message}`)
+    const dirty = [...this.shards.values()].filter((s) => s.dirty)
+    if (!dirty.length) return
+    for (const s of dirty) s.dirty = false
+    const swept = new Set<string>()
+    await Promise.all(
+      dirty.map(async (s) => {
+        try {
+          const folder = join(s.file, '..')
+          if (!swept.has(folder)) {
+            swept.add(folder)
+            await sweepStaleTemps(folder, '.') // what a killed run left in this registry's folder
+          }
+          const merged = s.merged(await readShard(s.file))
+          // a cache: no fsync (a lost write costs a mount, never a wrong answer)
+          await writeFileAtomic(s.file, JSON.stringify({ version: FORMAT, blobs: merged }), 0o644, undefined, {
+            durable: false,
+          })
+        } catch (e) {
+          this.log(() => `registry: could not write the blob location cache ${s.file}: ${(e as Error).message}`)
+        }
+      }),
+    )
+    if (!this.legacyRemoved) {
+      this.legacyRemoved = true
+      const legacy = join(this.dir, '..', 'blob-locations.json')
+      await rm(legacy, { force: true }).catch(() => {})
+      await sweepStaleTemps(join(this.dir, '..'), tempPrefixFor(legacy)).catch(() => 0)
     }
   }
 }
 
-async function readLocations(f: string): Promise<Locations> {
+async function readShard(f: string): Promise<Blobs> {
   try {
-    const j = JSON.parse(await readFile(f, 'utf8')) as { version?: number; registries?: unknown }
-    if (j.version === 1 && j.registries && typeof j.registries === 'object') return j.registries as Locations
+    const j = JSON.parse(await readFile(f, 'utf8')) as { version?: number; blobs?: unknown }
+    if (j.version === FORMAT && j.blobs && typeof j.blobs === 'object' && !Array.isArray(j.blobs)) {
+      return j.blobs as Blobs
+    }
   } catch {
     // missing or unreadable: start empty
   }
   return {}
-}
-
-/** `b` wins (newer): its repos come first. */
-function merge(a: Locations, b: Locations): Locations {
-  const out: Locations = {}
-  for (const src of [a, b]) {
-    for (const [reg, blobs] of Object.entries(src)) {
-      const o = (out[reg] ??= {})
-      for (const [d, repos] of Object.entries(blobs)) {
-        if (!Array.isArray(repos)) continue
-        const prev = o[d] ?? []
-        o[d] = [...repos, ...prev.filter((r) => !repos.includes(r))].slice(0, MAX_REPOS_PER_BLOB)
-      }
-    }
-  }
-  return out
 }

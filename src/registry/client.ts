@@ -8,7 +8,15 @@ import { SkiffError } from '../errors.js'
 import type { RegistryAccessOptions } from './types.js'
 import { basicHeader, fetchToken, parseChallenges, TokenCache, type Challenge } from './auth.js'
 import { storedCredentials, type CredentialSource, type Credentials } from './credentials.js'
-import { describeNetworkError, discard, HttpClient, type Body, type HttpResponse, type Method } from './http.js'
+import {
+  answeredPlainHttp,
+  describeNetworkError,
+  discard,
+  HttpClient,
+  type Body,
+  type HttpResponse,
+  type Method,
+} from './http.js'
 import type { AuthFacts } from './errors.js'
 import type { TlsMaterial } from './tls.js'
 import { loadTlsConfig } from '../config/certs.js'
@@ -183,6 +191,9 @@ export class RegistryClient {
           const alert = await this.http.tlsAlert(base).catch(() => undefined)
           if (alert) {
             lastErr = describeNetworkError(alert, 'GET', new URL('/v2/', base)) ?? e
+            // a plain-HTTP server (it reset the first hello, then answered the second in plain
+            // text): not a TLS refusal, so http:// is still tried when TLS need not be verified
+            if (answeredPlainHttp(alert)) continue
             break
           }
         }

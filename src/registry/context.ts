@@ -28,8 +28,8 @@ export interface SkiffContextOptions {
   credentialSource?: CredentialSource
   /** Where redacted registry debug lines go (skiff --debug); default nowhere. */
   debugLog?: DebugSink
-  /** The blob-location cache file; default blob-locations.json in $XDG_CACHE_HOME/skiff (of `env`), else ~/.cache/skiff. */
-  blobLocationsFile?: string
+  /** The blob-location cache folder; default blob-locations/ in $XDG_CACHE_HOME/skiff (of `env`), else ~/.cache/skiff. */
+  blobLocationsDir?: string
 }
 
 export class SkiffContext {
@@ -46,7 +46,7 @@ export class SkiffContext {
     this.log = debugLogTo(opts.debugLog)
     this.credentialSource = opts.credentialSource
     this.blobLocations = new BlobLocationCache(
-      opts.blobLocationsFile ?? `${cacheDir(this.env)}/blob-locations.json`,
+      opts.blobLocationsDir ?? `${cacheDir(this.env)}/blob-locations`,
       this.log,
     )
   }

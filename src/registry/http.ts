@@ -5,8 +5,8 @@
  * sent to another origin).
  */
 import { Readable } from 'node:stream'
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls'
-import { Agent, Pool, type Dispatcher } from 'undici'
+import type { ConnectionOptions } from 'node:tls'
+import type { Dispatcher } from 'undici'
 import { SkiffError, causeChain, opt, withOptions } from '../errors.js'
 import { VERSION } from '../version.js'
 import { caWithSystemRoots } from '../config/certs.js'
@@ -20,9 +20,13 @@ import { sizeLimits } from './http/size-limit.js'
 import type { AnswerContext } from './http/types.js'
 import { authentication, type AuthDispatchOptions, type AuthProvider } from './http/auth.js'
 import { userAgent } from './http/user-agent.js'
+import { lazyBuiltin } from '../util/lazy-builtin.js'
+import { Agent, Pool, request } from './http/undici-parts.js'
 import { noDebugLog, type DebugLog } from './log.js'
 
 export { retryAfterMs }
+
+const tls = lazyBuiltin<typeof import('node:tls')>('node:tls')
 
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 export type Body = Buffer | string | Readable | undefined
@@ -193,7 +197,7 @@ export class HttpClient {
     }
     if (!/^[\d.]+$|:/.test(url.hostname)) opts.servername = url.hostname
     return new Promise((resolve) => {
-      const s = tlsConnect(opts)
+      const s = tls().connect(opts)
       const done = (e: Error | undefined): void => {
         clearTimeout(t)
         s.destroy()
@@ -264,7 +268,7 @@ export class HttpClient {
       ...(req.auth ? { auth: req.auth } : {}),
     }
     try {
-      const r = await this.dispatcher.request(opts)
+      const r = await request(this.dispatcher, opts)
       const answered = r.context as AnswerContext | undefined
       const url = answered?.url instanceof URL ? answered.url : req.url
       return {
@@ -310,6 +314,16 @@ function codeIn(e: unknown): string | undefined {
   return undefined
 }
 
+/** Whether a TLS handshake failed because the server answered in plain HTTP (not a TLS server). */
+export function answeredPlainHttp(e: unknown): boolean {
+  const tls = tlsErrorCode(e)
+  const msg = (e as Error | undefined)?.message ?? ''
+  return (
+    tls === 'ERR_SSL_WRONG_VERSION_NUMBER' ||
+    (tls !== undefined && /wrong version number|packet length too long|http request/i.test(msg))
+  )
+}
+
 /**
  * A network failure as a one-line SkiffError naming the registry and what to do (ECONNREFUSED,
  * ECONNRESET, ENOTFOUND, stalls, TLS); undefined for errors that are not network failures.
@@ -327,10 +341,7 @@ export function describeNetworkError(
   const opts = { cause: e }
   const tls = tlsErrorCode(e)
   const msg = (e as Error).message ?? String(e)
-  if (
-    tls === 'ERR_SSL_WRONG_VERSION_NUMBER' ||
-    /wrong version number|packet length too long|http request/i.test(tls ? msg : '')
-  ) {
+  if (answeredPlainHttp(e)) {
     return new SkiffError(
       'ERR_TLS',
       withOptions`${host} answered plain HTTP, not TLS (${where}); use ${opt('registry.tlsVerify', { value: false })} for it (or mark it insecure in registries.conf)`,

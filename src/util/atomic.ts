@@ -35,12 +35,17 @@ export function tempPrefixFor(target: string): string {
   }.`
 }
 
-/** Writes bytes to `target` atomically (temp + fsync + rename). */
+/**
+ * Writes bytes to `target` atomically (temp + fsync + rename). `durable: false` skips the fsync:
+ * readers still see the old file or the new one, but a power loss may lose the write — for caches,
+ * where an fsync per small file costs more than the file is worth.
+ */
 export async function writeFileAtomic(
   target: string,
   data: Uint8Array | string,
   mode = 0o644,
   tempDir?: string,
+  { durable = true }: { durable?: boolean } = {},
 ): Promise<void> {
   await mkdir(dirname(target), { recursive: true })
   const tmp = tempPathFor(target, tempDir)
@@ -49,7 +54,7 @@ export async function writeFileAtomic(
     const fh = await open(tmp, 'w', mode)
     try {
       await fh.writeFile(data)
-      await fh.sync()
+      if (durable) await fh.sync()
     } finally {
       await fh.close()
     }

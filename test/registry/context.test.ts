@@ -121,7 +121,7 @@ describe('SkiffContext isolation', () => {
       await a.close()
       await b.close()
       assert.ok(
-        existsSync(join(dir, 'a', 'cache', 'skiff', 'blob-locations.json')),
+        existsSync(join(dir, 'a', 'cache', 'skiff', 'blob-locations', reg.host)),
         'the pushing context wrote its cache',
       )
       assert.ok(!existsSync(join(dir, 'b', 'cache', 'skiff')), 'the other context wrote nothing')

@@ -3,8 +3,10 @@
  * request on stdin, JSON on stdout; "credentials not found" is an answer, not a failure.
  * The program is looked up on the PATH of the `env` given (so tests can put a helper on a temp PATH).
  */
-import { spawn } from 'node:child_process'
+import { lazyBuiltin } from '../../util/lazy-builtin.js'
 import { SkiffError } from '../../errors.js'
+
+const childProcess = lazyBuiltin<typeof import('node:child_process')>('node:child_process')
 
 export interface HelperCredentials {
   serverURL: string
@@ -30,7 +32,10 @@ interface HelperRun {
 function runHelper(name: string, action: string, input: string, opts: HelperOptions): Promise<HelperRun> {
   const program = `docker-credential-${name}`
   return new Promise((resolve, reject) => {
-    const child = spawn(program, [action], { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = childProcess().spawn(program, [action], {
+      env: opts.env ?? process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
     const out: Buffer[] = []
     const err: Buffer[] = []
     child.stdout.on('data', (b: Buffer) => out.push(b))

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFile } from 'node:fs/promises'
+import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { startProxy, startRegistry, type Registry } from '../../helpers/registry/index.js'
 import { sha256, smallImage, writeOciImage, writeOciIndex } from '../../helpers/fixtures.js'
@@ -197,9 +197,17 @@ describe('docker:// round trips on a plain-HTTP registry', () => {
     })
   })
 
-  it('writes the blob location cache atomically under $XDG_CACHE_HOME/skiff', async () => {
-    const j = await readJson(join(process.env.XDG_CACHE_HOME!, 'skiff', 'blob-locations.json'))
-    assert.equal(j.version, 1)
-    assert.ok(Object.keys(j.registries[reg.host]).length > 0)
+  it('writes the blob location cache atomically under $XDG_CACHE_HOME/skiff, one shard per digest prefix', async () => {
+    const folder = join(process.env.XDG_CACHE_HOME!, 'skiff', 'blob-locations', reg.host)
+    const shards = (await readdir(folder)).sort()
+    assert.ok(shards.length > 0)
+    for (const f of shards) {
+      assert.match(f, /^[0-9a-f]{2}\.json$/, 'no temp file left beside the shards')
+      const j = await readJson(join(folder, f))
+      assert.equal(j.version, 2)
+      const digests = Object.keys(j.blobs)
+      assert.ok(digests.length > 0)
+      for (const d of digests) assert.equal(d.slice(7, 9), f.slice(0, 2), `${d} is in the shard of its prefix`)
+    }
   })
 })
