@@ -97,3 +97,34 @@ export interface SyncSummary {
   /** A failure that stopped the planning itself (listing tags, reading the YAML), if any. */
   planError?: string
 }
+
+/**
+ * A kind pair that copies images itself, without the engine (registry-storage → registry-storage:
+ * hardlinks at file-system speed; → registry-storage-archive: one tar). runSync hands it every item;
+ * it returns undefined for an item it leaves to the engine.
+ */
+export interface SyncBatch {
+  copy(item: SyncItem, ctx: SyncBatchContext): Promise<SyncBatchResult | undefined>
+  /**
+   * After every image: makes the result visible (the store's tags, the archive's rename). `complete`:
+   * no image failed and nothing was aborted.
+   */
+  finish(outcome: { complete: boolean; keepGoing: boolean }): Promise<void>
+  /** Leaves nothing visible that is not already (an aborted sync). Idempotent. */
+  discard(): Promise<void>
+}
+
+export interface SyncBatchContext {
+  force: boolean
+  dryRun: boolean
+  signal?: AbortSignal
+  /** Engine-style events for the progress display (blob-start/progress/done). */
+  onEvent: (e: import('../copy/events.js').CopyEvent) => void
+}
+
+export interface SyncBatchResult {
+  result: 'copied' | 'present' | 'dry-run'
+  digest: string
+  bytesCopied: number
+  bytesReused: number
+}

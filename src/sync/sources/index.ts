@@ -2,7 +2,9 @@
  * The registry of sync's kinds: one SyncSource per `--src` kind, one SyncDestination per `--dest`
  * kind (a new kind is one module here and one line in each table, and its name in kinds.ts).
  */
-import type { SyncDestKind, SyncSourceKind, SyncSourceSpec } from '../types.js'
+import type { CopyOptions } from '../../copy/options.js'
+import type { SyncBatch, SyncDestKind, SyncDestSpec, SyncSourceKind, SyncSourceSpec } from '../types.js'
+import { storeSelectBatch } from './registry-storage-batch.js'
 import { dirDestination, dirSource } from './dir.js'
 import { dockerDestination, dockerSource } from './docker.js'
 import { listSource } from './list.js'
@@ -30,4 +32,17 @@ export const SYNC_DESTINATIONS: Readonly<Record<SyncDestKind, SyncDestination>> 
 /** What `spec` contains, as raw items in skopeo's order (see each kind's module). */
 export function sourceItems(spec: SyncSourceSpec, ctx: SourceContext): AsyncGenerator<RawItem> {
   return SYNC_SOURCES[spec.kind].items(spec, ctx)
+}
+
+/**
+ * The batch that copies `source` → `destination` without the engine, when the pair has one
+ * (registry-storage → registry-storage: hardlinks); undefined otherwise.
+ */
+export function syncBatch(
+  source: SyncSourceSpec,
+  destination: SyncDestSpec,
+  copy: Pick<CopyOptions, 'format' | 'compression' | 'multiArch'>,
+): SyncBatch | undefined {
+  if (source.kind === 'registry-storage' && destination.kind === 'registry-storage') return storeSelectBatch(copy)
+  return undefined
 }
