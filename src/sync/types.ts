@@ -10,9 +10,9 @@ import type { RetryBudget } from '../util/retry.js'
  * `--src`: a repository or image in a registry, a directory tree, an OCI layout, a YAML file, an
  * image list, a registry's filesystem storage (docker/distribution's layout).
  */
-export type SyncSourceKind = 'docker' | 'dir' | 'oci' | 'yaml' | 'list' | 'registry-storage'
+export type SyncSourceKind = 'docker' | 'dir' | 'oci' | 'yaml' | 'list' | 'registry-storage' | 'registry-storage-archive'
 /** `--dest`: a registry (and namespace), a directory, an OCI layout, a registry's filesystem storage. */
-export type SyncDestKind = 'docker' | 'dir' | 'oci' | 'registry-storage'
+export type SyncDestKind = 'docker' | 'dir' | 'oci' | 'registry-storage' | 'registry-storage-archive'
 
 export interface SyncSourceSpec {
   kind: SyncSourceKind
@@ -23,7 +23,7 @@ export interface SyncSourceSpec {
   /** `--src list`: the registry for lines without one (default docker.io). */
   registry?: string
   /**
-   * `--images-from LIST` (registry-storage source): an image-list file, or a folder whose `*.list`
+   * `--images-from LIST` (registry-storage and registry-storage-archive sources): an image-list file, or a folder whose `*.list`
    * files are read; only the images it names are synced (by repository path and tag or digest).
    */
   imagesFrom?: string
