@@ -34,7 +34,8 @@ const REPOS = 'docker/registry/v2/repositories/'
 const CURRENT = /^docker\/registry\/v2\/repositories\/(.+)\/_manifests\/tags\/([^/]+)\/current\/link$/
 
 function refused(image: string, path: string, why: string, cause?: unknown): SkiffError {
-  return new SkiffError('ERR_INVALID_LAYOUT', `${image}: ${path} is not a complete release bundle: ${why}`, {
+  const who = image === path ? path : `${image}: ${path}`
+  return new SkiffError('ERR_INVALID_LAYOUT', `${who} is not a complete release bundle: ${why}`, {
     image,
     cause,
   })

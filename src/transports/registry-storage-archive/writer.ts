@@ -18,7 +18,9 @@
  */
 import { Transform, type Readable, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { posix } from 'node:path'
+import { dirname, posix, resolve } from 'node:path'
+import { tempPrefixFor } from '../../util/atomic.js'
+import { sweepStaleTemps } from '../../util/temp-owner.js'
 import { SkiffError } from '../../errors.js'
 import type { Digest } from '../../digest/digest.js'
 import { digestHex, digestOf } from '../../digest/digest.js'
@@ -147,6 +149,8 @@ export class BundleWriter {
 
   /** Opens OUT for writing (temp name beside it); `compression` defaults to what OUT's name says. */
   static async create(path: string, compression: BundleCompression = compressionForName(path)): Promise<BundleWriter> {
+    // a killed run's temp bundle beside OUT (its name holds its owner) goes first
+    await sweepStaleTemps(dirname(resolve(path)), tempPrefixFor(path))
     const out = await openOutputFile(path)
     return new BundleWriter(path, out, compression)
   }
