@@ -156,7 +156,8 @@ export async function runSync(plan: AsyncIterable<SyncItem>, opts: SyncRunOption
         })
         if (r) {
           const bytes = { bytesCopied: r.bytesCopied, bytesReused: r.bytesReused }
-          if (r.result === 'copied') return { ...base, ...bytes, digest: r.digest, result: 'copied', ms: Date.now() - t0 }
+          if (r.result === 'copied')
+            return { ...base, ...bytes, digest: r.digest, result: 'copied', ms: Date.now() - t0 }
           const reason = r.result === 'present' ? 'present' : 'dry-run'
           return { ...base, digest: r.digest, result: 'skipped', reason, ms: Date.now() - t0 }
         }

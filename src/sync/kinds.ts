@@ -11,7 +11,13 @@ export const SOURCE_KINDS: readonly SyncSourceKind[] = [
   'registry-storage',
   'registry-storage-archive',
 ]
-export const DEST_KINDS: readonly SyncDestKind[] = ['docker', 'dir', 'oci', 'registry-storage', 'registry-storage-archive']
+export const DEST_KINDS: readonly SyncDestKind[] = [
+  'docker',
+  'dir',
+  'oci',
+  'registry-storage',
+  'registry-storage-archive',
+]
 
 export function validateSyncKinds(src: string, dest: string): void {
   if (!src) throw new SkiffError('ERR_INVALID_ARGUMENT', 'A source transport must be specified')

@@ -10,7 +10,8 @@ import type { RetryBudget } from '../util/retry.js'
  * `--src`: a repository or image in a registry, a directory tree, an OCI layout, a YAML file, an
  * image list, a registry's filesystem storage (docker/distribution's layout).
  */
-export type SyncSourceKind = 'docker' | 'dir' | 'oci' | 'yaml' | 'list' | 'registry-storage' | 'registry-storage-archive'
+export type SyncSourceKind =
+  'docker' | 'dir' | 'oci' | 'yaml' | 'list' | 'registry-storage' | 'registry-storage-archive'
 /** `--dest`: a registry (and namespace), a directory, an OCI layout, a registry's filesystem storage. */
 export type SyncDestKind = 'docker' | 'dir' | 'oci' | 'registry-storage' | 'registry-storage-archive'
 

@@ -35,7 +35,8 @@ export function storeSelectBatch(copy: Pick<CopyOptions, 'format' | 'compression
       if (!ctx.force && w.holds(target)) return { result: 'present', digest: img.top, bytesCopied: 0, bytesReused: 0 }
       if (ctx.dryRun) return { result: 'dry-run', digest: img.top, bytesCopied: 0, bytesReused: 0 }
       const r = w.add(target)
-      for (const b of img.blobs) ctx.onEvent({ type: 'blob-done', kind: 'layer', digest: b.digest, size: b.size, reused: true })
+      for (const b of img.blobs)
+        ctx.onEvent({ type: 'blob-done', kind: 'layer', digest: b.digest, size: b.size, reused: true })
       return { result: 'copied', digest: img.top, bytesCopied: r.bytesCopied, bytesReused: total - r.bytesCopied }
     },
     async finish(): Promise<void> {

@@ -62,7 +62,12 @@ export class BundleDestination extends StagedDestination {
       this.blobs.add(expected)
       return { ...info, digest: expected }
     }
-    const spooled = await spoolBlob(stream, { tmpdir: this.tmpdir, signal: opts.signal, expectedDigest: expected, what })
+    const spooled = await spoolBlob(stream, {
+      tmpdir: this.tmpdir,
+      signal: opts.signal,
+      expectedDigest: expected,
+      what,
+    })
     try {
       await this.writer.addBlob(spooled.digest, spooled.size, spooled.open(), { what })
     } finally {
@@ -76,9 +81,13 @@ export class BundleDestination extends StagedDestination {
     this.assertOpen('putManifest()')
     const digest = this.manifestDigest(bytes, instance)
     if (instance === undefined && this.sel.digest !== undefined && digest !== this.sel.digest)
-      throw new SkiffError('ERR_DIGEST_MISMATCH', `${this.image}: the manifest written differs from the digest the reference names`, {
-        image: this.image,
-      })
+      throw new SkiffError(
+        'ERR_DIGEST_MISMATCH',
+        `${this.image}: the manifest written differs from the digest the reference names`,
+        {
+          image: this.image,
+        },
+      )
     await this.writer.addBytes(digestOf(bytes), bytes)
     this.manifests.push(digest)
     if (instance === undefined) this.topManifest = { digest, mediaType, size: bytes.length }
@@ -87,9 +96,13 @@ export class BundleDestination extends StagedDestination {
   async putSignatures(signatures: Buffer[]): Promise<void> {
     this.assertOpen('putSignatures()')
     if (signatures.length > 0)
-      throw new SkiffError('ERR_UNSUPPORTED', `${this.image}: a release bundle cannot hold signatures; use --remove-signatures`, {
-        image: this.image,
-      })
+      throw new SkiffError(
+        'ERR_UNSUPPORTED',
+        `${this.image}: a release bundle cannot hold signatures; use --remove-signatures`,
+        {
+          image: this.image,
+        },
+      )
   }
 
   protected async publish(): Promise<void> {

@@ -4,7 +4,16 @@
  * Read: by offset from the tar (bundle.ts). Write (copy): a new bundle holding that one image.
  */
 import { InvalidReferenceError } from '../../errors.js'
-import type { ImageDestination, ImageReference, ImageSource, ImageTransport, TransportOptions } from '../types.js'
+import type {
+  ImageDestination,
+  ImageReference,
+  ImageSource,
+  ImageTransport,
+  StoredManifest,
+  StoredManifestQuery,
+  TransportOptions,
+} from '../types.js'
+import { localStoredManifest } from '../shared/local-stored-manifest.js'
 import { resolveExplicitPath, selfAndParentNamespaces, validateLocalPolicyScope } from '../dir/local-path.js'
 import { parseNameAndSelector } from '../registry-storage/transport.js'
 import type { StorageSelector } from '../registry-storage/types.js'
@@ -54,6 +63,11 @@ export class BundleReference implements ImageReference {
   async newImageSource(opts?: TransportOptions): Promise<ImageSource> {
     const { BundleSource } = await import('./source.js')
     return BundleSource.open(this, this.path, this.name, this.sel, opts?.tmpdir)
+  }
+
+  /** The manifest the bundle holds under this name (a read of the tar's index): sync's skip check. */
+  storedManifest(opts: TransportOptions | undefined, query: StoredManifestQuery): Promise<StoredManifest | undefined> {
+    return localStoredManifest(this, opts, query)
   }
 
   async newImageDestination(opts?: TransportOptions): Promise<ImageDestination> {

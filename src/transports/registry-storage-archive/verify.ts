@@ -55,7 +55,8 @@ export async function verifyBundle(
     if (two !== hex!.slice(0, 2)) throw bad(b, `${n} is not in the folder its digest names`)
     const e = b.index.resolve(n)!
     const actual = await hashEntry(b, e.offset, e.size, opts.signal)
-    if (actual !== `sha256:${hex}`) throw bad(b, `blob sha256:${hex} (${n}) does not match its digest (it hashes to ${actual})`)
+    if (actual !== `sha256:${hex}`)
+      throw bad(b, `blob sha256:${hex} (${n}) does not match its digest (it hashes to ${actual})`)
     data.set(`sha256:${hex}`, e.size)
     bytes += e.size
     opts.onBlob?.(i + 1, dataNames.length)

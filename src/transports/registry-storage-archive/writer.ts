@@ -140,9 +140,11 @@ export class BundleWriter {
   ) {
     // thousands of small entries (links, folders): gathered into large writes before the file
     const gather = new Gather(1 << 20)
-    this.piped = pipeline(
-      [gather, ...(compression !== 'none' ? [compressor(compression)] : []), out.stream] as unknown as NodeJS.ReadWriteStream[],
-    )
+    this.piped = pipeline([
+      gather,
+      ...(compression !== 'none' ? [compressor(compression)] : []),
+      out.stream,
+    ] as unknown as NodeJS.ReadWriteStream[])
     this.piped.catch(() => undefined)
     this.tar = new TarWriter(gather)
   }

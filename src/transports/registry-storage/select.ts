@@ -121,7 +121,6 @@ export class StoreSelectWriter {
     }
   }
 
-
   /** The repository's folders and `_uploads` (temps a killed run left there are removed once). */
   private repository(name: string): string {
     const repo = repositoryPath(this.root, name)

@@ -14,14 +14,7 @@ import { ImageNotFoundError, SkiffError, isNotFound } from '../../errors.js'
 import { isValidDigest, type Digest } from '../../digest/digest.js'
 import { manifestDigest, parseManifest, resolveMediaType } from '../../manifest/parse.js'
 import { MAX_LINK_FILE_SIZE, MAX_MANIFEST_SIZE, sizeLimitMessage } from '../../util/limits.js'
-import {
-  blobDataPath,
-  layerLinkPath,
-  repositoryPath,
-  revisionLinkPath,
-  tagCurrentLinkPath,
-  v2Root,
-} from './layout.js'
+import { blobDataPath, layerLinkPath, repositoryPath, revisionLinkPath, tagCurrentLinkPath, v2Root } from './layout.js'
 import type { StorageSelector } from './types.js'
 
 export interface StoredBlob {
@@ -136,9 +129,13 @@ export function resolveStoredImage(root: string, name: string, sel: StorageSelec
     const f = dataFile(root, d, image)
     if (f === undefined) return undefined
     if (f.size > MAX_MANIFEST_SIZE)
-      throw new SkiffError('ERR_MANIFEST_INVALID', `${image}: reading manifest ${d}: ${sizeLimitMessage(MAX_MANIFEST_SIZE)}`, {
-        image,
-      })
+      throw new SkiffError(
+        'ERR_MANIFEST_INVALID',
+        `${image}: reading manifest ${d}: ${sizeLimitMessage(MAX_MANIFEST_SIZE)}`,
+        {
+          image,
+        },
+      )
     const bytes = readFileSync(f.path)
     if (manifestDigest(bytes) !== d) throw damaged(image, `manifest ${d} (${f.path}) does not match its digest`)
     return { bytes, path: f.path }
