@@ -8,7 +8,7 @@
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { copyFileSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -264,6 +264,44 @@ test('install from the bundle (plain and zstd) = sync from the store: same diges
     [],
   )
 })
+
+test('a blob damaged in the store fails the bundle: nothing under the final name, one line naming the image and blob', async () => {
+  const broken = await writeSeedStore(pool, { names: ['broken/img:1'] })
+  const hex = (await verifyLayer(broken.digests.get('broken/img:1')!)).slice(7)
+  const data = join(pool, 'docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data')
+  const bytes = readFileSync(data)
+  bytes[bytes.length - 5]! ^= 1
+  writeFileSync(data, bytes)
+  writeFileSync(join(work, 'broken.list'), 'broken/img:1\n')
+  const out = join(work, 'broken.tar')
+  const r = await sk([
+    'sync',
+    '--src',
+    'registry-storage',
+    '--dest',
+    'registry-storage-archive',
+    '--images-from',
+    join(work, 'broken.list'),
+    pool,
+    out,
+  ])
+  assert.equal(r.code, 1)
+  assert.match(r.stderr, new RegExp(`broken/img:1.*blob sha256:${hex}.*(digest|mismatch)`, 'i'))
+  assert.equal(existsSync(out), false, 'no bundle under the final name')
+  assert.deepEqual(
+    (await readdir(work)).filter((n) => n.startsWith('.broken.tar.')),
+    [],
+    'no temp bundle left',
+  )
+})
+
+/** The digest of the last layer (the image's own) of the manifest `d` in the pool. */
+async function verifyLayer(d: string): Promise<string> {
+  const m = JSON.parse(
+    readFileSync(join(pool, 'docker/registry/v2/blobs/sha256', d.slice(7, 9), d.slice(7), 'data'), 'utf8'),
+  )
+  return m.layers.at(-1).digest
+}
 
 test('a truncated or tampered bundle is refused with one line naming it; install pushes nothing', async () => {
   const cut = join(work, 'cut.tar')
