@@ -3,10 +3,12 @@
  * runs each; prints medians, the ratio and peak memory. Builds its own corpus (no downloads).
  *
  *   npm run bench [-- --runs N] [--reg-runs N] [--large-mib N] [--images N] [--many-tags N]
- *                 [--jobs N] [--no-local] [--no-registry] [--no-skopeo-loop]
+ *                 [--jobs N] [--no-local] [--no-registry] [--no-skopeo-loop] [--no-bundles] [--bundle-runs N]
  *
  * Local workloads: oci/docker-archive/dir conversions and `inspect` start-up. Registry workloads
  * (scripts/bench-registry.ts): list mirror, repo sync, registry→dir/oci/docker-archive, no-op re-sync.
+ * Release bundles (scripts/bench-bundles.ts, issue 14): select vs the seed's script and cp -al,
+ * bundle write, verify and install times, bytes written; printed as a table of their own.
  */
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -17,6 +19,7 @@ import { writeOciImage, smallImage } from '../test/helpers/fixtures.js'
 import { layerData } from './bench-corpus.js'
 import { HEADER, hasSkopeo, row, timed, type Sample } from './bench-util.js'
 import { runRegistryBench } from './bench-registry.js'
+import { runBundleBench } from './bench-bundles.js'
 
 const args = process.argv.slice(2)
 const opt = (name: string, d: number): number => {
@@ -138,12 +141,18 @@ async function main(): Promise<void> {
         })),
       )
     }
+    // ── release bundles (issue 14): a section of its own, after the skiff-vs-skopeo table ──
+    const bundleRows = flag('no-bundles')
+      ? []
+      : await runBundleBench({ work, runs: opt('bundle-runs', 3), skiffBin, log })
+    // ── end of release bundles ──
     const skopeoVersion = withSkopeo
       ? spawnSync('skopeo', ['--version'], { encoding: 'utf8' }).stdout.trim()
       : 'no skopeo'
     const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${skopeoVersion}, ${new Date().toISOString().slice(0, 10)}`
     console.log(`\nskiff vs skopeo, alternating; local ${RUNS} runs, registry ${opt('reg-runs', 3)} runs; ${machine}\n`)
     console.log(rows.join('\n'))
+    if (bundleRows.length) console.log(bundleRows.join('\n'))
   } finally {
     rmSync(work, { recursive: true, force: true })
   }

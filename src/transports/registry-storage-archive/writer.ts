@@ -16,7 +16,8 @@
  * goes to a temp name beside OUT and is renamed over it when everything is written (fsync first),
  * so an interrupted or killed write leaves no file under the final name.
  */
-import { Transform, type Readable, type TransformCallback } from 'node:stream'
+import { once } from 'node:events'
+import type { Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { dirname, posix, resolve } from 'node:path'
 import { tempPrefixFor } from '../../util/atomic.js'
@@ -28,7 +29,7 @@ import { DigestMismatchError } from '../../errors.js'
 import { newHasher, parseDigest } from '../../digest/digest.js'
 import { compressor } from '../../compression/compression.js'
 import { openOutputFile, type OutputFile } from '../../util/output.js'
-import { TarWriter } from '../shared/docker-tarfile/tar-writer.js'
+import { endOfArchive, entryHeader, padding } from './tar-encode.js'
 import {
   blobDataPath,
   layerLinkPath,
@@ -38,35 +39,6 @@ import {
   tagIndexLinkPath,
   uploadsPath,
 } from '../registry-storage/layout.js'
-
-/** Passes bytes on in chunks of at least `size` (the last one smaller). */
-class Gather extends Transform {
-  private chunks: Buffer[] = []
-  private bytes = 0
-
-  constructor(private readonly size: number) {
-    super()
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.chunks.push(chunk)
-    this.bytes += chunk.length
-    if (this.bytes >= this.size) this.emitGathered()
-    cb()
-  }
-
-  override _flush(cb: TransformCallback): void {
-    this.emitGathered()
-    cb()
-  }
-
-  private emitGathered(): void {
-    if (this.bytes === 0) return
-    this.push(this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.bytes))
-    this.chunks = []
-    this.bytes = 0
-  }
-}
 
 /** `stream`'s chunks, hashed on the way; throws at the end when the digest is not `expected`. */
 async function* verifying(
@@ -105,6 +77,8 @@ export const bundlePath = {
   uploads: (name: string): string => uploadsPath(repositoryPath('', name)),
 }
 
+const GATHER = 1 << 20
+
 export const IMAGES_FILE = 'images.txt'
 export const SUMS_FILE = 'SHA256SUMS'
 
@@ -125,28 +99,38 @@ export interface BundleStats {
 }
 
 export class BundleWriter {
-  private readonly tar: TarWriter
+  /** Where the tar goes: the compressor, or the output file itself. */
+  private readonly sink: Writable
   private readonly piped: Promise<void>
+  private failure: unknown
   private readonly dirs = new Set<string>()
   private readonly stored = new Map<Digest, number>()
   private readonly images: BundleImage[] = []
   private state: 'open' | 'finished' | 'discarded' = 'open'
   private queue: Promise<unknown> = Promise.resolve()
+  /** Bytes gathered for the next write (thousands of tiny entries become a few large writes). */
+  private pending: Buffer[] = []
+  private pendingBytes = 0
 
   private constructor(
     readonly path: string,
     private readonly out: OutputFile,
     compression: BundleCompression,
   ) {
-    // thousands of small entries (links, folders): gathered into large writes before the file
-    const gather = new Gather(1 << 20)
-    this.piped = pipeline([
-      gather,
-      ...(compression !== 'none' ? [compressor(compression)] : []),
-      out.stream,
-    ] as unknown as NodeJS.ReadWriteStream[])
-    this.piped.catch(() => undefined)
-    this.tar = new TarWriter(gather)
+    if (compression !== 'none') {
+      const z = compressor(compression)
+      this.piped = pipeline(z, out.stream)
+      this.sink = z
+    } else {
+      this.sink = out.stream
+      this.piped = new Promise<void>((res, rej) => {
+        out.stream.once('error', rej)
+        out.stream.once('finish', () => res())
+      })
+    }
+    this.piped.catch((e: unknown) => {
+      this.failure ??= e
+    })
   }
 
   /** Opens OUT for writing (temp name beside it); `compression` defaults to what OUT's name says. */
@@ -177,8 +161,26 @@ export class BundleWriter {
   }
 
   private check(): void {
+    if (this.failure !== undefined) throw this.failure
     if (this.state !== 'open')
       throw new SkiffError('ERR_INVALID_ARGUMENT', `${this.path}: the bundle is already ${this.state}`)
+  }
+
+  /** Queues `buf` for the output; writes when a megabyte has gathered (or `force`), waiting for drain. */
+  private async push(buf: Buffer, force = false): Promise<void> {
+    if (buf.length > 0) {
+      this.pending.push(buf)
+      this.pendingBytes += buf.length
+    }
+    if (this.pendingBytes < GATHER && !force) return
+    if (this.failure !== undefined) throw this.failure
+    const chunk = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes)
+    this.pending = []
+    this.pendingBytes = 0
+    if (chunk.length > 0 && !this.sink.write(chunk)) {
+      await Promise.race([once(this.sink, 'drain'), this.piped.then(() => undefined)])
+    }
+    if (this.failure !== undefined) throw this.failure
   }
 
   private async parents(name: string): Promise<void> {
@@ -186,18 +188,37 @@ export class BundleWriter {
     for (let d = posix.dirname(name); d !== '.' && !this.dirs.has(d); d = posix.dirname(d)) missing.push(d)
     for (let i = missing.length - 1; i >= 0; i--) {
       this.dirs.add(missing[i]!)
-      await this.tar.addDirectory(missing[i]!)
+      await this.push(entryHeader(missing[i]!, 0, 0o755, '5'))
     }
   }
 
-  private async file(
+  /** A whole file entry from memory. */
+  private async bytesEntry(name: string, data: Buffer): Promise<void> {
+    await this.parents(name)
+    await this.push(entryHeader(name, data.length, 0o644, '0'))
+    await this.push(data)
+    await this.push(padding(data.length))
+  }
+
+  /** A file entry of exactly `size` bytes from `data`; a short or long stream fails the bundle. */
+  private async streamEntry(
     name: string,
     size: number,
-    data: AsyncIterable<Buffer> | Iterable<Buffer>,
+    data: AsyncIterable<Buffer>,
     signal?: AbortSignal,
   ): Promise<void> {
     await this.parents(name)
-    await this.tar.addFile(name, size, data, signal, 0o644)
+    await this.push(entryHeader(name, size, 0o644, '0'))
+    let n = 0
+    for await (const c of data) {
+      signal?.throwIfAborted()
+      n += c.length
+      if (n > size) throw new SkiffError('ERR_SIZE_MISMATCH', `${name}: more data than the expected ${size} bytes`)
+      await this.push(c)
+    }
+    if (n !== size)
+      throw new SkiffError('ERR_SIZE_MISMATCH', `${name}: got ${n} bytes, expected ${size}; the source is truncated`)
+    await this.push(padding(size))
   }
 
   /**
@@ -216,7 +237,14 @@ export class BundleWriter {
         stream.destroy()
         return false
       }
-      await this.file(bundlePath.data(d), size, verifying(stream, d, opts.what, opts.onBytes), opts.signal)
+      try {
+        await this.streamEntry(bundlePath.data(d), size, verifying(stream, d, opts.what, opts.onBytes), opts.signal)
+      } catch (e) {
+        // a partial entry corrupts the tar: nothing more can be written to it
+        this.failure ??= e
+        stream.destroy()
+        throw e
+      }
       this.stored.set(d, size)
       return true
     })
@@ -229,7 +257,7 @@ export class BundleWriter {
       if (this.stored.has(d)) return false
       if (digestOf(bytes) !== d)
         throw new SkiffError('ERR_DIGEST_MISMATCH', `${this.path}: the manifest written as ${d} has another digest`)
-      await this.file(bundlePath.data(d), bytes.length, [bytes])
+      await this.bytesEntry(bundlePath.data(d), bytes)
       this.stored.set(d, bytes.length)
       return true
     })
@@ -248,7 +276,8 @@ export class BundleWriter {
   finish(): Promise<BundleStats> {
     return this.locked(async () => {
       this.check()
-      const link = (name: string, d: Digest): Promise<void> => this.file(name, d.length, [Buffer.from(d)])
+      if (this.failure !== undefined) throw this.failure
+      const link = (name: string, d: Digest): Promise<void> => this.bytesEntry(name, Buffer.from(d))
       const written = new Set<string>()
       const once = async (name: string, d: Digest): Promise<void> => {
         if (written.has(name)) return
@@ -267,13 +296,14 @@ export class BundleWriter {
       for (const img of this.images) if (img.tag !== undefined) tags.set(`${img.name}:${img.tag}`, img)
       for (const img of tags.values()) await link(bundlePath.tagCurrentLink(img.name, img.tag!), img.top)
       const list = [...tags.entries()].map(([ref, img]) => `${ref} ${img.top}\n`).join('')
-      await this.file(IMAGES_FILE, Buffer.byteLength(list), [Buffer.from(list)])
+      await this.bytesEntry(IMAGES_FILE, Buffer.from(list))
       const sums = [...this.stored.keys()]
         .sort()
         .map((d) => `${digestHex(d)}  ${bundlePath.data(d)}\n`)
         .join('')
-      await this.file(SUMS_FILE, Buffer.byteLength(sums), [Buffer.from(sums)])
-      await this.tar.finish()
+      await this.bytesEntry(SUMS_FILE, Buffer.from(sums))
+      await this.push(endOfArchive(), true)
+      this.sink.end()
       await this.piped
       await this.out.commit()
       this.state = 'finished'
@@ -285,7 +315,7 @@ export class BundleWriter {
   async discard(): Promise<void> {
     if (this.state !== 'open') return
     this.state = 'discarded'
-    this.tar.abort()
+    this.sink.destroy()
     await this.out.discard()
   }
 }

@@ -28,17 +28,16 @@ export class TarWriter {
     })
   }
 
-  /** Writes a file entry of exactly `size` bytes from `stream` (mode 0444 unless given). */
+  /** Writes a file entry of exactly `size` bytes from `stream`. */
   async addFile(
     name: string,
     size: number,
     stream: Readable | AsyncIterable<Buffer> | Iterable<Buffer>,
     signal?: AbortSignal,
-    mode?: number,
   ): Promise<void> {
     this.check()
     const entryDone = this.entryPromise()
-    const entry = this.pack.entry({ ...BASE, name, size, type: 'file', mode: mode ?? 0o444 }, entryDone.callback)
+    const entry = this.pack.entry({ ...BASE, name, size, type: 'file' }, entryDone.callback)
     // The entry's failure arrives through entryDone / this.done; never as an unhandled 'error' event.
     entry.on('error', () => undefined)
     let written = 0
@@ -68,14 +67,6 @@ export class TarWriter {
 
   async addBytes(name: string, bytes: Buffer): Promise<void> {
     await this.addFile(name, bytes.length, [bytes])
-  }
-
-  /** A directory entry (`name` without a trailing '/'). */
-  async addDirectory(name: string, mode = 0o755): Promise<void> {
-    this.check()
-    const entryDone = this.entryPromise()
-    this.pack.entry({ ...BASE, name, type: 'directory', mode }, entryDone.callback)
-    await this.race(entryDone.promise)
   }
 
   async addSymlink(name: string, target: string): Promise<void> {
