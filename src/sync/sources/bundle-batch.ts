@@ -75,15 +75,16 @@ export function bundleBatch(copy: Pick<CopyOptions, 'format' | 'compression'>): 
     },
     async finish({ complete, keepGoing }) {
       await queue
-      if (!writer) return
-      const w = await writer
+      // a bundle that could not even be created has already failed every image
+      const w = await writer?.catch(() => undefined)
+      if (!w) return
       if (!complete && !keepGoing) return void (await w.discard())
       if (w.stats.images === 0) return void (await w.discard())
       await w.finish()
     },
     async discard() {
       await queue
-      if (writer) await (await writer).discard()
+      await (await writer?.catch(() => undefined))?.discard()
     },
   }
 }

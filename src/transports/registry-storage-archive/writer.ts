@@ -137,7 +137,16 @@ export class BundleWriter {
   static async create(path: string, compression: BundleCompression = compressionForName(path)): Promise<BundleWriter> {
     // a killed run's temp bundle beside OUT (its name holds its owner) goes first
     await sweepStaleTemps(dirname(resolve(path)), tempPrefixFor(path))
-    const out = await openOutputFile(path)
+    let out: OutputFile
+    try {
+      out = await openOutputFile(path)
+    } catch (e) {
+      const why =
+        (e as { code?: string }).code === 'ENOENT'
+          ? `the folder ${dirname(resolve(path))} does not exist`
+          : (e as Error).message
+      throw new SkiffError('ERR_IO', `cannot write the bundle ${path}: ${why}`, { cause: e })
+    }
     return new BundleWriter(path, out, compression)
   }
 
