@@ -3,7 +3,7 @@
  * runs each; prints medians, the ratio and peak memory. Builds its own corpus (no downloads).
  *
  *   npm run bench [-- --runs N] [--reg-runs N] [--large-mib N] [--images N] [--many-tags N]
- *                 [--jobs N] [--no-local] [--no-registry] [--no-skopeo-loop]
+ *                 [--jobs N] [--no-local] [--no-registry] [--no-skopeo-loop] [--no-bundles] [--bundle-runs N]
  *                 [--no-seed] [--seed-images N] [--seed-base-kib N] [--loop-runs N] [--latency-ms N]
  *
  * Local workloads: oci/docker-archive/dir conversions and `inspect` start-up. Registry workloads
@@ -13,6 +13,8 @@
  * puts a delaying TCP proxy (loopback) in front of the source registry of the registry and seed
  * workloads. A quick run: `npm run bench -- --runs 1 --reg-runs 1 --loop-runs 1 --seed-images 30
  * --large-mib 8 --images 24 --no-skopeo-loop`.
+ * Release bundles (scripts/bench-bundles.ts, issue 14): select vs the seed's script and cp -al,
+ * bundle write, verify and install times, bytes written; printed as a table of their own.
  */
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -24,6 +26,7 @@ import { layerData } from './bench-corpus.js'
 import { HEADER, hasSkopeo, row, timed, type Sample } from './bench-util.js'
 import { runRegistryBench } from './bench-registry.js'
 import { runSeedBench } from './bench-seed.js'
+import { runBundleBench } from './bench-bundles.js'
 
 const args = process.argv.slice(2)
 const opt = (name: string, d: number): number => {
@@ -161,6 +164,11 @@ async function main(): Promise<void> {
         })),
       )
     }
+    // ── release bundles (issue 14): a section of its own, after the skiff-vs-skopeo table ──
+    const bundleRows = flag('no-bundles')
+      ? []
+      : await runBundleBench({ work, runs: opt('bundle-runs', 3), skiffBin, log })
+    // ── end of release bundles ──
     const skopeoVersion = withSkopeo
       ? spawnSync('skopeo', ['--version'], { encoding: 'utf8' }).stdout.trim()
       : 'no skopeo'
@@ -172,6 +180,7 @@ async function main(): Promise<void> {
         .join(' ')}; ${machine}\n`,
     )
     console.log(rows.join('\n'))
+    if (bundleRows.length) console.log(bundleRows.join('\n'))
   } finally {
     rmSync(work, { recursive: true, force: true })
   }

@@ -114,6 +114,17 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: () => import('./commands/logout.js'),
   },
   {
+    name: 'verify-bundle',
+    summary: 'Verify a release bundle (registry-storage-archive) offline',
+    description:
+      'Check every blob and manifest digest of a release bundle written by "sync --dest registry-storage-archive" (or copy … registry-storage-archive:), every link, and that every tagged image is complete.',
+    usage: 'verify-bundle BUNDLE',
+    example: 'skiff verify-bundle release.tar.zst',
+    flags: [],
+    args: ['file'],
+    load: () => import('./commands/verify-bundle.js'),
+  },
+  {
     name: 'manifest-digest',
     summary: 'Compute a manifest digest of a file',
     usage: 'manifest-digest MANIFEST-FILE',

@@ -8,5 +8,6 @@ export const SUPPORTED_TRANSPORTS = [
   'oci',
   'oci-archive',
   'registry-storage',
+  'registry-storage-archive',
   'sif',
 ] as const

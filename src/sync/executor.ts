@@ -16,7 +16,7 @@ import type { SyncEvent } from './events.js'
 import { resolvePlan } from './collisions.js'
 import { alreadyPresent, sourceExists } from './present.js'
 import { RegistryAccess } from './registry-access.js'
-import type { ImageResult, SyncItem, SyncSummary } from './types.js'
+import type { ImageResult, SyncBatch, SyncItem, SyncSummary } from './types.js'
 import type { RetryBudget } from '../util/retry.js'
 
 export const DEFAULT_SYNC_JOBS = 4
@@ -40,6 +40,8 @@ export interface SyncRunOptions {
   signal?: AbortSignal
   /** Shared with the planner: kept-alive registry clients for HEADs and tag lists. */
   access?: RegistryAccess
+  /** Copies the items it accepts without the engine, and publishes them once at the end (syncBatch()). */
+  batch?: SyncBatch
 }
 
 /** `o` with `context` unless it names its own. */
@@ -145,6 +147,21 @@ export async function runSync(plan: AsyncIterable<SyncItem>, opts: SyncRunOption
     const base = { index, source, destination, bytesCopied: 0, bytesReused: 0 }
     const srcOpts = inContext(item.sourceOptions ?? opts.copy.source, context)
     try {
+      if (opts.batch) {
+        const r = await opts.batch.copy(item, {
+          force: opts.force ?? false,
+          dryRun: opts.dryRun ?? false,
+          ...(signal ? { signal } : {}),
+          onEvent: (event) => emit({ type: 'copy', index, event }),
+        })
+        if (r) {
+          const bytes = { bytesCopied: r.bytesCopied, bytesReused: r.bytesReused }
+          if (r.result === 'copied')
+            return { ...base, ...bytes, digest: r.digest, result: 'copied', ms: Date.now() - t0 }
+          const reason = r.result === 'present' ? 'present' : 'dry-run'
+          return { ...base, digest: r.digest, result: 'skipped', reason, ms: Date.now() - t0 }
+        }
+      }
       if (!opts.force) {
         const digest = await alreadyPresent(item.source, item.destination, {
           access,
@@ -201,6 +218,14 @@ export async function runSync(plan: AsyncIterable<SyncItem>, opts: SyncRunOption
 
   try {
     await Promise.all([pump, ...Array.from({ length: Math.max(1, jobs) }, worker)])
+    if (opts.batch) {
+      const complete = planError === undefined && !signal?.aborted && results.every((r) => r.result !== 'failed')
+      if (signal?.aborted) await opts.batch.discard()
+      else await opts.batch.finish({ complete, keepGoing: opts.keepGoing ?? false })
+    }
+  } catch (e) {
+    await opts.batch?.discard()
+    throw e
   } finally {
     if (!opts.access) await access.close()
     if (!given) await context.close()

@@ -10,9 +10,10 @@ import type { RetryBudget } from '../util/retry.js'
  * `--src`: a repository or image in a registry, a directory tree, an OCI layout, a YAML file, an
  * image list, a registry's filesystem storage (docker/distribution's layout).
  */
-export type SyncSourceKind = 'docker' | 'dir' | 'oci' | 'yaml' | 'list' | 'registry-storage'
+export type SyncSourceKind =
+  'docker' | 'dir' | 'oci' | 'yaml' | 'list' | 'registry-storage' | 'registry-storage-archive'
 /** `--dest`: a registry (and namespace), a directory, an OCI layout, a registry's filesystem storage. */
-export type SyncDestKind = 'docker' | 'dir' | 'oci' | 'registry-storage'
+export type SyncDestKind = 'docker' | 'dir' | 'oci' | 'registry-storage' | 'registry-storage-archive'
 
 export interface SyncSourceSpec {
   kind: SyncSourceKind
@@ -23,7 +24,7 @@ export interface SyncSourceSpec {
   /** `--src list`: the registry for lines without one (default docker.io). */
   registry?: string
   /**
-   * `--images-from LIST` (registry-storage source): an image-list file, or a folder whose `*.list`
+   * `--images-from LIST` (registry-storage and registry-storage-archive sources): an image-list file, or a folder whose `*.list`
    * files are read; only the images it names are synced (by repository path and tag or digest).
    */
   imagesFrom?: string
@@ -96,4 +97,35 @@ export interface SyncSummary {
   sources: number
   /** A failure that stopped the planning itself (listing tags, reading the YAML), if any. */
   planError?: string
+}
+
+/**
+ * A kind pair that copies images itself, without the engine (registry-storage → registry-storage:
+ * hardlinks at file-system speed; → registry-storage-archive: one tar). runSync hands it every item;
+ * it returns undefined for an item it leaves to the engine.
+ */
+export interface SyncBatch {
+  copy(item: SyncItem, ctx: SyncBatchContext): Promise<SyncBatchResult | undefined>
+  /**
+   * After every image: makes the result visible (the store's tags, the archive's rename). `complete`:
+   * no image failed and nothing was aborted.
+   */
+  finish(outcome: { complete: boolean; keepGoing: boolean }): Promise<void>
+  /** Leaves nothing visible that is not already (an aborted sync). Idempotent. */
+  discard(): Promise<void>
+}
+
+export interface SyncBatchContext {
+  force: boolean
+  dryRun: boolean
+  signal?: AbortSignal
+  /** Engine-style events for the progress display (blob-start/progress/done). */
+  onEvent: (e: import('../copy/events.js').CopyEvent) => void
+}
+
+export interface SyncBatchResult {
+  result: 'copied' | 'present' | 'dry-run'
+  digest: string
+  bytesCopied: number
+  bytesReused: number
 }

@@ -9,6 +9,7 @@ import { ociArchiveTransport } from './oci-archive/transport.js'
 import { dockerArchiveTransport } from './docker-archive/transport.js'
 import { dockerTransport } from './docker/transport.js'
 import { registryStorageTransport } from './registry-storage/transport.js'
+import { bundleTransport } from './registry-storage-archive/transport.js'
 import { dockerDaemonTransport } from './docker-daemon/transport.js'
 import { sifTransport } from './sif/transport.js'
 import { containersStorageTransport } from './containers-storage/transport.js'
@@ -30,6 +31,7 @@ for (const t of [
   dockerTransport,
   dockerDaemonTransport,
   registryStorageTransport,
+  bundleTransport,
   sifTransport,
   containersStorageTransport,
 ])

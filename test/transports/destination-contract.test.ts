@@ -18,6 +18,7 @@
  * staged before lives in --tmpdir), so there too everything must go. Everything else must go.
  */
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
@@ -30,6 +31,7 @@ import { startDockerd, type Dockerd } from '../helpers/dockerd.js'
 import { buildImage, sha256, smallImage, writeOciImage, type BuiltImage } from '../helpers/fixtures.js'
 import { startRegistry, type Registry } from '../helpers/registry/index.js'
 import { skopeo } from '../helpers/tools.js'
+import { verifyBundle } from '../../src/transports/registry-storage-archive/verify.js'
 import { isolateCache } from './docker/helpers.js'
 import { makeTestStore, type TestStore } from '../helpers/containers-storage.js'
 
@@ -109,6 +111,19 @@ cases.push(local('oci', 'oci', (d, n) => `oci:${d}/layout${n}:v${n}`))
 cases.push(local('oci-shared', 'oci', (d, n) => `oci:${d}/shared:v${n}`, true))
 cases.push(local('oci-archive', 'oci', (d, n) => `oci-archive:${d}/a${n}.tar:v${n}`))
 cases.push(local('docker-archive', 'docker', (d, n) => `docker-archive:${d}/a${n}.tar:contract/a${n}:v${n}`))
+// a release bundle (skiff only, so skopeo cannot be the reader): visible = the file verifies and holds the tag
+cases.push({
+  ...local('registry-storage-archive', 'oci', (d, n) => `registry-storage-archive:${d}/b${n}.tar:contract/b${n}:v${n}`),
+  visible: async (ref) => {
+    const [path, name, tag] = ref.stringWithinTransport().split(':')
+    try {
+      await verifyBundle(path!)
+      return readFileSync(path!).includes(`${name}:${tag} sha256:`)
+    } catch {
+      return false
+    }
+  },
+})
 
 {
   // registry-storage: a fresh store per reference, and one shared store that already holds an image.

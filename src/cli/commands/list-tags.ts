@@ -29,6 +29,17 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
     ctx.stdout.write(jsonOutput({ Repository: named.name, Tags: tags }))
     return 0
   }
+  if (transport === 'registry-storage-archive') {
+    // skiff's release bundles: PATH[:NAME] (a repository's tags, or every NAME:TAG)
+    const { listBundleTags } = await import('../../transports/registry-storage-archive/list-tags.js')
+    const colon = details.indexOf(':')
+    const path = colon < 0 ? details : details.slice(0, colon)
+    if (path === '') throw new UsageError(`invalid image name "${name}": registry-storage-archive: needs a path`)
+    const repo = colon < 0 ? undefined : details.slice(colon + 1)
+    const tags = await listBundleTags(path, repo, ctx.global.tmpdir ? { tmpdir: ctx.global.tmpdir } : {})
+    ctx.stdout.write(jsonOutput(repo === undefined ? { Tags: tags } : { Repository: repo, Tags: tags }))
+    return 0
+  }
   if (transport !== 'docker-archive') {
     throw new SkiffError(
       'ERR_UNSUPPORTED',

@@ -7,10 +7,11 @@ import { SkiffError } from '../../errors.js'
 import { loadPolicyContext } from '../../policy/context.js'
 import { planSync } from '../../sync/planner.js'
 import { runSync } from '../../sync/executor.js'
+import { syncBatch } from '../../sync/sources/index.js'
 import { RegistryAccess } from '../../sync/registry-access.js'
 import { digestFileText, writeReport } from '../../sync/report.js'
 import type { SyncEvent } from '../../sync/events.js'
-import type { SyncSummary } from '../../sync/types.js'
+import type { SyncBatch, SyncSummary } from '../../sync/types.js'
 import type { CommandContext } from './types.js'
 import type { FlagValues } from '../flags.js'
 import { compileTagFilters, syncRequestFrom } from '../options/sync.js'
@@ -66,6 +67,7 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
       onEvent: emit,
       signal: ctx.signal,
       access,
+      ...batchFor(req),
     })
   } finally {
     progress.finish()
@@ -104,6 +106,11 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
     return 1
   }
   return 0
+}
+
+function batchFor(req: ReturnType<typeof syncRequestFrom>): { batch?: SyncBatch } {
+  const batch = syncBatch(req.source, req.destination, req.copy)
+  return batch ? { batch } : {}
 }
 
 /** A summary with its messages in flag terms (the library's name options). */

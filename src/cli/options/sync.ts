@@ -196,8 +196,8 @@ export function syncRequestFrom(args: readonly string[], v: FlagValues, g: Globa
     throw new UsageError('--src-registry is only used with --src list')
 
   const imagesFrom = v.str('images-from')
-  if (imagesFrom !== undefined && srcKind !== 'registry-storage')
-    throw new UsageError('--images-from is only used with --src registry-storage')
+  if (imagesFrom !== undefined && srcKind !== 'registry-storage' && srcKind !== 'registry-storage-archive')
+    throw new UsageError('--images-from is only used with --src registry-storage or registry-storage-archive')
 
   const jobs = v.int('jobs')
   if (jobs !== undefined && jobs < 1) throw new UsageError(`--jobs must be at least 1, got ${jobs}`)

@@ -44,6 +44,8 @@ export class TarIndex {
   constructor(
     readonly path: string,
     private readonly entries: Map<string, TarEntry>,
+    /** Whether the scan met the end-of-archive marker (a file cut at an entry boundary has none). */
+    readonly complete = true,
   ) {}
 
   names(): string[] {
@@ -99,13 +101,17 @@ export async function scanTar(path: string): Promise<TarIndex> {
     let longName: string | undefined
     let longLink: string | undefined
     let pax: Map<string, string> | undefined
+    let ended = false
     const readAt = async (buf: Buffer, at: number): Promise<void> => {
       const { bytesRead } = await fh.read(buf, 0, buf.length, at)
       if (bytesRead !== buf.length) throw new SkiffError('ERR_INVALID_LAYOUT', `${path}: truncated tar archive`)
     }
     while (pos + BLOCK <= fileSize) {
       await readAt(block, pos)
-      if (isZeroBlock(block)) break
+      if (isZeroBlock(block)) {
+        ended = true
+        break
+      }
       const h = decodeHeader(block)
       const dataAt = pos + BLOCK
       pos = dataAt + paddedSize(h.size)
@@ -140,7 +146,7 @@ export async function scanTar(path: string): Promise<TarIndex> {
       const safe = safeEntryName(name)
       entries.set(safe, { name: safe, type, offset: dataAt, size, linkname })
     }
-    return new TarIndex(path, entries)
+    return new TarIndex(path, entries, ended)
   } finally {
     await fh.close()
   }

@@ -1,0 +1,256 @@
+/**
+ * "select" at file-system speed: images resolved in one store (stored-image.ts) are written into
+ * another store on the same filesystem as docker/distribution 2.8 lays them out, every `data` file
+ * (layers, configs, manifests) a hardlink of the source's. What a per-image copy through the engine
+ * paid for (measured on the seed's 143 images: ~1,200 fsyncs, ~20,000 realpath readlinks, ~7,600
+ * mkdir calls, one promise per call) is gone:
+ *
+ * - synchronous calls, each folder created once per run (a set of the folders known to exist), a
+ *   link(2) straight to the final name (a hardlink appears whole: no temp name, no rename);
+ * - link files written once (`wx`), compared only when they already exist;
+ * - crash safety by order, not by an fsync per file: blobs and `_layers`/revision links first,
+ *   then one file-system flush (syncfs(2) through `sync -f`), then every tag (`index` link, then
+ *   `current` by temp + rename). A run killed before the tags leaves blobs and
+ *   links but no new tag; a re-run completes it (an empty link file a kill left is rewritten).
+ *
+ * Another filesystem (EXDEV) or a store the process cannot link from falls back to copying that
+ * file (temp in the repository's `_uploads`, then rename).
+ */
+import { spawnSync } from 'node:child_process'
+import {
+  copyFileSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  closeSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
+import { dirname, join } from 'node:path'
+import { SkiffError } from '../../errors.js'
+import type { Digest } from '../../digest/digest.js'
+import { tempPathFor } from '../../util/atomic.js'
+import { registerTempPath, unregisterTempPath } from '../../util/cleanup.js'
+import { isStaleTempName } from '../../util/temp-owner.js'
+import {
+  blobDataPath,
+  layerLinkPath,
+  repositoryPath,
+  revisionLinkPath,
+  tagCurrentLinkPath,
+  tagIndexLinkPath,
+  uploadsPath,
+} from './layout.js'
+import { readLinkSync, type StoredBlob, type StoredImage } from './stored-image.js'
+
+const code = (e: unknown): string | undefined => (e as { code?: string }).code
+
+/** What adding one image did. */
+export interface SelectResult {
+  /** Bytes of data files that are now hardlinks (or already were in the output). */
+  bytesLinked: number
+  /** Bytes copied because a hardlink was impossible (another filesystem). */
+  bytesCopied: number
+}
+
+/**
+ * Flushes the filesystem holding `dir` (syncfs(2) via coreutils' `sync -f`); where that program is
+ * missing, an fsync of `dir` itself (ordering on ext4/xfs journals, whose commit carries every
+ * earlier metadata change).
+ */
+export function flushFilesystem(dir: string): void {
+  const r = spawnSync('sync', ['-f', dir], { stdio: 'ignore' })
+  if (r.status === 0) return
+  const fd = openSync(dir, 'r')
+  try {
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+export class StoreSelectWriter {
+  /** Folders known to exist (created or found by this writer). */
+  private readonly dirs = new Set<string>()
+  /** Data files already in place. */
+  private readonly data = new Map<Digest, number>()
+  /** Link files already written. */
+  private readonly links = new Set<string>()
+  /** Repositories whose `_uploads` was prepared (stale temps swept). */
+  private readonly repos = new Set<string>()
+  private readonly tags: { repo: string; tag: string; top: Digest }[] = []
+  private tagsPublished = false
+
+  constructor(
+    /** The output store's root (the registry's rootdirectory). */
+    readonly root: string,
+    private readonly durable = true,
+  ) {
+    // every path this writer makes is below root: the walk up in ensureDir stops here
+    mkdirSync(root, { recursive: true })
+    this.dirs.add(root)
+  }
+
+  /**
+   * Creates `p` and its missing parents, top-down from the deepest folder known to exist, so a new
+   * store costs one mkdir per folder and no failed call (an existing folder is one EEXIST).
+   */
+  private ensureDir(p: string): void {
+    if (this.dirs.has(p)) return
+    const missing: string[] = []
+    let d = p
+    while (!this.dirs.has(d)) {
+      missing.push(d)
+      const up = dirname(d)
+      if (up === d) break
+      d = up
+    }
+    for (let i = missing.length - 1; i >= 0; i--) {
+      const m = missing[i]!
+      try {
+        mkdirSync(m)
+      } catch (e) {
+        if (code(e) !== 'EEXIST') throw e
+      }
+      this.dirs.add(m)
+    }
+  }
+
+  /** The repository's folders and `_uploads` (temps a killed run left there are removed once). */
+  private repository(name: string): string {
+    const repo = repositoryPath(this.root, name)
+    if (this.repos.has(repo)) return repo
+    const up = uploadsPath(repo)
+    this.ensureDir(up)
+    for (const f of readdirSync(up)) if (isStaleTempName(f)) rmSync(join(up, f), { recursive: true, force: true })
+    this.repos.add(repo)
+    return repo
+  }
+
+  /** Hardlinks (or, across filesystems, copies) `b` into the output's blob store. */
+  private putData(b: StoredBlob, tempDir: string, r: SelectResult): void {
+    if (this.data.has(b.digest)) {
+      r.bytesLinked += b.size
+      return
+    }
+    const target = blobDataPath(this.root, b.digest)
+    this.ensureDir(dirname(target))
+    try {
+      linkSync(b.path, target)
+      r.bytesLinked += b.size
+    } catch (e) {
+      if (code(e) === 'EEXIST') {
+        // content-addressed: a regular file of the right size is the blob (as the destination's reuse)
+        const st = statSync(target)
+        if (!st.isFile() || st.size !== b.size) this.replaceData(b, target, tempDir)
+        r.bytesLinked += b.size
+      } else if (code(e) === 'EXDEV' || code(e) === 'EPERM' || code(e) === 'EMLINK') {
+        this.replaceData(b, target, tempDir)
+        r.bytesCopied += b.size
+      } else throw e
+    }
+    this.data.set(b.digest, b.size)
+  }
+
+  /** Writes `target` as a copy of `b` (temp + rename): for another filesystem or a damaged file. */
+  private replaceData(b: StoredBlob, target: string, tempDir: string): void {
+    const tmp = tempPathFor(target, tempDir)
+    registerTempPath(tmp)
+    try {
+      copyFileSync(b.path, tmp)
+      if (statSync(tmp).size !== b.size)
+        throw new SkiffError('ERR_SIZE_MISMATCH', `${b.path}: the blob changed size while it was copied`)
+      renameSync(tmp, target)
+    } finally {
+      rmSync(tmp, { force: true })
+      unregisterTempPath(tmp)
+    }
+  }
+
+  /** A link file holding `d` (no newline); an existing one is kept when it holds exactly that. */
+  private putLink(path: string, d: Digest, tempDir: string): void {
+    if (this.links.has(path)) return
+    this.ensureDir(dirname(path))
+    try {
+      writeFileSync(path, d, { flag: 'wx', mode: 0o644 })
+    } catch (e) {
+      if (code(e) !== 'EEXIST') throw e
+      if (readFileSync(path, 'utf8') !== d) this.replaceLink(path, d, tempDir)
+    }
+    this.links.add(path)
+  }
+
+  private replaceLink(path: string, d: Digest, tempDir: string): void {
+    const tmp = tempPathFor(path, tempDir)
+    registerTempPath(tmp)
+    try {
+      writeFileSync(tmp, d, { flag: 'wx', mode: 0o644 })
+      renameSync(tmp, path)
+    } finally {
+      rmSync(tmp, { force: true })
+      unregisterTempPath(tmp)
+    }
+  }
+
+  /** Whether the output already holds `img` under its tag, with every blob and link in place. */
+  holds(img: StoredImage): boolean {
+    if (img.tag === undefined) return false
+    const repo = repositoryPath(this.root, img.name)
+    const image = `registry-storage:${this.root}:${img.name}:${img.tag}`
+    try {
+      if (readLinkSync(tagCurrentLinkPath(repo, img.tag), image) !== img.top) return false
+      for (const m of img.manifests) {
+        if (statSync(blobDataPath(this.root, m.digest)).size !== m.size) return false
+        if (readLinkSync(revisionLinkPath(repo, m.digest), image) !== m.digest) return false
+      }
+      for (const b of img.blobs) {
+        if (statSync(blobDataPath(this.root, b.digest)).size !== b.size) return false
+        if (readLinkSync(layerLinkPath(repo, b.digest), image) !== b.digest) return false
+      }
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  /**
+   * Writes `img`'s data files and its `_layers` and revision links; its tag is only recorded:
+   * publishTags() writes every tag after all images.
+   */
+  add(img: StoredImage): SelectResult {
+    if (this.tagsPublished) throw new SkiffError('ERR_INVALID_ARGUMENT', 'the selected store is already published')
+    const r: SelectResult = { bytesLinked: 0, bytesCopied: 0 }
+    const repo = this.repository(img.name)
+    const up = uploadsPath(repo)
+    for (const b of img.blobs) this.putData(b, up, r)
+    for (const m of img.manifests) this.putData(m, up, r)
+    for (const b of img.blobs) this.putLink(layerLinkPath(repo, b.digest), b.digest, up)
+    for (const m of img.manifests) this.putLink(revisionLinkPath(repo, m.digest), m.digest, up)
+    if (img.tag !== undefined) this.tags.push({ repo, tag: img.tag, top: img.top })
+    return r
+  }
+
+  /**
+   * One flush, then every recorded tag (`index` link, then `current` by temp + rename). No flush
+   * after: a tag lost to a power cut before the journal's next commit is simply not there yet (a
+   * rename is atomic), never a tag whose blobs or links are missing.
+   */
+  publishTags(): void {
+    if (this.tagsPublished) return
+    this.tagsPublished = true
+    if (this.durable && this.tags.length > 0) flushFilesystem(this.root)
+    for (const { repo, tag, top } of this.tags) {
+      const up = uploadsPath(repo)
+      this.putLink(tagIndexLinkPath(repo, tag, top), top, up)
+      const current = tagCurrentLinkPath(repo, tag)
+      this.ensureDir(dirname(current))
+      const old = statSync(current, { throwIfNoEntry: false }) ? readFileSync(current, 'utf8') : undefined
+      if (old !== top) this.replaceLink(current, top, up)
+    }
+  }
+}
