@@ -148,8 +148,8 @@ export async function readLookaside(
     const url = lookasideURL(base, digest, i)
     const blob = await readOne(url, image, signal)
     if (blob === undefined) return out
-    const where = url.protocol === 'file:' ? fileURLToPath(url) : redacted(url)
-    out.push(parseStoredSignature(blob, `${image}: ${where}`, image))
+    const where = url.protocol === 'file:' ? JSON.stringify(fileURLToPath(url)) : redacted(url)
+    out.push(parseStoredSignature(blob, where, image))
   }
 }
 
