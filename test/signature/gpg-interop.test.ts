@@ -9,6 +9,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { loadPolicyContext } from '../../src/policy/context.js'
 import { parseImageName } from '../../src/transports/registry.js'
 import { manifestDigest } from '../../src/manifest/parse.js'
@@ -55,10 +57,10 @@ async function policy(name: string, reqs: unknown[], transport = 'dir', scope = 
 }
 
 /** skiff's decision (the library) and skopeo's (copy to dir:) for `image` under `policyPath`. */
-async function decisions(policyPath: string, image: string): Promise<{ skiff: string; skopeo: string }> {
+async function decisions(policyPath: string, image: string, regdir = regd): Promise<{ skiff: string; skopeo: string }> {
   const ctx = await loadPolicyContext({ policyPath })
   const ref = parseImageName(image)
-  const src = await ref.newImageSource({ registry: { tlsVerify: false, registriesDirPath: regd } })
+  const src = await ref.newImageSource({ registry: { tlsVerify: false, registriesDirPath: regdir } })
   let ours = 'accepted'
   try {
     await ctx.checkSource(ref, src)
@@ -72,7 +74,7 @@ async function decisions(policyPath: string, image: string): Promise<{ skiff: st
     '--policy',
     policyPath,
     '--registries.d',
-    regd,
+    regdir,
     'copy',
     '-q',
     '--src-tls-verify=false',
@@ -126,6 +128,28 @@ describe('simple signing, interoperable with skopeo 1.9.3', () => {
     ])
     assert.equal(v.code, 0, v.stderr)
     assert.equal(v.stdout, `Signature verified, digest ${digest}\n`)
+    // the same lookaside served over http: read until the first 404; an error status refuses
+    let status = 200
+    const server = createServer((req, res) => {
+      if (status !== 200) return res.writeHead(status).end()
+      readFile(join(lookaside, decodeURIComponent(req.url!)))
+        .then((b) => res.writeHead(200).end(b))
+        .catch(() => res.writeHead(404).end())
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    try {
+      const web = join(tmp, 'registries.d-web')
+      await mkdir(web)
+      const port = (server.address() as AddressInfo).port
+      await writeFile(join(web, 'web.yaml'), `docker:\n  ${reg.host}/ns:\n    lookaside: http://127.0.0.1:${port}\n`)
+      assert.deepEqual(await decisions(p, image, web), { skiff: 'accepted', skopeo: 'accepted' })
+      status = 403
+      const refused = await decisions(p, image, web)
+      assert.equal(refused.skiff, refused.skopeo)
+      assert.match(refused.skiff, /status 403 \(Forbidden\)$/)
+    } finally {
+      server.close()
+    }
     // a key the policy does not name: both refuse with gpgme's words
     const wrong = await policy('registry-wrong', [signedBy(gpg.publicKeyFiles[1]!)], 'docker', `${reg.host}/ns`)
     const d = await decisions(wrong, image)
