@@ -195,7 +195,21 @@ describe('simple signing, interoperable with skopeo 1.9.3', () => {
     const digest = manifestDigest(await readFile(join(signed, 'manifest.json')))
     assert.equal(v.stdout, `Signature verified using fingerprint ${gpg.fingerprints[0]}, digest ${digest}\n`)
 
+    // keyPaths (any of them) and keyData (the key itself, base64) accept as keyPath does
+    const keyData = (await readFile(gpg.publicKeyFiles[1]!)).toString('base64')
+    for (const req of [
+      { type: 'signedBy', keyType: 'GPGKeys', keyPaths: gpg.publicKeyFiles, signedIdentity: exact },
+      { type: 'signedBy', keyType: 'GPGKeys', keyData, signedIdentity: exact },
+    ]) {
+      const p = await policy(`dir-${Object.keys(req)[2]}`, [req])
+      assert.deepEqual(await decisions(p, `dir:${signed}`), { skiff: 'accepted', skopeo: 'accepted' })
+    }
     const cases: Array<[string, unknown[], string]> = [
+      [
+        'keyPaths without the signer',
+        [{ type: 'signedBy', keyType: 'GPGKeys', keyPaths: [gpg.publicKeyFiles[0]!], signedIdentity: exact }],
+        signed,
+      ],
       [
         'wrong identity',
         [signedBy(gpg.publicKeyFiles[1]!, { type: 'exactReference', dockerReference: 'docker.io/library/hello:v2' })],
