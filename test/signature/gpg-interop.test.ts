@@ -15,6 +15,10 @@ import { loadPolicyContext } from '../../src/policy/context.js'
 import { parseImageName } from '../../src/transports/registry.js'
 import { manifestDigest } from '../../src/manifest/parse.js'
 import { skiff } from '../cli/run-skiff.js'
+import { gpgSigner } from '../../src/signature/gpg-signer.js'
+import { importKeys } from '../../src/signature/openpgp.js'
+import { verifyManifestSignature } from '../../src/signature/standalone.js'
+import { parseNormalizedReference } from '../../src/reference/docker-reference.js'
 import { type GpgHome, makeGpgHome } from '../helpers/gpg.js'
 import { type Registry, startRegistry } from '../helpers/registry/index.js'
 import { run } from '../helpers/tools.js'
@@ -93,6 +97,43 @@ const signedBy = (keyPath: string, signedIdentity?: unknown) => ({
 })
 
 describe('simple signing, interoperable with skopeo 1.9.3', () => {
+  // first, before gpg-agent has the passphrase cached
+  test('signing fails with skopeo’s words: a wrong passphrase, an unknown key; the signature verifies in-process', async () => {
+    const manifest = await readFile('examples/hello/index.json')
+    const identity = parseNormalizedReference('docker.io/library/hello:1')
+    await assert.rejects(
+      gpgSigner(gpg.fingerprints[0]!, { env: gpg.env, passphrase: 'wrong' }).sign(manifest, identity),
+      (e: Error) => e.message === 'creating signature: Bad passphrase',
+    )
+    await assert.rejects(
+      gpgSigner('AAAA1111', { env: gpg.env }).sign(manifest, identity),
+      (e: Error) => e.message === 'creating signature: key "AAAA1111" not found',
+    )
+    const s = await gpgSigner(gpg.fingerprints[0]!, { env: gpg.env, passphrase: 'secret' }).sign(manifest, identity)
+    assert.equal(s.format, 'simple-signing')
+    const ring = await importKeys([await readFile(gpg.publicKeyFiles[0]!)])
+    const v = await verifyManifestSignature(
+      s.format === 'simple-signing' ? s.bytes : Buffer.alloc(0),
+      manifest,
+      identity.toString(),
+      ring,
+      [gpg.fingerprints[0]!],
+    )
+    assert.equal(v.dockerManifestDigest, manifestDigest(manifest))
+    // by another key than the one expected
+    await assert.rejects(
+      verifyManifestSignature(
+        s.format === 'simple-signing' ? s.bytes : Buffer.alloc(0),
+        manifest,
+        identity.toString(),
+        ring,
+        [gpg.fingerprints[1]!],
+      ),
+      (e: Error) =>
+        e.message === `Signature by ${gpg.fingerprints[0]} does not match expected fingerprint ${gpg.fingerprints[1]}`,
+    )
+  })
+
   test('skiff copy --sign-by to a registry: skopeo verifies through the lookaside; standalone-verify accepts the file', async () => {
     const image = `docker://${reg.host}/ns/app:v1`
     const r = await skiff(
