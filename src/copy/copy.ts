@@ -75,6 +75,7 @@ async function copyWithin(
     })
     // A single image is checked before the destination is opened; a list's instances as they are copied.
     if (parsed.kind !== 'list') await opts.policy.isRunningImageAllowed(image)
+    for (const signer of opts.signers ?? []) await signer.prepare?.(signal ? { signal } : {})
     const dest = await destRef
       .newImageDestination({
         ...(opts.destination ?? {}),

@@ -2,7 +2,7 @@
 import { SkiffError } from '../errors.js'
 import { manifestDigest } from '../manifest/parse.js'
 import type { DockerReference } from '../reference/docker-reference.js'
-import { type GpgOptions, gpgSign } from './gpg.js'
+import { type GpgOptions, gpgSign, secretKeyFingerprint } from './gpg.js'
 import { marshalPayload, newPayload } from './payload.js'
 import type { Signer } from './signer.js'
 import { simpleSigning, type Signature } from './types.js'
@@ -26,6 +26,11 @@ export function gpgSigner(
 ): Signer {
   return {
     progressMessage: 'Signing manifest using simple signing',
+    async prepare(o: { signal?: AbortSignal } = {}): Promise<void> {
+      const found = await secretKeyFingerprint(keyIdentity, { ...opts, ...(o.signal ? { signal: o.signal } : {}) })
+      if (!found)
+        throw new SkiffError('ERR_SIGNING', `creating signature: key ${JSON.stringify(keyIdentity)} not found`)
+    },
     async sign(manifest: Buffer, identity: DockerReference, o: { signal?: AbortSignal } = {}): Promise<Signature> {
       try {
         return simpleSigning(
