@@ -136,8 +136,20 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'Create a signature using local files',
     usage: 'standalone-sign [command options] MANIFEST DOCKER-REFERENCE KEY-FINGERPRINT --output|-o SIGNATURE',
     flags: [
-      { name: 'output', short: 'o', kind: 'string', argName: 'SIGNATURE', help: 'output the signature to SIGNATURE', complete: 'file' },
-      { name: 'passphrase-file', kind: 'string', help: 'file that contains a passphrase for the --sign-by key', complete: 'file' },
+      {
+        name: 'output',
+        short: 'o',
+        kind: 'string',
+        argName: 'SIGNATURE',
+        help: 'output the signature to SIGNATURE',
+        complete: 'file',
+      },
+      {
+        name: 'passphrase-file',
+        kind: 'string',
+        help: 'file that contains a passphrase for the --sign-by key',
+        complete: 'file',
+      },
     ],
     args: ['file'],
     load: () => import('./commands/standalone-sign.js'),

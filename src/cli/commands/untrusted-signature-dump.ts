@@ -21,13 +21,17 @@ export async function run(args: string[], _flags: FlagValues, ctx: CommandContex
   try {
     bytes = await readFile(path)
   } catch (e) {
-    throw new SkiffError('ERR_IO', `Error reading untrusted signature from ${path}: ${(e as Error).message}`, { cause: e })
+    throw new SkiffError('ERR_IO', `Error reading untrusted signature from ${path}: ${(e as Error).message}`, {
+      cause: e,
+    })
   }
   let info
   try {
     info = await untrustedSignatureInformation(bytes)
   } catch (e) {
-    throw new SkiffError('ERR_SIGNATURE_INVALID', `Error decoding untrusted signature: ${(e as Error).message}`, { cause: e })
+    throw new SkiffError('ERR_SIGNATURE_INVALID', `Error decoding untrusted signature: ${(e as Error).message}`, {
+      cause: e,
+    })
   }
   const out = {
     UntrustedDockerManifestDigest: info.untrustedDockerManifestDigest,
