@@ -8,6 +8,7 @@ const layers = [
   ['policy'],
   ['transports'],
   ['registry'],
+  ['signature'], // the signature model, payloads, GPG verification and signing: below transports, above config
   ['config'],
   ['manifest', 'reference', 'compression'],
   ['digest', 'util', 'go'],

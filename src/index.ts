@@ -42,7 +42,13 @@ export { MT as MediaTypes } from './manifest/media-types.js'
 export type { BlobInfo, Platform, Manifest, ImageManifest, ManifestList, Schema1Manifest } from './manifest/types.js'
 export { chooseInstance, hostPlatform, parsePlatform } from './manifest/platform.js'
 export { loadPolicyContext, insecureAcceptAnythingPolicy } from './policy/context.js'
-export type { PolicyContext } from './policy/types.js'
+export type { PolicyContext, PolicyImage } from './policy/types.js'
+export type { Signature, SimpleSigningSignature, SigstoreSignature } from './signature/types.js'
+export type { Signer } from './signature/signer.js'
+export { gpgSigner } from './signature/gpg-signer.js'
+export { signatureFromBlob, signatureToBlob } from './signature/blob.js'
+export { verifyManifestSignature, untrustedSignatureInformation } from './signature/standalone.js'
+export { importKeys } from './signature/openpgp.js'
 export {
   SkiffError,
   ImageNotFoundError,

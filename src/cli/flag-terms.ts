@@ -28,6 +28,7 @@ const FLAGS: Record<string, FlagOf | ((m: OptionMention) => string)> = {
   insecure: { flag: 'insecure-policy' },
   format: { flag: 'format' },
   removeSignatures: { flag: 'remove-signatures' },
+  signIdentity: { flag: 'sign-identity' },
   preserveDigests: { flag: 'preserve-digests' },
   stripRemovedPlatforms: { flag: 'strip-removed-platforms' },
   imageParallelCopies: { flag: 'image-parallel-copies' },

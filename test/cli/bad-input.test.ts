@@ -234,10 +234,18 @@ const CASES: Case[] = [
     message: /^$/,
   },
   {
-    name: 'signing (not supported)',
-    args: (t) => ['copy', '--sign-by', 'ABCD', `oci:${t}/src:latest`, `dir:${t}/out`],
+    name: 'signing with a key the keyring does not have',
+    args: (t) => [
+      'copy',
+      '--sign-by',
+      'ABCD',
+      '--sign-identity',
+      'docker.io/library/x:1',
+      `oci:${t}/src:latest`,
+      `dir:${t}/out`,
+    ],
     code: 1,
-    message: /signing with GPG \(--sign-by\) is not supported by this version of skiff yet/,
+    message: /creating signature: key "ABCD" not found$/,
   },
   {
     name: '--preserve-digests with a conversion',

@@ -36,7 +36,9 @@ test('--help lists the commands (planned ones marked) and the global flags', asy
   ]) {
     assert.match(r.stdout, new RegExp(`^  ${c} `, 'm'))
   }
-  assert.match(r.stdout, /^  standalone-sign .*not available in this version of skiff yet/m)
+  assert.match(r.stdout, /^  generate-sigstore-key .*not available in this version of skiff yet/m)
+  assert.doesNotMatch(r.stdout, /^  standalone-sign .*not available/m)
+  assert.doesNotMatch(r.stdout, /untrusted-signature-dump-without-verification/) // hidden, as in skopeo
   for (const f of [
     '--command-timeout duration',
     '--insecure-policy',
@@ -73,11 +75,24 @@ test('usage errors exit 1 with a hint; planned commands say so', async () => {
   const b = await skiff(['copy', '--src-tls-verify=maybe', 'a', 'b'])
   assert.equal(b.code, 1)
   assert.match(b.stderr, /strconv.ParseBool: parsing "maybe": invalid syntax/)
-  for (const cmd of ['standalone-sign', 'standalone-verify']) {
+  for (const cmd of ['generate-sigstore-key']) {
     const p = await skiff([cmd, 'x'])
     assert.equal(p.code, 1, cmd)
     assert.equal(p.stderr, `skiff: "skiff ${cmd}" is not available in this version of skiff yet; use skopeo for now\n`)
   }
+  // the signing commands are real now: skopeo's usage messages
+  const s = await skiff(['standalone-sign', 'x'])
+  assert.equal(s.code, 1)
+  assert.match(
+    s.stderr,
+    /^skiff: Usage: skopeo standalone-sign manifest docker-reference key-fingerprint -o signature\n/,
+  )
+  const v = await skiff(['standalone-verify', 'x'])
+  assert.equal(v.code, 1)
+  assert.match(
+    v.stderr,
+    /^skiff: Usage: skopeo standalone-verify manifest docker-reference key-fingerprint signature\n/,
+  )
   const x = await skiff(['frobnicate'])
   assert.equal(x.code, 1)
   assert.match(x.stderr, /Unrecognized command `skiff frobnicate`/)

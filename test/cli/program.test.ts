@@ -73,6 +73,6 @@ test('usage errors name the command', async () => {
 })
 
 test('planned commands accept any arguments (they fail when run, not when parsed)', async () => {
-  const inv = await parse('standalone-verify', '--some-flag', 'x', 'a', 'b', 'c', 'd')
+  const inv = await parse('generate-sigstore-key', '--some-flag', 'x', 'a', 'b', 'c', 'd')
   assert.equal(inv.command.planned, true)
 })

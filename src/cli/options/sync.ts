@@ -10,6 +10,7 @@ import type { FlagSpec, FlagValues } from '../flags.js'
 import { UsageError } from '../usage-error.js'
 import { parseManifestFormat, parseMultiArch } from './copy.js'
 import { type GlobalOptions, withRegistriesConf } from './global.js'
+import { signingOptionsFrom } from './signing.js'
 import {
   deprecatedTlsVerifyFlag,
   dockerImageFlags,
@@ -218,17 +219,18 @@ export function syncRequestFrom(args: readonly string[], v: FlagValues, g: Globa
   const exc = v.str('exclude-tags')
   if (exc !== undefined) tagPatterns.exclude = exc
 
-  if (v.str('sign-by')) throw unsupported('signing with GPG', '--sign-by')
   if (v.str('sign-by-sigstore-private-key'))
     throw unsupported('signing with sigstore', '--sign-by-sigstore-private-key')
   if (v.str('sign-by-sigstore')) throw unsupported('signing with sigstore', '--sign-by-sigstore')
   if (v.str('sign-by-sq-fingerprint')) throw unsupported('signing with Sequoia-PGP', '--sign-by-sq-fingerprint')
-  if (v.str('sign-passphrase-file')) throw unsupported('signing', '--sign-passphrase-file')
+  if (v.str('sign-passphrase-file') && !v.str('sign-by')) throw unsupported('signing', '--sign-passphrase-file')
+  const signing = signingOptionsFrom(v)
 
   const copy: SyncRequest['copy'] = { multiArch, source: srcOpts, destination: destOpts }
   if (format !== undefined) copy.format = parseManifestFormat(format)
   if (v.bool('preserve-digests')) copy.preserveDigests = true
   if (v.bool('remove-signatures')) copy.removeSignatures = true
+  if (signing.signers.length) copy.signers = signing.signers
   if (parallel !== undefined) copy.imageParallelCopies = parallel
   if (Object.keys(g.platform).length) copy.platform = { ...g.platform }
 

@@ -19,6 +19,8 @@
  * leaves them (the next copy of the same layers reuses them; `podman image prune` does not see them,
  * `containers-storage delete-layer` removes them).
  */
+import { signatureToBlob } from '../../signature/blob.js'
+import type { Signature } from '../../signature/types.js'
 import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
@@ -117,10 +119,11 @@ class StorageImageDestination extends StagedDestination {
     return Promise.resolve()
   }
 
-  putSignatures(signatures: Buffer[], instance?: Digest): Promise<void> {
+  putSignatures(signatures: Signature[], instance?: Digest): Promise<void> {
     this.assertOpen('putSignatures')
     if (instance !== undefined) return Promise.resolve()
-    this.signatures = { blob: Buffer.concat(signatures), sizes: signatures.map((s) => s.length) }
+    const blobs = signatures.map(signatureToBlob)
+    this.signatures = { blob: Buffer.concat(blobs), sizes: blobs.map((s) => s.length) }
     return Promise.resolve()
   }
 

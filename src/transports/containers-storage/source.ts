@@ -7,6 +7,8 @@
  * skopeo's does. Each layer is written to a temp file first and streamed from there, so the store's
  * read lock (held by the program) is not kept while a slow destination reads (as containers/image).
  */
+import { parseStoredSignature } from '../../signature/blob.js'
+import type { Signature } from '../../signature/types.js'
 import { createReadStream } from 'node:fs'
 import { rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -161,7 +163,7 @@ class StorageImageSource implements ImageSource {
     throw new ImageNotFoundError(`${this.name}: blob ${info.digest} is not in the store`, { image: this.name })
   }
 
-  async getSignatures(instance?: Digest): Promise<Buffer[]> {
+  async getSignatures(instance?: Digest): Promise<Signature[]> {
     let meta: SignatureMetadata = {}
     if (this.image.metadata) {
       try {
@@ -178,14 +180,15 @@ class StorageImageSource implements ImageSource {
     if (sizes.length === 0) return []
     const key = instance === undefined ? 'signatures' : signatureKey(instance)
     const blob = await this.bigData(key, MAX_SIGNATURE_SIZE * Math.max(1, sizes.length), 'signatures')
-    const out: Buffer[] = []
+    const out: Signature[] = []
     let offset = 0
-    for (const n of sizes) {
+    for (const [i, n] of sizes.entries()) {
       if (offset + n > blob.length)
         throw new SkiffError('ERR_IO', `${this.name}: the stored signatures are shorter than their recorded sizes`, {
           image: this.name,
         })
-      out.push(blob.subarray(offset, offset + n))
+      // each stored as containers/image's signature blob (signature.Blob), as in dir:
+      out.push(parseStoredSignature(blob.subarray(offset, offset + n), `${i + 1} of ${key}`, this.name))
       offset += n
     }
     if (offset !== blob.length)

@@ -5,8 +5,9 @@
  * first (a tar header needs the size). Nothing is visible before commit(): the bundle is renamed
  * to OUT at the end, and close() without commit removes the temp file.
  */
+import type { Signature } from '../../signature/types.js'
 import type { Readable } from 'node:stream'
-import { SkiffError } from '../../errors.js'
+import { SkiffError, opt, withOptions } from '../../errors.js'
 import { digestOf, isValidDigest, type Digest } from '../../digest/digest.js'
 import type { BlobInfo } from '../../manifest/types.js'
 import type { DestinationProperties, ImageReference, PutBlobOptions, ReuseOptions } from '../types.js'
@@ -93,12 +94,12 @@ export class BundleDestination extends StagedDestination {
     if (instance === undefined) this.topManifest = { digest, mediaType, size: bytes.length }
   }
 
-  async putSignatures(signatures: Buffer[]): Promise<void> {
+  async putSignatures(signatures: Signature[]): Promise<void> {
     this.assertOpen('putSignatures()')
     if (signatures.length > 0)
       throw new SkiffError(
         'ERR_UNSUPPORTED',
-        `${this.image}: a release bundle cannot hold signatures; use --remove-signatures`,
+        withOptions`${this.image}: a release bundle cannot hold signatures; use ${opt('removeSignatures', { value: true })}`,
         {
           image: this.image,
         },

@@ -4,6 +4,7 @@
  * only when the repository links it (`_layers`), and every blob is read by offset from the tar.
  * Raw bytes, never verified here (the engine verifies every digest).
  */
+import type { Signature } from '../../signature/types.js'
 import { createReadStream } from 'node:fs'
 import { Readable } from 'node:stream'
 import { ImageNotFoundError, SkiffError } from '../../errors.js'
@@ -90,7 +91,7 @@ export class BundleSource implements ImageSource {
     return { stream, size: e.size }
   }
 
-  async getSignatures(): Promise<Buffer[]> {
+  async getSignatures(): Promise<Signature[]> {
     return []
   }
 

@@ -84,10 +84,20 @@ test('copy: --command-timeout aborts with a clear message and exit 1', async () 
   })
 })
 
-test('copy: signing flags fail clearly', async () => {
-  const r = await skiff(['--insecure-policy', 'copy', '--sign-by', 'ABCD', 'oci:/a:x', 'dir:/b'])
-  assert.equal(r.code, 1)
-  assert.match(r.stderr, /^skiff: signing with GPG \(--sign-by\) is not supported by this version of skiff yet/)
+test('copy: signing with a key the keyring does not have fails before anything is copied', async () => {
+  await withTempDir(async (dir) => {
+    const r = await skiff([
+      '--insecure-policy',
+      'copy',
+      '--sign-by',
+      'ABCD',
+      'oci:examples/hello:latest',
+      `dir:${dir}/b`,
+    ])
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, /^skiff: oci:examples\/hello:latest: creating signature: key "ABCD" not found\n$/)
+    assert.equal(existsSync(join(dir, 'b')), false)
+  })
 })
 
 test('copy: a corrupt layer is a one-line digest-mismatch error naming it, exit 1, no stack trace, nothing written', async () => {

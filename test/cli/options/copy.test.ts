@@ -79,11 +79,17 @@ test("skopeo's mutual exclusions", async () => {
   await assert.rejects(request('x'), /Exactly two arguments expected/)
 })
 
-test('signing and encryption fail clearly instead of being ignored', async () => {
+test('sigstore signing and encryption fail clearly instead of being ignored; --sign-by builds a GPG signer', async () => {
+  const signed = await request('--sign-by', 'ABCDEF', '--sign-identity', 'docker.io/library/x:1', 'x', 'y')
+  assert.deepEqual(
+    signed.options.signers?.map((s) => s.progressMessage),
+    ['Signing manifest using simple signing'],
+  )
+  assert.equal(signed.options.signIdentity?.toString(), 'docker.io/library/x:1')
+  // skopeo's reference.ParseNamed: only the canonical form
   await assert.rejects(
-    request('--sign-by', 'ABCDEF', 'x', 'y'),
-    (e: Error & { code?: string }) =>
-      e.code === 'ERR_UNSUPPORTED' && /--sign-by\) is not supported by this version of skiff yet/.test(e.message),
+    request('--sign-by', 'ABCDEF', '--sign-identity', 'x:1', 'x', 'y'),
+    /^Error: Could not parse --sign-identity: repository name must be canonical$|Could not parse --sign-identity: repository name must be canonical/,
   )
   await assert.rejects(request('--sign-by-sigstore-private-key', '/k', 'x', 'y'), /not supported/)
   await assert.rejects(request('--encryption-key', 'jwe:/k.pem', 'x', 'y'), /not supported/)
