@@ -7,6 +7,7 @@ const layers = [
   ['copy', 'inspect'],
   ['policy'],
   ['transports'],
+  ['signature'], // signature formats and their cryptography (sigstore keys, payloads)
   ['registry'],
   ['config'],
   ['manifest', 'reference', 'compression'],

@@ -126,10 +126,25 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'generate-sigstore-key',
     summary: 'Generate a sigstore public/private key pair',
     usage: 'generate-sigstore-key [command options] --output-prefix PREFIX',
-    flags: [],
+    example: 'skiff generate-sigstore-key --output-prefix my-key',
+    flags: [
+      {
+        name: 'output-prefix',
+        kind: 'string',
+        argName: 'PREFIX',
+        help: 'Write the keys to PREFIX.pub and PREFIX.private',
+        complete: 'file',
+      },
+      {
+        name: 'passphrase-file',
+        kind: 'string',
+        argName: 'PATH',
+        help: 'Read a passphrase for the private key from PATH',
+        complete: 'file',
+      },
+    ],
     args: [],
-    planned: true,
-    load: planned,
+    load: () => import('./commands/generate-sigstore-key.js'),
   },
   {
     name: 'standalone-sign',
