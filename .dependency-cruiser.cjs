@@ -9,6 +9,7 @@ const layers = [
   ['transports'],
   ['signature'], // signature formats and their cryptography (sigstore keys, payloads)
   ['registry'],
+  ['signature'], // the signature model, payloads, GPG verification and signing: below transports, above config
   ['config'],
   ['manifest', 'reference', 'compression'],
   ['digest', 'util', 'go'],

@@ -28,6 +28,8 @@ export type ErrorCode =
   | 'ERR_TOO_MANY_REQUESTS'
   | 'ERR_REGISTRY'
   | 'ERR_TLS'
+  | 'ERR_SIGNATURE_INVALID'
+  | 'ERR_SIGNING'
 
 /**
  * An option a message mentions, as data: the library names it in option terms (a field path of

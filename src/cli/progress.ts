@@ -69,6 +69,12 @@ function lineFor(e: CopyEvent): string | undefined {
       return `Copying image ${e.digest} (${e.index}/${e.total})`
     case 'manifest-write':
       return e.list ? 'Writing manifest list to image destination' : 'Writing manifest to image destination'
+    case 'signatures-check':
+      return e.list
+        ? 'Checking if image list destination supports signatures'
+        : 'Checking if image destination supports signatures'
+    case 'signing':
+      return e.message
     case 'signatures-store':
       return e.list ? 'Storing list signatures' : 'Storing signatures'
     default:

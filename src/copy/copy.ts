@@ -5,7 +5,8 @@
  */
 import { SkiffError, withImage, opt, withOptions } from '../errors.js'
 import { parseImageName } from '../transports/registry.js'
-import { parseManifest, manifestDigest } from '../manifest/parse.js'
+import { parseManifest } from '../manifest/parse.js'
+import { UnparsedImage } from '../policy/unparsed-image.js'
 import { verifyBytes } from '../digest/verify.js'
 import type { ImageReference } from '../transports/types.js'
 import { newContext } from '../registry/context.js'
@@ -64,7 +65,16 @@ async function copyWithin(
 
   const src = await srcRef.newImageSource(common).catch((e: unknown) => Promise.reject(withContext(e, srcName)))
   try {
-    await opts.policy.checkSource(srcRef, src)
+    const top = await src.getManifest()
+    const claimed = top.digest ?? srcRef.dockerReference()?.digest
+    if (claimed) verifyBytes(top.bytes, claimed, `${srcName}: manifest`)
+    const parsed = parseManifest(top.bytes, top.mediaType, srcName)
+    const image = new UnparsedImage(src, {
+      reference: srcRef,
+      manifest: { bytes: top.bytes, mediaType: parsed.mediaType },
+    })
+    // A single image is checked before the destination is opened; a list's instances as they are copied.
+    if (parsed.kind !== 'list') await opts.policy.isRunningImageAllowed(image)
     const dest = await destRef
       .newImageDestination({
         ...(opts.destination ?? {}),
@@ -74,19 +84,8 @@ async function copyWithin(
       .catch((e: unknown) => Promise.reject(withContext(e, destName)))
     try {
       emit({ type: 'start', source: srcName, destination: destName })
-      const top = await src.getManifest()
-      const claimed = top.digest ?? srcRef.dockerReference()?.digest
-      if (claimed) verifyBytes(top.bytes, claimed, `${srcName}: manifest`)
-      const parsed = parseManifest(top.bytes, top.mediaType, srcName)
       const withInstances = parsed.kind === 'list' && (opts.multiArch ?? 'system') !== 'system'
-      emit({ type: 'signatures-get', ...(withInstances ? { list: true } : {}) })
-      const signatures = opts.removeSignatures ? [] : await src.getSignatures()
-      if (signatures.length && !dest.properties.supportsSignatures) {
-        throw new SkiffError(
-          'ERR_UNSUPPORTED',
-          withOptions`${srcName} has signatures, but ${destName} cannot store them; use ${opt('removeSignatures', { value: true })} to copy without them`,
-        )
-      }
+      if (!opts.removeSignatures) emit({ type: 'signatures-get', ...(withInstances ? { list: true } : {}) })
       const forcedType = formatMediaType(opts.format)
       const ctx: CopyContext = {
         src,
@@ -103,6 +102,10 @@ async function copyWithin(
         ...(opts.platform ? { platform: opts.platform } : {}),
         ...(signal ? { signal } : {}),
         emit,
+        policy: opts.policy,
+        removeSignatures: opts.removeSignatures ?? false,
+        signers: opts.signers ?? [],
+        ...(opts.signIdentity ? { signIdentity: opts.signIdentity } : {}),
       }
       if (!Number.isInteger(ctx.parallel) || ctx.parallel < 1)
         throw new SkiffError(
@@ -111,16 +114,8 @@ async function copyWithin(
         )
       const written =
         parsed.kind === 'list'
-          ? await copyList(ctx, top.bytes, parsed)
-          : await copySingleImage(ctx, { bytes: top.bytes, mediaType: parsed.mediaType, asInstance: false })
-      if (signatures.length && written.digest !== manifestDigest(top.bytes, parsed.mediaType)) {
-        throw new SkiffError(
-          'ERR_UNSUPPORTED',
-          withOptions`copying ${srcName} to ${destName} changes the manifest, which would invalidate its signatures; use ${opt('removeSignatures', { value: true })}`,
-        )
-      }
-      emit({ type: 'signatures-store', count: signatures.length, ...(withInstances ? { list: true } : {}) })
-      if (signatures.length) await dest.putSignatures(signatures)
+          ? await copyList(ctx, top.bytes, parsed, image)
+          : await copySingleImage(ctx, { bytes: top.bytes, mediaType: parsed.mediaType, asInstance: false, image })
       await dest.commit()
       emit({ type: 'done', manifestDigest: written.digest })
       return { manifestDigest: written.digest, manifestMediaType: written.mediaType, manifest: written.bytes }

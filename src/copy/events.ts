@@ -15,6 +15,10 @@ export type CopyEvent =
   | { type: 'blob-progress'; digest: Digest; bytes: number }
   | { type: 'blob-done'; kind: 'layer' | 'config'; digest: Digest; size: number; reused: boolean }
   | { type: 'manifest-write'; instance?: Digest; list?: boolean }
+  /** Signatures will be copied: skopeo's "Checking if image (list) destination supports signatures". */
+  | { type: 'signatures-check'; list?: boolean }
+  /** A Signer starts; `message` is skopeo's line ("Signing manifest using simple signing"). */
+  | { type: 'signing'; message: string }
   | { type: 'signatures-store'; count: number; list?: boolean }
   | { type: 'instance'; index: number; total: number; digest: Digest }
   | { type: 'done'; manifestDigest: Digest }

@@ -13,6 +13,8 @@ import type { ListEntry, ManifestList } from '../manifest/types.js'
 import { chooseListType, imageTypeForList } from './manifest-plan.js'
 import { copySingleImage, manifestSourcePath } from './single.js'
 import type { CopyContext, WrittenManifest } from './context.js'
+import type { PolicyImage } from '../policy/types.js'
+import { createSignatures, refuseInvalidatedSignatures, sourceSignatures } from './signatures.js'
 
 /** A registry's MANIFEST_BLOB_UNKNOWN (distribution: a list references a manifest the repository lacks). */
 function isManifestBlobUnknown(e: unknown): boolean {
@@ -29,7 +31,13 @@ async function getInstance(ctx: CopyContext, entry: ListEntry): Promise<{ bytes:
   return { bytes: got.bytes, mediaType: resolveMediaType(got.bytes, got.mediaType || entry.mediaType) }
 }
 
-export async function copyList(ctx: CopyContext, bytes: Buffer, list: ManifestList): Promise<WrittenManifest> {
+/** `top`: the list itself as the policy sees it (its own signatures). */
+export async function copyList(
+  ctx: CopyContext,
+  bytes: Buffer,
+  list: ManifestList,
+  top: PolicyImage,
+): Promise<WrittenManifest> {
   const mode = ctx.multiArch
   if (mode === 'system') {
     let entry: ListEntry
@@ -47,7 +55,7 @@ export async function copyList(ctx: CopyContext, bytes: Buffer, list: ManifestLi
       throw e
     }
     const inst = await getInstance(ctx, entry)
-    return copySingleImage(ctx, { ...inst, asInstance: false })
+    return copySingleImage(ctx, { ...inst, asInstance: false, sourceInstance: entry.digest })
   }
   if (!ctx.dest.properties.supportsMultiImage) {
     throw new SkiffError(
@@ -85,6 +93,10 @@ export async function copyList(ctx: CopyContext, bytes: Buffer, list: ManifestLi
     )
   }
 
+  // A list copied without any instance is checked itself (containers/image checks only the
+  // instances it copies, so it would accept anything here).
+  if (mode === 'index-only') await ctx.policy.isRunningImageAllowed(top)
+  const sigs = await sourceSignatures(ctx, top, true)
   const entries: ListEntry[] = []
   let changed = converting
   let n = 0
@@ -97,11 +109,14 @@ export async function copyList(ctx: CopyContext, bytes: Buffer, list: ManifestLi
     }
     n++
     ctx.emit({ type: 'instance', index: n, total: selected.size, digest: entry.digest })
-    ctx.emit({ type: 'signatures-get' })
+    if (!ctx.removeSignatures) ctx.emit({ type: 'signatures-get' })
     const inst = await getInstance(ctx, entry)
-    const written = await copySingleImage(ctx, { ...inst, asInstance: true, ...(forcedType ? { forcedType } : {}) })
-    // skopeo's per-instance step line; skiff copies the signatures of the top-level image only
-    ctx.emit({ type: 'signatures-store', count: 0 })
+    const written = await copySingleImage(ctx, {
+      ...inst,
+      asInstance: true,
+      sourceInstance: entry.digest,
+      ...(forcedType ? { forcedType } : {}),
+    })
     const out: ListEntry = {
       ...entry,
       digest: written.digest,
@@ -117,6 +132,7 @@ export async function copyList(ctx: CopyContext, bytes: Buffer, list: ManifestLi
       withOptions`${ctx.srcName}: ${opt('preserveDigests')} is set but copying to ${ctx.destName} would change the list's digest; drop ${opt('preserveDigests')} or copy without conversion`,
     )
   }
+  refuseInvalidatedSignatures(ctx, sigs, changed)
   const outBytes = changed ? rewriteList(list, flavor, entries) : bytes
   const mediaType = changed ? listType : list.mediaType
   ctx.emit({ type: 'manifest-write', list: true })
@@ -135,5 +151,8 @@ export async function copyList(ctx: CopyContext, bytes: Buffer, list: ManifestLi
     }
     throw e
   }
+  const all = [...sigs, ...(await createSignatures(ctx, outBytes))]
+  ctx.emit({ type: 'signatures-store', count: all.length, list: true })
+  if (all.length) await ctx.dest.putSignatures(all)
   return { bytes: outBytes, mediaType, digest }
 }

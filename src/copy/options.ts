@@ -6,6 +6,8 @@ import type { PolicyContext } from '../policy/types.js'
 import type { SkiffContext } from '../registry/context.js'
 import type { CopyEvent } from './events.js'
 import type { SharedCopyState } from './shared-state.js'
+import type { DockerReference } from '../reference/docker-reference.js'
+import type { Signer } from '../signature/signer.js'
 
 export type CompressionFormat = 'gzip' | 'zstd'
 
@@ -32,7 +34,15 @@ export interface CopyOptions {
   stripRemovedPlatforms?: boolean
   /** Fail instead of changing a digest (--preserve-digests). */
   preserveDigests?: boolean
+  /** Do not copy the source's signatures (new ones from `signers` are still added). */
   removeSignatures?: boolean
+  /**
+   * Sign every manifest written with each of these (gpgSigner() for --sign-by, the sigstore signer
+   * for --sign-by-sigstore-private-key); the signatures are stored with the image.
+   */
+  signers?: Signer[]
+  /** The identity new signatures claim (--sign-identity): a reference with a tag or digest. Default: the destination's. */
+  signIdentity?: DockerReference
   compression?: CompressionOptions
   /** Layers copied at once per image (--image-parallel-copies), default 6. */
   imageParallelCopies?: number

@@ -18,6 +18,9 @@ import { dockerConfigToOci } from '../manifest/oci-config.js'
 import { chooseImageManifestType } from './manifest-plan.js'
 import { mapLimit } from './limit.js'
 import type { CopyContext, WrittenManifest } from './context.js'
+import { UnparsedImage } from '../policy/unparsed-image.js'
+import type { PolicyImage } from '../policy/types.js'
+import { createSignatures, refuseInvalidatedSignatures, sourceSignatures } from './signatures.js'
 
 export interface SingleImageInput {
   bytes: Buffer
@@ -26,6 +29,10 @@ export interface SingleImageInput {
   asInstance: boolean
   /** Forced image type for this instance (a converted list's flavour). */
   forcedType?: string
+  /** The image as the policy sees it, when the caller already checked it (the top level). */
+  image?: PolicyImage
+  /** The digest of this manifest in the source's list, when it is a list's instance. */
+  sourceInstance?: Digest
 }
 
 /**
@@ -77,6 +84,16 @@ export async function copySingleImage(ctx: CopyContext, input: SingleImageInput)
   if (parsed.kind === 'list')
     throw new SkiffError('ERR_UNSUPPORTED', `${ctx.srcName}: a list nested in a list is not supported`)
   const srcType = parsed.mediaType
+  // Each image copied is checked and carries its own signatures (containers/image copyOneImage).
+  let image = input.image
+  if (!image) {
+    image = new UnparsedImage(ctx.src, {
+      ...(input.sourceInstance !== undefined ? { instance: input.sourceInstance } : {}),
+      manifest: { bytes: input.bytes, mediaType: input.mediaType },
+    })
+    await ctx.policy.isRunningImageAllowed(image)
+  }
+  const sigs = await sourceSignatures(ctx, image)
   const needOci = ctx.compression.mode === 'compress' && ctx.compression.format === 'zstd'
   const target = chooseImageManifestType(
     srcType,
@@ -90,6 +107,7 @@ export async function copySingleImage(ctx: CopyContext, input: SingleImageInput)
     parsed.kind === 'schema1'
       ? await copySchema1(ctx, parsed, input, target)
       : await copySchema2(ctx, parsed, input, target)
+  refuseInvalidatedSignatures(ctx, sigs, out.digest !== manifestDigest(input.bytes, srcType))
   ctx.emit({ type: 'manifest-write', ...(input.asInstance ? { instance: out.digest } : {}) })
   await ctx.dest.putManifest(
     out.bytes,
@@ -97,6 +115,9 @@ export async function copySingleImage(ctx: CopyContext, input: SingleImageInput)
     input.asInstance ? out.digest : undefined,
     await manifestSourcePath(ctx, input.bytes, out.bytes, out.digest),
   )
+  const all = [...sigs, ...(await createSignatures(ctx, out.bytes))]
+  ctx.emit({ type: 'signatures-store', count: all.length })
+  if (all.length) await ctx.dest.putSignatures(all, input.asInstance ? out.digest : undefined)
   return out
 }
 

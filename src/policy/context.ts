@@ -1,15 +1,17 @@
 /**
- * Evaluating the trust policy (containers-policy.json(5)) for a source image: the requirements of
- * the image's most specific scope, each of which must pass. Signature verification is not
- * implemented yet: signedBy / sigstoreSigned requirements deny with a clear message, never
- * silently accept. Reading and parsing the file is config/policy.ts.
+ * Evaluating the trust policy (containers-policy.json(5)) for an image: the requirements of the
+ * image's most specific scope, each of which must pass (requirements/: one evaluator per type).
+ * Reading and parsing the file is config/policy.ts.
  */
-import { type MessageWithOptions, PolicyDeniedError, opt, withOptions } from '../errors.js'
+import { PolicyDeniedError, withOptions } from '../errors.js'
 import { defaultPolicyPath, loadPolicyFile } from '../config/policy.js'
 import type { Policy, PolicyRequirement } from '../config/policy-types.js'
 import { getTransport } from '../transports/registry.js'
 import type { ImageReference, ImageSource } from '../transports/types.js'
-import type { PolicyContext } from './types.js'
+import { evaluatorFor } from './requirements/index.js'
+import { PolicyRequirementError } from './requirements/types.js'
+import type { PolicyContext, PolicyImage } from './types.js'
+import { UnparsedImage } from './unparsed-image.js'
 
 /** Reads and parses a policy file, validating the scopes of every registered transport. */
 export async function loadPolicy(path: string): Promise<Policy> {
@@ -32,37 +34,35 @@ export function requirementsFor(policy: Policy, ref: ImageReference): PolicyRequ
   return policy.default
 }
 
-function denied(ref: ImageReference, message: string | MessageWithOptions): PolicyDeniedError {
-  return new PolicyDeniedError(withOptions`Source image rejected: ${message}`, { image: ref.toString() })
-}
-
-async function checkRequirement(req: PolicyRequirement, ref: ImageReference, source: ImageSource): Promise<void> {
-  switch (req.type) {
-    case 'insecureAcceptAnything':
-      return
-    case 'reject':
-      throw denied(ref, `Running image ${ref.toString()} is rejected by policy.`)
-    case 'signedBy':
-    case 'sigstoreSigned': {
-      const signatures = await source.getSignatures()
-      if (signatures.length === 0) throw denied(ref, 'A signature was required, but no signature exists')
-      throw denied(
-        ref,
-        withOptions`the policy requires a ${req.type} signature for ${ref.toString()}, and signature verification is not supported by this version of skiff yet; use a policy without ${req.type} for this image's scope, or ${opt('insecure', { value: true })}`,
-      )
-    }
-    case 'signedBaseLayer':
-      throw denied(ref, 'signedBaseLayer not implemented yet!')
-  }
+/** `Source image rejected: <reason>` (containers/image copy's wrapping), naming the image. */
+function denied(ref: ImageReference, e: unknown): PolicyDeniedError {
+  const detail = e instanceof PolicyRequirementError ? e.detail : e instanceof Error ? e.message : String(e)
+  return new PolicyDeniedError(withOptions`Source image rejected: ${detail}`, { image: ref.toString(), cause: e })
 }
 
 class FilePolicyContext implements PolicyContext {
   constructor(readonly policy: Policy) {}
 
-  async checkSource(ref: ImageReference, source: ImageSource): Promise<void> {
-    const reqs = requirementsFor(this.policy, ref)
+  async isRunningImageAllowed(image: PolicyImage): Promise<void> {
+    const reqs = requirementsFor(this.policy, image.reference)
+    if (reqs.length === 0)
+      throw denied(
+        image.reference,
+        new PolicyRequirementError('List of verification policy requirements must not be empty'),
+      )
     // Every requirement must pass; the first that fails decides the error (containers/image order).
-    for (const req of reqs) await checkRequirement(req, ref, source)
+    for (const req of reqs) {
+      try {
+        await evaluatorFor(req).isRunningImageAllowed(image)
+      } catch (e) {
+        if (e instanceof PolicyDeniedError) throw e
+        throw denied(image.reference, e)
+      }
+    }
+  }
+
+  checkSource(ref: ImageReference, source: ImageSource): Promise<void> {
+    return this.isRunningImageAllowed(new UnparsedImage(source, { reference: ref }))
   }
 }
 

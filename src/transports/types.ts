@@ -11,6 +11,7 @@ import type { BlobInfo, Platform } from '../manifest/types.js'
 import type { RegistryAccessOptions } from '../registry/types.js'
 import type { SkiffContext } from '../registry/context.js'
 import type { RetryBudget } from '../util/retry.js'
+import type { Signature } from '../signature/types.js'
 
 /** Options shared by every transport when opening a source or destination. Normalized at the edge. */
 export interface TransportOptions {
@@ -110,8 +111,12 @@ export interface ImageSource {
   getManifest(instance?: Digest): Promise<{ bytes: Buffer; mediaType: string; digest?: Digest }>
   /** The raw blob. size is -1 when unknown. MUST NOT verify (the engine does). */
   getBlob(info: BlobInfo, opts?: { signal?: AbortSignal }): Promise<{ stream: Readable; size: number }>
-  /** Signatures stored with the image (raw bytes), for `instance` or the top level. */
-  getSignatures(instance?: Digest): Promise<Buffer[]>
+  /**
+   * Signatures stored with the image, for `instance` (a list's instance, by digest) or the top
+   * level, in stored order; [] when there are none. UNTRUSTED: the policy verifies them. A stored
+   * signature that cannot be parsed is an error (signature/blob.ts's message), never skipped.
+   */
+  getSignatures(instance?: Digest): Promise<Signature[]>
   /** Tags known for this repository, when the source can list them cheaply (inspect RepoTags). */
   listTags?(): Promise<string[]>
   /**
@@ -162,7 +167,13 @@ export interface ImageDestination {
    * the reference names. Called after every blob it refers to is stored.
    */
   putManifest(bytes: Buffer, mediaType: string, instance?: Digest, opts?: PutManifestOptions): Promise<void>
-  putSignatures(signatures: Buffer[], instance?: Digest): Promise<void>
+  /**
+   * Stores the signatures of the top-level manifest (or of `instance`), replacing any stored
+   * before; called after putManifest, before commit. A destination that cannot store them
+   * (properties.supportsSignatures false) refuses a non-empty list with a message naming
+   * `removeSignatures`; [] is always accepted.
+   */
+  putSignatures(signatures: Signature[], instance?: Digest): Promise<void>
   /**
    * Makes the image visible under its name (index.json entry, tags, archive finalization). Last.
    * MUST be idempotent: a second call (also while the first runs, or after close) changes nothing;

@@ -4,6 +4,12 @@
  * running `skopeo --policy FILE copy …` on each; test/config/policy.test.ts compares with skopeo
  * live). `undefined`: skopeo accepts the file.
  */
+import {
+  SIGSTORE_SIGNATURE_MIME_TYPE,
+  type Signature,
+  sigstoreSignature,
+  simpleSigning,
+} from '../../src/signature/types.js'
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -177,7 +183,7 @@ test('scope precedence for docker references: identity, repository, namespaces (
 /** A source for evaluation: only its signatures are consulted (a real dir: image is not needed for reject/accept). */
 async function withPolicy(
   policy: unknown,
-  fn: (check: (ref: ImageReference, signatures?: Buffer[]) => Promise<void>) => Promise<void>,
+  fn: (check: (ref: ImageReference, signatures?: Signature[]) => Promise<void>) => Promise<void>,
 ): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'skiff-policy-unit-'))
   try {
@@ -240,7 +246,11 @@ test("evaluation: signature requirements deny (skopeo's message without signatur
           e instanceof PolicyDeniedError &&
           e.message === 'Source image rejected: A signature was required, but no signature exists',
       )
-      await assert.rejects(check(ref, [Buffer.from('a signature')]), (e: unknown) => {
+      const sig =
+        req.type === 'signedBy'
+          ? simpleSigning(Buffer.from('\xa3a signature', 'latin1'))
+          : sigstoreSignature(SIGSTORE_SIGNATURE_MIME_TYPE, Buffer.from('{}'), {})
+      await assert.rejects(check(ref, [sig]), (e: unknown) => {
         assert.ok(e instanceof PolicyDeniedError)
         assert.ok(
           e.message.startsWith(

@@ -2,6 +2,7 @@
  * copyList (src/copy/list.ts) over in-memory ends: one instance by platform, every instance, some
  * platforms (sparse or stripped), the list only, conversion, and what is refused.
  */
+import { UnparsedImage } from '../../src/policy/unparsed-image.js'
 import assert from 'node:assert/strict'
 import { before, describe, it } from 'node:test'
 import { copyList } from '../../src/copy/list.js'
@@ -50,10 +51,12 @@ function run(
   dest: FakeDestination,
   over: Partial<CopyContext>,
 ): Promise<{ bytes: Buffer; mediaType: string; digest: string }> {
+  const ctx = copyContext(src, dest, over)
   return copyList(
-    copyContext(src, dest, over),
+    ctx,
     index.bytes,
     parseManifest(index.bytes, index.mediaType) as ManifestList,
+    new UnparsedImage(src, { manifest: { bytes: index.bytes, mediaType: index.mediaType } }),
   )
 }
 

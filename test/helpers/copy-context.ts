@@ -3,6 +3,7 @@ import { BlobCopier } from '../../src/copy/blob.js'
 import type { CopyContext } from '../../src/copy/context.js'
 import type { CopyEvent } from '../../src/copy/events.js'
 import type { ImageDestination, ImageSource } from '../../src/transports/types.js'
+import { insecureAcceptAnythingPolicy } from '../../src/policy/context.js'
 
 /** The context copyImage would build for `dest` with no flags; `events` collects what the engine emitted. */
 export function copyContext(
@@ -26,6 +27,9 @@ export function copyContext(
     multiArch: 'system',
     stripRemovedPlatforms: false,
     emit,
+    policy: insecureAcceptAnythingPolicy(),
+    removeSignatures: false,
+    signers: [],
     ...over,
     events,
   }

@@ -24,6 +24,8 @@ export interface FakeDestinationOptions {
   existing?: Buffer[]
 }
 
+import type { Signature } from '../../src/signature/types.js'
+
 export class FakeDestination extends StagedDestination {
   readonly properties: DestinationProperties
   /** Stored blobs by the digest of their bytes. */
@@ -32,7 +34,7 @@ export class FakeDestination extends StagedDestination {
   readonly putOptions = new Map<string, PutBlobOptions>()
   /** Stored manifests: '' is the top level, else the instance digest. */
   readonly manifests = new Map<string, StoredManifest>()
-  readonly signatures: Buffer[] = []
+  readonly signatures: Signature[] = []
   /** Every call, in order: `putBlob <digest>`, `reuse <digest>`, `manifest <instance|top>`, `commit`, … */
   readonly calls: string[] = []
   /** Most putBlob calls running at once. */
@@ -91,7 +93,7 @@ export class FakeDestination extends StagedDestination {
     if (instance === undefined) this.topManifest = { digest: digestOfBytes(bytes), mediaType, size: bytes.length }
   }
 
-  async putSignatures(signatures: Buffer[]): Promise<void> {
+  async putSignatures(signatures: Signature[]): Promise<void> {
     this.assertOpen('putSignatures()')
     this.calls.push(`signatures ${signatures.length}`)
     this.signatures.push(...signatures)

@@ -30,6 +30,8 @@ export function fakeReference(name: string): ImageReference {
   }
 }
 
+import type { Signature } from '../../src/signature/types.js'
+
 export interface FakeManifest {
   bytes: Buffer
   mediaType: string
@@ -49,7 +51,7 @@ export interface FakeSourceOptions {
   failing?: Set<string>
   /** Whether getBlob reports the size (-1 otherwise, as a chunked registry response). */
   reportSize?: boolean
-  signatures?: Buffer[]
+  signatures?: Signature[]
 }
 
 export class FakeSource implements ImageSource {
@@ -94,7 +96,7 @@ export class FakeSource implements ImageSource {
     return { stream: Readable.from([bytes]), size }
   }
 
-  async getSignatures(): Promise<Buffer[]> {
+  async getSignatures(): Promise<Signature[]> {
     return this.opts.signatures ?? []
   }
 

@@ -18,6 +18,8 @@ import type { DestinationProperties, ImageReference, PutBlobOptions, ReuseOption
 import type { BlobInfo } from '../../manifest/types.js'
 import { StagedDestination } from '../shared/staged-destination.js'
 import { realPathInside, removeEmptyDirs } from './local-path.js'
+import { signatureToBlob } from '../../signature/blob.js'
+import type { Signature } from '../../signature/types.js'
 import {
   VERSION_CONTENT,
   VERSION_FILE,
@@ -220,10 +222,14 @@ export class DirImageDestination extends StagedDestination {
     if (instance === undefined) this.topManifest = { digest: digestOf(bytes), mediaType, size: bytes.length }
   }
 
-  async putSignatures(signatures: Buffer[], instance?: Digest): Promise<void> {
+  async putSignatures(signatures: Signature[], instance?: Digest): Promise<void> {
     this.assertOpen('putSignatures()')
     for (let i = 0; i < signatures.length; i++) {
-      await writeFileAtomic(join(this.staging, signatureFileName(i, instance)), signatures[i]!)
+      await writeFileAtomic(join(this.staging, signatureFileName(i, instance)), signatureToBlob(signatures[i]!)).catch(
+        (e: unknown) => {
+          throw this.writeFailure(e, this.target)
+        },
+      )
     }
     // A second call with fewer signatures must not leave old ones behind.
     for (let i = signatures.length; ; i++) {

@@ -9,6 +9,8 @@ import type { Digest } from '../../digest/digest.js'
 import type { ImageReference, ImageSource } from '../types.js'
 import type { BlobInfo } from '../../manifest/types.js'
 import { realPathInside } from './local-path.js'
+import { parseStoredSignature } from '../../signature/blob.js'
+import type { Signature } from '../../signature/types.js'
 import { blobFileCandidates, manifestFileName, signatureFileName } from './layout.js'
 import { openBlobFile } from '../../util/blob-file.js'
 import { MAX_MANIFEST_SIZE, MAX_SIGNATURE_SIZE, readFileAtMost, sizeLimitError } from '../../util/limits.js'
@@ -100,24 +102,24 @@ export class DirImageSource implements ImageSource {
     return undefined
   }
 
-  async getSignatures(instance?: Digest): Promise<Buffer[]> {
-    const out: Buffer[] = []
+  async getSignatures(instance?: Digest): Promise<Signature[]> {
+    const out: Signature[] = []
     for (let i = 0; ; i++) {
+      let blob: Buffer
       try {
-        out.push(
-          await readFileAtMost(await this.safePath(signatureFileName(i, instance)), MAX_SIGNATURE_SIZE, () =>
-            sizeLimitError(
-              `${this.image}: reading ${signatureFileName(i, instance)}`,
-              MAX_SIGNATURE_SIZE,
-              'ERR_INVALID_LAYOUT',
-              this.image,
-            ),
+        blob = await readFileAtMost(await this.safePath(signatureFileName(i, instance)), MAX_SIGNATURE_SIZE, () =>
+          sizeLimitError(
+            `${this.image}: reading ${signatureFileName(i, instance)}`,
+            MAX_SIGNATURE_SIZE,
+            'ERR_INVALID_LAYOUT',
+            this.image,
           ),
         )
       } catch (e) {
         if (isNotFound(e)) return out
         throw e
       }
+      out.push(parseStoredSignature(blob, `${this.image}: ${signatureFileName(i, instance)}`, this.image))
     }
   }
 

@@ -16,6 +16,7 @@ import type { BlobInfo } from '../../manifest/types.js'
 import { StagedDestination } from '../shared/staged-destination.js'
 import { openRepository } from './options.js'
 import type { DockerRef } from './types.js'
+import type { Signature } from '../../signature/types.js'
 
 const MAX_MOUNT_CANDIDATES = 3
 
@@ -106,7 +107,7 @@ export class DockerImageDestination extends StagedDestination {
     await this.repo.putManifest(ref.tag ?? 'latest', bytes, mediaType, this.signal)
   }
 
-  async putSignatures(signatures: Buffer[]): Promise<void> {
+  async putSignatures(signatures: Signature[]): Promise<void> {
     this.assertOpen('putSignatures()')
     if (signatures.length)
       throw new SkiffError(

@@ -15,6 +15,7 @@ import { parseManifest, resolveMediaType } from '../../manifest/parse.js'
 import { openRepository, openRepositoryAt, pullCandidates, withContext } from './options.js'
 import type { PullSource } from '../../config/registries-conf/index.js'
 import type { DockerRef } from './types.js'
+import type { Signature } from '../../signature/types.js'
 
 /** Resumes of one blob download after it made progress (they spend no retry; see util/retry.ts). */
 const MAX_RESUMES = 5
@@ -211,7 +212,7 @@ export class DockerImageSource implements ImageSource {
     }
   }
 
-  async getSignatures(): Promise<Buffer[]> {
+  async getSignatures(): Promise<Signature[]> {
     return []
   }
 

@@ -15,6 +15,7 @@ import { StagedDestination } from '../shared/staged-destination.js'
 import { OciImageDestination } from '../oci-layout/destination.js'
 import type { OciSelector } from '../oci-layout/source.js'
 import { packDirToFile } from './pack.js'
+import type { Signature } from '../../signature/types.js'
 
 export class OciArchiveImageDestination extends StagedDestination {
   private constructor(
@@ -69,7 +70,7 @@ export class OciArchiveImageDestination extends StagedDestination {
     throw this.writeFailure(e, `a temp file in ${dirname(this.tempDir)}`)
   }
 
-  async putSignatures(signatures: Buffer[]): Promise<void> {
+  async putSignatures(signatures: Signature[]): Promise<void> {
     this.assertOpen('putSignatures()')
     return this.inner.putSignatures(signatures)
   }

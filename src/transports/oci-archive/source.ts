@@ -14,6 +14,7 @@ import type { BlobInfo } from '../../manifest/types.js'
 import { INDEX_FILE } from '../oci-layout/layout.js'
 import { OciImageSource, type OciSelector } from '../oci-layout/source.js'
 import { extractTar } from './extract.js'
+import type { Signature } from '../../signature/types.js'
 
 export class OciArchiveImageSource implements ImageSource {
   private constructor(
@@ -76,7 +77,7 @@ export class OciArchiveImageSource implements ImageSource {
     return this.inner.getBlob(info)
   }
 
-  getSignatures(): Promise<Buffer[]> {
+  getSignatures(): Promise<Signature[]> {
     return this.inner.getSignatures()
   }
 

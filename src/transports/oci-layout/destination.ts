@@ -39,6 +39,7 @@ import {
   type OciDescriptor,
 } from './layout.js'
 import type { OciSelector } from './source.js'
+import type { Signature } from '../../signature/types.js'
 
 const SUPPORTED = [MT.OCI_MANIFEST, MT.OCI_INDEX]
 
@@ -166,7 +167,7 @@ export class OciImageDestination extends StagedDestination {
     if (instance === undefined) this.topManifest = { mediaType: mt, digest, size: bytes.length }
   }
 
-  async putSignatures(signatures: Buffer[]): Promise<void> {
+  async putSignatures(signatures: Signature[]): Promise<void> {
     this.assertOpen('putSignatures()')
     if (signatures.length > 0) {
       throw new SkiffError(

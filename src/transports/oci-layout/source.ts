@@ -14,6 +14,7 @@ import { realPathInside } from '../dir/local-path.js'
 import { blobPath, blobRootOf, readIndex, refNameOf, type OciDescriptor, type OciIndex } from './layout.js'
 import { openBlobFile } from '../../util/blob-file.js'
 import { MAX_MANIFEST_SIZE, readFileAtMost, sizeLimitError } from '../../util/limits.js'
+import type { Signature } from '../../signature/types.js'
 
 /** What names an image inside a layout: a ref name, a position in index.json, or nothing. */
 export interface OciSelector {
@@ -139,7 +140,7 @@ export class OciImageSource implements ImageSource {
     }
   }
 
-  async getSignatures(): Promise<Buffer[]> {
+  async getSignatures(): Promise<Signature[]> {
     return []
   }
 

@@ -43,6 +43,7 @@ import {
   writeLink,
 } from './layout.js'
 import type { StorageSelector } from './types.js'
+import type { Signature } from '../../signature/types.js'
 
 /** Whether the file at `path` holds exactly `bytes` (read only when the size matches). */
 async function sameSmallFile(path: string, bytes: Buffer): Promise<boolean> {
@@ -191,7 +192,7 @@ export class RegistryStorageDestination extends StagedDestination {
     if (instance === undefined) this.topManifest = { digest, mediaType, size: bytes.length }
   }
 
-  async putSignatures(signatures: Buffer[]): Promise<void> {
+  async putSignatures(signatures: Signature[]): Promise<void> {
     this.assertOpen('putSignatures()')
     if (signatures.length > 0) {
       throw new SkiffError(

@@ -26,6 +26,7 @@ import {
 import { listStoreTags } from './catalog.js'
 import type { StorageSelector } from './types.js'
 import { MAX_MANIFEST_SIZE, readFileAtMost, sizeLimitError } from '../../util/limits.js'
+import type { Signature } from '../../signature/types.js'
 
 export class RegistryStorageSource implements ImageSource {
   private constructor(
@@ -162,7 +163,7 @@ export class RegistryStorageSource implements ImageSource {
     }
   }
 
-  async getSignatures(): Promise<Buffer[]> {
+  async getSignatures(): Promise<Signature[]> {
     return []
   }
 

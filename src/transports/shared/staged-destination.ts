@@ -29,6 +29,7 @@ import type {
   PutManifestOptions,
   ReuseOptions,
 } from '../types.js'
+import type { Signature } from '../../signature/types.js'
 
 /** The top-level manifest as stored (what the reference will name once committed). */
 export interface StagedManifest {
@@ -116,7 +117,7 @@ export abstract class StagedDestination implements ImageDestination {
   abstract tryReusingBlob(info: BlobInfo, opts?: ReuseOptions): Promise<BlobInfo | undefined>
   abstract putBlob(stream: Readable, info: BlobInfo, opts?: PutBlobOptions): Promise<BlobInfo>
   abstract putManifest(bytes: Buffer, mediaType: string, instance?: Digest, opts?: PutManifestOptions): Promise<void>
-  abstract putSignatures(signatures: Buffer[], instance?: Digest): Promise<void>
+  abstract putSignatures(signatures: Signature[], instance?: Digest): Promise<void>
 
   /** Makes the staged image visible under its name. Called at most once at a time, never after close. */
   protected abstract publish(): Promise<void>

@@ -21,6 +21,7 @@ import type { BlobInfo } from '../../manifest/types.js'
 import { convertSquashfs, type ConvertedLayer } from './convert.js'
 import { commandFromDefFile } from './deffile.js'
 import { deffileDescriptor, primaryPartition, readSifHeader } from './sif-file.js'
+import type { Signature } from '../../signature/types.js'
 
 /** A definition file is a short text; anything larger is refused rather than read into memory. */
 const MAX_DEFFILE = 4 << 20
@@ -177,7 +178,7 @@ export class SifImageSource implements ImageSource {
     throw new ImageNotFoundError(`${this.image}: no blob ${info.digest} in this SIF image`, { image: this.image })
   }
 
-  async getSignatures(): Promise<Buffer[]> {
+  async getSignatures(): Promise<Signature[]> {
     return []
   }
 

@@ -7,6 +7,11 @@ import { parseImageName } from '../../../src/transports/registry.js'
 import { skopeo, withTempDir } from '../../helpers/tools.js'
 import { sha256, smallImage, writeOciImage, writeOciIndex } from '../../helpers/fixtures.js'
 import { copyThrough, listTree } from './interface-copy.js'
+import { simpleSigning } from '../../../src/signature/types.js'
+
+// opaque bytes that read as simple signing (an OpenPGP compressed-data packet's first byte)
+const s1 = Buffer.from('\xa3s1', 'latin1')
+const s2 = Buffer.from('\xa3s2', 'latin1')
 
 async function copyFixtureTo(tmp: string, dest: string, name = 'one'): Promise<string> {
   const layout = join(tmp, `layout-${name}`)
@@ -173,15 +178,15 @@ test('dir destination stores signatures as signature-N', async () => {
       assert.equal(d.properties.supportsSignatures, true)
       assert.equal(d.properties.supportedManifestMediaTypes, undefined)
       await d.putManifest(Buffer.from('{"schemaVersion":2}'), '')
-      await d.putSignatures([Buffer.from('s1'), Buffer.from('s2')])
+      await d.putSignatures([simpleSigning(s1), simpleSigning(s2)])
       await d.commit()
     } finally {
       await d.close()
     }
-    assert.equal(await readFile(join(out, 'signature-1'), 'utf8'), 's1')
-    assert.equal(await readFile(join(out, 'signature-2'), 'utf8'), 's2')
+    assert.deepEqual(await readFile(join(out, 'signature-1')), s1)
+    assert.deepEqual(await readFile(join(out, 'signature-2')), s2)
     const src = await parseImageName(`dir:${out}`).newImageSource()
-    assert.deepEqual((await src.getSignatures()).map(String), ['s1', 's2'])
+    assert.deepEqual(await src.getSignatures(), [simpleSigning(s1), simpleSigning(s2)])
     await src.close()
   })
 })

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { simpleSigning } from '../../../src/signature/types.js'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { createReadStream } from 'node:fs'
@@ -263,7 +264,10 @@ describe('docker-archive destination', () => {
         for (const l of oci.layers) await dest.putBlob(Readable.from([l.bytes]), { digest: l.digest, size: l.size })
         await dest.putBlob(Readable.from([oci.config]), { digest: oci.configDigest, size: -1 }, { isConfig: true })
         await assert.rejects(dest.putManifest(oci.manifest, oci.mediaType), ManifestTypeRejectedError)
-        await assert.rejects(dest.putSignatures([Buffer.from('sig')]), (e: SkiffError) => e.code === 'ERR_UNSUPPORTED')
+        await assert.rejects(
+          dest.putSignatures([simpleSigning(Buffer.from('\xa3sig', 'latin1'))]),
+          (e: SkiffError) => e.code === 'ERR_UNSUPPORTED',
+        )
         assert.equal(dest.properties.desiredLayerCompression, 'decompress')
       } finally {
         await dest.close()

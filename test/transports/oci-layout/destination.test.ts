@@ -1,5 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { simpleSigning } from '../../../src/signature/types.js'
 import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -151,7 +152,9 @@ test('oci destination: properties, rejected manifest types, signatures, @N', asy
       const docker = await buildImage(smallImage('d', { flavor: 'docker' }))
       await assert.rejects(d.putManifest(docker.manifest, docker.mediaType), { code: 'ERR_MANIFEST_TYPE_REJECTED' })
       await d.putSignatures([])
-      await assert.rejects(d.putSignatures([Buffer.from('sig')]), { code: 'ERR_UNSUPPORTED' })
+      await assert.rejects(d.putSignatures([simpleSigning(Buffer.from('\xa3sig', 'latin1'))]), {
+        code: 'ERR_UNSUPPORTED',
+      })
       await assert.rejects(d.commit(), /before the manifest/)
     } finally {
       await d.close()

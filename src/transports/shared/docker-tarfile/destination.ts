@@ -27,6 +27,7 @@ import { spoolBlob } from './spool.js'
 import { isWriteFailure } from '../../../util/write-error.js'
 import type { TarWriter } from './tar-writer.js'
 import { MAX_CONFIG_SIZE, sizeLimitMessage } from '../../../util/limits.js'
+import type { Signature } from '../../../signature/types.js'
 
 export const TARFILE_DESTINATION_PROPERTIES: DestinationProperties = {
   supportedManifestMediaTypes: [MT.DOCKER_V2S2],
@@ -245,7 +246,7 @@ export class TarfileDestination extends StagedDestination {
     this.topManifest = { digest: digestOf(bytes), mediaType: type, size: bytes.length }
   }
 
-  async putSignatures(signatures: Buffer[], instance?: Digest): Promise<void> {
+  async putSignatures(signatures: Signature[], instance?: Digest): Promise<void> {
     this.assertOpen('putSignatures()')
     if (signatures.length > 0 || instance !== undefined) {
       throw new SkiffError(

@@ -17,6 +17,7 @@ import type { ImageSelection, ManifestItem } from './manifest-json.js'
 import type { TarfileReader } from './reader.js'
 import type { TarEntry } from './tar-index.js'
 import { MAX_CONFIG_SIZE } from '../../../util/limits.js'
+import type { Signature } from '../../../signature/types.js'
 
 interface Descriptor {
   mediaType: string
@@ -193,7 +194,7 @@ export class TarfileSource implements ImageSource {
     return { stream: this.reader.openStream(layer.entry, opts.signal), size: layer.size }
   }
 
-  async getSignatures(): Promise<Buffer[]> {
+  async getSignatures(): Promise<Signature[]> {
     return []
   }
 
