@@ -7,7 +7,6 @@ const layers = [
   ['copy', 'inspect'],
   ['policy'],
   ['transports'],
-  ['signature'], // signature formats and their cryptography (sigstore keys, payloads)
   ['registry'],
   ['signature'], // the signature model, payloads, GPG verification and signing: below transports, above config
   ['config'],

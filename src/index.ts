@@ -66,7 +66,6 @@ export { createSigstoreSignature } from './signature/sigstore/sign.js'
 export { verifySigstorePayload } from './signature/sigstore/verify.js'
 export type { SigstorePayloadRules } from './signature/sigstore/verify.js'
 export type { SigstorePayload } from './signature/sigstore/payload.js'
-export type { SigstoreSignature } from './signature/sigstore/signature.js'
 
 export interface InspectImageOptions extends Omit<InspectOptions, 'raw' | 'config'> {
   /** Options for opening the source (tmpdir, signal, context, …). */

@@ -19,6 +19,7 @@ import {
   sharedImageFlags,
 } from './image.js'
 import { retryFlags, retryOptionsFrom, type RetryOptions } from './retry.js'
+import type { SigstoreKeyRequest } from './sigstore-signer.js'
 
 export const copyFlags: readonly FlagSpec[] = [
   ...sharedImageFlags,
@@ -127,6 +128,8 @@ export interface CopyRequest {
   retry: RetryOptions
   /** Notes for stderr (deprecated or ineffective flags), as skopeo's warnings. */
   warnings: string[]
+  /** --sign-by-sigstore-private-key (with --sign-passphrase-file): the running command makes the signer. */
+  sigstorePrivateKey?: SigstoreKeyRequest
 }
 
 /** skopeo's parseManifestFormat. */
@@ -267,15 +270,14 @@ export function copyRequestFrom(args: readonly string[], v: FlagValues, g: Globa
     throw unsupported('encrypting layers', '--encryption-key/--encrypt-layer')
   if (decryptionKeys.length) throw unsupported('decrypting layers', '--decryption-key')
   if (signBy) throw unsupported('signing with GPG', '--sign-by')
-  if (signBySigstore) throw unsupported('signing with sigstore', '--sign-by-sigstore-private-key')
   if (v.str('sign-by-sigstore')) throw unsupported('signing with sigstore', '--sign-by-sigstore')
   if (v.str('sign-by-sq-fingerprint')) throw unsupported('signing with Sequoia-PGP', '--sign-by-sq-fingerprint')
   // --dest-force-compress-format: whenever skiff compresses for a destination, it already recompresses
   // layers in another format into --dest-compress-format (what the flag forces in skopeo)
   if (v.bool('dest-force-compress-format') && !v.str('dest-compress-format'))
     throw new UsageError('--dest-force-compress-format requires --dest-compress-format')
-  if (passphraseFile) throw unsupported('signing', '--sign-passphrase-file')
-  if (signIdentity) throw unsupported('signing', '--sign-identity')
+  if (passphraseFile && !signBySigstore) throw unsupported('signing', '--sign-passphrase-file')
+  if (signIdentity && !signBySigstore) throw unsupported('signing', '--sign-identity')
 
   for (const side of [source, destination]) {
     if (g.userAgent) side.registry = { ...side.registry, userAgent: g.userAgent }
@@ -292,6 +294,7 @@ export function copyRequestFrom(args: readonly string[], v: FlagValues, g: Globa
   if (compression) options.compression = compression
   if (parallel !== undefined) options.imageParallelCopies = parallel
   if (Object.keys(g.platform).length) options.platform = { ...g.platform }
+  if (signIdentity && signBySigstore) options.signIdentity = parseNormalizedReference(signIdentity)
 
   const req: CopyRequest = {
     source: args[0]!,
@@ -303,5 +306,6 @@ export function copyRequestFrom(args: readonly string[], v: FlagValues, g: Globa
   }
   const digestFile = v.str('digestfile')
   if (digestFile) req.digestFile = digestFile
+  if (signBySigstore) req.sigstorePrivateKey = { path: signBySigstore, ...(passphraseFile ? { passphraseFile } : {}) }
   return req
 }

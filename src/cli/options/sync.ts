@@ -8,6 +8,7 @@ import type { PlanOptions, SyncDestKind, SyncDestSpec, SyncSourceKind, SyncSourc
 import { DEST_KINDS, SOURCE_KINDS, validateSyncKinds } from '../../sync/kinds.js'
 import type { FlagSpec, FlagValues } from '../flags.js'
 import { UsageError } from '../usage-error.js'
+import type { SigstoreKeyRequest } from './sigstore-signer.js'
 import { parseManifestFormat, parseMultiArch } from './copy.js'
 import { type GlobalOptions, withRegistriesConf } from './global.js'
 import {
@@ -144,6 +145,8 @@ export interface SyncRequest {
   progress: ProgressMode
   retry: RetryOptions
   warnings: string[]
+  /** --sign-by-sigstore-private-key (with --sign-passphrase-file): the running command makes the signer. */
+  sigstorePrivateKey?: SigstoreKeyRequest
 }
 
 function unsupported(what: string, flag: string): SkiffError {
@@ -219,11 +222,13 @@ export function syncRequestFrom(args: readonly string[], v: FlagValues, g: Globa
   if (exc !== undefined) tagPatterns.exclude = exc
 
   if (v.str('sign-by')) throw unsupported('signing with GPG', '--sign-by')
-  if (v.str('sign-by-sigstore-private-key'))
-    throw unsupported('signing with sigstore', '--sign-by-sigstore-private-key')
+  const signBySigstore = v.str('sign-by-sigstore-private-key')
+  const passphraseFile = v.str('sign-passphrase-file')
+  if (passphraseFile && v.str('sign-by') && signBySigstore)
+    throw new UsageError('Only one of --sign-by and sign-by-sigstore-private-key can be used with sign-passphrase-file')
   if (v.str('sign-by-sigstore')) throw unsupported('signing with sigstore', '--sign-by-sigstore')
   if (v.str('sign-by-sq-fingerprint')) throw unsupported('signing with Sequoia-PGP', '--sign-by-sq-fingerprint')
-  if (v.str('sign-passphrase-file')) throw unsupported('signing', '--sign-passphrase-file')
+  if (passphraseFile && !signBySigstore) throw unsupported('signing', '--sign-passphrase-file')
 
   const copy: SyncRequest['copy'] = { multiArch, source: srcOpts, destination: destOpts }
   if (format !== undefined) copy.format = parseManifestFormat(format)
@@ -258,6 +263,7 @@ export function syncRequestFrom(args: readonly string[], v: FlagValues, g: Globa
   if (digestFile) req.digestFile = digestFile
   const report = v.str('report')
   if (report) req.reportFile = report
+  if (signBySigstore) req.sigstorePrivateKey = { path: signBySigstore, ...(passphraseFile ? { passphraseFile } : {}) }
   return req
 }
 

@@ -16,7 +16,7 @@ import {
 } from '../../config/policy-json.js'
 import type { Digest } from '../../digest/digest.js'
 import { goMarshal } from '../../go/json.js'
-import { InvalidSignatureError } from './signature.js'
+import { InvalidSignatureError } from '../errors.js'
 
 export const SIGSTORE_SIGNATURE_TYPE = 'cosign container image signature'
 

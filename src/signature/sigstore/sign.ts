@@ -8,7 +8,12 @@ import { manifestDigest } from '../../manifest/parse.js'
 import { VERSION } from '../../version.js'
 import { signMessage } from './crypto.js'
 import { marshalSigstorePayload } from './payload.js'
-import { SIGSTORE_SIGNATURE_ANNOTATION, SIGSTORE_SIGNATURE_MIME_TYPE, type SigstoreSignature } from './signature.js'
+import {
+  SIGSTORE_SIGNATURE_ANNOTATION,
+  SIGSTORE_SIGNATURE_MIME_TYPE,
+  sigstoreSignature,
+  type SigstoreSignature,
+} from '../types.js'
 
 export interface SigstoreSignOptions {
   /** The signing time (default now); recorded in seconds. */
@@ -28,9 +33,7 @@ export function createSigstoreSignature(
     creator: `skiff ${VERSION}`,
     timestamp: Math.floor((opts.now ?? new Date()).getTime() / 1000),
   })
-  return {
-    mimeType: SIGSTORE_SIGNATURE_MIME_TYPE,
-    payload,
-    annotations: { [SIGSTORE_SIGNATURE_ANNOTATION]: signMessage(key, payload).toString('base64') },
-  }
+  return sigstoreSignature(SIGSTORE_SIGNATURE_MIME_TYPE, payload, {
+    [SIGSTORE_SIGNATURE_ANNOTATION]: signMessage(key, payload).toString('base64'),
+  })
 }

@@ -7,7 +7,7 @@
 import type { KeyObject } from 'node:crypto'
 import { verifyMessage } from './crypto.js'
 import { parseSigstorePayload, type SigstorePayload } from './payload.js'
-import { InvalidSignatureError } from './signature.js'
+import { InvalidSignatureError } from '../errors.js'
 
 export interface SigstorePayloadRules {
   /** Throws when the signed manifest digest is not the image's. */

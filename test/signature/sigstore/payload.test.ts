@@ -5,7 +5,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { marshalSigstorePayload, parseSigstorePayload } from '../../../src/signature/sigstore/payload.js'
-import { InvalidSignatureError } from '../../../src/signature/sigstore/signature.js'
+import { InvalidSignatureError } from '../../../src/signature/errors.js'
 
 const D = `sha256:${'ab'.repeat(32)}`
 

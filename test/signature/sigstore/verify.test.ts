@@ -14,11 +14,8 @@ import { parseSigstorePublicKey, publicKeyPem } from '../../../src/signature/sig
 import { signMessage, verifyMessage } from '../../../src/signature/sigstore/crypto.js'
 import { createSigstoreSignature } from '../../../src/signature/sigstore/sign.js'
 import { verifySigstorePayload, type SigstorePayloadRules } from '../../../src/signature/sigstore/verify.js'
-import {
-  InvalidSignatureError,
-  SIGSTORE_SIGNATURE_ANNOTATION,
-  SIGSTORE_SIGNATURE_MIME_TYPE,
-} from '../../../src/signature/sigstore/signature.js'
+import { InvalidSignatureError } from '../../../src/signature/errors.js'
+import { SIGSTORE_SIGNATURE_ANNOTATION, SIGSTORE_SIGNATURE_MIME_TYPE } from '../../../src/signature/types.js'
 import { requireTool, run } from '../../helpers/tools.js'
 
 const MANIFEST = Buffer.from('{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"}')
