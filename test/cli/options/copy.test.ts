@@ -85,7 +85,13 @@ test('signing and encryption fail clearly instead of being ignored', async () =>
     (e: Error & { code?: string }) =>
       e.code === 'ERR_UNSUPPORTED' && /--sign-by\) is not supported by this version of skiff yet/.test(e.message),
   )
-  await assert.rejects(request('--sign-by-sigstore-private-key', '/k', 'x', 'y'), /not supported/)
+  // sigstore signing is implemented: the request carries the key and passphrase file for the command
+  assert.deepEqual(
+    (await request('--sign-by-sigstore-private-key', '/k', '--sign-passphrase-file', '/p', 'x', 'y'))
+      .sigstorePrivateKey,
+    { path: '/k', passphraseFile: '/p' },
+  )
+  await assert.rejects(request('--sign-passphrase-file', '/p', 'x', 'y'), /--sign-passphrase-file\) is not supported/)
   await assert.rejects(request('--encryption-key', 'jwe:/k.pem', 'x', 'y'), /not supported/)
   await assert.rejects(request('--decryption-key', '/k.pem', 'x', 'y'), /not supported/)
 })
