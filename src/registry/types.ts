@@ -32,4 +32,6 @@ export interface RegistryAccessOptions {
   userAgent?: string
   /** docker: registries.conf to use (--registries-conf); default $CONTAINERS_REGISTRIES_CONF or the user/system file. */
   registriesConfPath?: string
+  /** docker: the registries.d directory (--registries.d): where signatures live; default the user/system one. */
+  registriesDirPath?: string
 }

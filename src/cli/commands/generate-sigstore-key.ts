@@ -7,7 +7,8 @@ import type { Writable } from 'node:stream'
 import { checkSigstoreKeyFilesAbsent, writeSigstoreKeyFiles } from '../../signature/sigstore/key-files.js'
 import type { CommandContext } from './types.js'
 import type { FlagValues } from '../flags.js'
-import { promptForPassphrase, readPassphraseFile } from '../passphrase.js'
+import { promptForPassphrase } from '../passphrase.js'
+import { readPassphraseFile } from '../options/signing.js'
 import { UsageError } from '../usage-error.js'
 
 export async function run(args: string[], flags: FlagValues, ctx: CommandContext): Promise<number> {
@@ -16,7 +17,7 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
   const { privateKeyPath } = await checkSigstoreKeyFilesAbsent(prefix)
   const passphraseFile = flags.str('passphrase-file')
   const passphrase = passphraseFile
-    ? await readPassphraseFile(passphraseFile)
+    ? readPassphraseFile(passphraseFile)
     : await promptForPassphrase(privateKeyPath, { output: ctx.stdout as Writable })
   const files = await writeSigstoreKeyFiles(prefix, Buffer.from(passphrase, 'utf8'))
   ctx.stdout.write(

@@ -19,6 +19,7 @@ import {
   sharedImageFlags,
 } from './image.js'
 import { retryFlags, retryOptionsFrom, type RetryOptions } from './retry.js'
+import { signingOptionsFrom } from './signing.js'
 import type { SigstoreKeyRequest } from './sigstore-signer.js'
 
 export const copyFlags: readonly FlagSpec[] = [
@@ -230,14 +231,7 @@ export function copyRequestFrom(args: readonly string[], v: FlagValues, g: Globa
   const passphraseFile = v.str('sign-passphrase-file')
   if (passphraseFile && signBy && signBySigstore)
     throw new UsageError('Only one of --sign-by and sign-by-sigstore-private-key can be used with sign-passphrase-file')
-  const signIdentity = v.str('sign-identity')
-  if (signIdentity) {
-    try {
-      parseNormalizedReference(signIdentity)
-    } catch (e) {
-      throw new UsageError(`Could not parse --sign-identity: ${(e as Error).message}`)
-    }
-  }
+  const signing = signingOptionsFrom(v)
 
   const tlsVerify = v.bool('tls-verify')
   if (tlsVerify !== undefined)
@@ -269,15 +263,13 @@ export function copyRequestFrom(args: readonly string[], v: FlagValues, g: Globa
   if (encryptionKeys.length || encryptLayers.length)
     throw unsupported('encrypting layers', '--encryption-key/--encrypt-layer')
   if (decryptionKeys.length) throw unsupported('decrypting layers', '--decryption-key')
-  if (signBy) throw unsupported('signing with GPG', '--sign-by')
   if (v.str('sign-by-sigstore')) throw unsupported('signing with sigstore', '--sign-by-sigstore')
   if (v.str('sign-by-sq-fingerprint')) throw unsupported('signing with Sequoia-PGP', '--sign-by-sq-fingerprint')
   // --dest-force-compress-format: whenever skiff compresses for a destination, it already recompresses
   // layers in another format into --dest-compress-format (what the flag forces in skopeo)
   if (v.bool('dest-force-compress-format') && !v.str('dest-compress-format'))
     throw new UsageError('--dest-force-compress-format requires --dest-compress-format')
-  if (passphraseFile && !signBySigstore) throw unsupported('signing', '--sign-passphrase-file')
-  if (signIdentity && !signBySigstore) throw unsupported('signing', '--sign-identity')
+  if (passphraseFile && !signBy && !signBySigstore) throw unsupported('signing', '--sign-passphrase-file')
 
   for (const side of [source, destination]) {
     if (g.userAgent) side.registry = { ...side.registry, userAgent: g.userAgent }
@@ -291,10 +283,11 @@ export function copyRequestFrom(args: readonly string[], v: FlagValues, g: Globa
   if (manifestFormat) options.format = manifestFormat
   if (v.bool('preserve-digests')) options.preserveDigests = true
   if (v.bool('remove-signatures')) options.removeSignatures = true
+  if (signing.signers.length) options.signers = signing.signers
+  if (signing.signIdentity) options.signIdentity = signing.signIdentity
   if (compression) options.compression = compression
   if (parallel !== undefined) options.imageParallelCopies = parallel
   if (Object.keys(g.platform).length) options.platform = { ...g.platform }
-  if (signIdentity && signBySigstore) options.signIdentity = parseNormalizedReference(signIdentity)
 
   const req: CopyRequest = {
     source: args[0]!,

@@ -51,18 +51,18 @@ export interface GlobalOptions {
   platform: Partial<Platform>
   /** --user-agent-prefix P: the User-Agent sent to registries is `P skiff/VERSION`. */
   userAgent?: string
-  /** --registries.d: accepted and kept for the signature-storage support of a later version. */
+  /** --registries.d: the registries.d directory (where docker:// signatures live). */
   registriesDir?: string
   /** --registries-conf (skopeo's hidden global flag): this registries.conf instead of the user/system one. */
   registriesConfPath?: string
 }
 
-/** Puts the global --registries-conf into a side's registry access options. */
-export function withRegistriesConf<T extends { registry?: { registriesConfPath?: string } }>(
-  o: T,
-  g: { registriesConfPath?: string | undefined },
-): T {
+/** Puts the global --registries-conf and --registries.d into a side's registry access options. */
+export function withRegistriesConf<
+  T extends { registry?: { registriesConfPath?: string; registriesDirPath?: string } },
+>(o: T, g: { registriesConfPath?: string | undefined; registriesDir?: string | undefined }): T {
   if (g.registriesConfPath) o.registry = { ...(o.registry ?? {}), registriesConfPath: g.registriesConfPath }
+  if (g.registriesDir) o.registry = { ...(o.registry ?? {}), registriesDirPath: g.registriesDir }
   return o
 }
 

@@ -203,7 +203,12 @@ export function sharedAuthFile(v: FlagValues): string | undefined {
 export function singleImageOptions(
   v: FlagValues,
   ctx: {
-    global: { tmpdir?: string | undefined; registriesConfPath?: string | undefined; userAgent?: string | undefined }
+    global: {
+      tmpdir?: string | undefined
+      registriesConfPath?: string | undefined
+      registriesDir?: string | undefined
+      userAgent?: string | undefined
+    }
     signal: AbortSignal
     context?: SkiffContext
   },

@@ -6,7 +6,8 @@
 import type { Writable } from 'node:stream'
 import type { Signer } from '../../signature/signer.js'
 import { sigstoreSigner } from '../../signature/sigstore/signer.js'
-import { promptForPassphrase, readPassphraseFile } from '../passphrase.js'
+import { promptForPassphrase } from '../passphrase.js'
+import { readPassphraseFile } from './signing.js'
 
 export interface SigstoreKeyRequest {
   /** The private key file (cosign's encrypted PEM). */
@@ -18,7 +19,7 @@ export interface SigstoreKeyRequest {
 export async function sigstoreSignerFrom(req: SigstoreKeyRequest, io: { stdout: Writable }): Promise<Signer> {
   const passphrase =
     req.passphraseFile !== undefined
-      ? await readPassphraseFile(req.passphraseFile)
+      ? readPassphraseFile(req.passphraseFile)
       : await promptForPassphrase(req.path, { output: io.stdout })
   return sigstoreSigner(req.path, Buffer.from(passphrase, 'utf8'))
 }

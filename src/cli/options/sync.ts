@@ -11,6 +11,7 @@ import { UsageError } from '../usage-error.js'
 import type { SigstoreKeyRequest } from './sigstore-signer.js'
 import { parseManifestFormat, parseMultiArch } from './copy.js'
 import { type GlobalOptions, withRegistriesConf } from './global.js'
+import { signingOptionsFrom } from './signing.js'
 import {
   deprecatedTlsVerifyFlag,
   dockerImageFlags,
@@ -221,19 +222,20 @@ export function syncRequestFrom(args: readonly string[], v: FlagValues, g: Globa
   const exc = v.str('exclude-tags')
   if (exc !== undefined) tagPatterns.exclude = exc
 
-  if (v.str('sign-by')) throw unsupported('signing with GPG', '--sign-by')
   const signBySigstore = v.str('sign-by-sigstore-private-key')
   const passphraseFile = v.str('sign-passphrase-file')
   if (passphraseFile && v.str('sign-by') && signBySigstore)
     throw new UsageError('Only one of --sign-by and sign-by-sigstore-private-key can be used with sign-passphrase-file')
   if (v.str('sign-by-sigstore')) throw unsupported('signing with sigstore', '--sign-by-sigstore')
   if (v.str('sign-by-sq-fingerprint')) throw unsupported('signing with Sequoia-PGP', '--sign-by-sq-fingerprint')
-  if (passphraseFile && !signBySigstore) throw unsupported('signing', '--sign-passphrase-file')
+  if (passphraseFile && !v.str('sign-by') && !signBySigstore) throw unsupported('signing', '--sign-passphrase-file')
+  const signing = signingOptionsFrom(v)
 
   const copy: SyncRequest['copy'] = { multiArch, source: srcOpts, destination: destOpts }
   if (format !== undefined) copy.format = parseManifestFormat(format)
   if (v.bool('preserve-digests')) copy.preserveDigests = true
   if (v.bool('remove-signatures')) copy.removeSignatures = true
+  if (signing.signers.length) copy.signers = signing.signers
   if (parallel !== undefined) copy.imageParallelCopies = parallel
   if (Object.keys(g.platform).length) copy.platform = { ...g.platform }
 

@@ -6,7 +6,7 @@
  * left to do, and close() only releases the client.
  */
 import type { Readable } from 'node:stream'
-import { SkiffError, opt, withOptions } from '../../errors.js'
+import { SkiffError } from '../../errors.js'
 import type { Digest } from '../../digest/digest.js'
 import { manifestDigest } from '../../manifest/parse.js'
 import { releaseClient, type RegistryClient } from '../../registry/client.js'
@@ -16,7 +16,9 @@ import type { BlobInfo } from '../../manifest/types.js'
 import { StagedDestination } from '../shared/staged-destination.js'
 import { openRepository } from './options.js'
 import type { DockerRef } from './types.js'
-import type { Signature } from '../../signature/types.js'
+import type { Signature, SigstoreSignature } from '../../signature/types.js'
+import { signatureStorage, writeLookaside } from './lookaside.js'
+import { writeSigstoreAttachments } from './sigstore-attachments.js'
 
 const MAX_MOUNT_CANDIDATES = 3
 
@@ -26,15 +28,18 @@ export class DockerImageDestination extends StagedDestination {
     supportsMultiImage: true,
     acceptsForeignLayerURLs: true,
     hasThreadSafePutBlob: true,
-    supportsSignatures: false,
+    supportsSignatures: true,
   }
   readonly blobStoreId: string
+  /** The digest of the top-level manifest written (signatures are stored under it). */
+  private topDigest: Digest | undefined
 
   private constructor(
     override readonly reference: DockerRef,
     private readonly client: RegistryClient,
     private readonly repo: Repository,
     private readonly signal: AbortSignal | undefined,
+    private readonly opts: TransportOptions | undefined,
   ) {
     super(reference)
     this.blobStoreId = `docker://${client.registry}`
@@ -42,7 +47,7 @@ export class DockerImageDestination extends StagedDestination {
 
   static async open(ref: DockerRef, opts?: TransportOptions): Promise<DockerImageDestination> {
     const { client, repo } = await openRepository(ref, opts, 'push')
-    return new DockerImageDestination(ref, client, repo, opts?.signal)
+    return new DockerImageDestination(ref, client, repo, opts?.signal, opts)
   }
 
   private get registry(): string {
@@ -102,18 +107,38 @@ export class DockerImageDestination extends StagedDestination {
         )
       }
       await this.repo.putManifest(d, bytes, mediaType, this.signal)
+      this.topDigest = d
       return
     }
     await this.repo.putManifest(ref.tag ?? 'latest', bytes, mediaType, this.signal)
+    this.topDigest = manifestDigest(bytes, mediaType)
   }
 
-  async putSignatures(signatures: Signature[]): Promise<void> {
+  /**
+   * Simple-signing signatures go to the lookaside (registries.d's lookaside-staging or lookaside,
+   * file:// only), sigstore ones to the registry's attachments (use-sigstore-attachments).
+   */
+  async putSignatures(signatures: Signature[], instance?: Digest): Promise<void> {
     this.assertOpen('putSignatures()')
-    if (signatures.length)
-      throw new SkiffError(
-        'ERR_UNSUPPORTED',
-        withOptions`${this.reference.toString()}: storing signatures in a registry is not supported yet; use ${opt('removeSignatures', { value: true })}`,
+    const digest = instance ?? this.topDigest
+    const image = this.reference.toString()
+    if (digest === undefined)
+      throw new SkiffError('ERR_UNSUPPORTED', `${image}: Unknown manifest digest, can't add signatures`, { image })
+    const storage = await signatureStorage(this.reference, this.opts)
+    const sigstore = signatures.filter((s): s is SigstoreSignature => s.format === 'sigstore-json')
+    const others = signatures.filter((s) => s.format !== 'sigstore-json')
+    if (sigstore.length) {
+      if (!storage.useSigstoreAttachments)
+        throw new SkiffError('ERR_UNSUPPORTED', `${image}: writing sigstore attachments is disabled by configuration`, {
+          image,
+        })
+      await writeSigstoreAttachments(
+        { repo: this.repo, image, ...(this.signal ? { signal: this.signal } : {}) },
+        digest,
+        sigstore,
       )
+    }
+    if (others.length) await writeLookaside(storage.write, digest, others, image)
   }
 
   /** The manifest PUT already made the image visible. */

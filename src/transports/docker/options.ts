@@ -63,6 +63,7 @@ export function clientOptions(
 ): RegistryClientOptions {
   const o: RegistryClientOptions = { ...(opts?.registry ?? {}) }
   delete o.registriesConfPath
+  delete o.registriesDirPath
   if (o.tlsVerify === undefined && insecure) o.tlsVerify = false
   if (conf) o.credentialHelpers = conf.credentialHelpers
   return o

@@ -11,7 +11,9 @@ import { sleep } from '../../util/retry.js'
 import type { ManifestResponse, Repository } from '../../registry/repository.js'
 import type { ImageSource, TransportOptions } from '../types.js'
 import type { BlobInfo } from '../../manifest/types.js'
-import { parseManifest, resolveMediaType } from '../../manifest/parse.js'
+import { manifestDigest, parseManifest, resolveMediaType } from '../../manifest/parse.js'
+import { readLookaside, signatureStorage } from './lookaside.js'
+import { readSigstoreAttachments } from './sigstore-attachments.js'
 import { openRepository, openRepositoryAt, pullCandidates, withContext } from './options.js'
 import type { PullSource } from '../../config/registries-conf/index.js'
 import type { DockerRef } from './types.js'
@@ -212,8 +214,31 @@ export class DockerImageSource implements ImageSource {
     }
   }
 
-  async getSignatures(): Promise<Signature[]> {
-    return []
+  /**
+   * The lookaside signatures of the top-level manifest (or `instance`), then, with
+   * use-sigstore-attachments, the sigstore attachments (registries.d; lookaside.ts).
+   */
+  async getSignatures(instance?: Digest): Promise<Signature[]> {
+    const digest = instance ?? (await this.topDigest())
+    const storage = await signatureStorage(this.reference, this.opts)
+    const image = this.reference.toString()
+    const sigs = await readLookaside(storage.read, digest, image, this.signal)
+    if (storage.useSigstoreAttachments)
+      sigs.push(
+        ...(await readSigstoreAttachments(
+          { repo: this.repo, image, ...(this.signal ? { signal: this.signal } : {}) },
+          digest,
+        )),
+      )
+    return sigs
+  }
+
+  /** The digest of the top-level manifest: the reference's own sha256 digest, else of the bytes. */
+  private async topDigest(): Promise<Digest> {
+    const named = this.reference.ref.digest
+    if (named?.startsWith('sha256:')) return named
+    const top = await this.getManifest()
+    return manifestDigest(top.bytes, top.mediaType)
   }
 
   /**

@@ -41,7 +41,7 @@ test('generate-sigstore-key writes PREFIX.private and PREFIX.pub, then refuses t
       cwd: dir,
     })
     assert.equal(noFile.code, 1)
-    assert.match(noFile.stderr, /^skiff: reading passphrase file missing: .*no such file or directory/)
+    assert.match(noFile.stderr, /^skiff: open missing: no such file or directory\n$/)
     const usage = await skiff(['generate-sigstore-key', 'extra'], { cwd: dir })
     assert.equal(usage.code, 1)
     assert.match(usage.stderr, /^skiff: Usage: generate-sigstore-key --output-prefix PREFIX\n/)
