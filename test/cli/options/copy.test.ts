@@ -80,11 +80,8 @@ test("skopeo's mutual exclusions", async () => {
 })
 
 test('signing and encryption fail clearly instead of being ignored', async () => {
-  await assert.rejects(
-    request('--sign-by', 'ABCDEF', 'x', 'y'),
-    (e: Error & { code?: string }) =>
-      e.code === 'ERR_UNSUPPORTED' && /--sign-by\) is not supported by this version of skiff yet/.test(e.message),
-  )
+  // GPG signing is implemented (branch signing): --sign-by makes one signer
+  assert.equal((await request('--sign-by', 'ABCDEF', 'x', 'y')).options.signers?.length, 1)
   // sigstore signing is implemented: the request carries the key and passphrase file for the command
   assert.deepEqual(
     (await request('--sign-by-sigstore-private-key', '/k', '--sign-passphrase-file', '/p', 'x', 'y'))
