@@ -29,6 +29,8 @@ const FLAGS: Record<string, FlagOf | ((m: OptionMention) => string)> = {
   format: { flag: 'format' },
   removeSignatures: { flag: 'remove-signatures' },
   preserveDigests: { flag: 'preserve-digests' },
+  referrers: { flag: 'referrers' },
+  digestTags: { flag: 'digest-tags' },
   stripRemovedPlatforms: { flag: 'strip-removed-platforms' },
   imageParallelCopies: { flag: 'image-parallel-copies' },
   multiArch: (m) => (m.value === 'all' ? '--all' : render({ flag: 'multi-arch' }, m)),

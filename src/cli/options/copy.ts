@@ -112,6 +112,16 @@ export const copyFlags: readonly FlagSpec[] = [
   },
   { name: 'preserve-digests', kind: 'bool', help: 'Preserve digests of images and lists' },
   {
+    name: 'referrers',
+    kind: 'bool',
+    help: "Also copy the image's OCI referrers (signatures, SBOMs, attestations whose subject it is), registry to registry (skiff only; implies --preserve-digests)",
+  },
+  {
+    name: 'digest-tags',
+    kind: 'bool',
+    help: "Also copy the image's cosign digest tags (sha256-<hex>.sig, .att, .sbom), registry to registry (skiff only; implies --preserve-digests)",
+  },
+  {
     name: 'image-parallel-copies',
     kind: 'int',
     help: 'Maximum number of image layers to be copied (pulled/pushed) simultaneously (default 6)',
@@ -282,6 +292,8 @@ export function copyRequestFrom(args: readonly string[], v: FlagValues, g: Globa
   if (strip) options.stripRemovedPlatforms = true
   if (manifestFormat) options.format = manifestFormat
   if (v.bool('preserve-digests')) options.preserveDigests = true
+  if (v.bool('referrers')) options.referrers = true
+  if (v.bool('digest-tags')) options.digestTags = true
   if (v.bool('remove-signatures')) options.removeSignatures = true
   if (signing.signers.length) options.signers = signing.signers
   if (signing.signIdentity) options.signIdentity = signing.signIdentity

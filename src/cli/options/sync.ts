@@ -51,6 +51,16 @@ export const syncFlags: readonly FlagSpec[] = [
     complete: ['oci', 'v2s1', 'v2s2'],
   },
   { name: 'preserve-digests', kind: 'bool', help: 'Preserve digests of images and lists' },
+  {
+    name: 'referrers',
+    kind: 'bool',
+    help: "Also copy the image's OCI referrers (signatures, SBOMs, attestations whose subject it is), registry to registry (skiff only; implies --preserve-digests)",
+  },
+  {
+    name: 'digest-tags',
+    kind: 'bool',
+    help: "Also copy the image's cosign digest tags (sha256-<hex>.sig, .att, .sbom), registry to registry (skiff only; implies --preserve-digests)",
+  },
   { name: 'remove-signatures', kind: 'bool', help: 'Do not copy signatures from SOURCE images' },
   {
     name: 'sign-by',
@@ -234,6 +244,8 @@ export function syncRequestFrom(args: readonly string[], v: FlagValues, g: Globa
   const copy: SyncRequest['copy'] = { multiArch, source: srcOpts, destination: destOpts }
   if (format !== undefined) copy.format = parseManifestFormat(format)
   if (v.bool('preserve-digests')) copy.preserveDigests = true
+  if (v.bool('referrers')) copy.referrers = true
+  if (v.bool('digest-tags')) copy.digestTags = true
   if (v.bool('remove-signatures')) copy.removeSignatures = true
   if (signing.signers.length) copy.signers = signing.signers
   if (parallel !== undefined) copy.imageParallelCopies = parallel
