@@ -239,3 +239,21 @@ test('the CLI: copy and sync --referrers --digest-tags print what they copy; a n
     assert.match(d.stderr, /--referrers and --digest-tags copy between registries only \(docker:\/\/ to docker:\/\/\)/)
   })
 })
+
+test('a referrer blob that does not match its digest stops the copy, and the referrer is not written', async () => {
+  const layer = (JSON.parse(sbom.bytes.toString()) as { layers: { digest: string }[] }).layers[0]!.digest
+  api.corrupt.add(layer)
+  try {
+    await assert.rejects(
+      copy(`docker://${api.host}/src/app:v1`, `docker://${reg.host}/corrupt/app:v1`, {
+        ...insecureCopy,
+        referrers: true,
+      }),
+      (e: Error) => e.message.includes(layer) && /digest|corrupt/i.test(e.message),
+    )
+  } finally {
+    api.corrupt.delete(layer)
+  }
+  assert.equal((await manifestAt(reg.url, 'corrupt/app', sbom.digest)).status, 404)
+  assert.equal((await manifestAt(reg.url, 'corrupt/app', tagOf(img.manifestDigest))).status, 404)
+})

@@ -17,6 +17,8 @@ export interface ReferrersRegistry {
   requests: string[]
   /** The tags of a repository. */
   tags(repo: string): string[]
+  /** Blobs served with their first byte flipped (a registry that went bad), by digest. */
+  corrupt: Set<string>
   close(): Promise<void>
 }
 
@@ -38,6 +40,7 @@ export async function startReferrersRegistry(): Promise<ReferrersRegistry> {
   const uploads = new Map<string, Buffer[]>()
   const repos = new Map<string, Repo>()
   const requests: string[] = []
+  const corrupt = new Set<string>()
   const repo = (name: string): Repo => {
     let r = repos.get(name)
     if (!r) repos.set(name, (r = { manifests: new Map(), tags: new Map() }))
@@ -148,8 +151,9 @@ export async function startReferrersRegistry(): Promise<ReferrersRegistry> {
       res.writeHead(201, { location: `/v2/${name}/blobs/${want}`, 'docker-content-digest': want })
       return void res.end()
     }
-    const blob = blobs.get(decodeURIComponent(rest))
-    if (!blob) return fail(res, 404, 'BLOB_UNKNOWN')
+    const stored = blobs.get(decodeURIComponent(rest))
+    if (!stored) return fail(res, 404, 'BLOB_UNKNOWN')
+    const blob = corrupt.has(decodeURIComponent(rest)) ? Buffer.from([stored[0]! ^ 1, ...stored.subarray(1)]) : stored
     res.writeHead(200, { 'content-length': blob.length, 'content-type': 'application/octet-stream' })
     return void res.end(method === 'HEAD' ? undefined : blob)
   }
@@ -164,6 +168,7 @@ export async function startReferrersRegistry(): Promise<ReferrersRegistry> {
     host: `127.0.0.1:${port}`,
     url: `http://127.0.0.1:${port}`,
     requests,
+    corrupt,
     tags: (name) => [...(repos.get(name)?.tags.keys() ?? [])].sort(),
     close: () =>
       (closed ??= new Promise<void>((resolve) => {
