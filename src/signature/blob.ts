@@ -90,15 +90,15 @@ function sigstoreFromChunk(chunk: Buffer): Signature {
 }
 
 /**
- * signatureFromBlob for a stored file: the error names where it was read (`where`, e.g.
- * `dir:/x: signature-1`) as containers/image's "parsing signature …" does.
+ * signatureFromBlob for a stored file: `parsing signature WHERE: …` as containers/image says it
+ * (`where`: the quoted path of a file, the URL of a web lookaside).
  */
 export function parseStoredSignature(blob: Uint8Array, where: string, image?: string): Signature {
   try {
     return signatureFromBlob(blob)
   } catch (e) {
     if (!(e instanceof SignatureFormatError)) throw e
-    throw new SignatureFormatError(`${where}: parsing signature: ${e.message}`, {
+    throw new SignatureFormatError(`parsing signature ${where}: ${e.message}`, {
       cause: e,
       ...(image ? { image } : {}),
     })

@@ -106,8 +106,10 @@ export class DirImageSource implements ImageSource {
     const out: Signature[] = []
     for (let i = 0; ; i++) {
       let blob: Buffer
+      let path = signatureFileName(i, instance)
       try {
-        blob = await readFileAtMost(await this.safePath(signatureFileName(i, instance)), MAX_SIGNATURE_SIZE, () =>
+        path = await this.safePath(path)
+        blob = await readFileAtMost(path, MAX_SIGNATURE_SIZE, () =>
           sizeLimitError(
             `${this.image}: reading ${signatureFileName(i, instance)}`,
             MAX_SIGNATURE_SIZE,
@@ -119,7 +121,7 @@ export class DirImageSource implements ImageSource {
         if (isNotFound(e)) return out
         throw e
       }
-      out.push(parseStoredSignature(blob, `${this.image}: ${signatureFileName(i, instance)}`, this.image))
+      out.push(parseStoredSignature(blob, JSON.stringify(path), this.image))
     }
   }
 

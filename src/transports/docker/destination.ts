@@ -120,6 +120,7 @@ export class DockerImageDestination extends StagedDestination {
    */
   async putSignatures(signatures: Signature[], instance?: Digest): Promise<void> {
     this.assertOpen('putSignatures()')
+    if (signatures.length === 0) return
     const digest = instance ?? this.topDigest
     const image = this.reference.toString()
     if (digest === undefined)

@@ -97,11 +97,10 @@ async function readOne(url: URL, image: string, signal?: AbortSignal): Promise<B
     } catch (e) {
       if (signal?.aborted) throw e
       const cause = (e as { cause?: { message?: string } }).cause?.message
-      throw new SkiffError(
-        'ERR_IO',
-        `${image}: reading signature from ${redacted(url)}: ${cause ?? (e as Error).message}`,
-        { cause: e, image },
-      )
+      throw new SkiffError('ERR_IO', `reading signature from ${redacted(url)}: ${cause ?? (e as Error).message}`, {
+        cause: e,
+        image,
+      })
     }
     if (res.status === 404) {
       await res.body?.cancel()
@@ -111,7 +110,7 @@ async function readOne(url: URL, image: string, signal?: AbortSignal): Promise<B
       await res.body?.cancel()
       throw new SkiffError(
         'ERR_IO',
-        `${image}: reading signature from ${redacted(url)}: status ${res.status} (${res.statusText})`,
+        `reading signature from ${redacted(url)}: status ${res.status} (${res.statusText})`,
         { image },
       )
     }
@@ -148,8 +147,8 @@ export async function readLookaside(
     const url = lookasideURL(base, digest, i)
     const blob = await readOne(url, image, signal)
     if (blob === undefined) return out
-    const where = url.protocol === 'file:' ? fileURLToPath(url) : redacted(url)
-    out.push(parseStoredSignature(blob, `${image}: ${where}`, image))
+    const where = url.protocol === 'file:' ? JSON.stringify(fileURLToPath(url)) : redacted(url)
+    out.push(parseStoredSignature(blob, where, image))
   }
 }
 

@@ -79,10 +79,19 @@ test("skopeo's mutual exclusions", async () => {
   await assert.rejects(request('x'), /Exactly two arguments expected/)
 })
 
-test('signing and encryption fail clearly instead of being ignored', async () => {
-  // GPG signing is implemented (branch signing): --sign-by makes one signer
-  assert.equal((await request('--sign-by', 'ABCDEF', 'x', 'y')).options.signers?.length, 1)
-  // sigstore signing is implemented: the request carries the key and passphrase file for the command
+test('sigstore signing and encryption fail clearly instead of being ignored; --sign-by builds a GPG signer', async () => {
+  const signed = await request('--sign-by', 'ABCDEF', '--sign-identity', 'docker.io/library/x:1', 'x', 'y')
+  assert.deepEqual(
+    signed.options.signers?.map((s) => s.progressMessage),
+    ['Signing manifest using simple signing'],
+  )
+  assert.equal(signed.options.signIdentity?.toString(), 'docker.io/library/x:1')
+  // skopeo's reference.ParseNamed: only the canonical form
+  await assert.rejects(
+    request('--sign-by', 'ABCDEF', '--sign-identity', 'x:1', 'x', 'y'),
+    /^Error: Could not parse --sign-identity: repository name must be canonical$|Could not parse --sign-identity: repository name must be canonical/,
+  )
+  // sigstore signing: the request carries the key and passphrase file; the command makes the signer
   assert.deepEqual(
     (await request('--sign-by-sigstore-private-key', '/k', '--sign-passphrase-file', '/p', 'x', 'y'))
       .sigstorePrivateKey,
