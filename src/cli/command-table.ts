@@ -2,7 +2,7 @@
  * Every command skiff's CLI knows, as data: name, help texts, flags, what its arguments are (for
  * completion), and a lazy loader for its implementation (so `skiff --version` loads none of them).
  */
-import type { CommandModule, CommandSpec } from './commands/types.js'
+import type { CommandSpec } from './commands/types.js'
 import { copyFlags } from './options/copy.js'
 import { dockerImageFlags, imageFlags, sharedImageFlags } from './options/image.js'
 import { loginFlags, logoutFlags } from './options/login.js'
@@ -11,8 +11,6 @@ import { syncFlags } from './options/sync.js'
 import { SUPPORTED_TRANSPORTS } from './transport-names.js'
 
 const transportsText = `Supported transports:\n${SUPPORTED_TRANSPORTS.join(', ')}\n\nSee skopeo(1) section "IMAGE NAMES" for the expected format`
-
-const planned = (): Promise<CommandModule> => import('./commands/planned.js')
 
 export const COMMANDS: readonly CommandSpec[] = [
   {
@@ -151,8 +149,20 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'Create a signature using local files',
     usage: 'standalone-sign [command options] MANIFEST DOCKER-REFERENCE KEY-FINGERPRINT --output|-o SIGNATURE',
     flags: [
-      { name: 'output', short: 'o', kind: 'string', argName: 'SIGNATURE', help: 'output the signature to SIGNATURE', complete: 'file' },
-      { name: 'passphrase-file', kind: 'string', help: 'file that contains a passphrase for the --sign-by key', complete: 'file' },
+      {
+        name: 'output',
+        short: 'o',
+        kind: 'string',
+        argName: 'SIGNATURE',
+        help: 'output the signature to SIGNATURE',
+        complete: 'file',
+      },
+      {
+        name: 'passphrase-file',
+        kind: 'string',
+        help: 'file that contains a passphrase for the --sign-by key',
+        complete: 'file',
+      },
     ],
     args: ['file'],
     load: () => import('./commands/standalone-sign.js'),
