@@ -228,3 +228,40 @@ test('a wrong passphrase is refused before anything is pushed; a destination wit
   assert.equal(plain.code, 1)
   assert.match(plain.stderr, /writing sigstore attachments is disabled by configuration/)
 })
+
+test('sync --sign-by-sigstore-private-key signs what it copies, into the attachments', async () => {
+  const s = await skiffWith(
+    'policy.json',
+    'sync',
+    '--src',
+    'docker',
+    '--dest',
+    'docker',
+    '--remove-signatures',
+    '--sign-by-sigstore-private-key',
+    join(dir, 'other.private'),
+    '--sign-passphrase-file',
+    join(dir, 'pass'),
+    '--src-tls-verify=false',
+    '--dest-tls-verify=false',
+    `${reg.host}/signed/app:v1`,
+    `${reg.host}/synced`,
+  )
+  assert.equal(s.code, 0, s.stderr)
+  // the new signature is other.pub's, for the sync's destination name; k.pub's (removed) is not there
+  const scoped = (key: string): string =>
+    JSON.stringify({
+      default: [{ type: 'reject' }],
+      transports: { docker: { [`${reg.host}/synced`]: [{ type: 'sigstoreSigned', keyPath: join(dir, key) }] } },
+    })
+  await writeFile(join(dir, 'synced-other.json'), scoped('other.pub'))
+  await writeFile(join(dir, 'synced-k.json'), scoped('k.pub'))
+  const from = `docker://${reg.host}/synced/app:v1`
+  const ok = await skiffWith('synced-other.json', 'copy', '--src-tls-verify=false', from, `dir:${join(dir, 'out5')}`)
+  assert.equal(ok.code, 0, ok.stderr)
+  const no = await skiffWith('synced-k.json', 'copy', '--src-tls-verify=false', from, `dir:${join(dir, 'out6')}`)
+  assert.equal(no.code, 1)
+  assert.match(no.stderr, /Source image rejected: cryptographic signature verification failed/)
+  const tags = await skopeo(['list-tags', '--tls-verify=false', `docker://${reg.host}/synced/app`])
+  assert.deepEqual((JSON.parse(tags.stdout) as { Tags: string[] }).Tags.sort(), [sigTag(), 'v1'].sort())
+})
