@@ -60,6 +60,18 @@ export {
 } from './errors.js'
 export type { ErrorCode } from './errors.js'
 export { VERSION } from './version.js'
+// sigstore keys and signatures (src/signature/sigstore)
+export {
+  generateSigstoreKeyPair,
+  loadSigstorePrivateKey,
+  parseSigstorePublicKey,
+  SigstoreKeyError,
+} from './signature/sigstore/keys.js'
+export { writeSigstoreKeyFiles } from './signature/sigstore/key-files.js'
+export { createSigstoreSignature } from './signature/sigstore/sign.js'
+export { verifySigstorePayload } from './signature/sigstore/verify.js'
+export type { SigstorePayloadRules } from './signature/sigstore/verify.js'
+export type { SigstorePayload } from './signature/sigstore/payload.js'
 
 export interface InspectImageOptions extends Omit<InspectOptions, 'raw' | 'config'> {
   /** Options for opening the source (tmpdir, signal, context, …). */

@@ -2,7 +2,7 @@
  * Every command skiff's CLI knows, as data: name, help texts, flags, what its arguments are (for
  * completion), and a lazy loader for its implementation (so `skiff --version` loads none of them).
  */
-import type { CommandModule, CommandSpec } from './commands/types.js'
+import type { CommandSpec } from './commands/types.js'
 import { copyFlags } from './options/copy.js'
 import { dockerImageFlags, imageFlags, sharedImageFlags } from './options/image.js'
 import { loginFlags, logoutFlags } from './options/login.js'
@@ -11,8 +11,6 @@ import { syncFlags } from './options/sync.js'
 import { SUPPORTED_TRANSPORTS } from './transport-names.js'
 
 const transportsText = `Supported transports:\n${SUPPORTED_TRANSPORTS.join(', ')}\n\nSee skopeo(1) section "IMAGE NAMES" for the expected format`
-
-const planned = (): Promise<CommandModule> => import('./commands/planned.js')
 
 export const COMMANDS: readonly CommandSpec[] = [
   {
@@ -137,10 +135,25 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'generate-sigstore-key',
     summary: 'Generate a sigstore public/private key pair',
     usage: 'generate-sigstore-key [command options] --output-prefix PREFIX',
-    flags: [],
+    example: 'skiff generate-sigstore-key --output-prefix my-key',
+    flags: [
+      {
+        name: 'output-prefix',
+        kind: 'string',
+        argName: 'PREFIX',
+        help: 'Write the keys to PREFIX.pub and PREFIX.private',
+        complete: 'file',
+      },
+      {
+        name: 'passphrase-file',
+        kind: 'string',
+        argName: 'PATH',
+        help: 'Read a passphrase for the private key from PATH',
+        complete: 'file',
+      },
+    ],
     args: [],
-    planned: true,
-    load: planned,
+    load: () => import('./commands/generate-sigstore-key.js'),
   },
   {
     name: 'standalone-sign',

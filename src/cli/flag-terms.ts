@@ -30,6 +30,8 @@ const FLAGS: Record<string, FlagOf | ((m: OptionMention) => string)> = {
   removeSignatures: { flag: 'remove-signatures' },
   signIdentity: { flag: 'sign-identity' },
   preserveDigests: { flag: 'preserve-digests' },
+  referrers: { flag: 'referrers' },
+  digestTags: { flag: 'digest-tags' },
   stripRemovedPlatforms: { flag: 'strip-removed-platforms' },
   imageParallelCopies: { flag: 'image-parallel-copies' },
   multiArch: (m) => (m.value === 'all' ? '--all' : render({ flag: 'multi-arch' }, m)),

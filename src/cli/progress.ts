@@ -77,6 +77,10 @@ function lineFor(e: CopyEvent): string | undefined {
       return e.message
     case 'signatures-store':
       return e.list ? 'Storing list signatures' : 'Storing signatures'
+    case 'referrer':
+      return `${e.skipped ? 'Skipping' : 'Copying'} referrer ${e.digest}${e.artifactType ? ` (${e.artifactType})` : ''} of ${e.subject}${e.skipped ? ': the destination has it' : ''}`
+    case 'digest-tag':
+      return `${e.skipped ? 'Skipping' : 'Copying'} tag ${e.tag}${e.skipped ? ': the destination has it' : ''}`
     default:
       return undefined
   }

@@ -16,6 +16,7 @@ import { copySingleImage } from './single.js'
 import { copyList } from './list.js'
 import type { CopyContext } from './context.js'
 import type { CopyOptions, CopyResult } from './options.js'
+import type { CopyEvent } from './events.js'
 
 function compressionPolicy(opts: CopyOptions, desired: 'preserve' | 'compress' | 'decompress'): LayerCompressionPolicy {
   const c = opts.compression ?? {}
@@ -26,6 +27,30 @@ function compressionPolicy(opts: CopyOptions, desired: 'preserve' | 'compress' |
   }
   if (c.level !== undefined) p.level = c.level
   return p
+}
+
+/** The image's referrers and digest tags (CopyOptions.referrers / digestTags): of the top manifest and each list instance. */
+async function copyAttachedArtifacts(
+  srcRef: ImageReference,
+  destRef: ImageReference,
+  written: { digest: string; bytes: Buffer; mediaType: string },
+  opts: CopyOptions,
+  emit: (e: CopyEvent) => void,
+): Promise<void> {
+  const m = parseManifest(written.bytes, written.mediaType)
+  const digests = [written.digest, ...(m.kind === 'list' ? m.manifests.map((e) => e.digest) : [])]
+  await srcRef.copyAttached!(destRef, digests, {
+    referrers: opts.referrers ?? false,
+    digestTags: opts.digestTags ?? false,
+    // new sigstore signatures were just merged into the destination's .sig: never replace it
+    ...(opts.signers?.length ? { skipDigestTags: ['sig'] } : {}),
+    ...(opts.source
+      ? { source: { ...opts.source, context: opts.source.context ?? opts.context } }
+      : { source: { context: opts.context } }),
+    destination: { ...(opts.destination ?? {}), context: opts.destination?.context ?? opts.context },
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    onEvent: emit,
+  })
 }
 
 /** Adds the image name to errors that do not say which image they are about (keeping their class). */
@@ -75,6 +100,12 @@ async function copyWithin(
     })
     // A single image is checked before the destination is opened; a list's instances as they are copied.
     if (parsed.kind !== 'list') await opts.policy.isRunningImageAllowed(image)
+    const attached = opts.referrers || opts.digestTags
+    if (attached && (!srcRef.copyAttached || destRef.transport !== srcRef.transport))
+      throw new SkiffError(
+        'ERR_UNSUPPORTED',
+        withOptions`${opt('referrers')} and ${opt('digestTags')} copy between registries only (docker:// to docker://), not ${srcName} to ${destName}`,
+      )
     for (const signer of opts.signers ?? []) await signer.prepare?.(signal ? { signal } : {})
     const dest = await destRef
       .newImageDestination({
@@ -95,7 +126,8 @@ async function copyWithin(
         srcName,
         destName,
         ...(forcedType ? { forcedType } : {}),
-        preserveDigests: opts.preserveDigests ?? false,
+        // referrers and digest tags name the digests: those must not change
+        preserveDigests: (opts.preserveDigests || attached) ?? false,
         compression: compressionPolicy(opts, dest.properties.desiredLayerCompression),
         parallel: opts.imageParallelCopies ?? 6,
         multiArch: opts.multiArch ?? 'system',
@@ -118,6 +150,7 @@ async function copyWithin(
           ? await copyList(ctx, top.bytes, parsed, image)
           : await copySingleImage(ctx, { bytes: top.bytes, mediaType: parsed.mediaType, asInstance: false, image })
       await dest.commit()
+      if (attached) await copyAttachedArtifacts(srcRef, destRef, written, opts, emit)
       emit({ type: 'done', manifestDigest: written.digest })
       return { manifestDigest: written.digest, manifestMediaType: written.mediaType, manifest: written.bytes }
     } finally {

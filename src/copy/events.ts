@@ -3,6 +3,7 @@
  * stderr, bars on a TTY, or NDJSON.
  */
 import type { Digest } from '../digest/digest.js'
+import type { AttachedCopyEvent } from '../transports/types.js'
 
 export type CopyEvent =
   | { type: 'start'; source: string; destination: string }
@@ -22,3 +23,5 @@ export type CopyEvent =
   | { type: 'signatures-store'; count: number; list?: boolean }
   | { type: 'instance'; index: number; total: number; digest: Digest }
   | { type: 'done'; manifestDigest: Digest }
+  /** --referrers / --digest-tags: an attached artifact copied, or skipped because the destination has it. */
+  | AttachedCopyEvent

@@ -34,6 +34,15 @@ export interface CopyOptions {
   stripRemovedPlatforms?: boolean
   /** Fail instead of changing a digest (--preserve-digests). */
   preserveDigests?: boolean
+  /**
+   * Also copy the image's OCI referrers (manifests whose subject it is; --referrers) and/or its
+   * cosign digest tags (`sha256-<hex>.sig|.att|.sbom`; --digest-tags), for the top-level manifest
+   * and each instance of a list, skipping what the destination has. Both point at digests, so they
+   * imply preserveDigests. Needs a source transport that can (docker://) and a destination of the
+   * same transport.
+   */
+  referrers?: boolean
+  digestTags?: boolean
   /** Do not copy the source's signatures (new ones from `signers` are still added). */
   removeSignatures?: boolean
   /**

@@ -272,6 +272,42 @@ export interface ImageReference {
    * Transports without a cheap answer (archives, daemons) leave it out: callers then copy.
    */
   storedManifest?(opts: TransportOptions | undefined, query: StoredManifestQuery): Promise<StoredManifest | undefined>
+  /**
+   * Optional capability: copies what is attached to the manifests `digests` in this reference's
+   * store to `dest`'s (a reference of the same transport): OCI referrers and/or cosign digest tags
+   * (`sha256-<hex>.sig|.att|.sbom`), unchanged, skipping what `dest` already has. The copy engine
+   * calls it after a copy with CopyOptions.referrers / digestTags.
+   */
+  copyAttached?(
+    dest: ImageReference,
+    digests: readonly Digest[],
+    opts: AttachedCopyOptions,
+  ): Promise<AttachedCopyResult>
+}
+
+/** What copyAttached copies, and where from/to. */
+export interface AttachedCopyOptions {
+  referrers: boolean
+  digestTags: boolean
+  /** Digest tag suffixes left alone (`sig` when the signature step already wrote the attachments). */
+  skipDigestTags?: readonly string[]
+  source?: TransportOptions
+  destination?: TransportOptions
+  signal?: AbortSignal
+  onEvent?: (e: AttachedCopyEvent) => void
+}
+
+export type AttachedCopyEvent =
+  | { type: 'referrer'; subject: Digest; digest: Digest; artifactType?: string; skipped: boolean }
+  | { type: 'digest-tag'; subject: Digest; tag: string; digest: Digest; skipped: boolean }
+
+export interface AttachedCopyResult {
+  /** Referrers copied (not counting those the destination had). */
+  referrers: number
+  /** Digest tags copied. */
+  digestTags: number
+  /** Referrers and tags the destination already had. */
+  skipped: number
 }
 
 export interface ImageTransport {

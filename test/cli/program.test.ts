@@ -72,7 +72,11 @@ test('usage errors name the command', async () => {
   )
 })
 
-test('planned commands accept any arguments (they fail when run, not when parsed)', async () => {
-  const inv = await parse('generate-sigstore-key', '--some-flag', 'x', 'a', 'b', 'c', 'd')
-  assert.equal(inv.command.planned, true)
+test('the former planned commands are parsed as real ones: unknown flags are refused', async () => {
+  for (const cmd of ['standalone-verify', 'generate-sigstore-key']) {
+    await assert.rejects(
+      parse(cmd, '--some-flag', 'x'),
+      (e: unknown) => e instanceof UsageError && /unknown flag: --some-flag/.test(e.message),
+    )
+  }
 })

@@ -252,18 +252,12 @@ test("evaluation: signature requirements deny (skopeo's message without signatur
           : sigstoreSignature(SIGSTORE_SIGNATURE_MIME_TYPE, Buffer.from('{}'), {})
       await assert.rejects(check(ref, [sig]), (e: unknown) => {
         assert.ok(e instanceof PolicyDeniedError)
-        // signedBy reads its key first (skopeo 1.9.3's message for a missing key file)
-        if (req.type === 'signedBy') {
-          assert.equal(e.message, 'Source image rejected: open /k.gpg: no such file or directory')
-          return true
-        }
-        assert.ok(
-          e.message.startsWith(
-            `Source image rejected: the policy requires a ${req.type} signature for docker://example.com/ns/app:v1, and signature verification is not supported`,
-          ),
+        // both read their key first (skopeo 1.9.3's message for a missing key file; containers/image's
+        // prepareTrustRoot for sigstoreSigned)
+        assert.equal(
           e.message,
+          `Source image rejected: open ${req.type === 'signedBy' ? '/k.gpg' : '/k.pub'}: no such file or directory`,
         )
-        assert.match(e.message, /or `insecure: true`$/)
         return true
       })
     })

@@ -1,6 +1,7 @@
 /** `skiff copy SOURCE-IMAGE DESTINATION-IMAGE`: flags → CopyRequest → copyImage, progress on stderr. */
 import { writeOutputFile } from '../../util/output.js'
 import { statSync } from 'node:fs'
+import type { Writable } from 'node:stream'
 import { dirname, resolve } from 'node:path'
 import { SkiffError } from '../../errors.js'
 import { copyImage } from '../../copy/copy.js'
@@ -10,6 +11,7 @@ import type { CommandContext } from './types.js'
 import { flagTerms } from '../flag-terms.js'
 import type { FlagValues } from '../flags.js'
 import { copyRequestFrom } from '../options/copy.js'
+import { sigstoreSignerFrom } from '../options/sigstore-signer.js'
 import { runWithRetry, withBudget } from '../options/retry.js'
 import { createProgress } from '../progress.js'
 import { StdoutClosed, isBrokenPipeOn } from '../crash.js'
@@ -50,6 +52,9 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
   const src = parseImageName(req.source)
   const dest = parseImageName(req.destination)
   checkLocalDestinationParent(dest)
+  const signers = [...(req.options.signers ?? [])]
+  if (req.sigstorePrivateKey)
+    signers.push(await sigstoreSignerFrom(req.sigstorePrivateKey, { stdout: ctx.stdout as Writable }))
 
   const progress = createProgress({ out: ctx.stderr, quiet: req.quiet })
   const result = await runWithRetry(
@@ -61,6 +66,7 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
         return await copyImage(src, dest, {
           ...req.options,
           ...sides,
+          ...(signers.length ? { signers } : {}),
           policy,
           context: ctx.context,
           signal: ctx.signal,

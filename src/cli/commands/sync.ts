@@ -2,6 +2,7 @@
  * `skiff sync --src KIND --dest KIND SOURCE DESTINATION`: flags → SyncRequest → planSync + runSync,
  * progress on stderr (the bulk renderer), then --digestfile / --report. Exit 1 when any image (or the plan) failed.
  */
+import type { Writable } from 'node:stream'
 import { writeOutputFile } from '../../util/output.js'
 import { SkiffError } from '../../errors.js'
 import { loadPolicyContext } from '../../policy/context.js'
@@ -15,6 +16,7 @@ import type { SyncBatch, SyncSummary } from '../../sync/types.js'
 import type { CommandContext } from './types.js'
 import type { FlagValues } from '../flags.js'
 import { compileTagFilters, syncRequestFrom } from '../options/sync.js'
+import { sigstoreSignerFrom } from '../options/sigstore-signer.js'
 import { runWithRetry } from '../options/retry.js'
 import type { RetryBudget } from '../../util/retry.js'
 import { bulkProgressMode, createBulkProgress } from '../bulk-progress.js'
@@ -39,6 +41,9 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
   const retry = <T>(fn: (budget: RetryBudget) => Promise<T>): Promise<T> =>
     runWithRetry(req.retry, fn, { signal: ctx.signal, warn: (message) => emit({ type: 'warning', message }) })
 
+  const signers = [...(req.copy.signers ?? [])]
+  if (req.sigstorePrivateKey)
+    signers.push(await sigstoreSignerFrom(req.sigstorePrivateKey, { stdout: ctx.stdout as Writable }))
   const access = new RegistryAccess(ctx.signal, ctx.context)
   let summary
   try {
@@ -54,6 +59,7 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
       // one transfer per blob across images, per-host limits: shared by every copy of this sync
       copy: {
         ...req.copy,
+        ...(signers.length ? { signers } : {}),
         policy,
         context: ctx.context,
         signal: ctx.signal,

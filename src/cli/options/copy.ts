@@ -20,6 +20,7 @@ import {
 } from './image.js'
 import { retryFlags, retryOptionsFrom, type RetryOptions } from './retry.js'
 import { signingOptionsFrom } from './signing.js'
+import type { SigstoreKeyRequest } from './sigstore-signer.js'
 
 export const copyFlags: readonly FlagSpec[] = [
   ...sharedImageFlags,
@@ -111,6 +112,16 @@ export const copyFlags: readonly FlagSpec[] = [
   },
   { name: 'preserve-digests', kind: 'bool', help: 'Preserve digests of images and lists' },
   {
+    name: 'referrers',
+    kind: 'bool',
+    help: "Also copy the image's OCI referrers (signatures, SBOMs, attestations whose subject it is), registry to registry (skiff only; implies --preserve-digests)",
+  },
+  {
+    name: 'digest-tags',
+    kind: 'bool',
+    help: "Also copy the image's cosign digest tags (sha256-<hex>.sig, .att, .sbom), registry to registry (skiff only; implies --preserve-digests)",
+  },
+  {
     name: 'image-parallel-copies',
     kind: 'int',
     help: 'Maximum number of image layers to be copied (pulled/pushed) simultaneously (default 6)',
@@ -128,6 +139,8 @@ export interface CopyRequest {
   retry: RetryOptions
   /** Notes for stderr (deprecated or ineffective flags), as skopeo's warnings. */
   warnings: string[]
+  /** --sign-by-sigstore-private-key (with --sign-passphrase-file): the running command makes the signer. */
+  sigstorePrivateKey?: SigstoreKeyRequest
 }
 
 /** skopeo's parseManifestFormat. */
@@ -260,7 +273,6 @@ export function copyRequestFrom(args: readonly string[], v: FlagValues, g: Globa
   if (encryptionKeys.length || encryptLayers.length)
     throw unsupported('encrypting layers', '--encryption-key/--encrypt-layer')
   if (decryptionKeys.length) throw unsupported('decrypting layers', '--decryption-key')
-  if (signBySigstore) throw unsupported('signing with sigstore', '--sign-by-sigstore-private-key')
   if (v.str('sign-by-sigstore')) throw unsupported('signing with sigstore', '--sign-by-sigstore')
   if (v.str('sign-by-sq-fingerprint')) throw unsupported('signing with Sequoia-PGP', '--sign-by-sq-fingerprint')
   // --dest-force-compress-format: whenever skiff compresses for a destination, it already recompresses
@@ -280,6 +292,8 @@ export function copyRequestFrom(args: readonly string[], v: FlagValues, g: Globa
   if (strip) options.stripRemovedPlatforms = true
   if (manifestFormat) options.format = manifestFormat
   if (v.bool('preserve-digests')) options.preserveDigests = true
+  if (v.bool('referrers')) options.referrers = true
+  if (v.bool('digest-tags')) options.digestTags = true
   if (v.bool('remove-signatures')) options.removeSignatures = true
   if (signing.signers.length) options.signers = signing.signers
   if (signing.signIdentity) options.signIdentity = signing.signIdentity
@@ -297,5 +311,6 @@ export function copyRequestFrom(args: readonly string[], v: FlagValues, g: Globa
   }
   const digestFile = v.str('digestfile')
   if (digestFile) req.digestFile = digestFile
+  if (signBySigstore) req.sigstorePrivateKey = { path: signBySigstore, ...(passphraseFile ? { passphraseFile } : {}) }
   return req
 }

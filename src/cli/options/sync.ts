@@ -8,6 +8,7 @@ import type { PlanOptions, SyncDestKind, SyncDestSpec, SyncSourceKind, SyncSourc
 import { DEST_KINDS, SOURCE_KINDS, validateSyncKinds } from '../../sync/kinds.js'
 import type { FlagSpec, FlagValues } from '../flags.js'
 import { UsageError } from '../usage-error.js'
+import type { SigstoreKeyRequest } from './sigstore-signer.js'
 import { parseManifestFormat, parseMultiArch } from './copy.js'
 import { type GlobalOptions, withRegistriesConf } from './global.js'
 import { signingOptionsFrom } from './signing.js'
@@ -50,6 +51,16 @@ export const syncFlags: readonly FlagSpec[] = [
     complete: ['oci', 'v2s1', 'v2s2'],
   },
   { name: 'preserve-digests', kind: 'bool', help: 'Preserve digests of images and lists' },
+  {
+    name: 'referrers',
+    kind: 'bool',
+    help: "Also copy the image's OCI referrers (signatures, SBOMs, attestations whose subject it is), registry to registry (skiff only; implies --preserve-digests)",
+  },
+  {
+    name: 'digest-tags',
+    kind: 'bool',
+    help: "Also copy the image's cosign digest tags (sha256-<hex>.sig, .att, .sbom), registry to registry (skiff only; implies --preserve-digests)",
+  },
   { name: 'remove-signatures', kind: 'bool', help: 'Do not copy signatures from SOURCE images' },
   {
     name: 'sign-by',
@@ -145,6 +156,8 @@ export interface SyncRequest {
   progress: ProgressMode
   retry: RetryOptions
   warnings: string[]
+  /** --sign-by-sigstore-private-key (with --sign-passphrase-file): the running command makes the signer. */
+  sigstorePrivateKey?: SigstoreKeyRequest
 }
 
 function unsupported(what: string, flag: string): SkiffError {
@@ -219,16 +232,20 @@ export function syncRequestFrom(args: readonly string[], v: FlagValues, g: Globa
   const exc = v.str('exclude-tags')
   if (exc !== undefined) tagPatterns.exclude = exc
 
-  if (v.str('sign-by-sigstore-private-key'))
-    throw unsupported('signing with sigstore', '--sign-by-sigstore-private-key')
+  const signBySigstore = v.str('sign-by-sigstore-private-key')
+  const passphraseFile = v.str('sign-passphrase-file')
+  if (passphraseFile && v.str('sign-by') && signBySigstore)
+    throw new UsageError('Only one of --sign-by and sign-by-sigstore-private-key can be used with sign-passphrase-file')
   if (v.str('sign-by-sigstore')) throw unsupported('signing with sigstore', '--sign-by-sigstore')
   if (v.str('sign-by-sq-fingerprint')) throw unsupported('signing with Sequoia-PGP', '--sign-by-sq-fingerprint')
-  if (v.str('sign-passphrase-file') && !v.str('sign-by')) throw unsupported('signing', '--sign-passphrase-file')
+  if (passphraseFile && !v.str('sign-by') && !signBySigstore) throw unsupported('signing', '--sign-passphrase-file')
   const signing = signingOptionsFrom(v)
 
   const copy: SyncRequest['copy'] = { multiArch, source: srcOpts, destination: destOpts }
   if (format !== undefined) copy.format = parseManifestFormat(format)
   if (v.bool('preserve-digests')) copy.preserveDigests = true
+  if (v.bool('referrers')) copy.referrers = true
+  if (v.bool('digest-tags')) copy.digestTags = true
   if (v.bool('remove-signatures')) copy.removeSignatures = true
   if (signing.signers.length) copy.signers = signing.signers
   if (parallel !== undefined) copy.imageParallelCopies = parallel
@@ -260,6 +277,7 @@ export function syncRequestFrom(args: readonly string[], v: FlagValues, g: Globa
   if (digestFile) req.digestFile = digestFile
   const report = v.str('report')
   if (report) req.reportFile = report
+  if (signBySigstore) req.sigstorePrivateKey = { path: signBySigstore, ...(passphraseFile ? { passphraseFile } : {}) }
   return req
 }
 

@@ -5,8 +5,12 @@
  */
 import { InvalidReferenceError } from '../../errors.js'
 import { DockerReference, parseNormalizedReference } from '../../reference/docker-reference.js'
+import type { Digest } from '../../digest/digest.js'
 import type {
+  AttachedCopyOptions,
+  AttachedCopyResult,
   ImageDestination,
+  ImageReference,
   ImageSource,
   ImageTransport,
   StoredManifest,
@@ -106,6 +110,20 @@ export class DockerImageReference implements DockerRef {
   ): Promise<StoredManifest | undefined> {
     const { dockerStoredManifest } = await import('./stored-manifest.js')
     return dockerStoredManifest(this, opts, query)
+  }
+
+  /** OCI referrers and cosign digest tags, to another docker:// reference: see attached.ts. */
+  async copyAttached(
+    dest: ImageReference,
+    digests: readonly Digest[],
+    opts: AttachedCopyOptions,
+  ): Promise<AttachedCopyResult> {
+    if (dest.transport !== this.transport)
+      throw new InvalidReferenceError(
+        `copying referrers and digest tags needs a docker:// destination, not ${dest.toString()}`,
+      )
+    const { copyAttached } = await import('./attached.js')
+    return copyAttached(this, dest as DockerImageReference, digests, opts)
   }
 }
 

@@ -91,7 +91,13 @@ test('sigstore signing and encryption fail clearly instead of being ignored; --s
     request('--sign-by', 'ABCDEF', '--sign-identity', 'x:1', 'x', 'y'),
     /^Error: Could not parse --sign-identity: repository name must be canonical$|Could not parse --sign-identity: repository name must be canonical/,
   )
-  await assert.rejects(request('--sign-by-sigstore-private-key', '/k', 'x', 'y'), /not supported/)
+  // sigstore signing: the request carries the key and passphrase file; the command makes the signer
+  assert.deepEqual(
+    (await request('--sign-by-sigstore-private-key', '/k', '--sign-passphrase-file', '/p', 'x', 'y'))
+      .sigstorePrivateKey,
+    { path: '/k', passphraseFile: '/p' },
+  )
+  await assert.rejects(request('--sign-passphrase-file', '/p', 'x', 'y'), /--sign-passphrase-file\) is not supported/)
   await assert.rejects(request('--encryption-key', 'jwe:/k.pem', 'x', 'y'), /not supported/)
   await assert.rejects(request('--decryption-key', '/k.pem', 'x', 'y'), /not supported/)
 })
