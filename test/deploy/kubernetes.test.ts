@@ -25,7 +25,6 @@ const MODELS: Record<string, new (o: never) => { validate(): void }> = {
   'v1/Secret': Secret,
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function manifests(): Promise<any[]> {
   const out = []
   for (const f of (await readdir(DIR)).filter((n) => n.endsWith('.yaml')).sort())
