@@ -8,13 +8,14 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startProxy, startRegistry, type Registry, type RegistryProxy } from '../../helpers/registry/index.js'
 import { smallImage, writeOciImage } from '../../helpers/fixtures.js'
 import { copy } from '../../helpers/skiff.js'
-import { CLI_ARGS, ROOT } from '../run-skiff.js'
+import { CLI_ARGS, ROOT, skiff } from '../run-skiff.js'
 import { shardOf } from '../../../src/sync/shard.js'
 
 const N = 3
@@ -44,7 +45,14 @@ describe('sync --shard-count N with JOB_COMPLETION_INDEX', () => {
   const list = (): string => join(dir, 'images.list')
 
   /** One shard (index undefined: the whole sync) into namespace `ns`, reading the source through `via`. */
-  const start = (ns: string, index: number | undefined, via = src.host, onStderr?: (s: string) => void) => {
+  const start = (
+    ns: string,
+    index: number | undefined,
+    via = src.host,
+    onStderr?: (s: string) => void,
+    listFile = list(),
+    env: NodeJS.ProcessEnv = {},
+  ) => {
     const args = [
       '--insecure-policy',
       'sync',
@@ -63,13 +71,17 @@ describe('sync --shard-count N with JOB_COMPLETION_INDEX', () => {
       '--report',
       join(dir, `${ns}-${index ?? 'all'}.json`),
       ...(index === undefined ? [] : ['--shard-count', String(N)]),
-      list(),
+      listFile,
       `${dest.host}/${ns}`,
     ]
-    const env = { ...process.env, ...(index === undefined ? {} : { JOB_COMPLETION_INDEX: String(index) }) }
+    const childEnv = {
+      ...process.env,
+      ...(index === undefined ? {} : { JOB_COMPLETION_INDEX: String(index) }),
+      ...env,
+    }
     const child = spawn(process.execPath, [...CLI_ARGS, ...args], {
       cwd: ROOT,
-      env,
+      env: childEnv,
       stdio: ['ignore', 'ignore', 'pipe'],
     })
     let stderr = ''
@@ -191,5 +203,48 @@ describe('sync --shard-count N with JOB_COMPLETION_INDEX', () => {
     assert.equal(r.summary.copied + r.summary.skipped, mine.length * TAGS.length)
     for (const [path, n] of manifestPuts('killed')) assert.equal(n, 1, `${path}: ${n} manifest PUTs`)
     assert.equal(manifestPuts('killed').size, REPOS.length * TAGS.length)
+  })
+
+  it('each shard has its own exit code: only the shard owning a failed image exits 1', async () => {
+    // one image per shard, and a tag that does not exist in the repository of shard `bad`
+    const one = [0, 1, 2].map((i) => REPOS.find((r) => shardOf(r, N) === i)!)
+    const bad = 2
+    const file = join(dir, 'with-missing.list')
+    await writeFile(file, [...one.map((r) => `${r}:1`), `${one[bad]}:nope`].join('\n') + '\n')
+    const runs = await Promise.all([0, 1, 2].map((i) => start('exit', i, src.host, undefined, file).done))
+    runs.forEach((r, i) => assert.equal(r.code, i === bad ? 1 : 0, `shard ${i}: ${r.stderr}`))
+    assert.match(runs[bad]!.stderr, /nope/)
+    const r = await report('exit', bad)
+    assert.equal(r.summary.failed, 1)
+    assert.equal(r.summary.copied, 1)
+  })
+
+  it('a JOB_COMPLETION_INDEX outside the shard count is a usage error (exit 1, nothing copied)', async () => {
+    const out = join(dir, 'usage-out')
+    const r = await skiff(
+      [
+        '--insecure-policy',
+        'sync',
+        '--src',
+        'list',
+        '--dest',
+        'dir',
+        '--src-registry',
+        src.host,
+        '--src-tls-verify=false',
+        '--shard-count',
+        '3',
+        list(),
+        out,
+      ],
+      { env: { JOB_COMPLETION_INDEX: '7' } },
+    )
+    assert.equal(r.code, 1)
+    // a usage error as skopeo prints one: the message, then where to look
+    assert.equal(
+      r.stderr,
+      "skiff: JOB_COMPLETION_INDEX must be from 0 to 2 (--shard-count 3), got 7\nSee 'skiff sync --help'.\n",
+    )
+    assert.ok(!existsSync(out))
   })
 })
