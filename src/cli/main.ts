@@ -11,6 +11,12 @@ const argv = process.argv.slice(2)
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   process.stdout.write(versionLine())
 } else {
+  // No top-level await: the single executable (scripts/build-exe.mjs) is a CommonJS bundle, which
+  // cannot have one. A failure is still fatal: the crash handlers report a rejection of run().
+  void run()
+}
+
+async function run(): Promise<void> {
   const debug = argv.some((a) => a === '--debug' || a === '--debug=true')
   // --debug: stacks point into src/*.ts (the bundle ships source maps; reading them costs start-up time, so only then)
   if (debug) process.setSourceMapsEnabled(true)
@@ -25,7 +31,10 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   // headers fast enough (a body is passed through, not parsed byte by byte). A process-wide V8
   // setting, so the CLI sets it (it owns the process), not the library.
   setFlagsFromString('--liftoff-only')
-  const { runCli, SIGNAL_EXIT } = await import('./run.js')
+  const { runCli, SIGNAL_EXIT } = await import('./run.js').catch((e: unknown) => {
+    process.stderr.write(`skiff: cannot start (${(e as Error)?.message}); run "npm ci" to build it\n`)
+    process.exit(1)
+  })
   const code = await runCli(argv)
   // Exit now rather than when the event loop drains: a command aborted by Ctrl-C or a timeout may
   // still hold sockets or timers open. But first let stdout and stderr drain: writes to a pipe are

@@ -1,10 +1,13 @@
 /**
  * Layer compression: detection by magic bytes, and (de)compressing streams for gzip and zstd.
- * zstd comes from a native addon loaded only when a zstd stream is actually needed. xz and bzip2
- * are decompress-only (as in containers/image), through the system programs (./external.ts).
+ * zstd comes from node:zlib where Node has it (≥ 22.15; so the single executable built on Node 24
+ * carries no native addon), else from the zstd-napi addon, loaded only when a zstd stream is
+ * actually needed. xz and bzip2 are decompress-only (as in containers/image), through the system
+ * programs (./external.ts).
  */
 import { createRequire } from 'node:module'
 import { PassThrough, pipeline, type Readable, type Transform } from 'node:stream'
+import * as zlib from 'node:zlib'
 import { constants as zc, createGunzip, createGzip } from 'node:zlib'
 import { SkiffError } from '../errors.js'
 import { ZLIB_CHUNK } from '../util/io.js'
@@ -76,6 +79,22 @@ interface ZstdModule {
   CompressStream: new (p?: { compressionLevel?: number }) => Transform
   DecompressStream: new () => Transform
 }
+
+/** node:zlib's zstd (Node ≥ 22.15, 23.8); @types/node 20 does not declare it. */
+interface ZlibZstd {
+  createZstdCompress: (o: { params: Record<number, number>; chunkSize: number }) => Transform
+  createZstdDecompress: (o: { chunkSize: number }) => Transform
+}
+const zlibZstd = ((): ZlibZstd | undefined => {
+  const z = zlib as unknown as Partial<ZlibZstd>
+  return typeof z.createZstdCompress === 'function' && typeof z.createZstdDecompress === 'function'
+    ? (z as ZlibZstd)
+    : undefined
+})()
+/** Where zstd comes from in this process (`SKIFF_ZSTD=napi` forces the addon, for tests on Node 24). */
+export const zstdProvider: 'node:zlib' | 'zstd-napi' =
+  zlibZstd && process.env['SKIFF_ZSTD'] !== 'napi' ? 'node:zlib' : 'zstd-napi'
+
 let zstd: ZstdModule | undefined
 function loadZstd(): ZstdModule {
   if (!zstd) {
@@ -84,12 +103,27 @@ function loadZstd(): ZstdModule {
     } catch (e) {
       throw new SkiffError(
         'ERR_COMPRESSION',
-        `zstd support is not available (the zstd-napi addon failed to load: ${(e as Error).message}); reinstall skiff with "npm ci"`,
+        `zstd support is not available (the zstd-napi addon failed to load: ${(e as Error).message}); reinstall skiff with "npm ci", or run skiff on Node ≥ 22.15, which has zstd built in`,
         { cause: e },
       )
     }
   }
   return zstd
+}
+
+function zstdDecompressor(): Transform {
+  if (zstdProvider === 'node:zlib') return zlibZstd!.createZstdDecompress({ chunkSize: ZLIB_CHUNK })
+  return new (loadZstd().DecompressStream)()
+}
+
+function zstdCompressor(level: number | undefined): Transform {
+  if (zstdProvider === 'node:zlib') {
+    // zstd's default level is 3, as the addon's (ZSTD_CLEVEL_DEFAULT)
+    const params =
+      level === undefined ? {} : { [(zc as unknown as Record<string, number>)['ZSTD_c_compressionLevel']!]: level }
+    return zlibZstd!.createZstdCompress({ params, chunkSize: ZLIB_CHUNK })
+  }
+  return new (loadZstd().CompressStream)(level === undefined ? {} : { compressionLevel: level })
 }
 
 /** `opts` names what is decompressed in error messages (used by the xz and bzip2 programs' errors). */
@@ -98,7 +132,7 @@ export function decompressor(c: Compression, opts: ExternalOptions = {}): Transf
     case 'gzip':
       return createGunzip({ chunkSize: ZLIB_CHUNK })
     case 'zstd':
-      return new (loadZstd().DecompressStream)()
+      return zstdDecompressor()
     case 'xz':
     case 'bzip2':
       return externalDecompressor(c, opts)
@@ -118,5 +152,5 @@ export function compressor(c: 'gzip' | 'zstd', level?: number): Transform {
   }
   if (level !== undefined && (level < 1 || level > 22))
     throw new SkiffError('ERR_INVALID_ARGUMENT', `invalid zstd compression level ${level}: use 1-22`)
-  return new (loadZstd().CompressStream)(level === undefined ? {} : { compressionLevel: level })
+  return zstdCompressor(level)
 }

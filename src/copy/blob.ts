@@ -309,7 +309,8 @@ function isTeardownError(e: unknown): boolean {
 /** zlib / zstd failures become a clear ERR_COMPRESSION naming the layer. */
 function describeStreamError(e: unknown, digest: Digest, compression: Compression): unknown {
   const code = (e as { code?: unknown })?.code
-  const isCodec = typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ERR_ZSTD'))
+  const isCodec =
+    typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ERR_ZSTD') || code.startsWith('ZSTD_'))
   if (
     !isCodec &&
     !(e instanceof Error && /zstd|Unknown frame descriptor|corrupted block/i.test(e.message) && compression === 'zstd')

@@ -348,10 +348,10 @@ export function describeNetworkError(
       opts,
     )
   }
+  // OpenSSL ≥ 3.2 (Node ≥ 22) names the alerts "ssl/tls alert …" where 3.0 (Node 20) says "sslv3 alert …"
   if (
     tls === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' ||
-    tls === 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE' ||
-    tls === 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE'
+    (tls !== undefined && /^ERR_SSL_(SSLV3|SSL\/TLS)_ALERT_(BAD_CERTIFICATE|HANDSHAKE_FAILURE)$/.test(tls))
   ) {
     return new SkiffError(
       'ERR_TLS',

@@ -22,6 +22,7 @@ const TLS_CODES = new Set([
   'EPROTO',
   'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
   'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
+  'ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE',
 ])
 
 /** The TLS error code in an error chain, if the failure was a TLS one. */

@@ -2,7 +2,9 @@
  * planSync: the images a sync will copy, as a lazy sequence (runSync reads all of it and checks
  * it for collisions before the first copy: collisions.ts). Each source item is named at the destination as skopeo names it (see naming.ts) and
  * filtered by --include-tags / --exclude-tags. `sync dir → dir` is refused, as skopeo does.
- * With --images-from (registry-storage source) only the listed images are planned.
+ * With --images-from (registry-storage source) only the listed images are planned. With a shard,
+ * only the images whose destination repository falls in it (shard.ts); every shard reads the
+ * same source, so two sources naming one destination still meet in the shard that owns it.
  */
 import { tagAllowed } from './filters.js'
 import { chooseSuffix, destKeepsPath, destinationReference } from './naming.js'
@@ -10,6 +12,7 @@ import { RegistryAccess } from './registry-access.js'
 import { sourceItems } from './sources/index.js'
 import type { PlanOptions, SyncDestSpec, SyncItem, SyncSourceSpec } from './types.js'
 import { validateSyncKinds } from './kinds.js'
+import { inShard } from './shard.js'
 
 export interface PlanContext extends PlanOptions {
   /** Registry access shared with the executor (kept-alive clients); one is created (and closed) otherwise. */
@@ -33,6 +36,7 @@ export async function* planSync(
       if (!tagAllowed(raw.tag, filter)) continue
       const suffix = chooseSuffix(raw.suffix, opts.scoped ?? false, destKeepsPath(destination))
       const { ref, label } = destinationReference(destination, suffix, opts.appendSuffix ?? '')
+      if (opts.shard && !inShard(label, opts.shard)) continue
       yield {
         source: raw.source,
         destination: ref,

@@ -5,6 +5,7 @@
 import type { ImageReference, TransportOptions } from '../transports/types.js'
 import type { TagMatcher } from './filters.js'
 import type { RetryBudget } from '../util/retry.js'
+import type { Shard } from './shard.js'
 
 /**
  * `--src`: a repository or image in a registry, a directory tree, an OCI layout, a YAML file, an
@@ -46,6 +47,8 @@ export interface PlanOptions {
   includeTags?: TagMatcher
   /** --exclude-tags REGEX: drop tags matching. */
   excludeTags?: TagMatcher
+  /** --shard-index/--shard-count: keep only the images whose destination repository is in this shard (shard.ts). */
+  shard?: Shard
   signal?: AbortSignal
   /** Problems that skip part of the source without failing the sync (as skopeo's yaml source logs them). */
   onWarning?: (message: string) => void
@@ -97,6 +100,8 @@ export interface SyncSummary {
   sources: number
   /** A failure that stopped the planning itself (listing tags, reading the YAML), if any. */
   planError?: string
+  /** The shard this summary covers (--shard-index/--shard-count); absent for a whole sync. */
+  shard?: Shard
 }
 
 /**

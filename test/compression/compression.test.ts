@@ -5,7 +5,9 @@ import { pipeline } from 'node:stream/promises'
 import { gzipSync } from 'node:zlib'
 import { execFileSync } from 'node:child_process'
 import type { SkiffError } from '../../src/errors.js'
-import { compressor, decompressor, detectCompression, peek } from '../../src/compression/compression.js'
+import * as zlib from 'node:zlib'
+import { compress as napiCompress, decompress as napiDecompress } from 'zstd-napi'
+import { compressor, decompressor, detectCompression, peek, zstdProvider } from '../../src/compression/compression.js'
 
 async function collect(s: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = []
@@ -45,6 +47,19 @@ for (const fmt of ['gzip', 'zstd'] as const) {
     assert.deepEqual(Buffer.concat(out), data)
   })
 }
+
+test('zstd comes from node:zlib where Node has it (≥ 22.15), else from the zstd-napi addon; both read each other', async () => {
+  const builtIn = typeof (zlib as unknown as Record<string, unknown>)['createZstdCompress'] === 'function'
+  assert.equal(zstdProvider, builtIn && process.env['SKIFF_ZSTD'] !== 'napi' ? 'node:zlib' : 'zstd-napi')
+  const data = Buffer.from('a layer of some text, repeated. '.repeat(5000))
+  const ours = await collect(Readable.from([data]).pipe(compressor('zstd')))
+  assert.deepEqual(napiDecompress(ours), data)
+  assert.deepEqual(await collect(Readable.from([napiCompress(data)]).pipe(decompressor('zstd'))), data)
+  // the level reaches the encoder: level 1 and 19 give different streams
+  const l1 = await collect(Readable.from([data]).pipe(compressor('zstd', 1)))
+  const l19 = await collect(Readable.from([data]).pipe(compressor('zstd', 19)))
+  assert.notDeepEqual(l1, l19)
+})
 
 test('rejects invalid levels and unsupported formats', () => {
   assert.throws(() => compressor('gzip', 10), /1-9/)

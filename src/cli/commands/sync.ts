@@ -99,7 +99,8 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
   }
   if (req.reportFile) {
     try {
-      await writeReport(req.reportFile, summaryInFlagTerms(summary))
+      const shard = req.plan.shard
+      await writeReport(req.reportFile, { ...summaryInFlagTerms(summary), ...(shard ? { shard } : {}) })
     } catch (e) {
       throw new SkiffError('ERR_IO', `cannot write the report ${req.reportFile}: ${(e as Error).message}`, { cause: e })
     }

@@ -6,6 +6,7 @@ import type { CopyOptions, MultiArch } from '../../copy/options.js'
 import { SkiffError } from '../../errors.js'
 import type { PlanOptions, SyncDestKind, SyncDestSpec, SyncSourceKind, SyncSourceSpec } from '../../sync/types.js'
 import { DEST_KINDS, SOURCE_KINDS, validateSyncKinds } from '../../sync/kinds.js'
+import type { Shard } from '../../sync/shard.js'
 import type { FlagSpec, FlagValues } from '../flags.js'
 import { UsageError } from '../usage-error.js'
 import type { SigstoreKeyRequest } from './sigstore-signer.js'
@@ -133,6 +134,18 @@ export const syncFlags: readonly FlagSpec[] = [
     complete: PROGRESS_MODES,
   },
   {
+    name: 'shard-index',
+    kind: 'int',
+    argName: 'I',
+    help: 'With --shard-count: sync only the images whose destination repository is in shard I (default $JOB_COMPLETION_INDEX)',
+  },
+  {
+    name: 'shard-count',
+    kind: 'int',
+    argName: 'N',
+    help: 'Split the sync into N shards by destination repository (one worker per shard: a Kubernetes Indexed Job, a CI matrix)',
+  },
+  {
     name: 'image-parallel-copies',
     kind: 'int',
     help: 'Maximum number of image layers to be copied (pulled/pushed) simultaneously per image (default 6)',
@@ -223,6 +236,8 @@ export function syncRequestFrom(args: readonly string[], v: FlagValues, g: Globa
     throw new UsageError(`--progress must be one of ${PROGRESS_MODES.join(', ')}, got "${progress}"`)
 
   const plan: SyncRequest['plan'] = {}
+  const shard = shardFrom(v.int('shard-index'), v.int('shard-count'), process.env['JOB_COMPLETION_INDEX'])
+  if (shard) plan.shard = shard
   if (v.bool('scoped')) plan.scoped = true
   const suffix = v.str('append-suffix')
   if (suffix) plan.appendSuffix = suffix
@@ -279,6 +294,35 @@ export function syncRequestFrom(args: readonly string[], v: FlagValues, g: Globa
   if (report) req.reportFile = report
   if (signBySigstore) req.sigstorePrivateKey = { path: signBySigstore, ...(passphraseFile ? { passphraseFile } : {}) }
   return req
+}
+
+/**
+ * --shard-index I --shard-count N; I defaults to $JOB_COMPLETION_INDEX (what a Kubernetes Indexed
+ * Job sets in each pod), which is ignored without --shard-count.
+ */
+export function shardFrom(
+  index: number | undefined,
+  count: number | undefined,
+  envIndex: string | undefined,
+): Shard | undefined {
+  if (count === undefined) {
+    if (index !== undefined) throw new UsageError('--shard-index needs --shard-count')
+    return undefined
+  }
+  if (count < 1) throw new UsageError(`--shard-count must be at least 1, got ${count}`)
+  let i = index
+  if (i === undefined) {
+    if (envIndex === undefined || envIndex === '')
+      throw new UsageError('--shard-count needs --shard-index, or JOB_COMPLETION_INDEX in the environment')
+    if (!/^\d+$/.test(envIndex))
+      throw new UsageError(`JOB_COMPLETION_INDEX must be a shard index (0 to ${count - 1}), got "${envIndex}"`)
+    i = Number(envIndex)
+  }
+  if (i < 0 || i >= count)
+    throw new UsageError(
+      `${index === undefined ? 'JOB_COMPLETION_INDEX' : '--shard-index'} must be from 0 to ${count - 1} (--shard-count ${count}), got ${i}`,
+    )
+  return { index: i, count }
 }
 
 /**

@@ -66,7 +66,10 @@ async function copyTo(src: string, dst: string, compression: DetectedCompression
 function describeDecompressError(e: unknown, compression: DetectedCompression, opts: PrepareOptions): unknown {
   if (e instanceof SkiffError || compression === 'none' || (e as Error).name === 'AbortError') return e
   const code = (e as { code?: unknown }).code
-  if (typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ERR_ZSTD') || code === 'ERR_ZLIB')) {
+  if (
+    typeof code === 'string' &&
+    (code.startsWith('Z_') || code.startsWith('ERR_ZSTD') || code.startsWith('ZSTD_') || code === 'ERR_ZLIB')
+  ) {
     return new SkiffError(
       'ERR_COMPRESSION',
       `${opts.image}: not valid ${compression} data (${(e as Error).message}); the file is truncated or corrupt`,
