@@ -236,6 +236,51 @@ describe('simple signing, interoperable with skopeo 1.9.3', () => {
     const digest = manifestDigest(await readFile(join(signed, 'manifest.json')))
     assert.equal(v.stdout, `Signature verified using fingerprint ${gpg.fingerprints[0]}, digest ${digest}\n`)
 
+    // the CLI forms: skiff's standalone-sign → skopeo's standalone-verify; both dumps of one file agree
+    const ours = join(tmp, 'skiff-standalone.sig')
+    const ss = await skiff(
+      [
+        'standalone-sign',
+        '--passphrase-file',
+        pass,
+        join(signed, 'manifest.json'),
+        identity,
+        gpg.fingerprints[0]!,
+        '-o',
+        ours,
+      ],
+      { env: gpg.env },
+    )
+    assert.equal(ss.code, 0, ss.stderr)
+    const sv = await skopeoAs([
+      'standalone-verify',
+      join(signed, 'manifest.json'),
+      identity,
+      gpg.fingerprints[0]!,
+      ours,
+    ])
+    assert.equal(sv.code, 0, sv.stderr)
+    assert.match(sv.stdout, new RegExp(`^Signature verified.*digest ${digest}\\n$`))
+    const wrongId = await skopeoAs([
+      'standalone-verify',
+      join(signed, 'manifest.json'),
+      'docker.io/library/hello:v2',
+      gpg.fingerprints[0]!,
+      ours,
+    ])
+    assert.equal(wrongId.code, 1, 'skopeo refuses skiff’s signature for another identity')
+    for (const file of [sig, ours]) {
+      const a = await skiff(['untrusted-signature-dump-without-verification', file])
+      const b = await skopeoAs(['untrusted-signature-dump-without-verification', file])
+      assert.equal(b.code, 0, b.stderr)
+      assert.equal(a.code, 0, a.stderr)
+      assert.equal(a.stdout, b.stdout)
+    }
+    assert.match(
+      (await skiff(['untrusted-signature-dump-without-verification', ours])).stdout,
+      /"UntrustedCreatorID": "skiff /,
+    )
+
     // keyPaths (any of them) and keyData (the key itself, base64) accept as keyPath does
     const keyData = (await readFile(gpg.publicKeyFiles[1]!)).toString('base64')
     for (const req of [
