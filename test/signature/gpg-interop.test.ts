@@ -198,6 +198,42 @@ describe('simple signing, interoperable with skopeo 1.9.3', () => {
     assert.match(d.skiff, /^Source image rejected: Invalid GPG signature: gpgme\.Signature\{Summary:128, /)
   })
 
+  test('skiff sync --sign-by to a registry: each synced image signed; skopeo verifies through the lookaside', async () => {
+    const list = join(tmp, 'images.txt')
+    await writeFile(list, 'ns/app:v1\n') // pushed by the copy test above
+    const r = await skiff(
+      [
+        '--registries.d',
+        regd,
+        '--insecure-policy',
+        'sync',
+        '--src-tls-verify=false',
+        '--dest-tls-verify=false',
+        '--src-registry',
+        reg.host,
+        '--sign-by',
+        gpg.fingerprints[0]!,
+        '--sign-passphrase-file',
+        pass,
+        '--src',
+        'list',
+        '--dest',
+        'docker',
+        list,
+        `${reg.host}/synced`,
+      ],
+      { env: gpg.env },
+    )
+    assert.equal(r.code, 0, r.stderr)
+    const image = `docker://${reg.host}/synced/ns/app:v1`
+    const p = await policy('synced', [signedBy(gpg.publicKeyFiles[0]!)], 'docker', `${reg.host}/synced`)
+    assert.deepEqual(await decisions(p, image), { skiff: 'accepted', skopeo: 'accepted' })
+    const wrong = await policy('synced-wrong', [signedBy(gpg.publicKeyFiles[1]!)], 'docker', `${reg.host}/synced`)
+    const d = await decisions(wrong, image)
+    assert.equal(d.skiff, d.skopeo)
+    assert.notEqual(d.skiff, 'accepted')
+  })
+
   test('skopeo signs (copy --sign-by, standalone-sign) → skiff verifies; refusals carry skopeo’s messages', async () => {
     const signed = join(tmp, 'signed')
     const identity = 'docker.io/library/hello:latest'
