@@ -59,7 +59,16 @@ function usageErrorFrom(e: CommanderError, command: string | undefined): UsageEr
   return new UsageError(text, command)
 }
 
-export async function parseInvocation(argv: readonly string[]): Promise<Invocation> {
+/** Where help, version and usage text go (the process's own streams by default). */
+export interface CliOutput {
+  stdout: NodeJS.WritableStream
+  stderr: NodeJS.WritableStream
+}
+
+export async function parseInvocation(
+  argv: readonly string[],
+  out: CliOutput = { stdout: process.stdout, stderr: process.stderr },
+): Promise<Invocation> {
   const normalized = normalizeArgv(argv, {
     global: flagTable(globalFlags),
     command: (name) => {
@@ -74,8 +83,8 @@ export async function parseInvocation(argv: readonly string[]): Promise<Invocati
   program
     .exitOverride()
     .configureOutput({
-      writeOut: (s) => process.stdout.write(s),
-      writeErr: (s) => process.stderr.write(s),
+      writeOut: (s) => out.stdout.write(s),
+      writeErr: (s) => out.stderr.write(s),
       outputError: () => {},
     })
     .configureHelp({ formatHelp: () => rootHelp() })

@@ -19,12 +19,22 @@ export const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 13
 /** How long a command gets to unwind (remove partial files) after Ctrl-C before we exit anyway. */
 const GRACE_MS = 2000
 
-export async function runCli(argv: readonly string[]): Promise<number> {
-  const stderr = process.stderr
+/**
+ * `io`: the streams the command writes to (default the process's). main.ts passes none; the tests
+ * run the CLI in their own process with captured streams (test/cli/run-skiff.ts).
+ */
+export async function runCli(
+  argv: readonly string[],
+  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WriteStream } = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+  },
+): Promise<number> {
+  const { stdout, stderr } = io
   const debugRequested = argv.some((a) => a === '--debug' || a === '--debug=true')
   let inv
   try {
-    inv = await parseInvocation(argv)
+    inv = await parseInvocation(argv, io)
   } catch (e) {
     return reportError(e, { debug: debugRequested, stderr })
   }
@@ -73,7 +83,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     commandName: command.name,
     global,
     signal: controller.signal,
-    stdout: process.stdout,
+    stdout,
     stderr,
     commands: COMMANDS,
     context,

@@ -19,6 +19,7 @@ async function deadTag(): Promise<string> {
   return `skiff${child.pid}-${processStartTime(process.pid)}-${ownerTag().split('-').pop()}`
 }
 
+// `spawn: true`: skiff in a process of its own, so this test process is the live *other* owner
 test('dir: a later run removes stale staging folders of dead owners and keeps a live one', async () => {
   await withTempDir(async (d) => {
     await writeOciImage(join(d, 'src'), 'v1', smallImage())
@@ -30,7 +31,7 @@ test('dir: a later run removes stale staging folders of dead owners and keeps a 
     await writeFile(join(stale, 'big-partial-blob'), 'x'.repeat(1000))
     const live = join(out, `.image.${ownerTag()}.0123456789ab.tmp`) // this test process is alive
     await mkdir(live)
-    const r = await skiff(['--insecure-policy', 'copy', '-q', `oci:${d}/src:v1`, `dir:${out}/image`])
+    const r = await skiff(['--insecure-policy', 'copy', '-q', `oci:${d}/src:v1`, `dir:${out}/image`], { spawn: true })
     assert.equal(r.code, 0, r.stderr)
     assert.deepEqual((await readdir(out)).sort(), [`.image.${ownerTag()}.0123456789ab.tmp`, 'image'].sort())
     await rm(live, { recursive: true })
@@ -42,7 +43,7 @@ test('dir: an old image moved aside by a killed swap is put back when the next r
     await writeOciImage(join(d, 'src'), 'v1', smallImage())
     const out = join(d, 'out')
     await mkdir(out) // a dir: destination's parent must exist (as skopeo)
-    const r0 = await skiff(['--insecure-policy', 'copy', '-q', `oci:${d}/src:v1`, `dir:${out}/image`])
+    const r0 = await skiff(['--insecure-policy', 'copy', '-q', `oci:${d}/src:v1`, `dir:${out}/image`], { spawn: true })
     assert.equal(r0.code, 0, r0.stderr)
     const manifest = await readFile(join(out, 'image', 'manifest.json'))
     // the state a kill between swapIn's two renames leaves: no target, the old image aside
@@ -52,7 +53,9 @@ test('dir: an old image moved aside by a killed swap is put back when the next r
     // a run that fails after opening the destination (a layer is missing) must not lose the old image
     const broken = await writeOciImage(join(d, 'broken'), 'v1', smallImage('other'))
     await rm(join(d, 'broken', 'blobs', 'sha256', broken.layers[0]!.digest.slice(7)))
-    const r = await skiff(['--insecure-policy', 'copy', '-q', `oci:${d}/broken:v1`, `dir:${out}/image`])
+    const r = await skiff(['--insecure-policy', 'copy', '-q', `oci:${d}/broken:v1`, `dir:${out}/image`], {
+      spawn: true,
+    })
     assert.notEqual(r.code, 0)
     assert.deepEqual(await readFile(join(out, 'image', 'manifest.json')), manifest)
     assert.deepEqual(await readdir(out), ['image'])

@@ -33,8 +33,9 @@ let install: Registry
 const LIST_IMAGE = 'kubesphere/multi:v1'
 const TLS = ['--dest-tls-verify=false']
 /** skiff's CLI with its own blob-location cache (mounts from earlier runs would hide uploads) */
-const sk = (args: string[]): ReturnType<typeof skiff> =>
-  skiff(args, { env: { ...process.env, XDG_CACHE_HOME: join(work, 'cache') } })
+/** `spawn`: a process of its own (what it keeps for the process, e.g. a decompressed bundle, goes with it). */
+const sk = (args: string[], opts: { spawn?: boolean } = {}): ReturnType<typeof skiff> =>
+  skiff(args, { env: { ...process.env, XDG_CACHE_HOME: join(work, 'cache') }, ...opts })
 
 before(async () => {
   work = await mkdtemp(join(tmpdir(), 'skiff-test-bundle-'))
@@ -212,18 +213,21 @@ test('install from the bundle (plain and zstd) = sync from the store: same diges
   assert.equal(new Set(uploaded).size, uploaded.length, 'no blob uploaded twice')
   assert.equal(uploaded.length, distinct - manifests, 'every blob uploaded once (a fresh registry, a fresh cache)')
   assert.ok(mounts.length >= seed.images.length - 1, 'the shared base layer mounted across repositories')
-  const b = await sk([
-    '--insecure-policy',
-    'sync',
-    ...TLS,
-    '--all',
-    '--src',
-    'registry-storage-archive',
-    '--dest',
-    'docker',
-    zst,
-    `${install.host}/zst`,
-  ])
+  const b = await sk(
+    [
+      '--insecure-policy',
+      'sync',
+      ...TLS,
+      '--all',
+      '--src',
+      'registry-storage-archive',
+      '--dest',
+      'docker',
+      zst,
+      `${install.host}/zst`,
+    ],
+    { spawn: true },
+  )
   assert.equal(b.code, 0, b.stderr)
   const c = await sk([
     '--insecure-policy',
@@ -244,18 +248,21 @@ test('install from the bundle (plain and zstd) = sync from the store: same diges
     for (const ns of ['plain', 'zst', 'store'])
       assert.equal(await servedDigest(install, `${ns}/${image}`), digest, `${ns}/${image}`)
   }
-  const again = await sk([
-    '--insecure-policy',
-    'sync',
-    ...TLS,
-    '--all',
-    '--src',
-    'registry-storage-archive',
-    '--dest',
-    'docker',
-    zst,
-    `${install.host}/plain`,
-  ])
+  const again = await sk(
+    [
+      '--insecure-policy',
+      'sync',
+      ...TLS,
+      '--all',
+      '--src',
+      'registry-storage-archive',
+      '--dest',
+      'docker',
+      zst,
+      `${install.host}/plain`,
+    ],
+    { spawn: true },
+  )
   assert.equal(again.code, 0, again.stderr)
   assert.match(again.stderr, new RegExp(`${digests.size} skipped`))
   // the decompressed copy of the zstd bundle is gone with the process
