@@ -76,6 +76,8 @@ export function repoScope(repo: string, actions: 'pull' | 'pull,push' | 'delete'
 export class TokenCache {
   private readonly entries = new Map<string, TokenCacheEntry>()
   private readonly inflight = new Map<string, Promise<string>>()
+  /** The newest entry fetched for each scope set, kept through invalidate (error advice only). */
+  private readonly lastFetched = new Map<string, TokenCacheEntry>()
 
   static key(scopes: string[]): string {
     return [...new Set(scopes)].sort().join(' ')
@@ -91,9 +93,14 @@ export class TokenCache {
     return e.token
   }
 
-  /** The entry for these scopes, even if expired (for error advice: what the token granted). */
+  /**
+   * The entry for these scopes, even if expired or invalidated (for error advice: what the token
+   * granted). Concurrent requests that meet a 401 invalidate the shared entry, so the refused
+   * request may find none cached: the newest fetched one still says what was granted.
+   */
   peek(scopes: string[]): TokenCacheEntry | undefined {
-    return this.entries.get(TokenCache.key(scopes))
+    const k = TokenCache.key(scopes)
+    return this.entries.get(k) ?? this.lastFetched.get(k)
   }
 
   invalidate(scopes: string[]): void {
@@ -109,6 +116,7 @@ export class TokenCache {
     if (!p) {
       p = fetch().then((e) => {
         this.entries.set(k, e)
+        this.lastFetched.set(k, e)
         return e.token
       })
       this.inflight.set(k, p)

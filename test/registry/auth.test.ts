@@ -38,4 +38,15 @@ describe('TokenCache', () => {
     await expired.obtain(['s'], async () => ({ token: 'old', expiresAt: Date.now() - 1 }))
     assert.equal(expired.get(['s']), undefined)
   })
+
+  it('peek still tells what the newest token granted after another request invalidated it', async () => {
+    const c = new TokenCache()
+    const access = [{ type: 'repository', name: 'a', actions: ['pull'] }]
+    const s = [repoScope('a', 'pull,push')]
+    await c.obtain(s, async () => ({ token: 't1', expiresAt: Date.now() + 60_000, access }))
+    c.invalidate(s) // a concurrent request's 401 retry
+    assert.equal(c.get(s), undefined)
+    assert.deepEqual(c.peek(s)?.access, access)
+    assert.equal(c.peek([repoScope('b', 'pull')]), undefined)
+  })
 })
