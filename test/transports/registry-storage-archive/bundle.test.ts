@@ -8,7 +8,7 @@
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { copyFileSync, existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, readFileSync, statSync, truncateSync, watch, writeFileSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -34,8 +34,8 @@ const LIST_IMAGE = 'kubesphere/multi:v1'
 const TLS = ['--dest-tls-verify=false']
 /** skiff's CLI with its own blob-location cache (mounts from earlier runs would hide uploads) */
 /** `spawn`: a process of its own (what it keeps for the process, e.g. a decompressed bundle, goes with it). */
-const sk = (args: string[], opts: { spawn?: boolean } = {}): ReturnType<typeof skiff> =>
-  skiff(args, { env: { ...process.env, XDG_CACHE_HOME: join(work, 'cache') }, ...opts })
+const sk = (args: string[], opts: { spawn?: boolean; env?: NodeJS.ProcessEnv } = {}): ReturnType<typeof skiff> =>
+  skiff(args, { ...opts, env: { ...process.env, XDG_CACHE_HOME: join(work, 'cache'), ...opts.env } })
 
 before(async () => {
   work = await mkdtemp(join(tmpdir(), 'skiff-test-bundle-'))
@@ -248,6 +248,13 @@ test('install from the bundle (plain and zstd) = sync from the store: same diges
     for (const ns of ['plain', 'zst', 'store'])
       assert.equal(await servedDigest(install, `${ns}/${image}`), digest, `${ns}/${image}`)
   }
+  // the re-install in a process of its own with a private TMPDIR, watched: the decompressed copy of
+  // the zstd bundle is made there and is gone when the process is
+  const privateTmp = await mkdtemp(join(work, 'tmp-'))
+  const made: string[] = []
+  const watcher = watch(privateTmp, (_event, name) => {
+    if (name?.startsWith('skiff-docker-archive-')) made.push(name)
+  })
   const again = await sk(
     [
       '--insecure-policy',
@@ -261,15 +268,13 @@ test('install from the bundle (plain and zstd) = sync from the store: same diges
       zst,
       `${install.host}/plain`,
     ],
-    { spawn: true },
+    { spawn: true, env: { TMPDIR: privateTmp } },
   )
+  watcher.close()
   assert.equal(again.code, 0, again.stderr)
   assert.match(again.stderr, new RegExp(`${digests.size} skipped`))
-  // the decompressed copy of the zstd bundle is gone with the process
-  assert.deepEqual(
-    (await readdir(tmpdir())).filter((n) => n.startsWith('skiff-docker-archive-') && n.includes(`${process.pid}`)),
-    [],
-  )
+  assert.ok(made.length > 0, 'the zstd bundle was decompressed into TMPDIR')
+  assert.deepEqual(await readdir(privateTmp), [])
 })
 
 test('a blob damaged in the store fails the bundle: nothing under the final name, one line naming the image and blob', async () => {
