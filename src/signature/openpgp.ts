@@ -9,11 +9,17 @@
 import * as openpgp from 'openpgp'
 import { InvalidSignatureError } from './errors.js'
 
+/**
+ * The keys are `openpgp.Key` objects, typed opaquely here: the library's public types must not
+ * need openpgp's own (whose .d.ts imports packages a user does not have).
+ */
 export interface Keyring {
-  readonly keys: openpgp.Key[]
+  readonly keys: readonly object[]
   /** The primary keys' fingerprints, upper-case hex (gpgme's import result). */
   readonly fingerprints: string[]
 }
+
+const keysOf = (ring: Keyring): openpgp.Key[] => ring.keys as openpgp.Key[]
 
 const ARMOR = /^\s*-----BEGIN PGP /
 
@@ -113,7 +119,7 @@ export async function verifyMessage(
   const message = await readSignedMessage(sig)
   let result: Awaited<ReturnType<typeof openpgp.verify<Uint8Array>>>
   try {
-    result = await openpgp.verify({ message, verificationKeys: keyring.keys, format: 'binary' })
+    result = await openpgp.verify({ message, verificationKeys: keysOf(keyring), format: 'binary' })
   } catch (e) {
     throw new InvalidSignatureError(`Invalid GPG signature: ${(e as Error).message}`)
   }
@@ -124,7 +130,7 @@ export async function verifyMessage(
     throw new InvalidSignatureError(`Invalid GPG signature: ${(e as Error).message}`)
   })
   let signer: { getFingerprint(): string } | undefined
-  for (const k of keyring.keys) {
+  for (const k of keysOf(keyring)) {
     const found = k.getKeys(one.keyID)[0]
     if (found) {
       signer = found
