@@ -274,7 +274,11 @@ test('install from the bundle (plain and zstd) = sync from the store: same diges
   assert.equal(again.code, 0, again.stderr)
   assert.match(again.stderr, new RegExp(`${digests.size} skipped`))
   assert.ok(made.length > 0, 'the zstd bundle was decompressed into TMPDIR')
-  assert.deepEqual(await readdir(privateTmp), [])
+  // (Node ≥ 22 also keeps its compile cache there: only skiff's temp files count)
+  assert.deepEqual(
+    (await readdir(privateTmp)).filter((n) => n.startsWith('skiff')),
+    [],
+  )
 })
 
 test('a blob damaged in the store fails the bundle: nothing under the final name, one line naming the image and blob', async () => {
