@@ -38,13 +38,34 @@ export function newPayload(
 
 /** The payload's bytes as containers/image's untrustedSignature.MarshalJSON writes them. */
 export function marshalPayload(p: UntrustedSignaturePayload): Buffer {
+  return marshalTypedPayload(SIGNATURE_TYPE, {
+    dockerManifestDigest: p.dockerManifestDigest,
+    dockerReference: p.dockerReference,
+    creator: p.creatorID,
+    timestamp: p.timestamp,
+  })
+}
+
+/**
+ * The `{"critical":{type,image,identity},"optional":{creator,timestamp}}` JSON both simple signing
+ * and sigstore sign (they differ in `type` only), in containers/image's field order.
+ */
+export function marshalTypedPayload(
+  type: string,
+  p: {
+    dockerManifestDigest: string
+    dockerReference: string
+    creator?: string | undefined
+    timestamp?: number | undefined
+  },
+): Buffer {
   if (!p.dockerManifestDigest || !p.dockerReference)
     throw new InvalidSignatureError('Unexpected empty signature content')
   const optional = new Map<string, unknown>()
-  if (p.creatorID !== undefined) optional.set('creator', p.creatorID)
+  if (p.creator !== undefined) optional.set('creator', p.creator)
   if (p.timestamp !== undefined) optional.set('timestamp', p.timestamp)
   const critical = new Map<string, unknown>([
-    ['type', SIGNATURE_TYPE],
+    ['type', type],
     ['image', new Map([['docker-manifest-digest', p.dockerManifestDigest]])],
     ['identity', new Map([['docker-reference', p.dockerReference]])],
   ])

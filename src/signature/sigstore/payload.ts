@@ -15,7 +15,7 @@ import {
   type JsonValue,
 } from '../../config/policy-json.js'
 import type { Digest } from '../../digest/digest.js'
-import { goMarshal } from '../../go/json.js'
+import { marshalTypedPayload } from '../payload.js'
 import { InvalidSignatureError } from '../errors.js'
 
 export const SIGSTORE_SIGNATURE_TYPE = 'cosign container image signature'
@@ -31,23 +31,7 @@ export interface SigstorePayload {
 
 /** The payload bytes to sign (NewUntrustedSigstorePayload + json.Marshal). */
 export function marshalSigstorePayload(p: SigstorePayload): Buffer {
-  if (!p.dockerManifestDigest || !p.dockerReference) throw new Error('Unexpected empty signature content')
-  const optional = new Map<string, unknown>()
-  if (p.creator !== undefined) optional.set('creator', p.creator)
-  if (p.timestamp !== undefined) optional.set('timestamp', p.timestamp)
-  const critical = new Map<string, unknown>([
-    ['type', SIGSTORE_SIGNATURE_TYPE],
-    ['image', new Map([['docker-manifest-digest', p.dockerManifestDigest]])],
-    ['identity', new Map([['docker-reference', p.dockerReference]])],
-  ])
-  return Buffer.from(
-    goMarshal(
-      new Map<string, unknown>([
-        ['critical', critical],
-        ['optional', optional],
-      ]),
-    ),
-  )
+  return marshalTypedPayload(SIGSTORE_SIGNATURE_TYPE, p)
 }
 
 /** json.Unmarshal of a value into a Go string: null leaves "", anything else but a string fails. */
