@@ -14,15 +14,11 @@ import type {
   TransportOptions,
 } from '../types.js'
 import { localStoredManifest } from '../shared/local-stored-manifest.js'
-import { resolveExplicitPath, selfAndParentNamespaces, validateLocalPolicyScope } from '../dir/local-path.js'
-import { parseNameAndSelector } from '../registry-storage/transport.js'
+import { resolveExplicitPath, validateLocalPolicyScope } from '../dir/local-path.js'
+import { formatSelector, parseNameAndSelector, storeNamespaces } from '../registry-storage/transport.js'
 import type { StorageSelector } from '../registry-storage/types.js'
 
 export const BUNDLE_TRANSPORT = 'registry-storage-archive'
-
-function formatSelector(sel: StorageSelector): string {
-  return sel.digest !== undefined ? `@${sel.digest}` : `:${sel.tag}`
-}
 
 export class BundleReference implements ImageReference {
   readonly transport: ImageTransport = bundleTransport
@@ -54,10 +50,7 @@ export class BundleReference implements ImageReference {
   }
 
   policyConfigurationNamespaces(): string[] {
-    const out: string[] = []
-    const parts = this.name.split('/')
-    for (let n = parts.length; n > 0; n--) out.push(`${this.resolvedPath}:${parts.slice(0, n).join('/')}`)
-    return [...out, ...selfAndParentNamespaces(this.resolvedPath)]
+    return storeNamespaces(this.resolvedPath, this.name)
   }
 
   async newImageSource(opts?: TransportOptions): Promise<ImageSource> {

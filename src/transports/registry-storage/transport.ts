@@ -68,8 +68,17 @@ export function parseNameAndSelector(s: string, what: string): { name: string; s
   return { name, sel }
 }
 
-function formatSelector(sel: StorageSelector): string {
+/** `:TAG` or `@DIGEST`, as written after the name. */
+export function formatSelector(sel: StorageSelector): string {
   return sel.digest !== undefined ? `@${sel.digest}` : `:${sel.tag}`
+}
+
+/** A store's policy namespaces for NAME: `ROOT:NAME`, `ROOT:PARENT`…, then ROOT and its parent folders. */
+export function storeNamespaces(resolvedRoot: string, name: string): string[] {
+  const out: string[] = []
+  const parts = name.split('/')
+  for (let n = parts.length; n > 0; n--) out.push(`${resolvedRoot}:${parts.slice(0, n).join('/')}`)
+  return [...out, ...selfAndParentNamespaces(resolvedRoot)]
 }
 
 export class RegistryStorageReference implements ImageReference {
@@ -109,10 +118,7 @@ export class RegistryStorageReference implements ImageReference {
 
   /** `ROOT:NAME`, `ROOT:PARENT`…, then ROOT and its parent folders. */
   policyConfigurationNamespaces(): string[] {
-    const out: string[] = []
-    const parts = this.name.split('/')
-    for (let n = parts.length; n > 0; n--) out.push(`${this.resolvedRoot}:${parts.slice(0, n).join('/')}`)
-    return [...out, ...selfAndParentNamespaces(this.resolvedRoot)]
+    return storeNamespaces(this.resolvedRoot, this.name)
   }
 
   newImageSource(_opts?: TransportOptions): Promise<ImageSource> {
