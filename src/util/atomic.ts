@@ -2,12 +2,11 @@
  * Atomic local writes: data goes to a temp file in the target's folder and is renamed into place,
  * so readers see the old file or the new one, never a half-written one.
  */
-import { createWriteStream } from 'node:fs'
 import { mkdir, open, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import type { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import { registerTempPath, unregisterTempPath } from './cleanup.js'
+import { pipeToFile } from './file-sink.js'
 import { uniqueTempTag } from './temp-owner.js'
 
 /**
@@ -81,7 +80,7 @@ export async function writeStreamAtomic(
   const tmp = tempPathFor(target)
   registerTempPath(tmp)
   try {
-    await pipeline([source, ...transforms, createWriteStream(tmp, { mode: 0o644 })] as NodeJS.ReadWriteStream[])
+    await pipeToFile(tmp, source, transforms)
     const final = (finish ? await finish(tmp) : undefined) ?? target
     await mkdir(dirname(final), { recursive: true })
     await rename(tmp, final)

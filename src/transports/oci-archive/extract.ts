@@ -2,15 +2,15 @@
  * Extracts a tar (an OCI layout) into a folder, safely: entries with absolute names or `..` that
  * leave the folder are refused, and so are symlinks and hardlinks whose targets leave it.
  */
-import { createReadStream, createWriteStream } from 'node:fs'
+import { createReadStream } from 'node:fs'
 import { link, lstat, mkdir, rm, symlink } from 'node:fs/promises'
 import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path'
 import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import { extract, type Header } from 'tar-stream'
 import { SkiffError, isNotFound } from '../../errors.js'
 import { lexicallyInside } from '../dir/local-path.js'
 import { BLOB_READ_CHUNK } from '../../util/io.js'
+import { pipeToFile } from '../../util/file-sink.js'
 
 function unsafe(image: string, detail: string): SkiffError {
   return new SkiffError('ERR_UNSAFE_PATH', `${image}: refusing to extract the archive: ${detail}`, { image })
@@ -80,7 +80,7 @@ export async function extractTar(tarPath: string, root: string, image: string): 
       case 'contiguous-file':
       case undefined:
       case null:
-        await pipeline(Readable.from(entry), createWriteStream(target, { mode: 0o644 }))
+        await pipeToFile(target, Readable.from(entry))
         continue
       case 'symlink': {
         const to = h.linkname ?? ''

@@ -9,14 +9,14 @@
  * leave out the extraction-time `ctime` pax record (skopeo's layer digest changes on every run), and
  * the injected /podman/runscript gets the SIF's modification time instead of the wall clock.
  */
-import { constants, createReadStream, createWriteStream } from 'node:fs'
+import { constants, createReadStream } from 'node:fs'
 import { access, mkdir, rm, utimes, writeFile } from 'node:fs/promises'
 import { spawn } from 'node:child_process'
 import { delimiter, join } from 'node:path'
-import { pipeline } from 'node:stream/promises'
 import { SkiffError } from '../../errors.js'
 import { newHasher, type Digest } from '../../digest/digest.js'
 import { BLOB_READ_CHUNK } from '../../util/io.js'
+import { pipeToFile } from '../../util/file-sink.js'
 import { INJECTED_SCRIPT_PATH } from './deffile.js'
 import type { SifDescriptor } from './sif-file.js'
 
@@ -114,14 +114,15 @@ export async function convertSquashfs(opts: {
   const tarPath = join(workDir, 'rootfs.tar')
   if (partition.size === 0)
     throw new SkiffError('ERR_INVALID_LAYOUT', `${image}: the SIF image's squashfs partition is empty`, { image })
-  await pipeline(
+  await pipeToFile(
+    squashPath,
     createReadStream(opts.sifPath, {
       start: partition.offset,
       end: partition.offset + partition.size - 1,
       highWaterMark: BLOB_READ_CHUNK,
     }),
-    createWriteStream(squashPath, { mode: 0o600 }),
-    opts.signal ? { signal: opts.signal } : {},
+    [],
+    { mode: 0o600, signal: opts.signal },
   )
   if (opts.script) {
     const scriptFile = join(rootPath, INJECTED_SCRIPT_PATH)

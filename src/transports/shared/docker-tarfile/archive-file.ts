@@ -5,18 +5,18 @@
  * file under --tmpdir first and then read with random access; temp files are removed on cleanup,
  * on failure and at process exit (including Ctrl-C, through util/cleanup).
  */
-import { createReadStream, createWriteStream } from 'node:fs'
+import { createReadStream } from 'node:fs'
 import { rm, stat } from 'node:fs/promises'
 import { tmpdir as osTmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import { ImageNotFoundError, SkiffError, isNotFound } from '../../../errors.js'
 import { decompressor } from '../../../compression/compression.js'
 import { registerTempPath, unregisterTempPath } from '../../../util/cleanup.js'
 import { sweepTmpdir, uniqueTempTag } from '../../../util/temp-owner.js'
 import { detectCompression, readHead, type DetectedCompression } from './magic.js'
 import { BLOB_READ_CHUNK } from '../../../util/io.js'
+import { pipeToFile } from '../../../util/file-sink.js'
 
 export interface LocalArchive {
   /** A regular, uncompressed tar file. */
@@ -49,14 +49,10 @@ async function copyTo(src: string, dst: string, compression: DetectedCompression
   const steps: NodeJS.ReadWriteStream[] =
     compression === 'none' ? [] : [decompressor(compression, { what: opts.image, image: opts.image })]
   try {
-    await pipeline(
-      [
-        createReadStream(src, { highWaterMark: BLOB_READ_CHUNK }),
-        ...steps,
-        createWriteStream(dst, { mode: 0o600 }),
-      ] as NodeJS.ReadWriteStream[],
-      opts.signal ? { signal: opts.signal } : {},
-    )
+    await pipeToFile(dst, createReadStream(src, { highWaterMark: BLOB_READ_CHUNK }), steps, {
+      mode: 0o600,
+      signal: opts.signal,
+    })
   } catch (e) {
     throw describeDecompressError(e, compression, opts)
   }
@@ -143,7 +139,7 @@ export async function prepareArchiveStream(stream: Readable, opts: PrepareOption
   await sweepTmpdir(opts.tmpdir ?? osTmpdir())
   const raw = newTempPath(opts.tmpdir, 'skiff-docker-archive')
   try {
-    await pipeline(stream, createWriteStream(raw, { mode: 0o600 }), opts.signal ? { signal: opts.signal } : {})
+    await pipeToFile(raw, stream, [], { mode: 0o600, signal: opts.signal })
     const local = await prepareArchiveFile(raw, opts)
     if (local.path === raw) return { path: raw, temp: true, cleanup: () => removeTemp(raw) }
     await removeTemp(raw)

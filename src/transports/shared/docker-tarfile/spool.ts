@@ -2,17 +2,17 @@
  * A blob whose size or digest is not known up front is streamed to a temp file first (a tar header
  * needs the size before the data); the digest and size are computed on the way.
  */
-import { createReadStream, createWriteStream } from 'node:fs'
+import { createReadStream } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import { DigestingStream } from '../../../digest/verify.js'
 import type { Digest } from '../../../digest/digest.js'
 import { unregisterTempPath } from '../../../util/cleanup.js'
 import { newTempPath } from './archive-file.js'
 import { isWriteFailure, writeError } from '../../../util/write-error.js'
 import { BLOB_READ_CHUNK } from '../../../util/io.js'
+import { pipeToFile } from '../../../util/file-sink.js'
 
 export interface SpooledBlob {
   digest: Digest
@@ -38,7 +38,7 @@ export async function spoolBlob(
   }
   const hasher = new DigestingStream({ digest: opts.expectedDigest, what: opts.what })
   try {
-    await pipeline(stream, hasher, createWriteStream(path, { mode: 0o600 }), opts.signal ? { signal: opts.signal } : {})
+    await pipeToFile(path, stream, [hasher], { mode: 0o600, signal: opts.signal })
   } catch (e) {
     await remove()
     throw isWriteFailure(e) ? writeError(e, `a temp file in ${dirname(path)}`, opts.image ?? opts.what) : e
