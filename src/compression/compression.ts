@@ -8,10 +8,11 @@
 import { createRequire } from 'node:module'
 import { PassThrough, pipeline, type Readable, type Transform } from 'node:stream'
 import * as zlib from 'node:zlib'
-import { constants as zc, createGunzip, createGzip } from 'node:zlib'
+import { constants as zc, createGunzip } from 'node:zlib'
 import { SkiffError } from '../errors.js'
 import { ZLIB_CHUNK } from '../util/io.js'
 import { externalDecompressor, type ExternalOptions } from './external.js'
+import { ParallelGzip } from './parallel-gzip.js'
 
 export type Compression = 'gzip' | 'zstd' | 'none' | 'bzip2' | 'xz'
 
@@ -148,7 +149,7 @@ export function compressor(c: 'gzip' | 'zstd', level?: number): Transform {
   if (c === 'gzip') {
     if (level !== undefined && (level < 1 || level > 9))
       throw new SkiffError('ERR_INVALID_ARGUMENT', `invalid gzip compression level ${level}: use 1-9`)
-    return createGzip({ level: level ?? zc.Z_DEFAULT_COMPRESSION, chunkSize: ZLIB_CHUNK })
+    return new ParallelGzip({ level })
   }
   if (level !== undefined && (level < 1 || level > 22))
     throw new SkiffError('ERR_INVALID_ARGUMENT', `invalid zstd compression level ${level}: use 1-22`)
