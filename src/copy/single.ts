@@ -21,6 +21,7 @@ import type { CopyContext, WrittenManifest } from './context.js'
 import { UnparsedImage } from '../policy/unparsed-image.js'
 import type { PolicyImage } from '../policy/types.js'
 import { createSignatures, refuseInvalidatedSignatures, sourceSignatures } from './signatures.js'
+import { setMaxListeners } from 'node:events'
 
 export interface SingleImageInput {
   bytes: Buffer
@@ -42,6 +43,8 @@ export interface SingleImageInput {
  */
 async function copyLayers(ctx: CopyContext, layers: BlobInfo[], needUncompressed: boolean): Promise<CopiedBlob[]> {
   const ac = new AbortController()
+  // every layer in flight listens on it several times (its pipeline, its requests): not a leak
+  setMaxListeners(0, ac.signal)
   const onAbort = (): void => ac.abort(ctx.signal?.reason)
   ctx.signal?.addEventListener('abort', onAbort, { once: true })
   const parallel = ctx.dest.properties.hasThreadSafePutBlob ? ctx.parallel : 1

@@ -148,9 +148,14 @@ export async function readErrorText(res: HttpResponse): Promise<string> {
   return Buffer.concat(chunks, n).toString('utf8')
 }
 
-/** Discards a body (idempotent), so the connection can be reused. */
+/**
+ * Discards a body (idempotent), so the connection can be reused — also the empty body of a HEAD,
+ * 204 or 304 answer: until it is read to its end, undici keeps the request's abort listener on the
+ * caller's signal (one per request; a long sync sharing one signal accumulated thousands).
+ */
 export async function discard(res: HttpResponse): Promise<void> {
-  if (!readable(res)) return
+  const b = res.body as unknown as { destroyed?: boolean; bodyUsed?: boolean }
+  if (b.destroyed || b.bodyUsed) return
   await res.body.dump().catch(() => {})
 }
 
