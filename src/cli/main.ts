@@ -3,20 +3,48 @@
  * `--version` answers before anything else loads: users run skiff once per image in shell loops.
  */
 import * as nodeModule from 'node:module'
-import { setFlagsFromString } from 'node:v8'
+import { setFlagsFromString, startupSnapshot } from 'node:v8'
 import { versionLine } from '../version.js'
 import { exitBySignal, flushOutput, installCrashHandlers } from './crash.js'
 
-const argv = process.argv.slice(2)
-if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
-  process.stdout.write(versionLine())
-} else {
-  // No top-level await: the single executable (scripts/build-exe.mjs) is a CommonJS bundle, which
-  // cannot have one. A failure is still fatal: the crash handlers report a rejection of run().
-  void run()
+// The single executable can be built with a V8 start-up snapshot (scripts/build-exe.mjs): then
+// this file runs once at build time, initialises the modules a registry command needs (preload)
+// and the process of each later start begins in main(), with those modules already in its heap.
+// Nothing read from the process (argv, env, cwd, pid, the clock) may be kept by a module's top
+// level: see "Lazy top levels" in docs/ARCHITECTURE.md.
+if (startupSnapshot?.isBuildingSnapshot()) {
+  startupSnapshot.setDeserializeMainFunction(main)
+  void preload()
+} else main()
+
+function main(): void {
+  const argv = process.argv.slice(2)
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+    process.stdout.write(versionLine())
+  } else {
+    // No top-level await: the single executable (scripts/build-exe.mjs) is a CommonJS bundle, which
+    // cannot have one. A failure is still fatal: the crash handlers report a rejection of run().
+    void run(argv)
+  }
 }
 
-async function run(): Promise<void> {
+/**
+ * Snapshot build only: initialises the modules of the per-image commands (copy, inspect, sync and
+ * the registry client under them). Loading only runs module top levels; nothing connects.
+ */
+async function preload(): Promise<void> {
+  await Promise.all([
+    import('./run.js'),
+    import('./commands/copy.js'),
+    import('./commands/inspect.js'),
+    import('../transports/docker/source.js'),
+    import('../transports/docker/destination.js'),
+    import('../registry/pool.js'),
+    import('../registry/credentials.js'),
+  ])
+}
+
+async function run(argv: string[]): Promise<void> {
   const debug = argv.some((a) => a === '--debug' || a === '--debug=true')
   // --debug: stacks point into src/*.ts (the bundle ships source maps; reading them costs start-up time, so only then)
   if (debug) process.setSourceMapsEnabled(true)

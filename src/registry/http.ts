@@ -235,6 +235,8 @@ export class HttpClient {
             ...o,
             connections: this.opts.connectionsPerHost ?? 6,
             keepAliveTimeout: 30_000,
+            // Node's default (16 KiB), given so that undici does not load node:http to read it
+            maxHeaderSize: 16 * 1024,
             bodyTimeout: idle,
             headersTimeout: idle,
             connect: this.connectOptions(new URL(String(origin))),
