@@ -64,7 +64,8 @@ await build({
   format: 'cjs',
   target: 'node24',
   external: ['zstd-napi'],
-  define: { 'import.meta.url': '__skiff_exe_url' },
+  // globalThis.__skiffExe: cli/main.ts knows it runs as the executable
+  define: { 'import.meta.url': '__skiff_exe_url', 'globalThis.__skiffExe': 'true' },
   banner: { js: "const __skiff_exe_url = require('node:url').pathToFileURL(__filename).href;" },
   legalComments: 'none',
   minifySyntax: true,
@@ -72,6 +73,7 @@ await build({
 })
 
 const node24x64 = await nodeBinary('x64')
+const info = {}
 const qemu = ['/usr/bin/qemu-aarch64-static', '/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1'].every(exists)
 for (const arch of arches) {
   // how this arch's Node runs here: a snapshot (and a code cache) is made by Node of the CPU that runs it
@@ -125,11 +127,14 @@ for (const arch of arches) {
   await inject(exe, 'NODE_SEA_BLOB', readFileSync(blob), {
     sentinelFuse: 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
   })
+  info[arch] = kind
   const mib = (statSync(exe).size / 2 ** 20).toFixed(1)
   process.stderr.write(
     `build-exe: ${exe} (Node ${NODE_VERSION}, ${mib} MiB, ${kind}${stripped ? '' : ', not stripped'})\n`,
   )
 }
+// what each executable holds, for the bench's labels (scripts/bench.ts)
+writeFileSync(join(out, 'build-info.json'), `${JSON.stringify(info)}\n`)
 if (!process.env.SKIFF_KEEP_BUILD) rmSync(work, { recursive: true, force: true })
 
 /**

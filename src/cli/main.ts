@@ -52,7 +52,10 @@ async function run(argv: string[]): Promise<void> {
   // Node ≥ 22.1: V8 keeps the compiled code of the chunks loaded after this point (run.js, the
   // command, the registry client) in Node's compile cache ($NODE_COMPILE_CACHE, else the temp dir),
   // so a later process skips compiling them. Node 20 has no such cache (nothing happens there).
-  ;(nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.()
+  // Not in the single executable: all its code is in one script (in its snapshot or with its own
+  // code cache), which the compile cache never holds; enabling it there only cost time at exit.
+  if (!(globalThis as { __skiffExe?: boolean }).__skiffExe)
+    (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.()
   // undici parses HTTP with llhttp compiled to WebAssembly; V8 compiles it with TurboFan too, on a
   // background thread that exit waits for: ~0.2 s of CPU and ~35 MiB of RSS in every process that
   // talks to a registry (a short `inspect docker://` doubled). The baseline compiler alone parses
