@@ -29,8 +29,7 @@ export type OutputTarget =
 
 // built on first use: at load process.pid may be the build's (the executable's start-up snapshot)
 let ownFd: RegExp | undefined
-const OWN_FD = (): RegExp =>
-  (ownFd ??= new RegExp(`^/(?:proc/(?:self|thread-self|${process.pid})/fd|dev/fd)/(\\d+)$`))
+const OWN_FD = (): RegExp => (ownFd ??= new RegExp(`^/(?:proc/(?:self|thread-self|${process.pid})/fd|dev/fd)/(\\d+)$`))
 const OTHER_FD = /^\/proc\/[^/]+\/fd\/\d+$/
 
 function isOpenFd(fd: number): boolean {
