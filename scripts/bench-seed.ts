@@ -172,7 +172,7 @@ export async function runSeedBench(o: SeedBenchOptions): Promise<string[]> {
             ),
       nodes,
       (b) =>
-        `floor: ${fifteen.length} \`node -e 0\` processes, ${b.label.replace(/^.*\((.*?)[,)].*$/, '$1')} (skopeo: its ${fifteen.length} inspects)`,
+        `floor: ${fifteen.length} \`node -e 0\` processes, ${/Node v?[\d.]+/.exec(b.label)?.[0] ?? b.node} (skopeo: its ${fifteen.length} inspects)`,
     )
     const repos = busiestRepositories(corpus.images, 15)
     const tagCount = corpus.images.filter((i) => repos.includes(i.slice(0, i.lastIndexOf(':')))).length

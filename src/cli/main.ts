@@ -61,7 +61,10 @@ async function run(argv: string[]): Promise<void> {
   // talks to a registry (a short `inspect docker://` doubled). The baseline compiler alone parses
   // headers fast enough (a body is passed through, not parsed byte by byte). A process-wide V8
   // setting, so the CLI sets it (it owns the process), not the library.
-  setFlagsFromString('--liftoff-only')
+  // Set after V8 started, a flag's implications are not applied: Node 24 still tiered hot llhttp
+  // functions up to TurboFan (dynamic tiering; a third of an `inspect docker://`'s CPU in the
+  // executable, by perf), so the tier-up flags are turned off by name too.
+  setFlagsFromString('--liftoff-only --no-wasm-tier-up --no-wasm-dynamic-tiering')
   const { runCli, SIGNAL_EXIT } = await import('./run.js').catch((e: unknown) => {
     process.stderr.write(`skiff: cannot start (${(e as Error)?.message}); run "npm ci" to build it\n`)
     process.exit(1)
