@@ -7,6 +7,11 @@
  * - one `sync --all --src docker` process per repository (15 repositories, most tags first), to
  *   a registry and to `--dest dir`.
  *
+ * The per-process workloads (sync.sh, the 15 inspects, the per-repository syncs) run every skiff
+ * binary of `skiffBins` (bin/skiff on this machine's Node, and the single executable when it is
+ * built), alternating with skopeo in the same loop: one row per binary, each against those skopeo
+ * samples. The floor row has one `-e 0` row per Node those binaries run on.
+ *
  * Every run gets a fresh destination (registry or folder) per tool and a fresh $XDG_CACHE_HOME for
  * skiff; the tools alternate, and so does who goes first. `latencyMs` puts scripts/bench-proxy.ts
  * (loopback only) in front of the source registry, so every source round trip costs that much more.
@@ -29,12 +34,21 @@ export interface SeedBenchOptions {
   baseKib: number
   /** extra round trip to the source registry, ms (0: none) */
   latencyMs: number
-  skiffBin: string
+  /** bin/skiff first (the one-process list runs only that one); its Node's binary for the floor row */
+  skiffBins: SkiffBin[]
   withSkopeo: boolean
   log: (s: string) => void
 }
 
-type Tool = 'skiff' | 'skopeo'
+export interface SkiffBin {
+  /** what the row says: the binary and the Node it runs on */
+  label: string
+  path: string
+  /** that Node's binary, for the `-e 0` floor */
+  node: string
+}
+
+type Tool = SkiffBin | 'skopeo'
 
 /** POSIX-shell quoting of one word. */
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
@@ -53,9 +67,9 @@ export async function runSeedBench(o: SeedBenchOptions): Promise<string[]> {
     const yaml = join(o.work, 'seed.yaml')
     await writeSyncYaml(yaml, src, corpus.images)
     const tls = ['--src-tls-verify=false', '--dest-tls-verify=false']
-    const bin = (tool: Tool): string => (tool === 'skiff' ? o.skiffBin : 'skopeo')
+    const bin = (tool: Tool): string => (tool === 'skopeo' ? 'skopeo' : tool.path)
     const env = (tool: Tool): Record<string, string> =>
-      tool === 'skiff' ? { XDG_CACHE_HOME: mkdtempSync(join(o.work, 'cache-')) } : {}
+      tool === 'skopeo' ? {} : { XDG_CACHE_HOME: mkdtempSync(join(o.work, 'cache-')) }
     let n = 0
     const freshDir = (): string => join(o.work, `seed-out-${n++}`)
     /** A shell script of one command per line, stopping at the first failure (named on stderr). */
@@ -69,28 +83,39 @@ export async function runSeedBench(o: SeedBenchOptions): Promise<string[]> {
       return { cmd: 'sh', argv: [file], env: env(tool) }
     }
 
+    /**
+     * `runs` rounds; in each, every binary of `bins` and skopeo once, in an order that rotates per
+     * round. One row per binary (labelled when there are several), against the same skopeo samples.
+     */
     async function compare(
       name: string,
       target: string,
       runs: number,
       build: (tool: Tool, dest: Registry) => Cmd,
+      bins: SkiffBin[] = o.skiffBins,
+      rowName: (b: SkiffBin) => string = (b) => (bins.length > 1 ? `${name} — ${b.label}` : name),
     ): Promise<void> {
-      const ours: Sample[] = []
+      const ours = bins.map((): Sample[] => [])
       const theirs: Sample[] = []
+      const tools: Tool[] = [...bins, ...(o.withSkopeo ? (['skopeo'] as const) : [])]
       for (let i = 0; i < runs; i++) {
-        const order: Tool[] = o.withSkopeo ? (i % 2 ? ['skopeo', 'skiff'] : ['skiff', 'skopeo']) : ['skiff']
+        const order = tools.map((_, k) => tools[(k + i) % tools.length]!)
         for (const tool of order) {
           const dest = await startRegistry()
           try {
-            ;(tool === 'skiff' ? ours : theirs).push(timed(build(tool, dest)))
+            const s = timed(build(tool, dest))
+            if (tool === 'skopeo') theirs.push(s)
+            else ours[bins.indexOf(tool)]!.push(s)
           } finally {
             await dest.close()
           }
         }
       }
-      const r = row(name, ours, theirs, target)
-      rows.push(r)
-      o.log(r)
+      bins.forEach((b, k) => {
+        const r = row(rowName(b), ours[k]!, theirs, target)
+        rows.push(r)
+        o.log(r)
+      })
     }
 
     const N = corpus.images.length
@@ -103,6 +128,7 @@ export async function runSeedBench(o: SeedBenchOptions): Promise<string[]> {
         argv: ['--insecure-policy', 'sync', '--src', 'yaml', '--dest', 'docker', ...tls, yaml, dest.host],
         env: env(tool),
       }),
+      o.skiffBins.slice(0, 1),
     )
     // sync.sh: `skopeo copy --insecure-policy --src-tls-verify=false --dest-tls-verify=false
     //   --override-arch amd64 --override-os linux -q docker://$1 docker://$2`, once per image
@@ -130,18 +156,23 @@ export async function runSeedBench(o: SeedBenchOptions): Promise<string[]> {
         fifteen.map((img) => ['inspect', '--tls-verify=false', `docker://${src}/${img}`]),
       ),
     )
-    // the floor of any Node CLI: the same number of processes that only start Node (`node -e 0`)
+    // the floor of any Node CLI: the same number of processes that only start Node (`node -e 0`),
+    // once per Node the binaries run on
+    const nodes = o.skiffBins.filter((b, k) => o.skiffBins.findIndex((c) => c.node === b.node) === k)
     await compare(
       `floor: ${fifteen.length} \`node -e 0\` processes (skopeo: its ${fifteen.length} inspects)`,
       '',
       o.runs,
       (tool) =>
-        tool === 'skiff'
-          ? { cmd: 'sh', argv: ['-c', fifteen.map(() => `${q(process.execPath)} -e 0`).join(' && ')] }
+        tool !== 'skopeo'
+          ? { cmd: 'sh', argv: ['-c', fifteen.map(() => `${q(tool.node)} -e 0`).join(' && ')] }
           : script(
               tool,
               fifteen.map((img) => ['inspect', '--tls-verify=false', `docker://${src}/${img}`]),
             ),
+      nodes,
+      (b) =>
+        `floor: ${fifteen.length} \`node -e 0\` processes, ${/Node v?[\d.]+/.exec(b.label)?.[0] ?? b.node} (skopeo: its ${fifteen.length} inspects)`,
     )
     const repos = busiestRepositories(corpus.images, 15)
     const tagCount = corpus.images.filter((i) => repos.includes(i.slice(0, i.lastIndexOf(':')))).length

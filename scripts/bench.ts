@@ -18,14 +18,14 @@
  */
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir, cpus, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { writeOciImage, smallImage } from '../test/helpers/fixtures.js'
 import { layerData } from './bench-corpus.js'
 import { HEADER, hasSkopeo, row, timed, type Sample } from './bench-util.js'
 import { runRegistryBench } from './bench-registry.js'
-import { runSeedBench } from './bench-seed.js'
+import { runSeedBench, type SkiffBin } from './bench-seed.js'
 import { runBundleBench } from './bench-bundles.js'
 
 const args = process.argv.slice(2)
@@ -38,6 +38,47 @@ const RUNS = opt('runs', 5)
 const LARGE_MIB = opt('large-mib', 64)
 const root = new URL('..', import.meta.url).pathname
 const skiffBin = join(root, 'bin', 'skiff')
+
+/**
+ * The binaries of the per-process rows: bin/skiff on this machine's Node, and the single executable
+ * (`npm run build:exe`) when it is built — labelled with its Node and whether it has a start-up
+ * snapshot. `npm run bench` builds only bin/skiff's bundle: an executable older than the sources is
+ * named as such.
+ */
+async function skiffBins(): Promise<SkiffBin[]> {
+  const bins: SkiffBin[] = [{ label: `bin/skiff (Node ${process.version})`, path: skiffBin, node: process.execPath }]
+  const exe = join(root, 'dist', 'exe', 'skiff-linux-x64')
+  if (!existsSync(exe)) {
+    console.error(`${exe} is not built (npm run build:exe): per-process rows for bin/skiff only`)
+    return bins
+  }
+  const { NODE_VERSION, nodeBinary } = (await import(
+    // @ts-expect-error: a plain .mjs build script, no declarations
+    './node-dist.mjs'
+  )) as { NODE_VERSION: string; nodeBinary: (arch: string) => Promise<string> }
+  // scripts/build-exe.mjs writes what each executable holds (start-up snapshot, code cache)
+  let kind = 'SEA'
+  try {
+    kind = `SEA, ${(JSON.parse(readFileSync(join(root, 'dist', 'exe', 'build-info.json'), 'utf8')) as Record<string, string>).x64}`
+  } catch {
+    // an older build: no such file
+  }
+  const newest = Math.max(...['src', 'scripts'].map((d) => newestMtime(join(root, d))))
+  const stale = statSync(exe).mtimeMs < newest ? ', OLDER than the sources' : ''
+  bins.push({
+    label: `dist/exe/skiff-linux-x64 (Node ${NODE_VERSION} ${kind}${stale})`,
+    path: exe,
+    node: await nodeBinary('x64'),
+  })
+  return bins
+}
+
+function newestMtime(dir: string): number {
+  let t = 0
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true }))
+    if (e.isFile()) t = Math.max(t, statSync(join(e.parentPath, e.name)).mtimeMs)
+  return t
+}
 
 interface Workload {
   name: string
@@ -158,7 +199,7 @@ async function main(): Promise<void> {
           images: opt('seed-images', 143),
           baseKib: opt('seed-base-kib', 1024),
           latencyMs: opt('latency-ms', 0),
-          skiffBin,
+          skiffBins: await skiffBins(),
           withSkopeo,
           log,
         })),

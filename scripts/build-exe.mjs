@@ -6,14 +6,30 @@
 //
 // 1. The normal bundle (dist/cli/main.js and its chunks, from `npm run build`) becomes one
 //    CommonJS file (SEA runs a CommonJS script; esbuild inlines the chunks).
-// 2. Node 24 writes the SEA blob (`--experimental-sea-config`), with V8's code cache for x64: it is
-//    built by the x64 binary that runs here, and a code cache only fits the CPU that made it.
+// 2. Node 24 writes the SEA blob (`--experimental-sea-config`) with a V8 start-up snapshot
+//    (`useSnapshot`): Node runs the bundle once here, cli/main.ts initialises the modules of the
+//    registry commands and names the function each start begins in, and the heap is saved, so a
+//    process starts with skiff's modules already initialised (docs/ARCHITECTURE.md, "Lazy top
+//    levels", says what a module's top level may do). A snapshot only fits the CPU whose Node
+//    made it: x64's is made by the x64 binary, arm64's by the arm64 one under qemu-aarch64-static
+//    (with Debian's arm64 libraries). When a snapshot cannot be made, V8's code cache instead;
+//    without qemu, arm64 has neither.
 // 3. postject copies the blob into a copy of Node's binary (an ELF edit, so it works for arm64
-//    on x64 too; that one has no code cache).
+//    on x64 too).
 //
-//   node scripts/build-exe.mjs [--arch x64|arm64|all] [--no-code-cache]
-import { execFileSync } from 'node:child_process'
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+//   node scripts/build-exe.mjs [--arch x64|arm64|all] [--no-snapshot] [--no-code-cache]
+//   (SKIFF_KEEP_BUILD=1 keeps dist/exe/build/: the bundle and the blobs)
+import { execFileSync, spawnSync } from 'node:child_process'
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync as exists,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { build } from 'esbuild'
 import { inject } from 'postject'
@@ -23,6 +39,7 @@ const args = process.argv.slice(2)
 const archArg = args.includes('--arch') ? args[args.indexOf('--arch') + 1] : 'all'
 const arches = archArg === 'all' ? ['x64', 'arm64'] : [archArg]
 const codeCache = !args.includes('--no-code-cache')
+const snapshot = !args.includes('--no-snapshot')
 const out = 'dist/exe'
 const work = join(out, 'build')
 const started = Date.now()
@@ -47,7 +64,8 @@ await build({
   format: 'cjs',
   target: 'node24',
   external: ['zstd-napi'],
-  define: { 'import.meta.url': '__skiff_exe_url' },
+  // globalThis.__skiffExe: cli/main.ts knows it runs as the executable
+  define: { 'import.meta.url': '__skiff_exe_url', 'globalThis.__skiffExe': 'true' },
   banner: { js: "const __skiff_exe_url = require('node:url').pathToFileURL(__filename).href;" },
   legalComments: 'none',
   minifySyntax: true,
@@ -55,16 +73,53 @@ await build({
 })
 
 const node24x64 = await nodeBinary('x64')
+const info = {}
+const qemu = ['/usr/bin/qemu-aarch64-static', '/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1'].every(exists)
 for (const arch of arches) {
-  const cache = codeCache && arch === 'x64'
-  const config = join(work, `sea-${arch}.json`)
+  // how this arch's Node runs here: a snapshot (and a code cache) is made by Node of the CPU that runs it
+  const native =
+    arch === 'x64'
+      ? [node24x64]
+      : qemu
+        ? ['/usr/bin/qemu-aarch64-static', '-L', '/usr/aarch64-linux-gnu', await nodeBinary(arch)]
+        : undefined
   const blob = join(work, `sea-${arch}.blob`)
-  writeFileSync(
-    config,
-    JSON.stringify({ main: script, output: blob, disableExperimentalSEAWarning: true, useCodeCache: cache }),
-  )
-  // 2. the blob; its format is Node's version's, so the x64 binary of the same version writes both
-  execFileSync(node24x64, ['--experimental-sea-config', config], { stdio: ['ignore', 'ignore', 'inherit'] })
+  let kind = 'no code cache (no qemu-aarch64-static and arm64 libraries to build one)'
+  const tries = native
+    ? [
+        ...(snapshot ? [{ useSnapshot: true, kind: 'start-up snapshot' }] : []),
+        ...(codeCache ? [{ useCodeCache: true, kind: 'code cache' }] : []),
+        { kind: 'no code cache' },
+      ]
+    : [{ kind }]
+  for (const t of tries) {
+    const config = join(work, `sea-${arch}.json`)
+    writeFileSync(
+      config,
+      JSON.stringify({
+        main: script,
+        output: blob,
+        disableExperimentalSEAWarning: true,
+        useCodeCache: t.useCodeCache === true,
+        useSnapshot: t.useSnapshot === true,
+      }),
+    )
+    // 2. the blob; its format is Node's version's (the x64 binary can write any arch's blob without a snapshot or cache)
+    const [cmd, ...pre] = native ?? [node24x64]
+    try {
+      const r = spawnSync(cmd, [...pre, '--experimental-sea-config', config], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      if (r.status !== 0)
+        throw new Error(`${r.error?.message ?? ''}${r.stderr}`.trim().split('\n').slice(-8).join('\n'))
+      kind = t.kind
+      break
+    } catch (e) {
+      if (t === tries.at(-1)) throw e
+      process.stderr.write(`build-exe: ${arch}: no ${t.kind} (${e.message}); trying the next way\n`)
+    }
+  }
   // 3. inject into a copy of Node
   const exe = join(out, `skiff-linux-${arch}`)
   const stripped = strip(await nodeBinary(arch), exe, arch)
@@ -72,12 +127,15 @@ for (const arch of arches) {
   await inject(exe, 'NODE_SEA_BLOB', readFileSync(blob), {
     sentinelFuse: 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
   })
+  info[arch] = kind
   const mib = (statSync(exe).size / 2 ** 20).toFixed(1)
   process.stderr.write(
-    `build-exe: ${exe} (Node ${NODE_VERSION}, ${mib} MiB${cache ? ', code cache' : ''}${stripped ? '' : ', not stripped'})\n`,
+    `build-exe: ${exe} (Node ${NODE_VERSION}, ${mib} MiB, ${kind}${stripped ? '' : ', not stripped'})\n`,
   )
 }
-rmSync(work, { recursive: true, force: true })
+// what each executable holds, for the bench's labels (scripts/bench.ts)
+writeFileSync(join(out, 'build-info.json'), `${JSON.stringify(info)}\n`)
+if (!process.env.SKIFF_KEEP_BUILD) rmSync(work, { recursive: true, force: true })
 
 /**
  * Copies Node's binary to `dest` without its debug symbols (binutils' strip: 127 → 109 MB for

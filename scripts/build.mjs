@@ -15,26 +15,61 @@ import { build } from 'esbuild'
 //   pulls child_process, net and dgram into every start. Its one use, spawn, loads on first call.
 // - undici's client requires its HTTP/2 half (and so node:http2 and node:tls) for every plain
 //   http/1.1 connection; it now loads when a connection negotiates h2.
+// - undici requires node:http at load, for IncomingMessage (one identity test in util.destroy) and
+//   http.maxHeaderSize (a default read when a client starts): node:http brings its parser binding,
+//   which a V8 start-up snapshot cannot hold (scripts/build-exe.mjs), and costs every process.
 const LAZY = [
   {
     file: /[\\/]commander[\\/]lib[\\/]command\.js$/,
-    eager: "const childProcess = require('node:child_process');",
-    lazy: "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };",
+    edits: [
+      [
+        "const childProcess = require('node:child_process');",
+        "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };",
+      ],
+    ],
   },
   {
     file: /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/,
-    eager: "const connectH2 = require('./client-h2.js')",
-    lazy: "const connectH2 = (...a) => require('./client-h2.js')(...a)",
+    edits: [
+      ["const connectH2 = require('./client-h2.js')", "const connectH2 = (...a) => require('./client-h2.js')(...a)"],
+      ["const http = require('node:http')", ''],
+      [
+        `const getDefaultNodeMaxHeaderSize = http &&
+  http.maxHeaderSize &&
+  Number.isInteger(http.maxHeaderSize) &&
+  http.maxHeaderSize > 0
+  ? () => http.maxHeaderSize
+  : () => { throw new InvalidArgumentError('http module not available or http.maxHeaderSize invalid') }`,
+        `const getDefaultNodeMaxHeaderSize = () => {
+  const http = require('node:http')
+  if (Number.isInteger(http.maxHeaderSize) && http.maxHeaderSize > 0) return http.maxHeaderSize
+  throw new InvalidArgumentError('http module not available or http.maxHeaderSize invalid')
+}`,
+      ],
+    ],
+  },
+  {
+    file: /[\\/]undici[\\/]lib[\\/]core[\\/]util\.js$/,
+    edits: [
+      ["const { IncomingMessage } = require('node:http')", ''],
+      [
+        'if (Object.getPrototypeOf(stream).constructor === IncomingMessage) {',
+        "if (Object.getPrototypeOf(stream).constructor?.name === 'IncomingMessage' && Object.getPrototypeOf(stream).constructor === require('node:http').IncomingMessage) {",
+      ],
+    ],
   },
 ]
 const lazyRequires = {
   name: 'lazy-requires',
   setup(b) {
-    for (const { file, eager, lazy } of LAZY) {
+    for (const { file, edits } of LAZY) {
       b.onLoad({ filter: file }, (args) => {
-        const src = readFileSync(args.path, 'utf8')
-        if (!src.includes(eager)) throw new Error(`${args.path}: "${eager}" not found; update scripts/build.mjs`)
-        return { contents: src.replace(eager, lazy), loader: 'js' }
+        let src = readFileSync(args.path, 'utf8')
+        for (const [eager, lazy] of edits) {
+          if (!src.includes(eager)) throw new Error(`${args.path}: "${eager}" not found; update scripts/build.mjs`)
+          src = src.replace(eager, lazy)
+        }
+        return { contents: src, loader: 'js' }
       })
     }
   },

@@ -18,6 +18,8 @@ export const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 13
 
 /** How long a command gets to unwind (remove partial files) after Ctrl-C before we exit anyway. */
 const GRACE_MS = 2000
+/** The commands that write images to registries: the only ones whose blob-location records pay (mounts). */
+const WRITES_BLOB_LOCATIONS = new Set(['copy', 'sync'])
 
 /**
  * `io`: the streams the command writes to (default the process's). main.ts passes none; the tests
@@ -77,8 +79,13 @@ export async function runCli(
     timer.unref()
   }
 
-  // one context per command; --debug: the registry client's request log (credentials and tokens are redacted before writing)
-  const context = newContext(global.debug ? { debugLog: (line) => stderr.write(`skiff: debug: ${line}\n`) } : {})
+  // one context per command; --debug: the registry client's request log (credentials and tokens are redacted before writing).
+  // Only the commands that push write the blob-location cache (cross-repository mounts): a read-only
+  // command's records would pay only for a later push to the registry it read from.
+  const context = newContext({
+    ...(global.debug ? { debugLog: (line: string) => stderr.write(`skiff: debug: ${line}\n`) } : {}),
+    writeBlobLocations: WRITES_BLOB_LOCATIONS.has(command.name),
+  })
   const ctx: CommandContext = {
     commandName: command.name,
     global,

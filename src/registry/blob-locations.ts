@@ -90,10 +90,17 @@ class Shard {
 }
 
 export class BlobLocationCache {
-  /** `dir`: the cache folder (default blob-locations/ in cacheDir()). */
+  /**
+   * `dir`: the cache folder (default blob-locations/ in cacheDir()). `persist` false: what is
+   * recorded stays in memory (this process still mounts with it) and flush() writes nothing — for
+   * commands that only read (inspect): their records would pay only for a later push to the
+   * registry they read from, and the read, merge and rewrite of a shard per blob is most of the
+   * file-system work such a process does.
+   */
   constructor(
     readonly dir: string = join(cacheDir(), 'blob-locations'),
     private readonly log: DebugLog = noDebugLog,
+    private readonly persist = true,
   ) {}
 
   private readonly shards = new Map<string, Shard>()
@@ -153,7 +160,7 @@ export class BlobLocationCache {
    * merge and write per image). Unflushed entries are written by the next flush() (client close).
    */
   flushSoon(): void {
-    if (this.flushTimer || ![...this.shards.values()].some((s) => s.dirty)) return
+    if (!this.persist || this.flushTimer || ![...this.shards.values()].some((s) => s.dirty)) return
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined
       void this.flush()
@@ -170,7 +177,7 @@ export class BlobLocationCache {
       this.flushTimer = undefined
     }
     const dirty = [...this.shards.values()].filter((s) => s.dirty)
-    if (!dirty.length) return
+    if (!dirty.length || !this.persist) return
     for (const s of dirty) s.dirty = false
     const swept = new Set<string>()
     await Promise.all(

@@ -30,6 +30,11 @@ export interface SkiffContextOptions {
   debugLog?: DebugSink
   /** The blob-location cache folder; default blob-locations/ in $XDG_CACHE_HOME/skiff (of `env`), else ~/.cache/skiff. */
   blobLocationsDir?: string
+  /**
+   * Whether the blob-location cache is written (default true). False for a context that only
+   * reads images (the CLI's inspect): locations are still remembered in memory, nothing is written.
+   */
+  writeBlobLocations?: boolean
 }
 
 export class SkiffContext {
@@ -48,6 +53,7 @@ export class SkiffContext {
     this.blobLocations = new BlobLocationCache(
       opts.blobLocationsDir ?? `${cacheDir(this.env)}/blob-locations`,
       this.log,
+      opts.writeBlobLocations ?? true,
     )
   }
 

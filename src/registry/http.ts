@@ -159,6 +159,23 @@ export async function discard(res: HttpResponse): Promise<void> {
   await res.body.dump().catch(() => {})
 }
 
+/**
+ * TLS options of a connection. Extra CAs are added to (not instead of) the system ones. An
+ * unverified connection (--tls-verify=false) gets its own CAs or an empty list: given a `ca`
+ * option, Node does not load its root store into the context (secure-context.js: addRootCerts
+ * only without `ca`), ~15–50 ms of every process that tries HTTPS first, and nothing would be
+ * verified against it.
+ */
+export function tlsConnectOptions(tls: TlsMaterial | undefined, insecure: boolean): Record<string, unknown> {
+  const connect: Record<string, unknown> = {}
+  const ca = insecure ? (tls?.ca ?? []) : caWithSystemRoots(tls?.ca)
+  if (ca) connect.ca = ca
+  if (tls?.cert) connect.cert = tls.cert
+  if (tls?.key) connect.key = tls.key
+  if (insecure) connect.rejectUnauthorized = false
+  return connect
+}
+
 export class HttpClient {
   private agent: Agent | undefined
   private composed: Dispatcher | undefined
@@ -175,17 +192,8 @@ export class HttpClient {
   }
 
   private connectOptions(url: URL): Record<string, unknown> {
-    const connect: Record<string, unknown> = {}
-    if (url.protocol === 'https:') {
-      const tls = this.opts.tlsFor?.(url.host)
-      // extra CAs are added to (not instead of) the system ones
-      const ca = caWithSystemRoots(tls?.ca)
-      if (ca) connect.ca = ca
-      if (tls?.cert) connect.cert = tls.cert
-      if (tls?.key) connect.key = tls.key
-      if (this.opts.insecure?.(url.host)) connect.rejectUnauthorized = false
-    }
-    return connect
+    if (url.protocol !== 'https:') return {}
+    return tlsConnectOptions(this.opts.tlsFor?.(url.host), this.opts.insecure?.(url.host) === true)
   }
 
   /**
@@ -232,6 +240,8 @@ export class HttpClient {
             ...o,
             connections: this.opts.connectionsPerHost ?? 6,
             keepAliveTimeout: 30_000,
+            // Node's default (16 KiB), given so that undici does not load node:http to read it
+            maxHeaderSize: 16 * 1024,
             bodyTimeout: idle,
             headersTimeout: idle,
             connect: this.connectOptions(new URL(String(origin))),

@@ -4,8 +4,11 @@
  * given by the caller (--sign-passphrase-file) is passed on a pipe with loopback pinentry, never on
  * the command line.
  */
-import { spawn } from 'node:child_process'
+import { lazyBuiltin } from '../util/lazy-builtin.js'
 import { SkiffError } from '../errors.js'
+
+// on first use: child_process brings net and dgram into every process that imports this file
+const childProcess = lazyBuiltin<typeof import('node:child_process')>('node:child_process')
 
 export interface GpgOptions {
   /** Environment (GNUPGHOME, PATH, GPG_TTY …); default process.env. */
@@ -22,7 +25,7 @@ interface GpgRun {
 function runGpg(args: string[], input: Buffer, opts: GpgOptions, passphrase?: string): Promise<GpgRun> {
   return new Promise((resolve, reject) => {
     const stdio: Array<'pipe'> = passphrase === undefined ? ['pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe', 'pipe']
-    const child = spawn('gpg', args, {
+    const child = childProcess().spawn('gpg', args, {
       env: opts.env ?? process.env,
       stdio,
       ...(opts.signal ? { signal: opts.signal } : {}),

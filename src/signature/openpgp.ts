@@ -6,7 +6,12 @@
  * gpgme's where a user meets them: a signature by a key not in the keyring is gpgme's
  * "Invalid GPG signature: gpgme.Signature{…}" with the same fields.
  */
-import * as openpgp from 'openpgp'
+import type * as openpgp from 'openpgp'
+
+// openpgp (~1 MB of JS, and worker_threads and web streams under it) loads when a signature or key
+// is first read, not with every `copy` that imports the policy code but verifies nothing
+let loaded: Promise<typeof openpgp> | undefined
+const pgp = (): Promise<typeof openpgp> => (loaded ??= import('openpgp'))
 import { InvalidSignatureError } from './errors.js'
 
 /**
@@ -26,8 +31,8 @@ const ARMOR = /^\s*-----BEGIN PGP /
 async function readKeyBlob(blob: Uint8Array): Promise<openpgp.Key[]> {
   const text = Buffer.from(blob).toString('latin1')
   try {
-    if (ARMOR.test(text)) return await openpgp.readKeys({ armoredKeys: text })
-    return await openpgp.readKeys({ binaryKeys: blob })
+    if (ARMOR.test(text)) return await (await pgp()).readKeys({ armoredKeys: text })
+    return await (await pgp()).readKeys({ binaryKeys: blob })
   } catch {
     return [] // gpgme imports what it can; nothing usable is "No public keys imported" upstream
   }
@@ -45,8 +50,8 @@ async function readSignedMessage(sig: Uint8Array): Promise<openpgp.Message<Uint8
   const text = Buffer.from(sig.subarray(0, 64)).toString('latin1')
   try {
     if (ARMOR.test(text))
-      return (await openpgp.readMessage({ armoredMessage: Buffer.from(sig).toString('latin1') })) as never
-    return await openpgp.readMessage({ binaryMessage: Buffer.from(sig) })
+      return (await (await pgp()).readMessage({ armoredMessage: Buffer.from(sig).toString('latin1') })) as never
+    return await (await pgp()).readMessage({ binaryMessage: Buffer.from(sig) })
   } catch (e) {
     throw new InvalidSignatureError(gpgmeReadError(sig, e))
   }
@@ -119,7 +124,7 @@ export async function verifyMessage(
   const message = await readSignedMessage(sig)
   let result: Awaited<ReturnType<typeof openpgp.verify<Uint8Array>>>
   try {
-    result = await openpgp.verify({ message, verificationKeys: keysOf(keyring), format: 'binary' })
+    result = await (await pgp()).verify({ message, verificationKeys: keysOf(keyring), format: 'binary' })
   } catch (e) {
     throw new InvalidSignatureError(`Invalid GPG signature: ${(e as Error).message}`)
   }

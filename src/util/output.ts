@@ -27,7 +27,9 @@ export type OutputTarget =
   /** Write through this process's open descriptor `fd`. */
   | { kind: 'fd'; fd: number; path: string }
 
-const OWN_FD = new RegExp(`^/(?:proc/(?:self|thread-self|${process.pid})/fd|dev/fd)/(\\d+)$`)
+// built on first use: at load process.pid may be the build's (the executable's start-up snapshot)
+let ownFd: RegExp | undefined
+const OWN_FD = (): RegExp => (ownFd ??= new RegExp(`^/(?:proc/(?:self|thread-self|${process.pid})/fd|dev/fd)/(\\d+)$`))
 const OTHER_FD = /^\/proc\/[^/]+\/fd\/\d+$/
 
 function isOpenFd(fd: number): boolean {
@@ -43,7 +45,7 @@ function isOpenFd(fd: number): boolean {
 export async function resolveOutputTarget(path: string): Promise<OutputTarget> {
   let p = resolve(path)
   for (let hops = 0; hops < 40; hops++) {
-    const own = OWN_FD.exec(p)
+    const own = OWN_FD().exec(p)
     if (own && isOpenFd(Number(own[1]))) return { kind: 'fd', fd: Number(own[1]), path: p }
     if (OTHER_FD.test(p) || own) return { kind: 'in-place', path: p }
     if ((p.startsWith('/dev/') && !p.startsWith('/dev/shm/')) || p.startsWith('/proc/'))

@@ -28,13 +28,16 @@ export function processStartTime(pid: number): number | undefined {
   }
 }
 
-const HOST = createHash('sha256').update(hostname()).digest('hex').slice(0, 6)
+// Computed on first use, never at load: a module's top level runs when the single executable is
+// built (its start-up snapshot), on another host, in another process (docs/ARCHITECTURE.md).
+let host: string | undefined
+const HOST = (): string => (host ??= createHash('sha256').update(hostname()).digest('hex').slice(0, 6))
 let ownTag: string | undefined
 
 /** `skiff<PID>-<START>-<HOST>` of this process. */
 export function ownerTag(): string {
   // process.pid is fixed for the process's life; computed once.
-  ownTag ??= `skiff${process.pid}-${processStartTime(process.pid) ?? 0}-${HOST}`
+  ownTag ??= `skiff${process.pid}-${processStartTime(process.pid) ?? 0}-${HOST()}`
   return ownTag
 }
 
@@ -62,7 +65,7 @@ export function isStaleTempName(name: string): boolean {
   if (!m) return false
   const pid = Number(m[1])
   const start = Number(m[2])
-  if (m[3] !== HOST) return false
+  if (m[3] !== HOST()) return false
   if (`skiff${pid}-${start}-${m[3]}` === ownerTag()) return false
   if (!Number.isSafeInteger(pid) || pid <= 0) return false
   if (!isAlive(pid)) return true

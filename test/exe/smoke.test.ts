@@ -106,6 +106,14 @@ describe('single executable', { skip: missing }, () => {
     assert.equal(back.code, 0, back.stderr)
   })
 
+  it('knows its own pid: writes to /proc/PID/fd/1 through its descriptor (nothing frozen by the start-up snapshot)', async () => {
+    // stdout is a socket pair: opening /proc/PID/fd/1 again fails, so only the descriptor path works
+    const sh = `exec "$0" --insecure-policy copy -q oci:${HELLO}:latest docker-archive:/proc/$$/fd/1:h:1`
+    const r = await run([exe], '/bin/sh', ['-c', sh])
+    assert.equal(r.code, 0, r.stderr)
+    assert.ok(r.stdout.includes('manifest.json'), 'a docker-archive on stdout')
+  })
+
   it('registry→registry with credentials; wrong ones fail in one line', async () => {
     const tls = ['--src-tls-verify=false', '--dest-tls-verify=false']
     await ok([

@@ -2,9 +2,12 @@
  * `login`'s interactive questions: a username (echoed) and a password (not echoed), on a terminal only;
  * and `--password-stdin`'s reader.
  */
-import { createInterface } from 'node:readline'
 import type { Readable, Writable } from 'node:stream'
 import { SkiffError } from '../../errors.js'
+import { lazyBuiltin } from '../../util/lazy-builtin.js'
+
+// on first prompt: every copy imports this file (signing passphrases) and prompts for nothing
+const readline = lazyBuiltin<typeof import('node:readline')>('node:readline')
 
 export interface PromptStreams {
   input?: Readable & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown }
@@ -21,7 +24,7 @@ export async function promptUsername(stored: string | undefined, io: PromptStrea
       'cannot prompt for a username: standard input is not a terminal; pass --username (and --password or --password-stdin)',
     )
   }
-  const rl = createInterface({ input, output, terminal: true })
+  const rl = readline().createInterface({ input, output, terminal: true })
   try {
     const answer = await new Promise<string>((resolve, reject) => {
       rl.question(stored ? `Username (${stored}): ` : 'Username: ', resolve)

@@ -7,9 +7,12 @@
  * `incomplete` flag that makes a half-applied layer disappear on the next load, and saves
  * layers.json / images.json by atomic rename. docs/ARCHITECTURE.md says why.
  */
-import { spawn } from 'node:child_process'
+import { lazyBuiltin } from '../../util/lazy-builtin.js'
 import { SkiffError } from '../../errors.js'
 import type { Store } from './store-spec.js'
+
+// on first use: child_process brings net and dgram into every process that imports this file
+const childProcess = lazyBuiltin<typeof import('node:child_process')>('node:child_process')
 
 export const PROGRAM = 'containers-storage'
 
@@ -69,7 +72,7 @@ function missingProgram(image: string): SkiffError {
 export function runStoreCli(store: Store, args: string[], opts: RunOptions): Promise<Buffer> {
   return new Promise((resolvePromise, reject) => {
     const argv = [...storeArgs(store), ...args]
-    const child = spawn(PROGRAM, argv, {
+    const child = childProcess().spawn(PROGRAM, argv, {
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(opts.signal ? { signal: opts.signal } : {}),
     })

@@ -3,11 +3,15 @@
  * TLS). Paths are unversioned, so the daemon answers with its own API version (old daemons accept
  * 1.12+, new ones refuse very old explicit versions). Errors become one-line SkiffErrors.
  */
-import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http'
-import { request as httpsRequest } from 'node:https'
+import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http'
+import { lazyBuiltin } from '../../util/lazy-builtin.js'
 import { SkiffError, opt, withOptions } from '../../errors.js'
 import { VERSION } from '../../version.js'
 import type { DaemonEndpoint } from './endpoint.js'
+
+// loaded on first use: node:http brings its parser binding into every copy process (and cannot be in a start-up snapshot)
+const http = lazyBuiltin<typeof import('node:http')>('node:http')
+const https = lazyBuiltin<typeof import('node:https')>('node:https')
 
 /** The daemon's answers to a request are at most this big when they are JSON (errors, load status). */
 const MAX_JSON_RESPONSE = 4 << 20
@@ -86,11 +90,11 @@ export function startRequest(
   }
   let req: ClientRequest
   if (ep.socketPath !== undefined) {
-    req = httpRequest({ ...base, socketPath: ep.socketPath, host: 'docker' })
+    req = http().request({ ...base, socketPath: ep.socketPath, host: 'docker' })
   } else if (ep.tls) {
-    req = httpsRequest({ ...base, host: ep.hostname, port: ep.port, ...ep.tls })
+    req = https().request({ ...base, host: ep.hostname, port: ep.port, ...ep.tls })
   } else {
-    req = httpRequest({ ...base, host: ep.hostname, port: ep.port })
+    req = http().request({ ...base, host: ep.hostname, port: ep.port })
   }
   const response = new Promise<IncomingMessage>((resolve, reject) => {
     req.once('response', resolve)

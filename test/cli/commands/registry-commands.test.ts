@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { startProxy, startRegistry, type Registry } from '../../helpers/registry/index.js'
 import { sha256, smallImage, writeOciImage } from '../../helpers/fixtures.js'
@@ -147,6 +148,23 @@ describe('list-tags, list-repos, inspect, untag and delete on docker:// through 
         .some((r) => r.path.endsWith('/tags/list')),
       '--no-tags lists no tags',
     )
+  })
+
+  it('inspect writes no blob-location cache; copy from the same registry does', async () => {
+    await withTempDir(async (dir) => {
+      const cache = join(dir, 'cache')
+      const e = { ...env, XDG_CACHE_HOME: cache }
+      const img = `docker://${plain.host}/team/app:1`
+      const r = await skiff(['inspect', '--tls-verify=false', img], { env: e })
+      assert.equal(r.code, 0, r.stderr)
+      assert.ok(!existsSync(cache), 'a read-only command leaves the cache alone')
+      const c = await skiff(
+        ['copy', '-q', '--src-tls-verify=false', '--dest-tls-verify=false', img, `docker://${plain.host}/team/copy:1`],
+        { env: e },
+      )
+      assert.equal(c.code, 0, c.stderr)
+      assert.ok(existsSync(join(cache, 'skiff', 'blob-locations', plain.host)), 'copy records where the blobs live')
+    })
   })
 
   it('list-repos prints the catalog', async () => {
