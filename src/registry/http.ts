@@ -255,6 +255,11 @@ export class HttpClient {
       origin: req.url.origin,
       path: req.url.pathname + req.url.search,
       method: req.method,
+      // undici closes the connection after every HEAD (`connection: close`, for servers that send a
+      // body anyway) unless told otherwise; registries answer HEAD correctly (distribution, Harbor,
+      // the hubs), and a sync makes one HEAD per image and per blob: each would cost a new
+      // connection (a round trip more over a slow link, and a TCP connect of CPU on both sides).
+      ...(req.method === 'HEAD' ? { reset: false } : {}),
       headers: req.headers ?? {},
       // undici's headers timer (the idle timeout) does not fire while a streamed body is still being
       // written and the socket takes it (a slow source), only when the registry stops reading or
