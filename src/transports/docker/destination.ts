@@ -54,27 +54,43 @@ export class DockerImageDestination extends StagedDestination {
     return this.client.registry
   }
 
+  /**
+   * Reuse: a blob this process saw in the repository needs no request; one with a known location
+   * elsewhere on the registry is mounted straight away (distribution answers 201 whether the blob
+   * was mounted or already there, so a HEAD first would only add a request); otherwise, or when
+   * every mount failed, a HEAD. A registry that answered a mount with an upload (202: no mounts)
+   * gets the HEAD first from then on (its client remembers), as before.
+   */
   async tryReusingBlob(info: BlobInfo, opts: ReuseOptions = {}): Promise<BlobInfo | undefined> {
     const signal = opts.signal ?? this.signal
     const cache = this.client.blobLocations
     const { digest } = info
+    const head = async (): Promise<BlobInfo | undefined> => {
+      const size = await this.repo.headBlob(digest, signal)
+      if (size === undefined) return undefined
+      cache.markPresent(this.registry, this.repo.name, digest)
+      return { ...info, size: size >= 0 ? size : info.size }
+    }
     try {
       if (info.size >= 0 && cache.isPresent(this.registry, this.repo.name, digest)) return { ...info }
-      const size = await this.repo.headBlob(digest, signal)
-      if (size !== undefined) {
-        cache.markPresent(this.registry, this.repo.name, digest)
-        return { ...info, size: size >= 0 ? size : info.size }
+      const mountFirst = !this.client.mountsDeclined
+      if (!mountFirst) {
+        const there = await head()
+        if (there) return there
       }
       const candidates = (await cache.candidates(this.registry, digest, this.repo.name)).slice(0, MAX_MOUNT_CANDIDATES)
       for (const from of candidates) {
-        if (await this.repo.mount(digest, from, signal)) {
+        const r = await this.repo.mount(digest, from, signal)
+        if (r === 'mounted') {
           cache.markPresent(this.registry, this.repo.name, digest)
           const sz = info.size >= 0 ? info.size : ((await this.repo.headBlob(digest, signal)) ?? -1)
           this.client.log(() => `registry: mounted ${digest} from ${from} into ${this.repo.name}`)
           return { ...info, size: sz }
         }
+        if (r === 'upload-started') this.client.mountsDeclined = true
         cache.forget(this.registry, from, digest)
       }
+      if (mountFirst) return await head()
     } catch (e) {
       if (signal?.aborted) throw e
       this.client.log(() => `registry: reuse check of ${digest} failed: ${(e as Error).message}`)
