@@ -63,6 +63,9 @@ export async function runSync(plan: AsyncIterable<SyncItem>, opts: SyncRunOption
   // one context for every image (client pool, blob locations for mounts): the given one, the run's, the access's, else a fresh one
   const given = opts.copy.context ?? opts.copy.shared?.context ?? opts.access?.context
   const context = given ?? newContext()
+  // images come one after another through the same clients: keep them (pings, tokens, connections)
+  // between images; the context is closed at the end (here, or by whoever gave it)
+  context.keepClients()
   const access = opts.access ?? new RegistryAccess(opts.signal, context)
   const copyOpts: CopyOptions = {
     ...opts.copy,

@@ -192,3 +192,16 @@ test('--dry-run writes nothing and says which images are already present', async
     [],
   )
 })
+
+test('one image after another keeps the registry clients: one ping per client for the whole sync, not one per image', async () => {
+  const dest: SyncDestSpec = { kind: 'docker', target: `${proxy.host}/pings`, options: insecure }
+  const before = proxy.requests().length
+  const r = await sync(listSrc(), dest, { jobs: 1 })
+  assert.equal(r.summary.copied, IMAGES.length)
+  const pings = proxy
+    .requests()
+    .slice(before)
+    .filter((q) => q.method === 'GET' && q.path === '/v2/')
+  // the reading client and the writing client (never shared: pool.ts) ping once each
+  assert.equal(pings.length, 2, `${pings.length} pings for ${IMAGES.length} images copied one at a time`)
+})
