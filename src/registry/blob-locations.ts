@@ -105,6 +105,8 @@ export class BlobLocationCache {
 
   private readonly shards = new Map<string, Shard>()
   private readonly present = new Set<string>()
+  /** `registry@digest` → repositories markPresent named (in-memory, this context only). */
+  private readonly presentIn = new Map<string, Set<string>>()
   /** Registry folder → the shard files it held when first asked (one readdir instead of a failed open per absent shard). */
   private readonly listings = new Map<string, Promise<Set<string>>>()
 
@@ -127,6 +129,11 @@ export class BlobLocationCache {
     return s.view(digest, await s.read(this.listing(dirname(s.file)))).filter((r) => r !== exceptRepo)
   }
 
+  /** Repositories of `registry` where this context saw `digest` present (markPresent), excluding `exceptRepo`; no file read. */
+  presentElsewhere(registry: string, digest: string, exceptRepo: string): string[] {
+    return [...(this.presentIn.get(`${registry}@${digest}`) ?? [])].filter((r) => r !== exceptRepo)
+  }
+
   /** Records that `repo` on `registry` holds `digest`. */
   record(registry: string, repo: string, digest: string): void {
     const s = this.shard(registry, digest)
@@ -141,6 +148,10 @@ export class BlobLocationCache {
   /** In-memory: this process saw the blob in that repository (uploaded, mounted or HEAD 200). */
   markPresent(registry: string, repo: string, digest: string): void {
     this.present.add(`${registry}/${repo}@${digest}`)
+    const k = `${registry}@${digest}`
+    const repos = this.presentIn.get(k)
+    if (repos) repos.add(repo)
+    else this.presentIn.set(k, new Set([repo]))
     this.record(registry, repo, digest)
   }
 
@@ -152,6 +163,8 @@ export class BlobLocationCache {
   forget(registry: string, repo: string, digest: string): void {
     const s = this.shard(registry, digest)
     s.forgotten.add(`${digest} ${repo}`)
+    this.presentIn.get(`${registry}@${digest}`)?.delete(repo)
+    this.present.delete(`${registry}/${repo}@${digest}`)
     const list = s.mine.get(digest)
     if (list?.includes(repo))
       s.mine.set(

@@ -55,31 +55,22 @@ export class DockerImageDestination extends StagedDestination {
   }
 
   /**
-   * Reuse: a blob this process saw in the repository needs no request; one with a known location
-   * elsewhere on the registry is mounted straight away (distribution answers 201 whether the blob
-   * was mounted or already there, so a HEAD first would only add a request); otherwise, or when
-   * every mount failed, a HEAD. A registry that answered a mount with an upload (202: no mounts)
-   * gets the HEAD first from then on (its client remembers), as before.
+   * Reuse: a blob this process saw in the repository needs no request. One this context stored,
+   * mounted or found in another repository of the registry (a sync: the base layer an earlier image
+   * pushed) is mounted from there straight away: distribution answers 201 whether it mounted the blob or had it already, so a
+   * HEAD first would only add a request. Otherwise a HEAD, then mounts from the locations the cache
+   * on disk knows. A registry that answered a mount with an upload (202: no mounts) gets the HEAD
+   * first from then on (its client remembers).
    */
   async tryReusingBlob(info: BlobInfo, opts: ReuseOptions = {}): Promise<BlobInfo | undefined> {
     const signal = opts.signal ?? this.signal
     const cache = this.client.blobLocations
     const { digest } = info
-    const head = async (): Promise<BlobInfo | undefined> => {
-      const size = await this.repo.headBlob(digest, signal)
-      if (size === undefined) return undefined
-      cache.markPresent(this.registry, this.repo.name, digest)
-      return { ...info, size: size >= 0 ? size : info.size }
-    }
-    try {
-      if (info.size >= 0 && cache.isPresent(this.registry, this.repo.name, digest)) return { ...info }
-      const mountFirst = !this.client.mountsDeclined
-      if (!mountFirst) {
-        const there = await head()
-        if (there) return there
-      }
-      const candidates = (await cache.candidates(this.registry, digest, this.repo.name)).slice(0, MAX_MOUNT_CANDIDATES)
-      for (const from of candidates) {
+    const tried = new Set<string>()
+    const mountFrom = async (repos: string[]): Promise<BlobInfo | undefined> => {
+      for (const from of repos) {
+        if (tried.has(from) || tried.size >= MAX_MOUNT_CANDIDATES) continue
+        tried.add(from)
         const r = await this.repo.mount(digest, from, signal)
         if (r === 'mounted') {
           cache.markPresent(this.registry, this.repo.name, digest)
@@ -90,7 +81,20 @@ export class DockerImageDestination extends StagedDestination {
         if (r === 'upload-started') this.client.mountsDeclined = true
         cache.forget(this.registry, from, digest)
       }
-      if (mountFirst) return await head()
+      return undefined
+    }
+    try {
+      if (info.size >= 0 && cache.isPresent(this.registry, this.repo.name, digest)) return { ...info }
+      if (!this.client.mountsDeclined) {
+        const mounted = await mountFrom(cache.presentElsewhere(this.registry, digest, this.repo.name))
+        if (mounted) return mounted
+      }
+      const size = await this.repo.headBlob(digest, signal)
+      if (size !== undefined) {
+        cache.markPresent(this.registry, this.repo.name, digest)
+        return { ...info, size: size >= 0 ? size : info.size }
+      }
+      return await mountFrom(await cache.candidates(this.registry, digest, this.repo.name))
     } catch (e) {
       if (signal?.aborted) throw e
       this.client.log(() => `registry: reuse check of ${digest} failed: ${(e as Error).message}`)
