@@ -14,6 +14,7 @@ import { tlsErrorCode, type TlsMaterial } from './tls.js'
 import { MAX_ERROR_BODY_SIZE } from '../util/limits.js'
 import { retryAfterMs, RetryBudget } from '../util/retry.js'
 import { debugLogging } from './http/debug-log.js'
+import { adaptiveConcurrency, MAX_IN_FLIGHT } from './http/concurrency.js'
 import { redirects } from './http/redirect.js'
 import { retries } from './http/retry.js'
 import { sizeLimits } from './http/size-limit.js'
@@ -70,7 +71,10 @@ export interface HttpOptions {
   /** Retries per request when the request brings no budget of its operation (default 3). */
   retryTimes?: number
   retryDelayMs?: number
-  /** Connections per origin (the per-host concurrency limit). */
+  /**
+   * Connections per origin: the upper bound of the adaptive requests-in-flight limit
+   * (http/concurrency.ts, which starts at 6); default 32.
+   */
   connectionsPerHost?: number
   /**
    * Milliseconds without a byte (waiting for headers, or between body chunks) before a request
@@ -225,7 +229,7 @@ export class HttpClient {
         factory: (origin, o) =>
           new Pool(origin, {
             ...o,
-            connections: this.opts.connectionsPerHost ?? 6,
+            connections: this.opts.connectionsPerHost ?? MAX_IN_FLIGHT,
             keepAliveTimeout: 30_000,
             bodyTimeout: idle,
             headersTimeout: idle,
@@ -234,6 +238,11 @@ export class HttpClient {
       })
       this.composed = this.agent.compose(
         debugLogging(this.log),
+        adaptiveConcurrency({
+          max: this.opts.connectionsPerHost ?? MAX_IN_FLIGHT,
+          onChange: (origin, limit, why) =>
+            this.log(() => `registry: ${origin}: ${limit} requests in flight at most (${why})`),
+        }),
         userAgent(this.userAgent),
         sizeLimits(),
         retries({

@@ -12,7 +12,6 @@ interface Shared {
   idle?: NodeJS.Timeout
 }
 
-
 function keyOf(registry: string, opts: RegistryClientOptions, role: string): string {
   const { credentialSource, ...rest } = opts
   return JSON.stringify([registry, rest, credentialSource ? 'custom' : '', role])

@@ -20,11 +20,22 @@ import type { ImageResult, SyncBatch, SyncItem, SyncSummary } from './types.js'
 import type { RetryBudget } from '../util/retry.js'
 
 export const DEFAULT_SYNC_JOBS = 4
+/** Without `jobs`: the most images in flight the adaptive count grows to. */
+export const MAX_SYNC_JOBS = 32
+/**
+ * Without `jobs`, images in flight start at DEFAULT_SYNC_JOBS and grow by one (up to
+ * MAX_SYNC_JOBS) each time an image finishes while this process used less than this share of one
+ * core since the last check: it was waiting on the registries (a long round trip), not computing.
+ * A process that keeps a core busy (loopback, CPU-bound) stays where it is. The count never shrinks;
+ * the registries' own limits (http/concurrency.ts: requests per host, halved on 429/503) bound
+ * what is actually sent.
+ */
+export const GROW_BELOW_CPU_SHARE = 0.5
 
 export interface SyncRunOptions {
   /** Engine options for every image (policy, format, multiArch, destination access, shared state, …). */
   copy: CopyOptions
-  /** Images copied at once (default 4). */
+  /** Images copied at once; default adaptive (DEFAULT_SYNC_JOBS, growing to MAX_SYNC_JOBS while the process waits on the network). */
   jobs?: number
   keepGoing?: boolean
   /** Copy even when the destination already holds the image. */
@@ -59,6 +70,7 @@ interface Queued {
 export async function runSync(plan: AsyncIterable<SyncItem>, opts: SyncRunOptions): Promise<SyncSummary> {
   const emit = opts.onEvent ?? (() => {})
   const jobs = opts.jobs ?? DEFAULT_SYNC_JOBS
+  const adaptive = opts.jobs === undefined
   const started = Date.now()
   // one context for every image (client pool, blob locations for mounts): the given one, the run's, the access's, else a fresh one
   const given = opts.copy.context ?? opts.copy.shared?.context ?? opts.access?.context
@@ -206,11 +218,13 @@ export async function runSync(plan: AsyncIterable<SyncItem>, opts: SyncRunOption
     }
   }
 
+  let onDone = (): void => {}
   const worker = async (): Promise<void> => {
     for (let q = await next(); q; q = await next()) {
       const r = await one(q)
       results.push(r)
       done++
+      onDone()
       emit({ type: 'image-done', label: q.item.label, done, total: planned, position: q.position, ...r })
       if (r.result === 'failed' && !opts.keepGoing) {
         stop = true
@@ -219,8 +233,26 @@ export async function runSync(plan: AsyncIterable<SyncItem>, opts: SyncRunOption
     }
   }
 
+  const workers: Promise<void>[] = Array.from({ length: Math.max(1, jobs) }, worker)
+  let lastCpu = process.cpuUsage()
+  let lastAt = process.hrtime.bigint()
+  const grow = (): void => {
+    if (!adaptive || workers.length >= MAX_SYNC_JOBS || stop || (planDone && !queue.length)) return
+    const cpu = process.cpuUsage(lastCpu)
+    const now = process.hrtime.bigint()
+    const wallUs = Number(now - lastAt) / 1000
+    lastCpu = process.cpuUsage()
+    lastAt = now
+    if (wallUs > 0 && (cpu.user + cpu.system) / wallUs < GROW_BELOW_CPU_SHARE) workers.push(worker())
+  }
+  onDone = grow
   try {
-    await Promise.all([pump, ...Array.from({ length: Math.max(1, jobs) }, worker)])
+    await pump
+    // workers may be added while these run: wait until none is left
+    for (let n = 0; n < workers.length;) {
+      n = workers.length
+      await Promise.all(workers.slice(0, n))
+    }
     if (opts.batch) {
       const complete = planError === undefined && !signal?.aborted && results.every((r) => r.result !== 'failed')
       if (signal?.aborted) await opts.batch.discard()
