@@ -12,6 +12,7 @@
  * imported on first use, so creating a context costs nothing for a `dir:` → `oci:` copy.
  */
 import type { RegistriesConf } from '../config/registries-conf/types.js'
+import type { RegistriesD } from '../config/registries-d/index.js'
 import { BlobLocationCache, cacheDir } from './blob-locations.js'
 import type { CredentialSource } from './credentials.js'
 import { debugLogTo, type DebugLog, type DebugSink } from './log.js'
@@ -49,6 +50,7 @@ export class SkiffContext {
   private pool: Promise<ClientPool> | undefined
   private lingerMs = 0
   private readonly confs = new Map<string, Promise<RegistriesConf>>()
+  private readonly registriesDs = new Map<string, Promise<RegistriesD>>()
 
   constructor(opts: SkiffContextOptions = {}) {
     this.env = opts.env ?? process.env
@@ -102,6 +104,24 @@ export class SkiffContext {
       conf.catch(() => this.confs.delete(p))
     }
     return conf
+  }
+
+  /**
+   * registries.d (signature storage: lookaside, sigstore attachments) from `dirPath`
+   * (--registries.d), else the user/system directory, read once per context per path (a sync asks
+   * for every image); a failed read is tried again next time.
+   */
+  registriesD(dirPath?: string): Promise<RegistriesD> {
+    const k = dirPath ?? ''
+    let d = this.registriesDs.get(k)
+    if (!d) {
+      d = import('../config/registries-d/index.js').then(({ loadRegistriesD }) =>
+        loadRegistriesD({ env: this.env, ...(dirPath ? { dirPath } : {}) }),
+      )
+      this.registriesDs.set(k, d)
+      d.catch(() => this.registriesDs.delete(k))
+    }
+    return d
   }
 
   /**

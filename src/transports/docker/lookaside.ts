@@ -12,7 +12,6 @@ import { SkiffError, isNotFound } from '../../errors.js'
 import { parseDigest, type Digest } from '../../digest/digest.js'
 import {
   defaultLookaside,
-  loadRegistriesD,
   lookasideTopLevel,
   useSigstoreAttachments,
 } from '../../config/registries-d/index.js'
@@ -47,9 +46,9 @@ function storageURL(topLevel: string, ref: DockerRef): URL {
 
 /** The signature storage registries.d configures for `ref` (--registries.d, else the user/system directory). */
 export async function signatureStorage(ref: DockerRef, opts: TransportOptions | undefined): Promise<SignatureStorage> {
-  const env = contextOf(opts).env
-  const dirPath = opts?.registry?.registriesDirPath
-  const config = await loadRegistriesD({ env, ...(dirPath ? { dirPath } : {}) })
+  const context = contextOf(opts)
+  const env = context.env
+  const config = await context.registriesD(opts?.registry?.registriesDirPath)
   const fallback = defaultLookaside({ env })
   return {
     read: storageURL(lookasideTopLevel(config, ref, false) ?? fallback, ref),
