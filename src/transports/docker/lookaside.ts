@@ -10,11 +10,7 @@ import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { SkiffError, isNotFound } from '../../errors.js'
 import { parseDigest, type Digest } from '../../digest/digest.js'
-import {
-  defaultLookaside,
-  lookasideTopLevel,
-  useSigstoreAttachments,
-} from '../../config/registries-d/index.js'
+import { defaultLookaside, lookasideTopLevel, useSigstoreAttachments } from '../../config/registries-d/index.js'
 import { MAX_SIGNATURE_SIZE, readFileAtMost, sizeLimitError } from '../../util/limits.js'
 import { writeFileAtomic } from '../../util/atomic.js'
 import { parseStoredSignature, signatureToBlob } from '../../signature/blob.js'
