@@ -8,6 +8,7 @@
  * and returns the summary.
  */
 import { setMaxListeners } from 'node:events'
+import { performance } from 'node:perf_hooks'
 import { copyImage } from '../copy/copy.js'
 import type { CopyOptions } from '../copy/options.js'
 import { newContext } from '../registry/context.js'
@@ -24,13 +25,16 @@ export const DEFAULT_SYNC_JOBS = 4
 export const MAX_SYNC_JOBS = 32
 /**
  * Without `jobs`, images in flight start at DEFAULT_SYNC_JOBS and grow by one (up to
- * MAX_SYNC_JOBS) each time an image finishes while this process used less than this share of one
- * core since the last check: it was waiting on the registries (a long round trip), not computing.
- * A process that keeps a core busy (loopback, CPU-bound) stays where it is. The count never shrinks;
- * the registries' own limits (http/concurrency.ts: requests per host, halved on 429/503) bound
- * what is actually sent.
+ * MAX_SYNC_JOBS) each time an image finishes while the event loop was busy less than this share
+ * of the time since the last check (event-loop utilization): the process was waiting on the
+ * registries (a long round trip), not computing. A process that keeps its loop busy (loopback,
+ * CPU-bound) stays where it is, and so, mostly, does one starved of CPU by other processes: time it
+ * waits for a core while it has work to do counts as busy (a CPU-time share read that as waiting,
+ * and grew to 32 on a loaded machine, which measured slower than 4).
+ * The count never shrinks; the registries' own limits (http/concurrency.ts: requests per host,
+ * halved on 429/503) bound what is actually sent.
  */
-export const GROW_BELOW_CPU_SHARE = 0.5
+export const GROW_BELOW_LOOP_SHARE = 0.5
 
 export interface SyncRunOptions {
   /** Engine options for every image (policy, format, multiArch, destination access, shared state, …). */
@@ -234,16 +238,13 @@ export async function runSync(plan: AsyncIterable<SyncItem>, opts: SyncRunOption
   }
 
   const workers: Promise<void>[] = Array.from({ length: Math.max(1, jobs) }, worker)
-  let lastCpu = process.cpuUsage()
-  let lastAt = process.hrtime.bigint()
+  let lastLoop = performance.eventLoopUtilization()
   const grow = (): void => {
     if (!adaptive || workers.length >= MAX_SYNC_JOBS || stop || (planDone && !queue.length)) return
-    const cpu = process.cpuUsage(lastCpu)
-    const now = process.hrtime.bigint()
-    const wallUs = Number(now - lastAt) / 1000
-    lastCpu = process.cpuUsage()
-    lastAt = now
-    if (wallUs > 0 && (cpu.user + cpu.system) / wallUs < GROW_BELOW_CPU_SHARE) workers.push(worker())
+    const now = performance.eventLoopUtilization()
+    const busy = performance.eventLoopUtilization(now, lastLoop).utilization
+    lastLoop = now
+    if (busy < GROW_BELOW_LOOP_SHARE) workers.push(worker())
   }
   onDone = grow
   try {
