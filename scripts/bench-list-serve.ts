@@ -1,5 +1,5 @@
 /** Keeps a seed source registry (optionally behind the delay proxy) and a destination registry up for manual runs; prints their hosts. */
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startRegistry } from '../test/helpers/registry/index.js'
@@ -25,6 +25,7 @@ const stop = async (): Promise<void> => {
   await proxy?.close()
   await dest.close()
   await reg.close()
+  rmSync(work, { recursive: true, force: true })
   process.exit(0)
 }
 process.on('SIGTERM', () => void stop())

@@ -3,7 +3,7 @@
  * counts from both registries' access logs:
  *   node --import tsx scripts/bench-list.ts [--runs N] [--latency-ms N] [--no-skopeo] [--images N] [--skiff BIN] [-- extra skiff args]
  */
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startRegistry } from '../test/helpers/registry/index.js'
@@ -92,3 +92,4 @@ for (let i = 0; i < runs; i++) {
 }
 await proxy?.close()
 await reg.close()
+rmSync(work, { recursive: true, force: true })
