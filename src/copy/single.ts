@@ -41,7 +41,13 @@ export interface SingleImageInput {
  * first failure is what the caller gets: the siblings' failures caused by that abort (AbortErrors,
  * premature closes) are never reported in its place.
  */
-async function copyLayers(ctx: CopyContext, layers: BlobInfo[], needUncompressed: boolean): Promise<CopiedBlob[]> {
+async function copyLayers(
+  ctx: CopyContext,
+  layers: BlobInfo[],
+  needUncompressed: boolean,
+  /** A config copied as it is, beside the layers (last in the queue, under the same limit). */
+  config?: BlobInfo,
+): Promise<CopiedBlob[]> {
   const ac = new AbortController()
   // every layer in flight listens on it several times (its pipeline, its requests): not a leak
   setMaxListeners(0, ac.signal)
@@ -50,10 +56,12 @@ async function copyLayers(ctx: CopyContext, layers: BlobInfo[], needUncompressed
   const parallel = ctx.dest.properties.hasThreadSafePutBlob ? ctx.parallel : 1
   let first: { error: unknown } | undefined
   try {
-    return await mapLimit(layers, parallel, async (info) => {
+    const items = config ? [...layers, config] : layers
+    return await mapLimit(items, parallel, async (info, i) => {
       // a layer still queued when another failed does not start
       if (ac.signal.aborted) throw ac.signal.reason
       try {
+        if (i === layers.length) return await ctx.blobs.copy({ info, kind: 'config', signal: ac.signal })
         if (info.urls?.length && ctx.dest.properties.acceptsForeignLayerURLs) {
           // Foreign layer: referenced by URL, not copied (as containers/image does).
           return { ...info, compression: 'gzip', reused: true } as CopiedBlob
@@ -171,18 +179,20 @@ async function copySchema2(
 ): Promise<WrittenManifest> {
   refuseChangeUpFront(ctx, m, target)
   const physical = await layerInfosForCopy(ctx, m, input)
-  const layers = await copyLayers(ctx, physical, false)
   const flavor = flavorOf(target)!
   const srcFlavor = flavorOf(m.mediaType)!
-  // Docker → OCI rewrites the config through the OCI struct, as containers/image does.
-  const config =
-    srcFlavor === 'docker' && flavor === 'oci' && m.config.mediaType === MT.DOCKER_CONFIG
-      ? await putConfig(
-          ctx,
-          dockerConfigToOci(await readSmallBlob(ctx.src, m.config, `${ctx.srcName}: config`, ctx.signal)),
-          flavor,
-        )
-      : await ctx.blobs.copy({ info: m.config, kind: 'config', ...(ctx.signal ? { signal: ctx.signal } : {}) })
+  // Docker → OCI rewrites the config through the OCI struct, as containers/image does: after the
+  // layers. A config copied as it is goes beside them (one round trip per image less over a slow link).
+  const convertConfig = srcFlavor === 'docker' && flavor === 'oci' && m.config.mediaType === MT.DOCKER_CONFIG
+  const copied = await copyLayers(ctx, physical, false, convertConfig ? undefined : m.config)
+  const layers = convertConfig ? copied : copied.slice(0, -1)
+  const config = convertConfig
+    ? await putConfig(
+        ctx,
+        dockerConfigToOci(await readSmallBlob(ctx.src, m.config, `${ctx.srcName}: config`, ctx.signal)),
+        flavor,
+      )
+    : copied[copied.length - 1]!
   const unchanged =
     target === m.mediaType &&
     layers.every((l, i) => {

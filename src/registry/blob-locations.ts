@@ -14,9 +14,9 @@
  * The format-1 single file (blob-locations.json, which grew with every image ever copied) is
  * no longer read; a flush removes it.
  */
-import { readFile, rm } from 'node:fs/promises'
+import { readFile, readdir, rm } from 'node:fs/promises'
 import { homedir } from 'node:os'
-import { join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { tempPrefixFor, writeFileAtomic } from '../util/atomic.js'
 import { sweepStaleTemps } from '../util/temp-owner.js'
 import { noDebugLog, type DebugLog } from './log.js'
@@ -28,6 +28,12 @@ const MAX_REPOS_PER_BLOB = 5
 /** 256 shards × 128 = 32,768 digests per registry; a shard file stays below ~20 KB. */
 export const MAX_BLOBS_PER_SHARD = 128
 const FORMAT = 2
+/**
+ * flushSoon() writes at most this often. A flush rewrites every shard recorded in (a sync of a few
+ * hundred images touches most of the 256 shards of both registries: ~500 small files), so a short
+ * interval made the cache the largest CPU cost of a list sync; the last flush is at close.
+ */
+export const FLUSH_INTERVAL_MS = 30_000
 
 /** skiff's cache folder: $XDG_CACHE_HOME/skiff (when absolute), else ~/.cache/skiff. */
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -58,8 +64,9 @@ class Shard {
 
   constructor(readonly file: string) {}
 
-  read(): Promise<Blobs> {
-    this.disk ??= readShard(this.file)
+  /** `present`: the shard files of this shard's folder, listed once (a missing file is never opened). */
+  read(present: Promise<Set<string>>): Promise<Blobs> {
+    this.disk ??= present.then((names) => (names.has(basename(this.file)) ? readShard(this.file) : {}))
     return this.disk
   }
 
@@ -105,6 +112,16 @@ export class BlobLocationCache {
 
   private readonly shards = new Map<string, Shard>()
   private readonly present = new Set<string>()
+  /** `registry@digest` → repositories markPresent named (in-memory, this context only). */
+  private readonly presentIn = new Map<string, Set<string>>()
+  /** Registry folder → the shard files it held when first asked (one readdir instead of a failed open per absent shard). */
+  private readonly listings = new Map<string, Promise<Set<string>>>()
+
+  private listing(folder: string): Promise<Set<string>> {
+    let l = this.listings.get(folder)
+    if (!l) this.listings.set(folder, (l = listShards(folder)))
+    return l
+  }
 
   private shard(registry: string, digest: string): Shard {
     const file = join(this.dir, registryFolder(registry), `${shardOf(digest)}.json`)
@@ -116,7 +133,12 @@ export class BlobLocationCache {
   /** Repositories of `registry` known to hold `digest`, most recent first, excluding `exceptRepo`. */
   async candidates(registry: string, digest: string, exceptRepo: string): Promise<string[]> {
     const s = this.shard(registry, digest)
-    return s.view(digest, await s.read()).filter((r) => r !== exceptRepo)
+    return s.view(digest, await s.read(this.listing(dirname(s.file)))).filter((r) => r !== exceptRepo)
+  }
+
+  /** Repositories of `registry` where this context saw `digest` present (markPresent), excluding `exceptRepo`; no file read. */
+  presentElsewhere(registry: string, digest: string, exceptRepo: string): string[] {
+    return [...(this.presentIn.get(`${registry}@${digest}`) ?? [])].filter((r) => r !== exceptRepo)
   }
 
   /** Records that `repo` on `registry` holds `digest`. */
@@ -133,6 +155,10 @@ export class BlobLocationCache {
   /** In-memory: this process saw the blob in that repository (uploaded, mounted or HEAD 200). */
   markPresent(registry: string, repo: string, digest: string): void {
     this.present.add(`${registry}/${repo}@${digest}`)
+    const k = `${registry}@${digest}`
+    const repos = this.presentIn.get(k)
+    if (repos) repos.add(repo)
+    else this.presentIn.set(k, new Set([repo]))
     this.record(registry, repo, digest)
   }
 
@@ -144,6 +170,8 @@ export class BlobLocationCache {
   forget(registry: string, repo: string, digest: string): void {
     const s = this.shard(registry, digest)
     s.forgotten.add(`${digest} ${repo}`)
+    this.presentIn.get(`${registry}@${digest}`)?.delete(repo)
+    this.present.delete(`${registry}/${repo}@${digest}`)
     const list = s.mine.get(digest)
     if (list?.includes(repo))
       s.mine.set(
@@ -156,15 +184,16 @@ export class BlobLocationCache {
   private flushTimer: NodeJS.Timeout | undefined
 
   /**
-   * Writes the cache within a second (one write for many images in a sync, instead of a read,
-   * merge and write per image). Unflushed entries are written by the next flush() (client close).
+   * Writes the cache within FLUSH_INTERVAL_MS (one write for many images in a sync, instead of a
+   * read, merge and write per image). Unflushed entries are written by the next flush() (client
+   * close), so a sync shorter than the interval writes each shard once, at its end.
    */
   flushSoon(): void {
     if (!this.persist || this.flushTimer || ![...this.shards.values()].some((s) => s.dirty)) return
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined
       void this.flush()
-    }, 1000)
+    }, FLUSH_INTERVAL_MS)
     this.flushTimer.unref()
   }
 
@@ -179,16 +208,19 @@ export class BlobLocationCache {
     const dirty = [...this.shards.values()].filter((s) => s.dirty)
     if (!dirty.length || !this.persist) return
     for (const s of dirty) s.dirty = false
-    const swept = new Set<string>()
+    // per registry folder: sweep what a killed run left there, and list the shards now on disk
+    const folders = new Map<string, Promise<Set<string>>>()
+    const folderOf = (s: Shard): Promise<Set<string>> => {
+      const folder = dirname(s.file)
+      let l = folders.get(folder)
+      if (!l) folders.set(folder, (l = sweepStaleTemps(folder, '.').then(() => listShards(folder))))
+      return l
+    }
     await Promise.all(
       dirty.map(async (s) => {
         try {
-          const folder = join(s.file, '..')
-          if (!swept.has(folder)) {
-            swept.add(folder)
-            await sweepStaleTemps(folder, '.') // what a killed run left in this registry's folder
-          }
-          const merged = s.merged(await readShard(s.file))
+          const now = (await folderOf(s)).has(basename(s.file)) ? await readShard(s.file) : {}
+          const merged = s.merged(now)
           // a cache: no fsync (a lost write costs a mount, never a wrong answer)
           await writeFileAtomic(s.file, JSON.stringify({ version: FORMAT, blobs: merged }), 0o644, undefined, {
             durable: false,
@@ -204,6 +236,14 @@ export class BlobLocationCache {
       await rm(legacy, { force: true }).catch(() => {})
       await sweepStaleTemps(join(this.dir, '..'), tempPrefixFor(legacy)).catch(() => 0)
     }
+  }
+}
+
+async function listShards(folder: string): Promise<Set<string>> {
+  try {
+    return new Set((await readdir(folder)).filter((n) => n.endsWith('.json')))
+  } catch {
+    return new Set() // no folder yet: nothing recorded for this registry
   }
 }
 

@@ -91,6 +91,8 @@ export class RegistryClient {
   readonly http: HttpClient
   readonly blobLocations: BlobLocationCache
   readonly log: DebugLog
+  /** A mount was answered with an ordinary upload (202): reuse checks HEAD before mounting (transports/docker/destination.ts). */
+  mountsDeclined = false
   private readonly credentialSource: CredentialSource
   /** Set by the pool that hands this client out (release gives it back); see release(). */
   private owner: { release(c: RegistryClient): Promise<void> } | undefined

@@ -12,10 +12,19 @@
  * imported on first use, so creating a context costs nothing for a `dir:` → `oci:` copy.
  */
 import type { RegistriesConf } from '../config/registries-conf/types.js'
+import type { RegistriesD } from '../config/registries-d/index.js'
 import { BlobLocationCache, cacheDir } from './blob-locations.js'
 import type { CredentialSource } from './credentials.js'
 import { debugLogTo, type DebugLog, type DebugSink } from './log.js'
 import type { ClientPool } from './pool.js'
+
+/**
+ * keepClients(): how long a client nobody holds stays open for the next user. A sync copies image
+ * after image through the same source and destination clients; without this, a moment with no
+ * image of that registry in flight closed the client, and the next image paid a new ping (two
+ * requests with --tls-verify=false) and new connections — a round trip each over a slow link.
+ */
+const LINGER_MS = 10_000
 
 export interface SkiffContextOptions {
   /**
@@ -44,7 +53,9 @@ export class SkiffContext {
   readonly blobLocations: BlobLocationCache
   private readonly credentialSource: CredentialSource | undefined
   private pool: Promise<ClientPool> | undefined
+  private lingerMs = 0
   private readonly confs = new Map<string, Promise<RegistriesConf>>()
+  private readonly registriesDs = new Map<string, Promise<RegistriesD>>()
 
   constructor(opts: SkiffContextOptions = {}) {
     this.env = opts.env ?? process.env
@@ -65,9 +76,21 @@ export class SkiffContext {
         import('./credentials.js'),
       ])
       const credentialSource = this.credentialSource ?? storedCredentials(this.env)
-      return new ClientPool({ env: this.env, log: this.log, credentialSource, blobLocations: this.blobLocations })
+      const pool = new ClientPool({ env: this.env, log: this.log, credentialSource, blobLocations: this.blobLocations })
+      pool.lingerMs = this.lingerMs
+      return pool
     })()
     return this.pool
+  }
+
+  /**
+   * Registry clients released by their last user stay open a while (registry/pool.ts LINGER_MS) for
+   * the next one: a sync, whose images come one after another, keeps its pings, tokens and
+   * connections. Whoever calls this closes the context (close() ends the idle clients at once).
+   */
+  keepClients(): void {
+    this.lingerMs = LINGER_MS
+    void this.pool?.then((p) => (p.lingerMs = LINGER_MS)).catch(() => {})
   }
 
   /** The registries.conf `path` names (--registries-conf), else $CONTAINERS_REGISTRIES_CONF of env, else the user/system file. */
@@ -87,6 +110,24 @@ export class SkiffContext {
       conf.catch(() => this.confs.delete(p))
     }
     return conf
+  }
+
+  /**
+   * registries.d (signature storage: lookaside, sigstore attachments) from `dirPath`
+   * (--registries.d), else the user/system directory, read once per context per path (a sync asks
+   * for every image); a failed read is tried again next time.
+   */
+  registriesD(dirPath?: string): Promise<RegistriesD> {
+    const k = dirPath ?? ''
+    let d = this.registriesDs.get(k)
+    if (!d) {
+      d = import('../config/registries-d/index.js').then(({ loadRegistriesD }) =>
+        loadRegistriesD({ env: this.env, ...(dirPath ? { dirPath } : {}) }),
+      )
+      this.registriesDs.set(k, d)
+      d.catch(() => this.registriesDs.delete(k))
+    }
+    return d
   }
 
   /**

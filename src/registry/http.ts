@@ -14,6 +14,7 @@ import { tlsErrorCode, type TlsMaterial } from './tls.js'
 import { MAX_ERROR_BODY_SIZE } from '../util/limits.js'
 import { retryAfterMs, RetryBudget } from '../util/retry.js'
 import { debugLogging } from './http/debug-log.js'
+import { adaptiveConcurrency, MAX_IN_FLIGHT } from './http/concurrency.js'
 import { redirects } from './http/redirect.js'
 import { retries } from './http/retry.js'
 import { sizeLimits } from './http/size-limit.js'
@@ -70,7 +71,10 @@ export interface HttpOptions {
   /** Retries per request when the request brings no budget of its operation (default 3). */
   retryTimes?: number
   retryDelayMs?: number
-  /** Connections per origin (the per-host concurrency limit). */
+  /**
+   * Connections per origin: the upper bound of the adaptive requests-in-flight limit
+   * (http/concurrency.ts, which starts at 6); default 32.
+   */
   connectionsPerHost?: number
   /**
    * Milliseconds without a byte (waiting for headers, or between body chunks) before a request
@@ -238,7 +242,7 @@ export class HttpClient {
         factory: (origin, o) =>
           new Pool(origin, {
             ...o,
-            connections: this.opts.connectionsPerHost ?? 6,
+            connections: this.opts.connectionsPerHost ?? MAX_IN_FLIGHT,
             keepAliveTimeout: 30_000,
             // Node's default (16 KiB), given so that undici does not load node:http to read it
             maxHeaderSize: 16 * 1024,
@@ -249,6 +253,11 @@ export class HttpClient {
       })
       this.composed = this.agent.compose(
         debugLogging(this.log),
+        adaptiveConcurrency({
+          max: this.opts.connectionsPerHost ?? MAX_IN_FLIGHT,
+          onChange: (origin, limit, why) =>
+            this.log(() => `registry: ${origin}: ${limit} requests in flight at most (${why})`),
+        }),
         userAgent(this.userAgent),
         sizeLimits(),
         retries({
@@ -270,6 +279,11 @@ export class HttpClient {
       origin: req.url.origin,
       path: req.url.pathname + req.url.search,
       method: req.method,
+      // undici closes the connection after every HEAD (`connection: close`, for servers that send a
+      // body anyway) unless told otherwise; registries answer HEAD correctly (distribution, Harbor,
+      // the hubs), and a sync makes one HEAD per image and per blob: each would cost a new
+      // connection (a round trip more over a slow link, and a TCP connect of CPU on both sides).
+      ...(req.method === 'HEAD' ? { reset: false } : {}),
       headers: req.headers ?? {},
       // undici's headers timer (the idle timeout) does not fire while a streamed body is still being
       // written and the socket takes it (a slow source), only when the registry stops reading or

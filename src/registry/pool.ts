@@ -8,6 +8,8 @@ import { RegistryClient, type ClientDeps, type RegistryClientOptions } from './c
 interface Shared {
   client: Promise<RegistryClient>
   refs: number
+  /** Set while nobody holds the client: closes it when it fires (LINGER_MS after the last release). */
+  idle?: NodeJS.Timeout
 }
 
 function keyOf(registry: string, opts: RegistryClientOptions, role: string): string {
@@ -17,6 +19,8 @@ function keyOf(registry: string, opts: RegistryClientOptions, role: string): str
 
 export class ClientPool {
   private readonly shared = new Map<string, Shared>()
+  /** ms a released client stays open for the next user (0: closed at once; SkiffContext.keepClients sets it). */
+  lingerMs = 0
 
   constructor(private readonly deps: ClientDeps) {}
 
@@ -43,21 +47,38 @@ export class ClientPool {
       this.shared.set(k, s)
       client.catch(() => this.shared.delete(k))
     }
+    if (s.idle) {
+      clearTimeout(s.idle)
+      delete s.idle
+    }
     s.refs++
     return s.client
   }
 
-  /** One user is done with `client`; the last one closes it (and writes the blob-location cache). */
+  /**
+   * One user is done with `client`; after the last one it is closed (and writes the blob-location
+   * cache), or with lingerMs it stays open that long first (unref'd: it never keeps the process alive).
+   */
   async release(client: RegistryClient): Promise<void> {
     for (const [k, s] of this.shared) {
       if ((await s.client.catch(() => undefined)) === client) {
         s.refs--
-        if (s.refs > 0) {
+        if (s.refs > 0 || s.idle) {
           client.blobLocations.flushSoon()
           return
         }
-        this.shared.delete(k)
-        break
+        if (this.lingerMs <= 0) {
+          this.shared.delete(k)
+          break
+        }
+        client.blobLocations.flushSoon()
+        s.idle = setTimeout(() => {
+          if (this.shared.get(k) !== s || s.refs > 0) return
+          this.shared.delete(k)
+          void client.close().catch(() => {})
+        }, this.lingerMs)
+        s.idle.unref()
+        return
       }
     }
     await client.close()
@@ -67,6 +88,7 @@ export class ClientPool {
   async close(): Promise<void> {
     const all = [...this.shared.values()]
     this.shared.clear()
+    for (const s of all) if (s.idle) clearTimeout(s.idle)
     await Promise.all(all.map(async (s) => (await s.client.catch(() => undefined))?.close()))
   }
 }

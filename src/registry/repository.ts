@@ -202,8 +202,12 @@ export class Repository {
     throw await this.fail(res, `reading blob ${digest}`)
   }
 
-  /** Cross-repository mount from `from`; true when the registry mounted it (201). */
-  async mount(digest: Digest, from: string, signal?: AbortSignal): Promise<boolean> {
+  /**
+   * Cross-repository mount from `from`: 'mounted' when the registry mounted it (201),
+   * 'upload-started' when it started an ordinary upload instead (202, cancelled here: a registry
+   * that does not mount, or a source repository without the blob), 'refused' otherwise.
+   */
+  async mount(digest: Digest, from: string, signal?: AbortSignal): Promise<'mounted' | 'upload-started' | 'refused'> {
     const base = await this.client.baseUrl(signal)
     const url = new URL(`/v2/${this.name}/blobs/uploads/`, base)
     url.searchParams.set('mount', digest)
@@ -218,14 +222,14 @@ export class Repository {
       ...(signal ? { signal } : {}),
     })
     await discard(res)
-    if (res.status === 201) return true
+    if (res.status === 201) return 'mounted'
     if (res.status === 202) {
       // the registry started an ordinary upload instead: cancel it
       const loc = header(res.headers, 'location')
       if (loc) await this.cancelUpload(new URL(loc, res.url), signal)
     }
     this.client.log(() => `registry: mount of ${digest} from ${from} into ${this.name} not done (HTTP ${res.status})`)
-    return false
+    return res.status === 202 ? 'upload-started' : 'refused'
   }
 
   private async startUpload(signal?: AbortSignal): Promise<URL> {

@@ -8,6 +8,7 @@
  * and returns the summary.
  */
 import { setMaxListeners } from 'node:events'
+import { performance } from 'node:perf_hooks'
 import { copyImage } from '../copy/copy.js'
 import type { CopyOptions } from '../copy/options.js'
 import { newContext } from '../registry/context.js'
@@ -20,11 +21,25 @@ import type { ImageResult, SyncBatch, SyncItem, SyncSummary } from './types.js'
 import type { RetryBudget } from '../util/retry.js'
 
 export const DEFAULT_SYNC_JOBS = 4
+/** Without `jobs`: the most images in flight the adaptive count grows to. */
+export const MAX_SYNC_JOBS = 32
+/**
+ * Without `jobs`, images in flight start at DEFAULT_SYNC_JOBS and grow by one (up to
+ * MAX_SYNC_JOBS) each time an image finishes while the event loop was busy less than this share
+ * of the time since the last check (event-loop utilization): the process was waiting on the
+ * registries (a long round trip), not computing. A process that keeps its loop busy (loopback,
+ * CPU-bound) stays where it is, and so, mostly, does one starved of CPU by other processes: time it
+ * waits for a core while it has work to do counts as busy (a CPU-time share read that as waiting,
+ * and grew to 32 on a loaded machine, which measured slower than 4).
+ * The count never shrinks; the registries' own limits (http/concurrency.ts: requests per host,
+ * halved on 429/503) bound what is actually sent.
+ */
+export const GROW_BELOW_LOOP_SHARE = 0.5
 
 export interface SyncRunOptions {
   /** Engine options for every image (policy, format, multiArch, destination access, shared state, …). */
   copy: CopyOptions
-  /** Images copied at once (default 4). */
+  /** Images copied at once; default adaptive (DEFAULT_SYNC_JOBS, growing to MAX_SYNC_JOBS while the process waits on the network). */
   jobs?: number
   keepGoing?: boolean
   /** Copy even when the destination already holds the image. */
@@ -59,10 +74,14 @@ interface Queued {
 export async function runSync(plan: AsyncIterable<SyncItem>, opts: SyncRunOptions): Promise<SyncSummary> {
   const emit = opts.onEvent ?? (() => {})
   const jobs = opts.jobs ?? DEFAULT_SYNC_JOBS
+  const adaptive = opts.jobs === undefined
   const started = Date.now()
   // one context for every image (client pool, blob locations for mounts): the given one, the run's, the access's, else a fresh one
   const given = opts.copy.context ?? opts.copy.shared?.context ?? opts.access?.context
   const context = given ?? newContext()
+  // images come one after another through the same clients: keep them (pings, tokens, connections)
+  // between images; the context is closed at the end (here, or by whoever gave it)
+  context.keepClients()
   const access = opts.access ?? new RegistryAccess(opts.signal, context)
   const copyOpts: CopyOptions = {
     ...opts.copy,
@@ -203,11 +222,13 @@ export async function runSync(plan: AsyncIterable<SyncItem>, opts: SyncRunOption
     }
   }
 
+  let onDone = (): void => {}
   const worker = async (): Promise<void> => {
     for (let q = await next(); q; q = await next()) {
       const r = await one(q)
       results.push(r)
       done++
+      onDone()
       emit({ type: 'image-done', label: q.item.label, done, total: planned, position: q.position, ...r })
       if (r.result === 'failed' && !opts.keepGoing) {
         stop = true
@@ -216,8 +237,23 @@ export async function runSync(plan: AsyncIterable<SyncItem>, opts: SyncRunOption
     }
   }
 
+  const workers: Promise<void>[] = Array.from({ length: Math.max(1, jobs) }, worker)
+  let lastLoop = performance.eventLoopUtilization()
+  const grow = (): void => {
+    if (!adaptive || workers.length >= MAX_SYNC_JOBS || stop || (planDone && !queue.length)) return
+    const now = performance.eventLoopUtilization()
+    const busy = performance.eventLoopUtilization(now, lastLoop).utilization
+    lastLoop = now
+    if (busy < GROW_BELOW_LOOP_SHARE) workers.push(worker())
+  }
+  onDone = grow
   try {
-    await Promise.all([pump, ...Array.from({ length: Math.max(1, jobs) }, worker)])
+    await pump
+    // workers may be added while these run: wait until none is left
+    for (let n = 0; n < workers.length;) {
+      n = workers.length
+      await Promise.all(workers.slice(0, n))
+    }
     if (opts.batch) {
       const complete = planError === undefined && !signal?.aborted && results.every((r) => r.result !== 'failed')
       if (signal?.aborted) await opts.batch.discard()

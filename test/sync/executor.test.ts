@@ -192,3 +192,44 @@ test('--dry-run writes nothing and says which images are already present', async
     [],
   )
 })
+
+test('one image after another keeps the registry clients: one ping per client for the whole sync, not one per image', async () => {
+  const dest: SyncDestSpec = { kind: 'docker', target: `${proxy.host}/pings`, options: insecure }
+  const before = proxy.requests().length
+  const r = await sync(listSrc(), dest, { jobs: 1 })
+  assert.equal(r.summary.copied, IMAGES.length)
+  const pings = proxy
+    .requests()
+    .slice(before)
+    .filter((q) => q.method === 'GET' && q.path === '/v2/')
+  // the reading client and the writing client (never shared: pool.ts) ping once each
+  assert.equal(pings.length, 2, `${pings.length} pings for ${IMAGES.length} images copied one at a time`)
+})
+
+test('a blob an earlier image of the sync pushed to another repository is mounted without a HEAD first', async () => {
+  const dest: SyncDestSpec = { kind: 'docker', target: `${proxy.host}/mountfirst`, options: insecure }
+  const before = proxy.requests().length
+  const r = await sync(listSrc(), dest, { jobs: 1 })
+  assert.equal(r.summary.copied, IMAGES.length)
+  const reqs = proxy.requests().slice(before)
+  // source and destination are one registry here: mounts from the source repositories (known from
+  // reading them) are HEAD-first as before; those from a repository the sync itself pushed to are not
+  const mounts = reqs.filter(
+    (q) =>
+      q.method === 'POST' &&
+      q.path.startsWith('/v2/mountfirst/') &&
+      new URLSearchParams(q.query).get('from')?.startsWith('mountfirst/'),
+  )
+  // the shared base layer, pushed with a:1, is mounted into b and team/c (b:2 finds it in b itself)
+  assert.ok(mounts.length >= 2, JSON.stringify(mounts.map((m) => `${m.path}?${m.query}`)))
+  assert.ok(mounts.every((m) => m.status === 201))
+  for (const m of mounts) {
+    const digest = new URLSearchParams(m.query).get('mount')!
+    const repo = m.path.replace(/^\/v2\//, '').replace(/\/blobs\/uploads\/$/, '')
+    assert.deepEqual(
+      reqs.filter((q) => q.method === 'HEAD' && q.path === `/v2/${repo}/blobs/${digest}`).map((q) => q.path),
+      [],
+      `no HEAD before the mount into ${repo}`,
+    )
+  }
+})

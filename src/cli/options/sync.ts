@@ -117,7 +117,12 @@ export const syncFlags: readonly FlagSpec[] = [
     help: 'How to handle multi-architecture images (system, all, index-only, or a list of OS/ARCH[/VARIANT] platforms)',
     complete: ['system', 'all', 'index-only'],
   },
-  { name: 'jobs', short: 'j', kind: 'int', help: 'Number of images copied in parallel (default 4)' },
+  {
+    name: 'jobs',
+    short: 'j',
+    kind: 'int',
+    help: 'Number of images copied in parallel (default: adaptive, 4 growing to 32)',
+  },
   { name: 'force', kind: 'bool', help: 'Copy images even when the destination already has them' },
   {
     name: 'report',

@@ -54,27 +54,47 @@ export class DockerImageDestination extends StagedDestination {
     return this.client.registry
   }
 
+  /**
+   * Reuse: a blob this process saw in the repository needs no request. One this context stored,
+   * mounted or found in another repository of the registry (a sync: the base layer an earlier image
+   * pushed) is mounted from there straight away: distribution answers 201 whether it mounted the blob or had it already, so a
+   * HEAD first would only add a request. Otherwise a HEAD, then mounts from the locations the cache
+   * on disk knows. A registry that answered a mount with an upload (202: no mounts) gets the HEAD
+   * first from then on (its client remembers).
+   */
   async tryReusingBlob(info: BlobInfo, opts: ReuseOptions = {}): Promise<BlobInfo | undefined> {
     const signal = opts.signal ?? this.signal
     const cache = this.client.blobLocations
     const { digest } = info
-    try {
-      if (info.size >= 0 && cache.isPresent(this.registry, this.repo.name, digest)) return { ...info }
-      const size = await this.repo.headBlob(digest, signal)
-      if (size !== undefined) {
-        cache.markPresent(this.registry, this.repo.name, digest)
-        return { ...info, size: size >= 0 ? size : info.size }
-      }
-      const candidates = (await cache.candidates(this.registry, digest, this.repo.name)).slice(0, MAX_MOUNT_CANDIDATES)
-      for (const from of candidates) {
-        if (await this.repo.mount(digest, from, signal)) {
+    const tried = new Set<string>()
+    const mountFrom = async (repos: string[]): Promise<BlobInfo | undefined> => {
+      for (const from of repos) {
+        if (tried.has(from) || tried.size >= MAX_MOUNT_CANDIDATES) continue
+        tried.add(from)
+        const r = await this.repo.mount(digest, from, signal)
+        if (r === 'mounted') {
           cache.markPresent(this.registry, this.repo.name, digest)
           const sz = info.size >= 0 ? info.size : ((await this.repo.headBlob(digest, signal)) ?? -1)
           this.client.log(() => `registry: mounted ${digest} from ${from} into ${this.repo.name}`)
           return { ...info, size: sz }
         }
+        if (r === 'upload-started') this.client.mountsDeclined = true
         cache.forget(this.registry, from, digest)
       }
+      return undefined
+    }
+    try {
+      if (info.size >= 0 && cache.isPresent(this.registry, this.repo.name, digest)) return { ...info }
+      if (!this.client.mountsDeclined) {
+        const mounted = await mountFrom(cache.presentElsewhere(this.registry, digest, this.repo.name))
+        if (mounted) return mounted
+      }
+      const size = await this.repo.headBlob(digest, signal)
+      if (size !== undefined) {
+        cache.markPresent(this.registry, this.repo.name, digest)
+        return { ...info, size: size >= 0 ? size : info.size }
+      }
+      return await mountFrom(await cache.candidates(this.registry, digest, this.repo.name))
     } catch (e) {
       if (signal?.aborted) throw e
       this.client.log(() => `registry: reuse check of ${digest} failed: ${(e as Error).message}`)

@@ -10,12 +10,7 @@ import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { SkiffError, isNotFound } from '../../errors.js'
 import { parseDigest, type Digest } from '../../digest/digest.js'
-import {
-  defaultLookaside,
-  loadRegistriesD,
-  lookasideTopLevel,
-  useSigstoreAttachments,
-} from '../../config/registries-d/index.js'
+import { defaultLookaside, lookasideTopLevel, useSigstoreAttachments } from '../../config/registries-d/index.js'
 import { MAX_SIGNATURE_SIZE, readFileAtMost, sizeLimitError } from '../../util/limits.js'
 import { writeFileAtomic } from '../../util/atomic.js'
 import { parseStoredSignature, signatureToBlob } from '../../signature/blob.js'
@@ -47,9 +42,9 @@ function storageURL(topLevel: string, ref: DockerRef): URL {
 
 /** The signature storage registries.d configures for `ref` (--registries.d, else the user/system directory). */
 export async function signatureStorage(ref: DockerRef, opts: TransportOptions | undefined): Promise<SignatureStorage> {
-  const env = contextOf(opts).env
-  const dirPath = opts?.registry?.registriesDirPath
-  const config = await loadRegistriesD({ env, ...(dirPath ? { dirPath } : {}) })
+  const context = contextOf(opts)
+  const env = context.env
+  const config = await context.registriesD(opts?.registry?.registriesDirPath)
   const fallback = defaultLookaside({ env })
   return {
     read: storageURL(lookasideTopLevel(config, ref, false) ?? fallback, ref),
