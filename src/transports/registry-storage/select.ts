@@ -95,9 +95,12 @@ export class StoreSelectWriter {
     private readonly durable = true,
   ) {
     // every path this writer makes is below root: the walk up in missingDirs stops here
-    mkdirSync(root, { recursive: true })
+    this.fresh = mkdirSync(root, { recursive: true }) !== undefined
     this.dirs.add(root)
   }
+
+  /** Whether this writer made the root (so nothing in it was there before). */
+  private readonly fresh: boolean
 
   /** The folders `dirs` and their parents not known to exist, each once, parents first. */
   private missingDirs(dirs: Iterable<string>): string[] {
@@ -178,8 +181,10 @@ export class StoreSelectWriter {
       if (statSync(tmp).size !== b.size)
         throw new SkiffError('ERR_SIZE_MISMATCH', `${b.path}: the blob changed size while it was copied`)
       renameSync(tmp, target)
-    } finally {
+    } catch (e) {
       rmSync(tmp, { force: true })
+      throw e
+    } finally {
       unregisterTempPath(tmp)
     }
   }
@@ -201,15 +206,17 @@ export class StoreSelectWriter {
     try {
       writeFileSync(tmp, d, { flag: 'wx', mode: 0o644 })
       renameSync(tmp, path)
-    } finally {
+    } catch (e) {
       rmSync(tmp, { force: true })
+      throw e
+    } finally {
       unregisterTempPath(tmp)
     }
   }
 
   /** Whether the output already holds `img` under its tag, with every blob and link in place. */
   holds(img: StoredImage): boolean {
-    if (img.tag === undefined) return false
+    if (img.tag === undefined || this.fresh) return false
     const repo = repositoryPath(this.root, img.name)
     const image = `registry-storage:${this.root}:${img.name}:${img.tag}`
     try {
@@ -270,9 +277,12 @@ export class StoreSelectWriter {
       const up = uploadsPath(repo)
       const index = tagIndexLinkPath(repo, tag, top)
       const current = tagCurrentLinkPath(repo, tag)
-      this.makeDirs(this.missingDirs([dirname(index), dirname(current)]))
+      const made = this.makeDirs(this.missingDirs([dirname(index), dirname(current)]))
       if (!this.links.has(index)) this.putLink(index, top, up)
-      const old = statSync(current, { throwIfNoEntry: false }) ? readFileSync(current, 'utf8') : undefined
+      const old =
+        !made.has(dirname(current)) && statSync(current, { throwIfNoEntry: false })
+          ? readFileSync(current, 'utf8')
+          : undefined
       if (old !== top) this.replaceLink(current, top, up)
     }
   }
