@@ -5,13 +5,17 @@
  * paid for (measured on the seed's 143 images: ~1,200 fsyncs, ~20,000 realpath readlinks, ~7,600
  * mkdir calls, one promise per call) is gone:
  *
- * - synchronous calls, each folder created once per run (a set of the folders known to exist), a
- *   link(2) straight to the final name (a hardlink appears whole: no temp name, no rename);
- * - link files written once (`wx`), compared only when they already exist;
+ * - synchronous calls, per image in three passes: the folders it needs that are not known to
+ *   exist (a set of them; collected, sorted so parents come first, one mkdir each), the data files
+ *   by link(2) straight to the final name (a hardlink appears whole: no temp name, no rename), the
+ *   link files, written once (`wx`) and compared only when they already exist;
  * - crash safety by order, not by an fsync per file: blobs and `_layers`/revision links first,
- *   then one file-system flush (syncfs(2) through `sync -f`), then every tag (`index` link, then
- *   `current` by temp + rename). A run killed before the tags leaves blobs and
+ *   then one file-system flush (syncfs(2) through `sync -f`), then every tag (its folders, the
+ *   `index` link, then `current` by temp + rename). A run killed before the tags leaves blobs and
  *   links but no new tag; a re-run completes it (an empty link file a kill left is rewritten).
+ *
+ * Blob contents are not hashed: the output's data file is the pool's own inode, served by
+ * docker-registry by its content-addressed path without hashing either (README, "Release bundles").
  *
  * Another filesystem (EXDEV) or a store the process cannot link from falls back to copying that
  * file (temp in the repository's `_uploads`, then rename).
