@@ -32,8 +32,14 @@ interface Run {
 const root = new URL('..', import.meta.url).pathname
 const SEED_SELECT = join(root, 'test', 'helpers', 'seed-select.sh')
 
-/** Wall and CPU (user+sys of the child, from /usr/bin/time) of one command. */
+/**
+ * Wall and CPU (user+sys of the child, from /usr/bin/time) of one command. Every command starts
+ * with no dirty data in the page cache (an untimed `sync` first): select's one flush (syncfs) would
+ * otherwise also write back what the command before it (the seed's script, cp -al, the rm of the
+ * last output) left dirty.
+ */
 function measure(cmd: string, argv: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Run {
+  spawnSync('sync')
   const t0 = process.hrtime.bigint()
   const r = spawnSync('/usr/bin/time', ['-f', '%U %S', cmd, ...argv], {
     encoding: 'utf8',

@@ -5,7 +5,7 @@
  *   npm run bench [-- --runs N] [--reg-runs N] [--large-mib N] [--images N] [--many-tags N]
  *                 [--jobs N] [--no-local] [--no-registry] [--no-skopeo-loop] [--no-bundles] [--bundle-runs N]
  *                 [--no-seed] [--seed-images N] [--seed-base-kib N] [--loop-runs N] [--latency-ms N]
- *                 [--only-bundles] [--bundle-select-only]
+ *                 [--only-bundles] [--bundle-select-only] [--skiff PATH]
  *
  * Local workloads: oci/docker-archive/dir conversions and `inspect` start-up. Registry workloads
  * (scripts/bench-registry.ts): list mirror, repo sync, registry→dir/oci/docker-archive, no-op re-sync.
@@ -40,7 +40,8 @@ const flag = (name: string): boolean => args.includes(`--${name}`)
 const RUNS = opt('runs', 5)
 const LARGE_MIB = opt('large-mib', 64)
 const root = new URL('..', import.meta.url).pathname
-const skiffBin = join(root, 'bin', 'skiff')
+// `--skiff PATH`: another build's bin/skiff (a before/after comparison of the same workloads)
+const skiffBin = args.includes('--skiff') ? args[args.indexOf('--skiff') + 1]! : join(root, 'bin', 'skiff')
 
 interface Workload {
   name: string
