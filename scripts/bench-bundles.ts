@@ -8,6 +8,7 @@
  */
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { startRegistry } from '../test/helpers/registry/index.js'
 import { writeSeedStore } from '../test/helpers/store-fixtures.js'
@@ -18,6 +19,8 @@ export interface BundleBenchOptions {
   work: string
   runs: number
   skiffBin: string
+  /** Only the select rows (skiff, the seed's script, cp -al). */
+  selectOnly?: boolean
   log: (s: string) => void
 }
 
@@ -29,8 +32,14 @@ interface Run {
 const root = new URL('..', import.meta.url).pathname
 const SEED_SELECT = join(root, 'test', 'helpers', 'seed-select.sh')
 
-/** Wall and CPU (user+sys of the child, from /usr/bin/time) of one command. */
+/**
+ * Wall and CPU (user+sys of the child, from /usr/bin/time) of one command. Every command starts
+ * with no dirty data in the page cache (an untimed `sync` first): select's one flush (syncfs) would
+ * otherwise also write back what the command before it (the seed's script, cp -al, the rm of the
+ * last output) left dirty.
+ */
 function measure(cmd: string, argv: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Run {
+  spawnSync('sync')
   const t0 = process.hrtime.bigint()
   const r = spawnSync('/usr/bin/time', ['-f', '%U %S', cmd, ...argv], {
     encoding: 'utf8',
@@ -61,6 +70,7 @@ export async function runBundleBench(o: BundleBenchOptions): Promise<string[]> {
     measure(o.skiffBin, ['--insecure-policy', ...args], env ? { env } : {})
   const fresh = (p: string): string => (rmSync(p, { recursive: true, force: true }), p)
 
+  const loadAtStart = loadavg()[0].toFixed(1)
   const ours: Run[] = []
   const seedRuns: Run[] = []
   const cp: Run[] = []
@@ -96,17 +106,23 @@ export async function runBundleBench(o: BundleBenchOptions): Promise<string[]> {
   }
   const ratio = (a: Run[], b: Run[]): string =>
     `${(median(a.map((x) => x.wall)) / median(b.map((x) => x.wall))).toFixed(2)}×`
+  const cpuRatio = (a: Run[], b: Run[]): string =>
+    `${(median(a.map((x) => x.cpu)) / median(b.map((x) => x.cpu))).toFixed(2)}×`
   const rows = [
     '',
     `Release bundles (issue 14): the seed's 143 images, ${mib(seed.baseBytes)} shared base + 32 KiB each; ${o.runs} runs, median`,
     '',
     '| workload | wall s | CPU s | vs | target |',
     '|---|---|---|---|---|',
-    `| select: skiff sync --src registry-storage --dest registry-storage | ${fmt(ours)} | ${ratio(ours, seedRuns)} the seed's script, ${ratio(ours, cp)} cp -al | ≤ 0.1× script, ≤ 2× cp -al |`,
+    `| select: skiff sync --src registry-storage --dest registry-storage | ${fmt(ours)} | ${ratio(ours, seedRuns)} the seed's script, ${ratio(ours, cp)} cp -al (CPU: ${cpuRatio(ours, seedRuns)}, ${cpuRatio(ours, cp)}); load ${loadAtStart}–${loadavg()[0].toFixed(1)} | ≤ 0.1× script, ≤ 2× cp -al |`,
     `| select: the seed's bash script | ${fmt(seedRuns)} | | |`,
     `| cp -al of the selected store | ${fmt(cp)} | | |`,
   ]
   o.log(rows.slice(-3).join('\n'))
+  if (o.selectOnly) {
+    rmSync(dir, { recursive: true, force: true })
+    return rows
+  }
 
   const bundle = (name: string): { runs: Run[]; bytes: number } => {
     const runs: Run[] = []

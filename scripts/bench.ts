@@ -5,6 +5,7 @@
  *   npm run bench [-- --runs N] [--reg-runs N] [--large-mib N] [--images N] [--many-tags N]
  *                 [--jobs N] [--no-local] [--no-registry] [--no-skopeo-loop] [--no-bundles] [--bundle-runs N]
  *                 [--no-seed] [--seed-images N] [--seed-base-kib N] [--loop-runs N] [--latency-ms N]
+ *                 [--only-bundles] [--bundle-select-only] [--skiff PATH]
  *
  * Local workloads: oci/docker-archive/dir conversions and `inspect` start-up. Registry workloads
  * (scripts/bench-registry.ts): list mirror, repo sync, registry→dir/oci/docker-archive, no-op re-sync.
@@ -15,6 +16,8 @@
  * --large-mib 8 --images 24 --no-skopeo-loop`.
  * Release bundles (scripts/bench-bundles.ts, issue 14): select vs the seed's script and cp -al,
  * bundle write, verify and install times, bytes written; printed as a table of their own.
+ * `--only-bundles` runs that section alone (no corpus, no skopeo workloads); `--bundle-select-only`
+ * stops it after the select rows (`npm run bench -- --only-bundles --bundle-select-only --bundle-runs 7`).
  */
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -37,7 +40,8 @@ const flag = (name: string): boolean => args.includes(`--${name}`)
 const RUNS = opt('runs', 5)
 const LARGE_MIB = opt('large-mib', 64)
 const root = new URL('..', import.meta.url).pathname
-const skiffBin = join(root, 'bin', 'skiff')
+// `--skiff PATH`: another build's bin/skiff (a before/after comparison of the same workloads)
+const skiffBin = args.includes('--skiff') ? args[args.indexOf('--skiff') + 1]! : join(root, 'bin', 'skiff')
 
 /**
  * The binaries of the per-process rows: bin/skiff on this machine's Node, and the single executable
@@ -91,6 +95,24 @@ interface Workload {
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'skiff-bench-'))
   try {
+    if (flag('only-bundles')) {
+      const rows = await runBundleBench({
+        work,
+        runs: opt('bundle-runs', 3),
+        skiffBin,
+        selectOnly: flag('bundle-select-only'),
+        log: (r) => console.error(r),
+      })
+      console.log(
+        `\nrelease bundles only; load average at the end ${loadavg()
+          .map((l) => l.toFixed(1))
+          .join(
+            ' ',
+          )}; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${new Date().toISOString()}`,
+      )
+      console.log(rows.join('\n'))
+      return
+    }
     console.error(`building corpus in ${work} (large image: 3 × ${LARGE_MIB} MiB layers)…`)
     const big = layerData(LARGE_MIB * 1024 * 1024)
     await writeOciImage(join(work, 'src'), 'large', {
@@ -208,7 +230,13 @@ async function main(): Promise<void> {
     // ── release bundles (issue 14): a section of its own, after the skiff-vs-skopeo table ──
     const bundleRows = flag('no-bundles')
       ? []
-      : await runBundleBench({ work, runs: opt('bundle-runs', 3), skiffBin, log })
+      : await runBundleBench({
+          work,
+          runs: opt('bundle-runs', 3),
+          skiffBin,
+          selectOnly: flag('bundle-select-only'),
+          log,
+        })
     // ── end of release bundles ──
     const skopeoVersion = withSkopeo
       ? spawnSync('skopeo', ['--version'], { encoding: 'utf8' }).stdout.trim()

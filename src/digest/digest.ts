@@ -21,8 +21,20 @@ export interface ParsedDigest {
   hex: string
 }
 
+/** Whether s[from…] is lowercase hex digits only. */
+function isLowerHexFrom(s: string, from: number): boolean {
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false
+  }
+  return true
+}
+
 /** Parses and validates a digest; throws a clear error for anything malformed or unsupported. */
 export function parseDigest(s: string): ParsedDigest {
+  // the common case without the regular expressions (store paths parse every digest several times)
+  if (s.length === 71 && s.startsWith('sha256:') && isLowerHexFrom(s, 7))
+    return { algorithm: 'sha256', hex: s.slice(7) }
   const m = DIGEST_RE.exec(s)
   if (!m) throw new SkiffError('ERR_INVALID_ARGUMENT', `invalid digest "${s}": expected algorithm:hex`)
   const algorithm = m[1]!

@@ -8,7 +8,6 @@ import { defaultPolicyPath, loadPolicyFile } from '../config/policy.js'
 import type { Policy, PolicyRequirement } from '../config/policy-types.js'
 import { getTransport } from '../transports/registry.js'
 import type { ImageReference, ImageSource } from '../transports/types.js'
-import { evaluatorFor } from './requirements/index.js'
 import { PolicyRequirementError } from './requirements/types.js'
 import type { PolicyContext, PolicyImage } from './types.js'
 import { UnparsedImage } from './unparsed-image.js'
@@ -50,6 +49,8 @@ class FilePolicyContext implements PolicyContext {
         image.reference,
         new PolicyRequirementError('List of verification policy requirements must not be empty'),
       )
+    // the evaluators (and signature verification behind them) load with the first check
+    const { evaluatorFor } = await import('./requirements/index.js')
     // Every requirement must pass; the first that fails decides the error (containers/image order).
     for (const req of reqs) {
       try {

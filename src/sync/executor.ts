@@ -9,7 +9,6 @@
  */
 import { setMaxListeners } from 'node:events'
 import { performance } from 'node:perf_hooks'
-import { copyImage } from '../copy/copy.js'
 import type { CopyOptions } from '../copy/options.js'
 import { newContext } from '../registry/context.js'
 import type { TransportOptions } from '../transports/types.js'
@@ -196,6 +195,9 @@ export async function runSync(plan: AsyncIterable<SyncItem>, opts: SyncRunOption
         await (opts.retry ? opts.retry(check) : check())
         return { ...base, result: 'skipped', reason: 'dry-run', ms: Date.now() - t0 }
       }
+      // the engine (and what it loads: policy requirements, signatures, every transport's writer)
+      // loads for the first image that needs it: a select or bundle batch never does
+      const { copyImage } = await import('../copy/copy.js')
       const copyOnce = (budget?: RetryBudget) => {
         base.bytesCopied = 0
         base.bytesReused = 0

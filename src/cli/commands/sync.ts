@@ -16,7 +16,6 @@ import type { SyncBatch, SyncSummary } from '../../sync/types.js'
 import type { CommandContext } from './types.js'
 import type { FlagValues } from '../flags.js'
 import { compileTagFilters, syncRequestFrom } from '../options/sync.js'
-import { sigstoreSignerFrom } from '../options/sigstore-signer.js'
 import { runWithRetry } from '../options/retry.js'
 import type { RetryBudget } from '../../util/retry.js'
 import { bulkProgressMode, createBulkProgress } from '../bulk-progress.js'
@@ -42,8 +41,10 @@ export async function run(args: string[], flags: FlagValues, ctx: CommandContext
     runWithRetry(req.retry, fn, { signal: ctx.signal, warn: (message) => emit({ type: 'warning', message }) })
 
   const signers = [...(req.copy.signers ?? [])]
-  if (req.sigstorePrivateKey)
+  if (req.sigstorePrivateKey) {
+    const { sigstoreSignerFrom } = await import('../options/sigstore-signer.js')
     signers.push(await sigstoreSignerFrom(req.sigstorePrivateKey, { stdout: ctx.stdout as Writable }))
+  }
   const access = new RegistryAccess(ctx.signal, ctx.context)
   let summary
   try {

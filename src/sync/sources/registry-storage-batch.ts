@@ -9,6 +9,7 @@ import { RegistryStorageReference } from '../../transports/registry-storage/tran
 import { resolveStoredImage } from '../../transports/registry-storage/stored-image.js'
 import { StoreSelectWriter } from '../../transports/registry-storage/select.js'
 import type { CopyOptions } from '../../copy/options.js'
+import { SkiffError } from '../../errors.js'
 import type { SyncBatch, SyncBatchContext, SyncBatchResult, SyncItem } from '../types.js'
 
 /** Whether the engine would change nothing an image is made of (so hardlinks are the copy). */
@@ -34,7 +35,17 @@ export function storeSelectBatch(copy: Pick<CopyOptions, 'format' | 'compression
       const total = [...img.blobs, ...img.manifests].reduce((n, b) => n + b.size, 0)
       if (!ctx.force && w.holds(target)) return { result: 'present', digest: img.top, bytesCopied: 0, bytesReused: 0 }
       if (ctx.dryRun) return { result: 'dry-run', digest: img.top, bytesCopied: 0, bytesReused: 0 }
-      const r = w.add(target)
+      let r
+      try {
+        r = w.add(target)
+      } catch (e) {
+        if (typeof (e as NodeJS.ErrnoException).errno !== 'number') throw e
+        throw new SkiffError(
+          'ERR_IO',
+          `writing ${destination.toString()}: ${(e as Error).message}; the output must be a registry storage folder this user may write`,
+          { cause: e, image: destination.toString() },
+        )
+      }
       for (const b of img.blobs)
         ctx.onEvent({ type: 'blob-done', kind: 'layer', digest: b.digest, size: b.size, reused: true })
       return { result: 'copied', digest: img.top, bytesCopied: r.bytesCopied, bytesReused: total - r.bytesCopied }

@@ -11,7 +11,7 @@ import type { TransportOptions } from '../../transports/types.js'
 import { compileTagRegex } from '../filters.js'
 import { semverMatcher } from '../semver.js'
 import type { SyncSourceSpec } from '../types.js'
-import { parseSyncYaml, type RegistrySyncConfig } from '../yaml-config.js'
+import type { RegistrySyncConfig } from '../yaml-config.js'
 import { dockerItem, listTags, tagged } from './docker.js'
 import type { RawItem, SourceContext, SyncSource } from './types.js'
 
@@ -124,6 +124,8 @@ async function* items(spec: SyncSourceSpec, ctx: SourceContext): AsyncGenerator<
       cause: e,
     })
   }
+  // the YAML parser loads only for --src yaml (not with every sync command)
+  const { parseSyncYaml } = await import('../yaml-config.js')
   for (const cfg of parseSyncYaml(text, spec.input)) yield* yamlRegistry(cfg, spec, ctx)
 }
 

@@ -5,13 +5,17 @@
  * paid for (measured on the seed's 143 images: ~1,200 fsyncs, ~20,000 realpath readlinks, ~7,600
  * mkdir calls, one promise per call) is gone:
  *
- * - synchronous calls, each folder created once per run (a set of the folders known to exist), a
- *   link(2) straight to the final name (a hardlink appears whole: no temp name, no rename);
- * - link files written once (`wx`), compared only when they already exist;
+ * - synchronous calls, per image in three passes: the folders it needs that are not known to
+ *   exist (a set of them; collected, sorted so parents come first, one mkdir each), the data files
+ *   by link(2) straight to the final name (a hardlink appears whole: no temp name, no rename), the
+ *   link files, written once (`wx`) and compared only when they already exist;
  * - crash safety by order, not by an fsync per file: blobs and `_layers`/revision links first,
- *   then one file-system flush (syncfs(2) through `sync -f`), then every tag (`index` link, then
- *   `current` by temp + rename). A run killed before the tags leaves blobs and
+ *   then one file-system flush (syncfs(2) through `sync -f`), then every tag (its folders, the
+ *   `index` link, then `current` by temp + rename). A run killed before the tags leaves blobs and
  *   links but no new tag; a re-run completes it (an empty link file a kill left is rewritten).
+ *
+ * Blob contents are not hashed: the output's data file is the pool's own inode, served by
+ * docker-registry by its content-addressed path without hashing either (README, "Release bundles").
  *
  * Another filesystem (EXDEV) or a store the process cannot link from falls back to copying that
  * file (temp in the repository's `_uploads`, then rename).
@@ -34,9 +38,9 @@ import {
 import { dirname, join } from 'node:path'
 import { SkiffError } from '../../errors.js'
 import type { Digest } from '../../digest/digest.js'
-import { tempPathFor } from '../../util/atomic.js'
+import { tempPrefixFor } from '../../util/atomic.js'
 import { registerTempPath, unregisterTempPath } from '../../util/cleanup.js'
-import { isStaleTempName } from '../../util/temp-owner.js'
+import { isStaleTempName, ownerTag } from '../../util/temp-owner.js'
 import {
   blobDataPath,
   layerLinkPath,
@@ -85,61 +89,76 @@ export class StoreSelectWriter {
   private readonly repos = new Set<string>()
   private readonly tags: { repo: string; tag: string; top: Digest }[] = []
   private tagsPublished = false
+  /** Temp names: 6 random hex digits per writer and a counter (no crypto call per tag). */
+  private readonly tempBase = Math.floor(Math.random() * 0x1000000)
+  private temps = 0
 
   constructor(
     /** The output store's root (the registry's rootdirectory). */
     readonly root: string,
     private readonly durable = true,
   ) {
-    // every path this writer makes is below root: the walk up in ensureDir stops here
-    mkdirSync(root, { recursive: true })
+    // every path this writer makes is below root: the walk up in missingDirs stops here
+    this.fresh = mkdirSync(root, { recursive: true }) !== undefined
     this.dirs.add(root)
   }
 
-  /**
-   * Creates `p` and its missing parents, top-down from the deepest folder known to exist, so a new
-   * store costs one mkdir per folder and no failed call (an existing folder is one EEXIST).
-   */
-  private ensureDir(p: string): void {
-    if (this.dirs.has(p)) return
+  /** Whether this writer made the root (so nothing in it was there before). */
+  private readonly fresh: boolean
+
+  /** The folders `dirs` and their parents not known to exist, each once, parents first. */
+  private missingDirs(dirs: Iterable<string>): string[] {
     const missing: string[] = []
-    let d = p
-    while (!this.dirs.has(d)) {
-      missing.push(d)
-      const up = dirname(d)
-      if (up === d) break
-      d = up
-    }
-    for (let i = missing.length - 1; i >= 0; i--) {
-      const m = missing[i]!
-      try {
-        mkdirSync(m)
-      } catch (e) {
-        if (code(e) !== 'EEXIST') throw e
+    for (let d of dirs) {
+      while (!this.dirs.has(d)) {
+        this.dirs.add(d)
+        missing.push(d)
+        const up = dirname(d)
+        if (up === d) break
+        d = up
       }
-      this.dirs.add(m)
     }
+    // a parent is a prefix of its children, so it sorts before them
+    return missing.sort()
   }
 
-  /** The repository's folders and `_uploads` (temps a killed run left there are removed once). */
-  private repository(name: string): string {
-    const repo = repositoryPath(this.root, name)
-    if (this.repos.has(repo)) return repo
-    const up = uploadsPath(repo)
-    this.ensureDir(up)
-    for (const f of readdirSync(up)) if (isStaleTempName(f)) rmSync(join(up, f), { recursive: true, force: true })
+  /**
+   * Creates `dirs` (parents first, from missingDirs): one mkdir per folder, an existing one is one
+   * EEXIST. Returns the folders that did not exist.
+   */
+  private makeDirs(dirs: readonly string[]): Set<string> {
+    const made = new Set<string>()
+    for (const [i, d] of dirs.entries()) {
+      try {
+        mkdirSync(d)
+        made.add(d)
+      } catch (e) {
+        if (code(e) !== 'EEXIST') {
+          // not made: forget it and the folders after it, so a later image tries them again
+          for (const x of dirs.slice(i)) this.dirs.delete(x)
+          throw e
+        }
+      }
+    }
+    return made
+  }
+
+  /** The repository's `_uploads` after its folders exist: temps a killed run left there are removed once. */
+  private sweepUploads(repo: string, fresh: boolean): void {
+    if (this.repos.has(repo)) return
     this.repos.add(repo)
-    return repo
+    if (fresh) return // made just now: empty
+    const up = uploadsPath(repo)
+    for (const f of readdirSync(up)) if (isStaleTempName(f)) rmSync(join(up, f), { recursive: true, force: true })
   }
 
-  /** Hardlinks (or, across filesystems, copies) `b` into the output's blob store. */
-  private putData(b: StoredBlob, tempDir: string, r: SelectResult): void {
-    if (this.data.has(b.digest)) {
-      r.bytesLinked += b.size
-      return
-    }
-    const target = blobDataPath(this.root, b.digest)
-    this.ensureDir(dirname(target))
+  private tempPath(target: string, dir: string): string {
+    const n = (this.tempBase * 0x1000000 + this.temps++).toString(16).padStart(12, '0')
+    return join(dir, `${tempPrefixFor(target)}${ownerTag()}.${n}.tmp`)
+  }
+
+  /** Hardlinks (or, across filesystems, copies) `b` into the output's blob store (its folder exists). */
+  private putData(b: StoredBlob, target: string, tempDir: string, r: SelectResult): void {
     try {
       linkSync(b.path, target)
       r.bytesLinked += b.size
@@ -159,23 +178,23 @@ export class StoreSelectWriter {
 
   /** Writes `target` as a copy of `b` (temp + rename): for another filesystem or a damaged file. */
   private replaceData(b: StoredBlob, target: string, tempDir: string): void {
-    const tmp = tempPathFor(target, tempDir)
+    const tmp = this.tempPath(target, tempDir)
     registerTempPath(tmp)
     try {
       copyFileSync(b.path, tmp)
       if (statSync(tmp).size !== b.size)
         throw new SkiffError('ERR_SIZE_MISMATCH', `${b.path}: the blob changed size while it was copied`)
       renameSync(tmp, target)
-    } finally {
+    } catch (e) {
       rmSync(tmp, { force: true })
+      throw e
+    } finally {
       unregisterTempPath(tmp)
     }
   }
 
-  /** A link file holding `d` (no newline); an existing one is kept when it holds exactly that. */
+  /** A link file holding `d` (no newline; its folder exists); an existing one is kept when it holds exactly that. */
   private putLink(path: string, d: Digest, tempDir: string): void {
-    if (this.links.has(path)) return
-    this.ensureDir(dirname(path))
     try {
       writeFileSync(path, d, { flag: 'wx', mode: 0o644 })
     } catch (e) {
@@ -186,20 +205,22 @@ export class StoreSelectWriter {
   }
 
   private replaceLink(path: string, d: Digest, tempDir: string): void {
-    const tmp = tempPathFor(path, tempDir)
+    const tmp = this.tempPath(path, tempDir)
     registerTempPath(tmp)
     try {
       writeFileSync(tmp, d, { flag: 'wx', mode: 0o644 })
       renameSync(tmp, path)
-    } finally {
+    } catch (e) {
       rmSync(tmp, { force: true })
+      throw e
+    } finally {
       unregisterTempPath(tmp)
     }
   }
 
   /** Whether the output already holds `img` under its tag, with every blob and link in place. */
   holds(img: StoredImage): boolean {
-    if (img.tag === undefined) return false
+    if (img.tag === undefined || this.fresh) return false
     const repo = repositoryPath(this.root, img.name)
     const image = `registry-storage:${this.root}:${img.name}:${img.tag}`
     try {
@@ -220,25 +241,37 @@ export class StoreSelectWriter {
 
   /**
    * Writes `img`'s data files and its `_layers` and revision links; its tag is only recorded:
-   * publishTags() writes every tag after all images.
+   * publishTags() writes every tag after all images. In three passes: the folders it needs that
+   * do not exist yet (sorted, parents first), the data links, the link files.
    */
   add(img: StoredImage): SelectResult {
     if (this.tagsPublished) throw new SkiffError('ERR_INVALID_ARGUMENT', 'the selected store is already published')
     const r: SelectResult = { bytesLinked: 0, bytesCopied: 0 }
-    const repo = this.repository(img.name)
+    const repo = repositoryPath(this.root, img.name)
     const up = uploadsPath(repo)
-    for (const b of img.blobs) this.putData(b, up, r)
-    for (const m of img.manifests) this.putData(m, up, r)
-    for (const b of img.blobs) this.putLink(layerLinkPath(repo, b.digest), b.digest, up)
-    for (const m of img.manifests) this.putLink(revisionLinkPath(repo, m.digest), m.digest, up)
+    const data: [StoredBlob, string][] = []
+    for (const b of [...img.blobs, ...img.manifests]) {
+      if (this.data.has(b.digest)) r.bytesLinked += b.size
+      else if (!data.some(([x]) => x.digest === b.digest)) data.push([b, blobDataPath(this.root, b.digest)])
+    }
+    const links: [string, Digest][] = []
+    for (const b of img.blobs) links.push([layerLinkPath(repo, b.digest), b.digest])
+    for (const m of img.manifests) links.push([revisionLinkPath(repo, m.digest), m.digest])
+    const todo = links.filter(([p]) => !this.links.has(p))
+    const made = this.makeDirs(
+      this.missingDirs([up, ...data.map(([, t]) => dirname(t)), ...todo.map(([p]) => dirname(p))]),
+    )
+    this.sweepUploads(repo, made.has(up))
+    for (const [b, target] of data) this.putData(b, target, up, r)
+    for (const [p, d] of todo) this.putLink(p, d, up)
     if (img.tag !== undefined) this.tags.push({ repo, tag: img.tag, top: img.top })
     return r
   }
 
   /**
-   * One flush, then every recorded tag (`index` link, then `current` by temp + rename). No flush
-   * after: a tag lost to a power cut before the journal's next commit is simply not there yet (a
-   * rename is atomic), never a tag whose blobs or links are missing.
+   * One flush, then every recorded tag (its folders, the `index` link, then `current` by temp +
+   * rename). No flush after: a tag lost to a power cut before the journal's next commit is simply
+   * not there yet (a rename is atomic), never a tag whose blobs or links are missing.
    */
   publishTags(): void {
     if (this.tagsPublished) return
@@ -246,10 +279,14 @@ export class StoreSelectWriter {
     if (this.durable && this.tags.length > 0) flushFilesystem(this.root)
     for (const { repo, tag, top } of this.tags) {
       const up = uploadsPath(repo)
-      this.putLink(tagIndexLinkPath(repo, tag, top), top, up)
+      const index = tagIndexLinkPath(repo, tag, top)
       const current = tagCurrentLinkPath(repo, tag)
-      this.ensureDir(dirname(current))
-      const old = statSync(current, { throwIfNoEntry: false }) ? readFileSync(current, 'utf8') : undefined
+      const made = this.makeDirs(this.missingDirs([dirname(index), dirname(current)]))
+      if (!this.links.has(index)) this.putLink(index, top, up)
+      const old =
+        !made.has(dirname(current)) && statSync(current, { throwIfNoEntry: false })
+          ? readFileSync(current, 'utf8')
+          : undefined
       if (old !== top) this.replaceLink(current, top, up)
     }
   }

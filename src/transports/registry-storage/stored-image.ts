@@ -44,6 +44,9 @@ function damaged(image: string, what: string): SkiffError {
   })
 }
 
+/** Read into by readLinkSync (synchronous: never two reads at once). */
+const linkBuffer = Buffer.allocUnsafe(MAX_LINK_FILE_SIZE + 1)
+
 /** A link file's digest; undefined when absent. One bounded read: open, read, close. */
 export function readLinkSync(path: string, image: string): Digest | undefined {
   let fd: number
@@ -53,7 +56,7 @@ export function readLinkSync(path: string, image: string): Digest | undefined {
     if (isNotFound(e) || (e as { code?: string }).code === 'ENOTDIR') return undefined
     throw e
   }
-  const buf = Buffer.allocUnsafe(MAX_LINK_FILE_SIZE + 1)
+  const buf = linkBuffer
   let n: number
   try {
     n = readSync(fd, buf, 0, buf.length, 0)
@@ -125,7 +128,7 @@ export function resolveStoredImage(root: string, name: string, sel: StorageSelec
   const manifests: StoredImage['manifests'] = []
   const blobs: StoredBlob[] = []
   const seen = new Set<Digest>()
-  const readManifest = (d: Digest): { bytes: Buffer; path: string } | undefined => {
+  const readManifest = (d: Digest): { bytes: Buffer; path: string; mediaType: string } | undefined => {
     const f = dataFile(root, d, image)
     if (f === undefined) return undefined
     if (f.size > MAX_MANIFEST_SIZE)
@@ -137,8 +140,10 @@ export function resolveStoredImage(root: string, name: string, sel: StorageSelec
         },
       )
     const bytes = readFileSync(f.path)
-    if (manifestDigest(bytes) !== d) throw damaged(image, `manifest ${d} (${f.path}) does not match its digest`)
-    return { bytes, path: f.path }
+    const mediaType = resolveMediaType(bytes, undefined)
+    if (manifestDigest(bytes, mediaType) !== d)
+      throw damaged(image, `manifest ${d} (${f.path}) does not match its digest`)
+    return { bytes, path: f.path, mediaType }
   }
   const addBlob = (d: Digest, size: number, urls: readonly string[] | undefined): void => {
     if (seen.has(d)) return
@@ -163,7 +168,7 @@ export function resolveStoredImage(root: string, name: string, sel: StorageSelec
     }
     seen.add(d)
     manifests.push({ digest: d, size: m.bytes.length, path: m.path, bytes: m.bytes })
-    const mediaType = resolveMediaType(m.bytes, undefined)
+    const mediaType = m.mediaType
     const parsed = parseManifest(m.bytes, mediaType, image)
     if (parsed.kind === 'image') {
       addBlob(parsed.config.digest, parsed.config.size, undefined)

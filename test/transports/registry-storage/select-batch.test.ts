@@ -7,10 +7,10 @@
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFileSync, statSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { REGISTRY_BINARY, startRegistry } from '../../helpers/registry/index.js'
 import { run, skopeo } from '../../helpers/tools.js'
@@ -20,6 +20,7 @@ import { writeSeedStore, type SeedStore } from '../../helpers/store-fixtures.js'
 import { SEED_IMAGES } from '../../helpers/seed-images.js'
 import { skiff } from '../../cli/run-skiff.js'
 import { dataFiles, tree, writeGcConfig } from './helpers.js'
+import { resolveStoredImage } from '../../../src/transports/registry-storage/stored-image.js'
 
 /** The seed's select script, verbatim (test/helpers/seed-select.sh). */
 const SEED_SELECT = fileURLToPath(new URL('../../helpers/seed-select.sh', import.meta.url))
@@ -132,4 +133,33 @@ test('select with --all keeps a multi-platform list whole; docker-registry serve
     'utf8',
   )
   assert.equal(current, idx.images[0]!.manifestDigest, 'the amd64 instance')
+})
+
+test('select: an image whose folders cannot be made fails alone (--keep-going); the others are whole and tagged, the failed one untagged; once the obstacle is gone a re-run adds it', async () => {
+  const out = join(work, 'blocked')
+  const [blocked, ...others] = seed.images
+  const name = blocked!.slice(0, blocked!.lastIndexOf(':'))
+  // a file where the repository's folder should be: every mkdir below it fails (ENOTDIR)
+  const repo = join(out, 'docker/registry/v2/repositories', name)
+  mkdirSync(dirname(repo), { recursive: true })
+  writeFileSync(repo, 'not a folder')
+  const r = await select(out, ['--keep-going'])
+  assert.equal(r.code, 1, r.stderr)
+  assert.match(r.stderr, /\d+ copied, 0 skipped, 1 failed/)
+  assert.match(
+    r.stderr,
+    /failed {2}alpine:3\.14: writing registry-storage:.*:alpine:3\.14: ENOTDIR: not a directory, mkdir '.*'; the output must be a registry storage folder this user may write\n/,
+  )
+  assert.equal(blocked, 'alpine:3.14')
+  for (const image of others) {
+    const i = image.lastIndexOf(':')
+    const img = resolveStoredImage(out, image.slice(0, i), { tag: image.slice(i + 1) }, image)
+    assert.equal(img.top, seed.digests.get(image), image)
+  }
+  rmSync(repo)
+  const again = await select(out)
+  assert.equal(again.code, 0, again.stderr)
+  assert.match(again.stderr, /1 copied, \d+ skipped, 0 failed/)
+  const i = blocked!.lastIndexOf(':')
+  assert.equal(resolveStoredImage(out, name, { tag: blocked!.slice(i + 1) }, blocked!).top, seed.digests.get(blocked!))
 })
