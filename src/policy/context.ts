@@ -65,6 +65,11 @@ class FilePolicyContext implements PolicyContext {
   checkSource(ref: ImageReference, source: ImageSource): Promise<void> {
     return this.isRunningImageAllowed(new UnparsedImage(source, { reference: ref }))
   }
+
+  acceptsAnything(ref: ImageReference): boolean {
+    const reqs = requirementsFor(this.policy, ref)
+    return reqs.length > 0 && reqs.every((r) => r.type === 'insecureAcceptAnything')
+  }
 }
 
 /** --insecure-policy: accept everything. */

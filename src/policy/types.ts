@@ -29,4 +29,10 @@ export interface PolicyContext {
   isRunningImageAllowed(image: PolicyImage): Promise<void>
   /** isRunningImageAllowed for the top-level image of `source` (named by `ref`). */
   checkSource(ref: ImageReference, source: ImageSource): Promise<void>
+  /**
+   * True when every requirement for `ref` is insecureAcceptAnything, so no check can refuse it
+   * (fast paths that copy without opening the image may then skip the check). Optional: without
+   * it, every image is checked.
+   */
+  acceptsAnything?(ref: ImageReference): boolean
 }

@@ -11,7 +11,8 @@ import { setMaxListeners } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import type { CopyOptions } from '../copy/options.js'
 import { newContext } from '../registry/context.js'
-import type { TransportOptions } from '../transports/types.js'
+import type { ImageReference, TransportOptions } from '../transports/types.js'
+import type { PolicyContext } from '../policy/types.js'
 import type { SyncEvent } from './events.js'
 import { resolvePlan } from './collisions.js'
 import { alreadyPresent, sourceExists } from './present.js'
@@ -171,6 +172,7 @@ export async function runSync(plan: AsyncIterable<SyncItem>, opts: SyncRunOption
           dryRun: opts.dryRun ?? false,
           ...(signal ? { signal } : {}),
           onEvent: (event) => emit({ type: 'copy', index, event }),
+          checkPolicy: () => checkSourcePolicy(opts.copy.policy, item.source, srcOpts),
         })
         if (r) {
           const bytes = { bytesCopied: r.bytesCopied, bytesReused: r.bytesReused }
@@ -289,4 +291,19 @@ export async function runSync(plan: AsyncIterable<SyncItem>, opts: SyncRunOption
 /** `o` with the image's retry budget (unchanged without one). */
 function budgeted(o: TransportOptions | undefined, budget: RetryBudget | undefined): TransportOptions | undefined {
   return budget ? { ...(o ?? {}), retry: budget } : o
+}
+
+/**
+ * The policy check the engine makes (copy/copy.ts), for a batch that copies without it: nothing to
+ * open when the policy accepts anything for the source; otherwise its manifest and signatures are
+ * read and every requirement evaluated.
+ */
+async function checkSourcePolicy(policy: PolicyContext, ref: ImageReference, opts: TransportOptions): Promise<void> {
+  if (policy.acceptsAnything?.(ref)) return
+  const src = await ref.newImageSource(opts)
+  try {
+    await policy.checkSource(ref, src)
+  } finally {
+    await src.close()
+  }
 }

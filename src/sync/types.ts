@@ -126,6 +126,11 @@ export interface SyncBatchContext {
   signal?: AbortSignal
   /** Engine-style events for the progress display (blob-start/progress/done). */
   onEvent: (e: import('../copy/events.js').CopyEvent) => void
+  /**
+   * The trust policy's check of the item's source, as the engine makes it (rejects with
+   * PolicyDeniedError): a batch calls it before it writes anything of an image.
+   */
+  checkPolicy: () => Promise<void>
 }
 
 export interface SyncBatchResult {

@@ -32,6 +32,7 @@ export function bundleBatch(copy: Pick<CopyOptions, 'format' | 'compression'>): 
       throw new SkiffError('ERR_UNSUPPORTED', `${source.toString()}: a bundle is written from a registry store only`)
     const img = resolveStoredImage(source.resolvedRoot, source.name, source.sel, source.toString())
     if (ctx.dryRun) return { result: 'dry-run', digest: img.top, bytesCopied: 0, bytesReused: 0 }
+    await ctx.checkPolicy()
     writer ??= BundleWriter.create(destination.path)
     const w = await writer
     let copied = 0

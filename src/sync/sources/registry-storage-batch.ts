@@ -35,6 +35,7 @@ export function storeSelectBatch(copy: Pick<CopyOptions, 'format' | 'compression
       const total = [...img.blobs, ...img.manifests].reduce((n, b) => n + b.size, 0)
       if (!ctx.force && w.holds(target)) return { result: 'present', digest: img.top, bytesCopied: 0, bytesReused: 0 }
       if (ctx.dryRun) return { result: 'dry-run', digest: img.top, bytesCopied: 0, bytesReused: 0 }
+      await ctx.checkPolicy()
       let r
       try {
         r = w.add(target)
