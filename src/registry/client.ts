@@ -93,6 +93,13 @@ export class RegistryClient {
   readonly log: DebugLog
   /** A mount was answered with an ordinary upload (202): reuse checks HEAD before mounting (transports/docker/destination.ts). */
   mountsDeclined = false
+  /**
+   * Reuse checks in flight by "repository\0digest" (transports/docker/destination.ts): a second
+   * image placing the same blob in the same repository waits for the first instead of mounting it
+   * again — distribution rewrites the repository's link file on every mount, in place, and a
+   * manifest PUT that reads it meanwhile fails (DIGEST_INVALID, MANIFEST_BLOB_UNKNOWN).
+   */
+  readonly reuseInFlight = new Map<string, Promise<{ size: number } | undefined>>()
   private readonly credentialSource: CredentialSource
   /** Set by the pool that hands this client out (release gives it back); see release(). */
   private owner: { release(c: RegistryClient): Promise<void> } | undefined

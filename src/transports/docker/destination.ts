@@ -63,6 +63,24 @@ export class DockerImageDestination extends StagedDestination {
    * first from then on (its client remembers).
    */
   async tryReusingBlob(info: BlobInfo, opts: ReuseOptions = {}): Promise<BlobInfo | undefined> {
+    const key = `${this.repo.name}\0${info.digest}`
+    const inFlight = this.client.reuseInFlight
+    const other = inFlight.get(key)
+    if (other) {
+      // another image is placing this blob in this repository: its result is ours (see RegistryClient.reuseInFlight)
+      const r = await other.catch(() => undefined)
+      if (r) return { ...info, size: info.size >= 0 ? info.size : r.size }
+    }
+    const mine = this.reuseOnce(info, opts)
+    inFlight.set(key, mine)
+    try {
+      return await mine
+    } finally {
+      if (inFlight.get(key) === mine) inFlight.delete(key)
+    }
+  }
+
+  private async reuseOnce(info: BlobInfo, opts: ReuseOptions): Promise<BlobInfo | undefined> {
     const signal = opts.signal ?? this.signal
     const cache = this.client.blobLocations
     const { digest } = info
