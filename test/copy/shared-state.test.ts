@@ -238,14 +238,12 @@ describe('copyImage with a shared state, concurrently, into a real registry', ()
       await copy(`oci:${layout}:v0`, `docker://${proxy.host}/first/repo:t0`, { ...insecureCopy, shared })
       const from = proxy.requests().length
       await Promise.all(
-        images
-          .slice(1)
-          .map((_, i) =>
-            copy(`oci:${layout}:v${i + 1}`, `docker://${proxy.host}/second/repo:t${i + 1}`, {
-              ...insecureCopy,
-              shared,
-            }),
-          ),
+        images.slice(1).map((_, i) =>
+          copy(`oci:${layout}:v${i + 1}`, `docker://${proxy.host}/second/repo:t${i + 1}`, {
+            ...insecureCopy,
+            shared,
+          }),
+        ),
       )
       const reqs = proxy.requests().slice(from)
       const baseIntoSecond = reqs.filter(
