@@ -92,11 +92,14 @@ const sourceMeta = {
   },
 }
 const testsDir = join(work, 'tests')
+// Node's test runner sorts the files it is given by path (Node 20 and 24 alike), so each bundle's
+// path starts with its place in `files`: tests/007/test/faults/kill9-oci.test.mjs.
+const width = String(files.length).length
+const outName = (f, i) => join(String(i).padStart(width, '0'), f.replace(/\.ts$/, ''))
 try {
   await build({
-    entryPoints: files.map((f) => join(root, f)),
+    entryPoints: files.map((f, i) => ({ in: join(root, f), out: outName(f, i) })),
     outdir: testsDir,
-    outbase: root,
     outExtension: { '.js': '.mjs' },
     bundle: true,
     // modules two test files share are loaded once per process either way; splitting keeps the build small
@@ -116,7 +119,7 @@ try {
   console.error('run-tests: building the test files failed')
   process.exit(1)
 }
-const built = files.map((f) => join(testsDir, f.replace(/\.ts$/, '.mjs')))
+const built = files.map((f, i) => join(testsDir, `${outName(f, i)}.mjs`))
 
 const concurrency = process.env.SKIFF_TEST_CONCURRENCY ?? '3'
 // SKIFF_TEST_TIMES=FILE: every test-file process appends its wall and CPU times (scripts/test-times.mjs)

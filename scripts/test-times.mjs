@@ -53,7 +53,7 @@ if (isMain) {
 } else if (out && process.argv[1]) {
   const start = Date.now() - performance.now() // the process's start, not the preload's
   const file = relative(root, process.argv[1])
-    .replace(/^node_modules\/\.cache\/skiff-test-\d+\/tests\//, '')
+    .replace(/^node_modules\/\.cache\/skiff-test-\d+\/tests\/\d+\//, '')
     .replace(/\.mjs$/, '.ts')
   process.on('exit', () => {
     appendFileSync(out, `${JSON.stringify({ file, start, end: Date.now(), ...cpu() })}\n`)
