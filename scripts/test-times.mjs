@@ -8,6 +8,7 @@
 // starts the longest files first. Linux only (/proc); the suite does not depend on it.
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
+import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 
 const out = process.env.SKIFF_TEST_TIMES
