@@ -33,7 +33,12 @@ function walk(dir) {
   return out
 }
 
-let files = walk(join(root, 'test')).sort()
+// Longest first (scripts/test-durations.json: seconds of wall time of the files that took 2 s or
+// more in a measured run; `node scripts/test-times.mjs` writes it), so the runner's last slots hold
+// short files and no long file starts at the end; the others by name.
+const durations = JSON.parse(await readFile(join(root, 'scripts/test-durations.json'), 'utf8'))
+const weight = (f) => durations[f] ?? 0
+let files = walk(join(root, 'test')).sort((a, b) => weight(b) - weight(a) || (a < b ? -1 : a > b ? 1 : 0))
 if (filters.length) files = files.filter((f) => filters.some((x) => f.includes(x)))
 if (!files.length) {
   console.error('no test files matched')
@@ -87,11 +92,14 @@ const sourceMeta = {
   },
 }
 const testsDir = join(work, 'tests')
+// Node's test runner sorts the files it is given by path (Node 20 and 24 alike), so each bundle's
+// path starts with its place in `files`: tests/007/test/faults/kill9-oci.test.mjs.
+const width = String(files.length).length
+const outName = (f, i) => join(String(i).padStart(width, '0'), f.replace(/\.ts$/, ''))
 try {
   await build({
-    entryPoints: files.map((f) => join(root, f)),
+    entryPoints: files.map((f, i) => ({ in: join(root, f), out: outName(f, i) })),
     outdir: testsDir,
-    outbase: root,
     outExtension: { '.js': '.mjs' },
     bundle: true,
     // modules two test files share are loaded once per process either way; splitting keeps the build small
@@ -111,12 +119,14 @@ try {
   console.error('run-tests: building the test files failed')
   process.exit(1)
 }
-const built = files.map((f) => join(testsDir, f.replace(/\.ts$/, '.mjs')))
+const built = files.map((f, i) => join(testsDir, `${outName(f, i)}.mjs`))
 
-const concurrency = process.env.SKIFF_TEST_CONCURRENCY ?? '2'
+const concurrency = process.env.SKIFF_TEST_CONCURRENCY ?? '3'
+// SKIFF_TEST_TIMES=FILE: every test-file process appends its wall and CPU times (scripts/test-times.mjs)
+const times = process.env.SKIFF_TEST_TIMES ? ['--import', join(root, 'scripts/test-times.mjs')] : []
 const child = spawn(
   process.execPath,
-  ['--enable-source-maps', '--test', `--test-concurrency=${concurrency}`, ...built],
+  ['--enable-source-maps', ...times, '--test', `--test-concurrency=${concurrency}`, ...built],
   {
     cwd: root,
     stdio: 'inherit',

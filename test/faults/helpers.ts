@@ -7,7 +7,9 @@
 import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { after, before } from 'node:test'
 import { pipeline } from 'node:stream/promises'
 import { extract } from 'tar-stream'
 import { join } from 'node:path'
@@ -95,6 +97,33 @@ export async function buildBigImage(
     }),
   )
   return { layout, ref: `oci:${layout}:big`, manifestDigest, layers, configDigest, totalBytes }
+}
+
+/**
+ * A test file's work folder (`skiff-test-kill9-NAME-…` in the temp dir) and the big image in it,
+ * made in the file's `before` and removed in its `after`. One destination kind per file, so the
+ * kinds run in parallel (each file's kills run one after another).
+ */
+export function bigImageFixture(name: string): { readonly work: string; readonly img: BigImage } {
+  let work: string | undefined
+  let img: BigImage | undefined
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), `skiff-test-kill9-${name}-`))
+    img = await buildBigImage(work)
+  })
+  after(async () => {
+    if (work) await rm(work, { recursive: true, force: true })
+  })
+  return {
+    get work(): string {
+      if (!work) throw new Error('bigImageFixture: used before its before() hook ran')
+      return work
+    },
+    get img(): BigImage {
+      if (!img) throw new Error('bigImageFixture: used before its before() hook ran')
+      return img
+    },
+  }
 }
 
 /** mulberry32: a small seeded RNG, so a failing run can be repeated with SKIFF_FAULT_SEED. */
@@ -192,7 +221,7 @@ export interface KillTarget {
   inspect(deep: boolean): Promise<Seen>
   /** Folders to scan for temp files after a successful re-run (the destination's, besides --tmpdir). */
   scanRoots: string[]
-  /** Steps (stepKey) never killed before: a known gap, tested on its own (see kill9-local's dir: swap). */
+  /** Steps (stepKey) never killed before: a known gap, tested on its own (see kill9-dir's swap). */
   skipSteps?: RegExp
 }
 

@@ -1,33 +1,26 @@
 /**
- * kill -9 at every phase of a copy to oci-archive: and docker-archive:
- * (test/faults/helpers.ts: killSuite): the archive is absent or complete (skopeo reads it at the
- * end); the re-run removes the temp archive beside the target, the oci-archive temp layout and the
- * spooled layers in --tmpdir.
+ * kill -9 at every phase of a copy to oci-archive: or docker-archive: (test/faults/helpers.ts:
+ * killSuite), one file per transport (kill9-oci-archive, kill9-docker-archive): the archive is
+ * absent or complete (skopeo reads it at the end); the re-run removes the temp archive beside the
+ * target, the oci-archive temp layout and the spooled layers in --tmpdir.
  */
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { skopeo } from '../helpers/tools.js'
-import { buildBigImage, killSuite, tarEntries, type BigImage, type Seen } from './helpers.js'
-
-let work: string
-let img: BigImage
-
-before(async () => {
-  work = await mkdtemp(join(tmpdir(), 'skiff-test-kill9-archive-'))
-  img = await buildBigImage(work)
-})
-after(async () => {
-  await rm(work, { recursive: true, force: true })
-})
+import { bigImageFixture, killSuite, tarEntries, type BigImage, type Seen } from './helpers.js'
 
 const hex = (d: string): string => d.slice('sha256:'.length)
 
 /** A complete archive or nothing; `deep`: skopeo must read it and report the image's layers. */
-async function inspectArchive(transport: 'oci-archive' | 'docker-archive', file: string, deep: boolean): Promise<Seen> {
+async function inspectArchive(
+  img: BigImage,
+  transport: 'oci-archive' | 'docker-archive',
+  file: string,
+  deep: boolean,
+): Promise<Seen> {
   if (!existsSync(file)) return 'absent'
   const entries = await tarEntries(file) // throws on a truncated tar
   if (transport === 'oci-archive') {
@@ -58,8 +51,11 @@ async function inspectArchive(transport: 'oci-archive' | 'docker-archive', file:
   return 'complete'
 }
 
-for (const transport of ['oci-archive', 'docker-archive'] as const) {
+/** The test of one archive transport (its file's only test). */
+export function archiveKillTest(transport: 'oci-archive' | 'docker-archive'): void {
+  const f = bigImageFixture(transport)
   test(`kill -9 during ${transport}: copies: the archive is absent or complete; the re-run removes temp archives and spools`, async () => {
+    const { img, work } = f
     const dir = join(work, `${transport}-out`)
     await mkdir(dir, { recursive: true })
     const file = join(dir, 'image.tar')
@@ -68,7 +64,7 @@ for (const transport of ['oci-archive', 'docker-archive'] as const) {
         name: transport,
         dest: (phase) => `${transport}:${phase === 'kill' ? file : join(dir, 'measured.tar')}`,
         scanRoots: [dir],
-        inspect: (deep) => inspectArchive(transport, file, deep),
+        inspect: (deep) => inspectArchive(img, transport, file, deep),
       },
       { src: img.ref, work },
     )
