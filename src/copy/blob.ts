@@ -41,6 +41,8 @@ export interface BlobRequest {
   needUncompressedDigest?: boolean
   compression?: LayerCompressionPolicy
   signal?: AbortSignal
+  /** Where this blob's events go instead of the copier's (copy/single.ts holds a config's back until its layers are done). */
+  emit?: (e: CopyEvent) => void
 }
 
 /** Hashes what flows through it after decompression, on a side branch, with backpressure. */
@@ -164,6 +166,7 @@ export class BlobCopier {
 
   /** Reuses what another copy of this process stored for the same request (same blob store). */
   private async reuseEarlier(done: CopiedBlob, req: BlobRequest): Promise<CopiedBlob | undefined> {
+    const emit = req.emit ?? this.emit
     const { info, kind } = req
     const earlierPath = await this.shared?.findLocalBlob(done.digest)
     const reused = await this.dest.tryReusingBlob(
@@ -171,8 +174,8 @@ export class BlobCopier {
       { ...(req.signal ? { signal: req.signal } : {}), ...(earlierPath ? { earlierPath } : {}) },
     )
     if (!reused) return undefined
-    this.emit({ type: 'blob-start', kind, digest: info.digest, size: info.size })
-    this.emit({ type: 'blob-done', kind, digest: info.digest, size: done.size, reused: true })
+    emit({ type: 'blob-start', kind, digest: info.digest, size: info.size })
+    emit({ type: 'blob-done', kind, digest: info.digest, size: done.size, reused: true })
     const out: CopiedBlob = {
       ...info,
       digest: done.digest,
@@ -195,8 +198,9 @@ export class BlobCopier {
   }
 
   private async copyOnce(req: BlobRequest): Promise<CopiedBlob> {
+    const emit = req.emit ?? this.emit
     const { info, kind } = req
-    this.emit({ type: 'blob-start', kind, digest: info.digest, size: info.size })
+    emit({ type: 'blob-start', kind, digest: info.digest, size: info.size })
     const declared = compressionFromMediaType(info.mediaType)
     // Reuse first, when the blob would be stored as it is.
     const declaredOp = planOp(declared ?? 'none', kind === 'config' ? undefined : req.compression)
@@ -209,7 +213,7 @@ export class BlobCopier {
         ...(earlierPath ? { earlierPath } : {}),
       })
       if (reused) {
-        this.emit({ type: 'blob-done', kind, digest: info.digest, size: reused.size, reused: true })
+        emit({ type: 'blob-done', kind, digest: info.digest, size: reused.size, reused: true })
         return { ...info, ...reused, compression: declared ?? 'none', reused: true }
       }
     }
@@ -237,7 +241,7 @@ export class BlobCopier {
       }
       stages.push(compressor(op.to, req.compression?.level))
     }
-    stages.push(new ProgressTap(info.digest, this.emit))
+    stages.push(new ProgressTap(info.digest, emit))
     const out = new PassThrough()
     // A destination may destroy `out` with an error of its own (an abort) before or after it pipes
     // from it; that error reaches us through putBlob's rejection, so it must not also be an
@@ -282,7 +286,7 @@ export class BlobCopier {
     else if (inputDigester) uncompressedDigest = inputDigester.digest
     else if (outCompression === 'none') uncompressedDigest = written.digest
     else if (actual === 'none') uncompressedDigest = verifier.digest
-    this.emit({ type: 'blob-done', kind, digest: info.digest, size: written.size, reused: false })
+    emit({ type: 'blob-done', kind, digest: info.digest, size: written.size, reused: false })
     const result: CopiedBlob = {
       ...info,
       digest: written.digest,

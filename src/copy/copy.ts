@@ -149,6 +149,8 @@ async function copyWithin(
         parsed.kind === 'list'
           ? await copyList(ctx, top.bytes, parsed, image)
           : await copySingleImage(ctx, { bytes: top.bytes, mediaType: parsed.mediaType, asInstance: false, image })
+      // an abort (Ctrl-C, --command-timeout) that came while nothing was left to stop still stops the commit
+      opts.signal?.throwIfAborted()
       await dest.commit()
       if (attached) await copyAttachedArtifacts(srcRef, destRef, written, opts, emit)
       emit({ type: 'done', manifestDigest: written.digest })

@@ -18,6 +18,7 @@ import { dockerConfigToOci } from '../manifest/oci-config.js'
 import { chooseImageManifestType } from './manifest-plan.js'
 import { mapLimit } from './limit.js'
 import type { CopyContext, WrittenManifest } from './context.js'
+import type { CopyEvent } from './events.js'
 import { UnparsedImage } from '../policy/unparsed-image.js'
 import type { PolicyImage } from '../policy/types.js'
 import { createSignatures, refuseInvalidatedSignatures, sourceSignatures } from './signatures.js'
@@ -48,6 +49,8 @@ async function copyLayers(
   /** A config copied as it is, beside the layers (last in the queue, under the same limit). */
   config?: BlobInfo,
 ): Promise<CopiedBlob[]> {
+  // an abort that came before this point fired its event already: the listener below would never hear it
+  ctx.signal?.throwIfAborted()
   const ac = new AbortController()
   // every layer in flight listens on it several times (its pipeline, its requests): not a leak
   setMaxListeners(0, ac.signal)
@@ -55,13 +58,17 @@ async function copyLayers(
   ctx.signal?.addEventListener('abort', onAbort, { once: true })
   const parallel = ctx.dest.properties.hasThreadSafePutBlob ? ctx.parallel : 1
   let first: { error: unknown } | undefined
+  // the config's events are held until every layer is done, so its "Copying config" line comes
+  // after the layers' as skopeo prints it, and not at all when a layer fails
+  const held: CopyEvent[] = []
   try {
     const items = config ? [...layers, config] : layers
-    return await mapLimit(items, parallel, async (info, i) => {
+    const copied = await mapLimit(items, parallel, async (info, i) => {
       // a layer still queued when another failed does not start
       if (ac.signal.aborted) throw ac.signal.reason
       try {
-        if (i === layers.length) return await ctx.blobs.copy({ info, kind: 'config', signal: ac.signal })
+        if (i === layers.length)
+          return await ctx.blobs.copy({ info, kind: 'config', signal: ac.signal, emit: (e) => held.push(e) })
         if (info.urls?.length && ctx.dest.properties.acceptsForeignLayerURLs) {
           // Foreign layer: referenced by URL, not copied (as containers/image does).
           return { ...info, compression: 'gzip', reused: true } as CopiedBlob
@@ -81,6 +88,8 @@ async function copyLayers(
         throw e
       }
     })
+    for (const e of held) ctx.emit(e)
+    return copied
   } catch (e) {
     // The caller's own abort (Ctrl-C, --command-timeout) wins; otherwise the layer that failed first.
     if (ctx.signal?.aborted) throw ctx.signal.reason
