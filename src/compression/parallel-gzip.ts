@@ -89,11 +89,14 @@ export class ParallelGzip extends Transform {
     this.finish().then(() => done(), done)
   }
 
+  private header(): void {
+    if (this.started) return
+    this.started = true
+    this.push(HEADER)
+  }
+
   private async consume(chunk: Buffer): Promise<void> {
-    if (!this.started) {
-      this.started = true
-      this.push(HEADER)
-    }
+    this.header()
     let off = 0
     while (off < chunk.length) {
       const n = Math.min(chunk.length - off, this.blockSize - this.filled)
@@ -128,10 +131,7 @@ export class ParallelGzip extends Transform {
   }
 
   private async finish(): Promise<void> {
-    if (!this.started) {
-      this.started = true
-      this.push(HEADER)
-    }
+    this.header()
     await this.dispatch(true)
     while (this.inFlight.length) this.push(await this.inFlight.shift()!)
     const trailer = Buffer.alloc(8)

@@ -6,23 +6,14 @@
 import { readFile } from 'node:fs/promises'
 import type { PolicyRequirement } from '../../config/policy-types.js'
 import { manifestDigest } from '../../manifest/parse.js'
-import type { Keyring } from '../../signature/openpgp.js'
+import { importKeys, type Keyring } from '../../signature/openpgp.js'
+import { verifyAndExtractSignature } from '../../signature/verify.js'
 import { matchesDockerReference } from '../identity.js'
 import type { PolicyImage } from '../types.js'
 import { requireAcceptedSignature } from './signatures.js'
 import { PolicyRequirementError, type RequirementEvaluator, type SignatureAcceptance } from './types.js'
 
 type SignedBy = Extract<PolicyRequirement, { type: 'signedBy' }>
-
-/**
- * OpenPGP (the openpgp package, ~700 KB of code with its curve tables) is loaded only when a
- * signedBy requirement is evaluated: a copy under any other policy does not pay for it at start-up.
- */
-const openpgp = () =>
-  Promise.all([import('../../signature/openpgp.js'), import('../../signature/verify.js')]).then(([o, v]) => ({
-    importKeys: o.importKeys,
-    verifyAndExtractSignature: v.verifyAndExtractSignature,
-  }))
 
 /** Go's os.ReadFile error text: "open PATH: no such file or directory". */
 function readError(path: string, e: unknown): Error {
@@ -61,8 +52,7 @@ async function keyData(req: SignedBy): Promise<Uint8Array[]> {
 
 export function signedByEvaluator(req: SignedBy): RequirementEvaluator {
   let keyring: Promise<Keyring> | undefined
-  const keys = (): Promise<Keyring> =>
-    (keyring ??= Promise.all([keyData(req), openpgp()]).then(([data, o]) => o.importKeys(data)))
+  const keys = (): Promise<Keyring> => (keyring ??= keyData(req).then(importKeys))
 
   const accept = async (image: PolicyImage, bytes: Buffer): Promise<SignatureAcceptance> => {
     if (req.keyType !== 'GPGKeys')
@@ -70,7 +60,6 @@ export function signedByEvaluator(req: SignedBy): RequirementEvaluator {
     try {
       const ring = await keys()
       if (ring.fingerprints.length === 0) throw new PolicyRequirementError('No public keys imported')
-      const { verifyAndExtractSignature } = await openpgp()
       const sig = await verifyAndExtractSignature(ring, bytes, {
         validateKeyIdentity: (fpr) => {
           if (!ring.fingerprints.includes(fpr))
